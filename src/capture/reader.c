@@ -1,0 +1,550 @@
+/*
+ * reader.c - classic pcap and pcapng parsers (see reader.h for why they are
+ * ours and not libpcap's).
+ *
+ * References: draft-ietf-opsawg-pcap (classic pcap, both magics, both byte
+ * orders) and draft-ietf-opsawg-pcapng (SHB, IDB, EPB, OPB, SPB; unknown
+ * blocks are skipped as the spec requires).
+ *
+ * Invariants: a record's bytes are requested from the source only after its
+ * length was checked against READER_MAX_RECORD, so a crafted length cannot
+ * make us allocate; every field is read through cursor.h.
+ */
+#include "reader.h"
+
+#include "../decode/cursor.h"
+#include "../util/err.h"
+#include "../util/xalloc.h"
+#include "source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fmt { FMT_PCAP, FMT_PCAPNG };
+
+struct iface {
+    uint32_t linktype;
+    uint32_t snaplen;
+    uint8_t tsresol; /* pcapng if_tsresol byte; default 6 */
+    int64_t tsoffset_s;
+};
+
+struct reader {
+    struct bytesrc *src;
+    char *path;
+    enum fmt fmt;
+    int big_endian; /* current section / file */
+    int done;       /* clean end or error reported */
+    /* pcap */
+    int nsec;
+    uint32_t snaplen, linktype;
+    /* pcapng */
+    struct iface *ifs;
+    size_t n_ifs, cap_ifs;
+    int ts_digits;
+    char format_name[32];
+    struct reader_notes notes;
+};
+
+#define PCAP_MAGIC_US 0xA1B2C3D4u
+#define PCAP_MAGIC_NS 0xA1B23C4Du
+#define PCAP_MAGIC_KUZNETZOV 0xA1B2CD34u
+#define PCAPNG_SHB 0x0A0D0D0Au
+#define PCAPNG_BOM 0x1A2B3C4Du
+
+static uint32_t bswap32(uint32_t v)
+{
+    return (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);
+}
+
+/* Name a format we recognise but do not read, so the user knows what to do. */
+static const char *other_format(const uint8_t *b, size_t n)
+{
+    if (n >= 8 && !memcmp(b, "snoop\0\0\0", 8))
+        return "a Solaris snoop capture (convert it with: editcap -F pcap IN OUT)";
+    if (n >= 4 && !memcmp(b, "GMBU", 4))
+        return "a Microsoft Network Monitor capture (convert it with: editcap -F pcap IN OUT)";
+    if (n >= 4 && !memcmp(b, "XCP\0", 4))
+        return "a NetXRay/Sniffer capture (convert it with: editcap -F pcap IN OUT)";
+    if (n >= 12 && !memcmp(b, "TRSNIFF data", 12))
+        return "a Sniffer capture (convert it with: editcap -F pcap IN OUT)";
+    if (n >= 4) {
+        uint32_t m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (m == PCAP_MAGIC_KUZNETZOV || bswap32(m) == PCAP_MAGIC_KUZNETZOV)
+            return "a Kuznetzov-modified pcap (convert it with: editcap -F pcap IN OUT)";
+    }
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((b[i] >= 0x20 && b[i] < 0x7F) || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')
+            text++;
+    if (n > 0 && text == n)
+        return "text, not a capture file";
+    return NULL;
+}
+
+static int fail(struct reader *r, int rc)
+{
+    r->done = 1;
+    return rc;
+}
+
+/* ---- classic pcap ---------------------------------------------------- */
+
+static int pcap_open_hdr(struct reader *r, const uint8_t *b, char *msg)
+{
+    struct cursor c;
+    uint32_t magic, snaplen, lt;
+    uint16_t major, minor;
+    cur_init(&c, b, 24);
+    cur_be32(&c, &magic);
+    r->big_endian = magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS;
+    r->nsec = magic == PCAP_MAGIC_NS || bswap32(magic) == PCAP_MAGIC_NS;
+    if (cur_u16e(&c, r->big_endian, &major) || cur_u16e(&c, r->big_endian, &minor) ||
+        cur_skip(&c, 8) || cur_u32e(&c, r->big_endian, &snaplen) ||
+        cur_u32e(&c, r->big_endian, &lt))
+        return ERR_TRUNCATED;
+    if (major != 2) {
+        errmsg_set(msg, "'%s': pcap version %u.%u is not supported (only 2.x exists)", r->path,
+                   major, minor);
+        return ERR_UNSUPPORTED;
+    }
+    /* Bits 16-25 of the link type field are reserved; 26-31 carry FCS
+     * information (draft-ietf-opsawg-pcap section 4).  Use bits 0-15. */
+    if (lt & 0x03FF0000u)
+        warnx_("'%s': reserved bits set in the link type field (0x%08x); using link type %u",
+               r->path, lt, lt & 0xFFFFu);
+    r->linktype = lt & 0xFFFFu;
+    r->snaplen = snaplen;
+    r->ts_digits = r->nsec ? 9 : 6;
+    snprintf(r->format_name, sizeof(r->format_name), "%s", r->nsec ? "pcap-ns" : "pcap");
+    return 0;
+}
+
+static int pcap_next_rec(struct reader *r, struct pkt *p, char *msg)
+{
+    const uint8_t *b;
+    size_t got;
+    uint64_t off = bytesrc_pos(r->src);
+    int rc = bytesrc_need(r->src, 16, &b, &got, msg);
+    if (rc < 0)
+        return fail(r, rc);
+    if (rc == 0) {
+        if (got == 0)
+            return fail(r, 0);
+        errmsg_set(msg, "'%s': truncated record header at byte %llu: wanted 16 bytes, got %zu",
+                   r->path, (unsigned long long)off, got);
+        return fail(r, ERR_TRUNCATED);
+    }
+    struct cursor c;
+    uint32_t sec, frac, caplen, len;
+    cur_init(&c, b, 16);
+    cur_u32e(&c, r->big_endian, &sec);
+    cur_u32e(&c, r->big_endian, &frac);
+    cur_u32e(&c, r->big_endian, &caplen);
+    cur_u32e(&c, r->big_endian, &len);
+    if (caplen > READER_MAX_RECORD) {
+        errmsg_set(msg,
+                   "'%s': record at byte %llu claims %u captured bytes (limit %u): the file is "
+                   "damaged from here on",
+                   r->path, (unsigned long long)off, caplen, READER_MAX_RECORD);
+        return fail(r, ERR_CORRUPT);
+    }
+    rc = bytesrc_need(r->src, 16 + (size_t)caplen, &b, &got, msg);
+    if (rc < 0)
+        return fail(r, rc);
+    if (rc == 0) {
+        errmsg_set(msg,
+                   "'%s': last record at byte %llu is cut short: wanted %u bytes, got %zu "
+                   "(capture was interrupted?)",
+                   r->path, (unsigned long long)off, 16 + caplen, got);
+        return fail(r, ERR_TRUNCATED);
+    }
+    if (caplen > r->snaplen && r->snaplen)
+        r->notes.caplen_over_snaplen++;
+    if (caplen > len)
+        r->notes.caplen_over_wirelen++;
+    if (frac >= (r->nsec ? 1000000000u : 1000000u))
+        r->notes.bad_ts_fraction++;
+    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
+    p->caplen = caplen;
+    p->wirelen = len;
+    p->linktype = r->linktype;
+    p->data = b + 16;
+    bytesrc_consume(r->src, 16 + (size_t)caplen);
+    return 1;
+}
+
+/* ---- pcapng ------------------------------------------------------------ */
+
+/* Walk the options of a block body; cb sees each (code, value). */
+typedef void (*opt_cb)(struct reader *r, uint16_t code, struct cursor *val, void *ctx);
+
+static int walk_options(struct reader *r, struct cursor *c, opt_cb cb, void *ctx)
+{
+    while (cur_left(c) >= 4) {
+        uint16_t code, len;
+        if (cur_u16e(c, r->big_endian, &code) || cur_u16e(c, r->big_endian, &len))
+            return -1;
+        if (code == 0) /* opt_endofopt */
+            return 0;
+        struct cursor val;
+        if (cur_sub(c, len, &val))
+            return -1;
+        if (cb)
+            cb(r, code, &val, ctx);
+        if (cur_skip(c, (4 - (len & 3)) & 3))
+            return -1;
+    }
+    return 0;
+}
+
+static void idb_option(struct reader *r, uint16_t code, struct cursor *val, void *ctx)
+{
+    struct iface *ifc = ctx;
+    if (code == 9) { /* if_tsresol */
+        uint8_t v;
+        if (!cur_u8(val, &v))
+            ifc->tsresol = v;
+    } else if (code == 14) { /* if_tsoffset, seconds */
+        uint32_t a, b;
+        if (!cur_u32e(val, r->big_endian, &a) && !cur_u32e(val, r->big_endian, &b)) {
+            uint64_t v = r->big_endian ? ((uint64_t)a << 32 | b) : ((uint64_t)b << 32 | a);
+            ifc->tsoffset_s = (int64_t)v;
+        }
+    }
+}
+
+static int ts_digits_of(uint8_t res)
+{
+    int d;
+    if (res & 0x80) /* 2^-e: digits needed to show one unit */
+        d = (int)(((res & 0x7F) * 30103 + 99999) / 100000);
+    else
+        d = res;
+    return d > 9 ? 9 : d;
+}
+
+static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
+{
+    const int64_t max = INT64_MAX;
+    unsigned __int128 ns;
+    uint8_t res = ifc->tsresol;
+    if (res & 0x80) {
+        unsigned e = res & 0x7F;
+        ns = ((unsigned __int128)t * 1000000000u) >> (e > 127 ? 127 : e);
+    } else if (res <= 9) {
+        uint64_t mul = 1;
+        for (unsigned i = res; i < 9; i++)
+            mul *= 10;
+        ns = (unsigned __int128)t * mul;
+    } else {
+        ns = t;
+        for (unsigned i = 9; i < res && ns; i++)
+            ns /= 10;
+    }
+    __int128 v = (__int128)ns + (__int128)ifc->tsoffset_s * 1000000000;
+    if (v > max || v < -max) {
+        r->notes.ts_overflow++;
+        return v > 0 ? max : -max;
+    }
+    return (int64_t)v;
+}
+
+static int shb_parse(struct reader *r, struct cursor *body, uint64_t off, char *msg)
+{
+    uint32_t bom;
+    uint16_t major, minor;
+    cur_be32(body, &bom); /* byte order already decided by the caller */
+    if (cur_u16e(body, r->big_endian, &major) || cur_u16e(body, r->big_endian, &minor) ||
+        cur_skip(body, 8)) {
+        errmsg_set(msg, "'%s': section header block at byte %llu is too short", r->path,
+                   (unsigned long long)off);
+        return ERR_CORRUPT;
+    }
+    if (major != 1 || minor != 0) {
+        errmsg_set(msg, "'%s': pcapng version %u.%u at byte %llu is not supported (only 1.0)",
+                   r->path, major, minor, (unsigned long long)off);
+        return ERR_UNSUPPORTED;
+    }
+    if (walk_options(r, body, NULL, NULL)) {
+        errmsg_set(msg, "'%s': section header block at byte %llu has an option longer than the "
+                        "block: the file is damaged",
+                   r->path, (unsigned long long)off);
+        return ERR_CORRUPT;
+    }
+    r->n_ifs = 0; /* interface ids restart in each section */
+    return 0;
+}
+
+static int idb_parse(struct reader *r, struct cursor *body, uint64_t off, char *msg)
+{
+    uint16_t lt, reserved;
+    uint32_t snaplen;
+    if (cur_u16e(body, r->big_endian, &lt) || cur_u16e(body, r->big_endian, &reserved) ||
+        cur_u32e(body, r->big_endian, &snaplen)) {
+        errmsg_set(msg, "'%s': interface description block at byte %llu is too short", r->path,
+                   (unsigned long long)off);
+        return ERR_CORRUPT;
+    }
+    struct iface ifc = {lt, snaplen, 6, 0};
+    if (walk_options(r, body, idb_option, &ifc)) {
+        errmsg_set(msg, "'%s': interface description block at byte %llu has an option longer "
+                        "than the block: the file is damaged",
+                   r->path, (unsigned long long)off);
+        return ERR_CORRUPT;
+    }
+    ALLOC_GROW(r->ifs, r->n_ifs + 1, r->cap_ifs);
+    r->ifs[r->n_ifs++] = ifc;
+    int d = ts_digits_of(ifc.tsresol);
+    if (d > r->ts_digits)
+        r->ts_digits = d;
+    return 0;
+}
+
+/* Read one whole block: 1 with its type and body, 0 at a clean end, < 0. */
+static int pcapng_block(struct reader *r, uint32_t *type_out, struct cursor *body,
+                        uint64_t *off_out, char *msg)
+{
+    const uint8_t *b;
+    size_t got;
+    uint64_t off = bytesrc_pos(r->src);
+    *off_out = off;
+    int rc = bytesrc_need(r->src, 12, &b, &got, msg);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if (got == 0)
+            return 0;
+        errmsg_set(msg, "'%s': truncated block header at byte %llu: wanted 12 bytes, got %zu",
+                   r->path, (unsigned long long)off, got);
+        return ERR_TRUNCATED;
+    }
+    struct cursor c;
+    uint32_t type, len;
+    cur_init(&c, b, 12);
+    cur_be32(&c, &type);
+    if (type == PCAPNG_SHB) {
+        uint32_t bom;
+        cur_skip(&c, 4);
+        cur_be32(&c, &bom);
+        if (bom == PCAPNG_BOM) {
+            r->big_endian = 1;
+        } else if (bswap32(bom) == PCAPNG_BOM) {
+            r->big_endian = 0;
+        } else {
+            errmsg_set(msg, "'%s': section header at byte %llu has a bad byte-order magic",
+                       r->path, (unsigned long long)off);
+            return ERR_CORRUPT;
+        }
+    } else if (!r->big_endian) {
+        type = bswap32(type);
+    }
+    cur_init(&c, b + 4, 4);
+    cur_u32e(&c, r->big_endian, &len);
+    if (len < 12 || (len & 3) || len > READER_MAX_RECORD + 4096) {
+        errmsg_set(msg,
+                   "'%s': block at byte %llu has an impossible length %u (must be a "
+                   "multiple of 4 between 12 and %u): the file is damaged from here on",
+                   r->path, (unsigned long long)off, len, READER_MAX_RECORD + 4096);
+        return ERR_CORRUPT;
+    }
+    rc = bytesrc_need(r->src, len, &b, &got, msg);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        errmsg_set(msg, "'%s': last block at byte %llu is cut short: wanted %u bytes, got %zu",
+                   r->path, (unsigned long long)off, len, got);
+        return ERR_TRUNCATED;
+    }
+    uint32_t trailer;
+    cur_init(&c, b + len - 4, 4);
+    cur_u32e(&c, r->big_endian, &trailer);
+    if (trailer != len) {
+        errmsg_set(msg,
+                   "'%s': block at byte %llu: trailing length %u differs from leading "
+                   "length %u: the file is damaged from here on",
+                   r->path, (unsigned long long)off, trailer, len);
+        return ERR_CORRUPT;
+    }
+    cur_init(body, b + 8, len - 12);
+    bytesrc_consume(r->src, len); /* b stays valid until the next need() */
+    *type_out = type;
+    return 1;
+}
+
+static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
+{
+    for (;;) {
+        uint32_t type;
+        uint64_t off;
+        struct cursor body;
+        int rc = pcapng_block(r, &type, &body, &off, msg);
+        if (rc <= 0)
+            return fail(r, rc);
+        switch (type) {
+        case PCAPNG_SHB:
+            rc = shb_parse(r, &body, off, msg);
+            if (rc)
+                return fail(r, rc);
+            continue;
+        case 1: /* IDB */
+            rc = idb_parse(r, &body, off, msg);
+            if (rc)
+                return fail(r, rc);
+            continue;
+        case 6:   /* EPB */
+        case 2: { /* OPB (obsolete) */
+            uint32_t ifid, hi, lo, caplen, wirelen;
+            int bad;
+            if (type == 6) {
+                bad = cur_u32e(&body, r->big_endian, &ifid);
+            } else {
+                uint16_t id16, drops;
+                bad = cur_u16e(&body, r->big_endian, &id16) ||
+                      cur_u16e(&body, r->big_endian, &drops);
+                ifid = id16;
+            }
+            bad = bad || cur_u32e(&body, r->big_endian, &hi) ||
+                  cur_u32e(&body, r->big_endian, &lo) ||
+                  cur_u32e(&body, r->big_endian, &caplen) ||
+                  cur_u32e(&body, r->big_endian, &wirelen);
+            if (bad || caplen > cur_left(&body)) {
+                errmsg_set(msg, "'%s': packet block at byte %llu is shorter than its captured "
+                                "length: the file is damaged from here on",
+                           r->path, (unsigned long long)off);
+                return fail(r, ERR_CORRUPT);
+            }
+            if (ifid >= r->n_ifs) {
+                errmsg_set(msg,
+                           "'%s': packet block at byte %llu refers to interface %u, but only %zu "
+                           "are described: the file is damaged from here on",
+                           r->path, (unsigned long long)off, ifid, r->n_ifs);
+                return fail(r, ERR_CORRUPT);
+            }
+            const struct iface *ifc = &r->ifs[ifid];
+            if (ifc->snaplen && caplen > ifc->snaplen)
+                r->notes.caplen_over_snaplen++;
+            if (caplen > wirelen)
+                r->notes.caplen_over_wirelen++;
+            p->ts_ns = ts_convert(r, ifc, (uint64_t)hi << 32 | lo);
+            p->caplen = caplen;
+            p->wirelen = wirelen;
+            p->linktype = ifc->linktype;
+            p->data = body.p + body.off;
+            return 1;
+        }
+        case 3: /* SPB: no timestamp, useless for a time series */
+            r->notes.spb_no_timestamp++;
+            continue;
+        default:
+            r->notes.skipped_blocks++;
+            continue;
+        }
+    }
+}
+
+/* ---- common ------------------------------------------------------------ */
+
+int reader_open(struct reader **out, const char *path, char *msg)
+{
+    *out = NULL;
+    struct bytesrc *src;
+    int rc = bytesrc_open(&src, path, msg);
+    if (rc)
+        return rc;
+    struct reader *r = xcalloc(1, sizeof(*r));
+    r->src = src;
+    r->path = xstrdup(strcmp(path, "-") ? path : "(standard input)");
+
+    const uint8_t *b;
+    size_t got;
+    rc = bytesrc_need(src, 24, &b, &got, msg);
+    if (rc < 0)
+        goto out_fail;
+    if (rc == 0 && got == 0) {
+        errmsg_set(msg, "'%s' is empty (0 bytes): not a capture file", r->path);
+        rc = ERR_FORMAT;
+        goto out_fail;
+    }
+    size_t have = rc == 1 ? 24 : got;
+    uint32_t magic = 0;
+    if (have >= 4)
+        magic = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    if (magic == PCAPNG_SHB) {
+        r->fmt = FMT_PCAPNG;
+        r->ts_digits = 6;
+        snprintf(r->format_name, sizeof(r->format_name), "pcapng");
+        /* Read the first SHB now so a bad version fails at open time. */
+        uint32_t type;
+        uint64_t off;
+        struct cursor body;
+        rc = pcapng_block(r, &type, &body, &off, msg);
+        if (rc == 0) {
+            errmsg_set(msg, "'%s': truncated pcapng section header", r->path);
+            rc = ERR_TRUNCATED;
+        }
+        if (rc < 0)
+            goto out_fail;
+        rc = shb_parse(r, &body, off, msg);
+        if (rc)
+            goto out_fail;
+    } else if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+               bswap32(magic) == PCAP_MAGIC_US || bswap32(magic) == PCAP_MAGIC_NS) {
+        if (have < 24) {
+            errmsg_set(msg, "'%s': truncated pcap file header: wanted 24 bytes, got %zu",
+                       r->path, have);
+            rc = ERR_TRUNCATED;
+            goto out_fail;
+        }
+        r->fmt = FMT_PCAP;
+        rc = pcap_open_hdr(r, b, msg);
+        if (rc)
+            goto out_fail;
+        bytesrc_consume(src, 24);
+    } else {
+        const char *what = other_format(b, have);
+        if (what)
+            errmsg_set(msg, "'%s' is %s", r->path, what);
+        else
+            errmsg_set(msg,
+                       "'%s' is not a capture file: unknown magic 0x%08x (pcts reads pcap and "
+                       "pcapng, optionally gzip- or zstd-compressed)",
+                       r->path, magic);
+        rc = ERR_FORMAT;
+        goto out_fail;
+    }
+    if (bytesrc_kind(src) != SRC_PLAIN) {
+        size_t n = strlen(r->format_name);
+        snprintf(r->format_name + n, sizeof(r->format_name) - n, "%s",
+                 bytesrc_kind(src) == SRC_GZIP ? "+gzip" : "+zstd");
+    }
+    *out = r;
+    return 0;
+out_fail:
+    reader_free(r);
+    return rc;
+}
+
+int reader_next(struct reader *r, struct pkt *p, char *msg)
+{
+    if (r->done)
+        return 0;
+    return r->fmt == FMT_PCAP ? pcap_next_rec(r, p, msg) : pcapng_next_rec(r, p, msg);
+}
+
+const char *reader_format(const struct reader *r) { return r->format_name; }
+int reader_ts_digits(const struct reader *r) { return r->ts_digits; }
+const struct reader_notes *reader_notes(const struct reader *r) { return &r->notes; }
+uint64_t reader_raw_pos(const struct reader *r) { return bytesrc_raw_pos(r->src); }
+uint64_t reader_raw_size(const struct reader *r) { return bytesrc_raw_size(r->src); }
+
+void reader_free(struct reader *r)
+{
+    if (!r)
+        return;
+    bytesrc_free(r->src);
+    free(r->ifs);
+    free(r->path);
+    free(r);
+}

@@ -1,0 +1,353 @@
+/*
+ * source.c - see source.h.
+ *
+ * Plain input is read with read(2) in large chunks into one buffer: on this
+ * machine a 1 MiB read loop runs at memory speed, which is all a sequential
+ * scan needs.  gzip goes through zlib's inflate (several concatenated
+ * members are one stream, as gzip(1) treats them); zstd through the
+ * streaming decoder of libzstd (concatenated frames likewise).
+ */
+#include "source.h"
+
+#include "../util/err.h"
+#include "../util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define SRC_BUF_MIN (1u << 20)
+#define SRC_IN_BUF (1u << 18)
+
+struct bytesrc {
+    int fd;
+    enum src_kind kind;
+    const char *name; /* borrowed, for messages */
+    uint8_t *buf;
+    size_t cap, start, end; /* valid bytes: buf[start, end) */
+    uint64_t pos;           /* stream offset of buf[start] */
+    uint64_t raw_pos, raw_size;
+    int eof; /* nothing more will be appended to buf */
+
+    /* compressed input staging */
+    uint8_t *in;
+    size_t in_start, in_end;
+    int in_eof;
+    z_stream z;
+    int z_init, z_member_done;
+    ZSTD_DStream *zs;
+    int zs_frame_open;
+};
+
+static int read_raw(struct bytesrc *s, uint8_t *dst, size_t n, size_t *got, char *msg)
+{
+    for (;;) {
+        ssize_t r = read(s->fd, dst, n);
+        if (r >= 0) {
+            *got = (size_t)r;
+            s->raw_pos += (uint64_t)r;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        errmsg_set(msg, "cannot read '%s' at byte %llu: %s", s->name,
+                   (unsigned long long)s->raw_pos, strerror(errno));
+        return ERR_IO;
+    }
+}
+
+/* Read n bytes exactly unless the file ends (used for the magic sniff). */
+static int read_full(struct bytesrc *s, uint8_t *dst, size_t n, size_t *got, char *msg)
+{
+    size_t have = 0;
+    while (have < n) {
+        size_t g;
+        int rc = read_raw(s, dst + have, n - have, &g, msg);
+        if (rc)
+            return rc;
+        if (g == 0)
+            break;
+        have += g;
+    }
+    *got = have;
+    return 0;
+}
+
+static int refill_in(struct bytesrc *s, char *msg)
+{
+    if (s->in_start < s->in_end || s->in_eof)
+        return 0;
+    size_t g;
+    int rc = read_raw(s, s->in, SRC_IN_BUF, &g, msg);
+    if (rc)
+        return rc;
+    s->in_start = 0;
+    s->in_end = g;
+    if (g == 0)
+        s->in_eof = 1;
+    return 0;
+}
+
+/* Append decompressed bytes to buf[end, cap).  Sets s->eof at the end. */
+static int fill_gzip(struct bytesrc *s, char *msg)
+{
+    while (s->end < s->cap && !s->eof) {
+        int rc = refill_in(s, msg);
+        if (rc)
+            return rc;
+        if (s->in_start == s->in_end) {
+            if (!s->z_member_done) {
+                errmsg_set(msg, "'%s': gzip stream ends early (compressed file truncated)",
+                           s->name);
+                s->eof = 1;
+                return ERR_TRUNCATED;
+            }
+            s->eof = 1;
+            break;
+        }
+        if (s->z_member_done) {
+            /* Another gzip member follows (or trailing garbage). */
+            if (inflateReset(&s->z) != Z_OK) {
+                errmsg_set(msg, "'%s': zlib cannot reset", s->name);
+                return ERR_CORRUPT;
+            }
+            s->z_member_done = 0;
+        }
+        s->z.next_in = s->in + s->in_start;
+        s->z.avail_in = (uInt)(s->in_end - s->in_start);
+        s->z.next_out = s->buf + s->end;
+        s->z.avail_out = (uInt)(s->cap - s->end);
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        size_t used = (s->in_end - s->in_start) - s->z.avail_in;
+        size_t made = (s->cap - s->end) - s->z.avail_out;
+        s->in_start += used;
+        s->end += made;
+        if (zr == Z_STREAM_END) {
+            s->z_member_done = 1;
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
+                       (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)),
+                       s->z.msg ? s->z.msg : "inflate error");
+            s->eof = 1;
+            return ERR_CORRUPT;
+        }
+    }
+    return 0;
+}
+
+static int fill_zstd(struct bytesrc *s, char *msg)
+{
+    while (s->end < s->cap && !s->eof) {
+        int rc = refill_in(s, msg);
+        if (rc)
+            return rc;
+        if (s->in_start == s->in_end) {
+            s->eof = 1;
+            if (s->zs_frame_open) {
+                errmsg_set(msg, "'%s': zstd stream ends early (compressed file truncated)",
+                           s->name);
+                return ERR_TRUNCATED;
+            }
+            break;
+        }
+        ZSTD_inBuffer in = {s->in, s->in_end, s->in_start};
+        ZSTD_outBuffer out = {s->buf, s->cap, s->end};
+        size_t zr = ZSTD_decompressStream(s->zs, &out, &in);
+        if (ZSTD_isError(zr)) {
+            errmsg_set(msg, "'%s': corrupt zstd data near compressed byte %llu: %s", s->name,
+                       (unsigned long long)(s->raw_pos - (s->in_end - in.pos)),
+                       ZSTD_getErrorName(zr));
+            s->eof = 1;
+            return ERR_CORRUPT;
+        }
+        s->zs_frame_open = zr != 0;
+        s->in_start = in.pos;
+        s->end = out.pos;
+    }
+    return 0;
+}
+
+static int fill_plain(struct bytesrc *s, char *msg)
+{
+    while (s->end < s->cap && !s->eof) {
+        size_t g;
+        int rc = read_raw(s, s->buf + s->end, s->cap - s->end, &g, msg);
+        if (rc)
+            return rc;
+        if (g == 0)
+            s->eof = 1;
+        s->end += g;
+    }
+    return 0;
+}
+
+int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, char *msg)
+{
+    if (s->end - s->start >= n) {
+        *p = s->buf + s->start;
+        return 1;
+    }
+    /* Slide what is left to the front, grow if one record is larger. */
+    size_t left = s->end - s->start;
+    if (s->start > 0) {
+        memmove(s->buf, s->buf + s->start, left);
+        s->start = 0;
+        s->end = left;
+    }
+    if (n > s->cap) {
+        s->cap = n;
+        s->buf = xrealloc(s->buf, s->cap);
+    }
+    while (s->end < n && !s->eof) {
+        int rc;
+        switch (s->kind) {
+        case SRC_GZIP: rc = fill_gzip(s, msg); break;
+        case SRC_ZSTD: rc = fill_zstd(s, msg); break;
+        default: rc = fill_plain(s, msg); break;
+        }
+        if (rc) {
+            *got = s->end - s->start;
+            *p = s->buf + s->start;
+            return rc;
+        }
+    }
+    *p = s->buf + s->start;
+    if (s->end - s->start >= n)
+        return 1;
+    *got = s->end - s->start;
+    return 0;
+}
+
+void bytesrc_consume(struct bytesrc *s, size_t n)
+{
+    s->start += n;
+    s->pos += n;
+}
+
+uint64_t bytesrc_pos(const struct bytesrc *s) { return s->pos; }
+uint64_t bytesrc_raw_pos(const struct bytesrc *s) { return s->raw_pos; }
+uint64_t bytesrc_raw_size(const struct bytesrc *s) { return s->raw_size; }
+enum src_kind bytesrc_kind(const struct bytesrc *s) { return s->kind; }
+
+static const char *other_compression(const uint8_t *m, size_t n)
+{
+    if (n >= 6 && !memcmp(m, "\xFD" "7zXZ\0", 6))
+        return "xz";
+    if (n >= 3 && !memcmp(m, "BZh", 3))
+        return "bzip2";
+    if (n >= 4 && !memcmp(m, "PK\x03\x04", 4))
+        return "zip";
+    if (n >= 4 && !memcmp(m, "\x04\x22\x4D\x18", 4))
+        return "lz4";
+    if (n >= 6 && !memcmp(m, "7z\xBC\xAF\x27\x1C", 6))
+        return "7z";
+    return NULL;
+}
+
+int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
+{
+    *out = NULL;
+    int fd;
+    int is_stdin = !strcmp(path, "-");
+    if (is_stdin) {
+        fd = STDIN_FILENO;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            errmsg_set(msg, "cannot open '%s': %s", path, strerror(errno));
+            return ERR_IO;
+        }
+    }
+    struct stat st;
+    uint64_t size = 0;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errmsg_set(msg, "cannot read '%s': is a directory (give capture files, not folders)",
+                       path);
+            if (!is_stdin)
+                close(fd);
+            return ERR_IO;
+        }
+        if (S_ISREG(st.st_mode))
+            size = (uint64_t)st.st_size;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    if (size)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+
+    struct bytesrc *s = xcalloc(1, sizeof(*s));
+    s->fd = fd;
+    s->name = is_stdin ? "(standard input)" : path;
+    s->raw_size = size;
+    s->cap = SRC_BUF_MIN;
+    s->buf = xmalloc(s->cap);
+
+    /* Sniff the first bytes to choose a decompressor. */
+    uint8_t magic[8];
+    size_t got;
+    int rc = read_full(s, magic, sizeof(magic), &got, msg);
+    if (rc) {
+        bytesrc_free(s);
+        return rc;
+    }
+    const char *other = other_compression(magic, got);
+    if (other) {
+        errmsg_set(msg, "'%s' is %s-compressed; pcts reads gzip and zstd itself, decompress "
+                        "%s files first",
+                   s->name, other, other);
+        bytesrc_free(s);
+        return ERR_FORMAT;
+    }
+    if (got >= 2 && magic[0] == 0x1F && magic[1] == 0x8B) {
+        s->kind = SRC_GZIP;
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+            errmsg_set(msg, "'%s': cannot initialise zlib", s->name);
+            bytesrc_free(s);
+            return ERR_NOMEM;
+        }
+        s->z_init = 1;
+    } else if (got >= 4 && !memcmp(magic, "\x28\xB5\x2F\xFD", 4)) {
+        s->kind = SRC_ZSTD;
+        s->zs = ZSTD_createDStream();
+        if (!s->zs || ZSTD_isError(ZSTD_initDStream(s->zs))) {
+            errmsg_set(msg, "'%s': cannot initialise zstd", s->name);
+            bytesrc_free(s);
+            return ERR_NOMEM;
+        }
+    }
+    if (s->kind == SRC_PLAIN) {
+        memcpy(s->buf, magic, got);
+        s->end = got;
+        if (got < sizeof(magic))
+            s->eof = 1;
+    } else {
+        s->in = xmalloc(SRC_IN_BUF);
+        memcpy(s->in, magic, got);
+        s->in_end = got;
+        if (got < sizeof(magic))
+            s->in_eof = 1;
+    }
+    *out = s;
+    return 0;
+}
+
+void bytesrc_free(struct bytesrc *s)
+{
+    if (!s)
+        return;
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->zs)
+        ZSTD_freeDStream(s->zs);
+    if (s->fd > STDIN_FILENO)
+        close(s->fd);
+    free(s->in);
+    free(s->buf);
+    free(s);
+}

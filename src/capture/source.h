@@ -1,0 +1,46 @@
+/*
+ * source.h - a byte stream from a file or standard input, decompressed on
+ * the fly when the content (not the name) says gzip or zstd.
+ *
+ * The stream is read through one buffer that the source owns.  A caller asks
+ * for the next n bytes with bytesrc_need(); the pointer it gets stays valid
+ * until the next need() on the same source.  Offsets are positions in the
+ * decompressed stream, which is what a user can find with a hex editor after
+ * decompressing; the compressed position is kept for progress reporting.
+ */
+#ifndef PCTS_SOURCE_H
+#define PCTS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum src_kind { SRC_PLAIN, SRC_GZIP, SRC_ZSTD };
+
+struct bytesrc;
+
+/* Open path ("-" is standard input).  On failure *out is NULL and msg says
+ * what happened.  Compressed formats we do not read (xz, bzip2, zip, lz4)
+ * are named in the error. */
+int bytesrc_open(struct bytesrc **out, const char *path, char *msg);
+
+/*
+ * Make n bytes available at *p.  Returns 1 when they are, 0 when the stream
+ * ends first (*got says how many bytes were left, 0 at a clean end), or a
+ * negative enum err with msg set (read error, corrupt compressed data).
+ */
+int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, char *msg);
+
+void bytesrc_consume(struct bytesrc *s, size_t n);
+
+/* Offset of the next unconsumed byte in the (decompressed) stream. */
+uint64_t bytesrc_pos(const struct bytesrc *s);
+
+/* Bytes read from the underlying file so far, and its size (0 if unknown). */
+uint64_t bytesrc_raw_pos(const struct bytesrc *s);
+uint64_t bytesrc_raw_size(const struct bytesrc *s);
+
+enum src_kind bytesrc_kind(const struct bytesrc *s);
+
+void bytesrc_free(struct bytesrc *s);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * main.c - wires the layers together: inputs -> filter -> decode -> group
+ * table -> statistics -> output, plus the progress bar and the summary.
+ *
+ * This is the only file that sees every layer.  The packet loop is kept
+ * free of system calls: the clock is read once every 64 Ki packets, for the
+ * progress bar only.
+ */
+#include "../capture/filter.h"
+#include "../capture/inputs.h"
+#include "../decode/decode.h"
+#include "../group/group.h"
+#include "../output/output.h"
+#include "../stats/series.h"
+#include "../util/err.h"
+#include "../util/xalloc.h"
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+struct counters {
+    uint64_t read, decoded, filtered;
+    uint64_t skip[DEC__COUNT];
+    uint64_t anomaly[ANOM__COUNT];
+};
+
+struct run {
+    int open_failed; /* an input could not be read at all */
+    int partial;     /* an input was damaged midway */
+    uint32_t warned_lt[16];
+    size_t n_warned_lt;
+};
+
+static void on_input_error(void *ctx, const char *path, int rc, const char *msg, int midway)
+{
+    struct run *r = ctx;
+    (void)path;
+    (void)rc;
+    if (midway) {
+        r->partial = 1;
+        warnx_("warning: %s; results cover the records before it", msg);
+    } else {
+        r->open_failed = 1;
+        warnx_("%s", msg);
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void fmt_bytes_si(uint64_t b, char *buf, size_t len)
+{
+    if (b >= 1000000000ull)
+        snprintf(buf, len, "%.2f GB", (double)b / 1e9);
+    else if (b >= 1000000)
+        snprintf(buf, len, "%.1f MB", (double)b / 1e6);
+    else
+        snprintf(buf, len, "%.0f kB", (double)b / 1e3);
+}
+
+struct progress {
+    int on;
+    double start, last_draw;
+    int drawn;
+};
+
+static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t pkts)
+{
+    double t = now_s();
+    if (t - pg->start < 0.5 || t - pg->last_draw < 0.2)
+        return;
+    pg->last_draw = t;
+    uint64_t done, total;
+    inputs_progress(in, &done, &total);
+    double el = t - pg->start;
+    char d[32], tot[32];
+    fmt_bytes_si(done, d, sizeof(d));
+    double rate = (double)pkts / el;
+    if (total) {
+        fmt_bytes_si(total, tot, sizeof(tot));
+        double frac = (double)done / (double)total;
+        double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+        int w = 30, fill = (int)(frac * w);
+        char bar[32];
+        for (int i = 0; i < w; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[w] = '\0';
+        fprintf(stderr, "\r[%s] %3.0f%% %s/%s  %.2f M pkt/s  ETA %.0fs\033[K", bar, frac * 100,
+                d, tot, rate / 1e6, eta);
+    } else {
+        fprintf(stderr, "\r%s read  %.2f M pkt/s\033[K", d, rate / 1e6);
+    }
+    pg->drawn = 1;
+}
+
+static void warn_linktype(struct run *r, uint32_t lt)
+{
+    for (size_t i = 0; i < r->n_warned_lt; i++)
+        if (r->warned_lt[i] == lt)
+            return;
+    if (r->n_warned_lt < sizeof(r->warned_lt) / sizeof(r->warned_lt[0]))
+        r->warned_lt[r->n_warned_lt++] = lt;
+    warnx_("warning: link type %u (%s) is not supported; its packets are counted as skipped", lt,
+           decode_linktype_name(lt));
+}
+
+static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
+                    size_t groups, double elapsed, const struct result *res, size_t n)
+{
+    uint64_t skipped = c->filtered;
+    for (int i = 1; i < DEC__COUNT; i++)
+        skipped += c->skip[i];
+    size_t nfiles = inputs_count(in);
+    fprintf(stderr, "pcts: %zu file%s", nfiles, nfiles == 1 ? "" : "s");
+    const char *sep = " (";
+    for (size_t i = 0; i < nfiles && i < 8; i++) {
+        const char *path;
+        const char *fmt = inputs_format(in, i, &path);
+        fprintf(stderr, "%s%s", sep, fmt ? fmt : "unreadable");
+        sep = ", ";
+    }
+    fprintf(stderr, "%s: %llu packets read, %llu decoded, %llu skipped (%llu non-IP, %llu "
+                    "truncated, %llu bad header, %llu unsupported link type, %llu filtered)\n",
+            nfiles > 8 ? ", ...)" : ")", (unsigned long long)c->read,
+            (unsigned long long)c->decoded, (unsigned long long)skipped,
+            (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
+            (unsigned long long)c->skip[DEC_BADHDR], (unsigned long long)c->skip[DEC_LINKTYPE],
+            (unsigned long long)c->filtered);
+    fprintf(stderr, "pcts: %zu groups (--group %s) in %.3f s (%.2f M packets/s)\n", groups,
+            o->group == GROUP_IP ? "ip" : "port", elapsed,
+            elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
+    for (unsigned i = 0; i < ANOM__COUNT; i++)
+        if (c->anomaly[i])
+            fprintf(stderr, "pcts: note: %llu decoded packets: %s (counted for their IP pair)\n",
+                    (unsigned long long)c->anomaly[i], dec_anomaly_name(i));
+    const struct reader_notes *rn = inputs_notes(in);
+    if (rn->spb_no_timestamp)
+        fprintf(stderr, "pcts: note: %llu pcapng simple packet blocks ignored (they carry no "
+                        "timestamp)\n",
+                (unsigned long long)rn->spb_no_timestamp);
+    if (rn->bad_ts_fraction)
+        fprintf(stderr, "pcts: note: %llu records have a sub-second timestamp field out of "
+                        "range (used as written)\n",
+                (unsigned long long)rn->bad_ts_fraction);
+    if (rn->ts_overflow)
+        fprintf(stderr, "pcts: note: %llu pcapng timestamps beyond year 2262 were clamped\n",
+                (unsigned long long)rn->ts_overflow);
+    if (rn->caplen_over_snaplen)
+        fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
+                (unsigned long long)rn->caplen_over_snaplen);
+    uint64_t late = 0, approx = 0;
+    for (size_t i = 0; i < n; i++) {
+        late += res[i].iv.late;
+        approx += res[i].iv.approx != 0;
+    }
+    if (approx)
+        fprintf(stderr, "pcts: note: %llu groups have more than %d packets: their median and MAD "
+                        "come from a bounded sketch (error under 0.5%% of the deviation)\n",
+                (unsigned long long)approx, SERIES_EXACT_CAP);
+    if (late)
+        fprintf(stderr, "pcts: warning: %llu packets arrived more than %d packets of their group "
+                        "out of order; their intervals were taken as 0\n",
+                (unsigned long long)late, SERIES_REORDER);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    char msg[ERRMSG_MAX];
+    int rc = options_parse(&o, argc, argv, msg);
+    if (rc == 1) {
+        options_release(&o);
+        return EXIT_OK;
+    }
+    if (rc) {
+        warnx_("%s (see pcts --help)", msg);
+        options_release(&o);
+        return EXIT_USAGE;
+    }
+
+    struct filter *flt = NULL;
+    if (o.filter && filter_new(&flt, o.filter, msg)) {
+        warnx_("%s", msg);
+        options_release(&o);
+        return EXIT_USAGE;
+    }
+
+    /* Open the output first: a typo in -o should not cost a long read. */
+    FILE *out = stdout;
+    if (o.output && strcmp(o.output, "-")) {
+        out = fopen(o.output, "w");
+        if (!out) {
+            warnx_("cannot open output '%s': %s", o.output, strerror(errno));
+            filter_free(flt);
+            options_release(&o);
+            return EXIT_INPUT;
+        }
+    }
+    static char outbuf[1 << 16];
+    setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
+
+    uint64_t seed;
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+    struct run run = {0};
+    struct counters cnt = {0};
+    struct group_table tab;
+    group_table_init(&tab, o.group, seed);
+    struct progress pg = {0};
+    pg.on = !o.quiet && (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO)));
+    pg.start = now_s();
+
+    struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
+    struct pkt p;
+    struct pkt_meta m;
+    struct group_key k;
+    while (inputs_next(in, &p)) {
+        cnt.read++;
+        if (pg.on && (cnt.read & 0xFFFF) == 0)
+            progress_tick(&pg, in, cnt.read);
+        if (flt && !filter_match(flt, &p)) {
+            cnt.filtered++;
+            continue;
+        }
+        enum dec_result dr = decode_frame(p.linktype, p.data, p.caplen, &m);
+        if (dr != DEC_OK) {
+            cnt.skip[dr]++;
+            if (dr == DEC_LINKTYPE)
+                warn_linktype(&run, p.linktype);
+            continue;
+        }
+        cnt.decoded++;
+        if (m.anomalies)
+            for (unsigned i = 0; i < ANOM__COUNT; i++)
+                if (m.anomalies & (1u << i))
+                    cnt.anomaly[i]++;
+        group_key_make(o.group, &m, &k);
+        struct group *g = group_table_get(&tab, &k);
+        g->bytes += p.wirelen;
+        series_add(&g->s, p.ts_ns);
+    }
+    if (pg.drawn)
+        fputs("\r\033[K", stderr);
+
+    struct result *res = xcalloc(tab.n, sizeof(*res));
+    for (size_t i = 0; i < tab.n; i++) {
+        struct group *g = &tab.g[i];
+        res[i].key = &g->key;
+        res[i].packets = g->s.n;
+        res[i].bytes = g->bytes;
+        res[i].first = g->s.first;
+        res[i].last = g->s.last;
+        series_finish(&g->s, &res[i].iv);
+    }
+    results_sort(res, tab.n, o.sort);
+    struct output_opts oo = {o.format, o.group, o.sort, o.top, inputs_ts_digits(in)};
+    int status = EXIT_OK;
+    if (output_write(out, o.output ? o.output : "(standard output)", &oo, res, tab.n, msg)) {
+        warnx_("%s", msg);
+        status = EXIT_INPUT;
+    }
+    if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
+        warnx_("cannot write '%s': %s", o.output, strerror(errno));
+        status = EXIT_INPUT;
+    }
+    double elapsed = now_s() - pg.start;
+    if (!o.quiet)
+        summary(&o, in, &cnt, tab.n, elapsed, res, tab.n);
+
+    if (status == EXIT_OK) {
+        if (run.open_failed)
+            status = EXIT_INPUT;
+        else if (run.partial)
+            status = EXIT_PARTIAL;
+    }
+    free(res);
+    inputs_free(in);
+    group_table_release(&tab);
+    filter_free(flt);
+    options_release(&o);
+    if (out == stdout && fflush(stdout) != 0 && status == EXIT_OK) {
+        warnx_("cannot write standard output: %s", strerror(errno));
+        status = EXIT_INPUT;
+    }
+    return status;
+}

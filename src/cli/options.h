@@ -1,0 +1,35 @@
+/*
+ * options.h - the command line, parsed from one table (getopt_long).
+ *
+ * The options are a public interface: scripts depend on their names.
+ */
+#ifndef PCTS_OPTIONS_H
+#define PCTS_OPTIONS_H
+
+#include "../group/group.h"
+#include "../output/output.h"
+
+#include <stddef.h>
+
+struct options {
+    char **inputs; /* owned array of borrowed argv strings */
+    size_t n_inputs;
+    const char *filter;
+    const char *output; /* NULL = stdout */
+    enum out_format format;
+    int format_set;
+    enum group_by group;
+    enum sort_key sort;
+    size_t top;
+    int top_set;
+    int quiet;
+    int progress; /* -1 auto, 0 never, 1 always */
+};
+
+/* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE
+ * with msg set. */
+int options_parse(struct options *o, int argc, char **argv, char *msg);
+void options_release(struct options *o);
+void options_usage(FILE *f);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * ipv4.c - IPv4 header (RFC 791), and the version-nibble dispatch used by
+ * raw-IP link types.
+ *
+ * Checks in Suricata's order, cheapest first: 20 bytes present, version 4,
+ * IHL*4 >= 20, header present, total length >= IHL*4.  A total length of 0
+ * is accepted as "not filled in" (TSO/GSO and Linux BIG TCP super-packets,
+ * captured before segmentation) and the captured length is used instead.
+ * The window is then narrowed to the total length so Ethernet padding is
+ * never read as payload.  Only the first fragment (offset 0) carries ports;
+ * every fragment counts for the pair.
+ */
+#include "decode_int.h"
+
+enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
+{
+    uint8_t vihl, proto;
+    uint16_t total, frag;
+    if (!cur_has(c, 20))
+        return DEC_TRUNCATED;
+    if (cur_peek_u8(c, 0, &vihl) || cur_peek_be16(c, 2, &total) || cur_peek_be16(c, 6, &frag) ||
+        cur_peek_u8(c, 9, &proto))
+        return DEC_TRUNCATED;
+    if ((vihl >> 4) != 4)
+        return DEC_BADHDR;
+    size_t ihl = (size_t)(vihl & 0x0F) * 4;
+    if (ihl < 20)
+        return DEC_BADHDR;
+    if (total != 0 && total < ihl)
+        return DEC_BADHDR;
+    if (!cur_has(c, ihl))
+        return DEC_TRUNCATED;
+
+    struct cursor ip = *c;
+    if (total != 0)
+        cur_limit(&ip, total);
+    if (cur_skip(&ip, 12) || cur_copy(&ip, m->src, 4) || cur_copy(&ip, m->dst, 4) ||
+        cur_skip(&ip, ihl - 20))
+        return DEC_TRUNCATED;
+    m->family = 4;
+    m->proto = proto;
+    if (frag & 0x3FFF) /* MF set or offset != 0 */
+        m->is_frag = 1;
+    if ((frag & 0x1FFF) == 0)
+        decode__transport(&ip, m);
+    *c = ip;
+    return DEC_OK;
+}
+
+enum dec_result decode__ip_any(struct cursor *c, struct pkt_meta *m)
+{
+    uint8_t v;
+    if (cur_peek_u8(c, 0, &v))
+        return DEC_TRUNCATED;
+    switch (v >> 4) {
+    case 4:
+        return decode__ipv4(c, m);
+    case 6:
+        return decode__ipv6(c, m);
+    default:
+        return DEC_BADHDR;
+    }
+}

@@ -1,0 +1,115 @@
+/*
+ * group.c - see group.h.
+ */
+#include "group.h"
+
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void group_table_init(struct group_table *t, enum group_by by, uint64_t seed)
+{
+    memset(t, 0, sizeof(*t));
+    t->by = by;
+    t->seed = seed;
+    t->mask = 1023;
+    t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
+}
+
+void group_table_release(struct group_table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        series_release(&t->g[i].s);
+    free(t->g);
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = m->family;
+    memcpy(k->src, m->src, 16);
+    memcpy(k->dst, m->dst, 16);
+    if (by == GROUP_PORT) {
+        k->proto = m->proto;
+        if (m->has_ports) {
+            k->has_port = 1;
+            k->dport = m->dport;
+        }
+    }
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+    /* 64x64->128 multiply folding (wyhash's mum): strong and cheap. */
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
+{
+    const uint8_t *p = (const uint8_t *)k;
+    uint64_t h = mix(rd64(p) ^ seed ^ 0xa0761d6478bd642full, rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
+    h ^= mix(rd64(p + 16) ^ seed, rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
+    h = mix(h ^ rd64(p + 32), 0x589965cc75374cc3ull ^ seed);
+    return h;
+}
+
+static void grow_index(struct group_table *t)
+{
+    size_t nm = t->mask * 2 + 1;
+    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
+    for (size_t i = 0; i <= t->mask; i++) {
+        uint64_t v = t->slot[i];
+        if (!v)
+            continue;
+        size_t j = (size_t)(v >> 32) & nm;
+        /* the stored hash is the high half; re-probe with it */
+        while (ns[j])
+            j = (j + 1) & nm;
+        ns[j] = v;
+    }
+    free(t->slot);
+    t->slot = ns;
+    t->mask = nm;
+}
+
+struct group *group_table_get(struct group_table *t, const struct group_key *k)
+{
+    uint64_t h = key_hash(k, t->seed);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = (size_t)tag & t->mask;
+    for (;;) {
+        uint64_t v = t->slot[i];
+        if (!v)
+            break;
+        if ((uint32_t)(v >> 32) == tag) {
+            struct group *g = &t->g[(uint32_t)v - 1];
+            if (!memcmp(&g->key, k, sizeof(*k)))
+                return g;
+        }
+        i = (i + 1) & t->mask;
+    }
+    /* New group. */
+    if (t->n >= UINT32_MAX - 1)
+        abort(); /* unreachable: memory runs out long before */
+    ALLOC_GROW(t->g, t->n + 1, t->cap);
+    struct group *g = &t->g[t->n];
+    g->key = *k;
+    g->bytes = 0;
+    series_init(&g->s);
+    t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
+    t->n++;
+    if (t->n * 2 > t->mask + 1)
+        grow_index(t);
+    return g;
+}

@@ -1,0 +1,61 @@
+/*
+ * group.h - the table of groups (one time series per group).
+ *
+ * A group key is built canonically from a decoded packet: unused fields are
+ * zero, so two packets of the same group always produce identical bytes and
+ * can be hashed and compared as 40 raw bytes.  The hash is seeded (random
+ * per run) so crafted traffic cannot aim at one bucket; output never
+ * depends on hash order because results are sorted before printing.
+ *
+ * The table owns its groups and their series; group_table_release() frees
+ * everything.  Groups live in one dense array (cheap to iterate and sort);
+ * the open-addressing index stores (hash, position) pairs, probed linearly,
+ * kept at most half full.
+ */
+#ifndef PCTS_GROUP_H
+#define PCTS_GROUP_H
+
+#include "../decode/decode.h"
+#include "../stats/series.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum group_by { GROUP_IP, GROUP_PORT };
+
+struct group_key {
+    uint8_t family;   /* 4 or 6 */
+    uint8_t proto;    /* GROUP_PORT only */
+    uint8_t has_port; /* GROUP_PORT and the protocol has ports */
+    uint8_t pad;
+    uint16_t dport;
+    uint16_t pad2;
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+struct group {
+    struct group_key key;
+    uint64_t bytes;
+    struct series s;
+};
+
+struct group_table {
+    struct group *g;
+    size_t n, cap;
+    uint64_t *slot; /* hash high 32 bits | (index + 1); 0 = empty */
+    size_t mask;
+    uint64_t seed;
+    enum group_by by;
+};
+
+void group_table_init(struct group_table *t, enum group_by by, uint64_t seed);
+void group_table_release(struct group_table *t);
+
+/* Fill a key from a decoded packet for the table's grouping. */
+void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k);
+
+/* The group for key k, created empty if new. */
+struct group *group_table_get(struct group_table *t, const struct group_key *k);
+
+#endif

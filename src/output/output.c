@@ -1,0 +1,427 @@
+/*
+ * output.c - see output.h.
+ */
+#include "output.h"
+
+#include "../util/err.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const sort_names[] = {"packets", "bytes", "duration", "intervals",
+                                         "mean",    "std",   "median",   "mad",
+                                         "first",   "last",  "src",      "dst"};
+
+int sort_key_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+        if (!strcmp(s, sort_names[i]))
+            return (int)i;
+    /* accept the field names too */
+    if (!strncmp(s, "interval_", 9))
+        return sort_key_parse(s + 9);
+    return -1;
+}
+
+const char *sort_key_names(void)
+{
+    return "packets, bytes, duration, intervals, mean, std, median, mad, first, last, src, dst";
+}
+
+void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len)
+{
+    const uint8_t *a = dst ? k->dst : k->src;
+    if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+}
+
+const char *proto_name(uint8_t p, char *buf, size_t len)
+{
+    switch (p) {
+    case 1: return "icmp";
+    case 2: return "igmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 47: return "gre";
+    case 50: return "esp";
+    case 51: return "ah";
+    case 58: return "icmp6";
+    case 132: return "sctp";
+    default:
+        snprintf(buf, len, "%u", p);
+        return buf;
+    }
+}
+
+void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len)
+{
+    const char *sign = "";
+    uint64_t u;
+    if (ns < 0) {
+        sign = "-";
+        u = (uint64_t)(-(ns + 1)) + 1;
+    } else {
+        u = (uint64_t)ns;
+    }
+    uint64_t sec = u / 1000000000u, frac = u % 1000000000u;
+    if (digits <= 0) {
+        snprintf(buf, len, "%s%llu", sign, (unsigned long long)sec);
+        return;
+    }
+    if (digits > 9)
+        digits = 9;
+    for (int i = digits; i < 9; i++)
+        frac /= 10;
+    snprintf(buf, len, "%s%llu.%0*llu", sign, (unsigned long long)sec, digits,
+             (unsigned long long)frac);
+}
+
+/* Seconds with 9 decimals, trailing zeros trimmed (keeps one decimal). */
+static void fmt_sec(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.9f", v);
+    char *dot = strchr(buf, '.');
+    if (!dot)
+        return;
+    char *e = buf + strlen(buf) - 1;
+    while (e > dot + 1 && *e == '0')
+        *e-- = '\0';
+}
+
+void fmt_human_dur(double s, char *buf, size_t len)
+{
+    if (!(s >= 0)) {
+        snprintf(buf, len, "-");
+    } else if (s < 1e-3) {
+        snprintf(buf, len, "%.0fus", s * 1e6);
+    } else if (s < 1) {
+        snprintf(buf, len, "%.1fms", s * 1e3);
+    } else if (s < 60) {
+        snprintf(buf, len, "%.2fs", s);
+    } else if (s < 3600) {
+        long t = lround(s);
+        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+    } else if (s < 86400) {
+        long t = lround(s / 60);
+        snprintf(buf, len, "%ldh%02ldm", t / 60, t % 60);
+    } else {
+        long t = lround(s / 3600);
+        snprintf(buf, len, "%ldd%02ldh", t / 24, t % 24);
+    }
+}
+
+static void fmt_human_bytes(uint64_t b, char *buf, size_t len)
+{
+    const char *u = "KMGTPE";
+    if (b < 1024) {
+        snprintf(buf, len, "%llu", (unsigned long long)b);
+        return;
+    }
+    double v = (double)b;
+    int i = -1;
+    while (v >= 1024 && i < 5) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, u[i]);
+}
+
+/* ---- sorting --------------------------------------------------------- */
+
+static enum sort_key g_sort; /* qsort has no context argument in C11 */
+
+static int cmp_key(const struct group_key *a, const struct group_key *b)
+{
+    return memcmp(a, b, sizeof(*a));
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+    return (a < b) - (a > b);
+}
+
+/* Descending, undefined values last. */
+static int cmp_stat_desc(double a, int ha, double b, int hb)
+{
+    if (ha != hb)
+        return ha ? -1 : 1;
+    if (!ha)
+        return 0;
+    return (a < b) - (a > b);
+}
+
+static int cmp_result(const void *pa, const void *pb)
+{
+    const struct result *a = pa, *b = pb;
+    int c = 0;
+    switch (g_sort) {
+    case SORT_PACKETS: c = cmp_u64_desc(a->packets, b->packets); break;
+    case SORT_BYTES: c = cmp_u64_desc(a->bytes, b->bytes); break;
+    case SORT_DURATION:
+        c = cmp_u64_desc((uint64_t)(a->last - a->first), (uint64_t)(b->last - b->first));
+        break;
+    case SORT_INTERVALS: c = cmp_u64_desc(a->iv.count, b->iv.count); break;
+    case SORT_MEAN: c = cmp_stat_desc(a->iv.mean, a->iv.count > 0, b->iv.mean, b->iv.count > 0); break;
+    case SORT_STD: c = cmp_stat_desc(a->iv.std, a->iv.has_std, b->iv.std, b->iv.has_std); break;
+    case SORT_MEDIAN:
+        c = cmp_stat_desc(a->iv.median, a->iv.count > 0, b->iv.median, b->iv.count > 0);
+        break;
+    case SORT_MAD: c = cmp_stat_desc(a->iv.mad, a->iv.count > 0, b->iv.mad, b->iv.count > 0); break;
+    case SORT_FIRST: c = (a->first > b->first) - (a->first < b->first); break;
+    case SORT_LAST: c = (a->last < b->last) - (a->last > b->last); break;
+    case SORT_SRC: c = memcmp(a->key->src, b->key->src, 16); break;
+    case SORT_DST: c = memcmp(a->key->dst, b->key->dst, 16); break;
+    }
+    return c ? c : cmp_key(a->key, b->key);
+}
+
+void results_sort(struct result *r, size_t n, enum sort_key key)
+{
+    g_sort = key;
+    qsort(r, n, sizeof(*r), cmp_result);
+}
+
+/* ---- writers ------------------------------------------------------------ */
+
+struct row {
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+    char protobuf[8];
+    const char *proto; /* NULL when not grouped by protocol */
+    char dport[8];     /* "" when none */
+    char first[32], last[32], dur[32];
+    char mean[40], std[40], min[40], max[40], median[40], mad[40];
+};
+
+static void make_row(const struct output_opts *o, const struct result *r, struct row *w)
+{
+    fmt_addr(r->key, 0, w->src, sizeof(w->src));
+    fmt_addr(r->key, 1, w->dst, sizeof(w->dst));
+    w->proto = o->by == GROUP_PORT ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf))
+                                   : NULL;
+    w->dport[0] = '\0';
+    if (o->by == GROUP_PORT && r->key->has_port)
+        snprintf(w->dport, sizeof(w->dport), "%u", r->key->dport);
+    fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
+    fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
+    fmt_time_ns(r->last - r->first, o->ts_digits, w->dur, sizeof(w->dur));
+    w->mean[0] = w->std[0] = w->min[0] = w->max[0] = w->median[0] = w->mad[0] = '\0';
+    if (r->iv.count) {
+        fmt_sec(r->iv.mean, w->mean, sizeof(w->mean));
+        fmt_sec(r->iv.min, w->min, sizeof(w->min));
+        fmt_sec(r->iv.max, w->max, sizeof(w->max));
+        fmt_sec(r->iv.median, w->median, sizeof(w->median));
+        fmt_sec(r->iv.mad, w->mad, sizeof(w->mad));
+    }
+    if (r->iv.has_std)
+        fmt_sec(r->iv.std, w->std, sizeof(w->std));
+}
+
+/* JSON: strings here are addresses, names and numbers we produced; still,
+ * all strings go through the one escaping function. */
+static void jsonw_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void jsonw_num_or_null(FILE *f, const char *name, const char *v)
+{
+    fprintf(f, ",\"%s\":%s", name, *v ? v : "null");
+}
+
+static void write_json(FILE *f, const struct output_opts *o, const struct result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct row w;
+        make_row(o, &r[i], &w);
+        fputs("{\"src\":", f);
+        jsonw_str(f, w.src);
+        fputs(",\"dst\":", f);
+        jsonw_str(f, w.dst);
+        fputs(",\"proto\":", f);
+        if (w.proto)
+            jsonw_str(f, w.proto);
+        else
+            fputs("null", f);
+        jsonw_num_or_null(f, "dport", w.dport);
+        fprintf(f, ",\"packets\":%llu,\"bytes\":%llu", (unsigned long long)r[i].packets,
+                (unsigned long long)r[i].bytes);
+        fprintf(f, ",\"first\":%s,\"last\":%s,\"duration\":%s", w.first, w.last, w.dur);
+        fprintf(f, ",\"intervals\":%llu", (unsigned long long)r[i].iv.count);
+        jsonw_num_or_null(f, "interval_mean", w.mean);
+        jsonw_num_or_null(f, "interval_std", w.std);
+        jsonw_num_or_null(f, "interval_min", w.min);
+        jsonw_num_or_null(f, "interval_max", w.max);
+        jsonw_num_or_null(f, "interval_median", w.median);
+        jsonw_num_or_null(f, "interval_mad", w.mad);
+        fprintf(f, ",\"interval_approx\":%s,\"late_packets\":%llu}\n",
+                r[i].iv.approx ? "true" : "false", (unsigned long long)r[i].iv.late);
+    }
+}
+
+/* RFC 4180 quoting, in one place. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputc(last ? '\n' : ',', f);
+}
+
+static void write_csv(FILE *f, const struct output_opts *o, const struct result *r, size_t n)
+{
+    fputs("src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
+          "interval_std,interval_min,interval_max,interval_median,interval_mad,"
+          "interval_approx,late_packets\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        struct row w;
+        char num[3][24];
+        make_row(o, &r[i], &w);
+        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].packets);
+        snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)r[i].bytes);
+        snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)r[i].iv.count);
+        csv_field(f, w.src, 0);
+        csv_field(f, w.dst, 0);
+        csv_field(f, w.proto ? w.proto : "", 0);
+        csv_field(f, w.dport, 0);
+        csv_field(f, num[0], 0);
+        csv_field(f, num[1], 0);
+        csv_field(f, w.first, 0);
+        csv_field(f, w.last, 0);
+        csv_field(f, w.dur, 0);
+        csv_field(f, num[2], 0);
+        csv_field(f, w.mean, 0);
+        csv_field(f, w.std, 0);
+        csv_field(f, w.min, 0);
+        csv_field(f, w.max, 0);
+        csv_field(f, w.median, 0);
+        csv_field(f, w.mad, 0);
+        csv_field(f, r[i].iv.approx ? "true" : "false", 0);
+        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].iv.late);
+        csv_field(f, num[0], 1);
+    }
+}
+
+static void fmt_utc(int64_t ns, char *buf, size_t len)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+        snprintf(buf, len, "?");
+}
+
+enum { TC_SRC, TC_DST, TC_PROTO, TC_DPORT, TC_PKTS, TC_BYTES, TC_FIRST, TC_DUR, TC_MEAN,
+       TC_STD, TC_MEDIAN, TC_MAD, TC__N };
+
+static void write_table(FILE *f, const struct output_opts *o, const struct result *r, size_t n,
+                        size_t total)
+{
+    static const char *const head[TC__N] = {"SRC",   "DST",      "PROTO", "DPORT",
+                                            "PKTS",  "BYTES",    "FIRST (UTC)", "DURATION",
+                                            "MEAN",  "STD",      "MEDIAN", "MAD"};
+    const int right[TC__N] = {0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1};
+    int show[TC__N];
+    for (int c = 0; c < TC__N; c++)
+        show[c] = o->by == GROUP_PORT || (c != TC_PROTO && c != TC_DPORT);
+    char(*cell)[TC__N][48] = calloc(n ? n : 1, sizeof(*cell));
+    if (!cell) {
+        fputs("pcts: out of memory formatting the table\n", stderr);
+        exit(1);
+    }
+    size_t width[TC__N];
+    for (int c = 0; c < TC__N; c++)
+        width[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        struct row w;
+        make_row(o, &r[i], &w);
+        char(*x)[48] = cell[i];
+        snprintf(x[TC_SRC], 48, "%s", w.src);
+        snprintf(x[TC_DST], 48, "%s", w.dst);
+        snprintf(x[TC_PROTO], 48, "%s", w.proto ? w.proto : "");
+        snprintf(x[TC_DPORT], 48, "%s", w.dport[0] ? w.dport : "-");
+        snprintf(x[TC_PKTS], 48, "%llu", (unsigned long long)r[i].packets);
+        fmt_human_bytes(r[i].bytes, x[TC_BYTES], 48);
+        fmt_utc(r[i].first, x[TC_FIRST], 48);
+        fmt_human_dur((double)(r[i].last - r[i].first) * 1e-9, x[TC_DUR], 48);
+        if (r[i].iv.count) {
+            fmt_human_dur(r[i].iv.mean, x[TC_MEAN], 48);
+            fmt_human_dur(r[i].iv.median, x[TC_MEDIAN], 48);
+            fmt_human_dur(r[i].iv.mad, x[TC_MAD], 48);
+        } else {
+            snprintf(x[TC_MEAN], 48, "-");
+            snprintf(x[TC_MEDIAN], 48, "-");
+            snprintf(x[TC_MAD], 48, "-");
+        }
+        if (r[i].iv.has_std)
+            fmt_human_dur(r[i].iv.std, x[TC_STD], 48);
+        else
+            snprintf(x[TC_STD], 48, "-");
+        for (int c = 0; c < TC__N; c++)
+            if (strlen(x[c]) > width[c])
+                width[c] = strlen(x[c]);
+    }
+    int first = 1;
+    for (int c = 0; c < TC__N; c++) {
+        if (!show[c])
+            continue;
+        fprintf(f, "%s%*s", first ? "" : "  ", right[c] ? (int)width[c] : -(int)width[c],
+                head[c]);
+        first = 0;
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        first = 1;
+        for (int c = 0; c < TC__N; c++) {
+            if (!show[c])
+                continue;
+            fprintf(f, "%s%*s", first ? "" : "  ", right[c] ? (int)width[c] : -(int)width[c],
+                    cell[i][c]);
+            first = 0;
+        }
+        fputc('\n', f);
+    }
+    if (n < total)
+        fprintf(f, "(%zu of %zu groups shown; --top N shows more, -F csv or -F json all)\n", n,
+                total);
+    free(cell);
+}
+
+int output_write(FILE *f, const char *name, const struct output_opts *o, const struct result *r,
+                 size_t n, char *msg)
+{
+    size_t shown = n;
+    if (o->top && o->top < n)
+        shown = o->top;
+    switch (o->format) {
+    case OUT_TABLE: write_table(f, o, r, shown, n); break;
+    case OUT_CSV: write_csv(f, o, r, shown); break;
+    case OUT_JSON: write_json(f, o, r, shown); break;
+    }
+    if (fflush(f) || ferror(f)) {
+        errmsg_set(msg, "cannot write '%s': %s", name, strerror(errno ? errno : EIO));
+        return ERR_IO;
+    }
+    return 0;
+}

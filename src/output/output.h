@@ -1,0 +1,73 @@
+/*
+ * output.h - finished per-group results to table, CSV or JSON Lines.
+ *
+ * Output only reads finished results (it never sees the group table's
+ * internals).  Field names are a public interface (README "Fields"):
+ *   src dst proto dport packets bytes first last duration intervals
+ *   interval_mean interval_std interval_min interval_max interval_median
+ *   interval_mad
+ * plus interval_approx (median/MAD from the bounded sketch) and
+ * late_packets (events beyond the reorder bound).  Fields are added, never
+ * renamed.  Escaping and quoting live in one place each (jsonw_str,
+ * csv_field).  Times are printed from integer nanoseconds, so they are exact
+ * at the capture's own precision.
+ */
+#ifndef PCTS_OUTPUT_H
+#define PCTS_OUTPUT_H
+
+#include "../group/group.h"
+#include "../stats/series.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+enum sort_key {
+    SORT_PACKETS,
+    SORT_BYTES,
+    SORT_DURATION,
+    SORT_INTERVALS,
+    SORT_MEAN,
+    SORT_STD,
+    SORT_MEDIAN,
+    SORT_MAD,
+    SORT_FIRST,
+    SORT_LAST,
+    SORT_SRC,
+    SORT_DST,
+};
+
+struct result {
+    const struct group_key *key; /* borrowed from the group table */
+    uint64_t packets, bytes;
+    int64_t first, last; /* ns */
+    struct interval_stats iv;
+};
+
+struct output_opts {
+    enum out_format format;
+    enum group_by by;
+    enum sort_key sort;
+    size_t top;    /* 0 = all */
+    int ts_digits; /* decimals of times */
+};
+
+/* Parse a --sort value; -1 if unknown. */
+int sort_key_parse(const char *s);
+const char *sort_key_names(void);
+
+void results_sort(struct result *r, size_t n, enum sort_key key);
+
+/* Write results; returns 0, or ERR_IO with msg set (disk full, closed pipe). */
+int output_write(FILE *f, const char *name, const struct output_opts *o, const struct result *r,
+                 size_t n, char *msg);
+
+/* Helpers shared with the summary and tests. */
+void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len);
+const char *proto_name(uint8_t proto, char *buf, size_t len);
+void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
+void fmt_human_dur(double sec, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * series.c - see series.h.
+ */
+#include "series.h"
+
+#include "../util/xalloc.h"
+#include "sketch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct series_stream {
+    int64_t ring[SERIES_REORDER + 1]; /* sorted pending times, circular */
+    uint32_t head, count;
+    int64_t last_fed;
+    uint64_t nint;
+    double mean, m2; /* Welford, seconds */
+    int64_t imin, imax;
+    uint64_t late;
+    struct sketch sk;
+};
+
+void series_init(struct series *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->first = INT64_MAX;
+    s->last = INT64_MIN;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void sort_i64(int64_t *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (a[i] < a[i - 1]) {
+            qsort(a, n, sizeof(*a), cmp_i64);
+            return;
+        }
+}
+
+static double median_sorted(const double *a, size_t n)
+{
+    if (n & 1)
+        return a[n / 2];
+    return (a[n / 2 - 1] + a[n / 2]) / 2.0;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void feed(struct series_stream *st, int64_t t)
+{
+    if (t < st->last_fed) {
+        st->late++;
+        t = st->last_fed;
+    }
+    int64_t d = t - st->last_fed;
+    st->last_fed = t;
+    double x = (double)d * 1e-9;
+    st->nint++;
+    double delta = x - st->mean;
+    st->mean += delta / (double)st->nint;
+    st->m2 += delta * (x - st->mean);
+    if (d < st->imin)
+        st->imin = d;
+    if (d > st->imax)
+        st->imax = d;
+    sketch_add(&st->sk, d);
+}
+
+/* Leave the exact regime: sorted times seed Welford and the sketch pivot. */
+static void to_stream(struct series *s)
+{
+    struct series_stream *st = xcalloc(1, sizeof(*st));
+    uint32_t n = s->ts_n;
+    sort_i64(s->ts, n);
+    /* Pivot: exact median of all intervals seen so far. */
+    double *iv = xmalloc(st_mult(n, sizeof(double)));
+    for (uint32_t i = 1; i < n; i++)
+        iv[i - 1] = (double)(s->ts[i] - s->ts[i - 1]);
+    qsort(iv, n - 1, sizeof(double), cmp_dbl);
+    int64_t pivot = (int64_t)llround(median_sorted(iv, n - 1));
+    free(iv);
+    sketch_init(&st->sk, pivot);
+    st->imin = INT64_MAX;
+    st->imax = INT64_MIN;
+    uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
+    uint32_t fed = n - keep;
+    st->last_fed = s->ts[0];
+    for (uint32_t i = 1; i < fed; i++)
+        feed(st, s->ts[i]);
+    if (fed == 0) /* cannot happen with EXACT_CAP > REORDER, kept for safety */
+        st->last_fed = s->ts[0];
+    for (uint32_t i = 0; i < keep; i++)
+        st->ring[i] = s->ts[fed + i];
+    st->count = keep;
+    st->head = 0;
+    free(s->ts);
+    s->ts = NULL;
+    s->ts_n = s->ts_cap = 0;
+    s->st = st;
+}
+
+#define RING (SERIES_REORDER + 1)
+
+static void ring_insert(struct series_stream *st, int64_t t)
+{
+    uint32_t pos = st->count;
+    /* shift newer entries up by one, from the tail */
+    while (pos > 0) {
+        uint32_t prev = (st->head + pos - 1) % RING;
+        if (st->ring[prev] <= t)
+            break;
+        st->ring[(st->head + pos) % RING] = st->ring[prev];
+        pos--;
+    }
+    st->ring[(st->head + pos) % RING] = t;
+    st->count++;
+    if (st->count > SERIES_REORDER) {
+        feed(st, st->ring[st->head]);
+        st->head = (st->head + 1) % RING;
+        st->count--;
+    }
+}
+
+void series_add_slow(struct series *s, int64_t t)
+{
+    s->n++;
+    if (t < s->first)
+        s->first = t;
+    if (t > s->last)
+        s->last = t;
+    if (s->st) {
+        ring_insert(s->st, t);
+        return;
+    }
+    if (s->ts_n < SERIES_EXACT_CAP) {
+        ALLOC_GROW(s->ts, (size_t)s->ts_n + 1, s->ts_cap);
+        if (s->ts_cap > SERIES_EXACT_CAP)
+            s->ts_cap = SERIES_EXACT_CAP; /* the allocation is at least this big */
+        s->ts[s->ts_n++] = t;
+        return;
+    }
+    to_stream(s);
+    ring_insert(s->st, t);
+}
+
+static void finish_exact(struct series *s, struct interval_stats *o)
+{
+    uint32_t n = s->ts_n;
+    if (n < 2)
+        return;
+    sort_i64(s->ts, n);
+    uint32_t k = n - 1;
+    double *iv = xmalloc(st_mult(k, sizeof(double)));
+    double sum = 0;
+    int64_t mn = INT64_MAX, mx = INT64_MIN;
+    for (uint32_t i = 0; i < k; i++) {
+        int64_t d = s->ts[i + 1] - s->ts[i];
+        mn = d < mn ? d : mn;
+        mx = d > mx ? d : mx;
+        iv[i] = (double)d * 1e-9;
+        sum += iv[i];
+    }
+    o->count = k;
+    /* The telescoping sum is exact in integers; use it for the mean. */
+    o->mean = (double)(s->ts[n - 1] - s->ts[0]) * 1e-9 / (double)k;
+    (void)sum;
+    if (k >= 2) {
+        double m2 = 0;
+        for (uint32_t i = 0; i < k; i++)
+            m2 += (iv[i] - o->mean) * (iv[i] - o->mean);
+        o->std = sqrt(m2 / (double)(k - 1));
+        o->has_std = 1;
+    }
+    o->min = (double)mn * 1e-9;
+    o->max = (double)mx * 1e-9;
+    qsort(iv, k, sizeof(double), cmp_dbl);
+    o->median = median_sorted(iv, k);
+    for (uint32_t i = 0; i < k; i++)
+        iv[i] = fabs(iv[i] - o->median);
+    qsort(iv, k, sizeof(double), cmp_dbl);
+    o->mad = median_sorted(iv, k);
+    free(iv);
+}
+
+static void finish_stream(struct series *s, struct interval_stats *o)
+{
+    struct series_stream *st = s->st;
+    while (st->count) {
+        feed(st, st->ring[st->head]);
+        st->head = (st->head + 1) % RING;
+        st->count--;
+    }
+    o->count = st->nint;
+    o->mean = st->mean;
+    if (st->nint >= 2) {
+        o->std = sqrt(st->m2 / (double)(st->nint - 1));
+        o->has_std = 1;
+    }
+    o->min = (double)st->imin * 1e-9;
+    o->max = (double)st->imax * 1e-9;
+    double med, mad;
+    sketch_median_mad(&st->sk, &med, &mad);
+    o->median = med * 1e-9;
+    o->mad = mad * 1e-9;
+    o->approx = 1;
+    o->late = st->late;
+}
+
+void series_finish(struct series *s, struct interval_stats *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (s->st)
+        finish_stream(s, o);
+    else
+        finish_exact(s, o);
+}
+
+void series_release(struct series *s)
+{
+    free(s->ts);
+    if (s->st) {
+        sketch_release(&s->st->sk);
+        free(s->st);
+    }
+    series_init(s);
+}

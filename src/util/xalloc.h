@@ -1,0 +1,34 @@
+/*
+ * xalloc.h - allocation that cannot silently fail.
+ *
+ * pcts is a batch tool: on allocation failure the right behaviour is a
+ * message with the size that was wanted and exit status 1 (git's
+ * do_xmalloc).  Size arithmetic goes through st_mult/st_add, which die on
+ * overflow instead of wrapping.
+ */
+#ifndef PCTS_XALLOC_H
+#define PCTS_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+size_t st_mult(size_t a, size_t b);
+size_t st_add(size_t a, size_t b);
+
+/* Grow *arr (element size sizeof **arr) so that it holds at least need
+ * elements; *cap is updated.  Growth is geometric (x1.5, at least 16). */
+#define ALLOC_GROW(arr, need, cap)                                                   \
+    do {                                                                             \
+        if ((need) > (cap)) {                                                        \
+            size_t ag_new_ = (cap) < 16 ? 16 : st_add((cap), (cap) / 2);             \
+            if (ag_new_ < (need))                                                    \
+                ag_new_ = (need);                                                    \
+            (arr) = xrealloc((arr), st_mult(ag_new_, sizeof(*(arr))));               \
+            (cap) = ag_new_;                                                         \
+        }                                                                            \
+    } while (0)
+
+#endif
