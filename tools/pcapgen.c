@@ -1099,3 +1099,797 @@ static void cmd_sample(const char *path, uint64_t seed)
     free(S->ev);
     free(S);
 }
+
+/* ------------------------------------------------------------------ */
+/* bench: a big capture, fast                                           */
+
+#define BENCH_PAT       1480            /* longest payload: 1514 - 14 - 20 - 8 */
+#define BENCH_BUF       ((size_t)8 << 20)
+#define BENCH_SPAN_US   3600000000ull
+#define BENCH_MAX_PAIRS (1u << 24)
+
+struct bpair {
+    uint32_t src, dst, isn, ack;
+    uint16_t sport, dport, icmp_id;
+    uint8_t proto;
+};
+
+static const uint16_t bench_tcp_ports[16] = {
+    443, 443, 443, 443, 443, 443, 443, 80, 80, 80, 22, 25, 993, 8080, 3389, 445,
+};
+static const uint16_t bench_udp_ports[8] = { 53, 53, 53, 443, 443, 123, 161, 514 };
+static const uint8_t bench_pub8[8] = { 23, 34, 52, 104, 142, 151, 157, 185 };
+
+/*
+ * Pair idx is (source idx % nsrc, destination idx / nsrc), so distinct
+ * indexes give distinct directed pairs; both halves go through bijections
+ * (odd multipliers modulo 2^24 / 2^20) to spread the addresses.
+ * Sources are in 10.0.0.0/8, destinations alternate between 172.16.0.0/12
+ * and a handful of public /8s.
+ */
+static void bench_pair(uint64_t key, uint32_t idx, uint32_t nsrc, struct bpair *bp)
+{
+    uint64_t h = mix64(key + idx);
+    uint32_t si = idx % nsrc, di = idx / nsrc, d2 = di >> 1;
+    uint32_t pct = (uint32_t)(((h & 0xffff) * 100) >> 16);
+    uint32_t salt = (uint32_t)(key >> 32);
+
+    bp->src = 0x0a000000u | ((si * 0x9e3779u + salt) & 0xffffffu);
+    if (!(di & 1))
+        bp->dst = 0xac100000u | ((d2 * 0x3b9c5u + (salt >> 8)) & 0xfffffu);
+    else
+        bp->dst = (uint32_t)bench_pub8[d2 & 7] << 24
+                  | (((d2 >> 3) * 0x5851f5u + (salt >> 4)) & 0xffffffu);
+    bp->proto = pct < 70 ? IPPROTO_TCP_ : pct < 95 ? IPPROTO_UDP_ : IPPROTO_ICMP_;
+    bp->dport = bp->proto == IPPROTO_TCP_ ? bench_tcp_ports[(h >> 16) & 15]
+                                          : bench_udp_ports[(h >> 20) & 7];
+    bp->sport = (uint16_t)(32768 + ((((h >> 24) & 0xffff) * 28232) >> 16));
+    bp->icmp_id = (uint16_t)(h >> 40);
+    bp->isn = (uint32_t)(h >> 32);
+    bp->ack = (uint32_t)mix64(h);
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static uint32_t isqrt_ceil(uint64_t n)
+{
+    uint64_t r = 1;
+
+    while (r * r < n)
+        r++;
+    return (uint32_t)r;
+}
+
+static void bench_flush(struct outf *o, uint8_t *buf, size_t *n)
+{
+    out_write(o, buf, *n);
+    *n = 0;
+}
+
+static void cmd_bench(const char *path, uint64_t npkts, uint64_t npairs, uint64_t snap,
+                      uint64_t seed)
+{
+    struct outf o;
+    struct rng rng;
+    uint8_t pat[BENCH_PAT];
+    uint32_t psum[BENCH_PAT + 1];
+    uint32_t *ctr;
+    uint8_t *buf;
+    size_t bn = 0;
+    uint32_t P = (uint32_t)npairs, nsrc = isqrt_ceil(npairs);
+    uint32_t a = 0, cur = 0, left = 0;
+    uint64_t key, i, now, acc = 0;
+    uint64_t step = BENCH_SPAN_US / npkts, rem = BENCH_SPAN_US % npkts;
+    static const uint8_t dmac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 };
+
+    rng.s = seed;
+    key = rng_next(&rng);
+    for (i = 0; i < BENCH_PAT; i++)
+        pat[i] = (uint8_t)rng_next(&rng);
+    psum[0] = 0;
+    for (i = 1; i <= BENCH_PAT; i++)
+        psum[i] = psum[i - 1] + (((i - 1) & 1) ? pat[i - 1] : (uint32_t)pat[i - 1] << 8);
+    ctr = calloc(P, sizeof(*ctr));
+    buf = malloc(BENCH_BUF);
+    if (!ctr || !buf)
+        die("out of memory");
+
+    if (strcmp(path, "-") == 0 && isatty(STDOUT_FILENO))
+        die("refusing to write a capture to a terminal");
+    out_open(&o, path);
+    setvbuf(o.f, NULL, _IONBF, 0);
+
+    /* global header: little-endian, microseconds, Ethernet */
+    wr32le(buf, 0xa1b2c3d4u);
+    wr16le(buf + 4, 2);
+    wr16le(buf + 6, 4);
+    wr32le(buf + 8, 0);
+    wr32le(buf + 12, 0);
+    wr32le(buf + 16, (uint32_t)snap);
+    wr32le(buf + 20, LINKTYPE_ETHERNET);
+    bn = 24;
+
+    now = EPOCH_START * 1000000ull;
+    for (i = 0; i < npkts; i++) {
+        struct bpair bp;
+        uint64_t r = rng_next(&rng), ts;
+        uint32_t idx, wire, caplen, totlen, hl, paylen, copy, sec, usec, tl;
+        uint32_t asum;
+        uint64_t sum;
+        uint8_t *rec, *f, *ip, *l4;
+
+        /* every round visits each pair once, in a random affine order */
+        if (left == 0) {
+            left = npkts - i < P ? (uint32_t)(npkts - i) : P;
+            a = 0;
+            if (P > 1)
+                do
+                    a = 1 + rng_below(&rng, P - 1);
+                while (gcd64(a, P) != 1);
+            cur = rng_below(&rng, P);
+        }
+        idx = cur;
+        cur += a;
+        if (cur >= P)
+            cur -= P;
+        left--;
+        bench_pair(key, idx, nsrc, &bp);
+
+        /* time: i * span / N spread with Bresenham, plus jitter < step,
+         * which keeps timestamps strictly increasing while step >= 1 */
+        ts = now + (step > 1 ? (((r >> 32) * step) >> 32) : 0);
+        now += step;
+        acc += rem;
+        if (acc >= npkts) {
+            acc -= npkts;
+            now++;
+        }
+        sec = (uint32_t)(ts / 1000000u);
+        usec = (uint32_t)(ts - (uint64_t)sec * 1000000u);
+
+        wire = 60 + (uint32_t)(((r & 0xffffffffu) * 1455) >> 32);
+        caplen = wire < snap ? wire : (uint32_t)snap;
+        if (BENCH_BUF - bn < 16 + 1514)
+            bench_flush(&o, buf, &bn);
+        rec = buf + bn;
+        wr32le(rec, sec);
+        wr32le(rec + 4, usec);
+        wr32le(rec + 8, caplen);
+        wr32le(rec + 12, wire);
+        f = rec + 16;
+        bn += 16 + caplen;
+
+        memcpy(f, dmac, 6);
+        f[6] = 0x02;
+        f[7] = 0x00;
+        wr32be(f + 8, bp.src);
+        wr16be(f + 12, 0x0800);
+
+        ip = f + 14;
+        totlen = wire - 14;
+        asum = (bp.src >> 16) + (bp.src & 0xffff) + (bp.dst >> 16) + (bp.dst & 0xffff);
+        ip[0] = 0x45;
+        ip[1] = 0;
+        wr16be(ip + 2, totlen);
+        wr16be(ip + 4, (uint32_t)i & 0xffff);
+        wr16be(ip + 6, bp.proto == IPPROTO_TCP_ ? 0x4000 : 0);
+        ip[8] = 64;
+        ip[9] = bp.proto;
+        wr32be(ip + 12, bp.src);
+        wr32be(ip + 16, bp.dst);
+        sum = 0x4500u + totlen + ((uint32_t)i & 0xffff)
+              + (bp.proto == IPPROTO_TCP_ ? 0x4000u : 0) + (64u << 8 | bp.proto) + asum;
+        wr16be(ip + 10, csum_fold(sum));
+
+        l4 = ip + 20;
+        tl = totlen - 20;
+        if (bp.proto == IPPROTO_TCP_) {
+            uint32_t seq = bp.isn + ctr[idx];
+
+            hl = 20;
+            paylen = tl - hl;
+            ctr[idx] += paylen;
+            wr16be(l4, bp.sport);
+            wr16be(l4 + 2, bp.dport);
+            wr32be(l4 + 4, seq);
+            wr32be(l4 + 8, bp.ack);
+            l4[12] = 0x50;
+            l4[13] = F_PSH | F_ACK;
+            wr16be(l4 + 14, 502);
+            wr16be(l4 + 18, 0);
+            sum = asum + IPPROTO_TCP_ + tl + bp.sport + bp.dport
+                  + (seq >> 16) + (seq & 0xffff) + (bp.ack >> 16) + (bp.ack & 0xffff)
+                  + 0x5018u + 502 + psum[paylen];
+            wr16be(l4 + 16, csum_fold(sum));
+        } else if (bp.proto == IPPROTO_UDP_) {
+            uint16_t c;
+
+            hl = 8;
+            paylen = tl - hl;
+            wr16be(l4, bp.sport);
+            wr16be(l4 + 2, bp.dport);
+            wr16be(l4 + 4, tl);
+            sum = asum + IPPROTO_UDP_ + 2 * tl + bp.sport + bp.dport + psum[paylen];
+            c = csum_fold(sum);
+            wr16be(l4 + 6, c ? c : 0xffff);
+        } else {
+            uint32_t seq = ++ctr[idx] & 0xffff;
+
+            hl = 8;
+            paylen = tl - hl;
+            l4[0] = 8;
+            l4[1] = 0;
+            wr16be(l4 + 4, bp.icmp_id);
+            wr16be(l4 + 6, seq);
+            sum = 0x0800u + bp.icmp_id + seq + psum[paylen];
+            wr16be(l4 + 2, csum_fold(sum));
+        }
+        copy = caplen - (14 + 20 + hl);
+        if (copy > paylen)
+            copy = paylen;
+        memcpy(l4 + hl, pat, copy);
+    }
+    bench_flush(&o, buf, &bn);
+    out_close(&o);
+    free(buf);
+    free(ctr);
+}
+
+/* ------------------------------------------------------------------ */
+/* cases: expectations                                                  */
+
+#define MIXED   (-2)    /* several protocols / ports: written as '-' */
+#define NONE    (-1)    /* no packet had a port: written as '-' */
+
+/* what a packet contributes to its pair; dport NONE when the packet has
+ * no transport header (ICMP, non-first fragments) */
+struct info {
+    struct addr src, dst;
+    int proto, dport;
+};
+
+struct exprow {
+    char file[48], src[48], dst[48];
+    int proto, dport;
+    uint64_t packets, bytes, first, last;
+};
+
+struct casedef {
+    char file[48];
+    int exit;
+    char notes[640];
+};
+
+static struct exprow *rows;
+static size_t nrows, caprows;
+static struct casedef cases[64];
+static size_t ncases;
+static const char *case_dir;
+static uint64_t case_t;         /* base time of the current case, ns */
+
+static struct info pkt_info(const struct pkt *p)
+{
+    struct info in;
+
+    in.src = p->src;
+    in.dst = p->dst;
+    in.proto = p->proto;
+    in.dport = (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_) ? p->dport : NONE;
+    return in;
+}
+
+static void expect_add(const char *file, const struct info *in, uint64_t wire, uint64_t ts)
+{
+    char s[48], d[48];
+    struct exprow *r;
+    size_t i;
+
+    addr_str(&in->src, s, sizeof(s));
+    addr_str(&in->dst, d, sizeof(d));
+    for (i = 0; i < nrows; i++) {
+        r = &rows[i];
+        if (!strcmp(r->file, file) && !strcmp(r->src, s) && !strcmp(r->dst, d))
+            break;
+    }
+    if (i == nrows) {
+        if (nrows == caprows) {
+            caprows = caprows ? caprows * 2 : 64;
+            rows = xrealloc(rows, caprows * sizeof(*rows));
+        }
+        r = &rows[nrows++];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->file, sizeof(r->file), "%s", file);
+        snprintf(r->src, sizeof(r->src), "%s", s);
+        snprintf(r->dst, sizeof(r->dst), "%s", d);
+        r->proto = in->proto;
+        r->dport = NONE;
+        r->first = r->last = ts;
+    }
+    r = &rows[i];
+    if (r->proto != in->proto)
+        r->proto = MIXED;
+    if (in->dport != NONE) {
+        if (r->dport == NONE)
+            r->dport = in->dport;
+        else if (r->dport != in->dport)
+            r->dport = MIXED;
+    }
+    r->packets++;
+    r->bytes += wire;
+    if (ts < r->first)
+        r->first = ts;
+    if (ts > r->last)
+        r->last = ts;
+}
+
+static void case_begin(const char *file, int exit_code, const char *notes)
+{
+    struct casedef *c;
+
+    if (ncases == sizeof(cases) / sizeof(cases[0]))
+        die("internal error: too many cases");
+    c = &cases[ncases++];
+    snprintf(c->file, sizeof(c->file), "%s", file);
+    c->exit = exit_code;
+    snprintf(c->notes, sizeof(c->notes), "%s", notes);
+    case_t = SEC(EPOCH_START) + SEC(600) * ncases;
+}
+
+static void case_notes(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void case_notes(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cases[ncases - 1].notes, sizeof(cases[0].notes), fmt, ap);
+    va_end(ap);
+}
+
+static void case_path(char *buf, size_t len, const char *file)
+{
+    int n = snprintf(buf, len, "%s/%s", case_dir, file);
+
+    if (n < 0 || (size_t)n >= len)
+        die("path too long: '%s/%s'", case_dir, file);
+}
+
+/* classic pcap case file */
+struct capw {
+    struct pcapw pw;
+    char file[48];
+    const char *also;   /* a second expectation name (merged sets) */
+};
+
+static void cw_open(struct capw *w, const char *file, int be, int nsec, uint32_t linktype)
+{
+    char path[1024];
+
+    case_path(path, sizeof(path), file);
+    snprintf(w->file, sizeof(w->file), "%s", file);
+    w->also = NULL;
+    pcap_open(&w->pw, path, be, nsec, 262144, linktype);
+}
+
+/* one record; in != NULL when a correct decoder counts the packet */
+static void cw_pkt(struct capw *w, uint64_t ts, const uint8_t *f, size_t caplen,
+                   size_t wire, const struct info *in)
+{
+    uint64_t stored = pcap_rec(&w->pw, ts, f, caplen, wire);
+
+    if (in) {
+        expect_add(w->file, in, wire, stored);
+        if (w->also)
+            expect_add(w->also, in, wire, stored);
+    }
+}
+
+static void cw_close(struct capw *w)
+{
+    out_close(&w->pw.o);
+}
+
+/* ------------------------------------------------------------------ */
+/* cases: link layers                                                   */
+
+enum link {
+    L_ETH, L_VLAN, L_QINQ, L_MPLS, L_VLAN_MPLS, L_PPPOE, L_LLCSNAP, L_SLL, L_SLL2,
+    L_RAW, L_NULL_LE, L_NULL_BE, L_LOOP, L_PPP, L_PPP_PFC, L_PPP_NOAC, L_CHDLC,
+};
+
+static const uint8_t mac_a[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x0a };
+static const uint8_t mac_b[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x0b };
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static uint32_t mpls_entry(uint32_t label, int bos)
+{
+    return label << 12 | (bos ? 0x100u : 0) | 64;
+}
+
+static uint32_t ppp_proto(uint32_t ethertype)
+{
+    return ethertype == 0x86dd ? 0x0057 : ethertype == 0x0800 ? 0x0021 : ethertype;
+}
+
+/* wrap a layer-3 payload of the given ethertype in a link-layer header;
+ * fam6 is the address family value used for IPv6 by DLT_NULL / DLT_LOOP */
+static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t *l3,
+                         size_t len, uint32_t fam6, int outgoing)
+{
+    const uint8_t *sm = outgoing ? mac_a : mac_b, *dm = outgoing ? mac_b : mac_a;
+    uint32_t fam = ethertype == 0x86dd ? fam6 : 2;
+    size_t n = 0;
+    int eth = 1;
+
+    switch (link) {
+    case L_ETH:
+        n = eth_hdr(f, dm, sm, ethertype);
+        break;
+    case L_VLAN:
+        n = eth_hdr(f, dm, sm, 0x8100);
+        wr16be(f + n, 100);
+        wr16be(f + n + 2, ethertype);
+        n += 4;
+        break;
+    case L_QINQ:
+        n = eth_hdr(f, dm, sm, 0x88a8);
+        wr16be(f + n, 200);
+        wr16be(f + n + 2, 0x8100);
+        wr16be(f + n + 4, 100);
+        wr16be(f + n + 6, ethertype);
+        n += 8;
+        break;
+    case L_MPLS:
+        n = eth_hdr(f, dm, sm, 0x8847);
+        wr32be(f + n, mpls_entry(1000, 0));
+        wr32be(f + n + 4, mpls_entry(2000, 1));
+        n += 8;
+        break;
+    case L_VLAN_MPLS:
+        n = eth_hdr(f, dm, sm, 0x8100);
+        wr16be(f + n, 300);
+        wr16be(f + n + 2, 0x8847);
+        wr32be(f + n + 4, mpls_entry(3000, 1));
+        n += 8;
+        break;
+    case L_PPPOE:
+        n = eth_hdr(f, dm, sm, 0x8864);
+        f[n] = 0x11;
+        f[n + 1] = 0x00;
+        wr16be(f + n + 2, 0x2a3b);
+        wr16be(f + n + 4, (uint32_t)len + 2);
+        wr16be(f + n + 6, ppp_proto(ethertype));
+        n += 8;
+        break;
+    case L_LLCSNAP:
+        n = eth_hdr(f, dm, sm, (uint32_t)len + 8);
+        f[n] = 0xaa;
+        f[n + 1] = 0xaa;
+        f[n + 2] = 0x03;
+        f[n + 3] = f[n + 4] = f[n + 5] = 0;
+        wr16be(f + n + 6, ethertype);
+        n += 8;
+        break;
+    default:
+        eth = 0;
+        break;
+    }
+    switch (link) {
+    case L_SLL:
+        wr16be(f, outgoing ? 4 : 0);            /* packet type */
+        wr16be(f + 2, 1);                       /* ARPHRD_ETHER */
+        wr16be(f + 4, 6);
+        memcpy(f + 6, sm, 6);
+        f[12] = f[13] = 0;
+        wr16be(f + 14, ethertype);
+        n = 16;
+        break;
+    case L_SLL2:
+        wr16be(f, ethertype);
+        wr16be(f + 2, 0);
+        wr32be(f + 4, 2);                       /* interface index */
+        wr16be(f + 8, 1);                       /* ARPHRD_ETHER */
+        f[10] = outgoing ? 4 : 0;
+        f[11] = 6;
+        memcpy(f + 12, sm, 6);
+        f[18] = f[19] = 0;
+        n = 20;
+        break;
+    case L_RAW:
+        n = 0;
+        break;
+    case L_NULL_LE:
+        wr32le(f, fam);
+        n = 4;
+        break;
+    case L_NULL_BE:
+    case L_LOOP:
+        wr32be(f, fam);
+        n = 4;
+        break;
+    case L_PPP:
+        f[0] = 0xff;
+        f[1] = 0x03;
+        wr16be(f + 2, ppp_proto(ethertype));
+        n = 4;
+        break;
+    case L_PPP_PFC:
+        f[0] = (uint8_t)ppp_proto(ethertype);
+        n = 1;
+        break;
+    case L_PPP_NOAC:
+        wr16be(f, ppp_proto(ethertype));
+        n = 2;
+        break;
+    case L_CHDLC:
+        f[0] = ethertype == 0x8035 ? 0x8f : 0x0f;
+        f[1] = 0;
+        wr16be(f + 2, ethertype);
+        n = 4;
+        break;
+    default:
+        break;
+    }
+    memcpy(f + n, l3, len);
+    n += len;
+    return eth ? pad60(f, n) : n;
+}
+
+/* the standard packets most cases are made of */
+enum {
+    P_SYN, P_SYNACK, P_ACK, P_DATA, P_FIN, P_DNS4, P_ICMP4, P_DNS6, P_SYN6, P_SYNACK6,
+    P_NSTD,
+};
+
+static const int set_all[] = { P_SYN, P_SYNACK, P_ACK, P_DNS4, P_ICMP4, P_DNS6, P_SYN6, P_SYNACK6, -1 };
+static const int set_v4[] = { P_SYN, P_SYNACK, P_ACK, P_DNS4, P_ICMP4, -1 };
+static const int set_v6[] = { P_DNS6, P_SYN6, P_SYNACK6, -1 };
+
+#define C4 a4(192, 0, 2, 10)
+#define S4 a4(198, 51, 100, 20)
+#define R4 a4(198, 51, 100, 53)
+#define E4 a4(203, 0, 113, 30)
+#define C6 a6("2001:db8::10")
+#define R6 a6("2001:db8::53")
+#define S6 a6("2001:db8:1::80")
+
+static uint8_t std_pay[P_NSTD][128];
+
+static void mk_tcp(struct pkt *p, struct addr s, uint32_t sp, struct addr d, uint32_t dp,
+                   uint32_t flags, uint32_t seq, uint32_t ack, size_t paylen)
+{
+    memset(p, 0, sizeof(*p));
+    p->proto = IPPROTO_TCP_;
+    p->src = s;
+    p->dst = d;
+    p->sport = (uint16_t)sp;
+    p->dport = (uint16_t)dp;
+    p->flags = (uint8_t)flags;
+    p->seq = seq;
+    p->ack = ack;
+    p->paylen = paylen;
+    p->ip_id = (uint16_t)(0x1000 + seq % 0x1000);
+}
+
+static void mk_udp(struct pkt *p, struct addr s, uint32_t sp, struct addr d, uint32_t dp,
+                   const uint8_t *pay, size_t paylen)
+{
+    memset(p, 0, sizeof(*p));
+    p->proto = IPPROTO_UDP_;
+    p->src = s;
+    p->dst = d;
+    p->sport = (uint16_t)sp;
+    p->dport = (uint16_t)dp;
+    p->pay = pay;
+    p->paylen = paylen;
+    p->ip_id = 0x2345;
+}
+
+static void std_pkt(struct pkt *p, int which)
+{
+    size_t n;
+
+    switch (which) {
+    case P_SYN:
+        mk_tcp(p, C4, 40001, S4, 443, F_SYN, 1000, 0, 0);
+        break;
+    case P_SYNACK:
+        mk_tcp(p, S4, 443, C4, 40001, F_SYN | F_ACK, 5000, 1001, 0);
+        break;
+    case P_ACK:
+        mk_tcp(p, C4, 40001, S4, 443, F_ACK, 1001, 5001, 0);
+        break;
+    case P_DATA:
+        mk_tcp(p, C4, 40001, S4, 443, F_PSH | F_ACK, 1001, 5001, 100);
+        break;
+    case P_FIN:
+        mk_tcp(p, C4, 40001, S4, 443, F_FIN | F_ACK, 1101, 5001, 0);
+        break;
+    case P_DNS4:
+        n = dns_msg(std_pay[which], 0x1111, 0, "www.example.com", 1, NULL, 0);
+        mk_udp(p, C4, 53001, R4, 53, std_pay[which], n);
+        break;
+    case P_ICMP4:
+        memset(p, 0, sizeof(*p));
+        p->proto = IPPROTO_ICMP_;
+        p->src = C4;
+        p->dst = E4;
+        p->icmp_type = 8;
+        p->icmp_id = 0x0101;
+        p->icmp_seq = 1;
+        p->paylen = 32;
+        p->ip_id = 0x3456;
+        break;
+    case P_DNS6:
+        n = dns_msg(std_pay[which], 0x2222, 0, "www.example.com", 28, NULL, 0);
+        mk_udp(p, C6, 53002, R6, 53, std_pay[which], n);
+        break;
+    case P_SYN6:
+        mk_tcp(p, C6, 40002, S6, 80, F_SYN, 7000, 0, 0);
+        break;
+    case P_SYNACK6:
+        mk_tcp(p, S6, 80, C6, 40002, F_SYN | F_ACK, 9000, 7001, 0);
+        break;
+    default:
+        die("internal error: packet %d", which);
+    }
+}
+
+static int is_outgoing(const struct pkt *p)
+{
+    const struct addr c4 = C4, c6 = C6;
+
+    return p->src.v6 ? !memcmp(p->src.b, c6.b, 16) : !memcmp(p->src.b, c4.b, 4);
+}
+
+static size_t pkt_frame(uint8_t *f, int link, const struct pkt *p, uint32_t fam6)
+{
+    uint8_t ip[FRAME_MAX];
+    size_t n = build_ip(ip, p);
+
+    return frame_wrap(f, link, p->src.v6 ? 0x86dd : 0x0800, ip, n, fam6, is_outgoing(p));
+}
+
+/* write a packet described by p, counted for its pair */
+static void emit_pkt(struct capw *w, int link, const struct pkt *p, uint64_t ts, uint32_t fam6)
+{
+    uint8_t f[FRAME_MAX];
+    size_t n = pkt_frame(f, link, p, fam6);
+    struct info in = pkt_info(p);
+
+    cw_pkt(w, ts, f, n, n, &in);
+}
+
+static void emit_std(struct capw *w, int link, int which, uint64_t ts, uint32_t fam6)
+{
+    struct pkt p;
+
+    std_pkt(&p, which);
+    emit_pkt(w, link, &p, ts, fam6);
+}
+
+/* timestamp of the i-th packet of a simple case: 100 ms apart, plus a few
+ * microseconds (and nanoseconds when nsec) so every field matters */
+static uint64_t case_ts(int i, int nsec)
+{
+    return case_t + MSEC(100) * (uint64_t)(i + 1) + USEC(17 * i + 3)
+           + (nsec ? (uint64_t)(123 * i + 45) : 0);
+}
+
+/* non-IP payloads */
+static size_t arp_body(uint8_t *o, int reply)
+{
+    const struct addr gw = a4(192, 0, 2, 1), cl = C4;
+
+    wr16be(o, 1);
+    wr16be(o + 2, 0x0800);
+    o[4] = 6;
+    o[5] = 4;
+    wr16be(o + 6, reply ? 2 : 1);
+    memcpy(o + 8, reply ? mac_b : mac_a, 6);
+    memcpy(o + 14, reply ? gw.b : cl.b, 4);
+    if (reply)
+        memcpy(o + 18, mac_a, 6);
+    else
+        memset(o + 18, 0, 6);
+    memcpy(o + 24, reply ? cl.b : gw.b, 4);
+    return 28;
+}
+
+static void emit_raw(struct capw *w, const uint8_t *f, size_t n, uint64_t ts)
+{
+    cw_pkt(w, ts, f, n, n, NULL);
+}
+
+enum extra { X_NONE, X_ARP, X_PADI, X_STP, X_SLARP };
+
+static void emit_extra(struct capw *w, int link, int extra, uint64_t ts)
+{
+    uint8_t f[FRAME_MAX], b[128];
+    size_t n;
+
+    switch (extra) {
+    case X_ARP:
+        n = arp_body(b, 0);
+        if (link == L_ETH) {
+            n = eth_hdr(f, mac_bcast, mac_a, 0x0806);
+            n += arp_body(f + n, 0);
+            n = pad60(f, n);
+        } else {
+            n = frame_wrap(f, link, 0x0806, b, n, 0, 1);
+        }
+        break;
+    case X_PADI:
+        n = eth_hdr(f, mac_bcast, mac_a, 0x8863);
+        f[n] = 0x11;
+        f[n + 1] = 0x09;                        /* PADI */
+        wr16be(f + n + 2, 0);
+        wr16be(f + n + 4, 12);
+        wr16be(f + n + 6, 0x0101);              /* Service-Name, empty */
+        wr16be(f + n + 8, 0);
+        wr16be(f + n + 10, 0x0103);             /* Host-Uniq */
+        wr16be(f + n + 12, 4);
+        wr32be(f + n + 14, 0x00c0ffee);
+        n = pad60(f, n + 18);
+        break;
+    case X_STP: {
+        static const uint8_t stp_mac[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+
+        n = eth_hdr(f, stp_mac, mac_b, 38);     /* 802.3 length */
+        f[n] = 0x42;
+        f[n + 1] = 0x42;
+        f[n + 2] = 0x03;
+        memset(f + n + 3, 0, 35);               /* configuration BPDU */
+        wr16be(f + n + 8, 0x8000);              /* root id */
+        memcpy(f + n + 10, mac_b, 6);
+        wr16be(f + n + 20, 0x8000);             /* bridge id */
+        memcpy(f + n + 22, mac_b, 6);
+        wr16be(f + n + 28, 0x8001);             /* port id */
+        wr16be(f + n + 32, 20 << 8);            /* max age */
+        wr16be(f + n + 34, 2 << 8);             /* hello */
+        wr16be(f + n + 36, 15 << 8);            /* forward delay */
+        n = pad60(f, n + 38);
+        break;
+    }
+    case X_SLARP:
+        memset(b, 0, 18);
+        wr32be(b, 2);                           /* keepalive */
+        wr32be(b + 4, 17);
+        wr32be(b + 8, 16);
+        wr16be(b + 12, 0xffff);
+        n = frame_wrap(f, L_CHDLC, 0x8035, b, 18, 0, 1);
+        break;
+    default:
+        return;
+    }
+    emit_raw(w, f, n, ts);
+}
+
+/* a case made of the standard packets over one link type */
+static void case_link(const char *file, uint32_t linktype, int link, const int *set,
+                      int be, int nsec, int extra, const char *notes)
+{
+    static const uint32_t fam6[3] = { 24, 28, 30 };
+    struct capw w;
+    int i, k = 0;
+
+    case_begin(file, 0, notes);
+    cw_open(&w, file, be, nsec, linktype);
+    for (i = 0; set[i] >= 0; i++) {
+        emit_std(&w, link, set[i], case_ts(i, nsec), fam6[k]);
+        if (set[i] == P_DNS6 || set[i] == P_SYN6 || set[i] == P_SYNACK6)
+            k = (k + 1) % 3;
+        if (i == 1 && extra != X_NONE)
+            emit_extra(&w, link, extra, case_ts(i, nsec) + USEC(500));
+    }
+    cw_close(&w);
+}

@@ -225,28 +225,42 @@ static int ts_digits_of(uint8_t res)
     return d > 9 ? 9 : d;
 }
 
+/*
+ * Interface time units to ns.  The 64-bit count is read as two's complement:
+ * writers that store times before 1970 (or relative times below zero) then
+ * keep correct intervals; a reader taking it as unsigned lands in the year
+ * 586,000.  Results beyond the int64 ns range (year 2262) are clamped and
+ * counted.
+ */
 static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
 {
-    const int64_t max = INT64_MAX;
+    const __int128 max = INT64_MAX;
+    int neg = (int64_t)t < 0;
+    unsigned __int128 mag = neg ? (unsigned __int128)(~t) + 1 : t;
     unsigned __int128 ns;
     uint8_t res = ifc->tsresol;
     if (res & 0x80) {
         unsigned e = res & 0x7F;
-        ns = ((unsigned __int128)t * 1000000000u) >> (e > 127 ? 127 : e);
+        ns = e >= 127 ? 0 : (mag * 1000000000u) >> e;
     } else if (res <= 9) {
         uint64_t mul = 1;
         for (unsigned i = res; i < 9; i++)
             mul *= 10;
-        ns = (unsigned __int128)t * mul;
+        ns = mag * mul;
     } else {
-        ns = t;
+        ns = mag;
         for (unsigned i = 9; i < res && ns; i++)
             ns /= 10;
     }
-    __int128 v = (__int128)ns + (__int128)ifc->tsoffset_s * 1000000000;
+    if (ns > (unsigned __int128)max) {
+        r->notes.ts_overflow++;
+        ns = (unsigned __int128)max;
+    }
+    __int128 v = neg ? -(__int128)ns : (__int128)ns;
+    v += (__int128)ifc->tsoffset_s * 1000000000;
     if (v > max || v < -max) {
         r->notes.ts_overflow++;
-        return v > 0 ? max : -max;
+        return v > 0 ? INT64_MAX : -INT64_MAX;
     }
     return (int64_t)v;
 }

@@ -3,7 +3,8 @@
  * raw-IP link types.
  *
  * Checks in Suricata's order, cheapest first: 20 bytes present, version 4,
- * IHL*4 >= 20, header present, total length >= IHL*4.  A total length of 0
+ * IHL*4 >= 20, total length >= IHL*4.  Options cut by the snapshot length
+ * leave the addresses valid: the packet counts, without ports.  A total length of 0
  * is accepted as "not filled in" (TSO/GSO and Linux BIG TCP super-packets,
  * captured before segmentation) and the captured length is used instead.
  * The window is then narrowed to the total length so Ethernet padding is
@@ -28,21 +29,22 @@ enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
         return DEC_BADHDR;
     if (total != 0 && total < ihl)
         return DEC_BADHDR;
-    if (!cur_has(c, ihl))
-        return DEC_TRUNCATED;
 
     struct cursor ip = *c;
     if (total != 0)
         cur_limit(&ip, total);
-    if (cur_skip(&ip, 12) || cur_copy(&ip, m->src, 4) || cur_copy(&ip, m->dst, 4) ||
-        cur_skip(&ip, ihl - 20))
+    if (cur_skip(&ip, 12) || cur_copy(&ip, m->src, 4) || cur_copy(&ip, m->dst, 4))
         return DEC_TRUNCATED;
     m->family = 4;
     m->proto = proto;
     if (frag & 0x3FFF) /* MF set or offset != 0 */
         m->is_frag = 1;
-    if ((frag & 0x1FFF) == 0)
+    if (cur_skip(&ip, ihl - 20)) {
+        /* Options cut by the snapshot length: the addresses are valid. */
+        m->anomalies |= ANOM_L4_TRUNCATED;
+    } else if ((frag & 0x1FFF) == 0) {
         decode__transport(&ip, m);
+    }
     *c = ip;
     return DEC_OK;
 }

@@ -3,8 +3,9 @@
  *
  * References: IEEE 802.3 / 802.1Q / 802.1ad (Ethernet, VLAN, QinQ), RFC 3032
  * (MPLS label stack), RFC 2516 (PPPoE), RFC 1661/1662 (PPP), Cisco HDLC,
+ * IEEE 802.1ah (PBB), 802.1BR (E-Tag), 802.11 + radiotap, FDDI/802.2 LLC,
  * LINKTYPE_* definitions at tcpdump.org/linktypes.html (SLL, SLL2, NULL,
- * LOOP, RAW, IPV4, IPV6, NFLOG).
+ * LOOP, RAW, IPV4, IPV6, NFLOG, IPNET, IPOIB, PKTAP).
  *
  * Stacked headers (VLAN tags, MPLS labels, PPPoE) are followed in one loop
  * bounded by DEC_MAX_LINK_LAYERS; every iteration consumes bytes.
@@ -23,23 +24,34 @@ enum {
     ET_MPLS_UC = 0x8847,
     ET_MPLS_MC = 0x8848,
     ET_PPPOE_SESS = 0x8864,
+    ET_PBB = 0x88E7,        /* 802.1ah I-TAG, then the customer frame */
+    ET_FABRICPATH = 0x8903, /* Cisco FabricPath, then the original frame */
+    ET_VNTAG = 0x8926,      /* Cisco VN-Tag */
+    ET_ETAG = 0x893F,       /* 802.1BR E-Tag */
+    ET_ARISTA = 0xD28B,     /* Arista timestamp trailer-in-header */
 };
 
 enum {
     LT_NULL = 0,
     LT_ETHERNET = 1,
     LT_PPP = 9,
+    LT_FDDI = 10,
     LT_RAW_12 = 12, /* DLT_RAW on most BSDs, as written into old files */
     LT_RAW_14 = 14, /* DLT_RAW on OpenBSD */
     LT_PPP_HDLC = 50,
     LT_PPP_ETHER = 51,
     LT_RAW = 101,
     LT_C_HDLC = 104,
+    LT_IEEE802_11 = 105,
     LT_LOOP = 108,
     LT_LINUX_SLL = 113,
+    LT_RADIOTAP = 127,
+    LT_IPNET = 226,
     LT_IPV4 = 228,
     LT_IPV6 = 229,
     LT_NFLOG = 239,
+    LT_IPOIB = 242,
+    LT_PKTAP = 258,
     LT_LINUX_SLL2 = 276,
 };
 
@@ -109,6 +121,19 @@ static enum dec_result decode_mpls(struct cursor *c, struct pkt_meta *m, int dep
     return DEC_NONIP; /* pseudowire control word, Ethernet over MPLS, ... */
 }
 
+/* IEEE 802.2 LLC; SNAP (AA AA 03, OUI) carries an ethertype. */
+static enum dec_result llc_snap(struct cursor *c, uint16_t *type)
+{
+    uint8_t dsap, ssap, ctl;
+    if (cur_u8(c, &dsap) || cur_u8(c, &ssap) || cur_u8(c, &ctl))
+        return DEC_TRUNCATED;
+    if (dsap != 0xAA || ssap != 0xAA || ctl != 0x03)
+        return DEC_NONIP;
+    if (cur_skip(c, 3) || cur_be16(c, type))
+        return DEC_TRUNCATED;
+    return DEC_OK;
+}
+
 enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_meta *m, int depth)
 {
     for (;;) {
@@ -116,9 +141,10 @@ enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_me
             return DEC_BADHDR;
         switch (type) {
         case ET_IPV4:
-            return decode__ipv4(c, m);
         case ET_IPV6:
-            return decode__ipv6(c, m);
+            /* The version nibble decides, as Wireshark does: a mislabelled
+             * frame still has readable addresses. */
+            return decode__ip_any(c, m);
         case ET_VLAN:
         case ET_QINQ:
         case ET_QINQ_OLD1:
@@ -131,19 +157,43 @@ enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_me
             return decode_mpls(c, m, depth);
         case ET_PPPOE_SESS:
             return decode_pppoe_session(c, m);
+        case ET_PBB: /* I-TAG, customer DA and SA */
+            if (cur_skip(c, 4 + 12) || cur_be16(c, &type))
+                return DEC_TRUNCATED;
+            continue;
+        case ET_FABRICPATH: /* FTag/TTL, original DA and SA */
+            if (cur_skip(c, 2 + 12) || cur_be16(c, &type))
+                return DEC_TRUNCATED;
+            continue;
+        case ET_VNTAG:
+            if (cur_skip(c, 4) || cur_be16(c, &type))
+                return DEC_TRUNCATED;
+            continue;
+        case ET_ETAG:
+            if (cur_skip(c, 6) || cur_be16(c, &type))
+                return DEC_TRUNCATED;
+            continue;
+        case ET_ARISTA: {
+            /* sub-type, version (0x1X: 64-bit time, 0x2X: 48-bit time) */
+            uint16_t sub, ver;
+            if (cur_be16(c, &sub) || cur_be16(c, &ver))
+                return DEC_TRUNCATED;
+            size_t tslen = (ver & 0xF0) == 0x10 ? 8 : (ver & 0xF0) == 0x20 ? 6 : 0;
+            if (sub != 1 || !tslen)
+                return DEC_NONIP;
+            if (cur_skip(c, tslen) || cur_be16(c, &type))
+                return DEC_TRUNCATED;
+            continue;
+        }
         default:
             break;
         }
         if (type <= 1500) {
             /* 802.3 length field: LLC follows; only SNAP carries an ethertype. */
-            uint8_t dsap, ssap, ctl;
             cur_limit(c, type);
-            if (cur_u8(c, &dsap) || cur_u8(c, &ssap) || cur_u8(c, &ctl))
-                return DEC_TRUNCATED;
-            if (dsap != 0xAA || ssap != 0xAA || ctl != 0x03)
-                return DEC_NONIP;
-            if (cur_skip(c, 3) || cur_be16(c, &type))
-                return DEC_TRUNCATED;
+            enum dec_result r = llc_snap(c, &type);
+            if (r != DEC_OK)
+                return r;
             continue;
         }
         return DEC_NONIP;
@@ -174,8 +224,20 @@ static enum dec_result decode_af(struct cursor *c, uint32_t af, struct pkt_meta 
     }
 }
 
+static enum dec_result decode_c_hdlc(struct cursor *c, struct pkt_meta *m);
+static enum dec_result decode_ppp(struct cursor *c, struct pkt_meta *m);
+
 static enum dec_result decode_null(struct cursor *c, struct pkt_meta *m)
 {
+    uint8_t b0, b1;
+    /* Some BSD captures put PPP or Cisco HDLC frames behind DLT_NULL; the
+     * first two bytes tell (Wireshark's null dissector does the same). */
+    if (!cur_peek_u8(c, 0, &b0) && !cur_peek_u8(c, 1, &b1)) {
+        if (b0 == 0xFF && b1 == 0x03)
+            return decode_ppp(c, m);
+        if ((b0 == 0x0F || b0 == 0x8F) && b1 == 0x00)
+            return decode_c_hdlc(c, m);
+    }
     uint32_t le;
     struct cursor peek = *c;
     if (cur_le32(&peek, &le))
@@ -256,12 +318,111 @@ static enum dec_result decode_nflog(struct cursor *c, struct pkt_meta *m)
     return DEC_NONIP;
 }
 
+/* FDDI: frame control, DA, SA, then 802.2 LLC. */
+static enum dec_result decode_fddi(struct cursor *c, struct pkt_meta *m)
+{
+    uint16_t type;
+    if (cur_skip(c, 13))
+        return DEC_TRUNCATED;
+    enum dec_result r = llc_snap(c, &type);
+    return r != DEC_OK ? r : decode__ethertype(c, type, m, 0);
+}
+
+/*
+ * IEEE 802.11 data frames (the only ones that carry IP): a 24-byte header,
+ * 30 with four addresses, +2 for QoS subtypes, +4 HT control when the order
+ * bit is set on a QoS frame; then LLC/SNAP.  Protected frames are
+ * encrypted: no IP visible.
+ */
+static enum dec_result decode_80211(struct cursor *c, struct pkt_meta *m)
+{
+    uint8_t fc0, fc1;
+    if (cur_peek_u8(c, 0, &fc0) || cur_peek_u8(c, 1, &fc1))
+        return DEC_TRUNCATED;
+    unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
+    if (type != 2 || (subtype & 0x4)) /* not data, or a null-data frame */
+        return DEC_NONIP;
+    if (fc1 & 0x40) /* protected */
+        return DEC_NONIP;
+    size_t hl = 24;
+    if ((fc1 & 3) == 3)
+        hl += 6;
+    if (subtype & 0x8) {
+        hl += 2;
+        if (fc1 & 0x80)
+            hl += 4;
+    }
+    uint16_t et;
+    if (cur_skip(c, hl))
+        return DEC_TRUNCATED;
+    enum dec_result r = llc_snap(c, &et);
+    return r != DEC_OK ? r : decode__ethertype(c, et, m, 0);
+}
+
+static enum dec_result decode_radiotap(struct cursor *c, struct pkt_meta *m)
+{
+    uint16_t len;
+    if (cur_skip(c, 2) || cur_le16(c, &len))
+        return DEC_TRUNCATED;
+    if (len < 4)
+        return DEC_BADHDR;
+    if (cur_skip(c, (size_t)len - 4))
+        return DEC_TRUNCATED;
+    return decode_80211(c, m);
+}
+
+/* Solaris IPNET: 24-byte header; family 2 = IPv4, 26 = IPv6 (Solaris). */
+static enum dec_result decode_ipnet(struct cursor *c, struct pkt_meta *m)
+{
+    uint8_t family;
+    if (cur_skip(c, 1) || cur_u8(c, &family) || cur_skip(c, 22))
+        return DEC_TRUNCATED;
+    if (family == 2)
+        return decode__ipv4(c, m);
+    if (family == 26)
+        return decode__ipv6(c, m);
+    return DEC_NONIP;
+}
+
+/* IP over InfiniBand (LINKTYPE_IPOIB): 40 bytes of addresses, ethertype,
+ * 2 reserved bytes. */
+static enum dec_result decode_ipoib(struct cursor *c, struct pkt_meta *m)
+{
+    uint16_t type;
+    if (cur_skip(c, 40) || cur_be16(c, &type) || cur_skip(c, 2))
+        return DEC_TRUNCATED;
+    return decode__ethertype(c, type, m, 0);
+}
+
+static enum dec_result decode_inner(uint32_t lt, struct cursor *c, struct pkt_meta *m, int depth);
+
+/* Apple PKTAP: a host-endian (little) header of pth_length bytes whose
+ * pth_dlt names the link type of what follows. */
+static enum dec_result decode_pktap(struct cursor *c, struct pkt_meta *m, int depth)
+{
+    struct cursor h = *c;
+    uint32_t hlen, next, dlt;
+    if (cur_le32(&h, &hlen) || cur_le32(&h, &next) || cur_le32(&h, &dlt))
+        return DEC_TRUNCATED;
+    if (hlen < 12)
+        return DEC_BADHDR;
+    if (cur_skip(c, hlen))
+        return DEC_TRUNCATED;
+    if (next != 1) /* PTH_TYPE_PACKET */
+        return DEC_NONIP;
+    if (dlt == 12 || dlt == 14)
+        dlt = LT_RAW;
+    return decode_inner(dlt, c, m, depth + 1);
+}
+
 int decode_linktype_supported(uint32_t lt)
 {
     switch (lt) {
     case LT_NULL: case LT_ETHERNET: case LT_PPP: case LT_RAW_12: case LT_RAW_14:
     case LT_PPP_HDLC: case LT_PPP_ETHER: case LT_RAW: case LT_C_HDLC: case LT_LOOP:
     case LT_LINUX_SLL: case LT_IPV4: case LT_IPV6: case LT_NFLOG: case LT_LINUX_SLL2:
+    case LT_FDDI: case LT_IEEE802_11: case LT_RADIOTAP: case LT_IPNET: case LT_IPOIB:
+    case LT_PKTAP:
         return 1;
     default:
         return 0;
@@ -274,6 +435,14 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen,
     struct cursor c;
     cur_init(&c, data, caplen);
     memset(m, 0, sizeof(*m));
+    return decode_inner(lt, &c, m, 0);
+}
+
+static enum dec_result decode_inner(uint32_t lt, struct cursor *cp, struct pkt_meta *m, int depth)
+{
+    struct cursor c = *cp;
+    if (depth > 1) /* a PKTAP inside a PKTAP */
+        return DEC_BADHDR;
     switch (lt) {
     case LT_ETHERNET:
         return decode_ethernet(&c, m);
@@ -281,10 +450,9 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen,
     case LT_RAW_14:
     case LT_RAW:
         return decode__ip_any(&c, m);
-    case LT_IPV4:
-        return decode__ipv4(&c, m);
+    case LT_IPV4: /* the version nibble decides, see decode__ethertype */
     case LT_IPV6:
-        return decode__ipv6(&c, m);
+        return decode__ip_any(&c, m);
     case LT_LINUX_SLL:
         return decode_sll(&c, m);
     case LT_LINUX_SLL2:
@@ -304,6 +472,18 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen,
         return decode_c_hdlc(&c, m);
     case LT_NFLOG:
         return decode_nflog(&c, m);
+    case LT_FDDI:
+        return decode_fddi(&c, m);
+    case LT_IEEE802_11:
+        return decode_80211(&c, m);
+    case LT_RADIOTAP:
+        return decode_radiotap(&c, m);
+    case LT_IPNET:
+        return decode_ipnet(&c, m);
+    case LT_IPOIB:
+        return decode_ipoib(&c, m);
+    case LT_PKTAP:
+        return decode_pktap(&c, m, depth);
     default:
         return DEC_LINKTYPE;
     }

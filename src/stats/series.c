@@ -18,7 +18,8 @@ struct series_stream {
     double mean, m2; /* Welford, seconds */
     int64_t imin, imax;
     uint64_t late;
-    struct sketch sk;
+    struct sketch sk;  /* deviations from the early median: MAD, median */
+    struct sketch raw; /* the intervals themselves: median when it drifted */
 };
 
 void series_init(struct series *s)
@@ -74,6 +75,7 @@ static void feed(struct series_stream *st, int64_t t)
     if (d > st->imax)
         st->imax = d;
     sketch_add(&st->sk, d);
+    sketch_add(&st->raw, d);
 }
 
 /* Leave the exact regime: sorted times seed Welford and the sketch pivot. */
@@ -90,6 +92,7 @@ static void to_stream(struct series *s)
     int64_t pivot = (int64_t)llround(median_sorted(iv, n - 1));
     free(iv);
     sketch_init(&st->sk, pivot);
+    sketch_init(&st->raw, 0);
     st->imin = INT64_MAX;
     st->imax = INT64_MIN;
     uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
@@ -208,8 +211,15 @@ static void finish_stream(struct series *s, struct interval_stats *o)
     }
     o->min = (double)st->imin * 1e-9;
     o->max = (double)st->imax * 1e-9;
-    double med, mad;
+    /* Each sketch knows a value within SKETCH_ALPHA of its distance to the
+     * sketch's pivot: the deviation sketch bounds the median's error by
+     * alpha*|median - pivot|, the raw one by alpha*median.  Take the
+     * tighter; the MAD comes from the deviation sketch. */
+    double med, mad, rmed, rmad;
     sketch_median_mad(&st->sk, &med, &mad);
+    sketch_median_mad(&st->raw, &rmed, &rmad);
+    if (fabs(med - (double)st->sk.pivot) > fabs(rmed))
+        med = rmed;
     o->median = med * 1e-9;
     o->mad = mad * 1e-9;
     o->approx = 1;
@@ -230,6 +240,7 @@ void series_release(struct series *s)
     free(s->ts);
     if (s->st) {
         sketch_release(&s->st->sk);
+        sketch_release(&s->st->raw);
         free(s->st);
     }
     series_init(s);

@@ -14,15 +14,15 @@
  *    median).  A time that arrives after SERIES_REORDER newer times of its
  *    own group is late: it is counted, and taken as equal to the newest fed
  *    time, so no interval is ever negative.
- * So memory per group is bounded (about 2 KiB exact, then at most 16 KiB of
- * sketch), whatever the packet count.  docs/statistics.md has the details.
+ * So memory per group is bounded (at most 8 KiB exact, then at most 24 KiB of
+ * sketches), whatever the packet count.  docs/statistics.md has the details.
  */
 #ifndef PCTS_SERIES_H
 #define PCTS_SERIES_H
 
 #include <stdint.h>
 
-#define SERIES_EXACT_CAP 256
+#define SERIES_EXACT_CAP 1024
 #define SERIES_REORDER 64
 
 struct series_stream;

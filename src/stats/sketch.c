@@ -20,6 +20,7 @@ void sketch_init(struct sketch *s, int64_t pivot)
     s->pivot = pivot;
 }
 
+/* Invariant: cnt[n, cap) is all zero, so growing n needs no clearing. */
 static void side_add(struct sketch_side *sd, int32_t idx)
 {
     if (sd->n == 0) {
@@ -41,7 +42,10 @@ static void side_add(struct sketch_side *sd, int32_t idx)
         uint32_t need = sd->n + shift;
         if (need > sd->cap) {
             uint32_t nc = sd->cap * 2 > need ? sd->cap * 2 : need;
+            if (nc > SKETCH_MAX_BUCKETS)
+                nc = SKETCH_MAX_BUCKETS;
             sd->cnt = xrealloc(sd->cnt, st_mult(nc, sizeof(uint32_t)));
+            memset(sd->cnt + sd->cap, 0, (nc - sd->cap) * sizeof(uint32_t));
             sd->cap = nc;
         }
         memmove(sd->cnt + shift, sd->cnt, sd->n * sizeof(uint32_t));
@@ -66,6 +70,7 @@ static void side_add(struct sketch_side *sd, int32_t idx)
                 for (uint32_t i = 0; i <= drop; i++)
                     sum += sd->cnt[i];
                 memmove(sd->cnt, sd->cnt + drop, (sd->n - drop) * sizeof(uint32_t));
+                memset(sd->cnt + (sd->n - drop), 0, drop * sizeof(uint32_t));
                 sd->cnt[0] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
                 sd->n -= drop;
                 sd->lo += (int32_t)drop;
