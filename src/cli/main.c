@@ -9,6 +9,7 @@
 #include "../capture/filter.h"
 #include "../capture/inputs.h"
 #include "../decode/decode.h"
+#include "../group/frag.h"
 #include "../group/group.h"
 #include "../output/output.h"
 #include "../stats/series.h"
@@ -164,9 +165,9 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         approx += res[i].iv.approx != 0;
     }
     if (approx)
-        fprintf(stderr, "pcts: note: %llu groups have more than %d packets: their median and MAD "
-                        "come from a bounded sketch (error under 0.5%% of the deviation)\n",
-                (unsigned long long)approx, SERIES_EXACT_CAP);
+        fprintf(stderr, "pcts: note: %llu groups have more than %u packets: their median and MAD "
+                        "come from a bounded sketch (docs/statistics.md)\n",
+                (unsigned long long)approx, series_exact_cap());
     if (late)
         fprintf(stderr, "pcts: warning: %llu packets arrived more than %d packets of their group "
                         "out of order; their intervals were taken as 0\n",
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (o.exact_limit)
+        series_set_exact_cap(o.exact_limit);
     struct filter *flt = NULL;
     if (o.filter && filter_new(&flt, o.filter, msg)) {
         warnx_("%s", msg);
@@ -217,6 +220,8 @@ int main(int argc, char **argv)
     struct counters cnt = {0};
     struct group_table tab;
     group_table_init(&tab, o.group, seed);
+    struct frag_cache frags;
+    frag_cache_init(&frags, seed);
     struct progress pg = {0};
     pg.on = !o.quiet && (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO)));
     pg.start = now_s();
@@ -245,6 +250,8 @@ int main(int argc, char **argv)
             for (unsigned i = 0; i < ANOM__COUNT; i++)
                 if (m.anomalies & (1u << i))
                     cnt.anomaly[i]++;
+        if (m.is_frag && o.group == GROUP_PORT)
+            frag_cache_apply(&frags, &m, p.ts_ns);
         group_key_make(o.group, &m, &k);
         struct group *g = group_table_get(&tab, &k);
         g->bytes += p.wirelen;
@@ -287,6 +294,7 @@ int main(int argc, char **argv)
     free(res);
     inputs_free(in);
     group_table_release(&tab);
+    frag_cache_release(&frags);
     filter_free(flt);
     options_release(&o);
     if (out == stdout && fflush(stdout) != 0 && status == EXIT_OK) {

@@ -42,6 +42,9 @@ void options_usage(FILE *f)
           "  --sort KEY            packets (default), bytes, duration, intervals, mean, std,\n"
           "                        median, mad, first, last, src, dst\n"
           "  --top N               only the first N groups (table default 25; csv/json all)\n"
+"  --exact-limit N       intervals kept exactly per group (default 1024, about\n"
+          "                        8 bytes each); larger groups get median and MAD from a\n"
+          "                        bounded sketch (docs/statistics.md)\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -75,7 +78,7 @@ static const char *ext_of(const char *path)
 
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
-    enum { OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS };
+    enum { OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},
@@ -87,6 +90,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"top", required_argument, NULL, OPT_TOP},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", required_argument, NULL, OPT_PROGRESS},
+        {"exact-limit", required_argument, NULL, OPT_EXACT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -169,6 +173,16 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             break;
+        case OPT_EXACT: {
+            size_t v;
+            if (parse_size(optarg, &v) || v < SERIES_EXACT_MIN || v > SERIES_EXACT_MAX) {
+                errmsg_set(msg, "invalid --exact-limit '%s': give a number from %u to %u",
+                           optarg, SERIES_EXACT_MIN, SERIES_EXACT_MAX);
+                return ERR_USAGE;
+            }
+            o->exact_limit = (uint32_t)v;
+            break;
+        }
         case 'q':
             o->quiet = 1;
             break;

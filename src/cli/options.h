@@ -10,6 +10,7 @@
 #include "../output/output.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct options {
     char **inputs; /* owned array of borrowed argv strings */
@@ -24,6 +25,7 @@ struct options {
     int top_set;
     int quiet;
     int progress; /* -1 auto, 0 never, 1 always */
+    uint32_t exact_limit;
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

@@ -41,10 +41,12 @@ struct pkt_meta {
     uint8_t proto;     /* IPv4 protocol / IPv6 final next header */
     uint8_t has_ports; /* sport/dport valid (TCP, UDP, SCTP, UDP-Lite, first fragment) */
     uint8_t is_frag;   /* the IP packet is a fragment */
+    uint8_t frag_first; /* fragment with offset 0 (carries the ports) */
     uint8_t tcp_flags;
     uint8_t icmp_type, icmp_code;
     uint8_t anomalies; /* enum dec_anomaly bits */
     uint16_t sport, dport;
+    uint32_t frag_id; /* IPv4 identification or IPv6 fragment id */
     uint8_t src[16], dst[16]; /* IPv4 uses the first 4 bytes, rest zero */
 };
 

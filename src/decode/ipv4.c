@@ -16,10 +16,11 @@
 enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
 {
     uint8_t vihl, proto;
-    uint16_t total, frag;
+    uint16_t total, frag, id;
     if (!cur_has(c, 20))
         return DEC_TRUNCATED;
-    if (cur_peek_u8(c, 0, &vihl) || cur_peek_be16(c, 2, &total) || cur_peek_be16(c, 6, &frag) ||
+    if (cur_peek_u8(c, 0, &vihl) || cur_peek_be16(c, 2, &total) || cur_peek_be16(c, 4, &id) ||
+        cur_peek_be16(c, 6, &frag) ||
         cur_peek_u8(c, 9, &proto))
         return DEC_TRUNCATED;
     if ((vihl >> 4) != 4)
@@ -37,8 +38,11 @@ enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
         return DEC_TRUNCATED;
     m->family = 4;
     m->proto = proto;
-    if (frag & 0x3FFF) /* MF set or offset != 0 */
+    if (frag & 0x3FFF) { /* MF set or offset != 0 */
         m->is_frag = 1;
+        m->frag_first = (frag & 0x1FFF) == 0;
+        m->frag_id = id;
+    }
     if (cur_skip(&ip, ihl - 20)) {
         /* Options cut by the snapshot length: the addresses are valid. */
         m->anomalies |= ANOM_L4_TRUNCATED;

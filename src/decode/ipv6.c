@@ -73,14 +73,17 @@ enum dec_result decode__ipv6(struct cursor *c, struct pkt_meta *m)
             nh = next;
             continue;
         case NH_FRAGMENT: {
-            uint16_t offfl;
-            if (cur_peek_u8(&ip, 0, &next) || cur_peek_be16(&ip, 2, &offfl) || cur_skip(&ip, 8)) {
+            uint16_t offfl, idhi, idlo;
+            if (cur_peek_u8(&ip, 0, &next) || cur_peek_be16(&ip, 2, &offfl) ||
+                cur_peek_be16(&ip, 4, &idhi) || cur_peek_be16(&ip, 6, &idlo) || cur_skip(&ip, 8)) {
                 m->anomalies |= ANOM_EXT_TRUNCATED;
                 m->proto = nh;
                 *c = ip;
                 return DEC_OK;
             }
             m->is_frag = 1;
+            m->frag_first = (offfl >> 3) == 0;
+            m->frag_id = (uint32_t)idhi << 16 | idlo;
             nh = next;
             if ((offfl >> 3) != 0) { /* not the first fragment: no L4 header */
                 m->proto = nh;

@@ -22,6 +22,21 @@ struct series_stream {
     struct sketch raw; /* the intervals themselves: median when it drifted */
 };
 
+static uint32_t exact_cap = SERIES_EXACT_CAP;
+
+int series_set_exact_cap(uint32_t cap)
+{
+    if (cap < SERIES_EXACT_MIN || cap > SERIES_EXACT_MAX)
+        return -1;
+    exact_cap = cap;
+    return 0;
+}
+
+uint32_t series_exact_cap(void)
+{
+    return exact_cap;
+}
+
 void series_init(struct series *s)
 {
     memset(s, 0, sizeof(*s));
@@ -145,10 +160,10 @@ void series_add_slow(struct series *s, int64_t t)
         ring_insert(s->st, t);
         return;
     }
-    if (s->ts_n < SERIES_EXACT_CAP) {
+    if (s->ts_n < exact_cap) {
         ALLOC_GROW(s->ts, (size_t)s->ts_n + 1, s->ts_cap);
-        if (s->ts_cap > SERIES_EXACT_CAP)
-            s->ts_cap = SERIES_EXACT_CAP; /* the allocation is at least this big */
+        if (s->ts_cap > exact_cap)
+            s->ts_cap = exact_cap; /* the allocation is at least this big */
         s->ts[s->ts_n++] = t;
         return;
     }

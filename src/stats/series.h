@@ -22,7 +22,9 @@
 
 #include <stdint.h>
 
-#define SERIES_EXACT_CAP 1024
+#define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
+#define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
+#define SERIES_EXACT_MAX (1u << 22)
 #define SERIES_REORDER 64
 
 struct series_stream;
@@ -43,6 +45,11 @@ struct interval_stats {
     int approx;    /* median/MAD came from the sketch */
     uint64_t late; /* events beyond the reorder bound */
 };
+
+/* Events kept exactly per group before switching to the sketches (for the
+ * whole run; call before adding).  Returns -1 if out of range. */
+int series_set_exact_cap(uint32_t cap);
+uint32_t series_exact_cap(void);
 
 void series_init(struct series *s);
 
