@@ -807,14 +807,16 @@ static void s_beacon_tcp(struct sample *S, uint64_t t, uint16_t cport)
 {
     struct tconn c;
     uint64_t rtt = MSEC(rng_range(&S->rng, 30, 45));
+    size_t len;
 
     tc_init(S, &c, a4(10, 0, 0, 23), cport, a4(203, 0, 113, 10), 443);
     tc_send(S, &c, t, 0, F_SYN, 0, NULL);
     tc_send(S, &c, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
     tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
-    tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK, rng_range(&S->rng, 180, 220), NULL);
-    tc_send(S, &c, t += rtt + MSEC(rng_range(&S->rng, 2, 20)), 1, F_PSH | F_ACK,
-            rng_range(&S->rng, 300, 400), NULL);
+    len = rng_range(&S->rng, 180, 220);
+    tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK, len, NULL);
+    len = rng_range(&S->rng, 300, 400);
+    tc_send(S, &c, t += rtt + MSEC(rng_range(&S->rng, 2, 20)), 1, F_PSH | F_ACK, len, NULL);
     tc_send(S, &c, t += small_gap(S), 0, F_FIN | F_ACK, 0, NULL);
     tc_send(S, &c, t += rtt, 1, F_FIN | F_ACK, 0, NULL);
     tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
@@ -834,8 +836,9 @@ static void s_browse_conn(struct sample *S, uint64_t t, struct addr cli, uint16_
     tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
     for (i = 0; i < data; i++) {
         if (i == 0) {
-            tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK,
-                    rng_range(&S->rng, 200, 900), NULL);
+            size_t len = rng_range(&S->rng, 200, 900);
+
+            tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK, len, NULL);
         } else if (i % 3 == 0) {
             tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
         } else {
@@ -988,12 +991,14 @@ static void cmd_sample(const char *path, uint64_t seed)
     for (t = t0 + SEC(41); t < t_end - SEC(10); t += USEC(rng_range(&S->rng, 285000000u, 315000000u))) {
         uint32_t sp = rng_range(&S->rng, 32768, 60999);
         size_t len = rng_range(&S->rng, 120, 160);
+        uint64_t tr;
 
         s_udp(S, t, a4(10, 0, 0, 31), sp, a4(198, 51, 100, 77), 8443,
               s_random_payload(S, len), len);
         len = rng_range(&S->rng, 200, 300);
-        s_udp(S, t + MSEC(rng_range(&S->rng, 40, 70)), a4(198, 51, 100, 77), 8443,
-              a4(10, 0, 0, 31), sp, s_random_payload(S, len), len);
+        tr = t + MSEC(rng_range(&S->rng, 40, 70));
+        s_udp(S, tr, a4(198, 51, 100, 77), 8443, a4(10, 0, 0, 31), sp,
+              s_random_payload(S, len), len);
     }
 
     /* NTP every 64 s exactly */
@@ -1026,9 +1031,10 @@ static void cmd_sample(const char *path, uint64_t seed)
         for (c = 0; c < nconn; c++) {
             const struct addr *srv = &servers[rng_below(&S->rng, 40)];
             uint32_t sport = rng_below(&S->rng, 5) ? 443 : 80;
+            uint64_t tc = tb + MSEC(rng_below(&S->rng, 2000));
+            uint32_t npk = rng_range(&S->rng, 5, 40);
 
-            s_browse_conn(S, tb + MSEC(rng_below(&S->rng, 2000)), cli, cp, *srv, sport,
-                          rng_range(&S->rng, 5, 40));
+            s_browse_conn(S, tc, cli, cp, *srv, sport, npk);
             cp = next_eph(S, cp);
         }
     }

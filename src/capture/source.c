@@ -33,6 +33,8 @@ struct bytesrc {
     uint64_t pos;           /* stream offset of buf[start] */
     uint64_t raw_pos, raw_size;
     int eof; /* nothing more will be appended to buf */
+    int err; /* a read/decompression error, reported once the data before it is used */
+    char errmsg[ERRMSG_MAX];
 
     /* compressed input staging */
     uint8_t *in;
@@ -94,9 +96,9 @@ static int refill_in(struct bytesrc *s, char *msg)
 }
 
 /* Append decompressed bytes to buf[end, cap).  Sets s->eof at the end. */
-static int fill_gzip(struct bytesrc *s, char *msg)
+static int fill_gzip(struct bytesrc *s, size_t want, char *msg)
 {
-    while (s->end < s->cap && !s->eof) {
+    while (s->end < want && !s->eof) {
         int rc = refill_in(s, msg);
         if (rc)
             return rc;
@@ -140,9 +142,9 @@ static int fill_gzip(struct bytesrc *s, char *msg)
     return 0;
 }
 
-static int fill_zstd(struct bytesrc *s, char *msg)
+static int fill_zstd(struct bytesrc *s, size_t want, char *msg)
 {
-    while (s->end < s->cap && !s->eof) {
+    while (s->end < want && !s->eof) {
         int rc = refill_in(s, msg);
         if (rc)
             return rc;
@@ -172,9 +174,9 @@ static int fill_zstd(struct bytesrc *s, char *msg)
     return 0;
 }
 
-static int fill_plain(struct bytesrc *s, char *msg)
+static int fill_plain(struct bytesrc *s, size_t want, char *msg)
 {
-    while (s->end < s->cap && !s->eof) {
+    while (s->end < want && !s->eof) {
         size_t g;
         int rc = read_raw(s, s->buf + s->end, s->cap - s->end, &g, msg);
         if (rc)
@@ -203,23 +205,26 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
         s->cap = n;
         s->buf = xrealloc(s->buf, s->cap);
     }
-    while (s->end < n && !s->eof) {
+    /* Read ahead up to a full buffer (big reads), but an error only
+     * surfaces when the bytes before it are used up. */
+    while (s->end < n && !s->eof && !s->err) {
         int rc;
         switch (s->kind) {
-        case SRC_GZIP: rc = fill_gzip(s, msg); break;
-        case SRC_ZSTD: rc = fill_zstd(s, msg); break;
-        default: rc = fill_plain(s, msg); break;
+        case SRC_GZIP: rc = fill_gzip(s, s->cap, s->errmsg); break;
+        case SRC_ZSTD: rc = fill_zstd(s, s->cap, s->errmsg); break;
+        default: rc = fill_plain(s, s->cap, s->errmsg); break;
         }
-        if (rc) {
-            *got = s->end - s->start;
-            *p = s->buf + s->start;
-            return rc;
-        }
+        if (rc)
+            s->err = rc;
     }
     *p = s->buf + s->start;
     if (s->end - s->start >= n)
         return 1;
     *got = s->end - s->start;
+    if (s->err) {
+        errmsg_set(msg, "%s", s->errmsg);
+        return s->err;
+    }
     return 0;
 }
 

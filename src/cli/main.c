@@ -230,10 +230,21 @@ int main(int argc, char **argv)
     struct pkt p;
     struct pkt_meta m;
     struct group_key k;
+    uint32_t last_lt = UINT32_MAX;
+    int last_lt_ok = 0;
     while (inputs_next(in, &p)) {
         cnt.read++;
         if (pg.on && (cnt.read & 0xFFFF) == 0)
             progress_tick(&pg, in, cnt.read);
+        if (p.linktype != last_lt) {
+            last_lt = p.linktype;
+            last_lt_ok = decode_linktype_supported(p.linktype);
+        }
+        if (!last_lt_ok) { /* before the filter: it may not compile for it */
+            cnt.skip[DEC_LINKTYPE]++;
+            warn_linktype(&run, p.linktype);
+            continue;
+        }
         if (flt && !filter_match(flt, &p)) {
             cnt.filtered++;
             continue;
@@ -241,8 +252,6 @@ int main(int argc, char **argv)
         enum dec_result dr = decode_frame(p.linktype, p.data, p.caplen, &m);
         if (dr != DEC_OK) {
             cnt.skip[dr]++;
-            if (dr == DEC_LINKTYPE)
-                warn_linktype(&run, p.linktype);
             continue;
         }
         cnt.decoded++;

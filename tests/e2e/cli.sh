@@ -1,0 +1,169 @@
+#!/bin/sh
+# Command-line behaviour of pcts: exit statuses, error messages, formats,
+# filters, merging, standard input, summary arithmetic.
+# Usage: cli.sh PCTS PCAPGEN WORKDIR.  Ends with "N passed, N failed".
+set -u
+pcts=$1 gen=$2 w=$3
+rm -rf "$w"; mkdir -p "$w"
+"$gen" cases "$w/c" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+c="$w/c"
+pass=0 fail=0
+
+# t NAME EXPECTED_EXIT STDERR_REGEX -- command...
+t() {
+    name=$1 want=$2 pat=$3; shift 4
+    "$@" >"$w/out" 2>"$w/err"
+    rc=$?
+    if grep -q -e 'Sanitizer' -e 'runtime error' "$w/err"; then
+        echo "FAIL $name: sanitizer report"; sed 's/^/     /' "$w/err" | head -20; fail=$((fail + 1)); return
+    fi
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL $name: exit $rc, expected $want"; sed 's/^/     /' "$w/err" | head -5; fail=$((fail + 1)); return
+    fi
+    if [ -n "$pat" ] && ! grep -Eq -e "$pat" "$w/err"; then
+        echo "FAIL $name: stderr does not match /$pat/"; sed 's/^/     /' "$w/err" | head -5; fail=$((fail + 1)); return
+    fi
+    echo "ok   $name"; pass=$((pass + 1))
+}
+
+# ok_if NAME COMMAND... : passes when the shell command succeeds
+ok_if() {
+    name=$1; shift
+    if sh -c "$*" >/dev/null 2>&1; then echo "ok   $name"; pass=$((pass + 1))
+    else echo "FAIL $name: $*"; fail=$((fail + 1)); fi
+}
+
+P="$pcts -F json"
+# --- inputs that cannot be read at all: exit 1, one line naming the file
+t "missing file" 1 "cannot open '$w/nope.pcap': No such file or directory" -- $P "$w/nope.pcap"
+t "directory given as file" 1 "is a directory" -- $P "$w"
+t "empty file" 1 "empty \(0 bytes\)" -- $P "$c/empty_file.pcap"
+t "text file" 1 "text, not a capture" -- $P "$c/text.txt"
+head -c 64 /dev/urandom >/dev/null 2>&1
+printf '\001\002\003\004\005\006\007\010binary-garbage\377\376' >"$w/garbage.bin"
+t "wrong magic" 1 "not a capture file: unknown magic 0x01020304" -- $P "$w/garbage.bin"
+printf 'snoop\000\000\000\000\000\000\002\000\000\000\004' >"$w/x.snoop"
+t "snoop named" 1 "Solaris snoop" -- $P "$w/x.snoop"
+printf '\375\067\172\130\132\000junk' >"$w/x.pcap.xz"
+t "xz named" 1 "xz-compressed" -- $P "$w/x.pcap.xz"
+t "truncated file header" 1 "truncated pcap file header" -- $P "$c/truncated_header.pcap"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    mkdir -p "$w/perm" && cp "$c/eth_basic.pcap" "$w/perm/p.pcap" && chmod 711 "$w" "$w/perm" && chmod 000 "$w/perm/p.pcap"
+    t "permission denied" 1 "Permission denied" -- setpriv --reuid=65534 --regid=65534 --clear-groups $P "$w/perm/p.pcap"
+    chmod 700 "$w"
+else
+    mkdir -p "$w/perm" && cp "$c/eth_basic.pcap" "$w/perm/p.pcap" && chmod 000 "$w/perm/p.pcap"
+    t "permission denied" 1 "Permission denied" -- $P "$w/perm/p.pcap"
+fi
+t "one bad file among good ones: others still read, exit 1" 1 "No such file" -- $P "$c/eth_basic.pcap" "$w/nope.pcap"
+ok_if "  ...and the good file's pairs are printed" "test \$(wc -l <'$w/out') -eq 3"
+
+# --- damaged midway: exit 3, what was read counts, offset named
+t "truncated last record" 3 "last record at byte [0-9]+ is cut short" -- $P "$c/truncated_last.pcap"
+ok_if "  ...earlier packets still counted" "grep -q '\"packets\"' '$w/out'"
+t "corrupt caplen" 3 "claims 2147483647 captured bytes" -- $P "$c/bad_caplen.pcap"
+python3 - "$c/pcapng_multi.pcapng" "$w/badlen.pcapng" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+# find the first EPB (type 6, little endian) and break its length
+i = d.find(b"\x06\x00\x00\x00")
+d[i + 4:i + 8] = (13).to_bytes(4, "little")
+open(sys.argv[2], "wb").write(d)
+PY
+t "pcapng block with bad length" 3 "impossible length 13" -- $P "$w/badlen.pcapng"
+"$gen" sample "$w/sample.pcap" >/dev/null
+gzip -c "$w/sample.pcap" >"$w/ok.pcap.gz"
+zstd -q -c "$w/sample.pcap" >"$w/ok.pcap.zst"
+python3 - "$w/ok.pcap.gz" "$w/corrupt.pcap.gz" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+h = len(d) // 2
+for i in range(h, h + 64):
+    d[i] ^= 0x5A
+open(sys.argv[2], "wb").write(d)
+PY
+t "corrupt gzip midway" 3 "corrupt gzip data near compressed byte [0-9]+|damaged from here on" -- $P "$w/corrupt.pcap.gz"
+ok_if "  ...what came before still counts" "test -s '$w/out'"
+head -c 20000 "$w/ok.pcap.gz" >"$w/short.pcap.gz"
+t "truncated gzip" 3 "gzip stream ends early|cut short" -- $P "$w/short.pcap.gz"
+head -c 300000 "$w/ok.pcap.zst" >"$w/short.pcap.zst"
+t "truncated zstd" 3 "zstd stream ends early|cut short" -- $P "$w/short.pcap.zst"
+head -c 100 "$w/ok.pcap.gz" >"$w/tiny.pcap.gz"
+t "gzip cut inside the capture header" 1 "ends early|truncated" -- $P "$w/tiny.pcap.gz"
+
+# --- tolerated oddities: exit 0 with a note
+t "unknown link type warned by name" 0 "link type 147 \(USERn\) is not supported" -- $P "$c/unknown_linktype.pcap"
+python3 - "$c/eth_basic.pcap" "$w/snap.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[16:20] = struct.pack("<I", 40)  # snaplen 40, records are longer
+open(sys.argv[2], "wb").write(d)
+PY
+t "caplen larger than snapshot length" 0 "longer than their file's snapshot length" -- $P "$w/snap.pcap"
+t "empty capture (header only)" 0 "0 packets read" -- $P "$c/empty.pcap"
+
+# --- output errors
+t "output directory missing" 1 "cannot open output '$w/no/dir/x.csv'" -- $pcts "$c/eth_basic.pcap" -o "$w/no/dir/x.csv"
+if [ -w /dev/full ]; then
+    t "disk full (/dev/full)" 1 "cannot write '/dev/full'" -- $pcts -F csv "$c/eth_basic.pcap" -o /dev/full
+fi
+
+# --- usage errors: exit 2
+t "invalid BPF filter" 2 "invalid filter 'port banana'" -- $P -f 'port banana' "$c/eth_basic.pcap"
+t "--top 0" 2 "invalid --top '0'" -- $P --top 0 "$c/eth_basic.pcap"
+t "--top -1" 2 "invalid --top" -- $P --top -1 "$c/eth_basic.pcap"
+t "unknown group" 2 "unknown group 'host'" -- $P --group host "$c/eth_basic.pcap"
+t "unknown series" 2 "unknown series" -- $P --series bytes "$c/eth_basic.pcap"
+t "unknown format" 2 "unknown format 'xml'" -- $pcts -F xml "$c/eth_basic.pcap"
+t "unknown sort key" 2 "unknown sort key" -- $P --sort nope "$c/eth_basic.pcap"
+t "unknown option" 2 "unknown option '--bogus'" -- $P --bogus "$c/eth_basic.pcap"
+t "missing option value" 2 "needs a value" -- $P "$c/eth_basic.pcap" -r
+t "--exact-limit out of range" 2 "invalid --exact-limit" -- $P --exact-limit 5 "$c/eth_basic.pcap"
+t "--help" 0 "" -- $pcts --help
+ok_if "  ...help lists --group" "grep -q -- '--group ip|port' '$w/out'"
+t "--version" 0 "" -- $pcts --version
+
+# --- formats and field names (a public interface)
+t "csv" 0 "" -- $pcts -F csv "$c/eth_basic.pcap"
+ok_if "  ...csv header starts with the documented fields" \
+    "head -n 1 '$w/out' | grep -q '^src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,interval_std,interval_min,interval_max,interval_median,interval_mad'"
+t "json" 0 "" -- $P --group port "$c/eth_basic.pcap"
+ok_if "  ...json keys in documented order" \
+    "head -n 1 '$w/out' | grep -q '^{\"src\":\"[^\"]*\",\"dst\":\"[^\"]*\",\"proto\":\"[a-z0-9]*\",\"dport\":[0-9a-z]*,\"packets\":[0-9]*,\"bytes\":[0-9]*,\"first\":[0-9.]*,\"last\":[0-9.]*,\"duration\":[0-9.]*,\"intervals\":[0-9]*,\"interval_mean\":'"
+ok_if "  ...json lines parse, one group each" "python3 -c 'import json,sys; [json.loads(l) for l in open(\"$w/out\")]'"
+t "table" 0 "" -- $pcts -F table --group port "$c/eth_basic.pcap"
+ok_if "  ...table has a header row" "head -n 1 '$w/out' | grep -q '^SRC  *DST  *PROTO  *DPORT  *PKTS'"
+t "-o FILE.csv infers csv" 0 "" -- $pcts "$c/eth_basic.pcap" -o "$w/pairs.csv"
+ok_if "  ...file is csv" "head -n 1 '$w/pairs.csv' | grep -q '^src,dst,'"
+t "--top 1" 0 "" -- $P --top 1 "$c/eth_basic.pcap"
+ok_if "  ...one row" "test \$(wc -l <'$w/out') -eq 1"
+t "--sort bytes" 0 "" -- $pcts -F csv --sort bytes "$c/eth_basic.pcap"
+ok_if "  ...bytes descending" "tail -n +2 '$w/out' | cut -d, -f6 | sort -rnc"
+ok_if "1-packet group has null interval fields" \
+    "$pcts -q -F json '$c/eth_basic.pcap' '$c/eth_vlan.pcap' | python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; one=[x for x in r if x[\"packets\"]==1]; assert all(x[\"interval_mean\"] is None and x[\"interval_std\"] is None for x in one); two=[x for x in r if x[\"packets\"]==2]; assert all(x[\"interval_std\"] is None and x[\"interval_mean\"] is not None for x in two)'"
+
+# --- filter, merge, stdin, summary arithmetic
+t "BPF filter 'udp'" 0 "filtered\)" -- $P -f udp "$c/eth_basic.pcap"
+ok_if "  ...only the UDP pair is left" "test \$(wc -l <'$w/out') -eq 1 && grep -q '198.51.100.53' '$w/out'"
+t "summary adds up" 0 "" -- $P -f 'not icmp' "$c/eth_basic.pcap" "$c/eth_nonip.pcap" "$c/bad_ip.pcap" "$c/truncated_ip.pcap" "$c/unknown_linktype.pcap"
+ok_if "  ...read = decoded + skipped, skipped = sum of reasons" "python3 - '$w/err' <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+m = re.search(r'(\d+) packets read, (\d+) decoded, (\d+) skipped \((\d+) non-IP, (\d+) truncated, (\d+) bad header, (\d+) unsupported link type, (\d+) filtered\)', s)
+n = list(map(int, m.groups()))
+assert n[0] == n[1] + n[2] and n[2] == sum(n[3:]) and all(n[3:]), n
+PY"
+cat "$c/multi_a.pcap" | gzip -c >"$w/a.pcap.gz"
+t "standard input, gzip-compressed" 0 "" -- sh -c "$P - <'$w/a.pcap.gz'"
+ok_if "  ...same as the file" "$P -q '$c/multi_a.pcap' | cmp -s - '$w/out'"
+ok_if "-r and positional files merge: same result in any order" \
+    "$P -q -r '$c/multi_c.pcap' '$c/multi_a.pcap' -r '$c/multi_b.pcap' >'$w/m1' && $P -q '$c/multi_a.pcap' '$c/multi_b.pcap' '$c/multi_c.pcap' >'$w/m2' && cmp -s '$w/m1' '$w/m2'"
+ok_if "output is deterministic across runs (seeded hash)" \
+    "$P -q --group port '$c/pcapng_multi.pcapng' '$c/eth_basic.pcap' >'$w/d1' && $P -q --group port '$c/pcapng_multi.pcapng' '$c/eth_basic.pcap' >'$w/d2' && cmp -s '$w/d1' '$w/d2'"
+ok_if "out-of-order timestamps give no negative interval" \
+    "$P -q '$c/out_of_order.pcap' | python3 -c 'import json,sys; assert all(json.loads(l)[\"interval_min\"] is None or json.loads(l)[\"interval_min\"] >= 0 for l in sys.stdin)'"
+ok_if "nanosecond capture prints 9 decimals" "$P -q '$c/le_nsec.pcap' | grep -Eq '\"first\":[0-9]+\.[0-9]{9},'"
+ok_if "microsecond capture prints 6 decimals" "$P -q '$c/eth_basic.pcap' | grep -Eq '\"first\":[0-9]+\.[0-9]{6},'"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
