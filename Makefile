@@ -76,7 +76,7 @@ demo: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	$(BUILD)/pcts -F table --group port out/sample.pcap
 
 bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor
-	@sh bench/bench.sh $(BUILD)
+	@python3 bench/bench.py $(BUILD) $(BENCH_ARGS)
 
 $(BUILD)/floor: bench/floor.c
 	@mkdir -p $(dir $@)

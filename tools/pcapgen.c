@@ -10,7 +10,7 @@
  *
  *   pcapgen sample OUT.pcap [--seed N]
  *       A one-hour demo capture (classic little-endian microsecond pcap,
- *       Ethernet, 2024-03-01 12:00:00 UTC onwards, ~40k packets) of a small
+ *       Ethernet, 2024-03-01 12:00:00 UTC onwards, ~37k packets) of a small
  *       office network 10.0.0.0/24: a 60 s HTTPS beacon with 10% negative
  *       jitter (10.0.0.23 -> 203.0.113.10:443), a 300 s +-5% UDP beacon
  *       (10.0.0.31 -> 198.51.100.77:8443), DNS to the resolver 10.0.0.1,
@@ -22,7 +22,8 @@
  *   pcapgen bench OUT.pcap|- --packets N --pairs P [--snap 64] [--seed N]
  *       A large capture for benchmarks, written straight into one big
  *       buffer: N packets over P directed IPv4 pairs (70% TCP, 25% UDP,
- *       5% ICMP), one hour, wire lengths 60-1514, captured up to --snap.
+ *       5% ICMP), one hour, wire lengths 60-1514, captured up to --snap
+ *       (default 64, which keeps every Ethernet/IPv4/TCP-UDP header).
  *
  *   pcapgen cases DIR
  *       Small captures that exercise every link type, byte order,
@@ -30,10 +31,21 @@
  *       must handle, plus DIR/expected.tsv (the exact per-directed-pair
  *       figures a correct decoder produces) and DIR/cases.tsv (expected
  *       exit status and what the reader should do with each file).
+ *       expected.tsv is computed from the packets as they are written:
+ *       pairs are (outermost src IP, dst IP); proto is the upper-layer
+ *       protocol after any IPv6 extension headers, '-' if a pair mixes
+ *       several; dport is '-' if the pair's packets that carry a TCP/UDP
+ *       header disagree or none does (non-first fragments and ICMP carry
+ *       none and do not count against it); bytes add up original wire
+ *       lengths; a file without pairs has one row with src '-'.
  *
  * Every frame is well formed: Ethernet minimum padding, IPv4 header
  * checksums, IPv6 payload lengths, TCP/UDP/ICMP lengths and checksums are
  * all correct unless a case damages them on purpose.
+ *
+ * Keep at most one PRNG draw per full expression: C leaves the order in
+ * which function arguments are evaluated unspecified, and two draws in one
+ * argument list made gcc and clang write different bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -60,7 +72,6 @@
 
 #define F_FIN   0x01
 #define F_SYN   0x02
-#define F_RST   0x04
 #define F_PSH   0x08
 #define F_ACK   0x10
 
@@ -1129,7 +1140,8 @@ static const uint8_t bench_pub8[8] = { 23, 34, 52, 104, 142, 151, 157, 185 };
 /*
  * Pair idx is (source idx % nsrc, destination idx / nsrc), so distinct
  * indexes give distinct directed pairs; both halves go through bijections
- * (odd multipliers modulo 2^24 / 2^20) to spread the addresses.
+ * (odd multipliers modulo 2^24 / 2^20) to spread the addresses.  Rounds
+ * make every pair get floor(N/P) or ceil(N/P) packets.
  * Sources are in 10.0.0.0/8, destinations alternate between 172.16.0.0/12
  * and a handful of public /8s.
  */
@@ -1145,7 +1157,7 @@ static void bench_pair(uint64_t key, uint32_t idx, uint32_t nsrc, struct bpair *
         bp->dst = 0xac100000u | ((d2 * 0x3b9c5u + (salt >> 8)) & 0xfffffu);
     else
         bp->dst = (uint32_t)bench_pub8[d2 & 7] << 24
-                  | (((d2 >> 3) * 0x5851f5u + (salt >> 4)) & 0xffffffu);
+                  | ((d2 * 0x5851f5u + (salt >> 4)) & 0xffffffu);
     bp->proto = pct < 70 ? IPPROTO_TCP_ : pct < 95 ? IPPROTO_UDP_ : IPPROTO_ICMP_;
     bp->dport = bp->proto == IPPROTO_TCP_ ? bench_tcp_ports[(h >> 16) & 15]
                                           : bench_udp_ports[(h >> 20) & 7];

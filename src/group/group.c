@@ -83,9 +83,18 @@ static void grow_index(struct group_table *t)
     t->mask = nm;
 }
 
+uint64_t group_table_hash(const struct group_table *t, const struct group_key *k)
+{
+    return key_hash(k, t->seed);
+}
+
 struct group *group_table_get(struct group_table *t, const struct group_key *k)
 {
-    uint64_t h = key_hash(k, t->seed);
+    return &t->g[group_table_lookup(t, k, key_hash(k, t->seed))];
+}
+
+size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)
+{
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)tag & t->mask;
     for (;;) {
@@ -93,9 +102,9 @@ struct group *group_table_get(struct group_table *t, const struct group_key *k)
         if (!v)
             break;
         if ((uint32_t)(v >> 32) == tag) {
-            struct group *g = &t->g[(uint32_t)v - 1];
-            if (!memcmp(&g->key, k, sizeof(*k)))
-                return g;
+            size_t idx = (uint32_t)v - 1;
+            if (!memcmp(&t->g[idx].key, k, sizeof(*k)))
+                return idx;
         }
         i = (i + 1) & t->mask;
     }
@@ -108,8 +117,9 @@ struct group *group_table_get(struct group_table *t, const struct group_key *k)
     g->bytes = 0;
     series_init(&g->s);
     t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
-    t->n++;
+    size_t idx = t->n++;
     if (t->n * 2 > t->mask + 1)
         grow_index(t);
-    return g;
+    (void)g;
+    return idx;
 }

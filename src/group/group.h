@@ -58,4 +58,30 @@ void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key
 /* The group for key k, created empty if new. */
 struct group *group_table_get(struct group_table *t, const struct group_key *k);
 
+/*
+ * The same in three steps, for a batched loop that overlaps the cache
+ * misses of several packets: hash, prefetch the index slot, then look up
+ * (returns the group's position in t->g, which stays valid while t->g
+ * itself may move when groups are added).
+ */
+uint64_t group_table_hash(const struct group_table *t, const struct group_key *k);
+static inline void group_table_prefetch(const struct group_table *t, uint64_t h)
+{
+    __builtin_prefetch(&t->slot[(size_t)(h >> 32) & t->mask]);
+}
+size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h);
+
+/* Prefetch the group the slot of h most likely points at (second step). */
+static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32);
+    uint64_t v = t->slot[(size_t)tag & t->mask];
+    if (v && (uint32_t)(v >> 32) == tag) {
+        /* a group spans two cache lines (96 bytes, 16-byte aligned) */
+        const char *g = (const char *)&t->g[(uint32_t)v - 1];
+        __builtin_prefetch(g);
+        __builtin_prefetch(g + 64);
+    }
+}
+
 #endif

@@ -70,6 +70,13 @@ static inline int series_add_fast(struct series *s, int64_t t)
 
 void series_add_slow(struct series *s, int64_t t);
 
+/* Hint that series_add() on s comes soon (the batched packet loop). */
+static inline void series_prefetch(const struct series *s)
+{
+    if (s->ts)
+        __builtin_prefetch(&s->ts[s->ts_n], 1);
+}
+
 static inline void series_add(struct series *s, int64_t t)
 {
     if (!series_add_fast(s, t))

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""make bench: pcts throughput and peak memory against a read-only floor
+measured in the same run, on a generated capture (default 10 M packets,
+50 k directed pairs, 64-byte snapshot).
+
+Usage: bench.py BUILD_DIR [--packets N] [--pairs P]
+Figures are printed as a table; ratios are what to compare across machines.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+
+def run_rss(cmd):
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execv(cmd[0], cmd)
+    _, status, ru = os.wait4(pid, 0)
+    dt = time.perf_counter() - t0
+    if status != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed (status {status})")
+    return dt, ru.ru_maxrss / 1024.0
+
+
+def best_of(n, cmd):
+    runs = [run_rss(cmd) for _ in range(n)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--packets", type=int, default=10_000_000)
+    ap.add_argument("--pairs", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    b = a.build
+    pcts, gen, floor = f"{b}/pcts", f"{b}/pcapgen", f"{b}/floor"
+    os.makedirs("bench/data", exist_ok=True)
+
+    def capture(n):
+        path = f"bench/data/bench-{n}-{a.pairs}.pcap"
+        if not os.path.exists(path):
+            print(f"generating {path} ...", flush=True)
+            subprocess.run([gen, "bench", path, "--packets", str(n), "--pairs", str(a.pairs)],
+                           check=True)
+        return path
+
+    main_file = capture(a.packets)
+    size = os.path.getsize(main_file)
+    subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # warm the cache
+    n = a.packets
+    rows = []
+
+    def add(name, cmd):
+        dt, rss = best_of(a.repeat, cmd)
+        rows.append((name, dt, n / dt / 1e6, size / dt / 1e6, rss))
+        return dt, rss
+
+    t_read, _ = add("floor: read(2) + walk records", [floor, "read", main_file])
+    t_hash, _ = add("floor: + IPv4 pair hash count", [floor, "hash", main_file])
+    t_ip, _ = add("pcts --group ip", [pcts, "-q", "-F", "csv", "--group", "ip", main_file])
+    add("pcts --group port", [pcts, "-q", "-F", "csv", "--group", "port", main_file])
+    add("pcts --group ip -f 'tcp'", [pcts, "-q", "-F", "csv", "-f", "tcp", main_file])
+
+    print(f"\ncapture: {main_file}: {n} packets, {a.pairs} pairs, {size / 1e6:.0f} MB "
+          f"(best of {a.repeat} runs, file in page cache)\n")
+    print(f"{'run':36} {'seconds':>8} {'Mpkt/s':>8} {'MB/s':>8} {'peak MiB':>9} {'x floor(read)':>14}")
+    for name, dt, mpps, mbs, rss in rows:
+        print(f"{name:36} {dt:8.3f} {mpps:8.2f} {mbs:8.0f} {rss:9.1f} {dt / t_read:14.2f}")
+    print(f"\npcts --group ip: {n / t_ip / 1e6:.2f} M packets/s, "
+          f"{t_ip / t_hash:.2f}x the time of the minimal pair-hash loop")
+
+    # Memory against packet count for the same pairs.
+    print("\npeak memory vs packet count (same pairs; --exact-limit 128 makes every group "
+          "use the bounded sketches):")
+    print(f"{'packets':>10} {'default MiB':>12} {'exact-limit 128 MiB':>20}")
+    for k in (a.packets // 4, a.packets // 2, a.packets):
+        f = capture(k)
+        _, rss_d = run_rss([pcts, "-q", "-F", "csv", f])
+        _, rss_s = run_rss([pcts, "-q", "-F", "csv", "--exact-limit", "128", f])
+        print(f"{k:10d} {rss_d:12.1f} {rss_s:20.1f}")
+
+
+if __name__ == "__main__":
+    main()
