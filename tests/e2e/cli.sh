@@ -89,7 +89,9 @@ t "truncated gzip" 3 "gzip stream ends early|cut short" -- $P "$w/short.pcap.gz"
 head -c 300000 "$w/ok.pcap.zst" >"$w/short.pcap.zst"
 t "truncated zstd" 3 "zstd stream ends early|cut short" -- $P "$w/short.pcap.zst"
 head -c 100 "$w/ok.pcap.gz" >"$w/tiny.pcap.gz"
-t "gzip cut inside the capture header" 1 "ends early|truncated" -- $P "$w/tiny.pcap.gz"
+t "gzip cut before the first whole record: partial, exit 3" 3 "ends early" -- $P "$w/tiny.pcap.gz"
+head -c 12 "$w/ok.pcap.gz" >"$w/tiny2.pcap.gz"
+t "gzip cut inside the capture header: unreadable, exit 1" 1 "ends early" -- $P "$w/tiny2.pcap.gz"
 
 # --- tolerated oddities: exit 0 with a note
 t "unknown link type warned by name" 0 "link type 147 \(USERn\) is not supported" -- $P "$c/unknown_linktype.pcap"
