@@ -5,6 +5,7 @@
 #   make demo         generate the sample capture and analyse it
 #   make bench        throughput and peak memory against a read-only floor
 #   make CC=clang     any C11 compiler; gcc and clang are both warning-free
+#   make WERROR=1     warnings are errors (CI)
 #
 # Every target that needs Debian packages first runs tools/deps.sh, which
 # installs what is missing when run as root (and says what to install
@@ -23,6 +24,9 @@ OPT = -O2 -g
 endif
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
 CFLAGS ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
 LDFLAGS ?=

@@ -43,7 +43,10 @@ enum dec_result decode__ipv6(struct cursor *c, struct pkt_meta *m)
     for (int i = 0;; i++) {
         uint8_t next, hl;
         size_t len;
-        if (i >= DEC_MAX_IPV6_EXT) {
+        int is_ext = nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS ||
+                     nh == NH_MOBILITY || nh == NH_HIP || nh == NH_SHIM6 || nh == NH_AH ||
+                     nh == NH_FRAGMENT;
+        if (is_ext && i >= DEC_MAX_IPV6_EXT) {
             m->anomalies |= ANOM_EXT_LIMIT;
             m->proto = nh;
             *c = ip;

@@ -103,7 +103,7 @@ static enum dec_result decode_mpls(struct cursor *c, struct pkt_meta *m, int dep
 {
     for (;;) {
         uint32_t label;
-        if (++depth > DEC_MAX_LINK_LAYERS)
+        if (depth++ >= DEC_MAX_LINK_LAYERS)
             return DEC_BADHDR;
         if (cur_be32(c, &label))
             return DEC_TRUNCATED;
@@ -136,8 +136,9 @@ static enum dec_result llc_snap(struct cursor *c, uint16_t *type)
 
 enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_meta *m, int depth)
 {
-    for (;;) {
-        if (++depth > DEC_MAX_LINK_LAYERS)
+    for (;; depth++) {
+        /* depth counts stacked headers already consumed (tags, labels) */
+        if (depth > DEC_MAX_LINK_LAYERS)
             return DEC_BADHDR;
         switch (type) {
         case ET_IPV4:

@@ -1,0 +1,625 @@
+/*
+ * test_stats.c - interval statistics (series.h) and the median/MAD sketch
+ * (sketch.h) against an independent, deliberately simple computation:
+ * sort the times, take differences, sum in long double, sort again for the
+ * median and the MAD.  Nothing here shares code with src/stats.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "stats/series.h"
+#include "stats/sketch.h"
+#include "util.h"
+
+/* ---- independent reference -------------------------------------------- */
+
+struct ref {
+    uint64_t count;
+    double mean, std, min, max, median, mad; /* seconds */
+    int has_std;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_ld(const void *a, const void *b)
+{
+    long double x = *(const long double *)a, y = *(const long double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of a sorted array, mean of the two middle values for even n. */
+static long double median_of_sorted(const long double *v, size_t n)
+{
+    return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void ref_stats(const int64_t *times, size_t n, struct ref *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (n < 2)
+        return;
+    int64_t *t = malloc(n * sizeof(*t));
+    memcpy(t, times, n * sizeof(*t));
+    qsort(t, n, sizeof(*t), cmp_i64);
+    size_t k = n - 1;
+    long double *iv = malloc(k * sizeof(*iv));
+    long double sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        iv[i] = (long double)(t[i + 1] - t[i]) * 1e-9L;
+        sum += iv[i];
+    }
+    long double mean = sum / (long double)k;
+    long double m2 = 0;
+    for (size_t i = 0; i < k; i++)
+        m2 += (iv[i] - mean) * (iv[i] - mean);
+    r->count = k;
+    r->mean = (double)mean;
+    if (k >= 2) {
+        r->has_std = 1;
+        r->std = (double)sqrtl(m2 / (long double)(k - 1));
+    }
+    qsort(iv, k, sizeof(*iv), cmp_ld);
+    r->min = (double)iv[0];
+    r->max = (double)iv[k - 1];
+    long double med = median_of_sorted(iv, k);
+    r->median = (double)med;
+    for (size_t i = 0; i < k; i++)
+        iv[i] = fabsl(iv[i] - med);
+    qsort(iv, k, sizeof(*iv), cmp_ld);
+    r->mad = (double)median_of_sorted(iv, k);
+    free(iv);
+    free(t);
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+#define assert_close(got, want, rel, abs_) \
+    assert_close_((got), (want), (rel), (abs_), #got, __FILE__, __LINE__)
+
+static void assert_close_(double got, double want, double rel, double abs_, const char *what,
+                          const char *file, int line)
+{
+    double tol = fmax(rel * fabs(want), abs_);
+    if (!(fabs(got - want) <= tol)) {
+        print_error("%s = %.17g, expected %.17g (|diff| %.3g > tol %.3g)\n", what, got, want,
+                    fabs(got - want), tol);
+        _fail(file, line);
+    }
+}
+
+static void run_series(const int64_t *t, size_t n, struct interval_stats *o)
+{
+    struct series s;
+    series_init(&s);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        series_add(&s, t[i]);
+        lo = t[i] < lo ? t[i] : lo;
+        hi = t[i] > hi ? t[i] : hi;
+    }
+    assert_int_equal(s.n, n);
+    if (n) {
+        assert_true(s.first == lo);
+        assert_true(s.last == hi);
+    }
+    series_finish(&s, o);
+    series_release(&s);
+}
+
+static void assert_no_nan(const struct interval_stats *o)
+{
+    assert_false(isnan(o->mean) || isnan(o->std) || isnan(o->min) || isnan(o->max) ||
+                 isnan(o->median) || isnan(o->mad));
+}
+
+/* Exact-regime results must equal the reference up to rounding. */
+static void assert_matches_ref_exactly(const struct interval_stats *o, const struct ref *r)
+{
+    assert_int_equal(o->count, r->count);
+    assert_int_equal(o->has_std, r->has_std);
+    assert_int_equal(o->approx, 0);
+    assert_int_equal(o->late, 0);
+    assert_close(o->mean, r->mean, 1e-12, 1e-15);
+    if (r->has_std)
+        assert_close(o->std, r->std, 1e-9, 1e-12);
+    assert_close(o->min, r->min, 1e-15, 1e-15);
+    assert_close(o->max, r->max, 1e-15, 1e-15);
+    assert_close(o->median, r->median, 1e-12, 1e-15);
+    assert_close(o->mad, r->mad, 1e-9, 1e-12);
+}
+
+static void shuffle(int64_t *a, size_t n, uint64_t *seed)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)rng_below(seed, i);
+        int64_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+static const int64_t EPOCH = 1700000000LL * 1000000000LL; /* Nov 2023, in ns */
+
+/* ---- series: small counts ------------------------------------------------ */
+
+static void test_series_zero_one_two_three_events(void **state)
+{
+    (void)state;
+    struct interval_stats o;
+    int64_t t[3] = {0};
+
+    /* No events and one event: no interval at all (printed as nulls). */
+    run_series(t, 0, &o);
+    assert_int_equal(o.count, 0);
+    assert_int_equal(o.has_std, 0);
+    t[0] = EPOCH;
+    run_series(t, 1, &o);
+    assert_int_equal(o.count, 0);
+    assert_int_equal(o.has_std, 0);
+
+    /* Two events, added newest first: one interval of 2.5 s, no std. */
+    t[0] = EPOCH + 7500000000LL;
+    t[1] = EPOCH + 5000000000LL;
+    run_series(t, 2, &o);
+    assert_int_equal(o.count, 1);
+    assert_int_equal(o.has_std, 0);
+    assert_close(o.mean, 2.5, 1e-15, 0);
+    assert_close(o.min, 2.5, 1e-15, 0);
+    assert_close(o.max, 2.5, 1e-15, 0);
+    assert_close(o.median, 2.5, 1e-15, 0);
+    assert_close(o.mad, 0, 0, 0);
+
+    /* Three events: intervals 1 s and 2 s. */
+    t[0] = EPOCH;
+    t[1] = EPOCH + 1000000000LL;
+    t[2] = EPOCH + 3000000000LL;
+    run_series(t, 3, &o);
+    assert_int_equal(o.count, 2);
+    assert_int_equal(o.has_std, 1);
+    assert_close(o.mean, 1.5, 1e-15, 0);
+    assert_close(o.std, sqrt(0.5), 1e-12, 0);
+    assert_close(o.min, 1.0, 1e-15, 0);
+    assert_close(o.max, 2.0, 1e-15, 0);
+    assert_close(o.median, 1.5, 1e-15, 0);
+    assert_close(o.mad, 0.5, 1e-12, 0);
+    assert_no_nan(&o);
+}
+
+/* ---- series: exact regime ------------------------------------------------ */
+
+/* n times with increments drawn by `kind`: 0 = uniform 1 ns..1 s,
+ * 1 = heavy ties (0, 1 or 2 s exactly), 2 = many equal times. */
+static int64_t *make_times(size_t n, int kind, uint64_t *seed)
+{
+    int64_t *t = malloc(n * sizeof(*t));
+    int64_t now = EPOCH;
+    for (size_t i = 0; i < n; i++) {
+        if (kind == 0)
+            now += 1 + (int64_t)rng_below(seed, 1000000000);
+        else if (kind == 1)
+            now += (int64_t)rng_below(seed, 3) * 1000000000LL;
+        else
+            now += rng_below(seed, 8) == 0 ? 1000 : 0;
+        t[i] = now;
+    }
+    return t;
+}
+
+static void test_series_exact_regime_is_order_independent(void **state)
+{
+    (void)state;
+    /* Odd and even interval counts, up to the last exact size. */
+    static const size_t sizes[] = {4, 5, 10, 999, 1000, SERIES_EXACT_CAP};
+    uint64_t seed = 12345;
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+            size_t n = sizes[si];
+            int64_t *t = make_times(n, kind, &seed);
+            struct ref r;
+            ref_stats(t, n, &r);
+            shuffle(t, n, &seed);
+            struct interval_stats o;
+            run_series(t, n, &o);
+            assert_matches_ref_exactly(&o, &r);
+            free(t);
+        }
+}
+
+/* One event past the exact capacity switches to the sketch. */
+static void test_series_switches_to_streaming_after_exact_cap(void **state)
+{
+    (void)state;
+    uint64_t seed = 777;
+    size_t n = SERIES_EXACT_CAP + 1;
+    int64_t *t = make_times(n, 0, &seed);
+    struct ref r;
+    ref_stats(t, n, &r);
+    struct interval_stats o;
+    run_series(t, n, &o);
+    assert_int_equal(o.count, r.count);
+    assert_int_equal(o.approx, 1);
+    assert_int_equal(o.late, 0);
+    assert_close(o.mean, r.mean, 1e-9, 0);
+    assert_close(o.std, r.std, 1e-9, 0);
+    assert_close(o.min, r.min, 1e-15, 1e-15);
+    assert_close(o.max, r.max, 1e-15, 1e-15);
+    assert_close(o.median, r.median, 0.01, 0);
+    free(t);
+}
+
+/* ---- series: streaming regime --------------------------------------------- */
+
+#define BEACON_N 20000
+
+/* A 60 s beacon, each event jittered uniformly by up to +-200 ms. */
+static int64_t *beacon(size_t n, uint64_t seed)
+{
+    int64_t *t = malloc(n * sizeof(*t));
+    for (size_t i = 0; i < n; i++)
+        t[i] = EPOCH + (int64_t)i * 60000000000LL +
+               (int64_t)rng_below(&seed, 400000001) - 200000000;
+    return t;
+}
+
+static void test_series_streaming_beacon_with_jitter(void **state)
+{
+    (void)state;
+    int64_t *t = beacon(BEACON_N, 42);
+    struct ref r;
+    ref_stats(t, BEACON_N, &r);
+    struct interval_stats o;
+    run_series(t, BEACON_N, &o);
+    assert_int_equal(o.count, BEACON_N - 1);
+    assert_int_equal(o.approx, 1);
+    assert_int_equal(o.late, 0);
+    assert_int_equal(o.has_std, 1);
+    /* Welford is exact up to rounding. */
+    assert_close(o.mean, r.mean, 1e-9, 0);
+    assert_close(o.std, r.std, 1e-9, 0);
+    assert_close(o.min, r.min, 1e-15, 1e-15);
+    assert_close(o.max, r.max, 1e-15, 1e-15);
+    /* The sketch: 1% of the value, and (the real promise) far less than
+     * the spread, since the error is relative to the deviation from the
+     * early median. */
+    assert_close(o.median, r.median, 0.01, 0);
+    assert_close(o.median, r.median, 0, 0.01 * r.mad);
+    assert_close(o.mad, r.mad, 0.01, 0);
+    print_message("    beacon: median %.9f (exact %.9f), MAD %.9f (exact %.9f, %.3f%% off)\n",
+                  o.median, r.median, o.mad, r.mad, 100 * fabs(o.mad - r.mad) / r.mad);
+    assert_no_nan(&o);
+    free(t);
+}
+
+static void assert_same_stats(const struct interval_stats *a, const struct interval_stats *b)
+{
+    assert_int_equal(a->count, b->count);
+    assert_int_equal(a->late, b->late);
+    assert_close(a->mean, b->mean, 1e-12, 0);
+    assert_close(a->std, b->std, 1e-12, 0);
+    assert_close(a->min, b->min, 0, 0);
+    assert_close(a->max, b->max, 0, 0);
+    assert_close(a->median, b->median, 1e-12, 0);
+    assert_close(a->mad, b->mad, 1e-12, 0);
+}
+
+static void test_series_streaming_local_disorder_is_undone(void **state)
+{
+    (void)state;
+    int64_t *t = beacon(BEACON_N, 43);
+    struct interval_stats ordered, swapped;
+    run_series(t, BEACON_N, &ordered);
+
+    /* Every adjacent pair arrives swapped: displacement 1, well inside the
+     * reorder window, in both the exact and the streaming part. */
+    int64_t *u = malloc(BEACON_N * sizeof(*u));
+    memcpy(u, t, BEACON_N * sizeof(*u));
+    for (size_t i = 0; i + 1 < BEACON_N; i += 2) {
+        int64_t x = u[i];
+        u[i] = u[i + 1];
+        u[i + 1] = x;
+    }
+    run_series(u, BEACON_N, &swapped);
+    assert_int_equal(swapped.late, 0);
+    assert_same_stats(&swapped, &ordered);
+    free(u);
+    free(t);
+}
+
+/* Event `from` of an ordered series arrives `by` positions late. */
+static int64_t *displaced(const int64_t *t, size_t n, size_t from, size_t by)
+{
+    int64_t *u = malloc(n * sizeof(*u));
+    memcpy(u, t, n * sizeof(*u));
+    int64_t x = u[from];
+    memmove(u + from, u + from + 1, by * sizeof(*u));
+    u[from + by] = x;
+    return u;
+}
+
+static void test_series_streaming_reorder_bound(void **state)
+{
+    (void)state;
+    int64_t *t = beacon(BEACON_N, 44);
+    struct interval_stats ordered, o;
+    run_series(t, BEACON_N, &ordered);
+
+    /* Exactly SERIES_REORDER newer events before it: still reordered. */
+    int64_t *u = displaced(t, BEACON_N, 5000, SERIES_REORDER);
+    run_series(u, BEACON_N, &o);
+    assert_int_equal(o.late, 0);
+    assert_same_stats(&o, &ordered);
+    free(u);
+
+    /* One more: late, counted, and no interval goes negative. */
+    u = displaced(t, BEACON_N, 5000, SERIES_REORDER + 1);
+    run_series(u, BEACON_N, &o);
+    assert_int_equal(o.late, 1);
+    assert_int_equal(o.count, BEACON_N - 1);
+    assert_true(o.min >= 0);
+    /* series.h: a late time is taken as the newest fed time, interval 0. */
+    assert_close(o.min, 0, 0, 0);
+    free(u);
+    free(t);
+}
+
+static void test_series_streaming_median_drift(void **state)
+{
+    (void)state;
+    /* 2000 intervals of ~0.1 s, then 18000 of ~0.009 s: the early median
+     * (the deviation sketch's pivot) is far from the final one. */
+    size_t n = 20001;
+    int64_t *t = malloc(n * sizeof(*t));
+    uint64_t seed = 99;
+    t[0] = EPOCH;
+    for (size_t i = 1; i < n; i++) {
+        int64_t d = i <= 2000 ? 100000000 + (int64_t)rng_below(&seed, 2000001) - 1000000
+                              : 9000000 + (int64_t)rng_below(&seed, 200001) - 100000;
+        t[i] = t[i - 1] + d;
+    }
+    struct ref r;
+    ref_stats(t, n, &r);
+    struct interval_stats o;
+    run_series(t, n, &o);
+    assert_int_equal(o.count, n - 1);
+    assert_close(o.mean, r.mean, 1e-9, 0);
+    assert_close(o.median, r.median, 0.01, 0);
+    print_message("    drift: median %.9f (exact %.9f), MAD %.9f (exact %.9f)\n", o.median,
+                  r.median, o.mad, r.mad);
+    free(t);
+}
+
+static void test_series_all_equal_timestamps(void **state)
+{
+    (void)state;
+    size_t n = 3000;
+    int64_t *t = malloc(n * sizeof(*t));
+    for (size_t i = 0; i < n; i++)
+        t[i] = EPOCH;
+    struct interval_stats o;
+    run_series(t, n, &o);
+    assert_int_equal(o.count, n - 1);
+    assert_no_nan(&o);
+    assert_close(o.mean, 0, 0, 0);
+    assert_close(o.std, 0, 0, 0);
+    assert_close(o.min, 0, 0, 0);
+    assert_close(o.max, 0, 0, 0);
+    assert_close(o.median, 0, 0, 0);
+    assert_close(o.mad, 0, 0, 0);
+    free(t);
+}
+
+/* Intervals over twelve decades through the whole series path. */
+static void test_series_huge_spread(void **state)
+{
+    (void)state;
+    size_t n = 200001;
+    int64_t *t = malloc(n * sizeof(*t));
+    uint64_t seed = 5;
+    t[0] = 0;
+    for (size_t i = 1; i < n; i++)
+        t[i] = t[i - 1] + (int64_t)llround(pow(10.0, 12.0 * rng_unit(&seed)));
+    struct ref r;
+    ref_stats(t, n, &r);
+    struct interval_stats o;
+    run_series(t, n, &o);
+    assert_int_equal(o.count, n - 1);
+    assert_close(o.mean, r.mean, 1e-9, 0);
+    assert_close(o.std, r.std, 1e-9, 0);
+    assert_close(o.min, r.min, 1e-15, 1e-15);
+    assert_close(o.max, r.max, 1e-15, 1e-15);
+    assert_close(o.median, r.median, 0.01, 0);
+    free(t);
+}
+
+/* ---- sketch --------------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void exact_median_mad(const int64_t *x, size_t n, double *med, double *mad)
+{
+    double *v = malloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)x[i];
+    qsort(v, n, sizeof(*v), cmp_dbl);
+    *med = n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    for (size_t i = 0; i < n; i++)
+        v[i] = fabs(v[i] - *med);
+    qsort(v, n, sizeof(*v), cmp_dbl);
+    *mad = n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    free(v);
+}
+
+static void check_sketch(const char *name, const int64_t *x, size_t n, int64_t pivot)
+{
+    struct sketch s;
+    sketch_init(&s, pivot);
+    for (size_t i = 0; i < n; i++)
+        sketch_add(&s, x[i]);
+    assert_int_equal(s.total, n);
+    double med, mad, emed, emad;
+    sketch_median_mad(&s, &med, &mad);
+    exact_median_mad(x, n, &emed, &emad);
+    double dev = fabs(emed - (double)pivot);
+    double med_err = fabs(med - emed), mad_err = fabs(mad - emad);
+    print_message("    %-22s pivot %-10lld median %.1f (exact %.1f, err %.3g, bound %.3g) "
+                  "MAD %.1f (exact %.1f, err %.3g)\n",
+                  name, (long long)pivot, med, emed, med_err, SKETCH_ALPHA * dev + 1, mad, emad,
+                  mad_err);
+    /* sketch.h: every value is known within alpha of its distance to the
+     * pivot, so the median (an order statistic for odd n) is too. */
+    assert_close(med, emed, 0, SKETCH_ALPHA * dev + 1);
+    /* The MAD's order statistic sits at distance ~MAD from the median, so
+     * its error is about alpha * (MAD + |median - pivot|) plus the
+     * median's own error. */
+    assert_close(mad, emad, 0, 1.5 * SKETCH_ALPHA * (emad + dev) + med_err + 2);
+    sketch_release(&s);
+}
+
+static void test_sketch_against_exact_distributions(void **state)
+{
+    (void)state;
+    size_t n = 100001; /* odd: the median is one value */
+    int64_t *x = malloc(n * sizeof(*x));
+    uint64_t seed = 2024;
+
+    for (size_t i = 0; i < n; i++)
+        x[i] = 1000000;
+    check_sketch("constant = pivot", x, n, 1000000);
+    check_sketch("constant != pivot", x, n, 999000);
+    check_sketch("constant, pivot 0", x, n, 0);
+    {
+        /* A constant has MAD 0, whatever the pivot. */
+        struct sketch s;
+        double med, mad;
+        sketch_init(&s, 123);
+        for (size_t i = 0; i < n; i++)
+            sketch_add(&s, x[i]);
+        sketch_median_mad(&s, &med, &mad);
+        assert_close(mad, 0, 0, 0);
+        sketch_release(&s);
+    }
+
+    for (size_t i = 0; i < n; i++)
+        x[i] = 1000000 + (int64_t)rng_below(&seed, 2000001);
+    check_sketch("uniform, pivot ~median", x, n, 2000000);
+    check_sketch("uniform, pivot 0", x, n, 0);
+    check_sketch("uniform, pivot off", x, n, 2500000);
+
+    for (size_t i = 0; i < n; i++)
+        x[i] = (int64_t)llround(-log(1.0 - rng_unit(&seed)) * 1e6);
+    check_sketch("exponential, pivot 0", x, n, 0);
+    check_sketch("exponential, pivot med", x, n, 693147);
+
+    for (size_t i = 0; i < n; i++)
+        x[i] = (rng_next(&seed) & 1 ? 5000000 : 1000000) + (int64_t)rng_below(&seed, 20001) -
+               10000;
+    check_sketch("bimodal, pivot mid", x, n, 3000000);
+    check_sketch("bimodal, pivot 0", x, n, 0);
+
+    /* Negative values (a pivot above everything): the negative side. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = 60000000000LL + (int64_t)rng_below(&seed, 400000001) - 200000000;
+    check_sketch("beacon-like, pivot hi", x, n, 61000000000LL);
+    check_sketch("beacon-like, pivot 60s", x, n, 60000000000LL);
+    free(x);
+}
+
+static uint64_t side_sum(const struct sketch_side *sd)
+{
+    uint64_t s = 0;
+    for (uint32_t i = 0; i < sd->n; i++)
+        s += sd->cnt[i];
+    return s;
+}
+
+static void assert_side_bounded(const struct sketch_side *sd)
+{
+    assert_true(sd->n <= SKETCH_MAX_BUCKETS);
+    assert_true(sd->cap <= SKETCH_MAX_BUCKETS);
+    assert_true(sd->n <= sd->cap || (sd->n == 0 && sd->cap == 0));
+}
+
+static void test_sketch_memory_bound(void **state)
+{
+    (void)state;
+    uint64_t seed = 31337;
+    size_t n = 200000;
+    int64_t *x = malloc(n * sizeof(*x));
+
+    /* One side: values spread log-uniformly over 1 ns .. 1e12 ns, more
+     * decades than SKETCH_MAX_BUCKETS buckets cover. */
+    struct sketch s;
+    sketch_init(&s, 0);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (int64_t)llround(pow(10.0, 12.0 * rng_unit(&seed)));
+        sketch_add(&s, x[i]);
+        if ((i & 1023) == 0)
+            assert_side_bounded(&s.pos);
+    }
+    assert_side_bounded(&s.pos);
+    assert_int_equal(s.neg.n, 0);
+    /* Collapsing merges buckets but never loses a count. */
+    assert_int_equal(side_sum(&s.pos) + s.zero, n);
+    /* Only the lowest decades lose resolution: the median (~1e6) keeps it. */
+    double med, mad, emed, emad;
+    sketch_median_mad(&s, &med, &mad);
+    exact_median_mad(x, n, &emed, &emad);
+    assert_close(med, emed, SKETCH_ALPHA, 1);
+    sketch_release(&s);
+
+    /* Both sides, magnitudes rising on one and falling on the other, so
+     * that both collapse paths (new lowest / new highest bucket) run. */
+    int64_t pivot = 500000000000LL;
+    sketch_init(&s, pivot);
+    for (size_t i = 0; i < n / 2; i++) {
+        double up = pow(10.0, 11.5 * (double)i / (double)(n / 2));
+        double down = pow(10.0, 11.5 * (1.0 - (double)i / (double)(n / 2)));
+        sketch_add(&s, pivot + (int64_t)llround(up));
+        sketch_add(&s, pivot - (int64_t)llround(down));
+    }
+    /* And random magnitudes on both sides, plus exact hits. */
+    for (size_t i = 0; i < n; i++) {
+        int64_t mag = (int64_t)llround(pow(10.0, 11.5 * rng_unit(&seed)));
+        sketch_add(&s, rng_next(&seed) & 1 ? pivot + mag : pivot - mag);
+        if ((i & 4095) == 0)
+            sketch_add(&s, pivot);
+    }
+    assert_side_bounded(&s.pos);
+    assert_side_bounded(&s.neg);
+    assert_int_equal(side_sum(&s.pos) + side_sum(&s.neg) + s.zero, s.total);
+    sketch_median_mad(&s, &med, &mad);
+    assert_false(isnan(med) || isnan(mad));
+    sketch_release(&s);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_series_zero_one_two_three_events),
+        cmocka_unit_test(test_series_exact_regime_is_order_independent),
+        cmocka_unit_test(test_series_switches_to_streaming_after_exact_cap),
+        cmocka_unit_test(test_series_streaming_beacon_with_jitter),
+        cmocka_unit_test(test_series_streaming_local_disorder_is_undone),
+        cmocka_unit_test(test_series_streaming_reorder_bound),
+        cmocka_unit_test(test_series_streaming_median_drift),
+        cmocka_unit_test(test_series_all_equal_timestamps),
+        cmocka_unit_test(test_series_huge_spread),
+        cmocka_unit_test(test_sketch_against_exact_distributions),
+        cmocka_unit_test(test_sketch_memory_bound),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
