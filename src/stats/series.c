@@ -11,7 +11,7 @@
 #include <string.h>
 
 struct series_stream {
-    int64_t ring[SERIES_REORDER + 1]; /* sorted pending times, circular */
+    int64_t ring[SERIES_REORDER + 1]; /* sorted pending times, circular (RING) */
     uint32_t head, count;
     int64_t last_fed;
     uint64_t nint;
@@ -161,7 +161,7 @@ static void to_stream(struct series *s)
     s->st = st;
 }
 
-#define RING (SERIES_REORDER + 1)
+#define RING (SERIES_REORDER + 1) /* a power of two: % is a mask */
 
 static void ring_insert(struct series_stream *st, int64_t t)
 {
@@ -255,14 +255,14 @@ static void finish_stream(struct series *s, struct interval_stats *o)
     }
     o->min = (double)st->imin * 1e-9;
     o->max = (double)st->imax * 1e-9;
-    /* Each sketch knows a value within SKETCH_ALPHA of its distance to the
+    /* Each sketch knows a value within its alpha of its distance to the
      * sketch's pivot: the deviation sketch bounds the median's error by
      * alpha*|median - pivot|, the raw one by alpha*median.  Take the
      * tighter; the MAD comes from the deviation sketch. */
-    double med, mad, rmed, rmad;
-    sketch_median_mad(&st->sk, &med, &mad);
-    sketch_median_mad(&st->raw, &rmed, &rmad);
-    if (fabs(med - (double)st->sk.pivot) > fabs(rmed))
+    double med, mad, rmed, rmad, err, rerr;
+    sketch_median_mad(&st->sk, &med, &mad, &err);
+    sketch_median_mad(&st->raw, &rmed, &rmad, &rerr);
+    if (rerr < err)
         med = rmed;
     o->median = med * 1e-9;
     o->mad = mad * 1e-9;

@@ -25,7 +25,7 @@
 #define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
 #define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
 #define SERIES_EXACT_MAX (1u << 22)
-#define SERIES_REORDER 64
+#define SERIES_REORDER 63 /* ring of 64 */
 
 struct series_stream;
 

@@ -9,9 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double log_gamma(void)
+static double log_gamma0(void)
 {
-    return log((1.0 + SKETCH_ALPHA) / (1.0 - SKETCH_ALPHA));
+    static double lg;
+    if (lg == 0)
+        lg = log((1.0 + SKETCH_ALPHA) / (1.0 - SKETCH_ALPHA));
+    return lg;
+}
+
+/* Level-0 bucket of a >= 1 (deviations are whole nanoseconds). */
+static int32_t bucket0(double a)
+{
+    double i = ceil(log(a) / log_gamma0());
+    return i < 0 ? 0 : (int32_t)i;
+}
+
+/* Bucket at level L: ceil(i0 / 2^L), exact for the nested grids. */
+static int32_t at_level(int32_t i0, unsigned level)
+{
+    return (int32_t)(((int64_t)i0 + ((int64_t)1 << level) - 1) >> level);
+}
+
+double sketch_side_alpha(const struct sketch_side *sd)
+{
+    double g = exp(log_gamma0() * (double)(1u << sd->level));
+    return (g - 1) / (g + 1);
 }
 
 void sketch_init(struct sketch *s, int64_t pivot)
@@ -20,77 +42,80 @@ void sketch_init(struct sketch *s, int64_t pivot)
     s->pivot = pivot;
 }
 
-/* Invariant: cnt[n, cap) is all zero, so growing n needs no clearing. */
-static void side_add(struct sketch_side *sd, int32_t idx)
+static void side_reserve(struct sketch_side *sd, uint32_t need)
 {
+    if (need <= sd->cap)
+        return;
+    uint32_t nc = sd->cap * 2 > need ? sd->cap * 2 : need;
+    if (nc < 16)
+        nc = 16;
+    if (nc > SKETCH_MAX_BUCKETS)
+        nc = SKETCH_MAX_BUCKETS;
+    sd->cnt = xrealloc(sd->cnt, st_mult(nc, sizeof(uint32_t)));
+    memset(sd->cnt + sd->cap, 0, (nc - sd->cap) * sizeof(uint32_t));
+    sd->cap = nc;
+}
+
+static void bump(uint32_t *c, uint64_t by)
+{
+    uint64_t v = *c + by;
+    *c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Merge adjacent buckets: index i becomes ceil(i/2).  In place: the new
+ * position of bucket k is never above k. */
+static void collapse(struct sketch_side *sd)
+{
+    int32_t new_lo = at_level(sd->lo, 1);
+    uint32_t new_n = 0;
+    for (uint32_t k = 0; k < sd->n; k++) {
+        uint32_t c = sd->cnt[k];
+        sd->cnt[k] = 0;
+        uint32_t pos = (uint32_t)(at_level(sd->lo + (int32_t)k, 1) - new_lo);
+        bump(&sd->cnt[pos], c);
+        if (pos + 1 > new_n)
+            new_n = pos + 1;
+    }
+    sd->lo = new_lo;
+    sd->n = new_n;
+    sd->level++;
+}
+
+/* Count one value whose level-0 bucket is i0.  Invariant: cnt[n, cap) is
+ * zero and n <= SKETCH_MAX_BUCKETS. */
+static void side_add(struct sketch_side *sd, int32_t i0)
+{
+    int32_t idx = at_level(i0, sd->level);
     if (sd->n == 0) {
-        sd->cap = 16;
-        sd->cnt = xcalloc(sd->cap, sizeof(uint32_t));
+        side_reserve(sd, 16);
         sd->lo = idx;
         sd->n = 1;
         sd->cnt[0] = 1;
         return;
     }
+    for (;;) {
+        int32_t lo = idx < sd->lo ? idx : sd->lo;
+        int32_t hi = sd->lo + (int32_t)sd->n - 1;
+        if (idx > hi)
+            hi = idx;
+        if ((uint32_t)(hi - lo) + 1 <= SKETCH_MAX_BUCKETS)
+            break;
+        collapse(sd);
+        idx = at_level(i0, sd->level);
+    }
     if (idx < sd->lo) {
         uint32_t shift = (uint32_t)(sd->lo - idx);
-        if ((uint64_t)sd->n + shift > SKETCH_MAX_BUCKETS) {
-            /* Collapse: this value lands in the lowest kept bucket. */
-            if (sd->cnt[0] < UINT32_MAX)
-                sd->cnt[0]++;
-            return;
-        }
-        uint32_t need = sd->n + shift;
-        if (need > sd->cap) {
-            uint32_t nc = sd->cap * 2 > need ? sd->cap * 2 : need;
-            if (nc > SKETCH_MAX_BUCKETS)
-                nc = SKETCH_MAX_BUCKETS;
-            sd->cnt = xrealloc(sd->cnt, st_mult(nc, sizeof(uint32_t)));
-            memset(sd->cnt + sd->cap, 0, (nc - sd->cap) * sizeof(uint32_t));
-            sd->cap = nc;
-        }
+        side_reserve(sd, sd->n + shift);
         memmove(sd->cnt + shift, sd->cnt, sd->n * sizeof(uint32_t));
         memset(sd->cnt, 0, shift * sizeof(uint32_t));
         sd->lo = idx;
-        sd->n = need;
+        sd->n += shift;
     } else if ((uint32_t)(idx - sd->lo) >= sd->n) {
         uint32_t need = (uint32_t)(idx - sd->lo) + 1;
-        if (need > SKETCH_MAX_BUCKETS) {
-            /* Drop the lowest buckets into the new lowest to make room. */
-            uint32_t drop = need - SKETCH_MAX_BUCKETS;
-            if (drop >= sd->n) {
-                uint64_t all = 0;
-                for (uint32_t i = 0; i < sd->n; i++)
-                    all += sd->cnt[i];
-                memset(sd->cnt, 0, sd->n * sizeof(uint32_t));
-                sd->lo = idx - SKETCH_MAX_BUCKETS + 1;
-                sd->cnt[0] = all > UINT32_MAX ? UINT32_MAX : (uint32_t)all;
-                sd->n = 1;
-            } else {
-                uint64_t sum = 0;
-                for (uint32_t i = 0; i <= drop; i++)
-                    sum += sd->cnt[i];
-                memmove(sd->cnt, sd->cnt + drop, (sd->n - drop) * sizeof(uint32_t));
-                memset(sd->cnt + (sd->n - drop), 0, drop * sizeof(uint32_t));
-                sd->cnt[0] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
-                sd->n -= drop;
-                sd->lo += (int32_t)drop;
-            }
-            need = (uint32_t)(idx - sd->lo) + 1;
-        }
-        if (need > sd->cap) {
-            uint32_t nc = sd->cap * 2 > need ? sd->cap * 2 : need;
-            if (nc > SKETCH_MAX_BUCKETS)
-                nc = SKETCH_MAX_BUCKETS;
-            sd->cnt = xrealloc(sd->cnt, st_mult(nc, sizeof(uint32_t)));
-            memset(sd->cnt + sd->cap, 0, (nc - sd->cap) * sizeof(uint32_t));
-            sd->cap = nc;
-        }
-        if (need > sd->n)
-            sd->n = need;
+        side_reserve(sd, need);
+        sd->n = need;
     }
-    uint32_t *c = &sd->cnt[idx - sd->lo];
-    if (*c < UINT32_MAX)
-        (*c)++;
+    bump(&sd->cnt[idx - sd->lo], 1);
 }
 
 void sketch_add(struct sketch *s, int64_t x)
@@ -102,17 +127,15 @@ void sketch_add(struct sketch *s, int64_t x)
         s->zero++;
         return;
     }
-    double a = fabs(y);
-    int32_t idx = (int32_t)ceil(log(a) / log_gamma());
-    side_add(y > 0 ? &s->pos : &s->neg, idx);
+    side_add(y > 0 ? &s->pos : &s->neg, bucket0(fabs(y)));
 }
 
-/* Representative of bucket i: the point with equal relative error to both
- * ends, 2 gamma^i / (gamma + 1). */
-static double rep(int32_t i)
+/* Representative of bucket i at a level: the point with equal relative
+ * error to both ends, 2 g^i / (g + 1). */
+static double rep(int32_t i, unsigned level)
 {
-    double g = (1.0 + SKETCH_ALPHA) / (1.0 - SKETCH_ALPHA);
-    return 2.0 * exp((double)i * log_gamma()) / (g + 1.0);
+    double lg = log_gamma0() * (double)(1u << level);
+    return 2.0 * exp((double)i * lg) / (exp(lg) + 1.0);
 }
 
 struct wv {
@@ -147,7 +170,7 @@ static double weighted_median(const struct wv *a, size_t n, uint64_t total)
     return (at_rank(a, n, total / 2 - 1) + at_rank(a, n, total / 2)) / 2.0;
 }
 
-void sketch_median_mad(const struct sketch *s, double *median, double *mad)
+void sketch_median_mad(const struct sketch *s, double *median, double *mad, double *err_bound)
 {
     size_t n = (size_t)s->pos.n + s->neg.n + 1;
     struct wv *a = xmalloc(st_mult(n, sizeof(*a)));
@@ -155,7 +178,7 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad)
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->neg.n; i++)
         if (s->neg.cnt[i]) {
-            a[k].v = -rep(s->neg.lo + (int32_t)i);
+            a[k].v = -rep(s->neg.lo + (int32_t)i, s->neg.level);
             a[k++].w = s->neg.cnt[i];
         }
     if (s->zero) {
@@ -164,7 +187,7 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad)
     }
     for (uint32_t i = 0; i < s->pos.n; i++)
         if (s->pos.cnt[i]) {
-            a[k].v = rep(s->pos.lo + (int32_t)i);
+            a[k].v = rep(s->pos.lo + (int32_t)i, s->pos.level);
             a[k++].w = s->pos.cnt[i];
         }
     for (size_t i = 0; i < k; i++)
@@ -176,6 +199,10 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad)
     qsort(a, k, sizeof(*a), cmp_wv);
     *mad = weighted_median(a, k, total);
     *median = (double)s->pivot + med;
+    if (err_bound) {
+        double al = sketch_side_alpha(&s->pos), an = sketch_side_alpha(&s->neg);
+        *err_bound = (al > an ? al : an) * fabs(med);
+    }
     free(a);
 }
 

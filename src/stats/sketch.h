@@ -3,20 +3,21 @@
  * MAD, used once a group has more intervals than pcts keeps exactly.
  *
  * Design (docs/statistics.md has the derivation): a relative-error
- * log-bucket sketch (DDSketch, Masson et al., VLDB 2019) of the *signed
- * deviations* y = x - pivot, where pivot is the exact median of the first
- * intervals of the group.  Bucket i holds |y| in (gamma^(i-1), gamma^i] with
- * gamma = (1+a)/(1-a), a = 0.005, so every value is known within 0.5% of
- * |y|.  Since beacon intervals cluster tightly around their median, |y| is
- * small and the error on the median and on the MAD is a small share of the
- * deviation itself, not of the interval: a 60 s beacon with 0.2 s of
- * jitter has its MAD known to about 1 ms, where a sketch of the raw
- * intervals would only give it to 0.3 s.
+ * log-bucket sketch (DDSketch, Masson et al., VLDB 2019) with uniform
+ * collapsing (UDDSketch, Epicoco et al., 2020).  A sketch summarises
+ * y = x - pivot: bucket i of a side (sign) holds |y| in (g^(i-1), g^i],
+ * g = (1+a)/(1-a), and reports 2 g^i / (g+1), within a of any value in it.
+ * Start: a = SKETCH_ALPHA = 0.5%.  When one side would need more than
+ * SKETCH_MAX_BUCKETS buckets, adjacent pairs are merged: g becomes g^2 and
+ * a roughly doubles, for that side only.  So 1024 buckets keep 0.5% over
+ * 4.4 decades of |y|, 1% over 8.9, 2% over 17.8.
  *
- * Memory: at most SKETCH_MAX_BUCKETS 32-bit counters per sign.  When a side
- * would need more, its smallest buckets are merged (DDSketch's collapsing
- * rule): only deviations more than ~8 decades below the largest one lose
- * resolution.
+ * pcts uses one sketch of the intervals themselves (pivot 0: the median is
+ * known within a of itself) and one of the deviations from the early median
+ * (the MAD, and the median again, within a of its drift).  Since beacon
+ * intervals cluster around their median, |y| spans few decades there: a
+ * 60 s beacon with 0.2 s of jitter has its MAD known to about 1 ms, where a
+ * sketch of the raw intervals alone would only give it to 0.3 s.
  */
 #ifndef PCTS_SKETCH_H
 #define PCTS_SKETCH_H
@@ -24,27 +25,36 @@
 #include <stdint.h>
 
 #define SKETCH_ALPHA 0.005
-#define SKETCH_MAX_BUCKETS 2048
+#define SKETCH_MAX_BUCKETS 1024
 
 struct sketch_side {
-    int32_t lo;       /* index of cnt[0] */
-    uint32_t n;       /* buckets in use */
-    uint32_t cap;
+    int32_t lo;    /* bucket index of cnt[0], at this side's level */
+    uint32_t n;    /* buckets in use */
+    uint32_t cap;  /* allocated */
+    uint8_t level; /* collapses so far: g = g0^(2^level) */
     uint32_t *cnt;
 };
 
 struct sketch {
-    int64_t pivot;  /* ns */
-    uint64_t zero;  /* values equal to the pivot */
+    int64_t pivot; /* ns */
+    uint64_t zero; /* values equal to the pivot */
     uint64_t total;
     struct sketch_side pos, neg;
 };
 
+/* A sketch of x - pivot. */
 void sketch_init(struct sketch *s, int64_t pivot);
 void sketch_add(struct sketch *s, int64_t x);
-/* Median and median absolute deviation, in the unit of the inputs (ns),
- * with pandas' convention for an even count (mean of the two middle). */
-void sketch_median_mad(const struct sketch *s, double *median, double *mad);
+
+/* Median and median absolute deviation of x, in the unit of the inputs
+ * (ns), with pandas' convention for an even count (mean of the two middle).
+ * *err_bound, if not NULL, gets the guaranteed bound on the median's
+ * absolute error. */
+void sketch_median_mad(const struct sketch *s, double *median, double *mad, double *err_bound);
+
+/* Relative accuracy of a side after its collapses. */
+double sketch_side_alpha(const struct sketch_side *sd);
+
 void sketch_release(struct sketch *s);
 
 #endif

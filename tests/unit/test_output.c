@@ -1,0 +1,466 @@
+/*
+ * test_output.c - formatting helpers and the CSV / JSON Lines writers.
+ *
+ * The field names and their order are a public interface (output.h, README
+ * "Fields"): scripts index CSV columns by position and JSON by name, so both
+ * are checked exactly here, as are the empty/null conventions for a group
+ * with a single packet.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "output/output.h"
+#include "util/err.h"
+#include "util.h"
+
+static const char *const FIELDS[16] = {
+    "src",           "dst",          "proto",        "dport",
+    "packets",       "bytes",        "first",        "last",
+    "duration",      "intervals",    "interval_mean", "interval_std",
+    "interval_min",  "interval_max", "interval_median", "interval_mad"};
+
+/* ---- fmt_time_ns ------------------------------------------------------ */
+
+static void expect_time(int64_t ns, int digits, const char *want)
+{
+    char buf[64];
+    fmt_time_ns(ns, digits, buf, sizeof(buf));
+    assert_string_equal(buf, want);
+}
+
+static void test_fmt_time_ns(void **state)
+{
+    (void)state;
+    expect_time(0, 6, "0.000000");
+    expect_time(0, 9, "0.000000000");
+    expect_time(1500000000, 6, "1.500000");
+    expect_time(1234567891, 9, "1.234567891");
+    /* Fewer digits truncate (times are printed at capture precision). */
+    expect_time(1234567891, 6, "1.234567");
+    expect_time(1234567891, 3, "1.234");
+    expect_time(1999999999, 0, "1");
+    expect_time(1999999999, 12, "1.999999999"); /* clamped to 9 */
+    expect_time(1709294400123456000LL, 6, "1709294400.123456");
+    /* Negative times (pcapng before 1970): sign, then the magnitude. */
+    expect_time(-1500000000, 9, "-1.500000000");
+    expect_time(-1500000000, 6, "-1.500000");
+    expect_time(-1, 9, "-0.000000001");
+    expect_time(-2000000000, 0, "-2");
+    /* The extremes do not overflow. */
+    expect_time(INT64_MAX, 9, "9223372036.854775807");
+    expect_time(INT64_MIN, 9, "-9223372036.854775808");
+}
+
+/* ---- fmt_human_dur ------------------------------------------------------ */
+
+/* 1 if fmt_human_dur(s) is `want`; otherwise says what it printed. */
+static int dur_is(double s, const char *want)
+{
+    char buf[64];
+    fmt_human_dur(s, buf, sizeof(buf));
+    if (!strcmp(buf, want))
+        return 1;
+    print_error("fmt_human_dur(%.9g) = \"%s\", expected \"%s\"\n", s, buf, want);
+    return 0;
+}
+
+#define expect_dur(s, want) assert_true(dur_is((s), (want)))
+
+static void test_fmt_human_dur_units(void **state)
+{
+    (void)state;
+    expect_dur(0, "0us");
+    expect_dur(0.0005, "500us");
+    expect_dur(0.001, "1.0ms");
+    expect_dur(0.25, "250.0ms");
+    expect_dur(1, "1.00s");
+    expect_dur(59.5, "59.50s");
+    expect_dur(60, "1m00s");
+    expect_dur(61.4, "1m01s");
+    expect_dur(3599, "59m59s");
+    expect_dur(3600, "1h00m");
+    expect_dur(5400, "1h30m");
+    expect_dur(86400, "1d00h");
+    expect_dur(90000, "1d01h");
+    /* Undefined values print as a dash, never "nan" or a negative. */
+    expect_dur(-1, "-");
+    expect_dur(NAN, "-");
+}
+
+/*
+ * Just below a unit boundary, rounding must carry into the next unit
+ * instead of printing an impossible value such as "60m00s".
+ */
+static void test_fmt_human_dur_rounding_carries_into_next_unit(void **state)
+{
+    (void)state;
+    /* Check every boundary before failing, so one run shows them all. */
+    int ok = dur_is(0.0009996, "1.0ms");
+    ok &= dur_is(0.99996, "1.00s");
+    ok &= dur_is(59.996, "1m00s");
+    ok &= dur_is(3599.6, "1h00m");
+    ok &= dur_is(86370, "1d00h");
+    assert_true(ok);
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void test_proto_name(void **state)
+{
+    (void)state;
+    char buf[8];
+    assert_string_equal(proto_name(1, buf, sizeof(buf)), "icmp");
+    assert_string_equal(proto_name(6, buf, sizeof(buf)), "tcp");
+    assert_string_equal(proto_name(17, buf, sizeof(buf)), "udp");
+    assert_string_equal(proto_name(47, buf, sizeof(buf)), "gre");
+    assert_string_equal(proto_name(50, buf, sizeof(buf)), "esp");
+    assert_string_equal(proto_name(58, buf, sizeof(buf)), "icmp6");
+    assert_string_equal(proto_name(132, buf, sizeof(buf)), "sctp");
+    /* Unnamed protocols are their number, written into buf. */
+    assert_string_equal(proto_name(253, buf, sizeof(buf)), "253");
+    assert_string_equal(buf, "253");
+    assert_string_equal(proto_name(0, buf, sizeof(buf)), "0");
+}
+
+static void test_sort_key_parse(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"packets", "bytes", "duration", "intervals",
+                                        "mean",    "std",   "median",   "mad",
+                                        "first",   "last",  "src",      "dst"};
+    static const int keys[] = {SORT_PACKETS, SORT_BYTES, SORT_DURATION, SORT_INTERVALS,
+                               SORT_MEAN,    SORT_STD,   SORT_MEDIAN,   SORT_MAD,
+                               SORT_FIRST,   SORT_LAST,  SORT_SRC,      SORT_DST};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_int_equal(sort_key_parse(names[i]), keys[i]);
+        /* Every sort name is listed in the help text. */
+        assert_non_null(strstr(sort_key_names(), names[i]));
+    }
+    /* The output field names are accepted too. */
+    assert_int_equal(sort_key_parse("interval_mean"), SORT_MEAN);
+    assert_int_equal(sort_key_parse("interval_std"), SORT_STD);
+    assert_int_equal(sort_key_parse("interval_median"), SORT_MEDIAN);
+    assert_int_equal(sort_key_parse("interval_mad"), SORT_MAD);
+    assert_int_equal(sort_key_parse("bogus"), -1);
+    assert_int_equal(sort_key_parse(""), -1);
+    assert_int_equal(sort_key_parse("interval_"), -1);
+    assert_int_equal(sort_key_parse("packet"), -1);
+}
+
+/* ---- writers -------------------------------------------------------------- */
+
+struct fixture {
+    struct group_key k[3];
+    struct result r[3];
+};
+
+/*
+ * r[0]: 10.0.0.1 -> 192.168.1.2 tcp/443, 3 packets at 1.5, 2.0, 3.5 s;
+ * r[1]: 2001:db8::1 -> 2001:db8::2 udp/53, a single packet at 2 s;
+ * r[2]: 10.0.0.9 -> 10.0.0.1 icmp (no port), 2 packets.
+ */
+static void make_fixture(struct fixture *fx)
+{
+    memset(fx, 0, sizeof(*fx));
+    struct group_key *k = fx->k;
+    k[0].family = 4;
+    k[0].proto = 6;
+    k[0].has_port = 1;
+    k[0].dport = 443;
+    memcpy(k[0].src, (uint8_t[]){10, 0, 0, 1}, 4);
+    memcpy(k[0].dst, (uint8_t[]){192, 168, 1, 2}, 4);
+    k[1].family = 6;
+    k[1].proto = 17;
+    k[1].has_port = 1;
+    k[1].dport = 53;
+    k[1].src[0] = k[1].dst[0] = 0x20;
+    k[1].src[1] = k[1].dst[1] = 0x01;
+    k[1].src[2] = k[1].dst[2] = 0x0d;
+    k[1].src[3] = k[1].dst[3] = 0xb8;
+    k[1].src[15] = 1;
+    k[1].dst[15] = 2;
+    k[2].family = 4;
+    k[2].proto = 1;
+    memcpy(k[2].src, (uint8_t[]){10, 0, 0, 9}, 4);
+    memcpy(k[2].dst, (uint8_t[]){10, 0, 0, 1}, 4);
+
+    struct result *r = fx->r;
+    r[0].key = &k[0];
+    r[0].packets = 3;
+    r[0].bytes = 180;
+    r[0].first = 1500000000;
+    r[0].last = 3500000000LL;
+    r[0].iv = (struct interval_stats){.count = 2, .mean = 1.0, .std = sqrt(0.5), .min = 0.5,
+                                      .max = 1.5, .median = 1.0, .mad = 0.5, .has_std = 1};
+    r[1].key = &k[1];
+    r[1].packets = 1;
+    r[1].bytes = 80;
+    r[1].first = r[1].last = 2000000000;
+    r[2].key = &k[2];
+    r[2].packets = 2;
+    r[2].bytes = 196;
+    r[2].first = 10000000000LL;
+    r[2].last = 10250000000LL;
+    r[2].iv = (struct interval_stats){.count = 1, .mean = 0.25, .min = 0.25, .max = 0.25,
+                                      .median = 0.25, .mad = 0};
+}
+
+/* Run output_write into a temporary file and return its contents. */
+static char *write_to_string(const struct output_opts *o, const struct result *r, size_t n)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    char msg[ERRMSG_MAX];
+    assert_int_equal(output_write(f, "test", o, r, n, msg), 0);
+    long len = ftell(f);
+    assert_true(len >= 0);
+    rewind(f);
+    char *s = calloc(1, (size_t)len + 1);
+    assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    return s;
+}
+
+/* Split a CSV line (no quoting needed in these rows) into fields. */
+static size_t csv_split(char *line, char **out, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        assert_true(n < max);
+        out[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static void expect_csv_row(char *line, const char *const *want)
+{
+    char *f[40];
+    size_t n = csv_split(line, f, 40);
+    assert_true(n >= 16);
+    for (size_t i = 0; i < 16; i++)
+        if (strcmp(f[i], want[i])) {
+            print_error("CSV field %zu (%s) = \"%s\", expected \"%s\"\n", i, FIELDS[i], f[i],
+                        want[i]);
+            fail();
+        }
+}
+
+static void test_csv_fields_and_empty_values(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .sort = SORT_PACKETS,
+                            .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 3);
+    char *save = NULL;
+    char *header = strtok_r(s, "\n", &save);
+    char *row0 = strtok_r(NULL, "\n", &save);
+    char *row1 = strtok_r(NULL, "\n", &save);
+    char *row2 = strtok_r(NULL, "\n", &save);
+    assert_non_null(row2);
+    assert_null(strtok_r(NULL, "\n", &save));
+
+    /* The header: the documented names in order; more may follow. */
+    char *h[40];
+    size_t nh = csv_split(header, h, 40);
+    assert_true(nh >= 16);
+    for (size_t i = 0; i < 16; i++)
+        assert_string_equal(h[i], FIELDS[i]);
+
+    static const char *const want0[16] = {
+        "10.0.0.1", "192.168.1.2", "tcp", "443", "3",   "180", "1.500000", "3.500000",
+        "2.000000", "2",           "1.0", "0.707106781", "0.5", "1.5", "1.0", "0.5"};
+    expect_csv_row(row0, want0);
+    /* One packet: no interval, so every interval statistic is empty. */
+    static const char *const want1[16] = {
+        "2001:db8::1", "2001:db8::2", "udp", "53", "1", "80", "2.000000", "2.000000",
+        "0.000000",    "0",           "",    "",   "",  "",   "",         ""};
+    expect_csv_row(row1, want1);
+    /* One interval: a mean but no sample standard deviation. */
+    static const char *const want2[16] = {
+        "10.0.0.9",  "10.0.0.1", "icmp", "",     "2",    "196",  "10.000000", "10.250000",
+        "0.250000",  "1",        "0.25", "",     "0.25", "0.25", "0.25",      "0.0"};
+    expect_csv_row(row2, want2);
+    free(s);
+
+    /* Grouped by IP pair: no protocol, no port. */
+    o.by = GROUP_IP;
+    s = write_to_string(&o, fx.r, 1);
+    char *line = strchr(s, '\n') + 1;
+    char *f[40];
+    csv_split(line, f, 40);
+    assert_string_equal(f[2], "");
+    assert_string_equal(f[3], "");
+    free(s);
+}
+
+/* The raw text of a JSON member's value (these lines hold no nested
+ * objects and no commas inside strings). */
+static void json_value(const char *line, const char *name, char *out, size_t len)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "\"%s\":", name);
+    const char *p = strstr(line, key);
+    if (!p) {
+        print_error("no member %s in %s\n", name, line);
+        fail();
+    }
+    p += strlen(key);
+    size_t n = strcspn(p, ",}");
+    assert_true(n < len);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static void expect_json(const char *line, const char *name, const char *want)
+{
+    char v[128];
+    json_value(line, name, v, sizeof(v));
+    if (strcmp(v, want)) {
+        print_error("JSON %s = %s, expected %s\n", name, v, want);
+        fail();
+    }
+}
+
+static void test_json_fields_and_nulls(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    struct output_opts o = {.format = OUT_JSON, .by = GROUP_PORT, .sort = SORT_PACKETS,
+                            .ts_digits = 9};
+    char *s = write_to_string(&o, fx.r, 2);
+    char *save = NULL;
+    char *l0 = strtok_r(s, "\n", &save);
+    char *l1 = strtok_r(NULL, "\n", &save);
+    assert_non_null(l1);
+    assert_null(strtok_r(NULL, "\n", &save));
+
+    /* One object per line with every documented member, in order. */
+    for (int li = 0; li < 2; li++) {
+        const char *line = li ? l1 : l0;
+        assert_int_equal(line[0], '{');
+        assert_int_equal(line[strlen(line) - 1], '}');
+        const char *prev = line;
+        for (size_t i = 0; i < 16; i++) {
+            char key[64];
+            snprintf(key, sizeof(key), "\"%s\":", FIELDS[i]);
+            const char *p = strstr(line, key);
+            assert_non_null(p);
+            assert_true(p >= prev);
+            prev = p;
+        }
+    }
+    expect_json(l0, "src", "\"10.0.0.1\"");
+    expect_json(l0, "proto", "\"tcp\"");
+    expect_json(l0, "dport", "443");
+    expect_json(l0, "packets", "3");
+    expect_json(l0, "first", "1.500000000");
+    expect_json(l0, "duration", "2.000000000");
+    expect_json(l0, "interval_mean", "1.0");
+    expect_json(l0, "interval_std", "0.707106781");
+
+    /* The single-packet group: null statistics, never 0 or NaN. */
+    expect_json(l1, "src", "\"2001:db8::1\"");
+    expect_json(l1, "intervals", "0");
+    for (size_t i = 10; i < 16; i++)
+        expect_json(l1, FIELDS[i], "null");
+    free(s);
+
+    /* Grouped by IP pair: protocol and port are null. */
+    o.by = GROUP_IP;
+    s = write_to_string(&o, fx.r, 1);
+    expect_json(s, "proto", "null");
+    expect_json(s, "dport", "null");
+    free(s);
+}
+
+static void test_top_limits_rows(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .top = 1, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 3);
+    size_t lines = 0;
+    for (char *p = s; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 2); /* header + 1 row */
+    free(s);
+
+    o.format = OUT_TABLE;
+    s = write_to_string(&o, fx.r, 3);
+    assert_non_null(strstr(s, "1 of 3 groups"));
+    free(s);
+}
+
+static void test_results_sort(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    /* By packets, descending. */
+    results_sort(fx.r, 3, SORT_PACKETS);
+    assert_int_equal(fx.r[0].packets, 3);
+    assert_int_equal(fx.r[1].packets, 2);
+    assert_int_equal(fx.r[2].packets, 1);
+    /* By mean, descending, the group without intervals last. */
+    results_sort(fx.r, 3, SORT_MEAN);
+    assert_int_equal(fx.r[0].packets, 3);
+    assert_int_equal(fx.r[1].packets, 2);
+    assert_int_equal(fx.r[2].packets, 1);
+    /* By std: only one group has one; the others follow. */
+    results_sort(fx.r, 3, SORT_STD);
+    assert_int_equal(fx.r[0].packets, 3);
+    /* By first time, ascending. */
+    results_sort(fx.r, 3, SORT_FIRST);
+    assert_true(fx.r[0].first <= fx.r[1].first && fx.r[1].first <= fx.r[2].first);
+}
+
+static void test_write_error_is_reported(void **state)
+{
+    (void)state;
+    FILE *f = fopen("/dev/full", "w");
+    if (!f)
+        skip();
+    struct fixture fx;
+    make_fixture(&fx);
+    char msg[ERRMSG_MAX] = "";
+    for (int fmt = OUT_TABLE; fmt <= OUT_JSON; fmt++) {
+        struct output_opts o = {.format = (enum out_format)fmt, .by = GROUP_PORT,
+                                .ts_digits = 6};
+        clearerr(f);
+        assert_int_equal(output_write(f, "/dev/full", &o, fx.r, 3, msg), ERR_IO);
+        assert_non_null(strstr(msg, "/dev/full"));
+    }
+    fclose(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmt_time_ns),
+        cmocka_unit_test(test_fmt_human_dur_units),
+        cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
+        cmocka_unit_test(test_proto_name),
+        cmocka_unit_test(test_sort_key_parse),
+        cmocka_unit_test(test_csv_fields_and_empty_values),
+        cmocka_unit_test(test_json_fields_and_nulls),
+        cmocka_unit_test(test_top_limits_rows),
+        cmocka_unit_test(test_results_sort),
+        cmocka_unit_test(test_write_error_is_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
