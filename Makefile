@@ -41,7 +41,7 @@ MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e demo bench clean format lint
+.PHONY: all deps test unit e2e demo bench clean format lint fuzz fuzz-run
 all: pcts
 
 deps:
@@ -65,10 +65,34 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Fuzzing.  Replay drivers (no libFuzzer) run in `make test`; `make fuzz`
+# builds the libFuzzer targets with clang; `make fuzz-run FUZZ_SECONDS=N`
+# runs each for N seconds on a corpus seeded from generated captures and
+# ../shared/pcaps (docs/robustness.md records the campaigns).
+FUZZ_TARGETS = reader decode series
+REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+fuzz: deps
+	@mkdir -p build/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "clang libFuzzer target fuzz_$$t"; \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Isrc -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(SRC) \
+	    $(LDLIBS) || exit 1; \
+	done
+
+fuzz-run: fuzz $(BUILD)/pcapgen
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
 # The test suite: unit tests (cmocka), then end-to-end tests of the CLI on
 # generated captures and, when ../shared/pcaps exists, on the reference
 # captures.  The last line is "N passed, N failed".
-test: deps $(BUILD)/pcts $(BUILD)/pcapgen $(UNIT_BIN)
+test: deps $(BUILD)/pcts $(BUILD)/pcapgen $(UNIT_BIN) $(REPLAY_BIN)
 	@sh tests/run.sh $(BUILD)
 
 unit: $(UNIT_BIN)

@@ -96,6 +96,7 @@ static void add_notes(struct reader_notes *t, const struct reader_notes *n)
     t->caplen_over_snaplen += n->caplen_over_snaplen;
     t->caplen_over_wirelen += n->caplen_over_wirelen;
     t->skipped_blocks += n->skipped_blocks;
+    t->reserved_linktype_bits += n->reserved_linktype_bits;
 }
 
 static void close_input(struct inputs *s, struct input *in, int done)

@@ -112,8 +112,7 @@ static int pcap_open_hdr(struct reader *r, const uint8_t *b, char *msg)
     /* Bits 16-25 of the link type field are reserved; 26-31 carry FCS
      * information (draft-ietf-opsawg-pcap section 4).  Use bits 0-15. */
     if (lt & 0x03FF0000u)
-        warnx_("'%s': reserved bits set in the link type field (0x%08x); using link type %u",
-               r->path, lt, lt & 0xFFFFu);
+        r->notes.reserved_linktype_bits++;
     r->linktype = lt & 0xFFFFu;
     r->snaplen = snaplen;
     r->ts_digits = r->nsec ? 9 : 6;
@@ -460,6 +459,8 @@ static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
 
 /* ---- common ------------------------------------------------------------ */
 
+static int open_common(struct reader **out, struct bytesrc *src, const char *name, char *msg);
+
 int reader_open(struct reader **out, const char *path, char *msg)
 {
     *out = NULL;
@@ -467,9 +468,26 @@ int reader_open(struct reader **out, const char *path, char *msg)
     int rc = bytesrc_open(&src, path, msg);
     if (rc)
         return rc;
+    return open_common(out, src, strcmp(path, "-") ? path : "(standard input)", msg);
+}
+
+int reader_open_mem(struct reader **out, const uint8_t *data, size_t len, const char *name,
+                    char *msg)
+{
+    *out = NULL;
+    struct bytesrc *src;
+    int rc = bytesrc_open_mem(&src, data, len, name, msg);
+    if (rc)
+        return rc;
+    return open_common(out, src, name, msg);
+}
+
+static int open_common(struct reader **out, struct bytesrc *src, const char *name, char *msg)
+{
+    int rc;
     struct reader *r = xcalloc(1, sizeof(*r));
     r->src = src;
-    r->path = xstrdup(strcmp(path, "-") ? path : "(standard input)");
+    r->path = xstrdup(name);
 
     const uint8_t *b;
     size_t got;

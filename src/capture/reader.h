@@ -40,6 +40,7 @@ struct reader_notes {
     uint64_t caplen_over_snaplen;
     uint64_t caplen_over_wirelen;
     uint64_t skipped_blocks; /* pcapng blocks of unknown or unused types */
+    uint64_t reserved_linktype_bits; /* pcap files with reserved link-type bits set */
 };
 
 struct reader;
@@ -49,6 +50,10 @@ struct reader;
  * capture, unsupported version, header truncated) return < 0 with msg set.
  */
 int reader_open(struct reader **out, const char *path, char *msg);
+
+/* The same over a memory block that outlives the reader (fuzzing, tests). */
+int reader_open_mem(struct reader **out, const uint8_t *data, size_t len, const char *name,
+                    char *msg);
 
 /*
  * Next record: 1 and *p filled, 0 at a clean end of file, or < 0 with msg

@@ -42,12 +42,25 @@ struct bytesrc {
     int in_eof;
     z_stream z;
     int z_init, z_member_done;
+    /* memory input instead of fd */
+    const uint8_t *mem;
+    size_t mem_len, mem_pos;
     ZSTD_DStream *zs;
     int zs_frame_open;
 };
 
 static int read_raw(struct bytesrc *s, uint8_t *dst, size_t n, size_t *got, char *msg)
 {
+    if (s->mem) {
+        size_t k = s->mem_len - s->mem_pos;
+        if (k > n)
+            k = n;
+        memcpy(dst, s->mem + s->mem_pos, k);
+        s->mem_pos += k;
+        s->raw_pos += k;
+        *got = k;
+        return 0;
+    }
     for (;;) {
         ssize_t r = read(s->fd, dst, n);
         if (r >= 0) {
@@ -254,45 +267,11 @@ static const char *other_compression(const uint8_t *m, size_t n)
     return NULL;
 }
 
-int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
+/* Allocate the buffer and choose a decompressor from the first bytes. */
+static int sniff(struct bytesrc *s, struct bytesrc **out, char *msg)
 {
-    *out = NULL;
-    int fd;
-    int is_stdin = !strcmp(path, "-");
-    if (is_stdin) {
-        fd = STDIN_FILENO;
-    } else {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            errmsg_set(msg, "cannot open '%s': %s", path, strerror(errno));
-            return ERR_IO;
-        }
-    }
-    struct stat st;
-    uint64_t size = 0;
-    if (fstat(fd, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            errmsg_set(msg, "cannot read '%s': is a directory (give capture files, not folders)",
-                       path);
-            if (!is_stdin)
-                close(fd);
-            return ERR_IO;
-        }
-        if (S_ISREG(st.st_mode))
-            size = (uint64_t)st.st_size;
-    }
-#ifdef POSIX_FADV_SEQUENTIAL
-    if (size)
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-
-    struct bytesrc *s = xcalloc(1, sizeof(*s));
-    s->fd = fd;
-    s->name = is_stdin ? "(standard input)" : path;
-    s->raw_size = size;
     s->cap = SRC_BUF_MIN;
     s->buf = xmalloc(s->cap);
-
     /* Sniff the first bytes to choose a decompressor. */
     uint8_t magic[8];
     size_t got;
@@ -340,6 +319,58 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
     }
     *out = s;
     return 0;
+}
+
+int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
+{
+    *out = NULL;
+    int fd;
+    int is_stdin = !strcmp(path, "-");
+    if (is_stdin) {
+        fd = STDIN_FILENO;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            errmsg_set(msg, "cannot open '%s': %s", path, strerror(errno));
+            return ERR_IO;
+        }
+    }
+    struct stat st;
+    uint64_t size = 0;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errmsg_set(msg, "cannot read '%s': is a directory (give capture files, not folders)",
+                       path);
+            if (!is_stdin)
+                close(fd);
+            return ERR_IO;
+        }
+        if (S_ISREG(st.st_mode))
+            size = (uint64_t)st.st_size;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    if (size)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+
+    struct bytesrc *s = xcalloc(1, sizeof(*s));
+    s->fd = fd;
+    s->name = is_stdin ? "(standard input)" : path;
+    s->raw_size = size;
+    return sniff(s, out, msg);
+}
+
+int bytesrc_open_mem(struct bytesrc **out, const uint8_t *data, size_t len, const char *name,
+                     char *msg)
+{
+    *out = NULL;
+    struct bytesrc *s = xcalloc(1, sizeof(*s));
+    s->fd = -1;
+    s->name = name;
+    s->mem = data;
+    s->mem_len = len;
+    s->raw_size = len;
+    return sniff(s, out, msg);
 }
 
 void bytesrc_free(struct bytesrc *s)

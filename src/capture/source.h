@@ -23,6 +23,11 @@ struct bytesrc;
  * are named in the error. */
 int bytesrc_open(struct bytesrc **out, const char *path, char *msg);
 
+/* The same over a caller-owned memory block (fuzzing, tests): it must stay
+ * valid until bytesrc_free().  name is used in messages. */
+int bytesrc_open_mem(struct bytesrc **out, const uint8_t *data, size_t len, const char *name,
+                     char *msg);
+
 /*
  * Make n bytes available at *p.  Returns 1 when they are, 0 when the stream
  * ends first (*got says how many bytes were left, 0 at a clean end), or a

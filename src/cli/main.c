@@ -156,6 +156,10 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (rn->ts_overflow)
         fprintf(stderr, "pcts: note: %llu pcapng timestamps beyond year 2262 were clamped\n",
                 (unsigned long long)rn->ts_overflow);
+    if (rn->reserved_linktype_bits)
+        fprintf(stderr, "pcts: note: %llu pcap files have reserved bits set in their link type "
+                        "field; the low 16 bits were used\n",
+                (unsigned long long)rn->reserved_linktype_bits);
     if (rn->caplen_over_snaplen)
         fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
                 (unsigned long long)rn->caplen_over_snaplen);

@@ -90,7 +90,9 @@ uint64_t group_table_hash(const struct group_table *t, const struct group_key *k
 
 struct group *group_table_get(struct group_table *t, const struct group_key *k)
 {
-    return &t->g[group_table_lookup(t, k, key_hash(k, t->seed))];
+    /* The lookup may move t->g: read it only after the call. */
+    size_t idx = group_table_lookup(t, k, key_hash(k, t->seed));
+    return &t->g[idx];
 }
 
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)

@@ -57,16 +57,23 @@ const char *proto_name(uint8_t p, char *buf, size_t len)
     }
 }
 
+static void fmt_u_ns(const char *sign, uint64_t u, int digits, char *buf, size_t len);
+
+void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len)
+{
+    fmt_u_ns("", ns, digits, buf, len);
+}
+
 void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len)
 {
-    const char *sign = "";
-    uint64_t u;
-    if (ns < 0) {
-        sign = "-";
-        u = (uint64_t)(-(ns + 1)) + 1;
-    } else {
-        u = (uint64_t)ns;
-    }
+    if (ns < 0)
+        fmt_u_ns("-", (uint64_t)(-(ns + 1)) + 1, digits, buf, len);
+    else
+        fmt_u_ns("", (uint64_t)ns, digits, buf, len);
+}
+
+static void fmt_u_ns(const char *sign, uint64_t u, int digits, char *buf, size_t len)
+{
     uint64_t sec = u / 1000000000u, frac = u % 1000000000u;
     if (digits <= 0) {
         snprintf(buf, len, "%s%llu", sign, (unsigned long long)sec);
@@ -162,7 +169,8 @@ static int cmp_result(const void *pa, const void *pb)
     case SORT_PACKETS: c = cmp_u64_desc(a->packets, b->packets); break;
     case SORT_BYTES: c = cmp_u64_desc(a->bytes, b->bytes); break;
     case SORT_DURATION:
-        c = cmp_u64_desc((uint64_t)(a->last - a->first), (uint64_t)(b->last - b->first));
+        c = cmp_u64_desc((uint64_t)a->last - (uint64_t)a->first,
+                         (uint64_t)b->last - (uint64_t)b->first);
         break;
     case SORT_INTERVALS: c = cmp_u64_desc(a->iv.count, b->iv.count); break;
     case SORT_MEAN: c = cmp_stat_desc(a->iv.mean, a->iv.count > 0, b->iv.mean, b->iv.count > 0); break;
@@ -207,7 +215,7 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
         snprintf(w->dport, sizeof(w->dport), "%u", r->key->dport);
     fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
     fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
-    fmt_time_ns(r->last - r->first, o->ts_digits, w->dur, sizeof(w->dur));
+    fmt_dur_ns((uint64_t)r->last - (uint64_t)r->first, o->ts_digits, w->dur, sizeof(w->dur));
     w->mean[0] = w->std[0] = w->min[0] = w->max[0] = w->median[0] = w->mad[0] = '\0';
     if (r->iv.count) {
         fmt_sec(r->iv.mean, w->mean, sizeof(w->mean));
@@ -364,7 +372,7 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         snprintf(x[TC_PKTS], 48, "%llu", (unsigned long long)r[i].packets);
         fmt_human_bytes(r[i].bytes, x[TC_BYTES], 48);
         fmt_utc(r[i].first, x[TC_FIRST], 48);
-        fmt_human_dur((double)(r[i].last - r[i].first) * 1e-9, x[TC_DUR], 48);
+        fmt_human_dur((double)((uint64_t)r[i].last - (uint64_t)r[i].first) * 1e-9, x[TC_DUR], 48);
         if (r[i].iv.count) {
             fmt_human_dur(r[i].iv.mean, x[TC_MEAN], 48);
             fmt_human_dur(r[i].iv.median, x[TC_MEDIAN], 48);

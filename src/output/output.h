@@ -68,6 +68,7 @@ int output_write(FILE *f, const char *name, const struct output_opts *o, const s
 void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len);
 const char *proto_name(uint8_t proto, char *buf, size_t len);
 void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
+void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);
 void fmt_human_dur(double sec, char *buf, size_t len);
 
 #endif

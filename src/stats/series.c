@@ -16,7 +16,7 @@ struct series_stream {
     int64_t last_fed;
     uint64_t nint;
     double mean, m2; /* Welford, seconds */
-    int64_t imin, imax;
+    uint64_t imin, imax; /* ns */
     uint64_t late;
     struct sketch sk;  /* deviations from the early median: MAD, median */
     struct sketch raw; /* the intervals themselves: median when it drifted */
@@ -113,7 +113,9 @@ static void feed(struct series_stream *st, int64_t t)
         st->late++;
         t = st->last_fed;
     }
-    int64_t d = t - st->last_fed;
+    /* t >= last_fed, so the gap fits in 64 unsigned bits even when the
+     * times are at opposite ends of the int64 range. */
+    uint64_t d = (uint64_t)t - (uint64_t)st->last_fed;
     st->last_fed = t;
     double x = (double)d * 1e-9;
     st->nint++;
@@ -124,8 +126,8 @@ static void feed(struct series_stream *st, int64_t t)
         st->imin = d;
     if (d > st->imax)
         st->imax = d;
-    sketch_add(&st->sk, d);
-    sketch_add(&st->raw, d);
+    sketch_add(&st->sk, (double)d);
+    sketch_add(&st->raw, (double)d);
 }
 
 /* Leave the exact regime: sorted times seed Welford and the sketch pivot. */
@@ -137,13 +139,13 @@ static void to_stream(struct series *s)
     /* Pivot: exact median of all intervals seen so far. */
     double *iv = xmalloc(st_mult(n, sizeof(double)));
     for (uint32_t i = 1; i < n; i++)
-        iv[i - 1] = (double)(s->ts[i] - s->ts[i - 1]);
-    int64_t pivot = (int64_t)llround(median_select(iv, n - 1));
+        iv[i - 1] = (double)((uint64_t)s->ts[i] - (uint64_t)s->ts[i - 1]);
+    double pivot = median_select(iv, n - 1);
     free(iv);
     sketch_init(&st->sk, pivot);
     sketch_init(&st->raw, 0);
-    st->imin = INT64_MAX;
-    st->imax = INT64_MIN;
+    st->imin = UINT64_MAX;
+    st->imax = 0;
     uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
     uint32_t fed = n - keep;
     st->last_fed = s->ts[0];
@@ -213,16 +215,16 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     sort_i64(s->ts, n);
     uint32_t k = n - 1;
     double *iv = xmalloc(st_mult(k, sizeof(double)));
-    int64_t mn = INT64_MAX, mx = INT64_MIN;
+    uint64_t mn = UINT64_MAX, mx = 0;
     for (uint32_t i = 0; i < k; i++) {
-        int64_t d = s->ts[i + 1] - s->ts[i];
+        uint64_t d = (uint64_t)s->ts[i + 1] - (uint64_t)s->ts[i]; /* sorted: no wrap */
         mn = d < mn ? d : mn;
         mx = d > mx ? d : mx;
         iv[i] = (double)d * 1e-9;
     }
     o->count = k;
     /* The telescoping sum is exact in integers; use it for the mean. */
-    o->mean = (double)(s->ts[n - 1] - s->ts[0]) * 1e-9 / (double)k;
+    o->mean = (double)((uint64_t)s->ts[n - 1] - (uint64_t)s->ts[0]) * 1e-9 / (double)k;
     if (k >= 2) {
         double m2 = 0;
         for (uint32_t i = 0; i < k; i++)

@@ -17,7 +17,8 @@ static double log_gamma0(void)
     return lg;
 }
 
-/* Level-0 bucket of a >= 1 (deviations are whole nanoseconds). */
+/* Level-0 bucket of a > 0; below 1 ns (sub-ns parts of a pivot that is a
+ * mean of two intervals) counts as 1 ns. */
 static int32_t bucket0(double a)
 {
     double i = ceil(log(a) / log_gamma0());
@@ -36,7 +37,7 @@ double sketch_side_alpha(const struct sketch_side *sd)
     return (g - 1) / (g + 1);
 }
 
-void sketch_init(struct sketch *s, int64_t pivot)
+void sketch_init(struct sketch *s, double pivot)
 {
     memset(s, 0, sizeof(*s));
     s->pivot = pivot;
@@ -118,11 +119,11 @@ static void side_add(struct sketch_side *sd, int32_t i0)
     bump(&sd->cnt[idx - sd->lo], 1);
 }
 
-void sketch_add(struct sketch *s, int64_t x)
+void sketch_add(struct sketch *s, double x)
 {
     s->total++;
-    /* Deviation in ns as a double: exact below 2^53 ns (104 days). */
-    double y = (double)x - (double)s->pivot;
+    /* Deviations in ns as doubles: exact below 2^53 ns (104 days). */
+    double y = x - s->pivot;
     if (y == 0) {
         s->zero++;
         return;
@@ -198,7 +199,7 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad, doub
         a[i].v = fabs(a[i].v - med);
     qsort(a, k, sizeof(*a), cmp_wv);
     *mad = weighted_median(a, k, total);
-    *median = (double)s->pivot + med;
+    *median = s->pivot + med;
     if (err_bound) {
         double al = sketch_side_alpha(&s->pos), an = sketch_side_alpha(&s->neg);
         *err_bound = (al > an ? al : an) * fabs(med);

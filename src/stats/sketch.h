@@ -36,15 +36,15 @@ struct sketch_side {
 };
 
 struct sketch {
-    int64_t pivot; /* ns */
+    double pivot; /* ns */
     uint64_t zero; /* values equal to the pivot */
     uint64_t total;
     struct sketch_side pos, neg;
 };
 
 /* A sketch of x - pivot. */
-void sketch_init(struct sketch *s, int64_t pivot);
-void sketch_add(struct sketch *s, int64_t x);
+void sketch_init(struct sketch *s, double pivot);
+void sketch_add(struct sketch *s, double x);
 
 /* Median and median absolute deviation of x, in the unit of the inputs
  * (ns), with pandas' convention for an even count (mean of the two middle).

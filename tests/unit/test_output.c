@@ -387,6 +387,34 @@ static void test_json_fields_and_nulls(void **state)
     free(s);
 }
 
+/* A group whose first and last times are at opposite ends of the int64
+ * range (a damaged or crafted pcapng): the duration does not fit in int64
+ * but is printed exactly, without signed overflow. */
+static void test_duration_spanning_the_int64_range(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    fx.r[0].first = INT64_MIN;
+    fx.r[0].last = INT64_MAX;
+    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .ts_digits = 9};
+    char *s = write_to_string(&o, fx.r, 1);
+    char *line = strchr(s, '\n') + 1;
+    char *f[40];
+    csv_split(line, f, 40);
+    assert_string_equal(f[6], "-9223372036.854775808");
+    assert_string_equal(f[7], "9223372036.854775807");
+    assert_string_equal(f[8], "18446744073.709551615");
+    free(s);
+    /* The table's human duration and the duration sort work too. */
+    o.format = OUT_TABLE;
+    s = write_to_string(&o, fx.r, 1);
+    assert_non_null(strstr(s, "213504d00h")); /* 2^64 ns = 5124095.6 h */
+    free(s);
+    results_sort(fx.r, 3, SORT_DURATION);
+    assert_int_equal(fx.r[0].packets, 3);
+}
+
 static void test_top_limits_rows(void **state)
 {
     (void)state;
@@ -458,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_sort_key_parse),
         cmocka_unit_test(test_csv_fields_and_empty_values),
         cmocka_unit_test(test_json_fields_and_nulls),
+        cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_top_limits_rows),
         cmocka_unit_test(test_results_sort),
         cmocka_unit_test(test_write_error_is_reported),

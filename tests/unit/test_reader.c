@@ -460,6 +460,62 @@ static void test_pcapng_negative_timestamp(void **state)
     bb_free(&b);
 }
 
+/* Resolutions finer than ns, binary ones, and times beyond the int64 ns
+ * range (clamped and counted, never wrapped). */
+static void test_pcapng_timestamp_extremes(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    ng_shb(&b, 0, 1, 0);
+    ng_idb(&b, 0, 1, -1, 0);               /* 0: microseconds */
+    ng_idb(&b, 0, 1, 12, 0);               /* 1: picoseconds */
+    ng_idb(&b, 0, 1, 0x80 | 30, 0);        /* 2: 2^-30 s */
+    ng_idb(&b, 0, 1, 9, 9223372037LL);     /* 3: ns, offset past 2262 */
+    ng_epb(&b, 0, 0, 0x7FFFFFFFFFFFFFFFull, 1, 1, 1);
+    ng_epb(&b, 0, 0, 0x8000000000000000ull, 1, 1, 2);
+    ng_epb(&b, 0, 1, 1234567890123ull, 1, 1, 3);
+    ng_epb(&b, 0, 2, 5ull << 30, 1, 1, 4);
+    ng_epb(&b, 0, 3, 0, 1, 1, 5);
+    const struct expect_rec e[] = {
+        {INT64_MAX, 1, 1, 1, 1},
+        {-INT64_MAX, 1, 1, 1, 2},
+        {1234567890, 1, 1, 1, 3},
+        {5000000000LL, 1, 1, 1, 4},
+        {INT64_MAX, 1, 1, 1, 5},
+    };
+    char path[256], msg[ERRMSG_MAX];
+    write_bb("ext.pcapng", &b, path);
+    struct reader *r = read_expect(path, e, 5, 0, msg);
+    assert_int_equal(reader_notes(r)->ts_overflow, 3);
+    assert_int_equal(reader_ts_digits(r), 9);
+    reader_free(r);
+    bb_free(&b);
+}
+
+/* Oddities that are tolerated, used as written and counted. */
+static void test_pcap_tolerated_oddities_are_counted(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    pcap_hdr(&b, 0, 0, 2, 1); /* snaplen 65535 */
+    pcap_rec(&b, 0, 5, 1000000, 4, 4, 1); /* usec field out of range */
+    pcap_rec(&b, 0, 6, 0, 10, 4, 2);      /* caplen > wirelen */
+    pcap_rec(&b, 0, 7, 0, 70000, 70000, 3); /* caplen > snaplen */
+    const struct expect_rec e[] = {
+        {6000000000LL, 4, 4, 1, 1},
+        {6000000000LL, 10, 4, 1, 2},
+        {7000000000LL, 70000, 70000, 1, 3},
+    };
+    char path[256], msg[ERRMSG_MAX];
+    write_bb("odd.pcap", &b, path);
+    struct reader *r = read_expect(path, e, 3, 0, msg);
+    assert_int_equal(reader_notes(r)->bad_ts_fraction, 1);
+    assert_int_equal(reader_notes(r)->caplen_over_wirelen, 1);
+    assert_int_equal(reader_notes(r)->caplen_over_snaplen, 1);
+    reader_free(r);
+    bb_free(&b);
+}
+
 static void test_pcapng_damaged_blocks(void **state)
 {
     (void)state;
@@ -892,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_pcapng_binary_resolution_and_offset),
         cmocka_unit_test(test_pcapng_two_sections_with_different_byte_order),
         cmocka_unit_test(test_pcapng_negative_timestamp),
+        cmocka_unit_test(test_pcapng_timestamp_extremes),
+        cmocka_unit_test(test_pcap_tolerated_oddities_are_counted),
         cmocka_unit_test(test_pcapng_damaged_blocks),
         cmocka_unit_test(test_pcapng_version_checked_at_open),
         cmocka_unit_test(test_gzip_and_zstd_read_back),

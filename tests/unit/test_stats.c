@@ -417,6 +417,40 @@ static void test_series_all_equal_timestamps(void **state)
     free(t);
 }
 
+/*
+ * Times at both ends of the int64 range (pcapng two's-complement times,
+ * damaged files): intervals are up to 2^64 - 1 ns and must come out
+ * positive and finite in both regimes, with no signed overflow.
+ */
+static void test_series_extreme_time_range(void **state)
+{
+    (void)state;
+    struct interval_stats o;
+    int64_t two[2] = {INT64_MAX, INT64_MIN};
+    run_series(two, 2, &o);
+    assert_int_equal(o.count, 1);
+    assert_close(o.mean, 18446744073.709551615, 1e-15, 0);
+    assert_close(o.max, 18446744073.709551615, 1e-15, 0);
+    assert_close(o.median, 18446744073.709551615, 1e-15, 0);
+
+    /* Streaming: 1500 events, the first half near INT64_MIN, the rest near
+     * INT64_MAX, one second apart within each half. */
+    size_t n = 1500;
+    int64_t *t = malloc(n * sizeof(*t));
+    for (size_t i = 0; i < n; i++)
+        t[i] = i < n / 2 ? INT64_MIN + (int64_t)i * 1000000000
+                         : INT64_MAX - (int64_t)(n - i) * 1000000000;
+    run_series(t, n, &o);
+    assert_int_equal(o.count, n - 1);
+    assert_int_equal(o.approx, 1);
+    assert_no_nan(&o);
+    assert_close(o.min, 1.0, 1e-12, 0);
+    assert_true(o.max > 1.8e10);
+    assert_close(o.median, 1.0, 0.01, 0);
+    assert_true(o.mean > 0);
+    free(t);
+}
+
 /* Intervals over twelve decades through the whole series path. */
 static void test_series_huge_spread(void **state)
 {
@@ -462,6 +496,18 @@ static void exact_median_mad(const int64_t *x, size_t n, double *med, double *ma
     free(v);
 }
 
+/* The coarsest relative accuracy of the two sides (after collapsing). */
+static double sketch_alpha(const struct sketch *s)
+{
+    double a = sketch_side_alpha(&s->pos), b = sketch_side_alpha(&s->neg);
+    return a > b ? a : b;
+}
+
+/*
+ * A value v in a bucket is reported as the bucket's representative r with
+ * |r - v| <= alpha |v|; for odd n the median is one value, so its error is
+ * at most alpha * |median - pivot| (plus rounding).
+ */
 static void check_sketch(const char *name, const int64_t *x, size_t n, int64_t pivot)
 {
     struct sketch s;
@@ -469,22 +515,20 @@ static void check_sketch(const char *name, const int64_t *x, size_t n, int64_t p
     for (size_t i = 0; i < n; i++)
         sketch_add(&s, x[i]);
     assert_int_equal(s.total, n);
-    double med, mad, emed, emad;
-    sketch_median_mad(&s, &med, &mad);
+    double med, mad, bound, emed, emad;
+    sketch_median_mad(&s, &med, &mad, &bound);
     exact_median_mad(x, n, &emed, &emad);
+    double a = sketch_alpha(&s);
     double dev = fabs(emed - (double)pivot);
     double med_err = fabs(med - emed), mad_err = fabs(mad - emad);
-    print_message("    %-22s pivot %-10lld median %.1f (exact %.1f, err %.3g, bound %.3g) "
-                  "MAD %.1f (exact %.1f, err %.3g)\n",
-                  name, (long long)pivot, med, emed, med_err, SKETCH_ALPHA * dev + 1, mad, emad,
-                  mad_err);
-    /* sketch.h: every value is known within alpha of its distance to the
-     * pivot, so the median (an order statistic for odd n) is too. */
-    assert_close(med, emed, 0, SKETCH_ALPHA * dev + 1);
-    /* The MAD's order statistic sits at distance ~MAD from the median, so
-     * its error is about alpha * (MAD + |median - pivot|) plus the
-     * median's own error. */
-    assert_close(mad, emad, 0, 1.5 * SKETCH_ALPHA * (emad + dev) + med_err + 2);
+    print_message("    %-24s pivot %-11lld alpha %.4f median err %-9.3g (limit %-9.3g) "
+                  "MAD %.1f exact %.1f err %.3g (%.2f%%)\n",
+                  name, (long long)pivot, a, med_err, a * dev + 1, mad, emad, mad_err,
+                  emad > 0 ? 100 * mad_err / emad : 0.0);
+    assert_close(med, emed, 0, a * dev + 1);
+    /* The MAD's order statistic lies about MAD + |median - pivot| from the
+     * pivot, so its error is about alpha times that, plus the median's. */
+    assert_close(mad, emad, 0, 1.5 * a * (emad + dev) + med_err + 2);
     sketch_release(&s);
 }
 
@@ -507,7 +551,7 @@ static void test_sketch_against_exact_distributions(void **state)
         sketch_init(&s, 123);
         for (size_t i = 0; i < n; i++)
             sketch_add(&s, x[i]);
-        sketch_median_mad(&s, &med, &mad);
+        sketch_median_mad(&s, &med, &mad, NULL);
         assert_close(mad, 0, 0, 0);
         sketch_release(&s);
     }
@@ -529,12 +573,53 @@ static void test_sketch_against_exact_distributions(void **state)
     check_sketch("bimodal, pivot mid", x, n, 3000000);
     check_sketch("bimodal, pivot 0", x, n, 0);
 
-    /* Negative values (a pivot above everything): the negative side. */
+    /* Values below the pivot: the negative side. */
     for (size_t i = 0; i < n; i++)
         x[i] = 60000000000LL + (int64_t)rng_below(&seed, 400000001) - 200000000;
     check_sketch("beacon-like, pivot hi", x, n, 61000000000LL);
     check_sketch("beacon-like, pivot 60s", x, n, 60000000000LL);
     free(x);
+}
+
+/*
+ * sketch.h: *err_bound is "the guaranteed bound on the median's absolute
+ * error".  Checked on small hand-made sets where the exact median is
+ * obvious, including even counts whose two middle values lie on opposite
+ * sides of the pivot.
+ */
+static void test_sketch_median_error_bound_is_a_bound(void **state)
+{
+    (void)state;
+    static const struct {
+        double pivot;
+        int n;
+        double x[6];
+        double exact;
+    } cases[] = {
+        {0, 1, {1000}, 1000},
+        {0, 3, {990, 1000, 1010}, 1000},
+        {1000, 3, {10, 1000, 5000}, 1000},
+        {0, 2, {-1000, 1010}, 5},
+        {500, 2, {400, 613}, 506.5},
+        {2000, 4, {1000, 1900, 2150, 3000}, 2025},
+    };
+    int ok = 1;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct sketch s;
+        sketch_init(&s, cases[c].pivot);
+        for (int i = 0; i < cases[c].n; i++)
+            sketch_add(&s, cases[c].x[i]);
+        double med, mad, bound;
+        sketch_median_mad(&s, &med, &mad, &bound);
+        double err = fabs(med - cases[c].exact);
+        if (err > bound + 1e-9) {
+            print_error("case %zu: median %.6f, exact %.6f: error %.6g exceeds err_bound %.6g\n",
+                        c, med, cases[c].exact, err, bound);
+            ok = 0;
+        }
+        sketch_release(&s);
+    }
+    assert_true(ok);
 }
 
 static uint64_t side_sum(const struct sketch_side *sd)
@@ -560,7 +645,7 @@ static void test_sketch_memory_bound(void **state)
     int64_t *x = malloc(n * sizeof(*x));
 
     /* One side: values spread log-uniformly over 1 ns .. 1e12 ns, more
-     * decades than SKETCH_MAX_BUCKETS buckets cover. */
+     * decades than SKETCH_MAX_BUCKETS buckets cover at full resolution. */
     struct sketch s;
     sketch_init(&s, 0);
     for (size_t i = 0; i < n; i++) {
@@ -573,15 +658,19 @@ static void test_sketch_memory_bound(void **state)
     assert_int_equal(s.neg.n, 0);
     /* Collapsing merges buckets but never loses a count. */
     assert_int_equal(side_sum(&s.pos) + s.zero, n);
-    /* Only the lowest decades lose resolution: the median (~1e6) keeps it. */
-    double med, mad, emed, emad;
-    sketch_median_mad(&s, &med, &mad);
+    /* The median keeps the (coarser) relative accuracy of its side. */
+    double med, mad, emed, emad, bound;
+    sketch_median_mad(&s, &med, &mad, &bound);
     exact_median_mad(x, n, &emed, &emad);
-    assert_close(med, emed, SKETCH_ALPHA, 1);
+    double a = sketch_alpha(&s);
+    print_message("    12 decades: %u buckets, alpha %.4f, median %.1f exact %.1f\n", s.pos.n, a,
+                  med, emed);
+    assert_true(a < 0.05);
+    assert_close(med, emed, a / (1 - a), 1);
     sketch_release(&s);
 
-    /* Both sides, magnitudes rising on one and falling on the other, so
-     * that both collapse paths (new lowest / new highest bucket) run. */
+    /* Both sides, magnitudes rising on one and falling on the other, then
+     * random magnitudes and exact hits. */
     int64_t pivot = 500000000000LL;
     sketch_init(&s, pivot);
     for (size_t i = 0; i < n / 2; i++) {
@@ -590,17 +679,20 @@ static void test_sketch_memory_bound(void **state)
         sketch_add(&s, pivot + (int64_t)llround(up));
         sketch_add(&s, pivot - (int64_t)llround(down));
     }
-    /* And random magnitudes on both sides, plus exact hits. */
     for (size_t i = 0; i < n; i++) {
         int64_t mag = (int64_t)llround(pow(10.0, 11.5 * rng_unit(&seed)));
         sketch_add(&s, rng_next(&seed) & 1 ? pivot + mag : pivot - mag);
         if ((i & 4095) == 0)
             sketch_add(&s, pivot);
+        if ((i & 1023) == 0) {
+            assert_side_bounded(&s.pos);
+            assert_side_bounded(&s.neg);
+        }
     }
     assert_side_bounded(&s.pos);
     assert_side_bounded(&s.neg);
     assert_int_equal(side_sum(&s.pos) + side_sum(&s.neg) + s.zero, s.total);
-    sketch_median_mad(&s, &med, &mad);
+    sketch_median_mad(&s, &med, &mad, NULL);
     assert_false(isnan(med) || isnan(mad));
     sketch_release(&s);
     free(x);
@@ -617,8 +709,10 @@ int main(void)
         cmocka_unit_test(test_series_streaming_reorder_bound),
         cmocka_unit_test(test_series_streaming_median_drift),
         cmocka_unit_test(test_series_all_equal_timestamps),
+        cmocka_unit_test(test_series_extreme_time_range),
         cmocka_unit_test(test_series_huge_spread),
         cmocka_unit_test(test_sketch_against_exact_distributions),
+        cmocka_unit_test(test_sketch_median_error_bound_is_a_bound),
         cmocka_unit_test(test_sketch_memory_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

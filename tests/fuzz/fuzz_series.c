@@ -1,0 +1,66 @@
+/*
+ * fuzz_series.c - libFuzzer target: the grouping and statistics path fed
+ * decoded packets with arbitrary timestamps (equal, decreasing, 1970, 2106,
+ * the int64 extremes).
+ *
+ * Input: byte 0 selects the exact limit (128 forces the streaming regime
+ * and the sketches early), then 9-byte records: a group number (0-15) and
+ * a little-endian int64 timestamp.  Every group's statistics are computed
+ * and checked for the invariants the output relies on: no NaN, no negative
+ * interval, min <= median <= max, counts consistent.
+ */
+#include "group/group.h"
+#include "stats/series.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    series_set_exact_cap(data[0] & 1 ? SERIES_EXACT_MIN : SERIES_EXACT_CAP);
+    struct group_table t;
+    group_table_init(&t, GROUP_PORT, 0x1234);
+    for (size_t off = 1; off + 9 <= size; off += 9) {
+        struct pkt_meta m;
+        memset(&m, 0, sizeof(m));
+        m.family = 4;
+        m.proto = 17;
+        m.has_ports = 1;
+        m.dport = data[off] & 15;
+        m.src[0] = 10;
+        m.dst[0] = 192;
+        uint64_t u = 0;
+        for (int i = 7; i >= 0; i--)
+            u = u << 8 | data[off + 1 + (size_t)i];
+        struct group_key k;
+        group_key_make(GROUP_PORT, &m, &k);
+        struct group *g = group_table_get(&t, &k);
+        g->bytes += 60;
+        series_add(&g->s, (int64_t)u);
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        struct interval_stats st;
+        uint64_t n = t.g[i].s.n;
+        series_finish(&t.g[i].s, &st);
+        if (st.count != (n ? n - 1 : 0))
+            abort();
+        if (st.count) {
+            if (isnan(st.mean) || isnan(st.median) || isnan(st.mad) || st.min < 0 ||
+                st.median < 0 || st.mad < 0)
+                abort();
+            if (st.median < st.min * (1 - 0.03) || st.median > st.max * (1 + 0.03) + 1e-9)
+                abort();
+            if (st.has_std && (isnan(st.std) || st.std < 0))
+                abort();
+        }
+    }
+    group_table_release(&t);
+    series_set_exact_cap(SERIES_EXACT_CAP);
+    return 0;
+}

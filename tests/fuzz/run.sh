@@ -1,0 +1,23 @@
+#!/bin/sh
+# make fuzz-run: run each libFuzzer target for N seconds on a corpus kept in
+# build/fuzz/corpus/<target> (seeded from generated captures and, when
+# present, ../shared/pcaps).  New crashes land in build/fuzz/crashes/.
+set -u
+build=$1 secs=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+c=build/fuzz/corpus
+if [ ! -d "$c/reader" ]; then
+    "$build/pcapgen" cases build/fuzz/cases >/dev/null
+    "$build/pcapgen" sample build/fuzz/cases/sample.pcap >/dev/null
+    set -- build/fuzz/cases/*
+    [ -d ../shared/pcaps ] && set -- "$@" $(find ../shared/pcaps -type f \( -name '*.pcap*' -o -name '*.cap' -o -name '*.snoop' -o -name '*.txt' \))
+    python3 tests/fuzz/seeds.py "$c" "$@"
+fi
+mkdir -p build/fuzz/crashes
+for t in reader decode series; do
+    echo "== fuzz_$t for ${secs}s"
+    ./build/fuzz/fuzz_$t "$c/$t" tests/fuzz/regress -max_total_time="$secs" -max_len=262144 \
+        -rss_limit_mb=4096 -timeout=10 -artifact_prefix=build/fuzz/crashes/$t- -print_final_stats=1 \
+        2>&1 | grep -E '^#[0-9]+.*(DONE|pulse)|cov:|stat::|ERROR|SUMMARY|Test unit written' | tail -n 12
+done
