@@ -14,6 +14,7 @@ work=$(mktemp -d /tmp/pcts-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 export ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+case "$build" in *san*) export PCTS_SANITIZED=1 ;; esac
 
 P=0 F=0 S=0
 add() { # parse "N passed, N failed[, N skipped]" from the last line of $1
@@ -38,6 +39,18 @@ for t in "$build"/tests/test_*; do
     P=$((P + ${np:-0})); F=$((F + ${nf:-0}))
     if [ $rc -ne 0 ] && [ -z "$nf" ]; then
         echo "FAIL $(basename "$t") exited $rc"; tail -n 20 "$work/unit.out"; F=$((F + 1))
+    fi
+done
+
+echo "== fuzz corpus replay (regression inputs, generated captures, reference captures)"
+"$gen" cases "$work/seed" >/dev/null && "$gen" sample "$work/seed/sample.pcap" >/dev/null
+set -- tests/fuzz/regress "$work/seed"
+[ -d "$top/../shared/pcaps" ] && set -- "$@" "$top/../shared/pcaps"
+for t in reader decode series; do
+    if "$build/fuzz/replay_$t" "$@" >"$work/replay.out" 2>&1; then
+        echo "ok   replay_$t: $(tail -n 1 "$work/replay.out")"; P=$((P + 1))
+    else
+        echo "FAIL replay_$t"; tail -n 20 "$work/replay.out"; F=$((F + 1))
     fi
 done
 

@@ -27,6 +27,7 @@
 
 struct counters {
     uint64_t read, decoded, filtered;
+    uint64_t untracked; /* decoded, but their group was past --max-groups */
     uint64_t skip[DEC__COUNT];
     uint64_t anomaly[ANOM__COUNT];
 };
@@ -104,6 +105,23 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
     pg->drawn = 1;
 }
 
+/*
+ * Groups are cheap (about 200 bytes for a one-packet group) but a capture of
+ * spoofed sources can create one per packet.  By default pcts tracks as many
+ * groups as fit in an eighth of physical memory at 1 KiB each (a generous
+ * average, including exact interval buffers), so it degrades with a warning
+ * instead of dying of out-of-memory.
+ */
+static size_t default_max_groups(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psize <= 0)
+        return 4u << 20;
+    uint64_t bytes = (uint64_t)pages * (uint64_t)psize;
+    uint64_t n = bytes / 8 / 1024;
+    return n < 65536 ? 65536 : (size_t)n;
+}
+
 static void warn_linktype(struct run *r, uint32_t lt)
 {
     for (size_t i = 0; i < r->n_warned_lt; i++)
@@ -116,8 +134,10 @@ static void warn_linktype(struct run *r, uint32_t lt)
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
-                    size_t groups, double elapsed, const struct result *res, size_t n)
+                    const struct group_table *t, double elapsed, const struct result *res,
+                    size_t n)
 {
+    size_t groups = t->n;
     uint64_t skipped = c->filtered;
     for (int i = 1; i < DEC__COUNT; i++)
         skipped += c->skip[i];
@@ -163,6 +183,12 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (rn->caplen_over_snaplen)
         fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
                 (unsigned long long)rn->caplen_over_snaplen);
+    if (c->untracked)
+        fprintf(stderr, "pcts: warning: the group limit (--max-groups %zu) was reached: %llu "
+                        "decoded packets of further groups were counted but not grouped (many "
+                        "distinct addresses: spoofed sources or a scan?); raise --max-groups or "
+                        "narrow the input with -f\n",
+                t->max_groups, (unsigned long long)c->untracked);
     uint64_t late = 0, approx = 0;
     for (size_t i = 0; i < n; i++) {
         late += res[i].iv.late;
@@ -224,6 +250,7 @@ int main(int argc, char **argv)
     struct counters cnt = {0};
     struct group_table tab;
     group_table_init(&tab, o.group, seed);
+    tab.max_groups = o.max_groups ? o.max_groups : default_max_groups();
     struct frag_cache frags;
     frag_cache_init(&frags, seed);
     struct progress pg = {0};
@@ -297,8 +324,13 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nb; i++)
             ev[i].idx = group_table_lookup(&tab, &ev[i].k, ev[i].h);
         for (size_t i = 0; i < nb; i++)
-            series_prefetch(&tab.g[ev[i].idx].s);
+            if (ev[i].idx != GROUP_NONE)
+                series_prefetch(&tab.g[ev[i].idx].s);
         for (size_t i = 0; i < nb; i++) {
+            if (ev[i].idx == GROUP_NONE) {
+                cnt.untracked++;
+                continue;
+            }
             struct group *g = &tab.g[ev[i].idx];
             g->bytes += ev[i].wirelen;
             series_add(&g->s, ev[i].ts);
@@ -330,7 +362,7 @@ int main(int argc, char **argv)
     }
     double elapsed = now_s() - pg.start;
     if (!o.quiet)
-        summary(&o, in, &cnt, tab.n, elapsed, res, tab.n);
+        summary(&o, in, &cnt, &tab, elapsed, res, tab.n);
 
     if (status == EXIT_OK) {
         if (run.open_failed)

@@ -45,6 +45,9 @@ void options_usage(FILE *f)
 "  --exact-limit N       intervals kept exactly per group (default 1024, about\n"
           "                        8 bytes each); larger groups get median and MAD from a\n"
           "                        bounded sketch (docs/statistics.md)\n"
+          "  --max-groups N        track at most N groups (default: one per 1 KiB of an\n"
+          "                        eighth of physical memory); packets of further groups\n"
+          "                        are counted and reported, not grouped\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -78,7 +81,7 @@ static const char *ext_of(const char *path)
 
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
-    enum { OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT };
+    enum { OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},
@@ -91,6 +94,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"quiet", no_argument, NULL, 'q'},
         {"progress", required_argument, NULL, OPT_PROGRESS},
         {"exact-limit", required_argument, NULL, OPT_EXACT},
+        {"max-groups", required_argument, NULL, OPT_MAXG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -183,6 +187,13 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
             o->exact_limit = (uint32_t)v;
             break;
         }
+        case OPT_MAXG:
+            if (parse_size(optarg, &o->max_groups) || o->max_groups == 0) {
+                errmsg_set(msg, "invalid --max-groups '%s': give a whole number, at least 1",
+                           optarg);
+                return ERR_USAGE;
+            }
+            break;
         case 'q':
             o->quiet = 1;
             break;

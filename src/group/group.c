@@ -92,7 +92,7 @@ struct group *group_table_get(struct group_table *t, const struct group_key *k)
 {
     /* The lookup may move t->g: read it only after the call. */
     size_t idx = group_table_lookup(t, k, key_hash(k, t->seed));
-    return &t->g[idx];
+    return idx == GROUP_NONE ? NULL : &t->g[idx];
 }
 
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)
@@ -111,8 +111,10 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
         i = (i + 1) & t->mask;
     }
     /* New group. */
-    if (t->n >= UINT32_MAX - 1)
-        abort(); /* unreachable: memory runs out long before */
+    if ((t->max_groups && t->n >= t->max_groups) || t->n >= UINT32_MAX - 1) {
+        t->refused++;
+        return GROUP_NONE;
+    }
     ALLOC_GROW(t->g, t->n + 1, t->cap);
     struct group *g = &t->g[t->n];
     g->key = *k;

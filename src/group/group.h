@@ -47,7 +47,11 @@ struct group_table {
     size_t mask;
     uint64_t seed;
     enum group_by by;
+    size_t max_groups;     /* 0: unlimited */
+    uint64_t refused;      /* lookups that would have created a group past the limit */
 };
+
+#define GROUP_NONE ((size_t)-1)
 
 void group_table_init(struct group_table *t, enum group_by by, uint64_t seed);
 void group_table_release(struct group_table *t);
@@ -55,7 +59,8 @@ void group_table_release(struct group_table *t);
 /* Fill a key from a decoded packet for the table's grouping. */
 void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k);
 
-/* The group for key k, created empty if new. */
+/* The group for key k, created empty if new; NULL when it is new and the
+ * table already holds max_groups groups (counted in t->refused). */
 struct group *group_table_get(struct group_table *t, const struct group_key *k);
 
 /*
@@ -70,6 +75,7 @@ static inline void group_table_prefetch(const struct group_table *t, uint64_t h)
     __builtin_prefetch(&t->slot[(size_t)(h >> 32) & t->mask]);
 }
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h);
+/* (returns GROUP_NONE instead of creating a group past max_groups) */
 
 /* Prefetch the group the slot of h most likely points at (second step). */
 static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h)

@@ -99,26 +99,41 @@ static void fmt_sec(double v, char *buf, size_t len)
         *e-- = '\0';
 }
 
+/* Human duration; the unit is chosen after rounding, so 59.996 s prints as
+ * 1m00s, not 60.00s. */
 void fmt_human_dur(double s, char *buf, size_t len)
 {
     if (!(s >= 0)) {
         snprintf(buf, len, "-");
-    } else if (s < 1e-3) {
-        snprintf(buf, len, "%.0fus", s * 1e6);
-    } else if (s < 1) {
-        snprintf(buf, len, "%.1fms", s * 1e3);
-    } else if (s < 60) {
-        snprintf(buf, len, "%.2fs", s);
-    } else if (s < 3600) {
+        return;
+    }
+    if (s < 1e-3 && lround(s * 1e6) < 1000) {
+        snprintf(buf, len, "%ldus", lround(s * 1e6));
+        return;
+    }
+    if (s < 1 && lround(s * 1e4) < 10000) {
+        snprintf(buf, len, "%.1fms", (double)lround(s * 1e4) / 10);
+        return;
+    }
+    if (s < 60 && lround(s * 100) < 6000) {
+        snprintf(buf, len, "%.2fs", (double)lround(s * 100) / 100);
+        return;
+    }
+    if (s < 3600 && lround(s) < 3600) {
         long t = lround(s);
         snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
-    } else if (s < 86400) {
+        return;
+    }
+    if (s < 86400 && lround(s / 60) < 1440) {
         long t = lround(s / 60);
         snprintf(buf, len, "%ldh%02ldm", t / 60, t % 60);
-    } else {
-        long t = lround(s / 3600);
-        snprintf(buf, len, "%ldd%02ldh", t / 24, t % 24);
+        return;
     }
+    double h = s / 3600;
+    if (h > 1e15)
+        h = 1e15;
+    long long t = llround(h);
+    snprintf(buf, len, "%lldd%02lldh", t / 24, t % 24);
 }
 
 static void fmt_human_bytes(uint64_t b, char *buf, size_t len)

@@ -196,6 +196,13 @@ void series_add_slow(struct series *s, int64_t t)
         ring_insert(s->st, t);
         return;
     }
+    if (s->n == 1)
+        return; /* one event: it is s->first; no buffer until a second one */
+    if (s->ts_n == 0) {
+        s->ts_cap = 4;
+        s->ts = xmalloc(st_mult(s->ts_cap, sizeof(*s->ts)));
+        s->ts[s->ts_n++] = s->first == t ? s->last : s->first;
+    }
     if (s->ts_n < exact_cap) {
         ALLOC_GROW(s->ts, (size_t)s->ts_n + 1, s->ts_cap);
         if (s->ts_cap > exact_cap)
@@ -259,13 +266,19 @@ static void finish_stream(struct series *s, struct interval_stats *o)
     o->max = (double)st->imax * 1e-9;
     /* Each sketch knows a value within its alpha of its distance to the
      * sketch's pivot: the deviation sketch bounds the median's error by
-     * alpha*|median - pivot|, the raw one by alpha*median.  Take the
-     * tighter; the MAD comes from the deviation sketch. */
+     * about alpha*|median - pivot|, the raw one by alpha*median.  Take the
+     * tighter.  Likewise for the MAD: alpha*(|median - pivot| + MAD) from
+     * the deviation sketch, alpha*(median + MAD) from the raw one (better
+     * only when the median drifted far from the early pivot). */
     double med, mad, rmed, rmad, err, rerr;
     sketch_median_mad(&st->sk, &med, &mad, &err);
     sketch_median_mad(&st->raw, &rmed, &rmad, &rerr);
+    double mad_err = sketch_alpha(&st->sk) * (fabs(med - st->sk.pivot) + mad) + err;
+    double rmad_err = sketch_alpha(&st->raw) * (rmed + rmad) + rerr;
     if (rerr < err)
         med = rmed;
+    if (rmad_err < mad_err)
+        mad = rmad;
     o->median = med * 1e-9;
     o->mad = mad * 1e-9;
     o->approx = 1;

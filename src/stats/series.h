@@ -9,9 +9,9 @@
  *  - streaming: beyond that, the group keeps a small sorted window of the
  *    newest SERIES_REORDER times (the reorder bound) and feeds older ones,
  *    in time order, to Welford's running mean/variance (exact up to
- *    floating-point rounding) and to a bounded sketch for median and MAD
- *    (sketch.h; at most 0.5% error, relative to the deviation from the
- *    median).  A time that arrives after SERIES_REORDER newer times of its
+ *    floating-point rounding) and to two bounded sketches for median and
+ *    MAD (sketch.h; 0.5% to 2% relative error depending on the spread,
+ *    docs/statistics.md).  A time that arrives after SERIES_REORDER newer times of its
  *    own group is late: it is counted, and taken as equal to the newest fed
  *    time, so no interval is ever negative.
  * So memory per group is bounded (at most 8 KiB exact, then at most 24 KiB of
@@ -33,7 +33,7 @@ struct series {
     uint64_t n;     /* events */
     int64_t first;  /* min time, ns */
     int64_t last;   /* max time, ns */
-    int64_t *ts;    /* exact regime: event times (unsorted) */
+    int64_t *ts;    /* exact regime: event times (unsorted); NULL while n <= 1 */
     uint32_t ts_n, ts_cap;
     struct series_stream *st; /* streaming regime */
 };

@@ -37,6 +37,12 @@ double sketch_side_alpha(const struct sketch_side *sd)
     return (g - 1) / (g + 1);
 }
 
+double sketch_alpha(const struct sketch *s)
+{
+    double al = sketch_side_alpha(&s->pos), an = sketch_side_alpha(&s->neg);
+    return al > an ? al : an;
+}
+
 void sketch_init(struct sketch *s, double pivot)
 {
     memset(s, 0, sizeof(*s));
@@ -195,14 +201,22 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad, doub
         total += a[i].w;
     qsort(a, k, sizeof(*a), cmp_wv);
     double med = weighted_median(a, k, total);
+    /* Each middle value is within alpha/(1-alpha) of its bucket's
+     * representative (relative to the representative), and deviations
+     * below 1 ns all count as 1 ns. */
+    double mid_abs = 0;
+    if (total) {
+        double r1 = fabs(at_rank(a, k, (total - 1) / 2)), r2 = fabs(at_rank(a, k, total / 2));
+        mid_abs = r1 > r2 ? r1 : r2;
+    }
     for (size_t i = 0; i < k; i++)
         a[i].v = fabs(a[i].v - med);
     qsort(a, k, sizeof(*a), cmp_wv);
     *mad = weighted_median(a, k, total);
     *median = s->pivot + med;
     if (err_bound) {
-        double al = sketch_side_alpha(&s->pos), an = sketch_side_alpha(&s->neg);
-        *err_bound = (al > an ? al : an) * fabs(med);
+        double al = sketch_alpha(s);
+        *err_bound = al / (1 - al) * mid_abs + 1.0;
     }
     free(a);
 }

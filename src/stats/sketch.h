@@ -52,8 +52,10 @@ void sketch_add(struct sketch *s, double x);
  * absolute error. */
 void sketch_median_mad(const struct sketch *s, double *median, double *mad, double *err_bound);
 
-/* Relative accuracy of a side after its collapses. */
+/* Relative accuracy of a side after its collapses, and of the sketch (the
+ * worse side). */
 double sketch_side_alpha(const struct sketch_side *sd);
+double sketch_alpha(const struct sketch *s);
 
 void sketch_release(struct sketch *s);
 

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct group_key k;
         group_key_make(GROUP_PORT, &m, &k);
         struct group *g = group_table_get(&t, &k);
+        if (!g)
+            abort(); /* no limit set: cannot happen */
         g->bytes += 60;
         series_add(&g->s, (int64_t)u);
     }

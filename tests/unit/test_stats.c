@@ -496,12 +496,7 @@ static void exact_median_mad(const int64_t *x, size_t n, double *med, double *ma
     free(v);
 }
 
-/* The coarsest relative accuracy of the two sides (after collapsing). */
-static double sketch_alpha(const struct sketch *s)
-{
-    double a = sketch_side_alpha(&s->pos), b = sketch_side_alpha(&s->neg);
-    return a > b ? a : b;
-}
+/* sketch_alpha(): the coarsest relative accuracy of the two sides. */
 
 /*
  * A value v in a bucket is reported as the bucket's representative r with
@@ -597,6 +592,8 @@ static void test_sketch_median_error_bound_is_a_bound(void **state)
         double exact;
     } cases[] = {
         {0, 1, {1000}, 1000},
+        {0, 1, {652}, 652}, /* just below a bucket's upper edge g^648 */
+        {1000.5, 1, {1000}, 1000}, /* sub-ns deviation from a half-ns pivot */
         {0, 3, {990, 1000, 1010}, 1000},
         {1000, 3, {10, 1000, 5000}, 1000},
         {0, 2, {-1000, 1010}, 5},
