@@ -28,6 +28,10 @@
 struct counters {
     uint64_t read, decoded, filtered;
     uint64_t untracked; /* decoded, but their group was past --max-groups */
+    uint64_t backwards; /* packets earlier than the packet before them */
+    uint64_t max_back;  /* largest step back, ns */
+    uint64_t zero_ts;   /* packets stamped 1970-01-01 00:00:00 */
+    int64_t prev_ts, min_ts, max_ts;
     uint64_t skip[DEC__COUNT];
     uint64_t anomaly[ANOM__COUNT];
 };
@@ -183,6 +187,28 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (rn->caplen_over_snaplen)
         fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
                 (unsigned long long)rn->caplen_over_snaplen);
+    if (c->backwards) {
+        char d[32];
+        fmt_human_dur((double)c->max_back * 1e-9, d, sizeof(d));
+        fprintf(stderr, "pcts: warning: %llu packets are earlier than the packet before them (by "
+                        "up to %s); each group's times are sorted (exactly up to --exact-limit "
+                        "events, then within a %d-packet window)\n",
+                (unsigned long long)c->backwards, d, SERIES_REORDER);
+    }
+    if (c->zero_ts)
+        fprintf(stderr, "pcts: warning: %llu packets are stamped 1970-01-01 00:00:00 (was the "
+                        "capturing clock set?)\n",
+                (unsigned long long)c->zero_ts);
+    if (c->read > 1 && c->max_ts > c->min_ts &&
+        (uint64_t)c->max_ts - (uint64_t)c->min_ts > 366ull * 86400 * 1000000000) {
+        char d[32];
+        fmt_human_dur((double)((uint64_t)c->max_ts - (uint64_t)c->min_ts) * 1e-9, d, sizeof(d));
+        fprintf(stderr, "pcts: note: the packets span %s: merged captures or a clock that jumped? "
+                        "intervals across the gap are real gaps to pcts\n",
+                d);
+    }
+    if (c->read > 1 && c->max_ts == c->min_ts)
+        fprintf(stderr, "pcts: note: every packet has the same timestamp: all intervals are 0\n");
     if (c->untracked)
         fprintf(stderr, "pcts: warning: the group limit (--max-groups %zu) was reached: %llu "
                         "decoded packets of further groups were counted but not grouped (many "
@@ -248,6 +274,9 @@ int main(int argc, char **argv)
 
     struct run run = {0};
     struct counters cnt = {0};
+    cnt.prev_ts = INT64_MIN;
+    cnt.min_ts = INT64_MAX;
+    cnt.max_ts = INT64_MIN;
     struct group_table tab;
     group_table_init(&tab, o.group, seed);
     tab.max_groups = o.max_groups ? o.max_groups : default_max_groups();
@@ -287,6 +316,19 @@ int main(int argc, char **argv)
             cnt.read++;
             if (pg.on && (cnt.read & 0xFFFF) == 0)
                 progress_tick(&pg, in, cnt.read);
+            if (p.ts_ns < cnt.prev_ts) {
+                uint64_t back = (uint64_t)cnt.prev_ts - (uint64_t)p.ts_ns;
+                cnt.backwards++;
+                if (back > cnt.max_back)
+                    cnt.max_back = back;
+            }
+            cnt.prev_ts = p.ts_ns;
+            if (p.ts_ns < cnt.min_ts)
+                cnt.min_ts = p.ts_ns;
+            if (p.ts_ns > cnt.max_ts)
+                cnt.max_ts = p.ts_ns;
+            if (p.ts_ns == 0)
+                cnt.zero_ts++;
             if (p.linktype != last_lt) {
                 last_lt = p.linktype;
                 last_lt_ok = decode_linktype_supported(p.linktype);

@@ -167,6 +167,21 @@ ok_if "out-of-order timestamps give no negative interval" \
 ok_if "nanosecond capture prints 9 decimals" "$P -q '$c/le_nsec.pcap' | grep -Eq '\"first\":[0-9]+\.[0-9]{9},'"
 ok_if "microsecond capture prints 6 decimals" "$P -q '$c/eth_basic.pcap' | grep -Eq '\"first\":[0-9]+\.[0-9]{6},'"
 
+# --- timestamps: disorder, zero, identical
+t "out-of-order timestamps warned" 0 "packets are earlier than the packet before them \(by up to 1.00s\)" -- $P "$c/out_of_order.pcap"
+python3 - "$c/eth_basic.pcap" "$w/zero.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+off = 24
+while off + 16 <= len(d):
+    cl = struct.unpack("<I", d[off + 8:off + 12])[0]
+    d[off:off + 8] = bytes(8)
+    off += 16 + cl
+open(sys.argv[2], "wb").write(d)
+PY
+t "zero timestamps warned" 0 "stamped 1970-01-01 00:00:00" -- $P "$w/zero.pcap"
+ok_if "  ...intervals are 0, not NaN or negative" "grep -q '\"interval_mean\":0.0,\"interval_std\":' '$w/out' && ! grep -Eqi 'nan|inf|:-' '$w/out'"
+
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
 t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --max-groups 20000 "$w/spoof.pcap"
