@@ -168,7 +168,7 @@ ok_if "nanosecond capture prints 9 decimals" "$P -q '$c/le_nsec.pcap' | grep -Eq
 ok_if "microsecond capture prints 6 decimals" "$P -q '$c/eth_basic.pcap' | grep -Eq '\"first\":[0-9]+\.[0-9]{6},'"
 
 # --- timestamps: disorder, zero, identical
-t "out-of-order timestamps warned" 0 "packets are earlier than the packet before them \(by up to 1.00s\)" -- $P "$c/out_of_order.pcap"
+t "out-of-order timestamps warned" 0 "packets are earlier than the packet before them \(by up to 2.50s\)" -- $P "$c/out_of_order.pcap"
 python3 - "$c/eth_basic.pcap" "$w/zero.pcap" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], "rb").read())
