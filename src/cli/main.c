@@ -375,7 +375,7 @@ int main(int argc, char **argv)
             }
             struct group *g = &tab.g[ev[i].idx];
             g->bytes += ev[i].wirelen;
-            series_add(&g->s, ev[i].ts);
+            series_add(&g->s, ev[i].ts, ev[i].wirelen);
         }
     }
     if (pg.drawn)

@@ -47,6 +47,9 @@ struct pkt_meta {
     uint8_t anomalies; /* enum dec_anomaly bits */
     uint16_t sport, dport;
     uint32_t frag_id; /* IPv4 identification or IPv6 fragment id */
+    uint16_t vlan;    /* outermost 802.1Q/802.1ad VLAN id, 0 if none */
+    uint16_t icmp_id; /* identifier of ICMP/ICMPv6 echo and similar queries */
+    uint8_t icmp_query; /* icmp_id is valid (echo, timestamp, info, ...) */
     uint8_t src[16], dst[16]; /* IPv4 uses the first 4 bytes, rest zero */
 };
 

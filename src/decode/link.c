@@ -149,10 +149,14 @@ enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_me
         case ET_VLAN:
         case ET_QINQ:
         case ET_QINQ_OLD1:
-        case ET_QINQ_OLD2:
-            if (cur_skip(c, 2) || cur_be16(c, &type))
+        case ET_QINQ_OLD2: {
+            uint16_t tci;
+            if (cur_be16(c, &tci) || cur_be16(c, &type))
                 return DEC_TRUNCATED;
+            if (!m->vlan)
+                m->vlan = tci & 0x0FFF;
             continue;
+        }
         case ET_MPLS_UC:
         case ET_MPLS_MC:
             return decode_mpls(c, m, depth);

@@ -36,6 +36,17 @@ void decode__transport(struct cursor *c, struct pkt_meta *m)
         }
         m->icmp_type = t;
         m->icmp_code = code;
+        /* Queries and their replies carry an identifier at bytes 4-5:
+         * ICMP echo 8/0, timestamp 13/14, information 15/16, address mask
+         * 17/18; ICMPv6 echo 128/129. */
+        if ((m->proto == 1 && (t == 0 || t == 8 || (t >= 13 && t <= 18))) ||
+            (m->proto == 58 && (t == 128 || t == 129))) {
+            uint16_t id;
+            if (!cur_peek_be16(c, 4, &id)) {
+                m->icmp_id = id;
+                m->icmp_query = 1;
+            }
+        }
         return;
     default:
         return;

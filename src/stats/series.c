@@ -10,16 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define RING (SERIES_REORDER + 1) /* a power of two: % is a mask */
+
 struct series_stream {
-    int64_t ring[SERIES_REORDER + 1]; /* sorted pending times, circular (RING) */
+    int64_t ring[RING]; /* sorted pending times, circular */
+    uint32_t ring_sz[RING];
     uint32_t head, count;
     int64_t last_fed;
+    uint64_t fed;        /* events fed so far */
     uint64_t nint;
-    double mean, m2; /* Welford, seconds */
+    double mean, m2;     /* Welford, seconds */
     uint64_t imin, imax; /* ns */
     uint64_t late;
-    struct sketch sk;  /* deviations from the early median: MAD, median */
-    struct sketch raw; /* the intervals themselves: median when it drifted */
+    struct sketch sk;    /* interval deviations from the early median: MAD, median */
+    struct sketch raw;   /* the intervals themselves: median when it drifted */
+    /* scoring features */
+    int64_t burst_ns;    /* burst window */
+    int64_t beat_start;  /* first event of the current beat */
+    uint64_t beats;
+    struct sketch beat;  /* beat intervals, ns */
+    struct sketch size;  /* event sizes, bytes */
+    int64_t last_bin;
+    uint64_t active_bins;
 };
 
 static uint32_t exact_cap = SERIES_EXACT_CAP;
@@ -42,21 +54,6 @@ void series_init(struct series *s)
     memset(s, 0, sizeof(*s));
     s->first = INT64_MAX;
     s->last = INT64_MIN;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void sort_i64(int64_t *a, size_t n)
-{
-    for (size_t i = 1; i < n; i++)
-        if (a[i] < a[i - 1]) {
-            qsort(a, n, sizeof(*a), cmp_i64);
-            return;
-        }
 }
 
 /* k-th smallest (0-based) of a[0..n), reordering a: Hoare's quickselect
@@ -107,65 +104,156 @@ static double median_select(double *a, size_t n)
 }
 
 
-static void feed(struct series_stream *st, int64_t t)
+
+/* Sort the exact events by time, keeping sizes with their times.  Captures
+ * are nearly always in order, so check first. */
+static const int64_t *sort_keys;
+static int cmp_idx(const void *a, const void *b)
 {
-    if (t < st->last_fed) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int64_t tx = sort_keys[x], ty = sort_keys[y];
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return (x > y) - (x < y); /* stable */
+}
+
+static void sort_events(int64_t *ts, uint32_t *sz, uint32_t n)
+{
+    uint32_t i;
+    for (i = 1; i < n; i++)
+        if (ts[i] < ts[i - 1])
+            break;
+    if (i >= n)
+        return;
+    uint32_t *idx = xmalloc(st_mult(n, sizeof(*idx)));
+    for (i = 0; i < n; i++)
+        idx[i] = i;
+    sort_keys = ts;
+    qsort(idx, n, sizeof(*idx), cmp_idx);
+    sort_keys = NULL;
+    int64_t *t2 = xmalloc(st_mult(n, sizeof(*t2)));
+    uint32_t *s2 = xmalloc(st_mult(n, sizeof(*s2)));
+    for (i = 0; i < n; i++) {
+        t2[i] = ts[idx[i]];
+        s2[i] = sz[idx[i]];
+    }
+    memcpy(ts, t2, n * sizeof(*ts));
+    memcpy(sz, s2, n * sizeof(*sz));
+    free(t2);
+    free(s2);
+    free(idx);
+}
+
+/* Gap between sorted times, safe across the whole int64 range. */
+static inline uint64_t gap(int64_t a, int64_t b)
+{
+    return (uint64_t)b - (uint64_t)a;
+}
+
+/*
+ * Burst window: events closer than this belong to one beat.  A tenth of the
+ * upper-quartile interval (so a check-in's extra connections merge and the
+ * period's own gaps never do), at most 2 s (DETECTION.md: bursts of "several
+ * connections within a second or two").
+ */
+static int64_t burst_window(const int64_t *ts, uint32_t n)
+{
+    const int64_t cap = 2000000000;
+    if (n < 3)
+        return cap;
+    double *iv = xmalloc(st_mult(n - 1, sizeof(double)));
+    for (uint32_t i = 1; i < n; i++)
+        iv[i - 1] = (double)gap(ts[i - 1], ts[i]);
+    double q = select_kth(iv, n - 1, (size_t)((double)(n - 2) * 0.75));
+    free(iv);
+    double w = q / 10;
+    return w < (double)cap ? (int64_t)w : cap;
+}
+
+static int64_t bin_of(int64_t t)
+{
+    int64_t b = t / SERIES_BIN_NS;
+    return (t < 0 && t % SERIES_BIN_NS) ? b - 1 : b;
+}
+
+static void feed(struct series_stream *st, int64_t t, uint32_t size)
+{
+    if (st->fed && t < st->last_fed) {
         st->late++;
         t = st->last_fed;
     }
-    /* t >= last_fed, so the gap fits in 64 unsigned bits even when the
-     * times are at opposite ends of the int64 range. */
-    uint64_t d = (uint64_t)t - (uint64_t)st->last_fed;
+    if (st->fed) {
+        /* t >= last_fed: the gap fits in 64 unsigned bits even when the
+         * times are at opposite ends of the int64 range. */
+        uint64_t d = gap(st->last_fed, t);
+        double x = (double)d * 1e-9;
+        st->nint++;
+        double delta = x - st->mean;
+        st->mean += delta / (double)st->nint;
+        st->m2 += delta * (x - st->mean);
+        if (d < st->imin)
+            st->imin = d;
+        if (d > st->imax)
+            st->imax = d;
+        sketch_add(&st->sk, (double)d);
+        sketch_add(&st->raw, (double)d);
+        if (d >= (uint64_t)st->burst_ns) {
+            sketch_add(&st->beat, (double)gap(st->beat_start, t));
+            st->beat_start = t;
+            st->beats++;
+        }
+    } else {
+        st->beat_start = t;
+        st->beats = 1;
+    }
+    int64_t b = bin_of(t);
+    if (!st->fed || b != st->last_bin) {
+        st->active_bins++;
+        st->last_bin = b;
+    }
+    sketch_add(&st->size, (double)size);
     st->last_fed = t;
-    double x = (double)d * 1e-9;
-    st->nint++;
-    double delta = x - st->mean;
-    st->mean += delta / (double)st->nint;
-    st->m2 += delta * (x - st->mean);
-    if (d < st->imin)
-        st->imin = d;
-    if (d > st->imax)
-        st->imax = d;
-    sketch_add(&st->sk, (double)d);
-    sketch_add(&st->raw, (double)d);
+    st->fed++;
 }
 
-/* Leave the exact regime: sorted times seed Welford and the sketch pivot. */
+/* Leave the exact regime: sorted times seed everything streaming. */
 static void to_stream(struct series *s)
 {
     struct series_stream *st = xcalloc(1, sizeof(*st));
     uint32_t n = s->ts_n;
-    sort_i64(s->ts, n);
+    sort_events(s->ts, s->sz, n);
     /* Pivot: exact median of all intervals seen so far. */
     double *iv = xmalloc(st_mult(n, sizeof(double)));
     for (uint32_t i = 1; i < n; i++)
-        iv[i - 1] = (double)((uint64_t)s->ts[i] - (uint64_t)s->ts[i - 1]);
+        iv[i - 1] = (double)gap(s->ts[i - 1], s->ts[i]);
     double pivot = median_select(iv, n - 1);
     free(iv);
     sketch_init(&st->sk, pivot);
     sketch_init(&st->raw, 0);
+    sketch_init(&st->beat, 0);
+    sketch_init(&st->size, 0);
+    st->burst_ns = burst_window(s->ts, n);
     st->imin = UINT64_MAX;
     st->imax = 0;
     uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
     uint32_t fed = n - keep;
-    st->last_fed = s->ts[0];
-    for (uint32_t i = 1; i < fed; i++)
-        feed(st, s->ts[i]);
-    if (fed == 0) /* cannot happen with EXACT_CAP > REORDER, kept for safety */
-        st->last_fed = s->ts[0];
-    for (uint32_t i = 0; i < keep; i++)
+    for (uint32_t i = 0; i < fed; i++)
+        feed(st, s->ts[i], s->sz[i]);
+    for (uint32_t i = 0; i < keep; i++) {
         st->ring[i] = s->ts[fed + i];
+        st->ring_sz[i] = s->sz[fed + i];
+    }
     st->count = keep;
     st->head = 0;
     free(s->ts);
+    free(s->sz);
     s->ts = NULL;
+    s->sz = NULL;
     s->ts_n = s->ts_cap = 0;
     s->st = st;
 }
 
-#define RING (SERIES_REORDER + 1) /* a power of two: % is a mask */
-
-static void ring_insert(struct series_stream *st, int64_t t)
+static void ring_insert(struct series_stream *st, int64_t t, uint32_t size)
 {
     uint32_t pos = st->count;
     /* shift newer entries up by one, from the tail */
@@ -174,44 +262,59 @@ static void ring_insert(struct series_stream *st, int64_t t)
         if (st->ring[prev] <= t)
             break;
         st->ring[(st->head + pos) % RING] = st->ring[prev];
+        st->ring_sz[(st->head + pos) % RING] = st->ring_sz[prev];
         pos--;
     }
     st->ring[(st->head + pos) % RING] = t;
+    st->ring_sz[(st->head + pos) % RING] = size;
     st->count++;
     if (st->count > SERIES_REORDER) {
-        feed(st, st->ring[st->head]);
+        feed(st, st->ring[st->head], st->ring_sz[st->head]);
         st->head = (st->head + 1) % RING;
         st->count--;
     }
 }
 
-void series_add_slow(struct series *s, int64_t t)
+void series_add_slow(struct series *s, int64_t t, uint64_t size64)
 {
+    uint32_t size = series_clamp_size(size64);
     s->n++;
+    int64_t prev_first = s->first;
     if (t < s->first)
         s->first = t;
     if (t > s->last)
         s->last = t;
     if (s->st) {
-        ring_insert(s->st, t);
+        ring_insert(s->st, t, size);
         return;
     }
-    if (s->n == 1)
-        return; /* one event: it is s->first; no buffer until a second one */
+    if (s->n == 1) {
+        s->first_sz = size; /* one event: it is s->first; no buffer yet */
+        return;
+    }
     if (s->ts_n == 0) {
         s->ts_cap = 4;
         s->ts = xmalloc(st_mult(s->ts_cap, sizeof(*s->ts)));
-        s->ts[s->ts_n++] = s->first == t ? s->last : s->first;
+        s->sz = xmalloc(st_mult(s->ts_cap, sizeof(*s->sz)));
+        s->ts[0] = prev_first; /* the one event so far */
+        s->sz[0] = s->first_sz;
+        s->ts_n = 1;
     }
     if (s->ts_n < exact_cap) {
-        ALLOC_GROW(s->ts, (size_t)s->ts_n + 1, s->ts_cap);
-        if (s->ts_cap > exact_cap)
-            s->ts_cap = exact_cap; /* the allocation is at least this big */
-        s->ts[s->ts_n++] = t;
+        if (s->ts_n == s->ts_cap) {
+            uint32_t nc = s->ts_cap < 16 ? 16 : s->ts_cap + s->ts_cap / 2;
+            if (nc > exact_cap)
+                nc = exact_cap;
+            s->ts = xrealloc(s->ts, st_mult(nc, sizeof(*s->ts)));
+            s->sz = xrealloc(s->sz, st_mult(nc, sizeof(*s->sz)));
+            s->ts_cap = nc;
+        }
+        s->ts[s->ts_n] = t;
+        s->sz[s->ts_n++] = size;
         return;
     }
     to_stream(s);
-    ring_insert(s->st, t);
+    ring_insert(s->st, t, size);
 }
 
 static void finish_exact(struct series *s, struct interval_stats *o)
@@ -219,19 +322,19 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     uint32_t n = s->ts_n;
     if (n < 2)
         return;
-    sort_i64(s->ts, n);
+    sort_events(s->ts, s->sz, n);
     uint32_t k = n - 1;
     double *iv = xmalloc(st_mult(k, sizeof(double)));
     uint64_t mn = UINT64_MAX, mx = 0;
     for (uint32_t i = 0; i < k; i++) {
-        uint64_t d = (uint64_t)s->ts[i + 1] - (uint64_t)s->ts[i]; /* sorted: no wrap */
+        uint64_t d = gap(s->ts[i], s->ts[i + 1]); /* sorted: no wrap */
         mn = d < mn ? d : mn;
         mx = d > mx ? d : mx;
         iv[i] = (double)d * 1e-9;
     }
     o->count = k;
     /* The telescoping sum is exact in integers; use it for the mean. */
-    o->mean = (double)((uint64_t)s->ts[n - 1] - (uint64_t)s->ts[0]) * 1e-9 / (double)k;
+    o->mean = (double)gap(s->ts[0], s->ts[n - 1]) * 1e-9 / (double)k;
     if (k >= 2) {
         double m2 = 0;
         for (uint32_t i = 0; i < k; i++)
@@ -248,14 +351,19 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     free(iv);
 }
 
-static void finish_stream(struct series *s, struct interval_stats *o)
+static void flush_ring(struct series_stream *st)
 {
-    struct series_stream *st = s->st;
     while (st->count) {
-        feed(st, st->ring[st->head]);
+        feed(st, st->ring[st->head], st->ring_sz[st->head]);
         st->head = (st->head + 1) % RING;
         st->count--;
     }
+}
+
+static void finish_stream(struct series *s, struct interval_stats *o)
+{
+    struct series_stream *st = s->st;
+    flush_ring(st);
     o->count = st->nint;
     o->mean = st->mean;
     if (st->nint >= 2) {
@@ -294,12 +402,112 @@ void series_finish(struct series *s, struct interval_stats *o)
         finish_exact(s, o);
 }
 
+static int cmp_wval(const void *a, const void *b)
+{
+    double x = ((const struct wval *)a)->v, y = ((const struct wval *)b)->v;
+    return (x > y) - (x < y);
+}
+
+static void features_exact(const struct series *s, struct series_features *f)
+{
+    uint32_t n = s->ts_n;
+    if (n == 0) { /* 0 or 1 event, no buffer */
+        f->beats = s->n;
+        f->active_bins = s->n;
+        if (s->n) {
+            f->sizes = xmalloc(sizeof(*f->sizes));
+            f->sizes[0].v = s->first_sz;
+            f->sizes[0].w = 1;
+            f->n_sizes = 1;
+        }
+        f->burst_window = 2.0;
+        return;
+    }
+    /* series_finish() sorted the events */
+    int64_t w = burst_window(s->ts, n);
+    f->burst_window = (double)w * 1e-9;
+    f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
+    f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
+    int64_t beat_start = s->ts[0];
+    f->beats = 1;
+    f->active_bins = 1;
+    int64_t last_bin = bin_of(s->ts[0]);
+    for (uint32_t i = 0; i < n; i++) {
+        f->sizes[i].v = s->sz[i];
+        f->sizes[i].w = 1;
+        if (i == 0)
+            continue;
+        if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
+            f->beat_iv[f->n_beat_iv].v = (double)gap(beat_start, s->ts[i]) * 1e-9;
+            f->beat_iv[f->n_beat_iv++].w = 1;
+            beat_start = s->ts[i];
+            f->beats++;
+        }
+        int64_t b = bin_of(s->ts[i]);
+        if (b != last_bin) {
+            f->active_bins++;
+            last_bin = b;
+        }
+    }
+    f->n_sizes = n;
+    qsort(f->beat_iv, f->n_beat_iv, sizeof(*f->beat_iv), cmp_wval);
+    qsort(f->sizes, f->n_sizes, sizeof(*f->sizes), cmp_wval);
+}
+
+/* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
+static struct wval *sketch_list(const struct sketch *sk, double scale, size_t *n_out)
+{
+    size_t n = (size_t)sk->pos.n + 1, k = 0;
+    struct wval *a = xmalloc(st_mult(n, sizeof(*a)));
+    if (sk->zero) {
+        a[k].v = 0;
+        a[k++].w = sk->zero;
+    }
+    for (uint32_t i = 0; i < sk->pos.n; i++)
+        if (sk->pos.cnt[i]) {
+            a[k].v = sketch_bucket_value(&sk->pos, i) * scale;
+            a[k++].w = sk->pos.cnt[i];
+        }
+    *n_out = k;
+    return a;
+}
+
+void series_features(struct series *s, struct series_features *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->events = s->n;
+    f->first = s->first;
+    f->last = s->last;
+    if (!s->st) {
+        features_exact(s, f);
+        return;
+    }
+    struct series_stream *st = s->st;
+    flush_ring(st);
+    f->approx = 1;
+    f->beats = st->beats;
+    f->active_bins = st->active_bins;
+    f->burst_window = (double)st->burst_ns * 1e-9;
+    f->beat_iv = sketch_list(&st->beat, 1e-9, &f->n_beat_iv);
+    f->sizes = sketch_list(&st->size, 1.0, &f->n_sizes);
+}
+
+void series_features_release(struct series_features *f)
+{
+    free(f->beat_iv);
+    free(f->sizes);
+    memset(f, 0, sizeof(*f));
+}
+
 void series_release(struct series *s)
 {
     free(s->ts);
+    free(s->sz);
     if (s->st) {
         sketch_release(&s->st->sk);
         sketch_release(&s->st->raw);
+        sketch_release(&s->st->beat);
+        sketch_release(&s->st->size);
         free(s->st);
     }
     series_init(s);

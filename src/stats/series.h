@@ -1,40 +1,48 @@
 /*
- * series.h - the time series of one group and the statistics of its
- * intervals.
+ * series.h - the time series of one group: event times with a size each
+ * (a packet and its wire length, or a flow start and its originator bytes),
+ * the statistics of its intervals, and the features the beacon score needs.
  *
  * Two regimes, chosen per group by its size:
- *  - exact: up to SERIES_EXACT_CAP event times are kept.  At the end they
- *    are sorted, so any disorder in the input is undone exactly, and every
- *    statistic (mean, sample std, median, MAD) is computed exactly.
+ *  - exact: up to the exact limit (series_set_exact_cap, default
+ *    SERIES_EXACT_CAP) events are kept.  At the end they are sorted, so any
+ *    disorder in the input is undone exactly, and every statistic (mean,
+ *    sample std, median, MAD, beats, sizes) is computed exactly.
  *  - streaming: beyond that, the group keeps a small sorted window of the
- *    newest SERIES_REORDER times (the reorder bound) and feeds older ones,
+ *    newest SERIES_REORDER events (the reorder bound) and feeds older ones,
  *    in time order, to Welford's running mean/variance (exact up to
- *    floating-point rounding) and to two bounded sketches for median and
- *    MAD (sketch.h; 0.5% to 2% relative error depending on the spread,
- *    docs/statistics.md).  A time that arrives after SERIES_REORDER newer times of its
- *    own group is late: it is counted, and taken as equal to the newest fed
- *    time, so no interval is ever negative.
- * So memory per group is bounded (at most 8 KiB exact, then at most 24 KiB of
- * sketches), whatever the packet count.  docs/statistics.md has the details.
+ *    floating-point rounding) and to bounded sketches (sketch.h): interval
+ *    median and MAD (0.5% to 2% relative error depending on the spread,
+ *    docs/statistics.md), beat intervals and event sizes for scoring.  An
+ *    event that arrives after SERIES_REORDER newer events of its own group
+ *    is late: it is counted, and taken as equal to the newest fed time, so
+ *    no interval is ever negative.
+ * So memory per group is bounded (at most 12 bytes per event up to the exact
+ * limit, then a few sketches of at most 4 KiB per side), whatever the event
+ * count.
  */
 #ifndef PCTS_SERIES_H
 #define PCTS_SERIES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
 #define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
 #define SERIES_EXACT_MAX (1u << 22)
 #define SERIES_REORDER 63 /* ring of 64 */
+#define SERIES_BIN_NS (3600ll * 1000000000) /* coverage bins: hours */
 
 struct series_stream;
 
 struct series {
-    uint64_t n;     /* events */
-    int64_t first;  /* min time, ns */
-    int64_t last;   /* max time, ns */
-    int64_t *ts;    /* exact regime: event times (unsorted); NULL while n <= 1 */
+    uint64_t n;        /* events */
+    int64_t first;     /* min time, ns */
+    int64_t last;      /* max time, ns */
+    int64_t *ts;       /* exact regime: event times (unsorted); NULL while n <= 1 */
+    uint32_t *sz;      /* exact regime: event sizes, parallel to ts */
     uint32_t ts_n, ts_cap;
+    uint32_t first_sz; /* size of the only event while n == 1 */
     struct series_stream *st; /* streaming regime */
 };
 
@@ -46,6 +54,30 @@ struct interval_stats {
     uint64_t late; /* events beyond the reorder bound */
 };
 
+/* A value with a weight: exact values have weight 1, sketch buckets carry
+ * their count. */
+struct wval {
+    double v;
+    uint64_t w;
+};
+
+/*
+ * What the beacon score looks at (score.h).  A "beat" is a burst of events
+ * closer together than the burst window (one check-in that opens several
+ * connections); beat intervals are the gaps between burst starts.
+ */
+struct series_features {
+    uint64_t events, beats;
+    int64_t first, last;    /* first and last event, ns */
+    double burst_window;    /* seconds */
+    uint64_t active_bins;   /* distinct SERIES_BIN_NS bins with an event */
+    struct wval *beat_iv;   /* beat intervals in seconds, ascending; owned */
+    size_t n_beat_iv;
+    struct wval *sizes;     /* event sizes in bytes, ascending; owned */
+    size_t n_sizes;
+    int approx;             /* lists came from sketches */
+};
+
 /* Events kept exactly per group before switching to the sketches (for the
  * whole run; call before adding).  Returns -1 if out of range. */
 int series_set_exact_cap(uint32_t cap);
@@ -53,11 +85,17 @@ uint32_t series_exact_cap(void);
 
 void series_init(struct series *s);
 
-static inline int series_add_fast(struct series *s, int64_t t)
+static inline uint32_t series_clamp_size(uint64_t size)
+{
+    return size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+}
+
+static inline int series_add_fast(struct series *s, int64_t t, uint64_t size)
 {
     /* The common case, inlined into the packet loop: exact regime with room. */
     if (s->ts && s->ts_n < s->ts_cap) {
-        s->ts[s->ts_n++] = t;
+        s->ts[s->ts_n] = t;
+        s->sz[s->ts_n++] = series_clamp_size(size);
         s->n++;
         if (t < s->first)
             s->first = t;
@@ -68,23 +106,31 @@ static inline int series_add_fast(struct series *s, int64_t t)
     return 0;
 }
 
-void series_add_slow(struct series *s, int64_t t);
+void series_add_slow(struct series *s, int64_t t, uint64_t size);
 
 /* Hint that series_add() on s comes soon (the batched packet loop). */
 static inline void series_prefetch(const struct series *s)
 {
-    if (s->ts)
+    if (s->ts) {
         __builtin_prefetch(&s->ts[s->ts_n], 1);
+        __builtin_prefetch(&s->sz[s->ts_n], 1);
+    }
 }
 
-static inline void series_add(struct series *s, int64_t t)
+static inline void series_add(struct series *s, int64_t t, uint64_t size)
 {
-    if (!series_add_fast(s, t))
-        series_add_slow(s, t);
+    if (!series_add_fast(s, t, size))
+        series_add_slow(s, t, size);
 }
 
-/* Compute the statistics; the series may not be added to afterwards. */
+/* Interval statistics.  After this, only series_features() and
+ * series_release() may be called. */
 void series_finish(struct series *s, struct interval_stats *out);
+
+/* Scoring features (after series_finish); release with
+ * series_features_release(). */
+void series_features(struct series *s, struct series_features *f);
+void series_features_release(struct series_features *f);
 
 void series_release(struct series *s);
 

@@ -145,6 +145,11 @@ static double rep(int32_t i, unsigned level)
     return 2.0 * exp((double)i * lg) / (exp(lg) + 1.0);
 }
 
+double sketch_bucket_value(const struct sketch_side *sd, uint32_t i)
+{
+    return rep(sd->lo + (int32_t)i, sd->level);
+}
+
 struct wv {
     double v;
     uint64_t w;

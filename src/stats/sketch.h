@@ -57,6 +57,9 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad, doub
 double sketch_side_alpha(const struct sketch_side *sd);
 double sketch_alpha(const struct sketch *s);
 
+/* The representative value of bucket i (0-based in cnt[]) of a side. */
+double sketch_bucket_value(const struct sketch_side *sd, uint32_t i);
+
 void sketch_release(struct sketch *s);
 
 #endif

@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!g)
             abort(); /* no limit set: cannot happen */
         g->bytes += 60;
-        series_add(&g->s, (int64_t)u);
+        series_add(&g->s, (int64_t)u, data[off] * 17u);
     }
     for (size_t i = 0; i < t.n; i++) {
         struct interval_stats st;

@@ -102,7 +102,7 @@ static void run_series(const int64_t *t, size_t n, struct interval_stats *o)
     series_init(&s);
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
-        series_add(&s, t[i]);
+        series_add(&s, t[i], 100);
         lo = t[i] < lo ? t[i] : lo;
         hi = t[i] > hi ? t[i] : hi;
     }
