@@ -33,8 +33,8 @@ LDFLAGS ?=
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 LDLIBS = -lpcap -lz -lzstd -lm
 
-SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/group/*.c \
-                 src/stats/*.c src/output/*.c)
+SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/group/*.c \
+                 src/stats/*.c src/score/*.c src/output/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 

@@ -9,12 +9,15 @@
 #include "../capture/filter.h"
 #include "../capture/inputs.h"
 #include "../decode/decode.h"
+#include "../flow/flow.h"
 #include "../group/frag.h"
 #include "../group/group.h"
 #include "../output/output.h"
+#include "../score/score.h"
 #include "../stats/series.h"
 #include "../util/err.h"
 #include "../util/xalloc.h"
+#include "../score/allow.h"
 #include "options.h"
 
 #include <errno.h>
@@ -138,8 +141,9 @@ static void warn_linktype(struct run *r, uint32_t lt)
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
-                    const struct group_table *t, double elapsed, const struct result *res,
-                    size_t n)
+                    const struct group_table *t, const struct flow_table *ft,
+                    uint64_t skipped_failed, uint64_t flow_rows, double elapsed,
+                    const struct result *res, size_t n)
 {
     size_t groups = t->n;
     uint64_t skipped = c->filtered;
@@ -161,9 +165,24 @@ static void summary(const struct options *o, const struct inputs *in, const stru
             (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
             (unsigned long long)c->skip[DEC_BADHDR], (unsigned long long)c->skip[DEC_LINKTYPE],
             (unsigned long long)c->filtered);
-    fprintf(stderr, "pcts: %zu groups (--group %s) in %.3f s (%.2f M packets/s)\n", groups,
-            o->group == GROUP_IP ? "ip" : "port", elapsed,
-            elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
+    static const char *const gname[] = {"ip", "port", "service"};
+    if (ft)
+        fprintf(stderr, "pcts: %llu flows (at most %llu active at once)%s\n",
+                (unsigned long long)ft->flows_total, (unsigned long long)ft->peak_live,
+                skipped_failed ? "" : "");
+    if (skipped_failed)
+        fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
+                (unsigned long long)skipped_failed);
+    if (o->list_flows)
+        fprintf(stderr, "pcts: %llu flows listed in %.3f s (%.2f M packets/s)\n",
+                (unsigned long long)flow_rows, elapsed,
+                elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
+    else
+        fprintf(stderr,
+                "pcts: %zu groups (--group %s --series %s), %zu shown, in %.3f s (%.2f M "
+                "packets/s)\n",
+                groups, gname[o->group], o->series == SERIES_FLOWS ? "flows" : "packets", n,
+                elapsed, elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
     for (unsigned i = 0; i < ANOM__COUNT; i++)
         if (c->anomaly[i])
             fprintf(stderr, "pcts: note: %llu decoded packets: %s (counted for their IP pair)\n",
@@ -230,6 +249,192 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 (unsigned long long)late, SERIES_REORDER);
 }
 
+/* Everything the packet loops share. */
+struct run_ctx {
+    struct options *o;
+    struct inputs *in;
+    struct filter *flt;
+    struct run *run;
+    struct counters *cnt;
+    struct progress *pg;
+    struct frag_cache *frags;
+    struct group_table *tab;
+    struct flow_table *flows;
+    struct flow_writer *fw; /* `pcts flows` */
+    uint64_t skipped_failed; /* --established-only */
+    uint32_t last_lt;
+    int last_lt_ok;
+};
+
+/*
+ * Read until the next packet that decodes to IP, keeping every counter of
+ * the summary.  1 with *p and *m filled, 0 at the end of all input.
+ */
+static int next_decoded(struct run_ctx *x, struct pkt *p, struct pkt_meta *m)
+{
+    struct counters *cnt = x->cnt;
+    while (inputs_next(x->in, p)) {
+        cnt->read++;
+        if (x->pg->on && (cnt->read & 0xFFFF) == 0)
+            progress_tick(x->pg, x->in, cnt->read);
+        if (p->ts_ns < cnt->prev_ts) {
+            uint64_t back = (uint64_t)cnt->prev_ts - (uint64_t)p->ts_ns;
+            cnt->backwards++;
+            if (back > cnt->max_back)
+                cnt->max_back = back;
+        }
+        cnt->prev_ts = p->ts_ns;
+        if (p->ts_ns < cnt->min_ts)
+            cnt->min_ts = p->ts_ns;
+        if (p->ts_ns > cnt->max_ts)
+            cnt->max_ts = p->ts_ns;
+        if (p->ts_ns == 0)
+            cnt->zero_ts++;
+        if (p->linktype != x->last_lt) {
+            x->last_lt = p->linktype;
+            x->last_lt_ok = decode_linktype_supported(p->linktype);
+        }
+        if (!x->last_lt_ok) { /* before the filter: it may not compile for it */
+            cnt->skip[DEC_LINKTYPE]++;
+            warn_linktype(x->run, p->linktype);
+            continue;
+        }
+        if (x->flt && !filter_match(x->flt, p)) {
+            cnt->filtered++;
+            continue;
+        }
+        enum dec_result dr = decode_frame(p->linktype, p->data, p->caplen, m);
+        if (dr != DEC_OK) {
+            cnt->skip[dr]++;
+            continue;
+        }
+        cnt->decoded++;
+        if (m->anomalies)
+            for (unsigned i = 0; i < ANOM__COUNT; i++)
+                if (m->anomalies & (1u << i))
+                    cnt->anomaly[i]++;
+        if (m->is_frag && x->o->group != GROUP_IP)
+            frag_cache_apply(x->frags, m, p->ts_ns);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Directed packet pairs (--series packets with --group ip or port): no flow
+ * state.  The loop works in batches: decode up to BATCH packets into small
+ * events, then look their groups up, then update them, with a prefetch
+ * between the steps.  A group lookup and update are two or three cache
+ * misses on large tables; batching lets the CPU wait for many of them at
+ * once instead of one after the other.
+ */
+static void loop_pairs(struct run_ctx *x)
+{
+    enum { BATCH = 32 };
+    struct ev {
+        struct group_key k;
+        uint64_t h;
+        int64_t ts;
+        uint32_t wirelen;
+        size_t idx;
+    } ev[BATCH];
+    struct group_table *tab = x->tab;
+    struct pkt p;
+    struct pkt_meta m;
+    int more = 1;
+    while (more) {
+        size_t nb = 0;
+        while (nb < BATCH) {
+            if (!next_decoded(x, &p, &m)) {
+                more = 0;
+                break;
+            }
+            struct ev *e = &ev[nb++];
+            group_key_make(x->o->group, &m, &e->k);
+            e->h = group_table_hash(tab, &e->k);
+            e->ts = p.ts_ns;
+            e->wirelen = p.wirelen;
+            group_table_prefetch(tab, e->h);
+        }
+        for (size_t i = 0; i < nb; i++)
+            group_table_prefetch_group(tab, ev[i].h);
+        for (size_t i = 0; i < nb; i++)
+            ev[i].idx = group_table_lookup(tab, &ev[i].k, ev[i].h);
+        for (size_t i = 0; i < nb; i++)
+            if (ev[i].idx != GROUP_NONE)
+                series_prefetch(&tab->g[ev[i].idx].s);
+        for (size_t i = 0; i < nb; i++) {
+            if (ev[i].idx == GROUP_NONE) {
+                x->cnt->untracked++;
+                continue;
+            }
+            struct group *g = &tab->g[ev[i].idx];
+            g->bytes += ev[i].wirelen;
+            g->packets++;
+            series_add(&g->s, ev[i].ts, ev[i].wirelen);
+        }
+    }
+}
+
+/* A flow ended: list it, or add it to its group's connection series. */
+static void on_flow_done(void *ctx, const struct flow *f)
+{
+    struct run_ctx *x = ctx;
+    if (x->fw) {
+        if (!(x->o->established_only && flow_failed(f)))
+            flow_writer_row(x->fw, f);
+        return;
+    }
+    if (x->o->series != SERIES_FLOWS)
+        return; /* packets were counted as they came */
+    int failed = flow_failed(f);
+    if (x->o->established_only && failed) {
+        x->skipped_failed++;
+        return;
+    }
+    struct group_key k;
+    group_key_from_flow(x->o->group, f, &k);
+    struct group *g = group_table_get(x->tab, &k);
+    if (!g) {
+        x->cnt->untracked += f->pkts[0] + f->pkts[1];
+        return;
+    }
+    g->flows++;
+    g->failed += (uint64_t)failed;
+    g->packets += f->pkts[0] + f->pkts[1];
+    g->bytes += f->bytes[0] + f->bytes[1];
+    series_add(&g->s, f->start, f->bytes[0]);
+}
+
+/* Everything that needs connections: flow series, service groups of
+ * packets, and the flow list. */
+static void loop_flows(struct run_ctx *x)
+{
+    struct pkt p;
+    struct pkt_meta m;
+    int from_orig;
+    int packets = x->o->series == SERIES_PACKETS && !x->fw;
+    while (next_decoded(x, &p, &m)) {
+        struct flow *f = flow_table_packet(x->flows, &m, p.ts_ns, p.wirelen, &from_orig);
+        if (!packets)
+            continue;
+        if (f->group == (size_t)-1) {
+            struct group_key k;
+            group_key_from_flow(x->o->group, f, &k);
+            f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+        }
+        if (f->group == GROUP_NONE) {
+            x->cnt->untracked++;
+            continue;
+        }
+        struct group *g = &x->tab->g[f->group];
+        g->packets++;
+        g->bytes += p.wirelen;
+        series_add(&g->s, p.ts_ns, p.wirelen);
+    }
+    flow_table_flush(x->flows);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -253,6 +458,13 @@ int main(int argc, char **argv)
         options_release(&o);
         return EXIT_USAGE;
     }
+    struct allow_list *allow = NULL;
+    if (o.n_allow && allow_load(&allow, o.allow, o.n_allow, msg)) {
+        warnx_("%s", msg);
+        filter_free(flt);
+        options_release(&o);
+        return EXIT_USAGE;
+    }
 
     /* Open the output first: a typo in -o should not cost a long read. */
     FILE *out = stdout;
@@ -261,12 +473,14 @@ int main(int argc, char **argv)
         if (!out) {
             warnx_("cannot open output '%s': %s", o.output, strerror(errno));
             filter_free(flt);
+            allow_free(allow);
             options_release(&o);
             return EXIT_INPUT;
         }
     }
     static char outbuf[1 << 16];
     setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
+    const char *out_name = o.output ? o.output : "(standard output)";
 
     uint64_t seed;
     if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
@@ -287,116 +501,66 @@ int main(int argc, char **argv)
     pg.start = now_s();
 
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    /*
-     * The packet loop works in batches: decode up to BATCH packets into
-     * small events, then look their groups up, then update them, with a
-     * prefetch between the steps.  A group lookup and update are two or
-     * three cache misses on large tables; batching lets the CPU wait for
-     * many of them at once instead of one after the other.
-     */
-    enum { BATCH = 32 };
-    struct ev {
-        struct group_key k;
-        uint64_t h;
-        int64_t ts;
-        uint32_t wirelen;
-        size_t idx;
-    } ev[BATCH];
-    struct pkt p;
-    struct pkt_meta m;
-    uint32_t last_lt = UINT32_MAX;
-    int last_lt_ok = 0, more = 1;
-    while (more) {
-        size_t nb = 0;
-        while (nb < BATCH) {
-            if (!inputs_next(in, &p)) {
-                more = 0;
-                break;
-            }
-            cnt.read++;
-            if (pg.on && (cnt.read & 0xFFFF) == 0)
-                progress_tick(&pg, in, cnt.read);
-            if (p.ts_ns < cnt.prev_ts) {
-                uint64_t back = (uint64_t)cnt.prev_ts - (uint64_t)p.ts_ns;
-                cnt.backwards++;
-                if (back > cnt.max_back)
-                    cnt.max_back = back;
-            }
-            cnt.prev_ts = p.ts_ns;
-            if (p.ts_ns < cnt.min_ts)
-                cnt.min_ts = p.ts_ns;
-            if (p.ts_ns > cnt.max_ts)
-                cnt.max_ts = p.ts_ns;
-            if (p.ts_ns == 0)
-                cnt.zero_ts++;
-            if (p.linktype != last_lt) {
-                last_lt = p.linktype;
-                last_lt_ok = decode_linktype_supported(p.linktype);
-            }
-            if (!last_lt_ok) { /* before the filter: it may not compile for it */
-                cnt.skip[DEC_LINKTYPE]++;
-                warn_linktype(&run, p.linktype);
-                continue;
-            }
-            if (flt && !filter_match(flt, &p)) {
-                cnt.filtered++;
-                continue;
-            }
-            enum dec_result dr = decode_frame(p.linktype, p.data, p.caplen, &m);
-            if (dr != DEC_OK) {
-                cnt.skip[dr]++;
-                continue;
-            }
-            cnt.decoded++;
-            if (m.anomalies)
-                for (unsigned i = 0; i < ANOM__COUNT; i++)
-                    if (m.anomalies & (1u << i))
-                        cnt.anomaly[i]++;
-            if (m.is_frag && o.group == GROUP_PORT)
-                frag_cache_apply(&frags, &m, p.ts_ns);
-            struct ev *e = &ev[nb++];
-            group_key_make(o.group, &m, &e->k);
-            e->h = group_table_hash(&tab, &e->k);
-            e->ts = p.ts_ns;
-            e->wirelen = p.wirelen;
-            group_table_prefetch(&tab, e->h);
-        }
-        for (size_t i = 0; i < nb; i++)
-            group_table_prefetch_group(&tab, ev[i].h);
-        for (size_t i = 0; i < nb; i++)
-            ev[i].idx = group_table_lookup(&tab, &ev[i].k, ev[i].h);
-        for (size_t i = 0; i < nb; i++)
-            if (ev[i].idx != GROUP_NONE)
-                series_prefetch(&tab.g[ev[i].idx].s);
-        for (size_t i = 0; i < nb; i++) {
-            if (ev[i].idx == GROUP_NONE) {
-                cnt.untracked++;
-                continue;
-            }
-            struct group *g = &tab.g[ev[i].idx];
-            g->bytes += ev[i].wirelen;
-            series_add(&g->s, ev[i].ts, ev[i].wirelen);
-        }
+    struct run_ctx x = {&o, in, flt, &run, &cnt, &pg, &frags, &tab, NULL, NULL, 0, UINT32_MAX, 0};
+    struct flow_table flows;
+    struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
+    int use_flows = o.list_flows || o.series == SERIES_FLOWS || o.group == GROUP_SERVICE;
+    if (use_flows) {
+        flow_table_init(&flows, seed, (int64_t)(o.tcp_timeout * 1e9),
+                        (int64_t)(o.udp_timeout * 1e9), on_flow_done, &x);
+        x.flows = &flows;
     }
+    if (o.list_flows) {
+        x.fw = &fw;
+        flow_writer_begin(&fw);
+    }
+    if (use_flows)
+        loop_flows(&x);
+    else
+        loop_pairs(&x);
     if (pg.drawn)
         fputs("\r\033[K", stderr);
 
-    struct result *res = xcalloc(tab.n, sizeof(*res));
-    for (size_t i = 0; i < tab.n; i++) {
-        struct group *g = &tab.g[i];
-        res[i].key = &g->key;
-        res[i].packets = g->s.n;
-        res[i].bytes = g->bytes;
-        res[i].first = g->s.first;
-        res[i].last = g->s.last;
-        series_finish(&g->s, &res[i].iv);
-    }
-    results_sort(res, tab.n, o.sort);
-    struct output_opts oo = {o.format, o.group, o.sort, o.top, inputs_ts_digits(in)};
     int status = EXIT_OK;
-    if (output_write(out, o.output ? o.output : "(standard output)", &oo, res, tab.n, msg)) {
-        warnx_("%s", msg);
-        status = EXIT_INPUT;
+    size_t nres = 0;
+    struct result *res = NULL;
+    if (o.list_flows) {
+        if (flow_writer_end(&fw, out_name, msg)) {
+            warnx_("%s", msg);
+            status = EXIT_INPUT;
+        }
+    } else {
+        struct score_context sctx = {cnt.min_ts, cnt.max_ts, o.min_events,
+                                     o.series == SERIES_FLOWS ? "conns" : "pkts"};
+        res = xcalloc(tab.n, sizeof(*res));
+        for (size_t i = 0; i < tab.n; i++) {
+            struct group *g = &tab.g[i];
+            struct result *r = &res[nres];
+            r->key = &g->key;
+            r->allow = allow ? allow_match(allow, &g->key) : NULL;
+            if (r->allow && o.allow_mode == ALLOW_DROP)
+                continue;
+            r->packets = g->packets;
+            r->bytes = g->bytes;
+            r->events = g->s.n;
+            r->flows = g->flows;
+            r->failed = g->failed;
+            r->first = g->s.first;
+            r->last = g->s.last;
+            series_finish(&g->s, &r->iv);
+            struct series_features feat;
+            series_features(&g->s, &feat);
+            score_compute(&sctx, &feat, g->bytes, &r->sc);
+            series_features_release(&feat);
+            nres++;
+        }
+        results_sort(res, nres, o.sort);
+        struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS, o.sort, o.top,
+                                 inputs_ts_digits(in)};
+        if (output_write(out, out_name, &oo, res, nres, msg)) {
+            warnx_("%s", msg);
+            status = EXIT_INPUT;
+        }
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));
@@ -404,7 +568,8 @@ int main(int argc, char **argv)
     }
     double elapsed = now_s() - pg.start;
     if (!o.quiet)
-        summary(&o, in, &cnt, &tab, elapsed, res, tab.n);
+        summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, x.skipped_failed, fw.rows, elapsed,
+                res, nres);
 
     if (status == EXIT_OK) {
         if (run.open_failed)
@@ -414,9 +579,12 @@ int main(int argc, char **argv)
     }
     free(res);
     inputs_free(in);
+    if (use_flows)
+        flow_table_release(&flows);
     group_table_release(&tab);
     frag_cache_release(&frags);
     filter_free(flt);
+    allow_free(allow);
     options_release(&o);
     if (out == stdout && fflush(stdout) != 0 && status == EXIT_OK) {
         warnx_("cannot write standard output: %s", strerror(errno));

@@ -19,28 +19,49 @@
 
 void options_usage(FILE *f)
 {
-    fputs("usage: pcts [options] [-r FILE]... [FILE]...\n"
+    fputs("usage: pcts [options] [-r FILE]... [FILE]...       rank groups by beacon score\n"
+          "       pcts flows [options] [-r FILE]... [FILE]... list connections\n"
           "\n"
-          "Per-group time-series statistics of packet captures (pcap, pcapng; plain, gzip or\n"
-          "zstd). Several files are merged into one timeline by timestamp. FILE '-' is\n"
-          "standard input.\n"
+          "Finds command-and-control beaconing in packet captures (pcap, pcapng; plain, gzip\n"
+          "or zstd): groups traffic, turns each group into a time series and ranks the groups\n"
+          "by a beacon score with its parts and a reason. Several files are merged into one\n"
+          "timeline by timestamp. FILE '-' is standard input.\n"
           "\n"
           "Input:\n"
           "  -r, --read FILE       capture file to read (repeatable; positional files too)\n"
           "  -f, --filter EXPR     BPF filter, tcpdump syntax (e.g. 'not port 53')\n"
           "\n"
           "Grouping:\n"
-          "  --group ip|port       ip: source IP -> destination IP (default)\n"
-          "                        port: source IP -> destination IP, protocol, dest. port\n"
-          "  --series packets      event series: every packet (the only series for now)\n"
+          "  --group service|ip|port\n"
+          "                        service (default): originator IP -> responder IP,\n"
+          "                        protocol, responder port (all packets of its flows);\n"
+          "                        ip: originator -> responder IP (with --series packets:\n"
+          "                        source -> destination of each packet); port: source ->\n"
+          "                        destination IP, protocol, destination port of each packet\n"
+          "  --series flows|packets\n"
+          "                        flows (default): events are connection starts, sized by\n"
+          "                        originator bytes; packets: every packet (heartbeats inside\n"
+          "                        one long connection)\n"
+          "  --tcp-timeout SEC     TCP flow inactivity timeout (default 300)\n"
+          "  --udp-timeout SEC     UDP/ICMP/other flow inactivity timeout (default 60)\n"
+          "  --established-only    ignore failed TCP attempts (S0, REJ, ...)\n"
+          "  --flows               list flows (same as the 'flows' command)\n"
+          "\n"
+          "Scoring:\n"
+          "  --min-events N        events needed for a score (default 4)\n"
+          "  --allow FILE          known-benign list: IPs, CIDRs, *.domains, proto/port rules;\n"
+          "                        'default' is the shipped list (docs/allowlist.md)\n"
+          "  --allow-mode mark|drop\n"
+          "                        mark (default): flag matching groups; drop: omit them\n"
           "\n"
           "Output:\n"
           "  -F, --format table|csv|json\n"
           "                        table on a terminal, otherwise from -o's extension\n"
           "                        (.csv, .json/.jsonl), otherwise json (JSON Lines)\n"
           "  -o, --output FILE     write results to FILE instead of standard output\n"
-          "  --sort KEY            packets (default), bytes, duration, intervals, mean, std,\n"
-          "                        median, mad, first, last, src, dst\n"
+          "  --sort KEY            score (default), events, packets, bytes, duration,\n"
+          "                        intervals, mean, std, median, mad, period, first, last,\n"
+          "                        src, dst\n"
           "  --top N               only the first N groups (table default 25; csv/json all)\n"
 "  --exact-limit N       intervals kept exactly per group (default 1024, about\n"
           "                        8 bytes each); larger groups get median and MAD from a\n"
@@ -81,7 +102,10 @@ static const char *ext_of(const char *path)
 
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
-    enum { OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG };
+    enum {
+        OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG,
+        OPT_TCPTO, OPT_UDPTO, OPT_ESTAB, OPT_MINEV, OPT_ALLOW, OPT_ALLOWMODE, OPT_FLOWS,
+    };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},
@@ -95,13 +119,32 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"progress", required_argument, NULL, OPT_PROGRESS},
         {"exact-limit", required_argument, NULL, OPT_EXACT},
         {"max-groups", required_argument, NULL, OPT_MAXG},
+        {"tcp-timeout", required_argument, NULL, OPT_TCPTO},
+        {"udp-timeout", required_argument, NULL, OPT_UDPTO},
+        {"established-only", no_argument, NULL, OPT_ESTAB},
+        {"min-events", required_argument, NULL, OPT_MINEV},
+        {"allow", required_argument, NULL, OPT_ALLOW},
+        {"allow-mode", required_argument, NULL, OPT_ALLOWMODE},
+        {"flows", no_argument, NULL, OPT_FLOWS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
-    o->group = GROUP_IP;
-    o->sort = SORT_PACKETS;
+    o->group = GROUP_SERVICE;
+    o->series = SERIES_FLOWS;
+    o->sort = SORT_SCORE;
+    o->tcp_timeout = 300;
+    o->udp_timeout = 60;
+    o->min_events = 4;
+    o->allow = xcalloc((size_t)argc + 1, sizeof(char *));
+    int sort_set = 0, group_set = 0;
+    /* `pcts flows ...`: the subcommand form of --flows */
+    if (argc > 1 && !strcmp(argv[1], "flows")) {
+        o->list_flows = 1;
+        argv++;
+        argc--;
+    }
     o->progress = -1;
     o->inputs = xcalloc((size_t)argc + 1, sizeof(char *));
     opterr = 0;
@@ -136,14 +179,21 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 o->group = GROUP_IP;
             else if (!strcmp(optarg, "port"))
                 o->group = GROUP_PORT;
+            else if (!strcmp(optarg, "service"))
+                o->group = GROUP_SERVICE;
             else {
-                errmsg_set(msg, "unknown group '%s' (use ip or port)", optarg);
+                errmsg_set(msg, "unknown group '%s' (use service, ip or port)", optarg);
                 return ERR_USAGE;
             }
+            group_set = 1;
             break;
         case OPT_SERIES:
-            if (strcmp(optarg, "packets")) {
-                errmsg_set(msg, "unknown series '%s' (available: packets)", optarg);
+            if (!strcmp(optarg, "packets"))
+                o->series = SERIES_PACKETS;
+            else if (!strcmp(optarg, "flows"))
+                o->series = SERIES_FLOWS;
+            else {
+                errmsg_set(msg, "unknown series '%s' (use flows or packets)", optarg);
                 return ERR_USAGE;
             }
             break;
@@ -155,6 +205,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             o->sort = (enum sort_key)k;
+            sort_set = 1;
             break;
         }
         case OPT_TOP:
@@ -193,6 +244,51 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                            optarg);
                 return ERR_USAGE;
             }
+            break;
+        case OPT_TCPTO:
+        case OPT_UDPTO: {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !(v > 0) || v > 1e7) {
+                errmsg_set(msg, "invalid --%s '%s': give seconds, more than 0",
+                           c == OPT_TCPTO ? "tcp-timeout" : "udp-timeout", optarg);
+                return ERR_USAGE;
+            }
+            if (c == OPT_TCPTO)
+                o->tcp_timeout = v;
+            else
+                o->udp_timeout = v;
+            break;
+        }
+        case OPT_ESTAB:
+            o->established_only = 1;
+            break;
+        case OPT_MINEV: {
+            size_t v;
+            if (parse_size(optarg, &v) || v < 2 || v > 1000000) {
+                errmsg_set(msg, "invalid --min-events '%s': give a number from 2 to 1000000",
+                           optarg);
+                return ERR_USAGE;
+            }
+            o->min_events = (unsigned)v;
+            break;
+        }
+        case OPT_ALLOW:
+            o->allow[o->n_allow++] = optarg;
+            break;
+        case OPT_ALLOWMODE:
+            if (!strcmp(optarg, "mark"))
+                o->allow_mode = ALLOW_MARK;
+            else if (!strcmp(optarg, "drop"))
+                o->allow_mode = ALLOW_DROP;
+            else {
+                errmsg_set(msg, "invalid --allow-mode '%s' (use mark or drop)", optarg);
+                return ERR_USAGE;
+            }
+            break;
+        case OPT_FLOWS:
+            o->list_flows = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -233,11 +329,15 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     }
     if (!o->top_set && o->format == OUT_TABLE)
         o->top = 25;
+    (void)group_set;
+    (void)sort_set;
     return 0;
 }
 
 void options_release(struct options *o)
 {
     free(o->inputs);
+    free(o->allow);
+    o->allow = NULL;
     o->inputs = NULL;
 }

@@ -12,7 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum series_kind { SERIES_FLOWS, SERIES_PACKETS };
+enum allow_mode { ALLOW_MARK, ALLOW_DROP };
+
 struct options {
+    int list_flows; /* `pcts flows` / --flows: list connections, no grouping */
+    enum series_kind series;
+    double tcp_timeout, udp_timeout; /* seconds */
+    int established_only;
+    unsigned min_events;
+    const char **allow; /* --allow files (borrowed argv strings) */
+    size_t n_allow;
+    enum allow_mode allow_mode;
     char **inputs; /* owned array of borrowed argv strings */
     size_t n_inputs;
     const char *filter;

@@ -41,6 +41,23 @@ void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key
     }
 }
 
+void group_key_from_flow(enum group_by by, const struct flow *f, struct group_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = f->key.family;
+    memcpy(k->src, f->key.addr[f->orig], 16);
+    memcpy(k->dst, f->key.addr[!f->orig], 16);
+    if (by != GROUP_IP) {
+        k->proto = f->key.proto;
+        /* responder port for protocols with ports (ICMP ids/types are not) */
+        uint8_t p = f->key.proto;
+        if (p == 6 || p == 17 || p == 132 || p == 136) {
+            k->has_port = 1;
+            k->dport = f->key.port[!f->orig];
+        }
+    }
+}
+
 static inline uint64_t rd64(const uint8_t *p)
 {
     uint64_t v;
@@ -117,8 +134,8 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
     }
     ALLOC_GROW(t->g, t->n + 1, t->cap);
     struct group *g = &t->g[t->n];
+    memset(g, 0, sizeof(*g));
     g->key = *k;
-    g->bytes = 0;
     series_init(&g->s);
     t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
     size_t idx = t->n++;

@@ -16,12 +16,17 @@
 #define PCTS_GROUP_H
 
 #include "../decode/decode.h"
+#include "../flow/flow.h"
 #include "../stats/series.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum group_by { GROUP_IP, GROUP_PORT };
+enum group_by {
+    GROUP_IP,      /* source -> destination IP (packets), originator -> responder (flows) */
+    GROUP_PORT,    /* + protocol and destination port, directed packets */
+    GROUP_SERVICE, /* originator -> responder IP, protocol, responder port; both directions */
+};
 
 struct group_key {
     uint8_t family;   /* 4 or 6 */
@@ -36,8 +41,11 @@ struct group_key {
 
 struct group {
     struct group_key key;
-    uint64_t bytes;
-    struct series s;
+    uint64_t bytes;   /* wire bytes of all its packets */
+    struct series s;  /* events: packets or flow starts */
+    uint64_t packets; /* packets, both directions */
+    uint64_t flows;   /* flows that contributed (flow modes) */
+    uint64_t failed;  /* of those, failed TCP attempts */
 };
 
 struct group_table {
@@ -56,8 +64,13 @@ struct group_table {
 void group_table_init(struct group_table *t, enum group_by by, uint64_t seed);
 void group_table_release(struct group_table *t);
 
-/* Fill a key from a decoded packet for the table's grouping. */
+/* Fill a key from a decoded packet for the table's grouping (GROUP_IP or
+ * GROUP_PORT: the packet's own direction). */
 void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k);
+
+/* Fill a key from a flow: originator -> responder (GROUP_IP), plus protocol
+ * and responder port (GROUP_PORT, GROUP_SERVICE). */
+void group_key_from_flow(enum group_by by, const struct flow *f, struct group_key *k);
 
 /* The group for key k, created empty if new; NULL when it is new and the
  * table already holds max_groups groups (counted in t->refused). */

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const sort_names[] = {"packets", "bytes", "duration", "intervals",
-                                         "mean",    "std",   "median",   "mad",
-                                         "first",   "last",  "src",      "dst"};
+static const char *const sort_names[] = {
+    "score", "events", "period", "packets", "bytes", "duration", "intervals",
+    "mean",  "std",    "median", "mad",     "first", "last",     "src",       "dst"};
 
 int sort_key_parse(const char *s)
 {
@@ -29,7 +29,8 @@ int sort_key_parse(const char *s)
 
 const char *sort_key_names(void)
 {
-    return "packets, bytes, duration, intervals, mean, std, median, mad, first, last, src, dst";
+    return "score, events, period, packets, bytes, duration, intervals, mean, std, median, mad, "
+           "first, last, src, dst";
 }
 
 void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len)
@@ -181,6 +182,13 @@ static int cmp_result(const void *pa, const void *pb)
     const struct result *a = pa, *b = pb;
     int c = 0;
     switch (g_sort) {
+    case SORT_SCORE:
+        c = cmp_stat_desc(a->sc.score, a->sc.valid, b->sc.score, b->sc.valid);
+        break;
+    case SORT_EVENTS: c = cmp_u64_desc(a->events, b->events); break;
+    case SORT_PERIOD:
+        c = cmp_stat_desc(a->sc.period, a->sc.period > 0, b->sc.period, b->sc.period > 0);
+        break;
     case SORT_PACKETS: c = cmp_u64_desc(a->packets, b->packets); break;
     case SORT_BYTES: c = cmp_u64_desc(a->bytes, b->bytes); break;
     case SORT_DURATION:
@@ -217,16 +225,23 @@ struct row {
     char dport[8];     /* "" when none */
     char first[32], last[32], dur[32];
     char mean[40], std[40], min[40], max[40], median[40], mad[40];
+    char score[5][16]; /* score, interval, size, coverage, period part; "" if none */
+    char period[40];
 };
+
+static void fmt_part(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.3f", v);
+}
 
 static void make_row(const struct output_opts *o, const struct result *r, struct row *w)
 {
     fmt_addr(r->key, 0, w->src, sizeof(w->src));
     fmt_addr(r->key, 1, w->dst, sizeof(w->dst));
-    w->proto = o->by == GROUP_PORT ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf))
-                                   : NULL;
+    w->proto = o->by != GROUP_IP ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf))
+                                 : NULL;
     w->dport[0] = '\0';
-    if (o->by == GROUP_PORT && r->key->has_port)
+    if (o->by != GROUP_IP && r->key->has_port)
         snprintf(w->dport, sizeof(w->dport), "%u", r->key->dport);
     fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
     fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
@@ -241,7 +256,22 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     }
     if (r->iv.has_std)
         fmt_sec(r->iv.std, w->std, sizeof(w->std));
+    for (int i = 0; i < 5; i++)
+        w->score[i][0] = '\0';
+    w->period[0] = '\0';
+    if (r->sc.valid) {
+        fmt_part(r->sc.score, w->score[0], sizeof(w->score[0]));
+        fmt_part(r->sc.s_interval, w->score[1], sizeof(w->score[1]));
+        fmt_part(r->sc.s_size, w->score[2], sizeof(w->score[2]));
+        fmt_part(r->sc.s_coverage, w->score[3], sizeof(w->score[3]));
+        fmt_part(r->sc.s_period, w->score[4], sizeof(w->score[4]));
+        if (r->sc.period > 0)
+            fmt_sec(r->sc.period, w->period, sizeof(w->period));
+    }
 }
+
+static const char *const score_fields[5] = {"score", "score_interval", "score_size",
+                                            "score_coverage", "score_period"};
 
 /* JSON: strings here are addresses, names and numbers we produced; still,
  * all strings go through the one escaping function. */
@@ -290,8 +320,22 @@ static void write_json(FILE *f, const struct output_opts *o, const struct result
         jsonw_num_or_null(f, "interval_max", w.max);
         jsonw_num_or_null(f, "interval_median", w.median);
         jsonw_num_or_null(f, "interval_mad", w.mad);
-        fprintf(f, ",\"interval_approx\":%s,\"late_packets\":%llu}\n",
+        fprintf(f, ",\"interval_approx\":%s,\"late_packets\":%llu",
                 r[i].iv.approx ? "true" : "false", (unsigned long long)r[i].iv.late);
+        fprintf(f, ",\"events\":%llu,\"flows\":%llu,\"failed\":%llu",
+                (unsigned long long)r[i].events, (unsigned long long)r[i].flows,
+                (unsigned long long)r[i].failed);
+        for (int k = 0; k < 5; k++)
+            jsonw_num_or_null(f, score_fields[k], w.score[k]);
+        jsonw_num_or_null(f, "period", w.period);
+        fputs(",\"reason\":", f);
+        jsonw_str(f, r[i].sc.reason);
+        fputs(",\"allow\":", f);
+        if (r[i].allow)
+            jsonw_str(f, r[i].allow);
+        else
+            fputs("null", f);
+        fputs("}\n", f);
     }
 }
 
@@ -316,7 +360,8 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
 {
     fputs("src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
           "interval_std,interval_min,interval_max,interval_median,interval_mad,"
-          "interval_approx,late_packets\n",
+          "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
+          "score_coverage,score_period,period,reason,allow\n",
           f);
     for (size_t i = 0; i < n; i++) {
         struct row w;
@@ -343,7 +388,18 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
         csv_field(f, w.mad, 0);
         csv_field(f, r[i].iv.approx ? "true" : "false", 0);
         snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].iv.late);
-        csv_field(f, num[0], 1);
+        csv_field(f, num[0], 0);
+        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].events);
+        snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)r[i].flows);
+        snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)r[i].failed);
+        csv_field(f, num[0], 0);
+        csv_field(f, num[1], 0);
+        csv_field(f, num[2], 0);
+        for (int k = 0; k < 5; k++)
+            csv_field(f, w.score[k], 0);
+        csv_field(f, w.period, 0);
+        csv_field(f, r[i].sc.reason, 0);
+        csv_field(f, r[i].allow ? r[i].allow : "", 1);
     }
 }
 
@@ -355,20 +411,25 @@ static void fmt_utc(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-enum { TC_SRC, TC_DST, TC_PROTO, TC_DPORT, TC_PKTS, TC_BYTES, TC_FIRST, TC_DUR, TC_MEAN,
-       TC_STD, TC_MEDIAN, TC_MAD, TC__N };
+enum { TC_SCORE, TC_SRC, TC_DST, TC_PROTO, TC_DPORT, TC_EVENTS, TC_PKTS, TC_BYTES, TC_FIRST,
+       TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_REASON, TC__N };
 
+/* Table for people: the score first, human units, the reason last (not
+ * padded, so long reasons do not widen every row). */
 static void write_table(FILE *f, const struct output_opts *o, const struct result *r, size_t n,
                         size_t total)
 {
-    static const char *const head[TC__N] = {"SRC",   "DST",      "PROTO", "DPORT",
-                                            "PKTS",  "BYTES",    "FIRST (UTC)", "DURATION",
-                                            "MEAN",  "STD",      "MEDIAN", "MAD"};
-    const int right[TC__N] = {0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1};
+    static const char *const head[TC__N] = {
+        "SCORE", "SRC",      "DST",    "PROTO",  "DPORT", "EVENTS", "PKTS",
+        "BYTES", "FIRST (UTC)", "SPAN", "PERIOD", "MEDIAN", "MAD",   "REASON"};
+    const int right[TC__N] = {1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0};
+    enum { W = 176 };
     int show[TC__N];
     for (int c = 0; c < TC__N; c++)
-        show[c] = o->by == GROUP_PORT || (c != TC_PROTO && c != TC_DPORT);
-    char(*cell)[TC__N][48] = calloc(n ? n : 1, sizeof(*cell));
+        show[c] = o->by != GROUP_IP || (c != TC_PROTO && c != TC_DPORT);
+    if (!o->flows_series)
+        show[TC_EVENTS] = 0; /* events are the packets */
+    char(*cell)[TC__N][W] = calloc(n ? n : 1, sizeof(*cell));
     if (!cell) {
         fputs("pcts: out of memory formatting the table\n", stderr);
         exit(1);
@@ -379,48 +440,48 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
     for (size_t i = 0; i < n; i++) {
         struct row w;
         make_row(o, &r[i], &w);
-        char(*x)[48] = cell[i];
-        snprintf(x[TC_SRC], 48, "%s", w.src);
-        snprintf(x[TC_DST], 48, "%s", w.dst);
-        snprintf(x[TC_PROTO], 48, "%s", w.proto ? w.proto : "");
-        snprintf(x[TC_DPORT], 48, "%s", w.dport[0] ? w.dport : "-");
-        snprintf(x[TC_PKTS], 48, "%llu", (unsigned long long)r[i].packets);
-        fmt_human_bytes(r[i].bytes, x[TC_BYTES], 48);
-        fmt_utc(r[i].first, x[TC_FIRST], 48);
-        fmt_human_dur((double)((uint64_t)r[i].last - (uint64_t)r[i].first) * 1e-9, x[TC_DUR], 48);
-        if (r[i].iv.count) {
-            fmt_human_dur(r[i].iv.mean, x[TC_MEAN], 48);
-            fmt_human_dur(r[i].iv.median, x[TC_MEDIAN], 48);
-            fmt_human_dur(r[i].iv.mad, x[TC_MAD], 48);
-        } else {
-            snprintf(x[TC_MEAN], 48, "-");
-            snprintf(x[TC_MEDIAN], 48, "-");
-            snprintf(x[TC_MAD], 48, "-");
-        }
-        if (r[i].iv.has_std)
-            fmt_human_dur(r[i].iv.std, x[TC_STD], 48);
+        char(*x)[W] = cell[i];
+        if (r[i].sc.valid)
+            snprintf(x[TC_SCORE], W, "%.2f%s", r[i].sc.score, r[i].allow ? "*" : "");
         else
-            snprintf(x[TC_STD], 48, "-");
-        for (int c = 0; c < TC__N; c++)
+            snprintf(x[TC_SCORE], W, "-%s", r[i].allow ? "*" : "");
+        snprintf(x[TC_SRC], W, "%s", w.src);
+        snprintf(x[TC_DST], W, "%s", w.dst);
+        snprintf(x[TC_PROTO], W, "%s", w.proto ? w.proto : "");
+        snprintf(x[TC_DPORT], W, "%s", w.dport[0] ? w.dport : "-");
+        snprintf(x[TC_EVENTS], W, "%llu", (unsigned long long)r[i].events);
+        snprintf(x[TC_PKTS], W, "%llu", (unsigned long long)r[i].packets);
+        fmt_human_bytes(r[i].bytes, x[TC_BYTES], W);
+        fmt_utc(r[i].first, x[TC_FIRST], W);
+        fmt_human_dur((double)((uint64_t)r[i].last - (uint64_t)r[i].first) * 1e-9, x[TC_DUR], W);
+        if (r[i].sc.period > 0)
+            fmt_human_dur(r[i].sc.period, x[TC_PERIOD], W);
+        else
+            snprintf(x[TC_PERIOD], W, "-");
+        if (r[i].iv.count) {
+            fmt_human_dur(r[i].iv.median, x[TC_MEDIAN], W);
+            fmt_human_dur(r[i].iv.mad, x[TC_MAD], W);
+        } else {
+            snprintf(x[TC_MEDIAN], W, "-");
+            snprintf(x[TC_MAD], W, "-");
+        }
+        snprintf(x[TC_REASON], W, "%s%s%s", r[i].sc.reason, r[i].allow ? "; allowed: " : "",
+                 r[i].allow ? r[i].allow : "");
+        for (int c = 0; c < TC_REASON; c++)
             if (strlen(x[c]) > width[c])
                 width[c] = strlen(x[c]);
     }
-    int first = 1;
-    for (int c = 0; c < TC__N; c++) {
-        if (!show[c])
-            continue;
-        fprintf(f, "%s%*s", first ? "" : "  ", right[c] ? (int)width[c] : -(int)width[c],
-                head[c]);
-        first = 0;
-    }
-    fputc('\n', f);
-    for (size_t i = 0; i < n; i++) {
-        first = 1;
+    for (size_t i = 0; i <= n; i++) {
+        int first = 1;
         for (int c = 0; c < TC__N; c++) {
             if (!show[c])
                 continue;
-            fprintf(f, "%s%*s", first ? "" : "  ", right[c] ? (int)width[c] : -(int)width[c],
-                    cell[i][c]);
+            const char *v = i == 0 ? head[c] : cell[i - 1][c];
+            if (c == TC_REASON)
+                fprintf(f, "  %s", v);
+            else
+                fprintf(f, "%s%*s", first ? "" : "  ",
+                        right[c] ? (int)width[c] : -(int)width[c], v);
             first = 0;
         }
         fputc('\n', f);
@@ -429,6 +490,75 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         fprintf(f, "(%zu of %zu groups shown; --top N shows more, -F csv or -F json all)\n", n,
                 total);
     free(cell);
+}
+
+/* ---- flow list ------------------------------------------------------------ */
+
+void flow_writer_begin(struct flow_writer *w)
+{
+    w->rows = 0;
+    if (w->format == OUT_CSV)
+        fputs("start,end,duration,orig_h,orig_p,resp_h,resp_p,proto,vlan,orig_pkts,orig_bytes,"
+              "resp_pkts,resp_bytes,conn_state,failed\n",
+              w->f);
+    else if (w->format == OUT_TABLE)
+        fprintf(w->f, "%-26s %10s  %-39s %5s  %-39s %5s  %-5s %7s %9s %7s %9s  %s\n",
+                "START (UTC)", "DURATION", "ORIG", "PORT", "RESP", "PORT", "PROTO", "O.PKTS",
+                "O.BYTES", "R.PKTS", "R.BYTES", "STATE");
+}
+
+void flow_writer_row(struct flow_writer *w, const struct flow *fl)
+{
+    char oh[INET6_ADDRSTRLEN], rh[INET6_ADDRSTRLEN], pb[8], st[32], en[32], du[32];
+    int af = fl->key.family == 6 ? AF_INET6 : AF_INET;
+    if (!inet_ntop(af, fl->key.addr[fl->orig], oh, sizeof(oh)))
+        snprintf(oh, sizeof(oh), "?");
+    if (!inet_ntop(af, fl->key.addr[!fl->orig], rh, sizeof(rh)))
+        snprintf(rh, sizeof(rh), "?");
+    const char *proto = proto_name(fl->key.proto, pb, sizeof(pb));
+    unsigned op = fl->key.port[fl->orig], rp = fl->key.port[!fl->orig];
+    fmt_time_ns(fl->start, w->ts_digits, st, sizeof(st));
+    fmt_time_ns(fl->last, w->ts_digits, en, sizeof(en));
+    fmt_dur_ns((uint64_t)fl->last - (uint64_t)fl->start, w->ts_digits, du, sizeof(du));
+    const char *state = flow_state(fl);
+    int failed = flow_failed(fl);
+    unsigned long long a = fl->pkts[0], b = fl->bytes[0], c = fl->pkts[1], d = fl->bytes[1];
+    switch (w->format) {
+    case OUT_JSON:
+        fprintf(w->f,
+                "{\"start\":%s,\"end\":%s,\"duration\":%s,\"orig_h\":\"%s\",\"orig_p\":%u,"
+                "\"resp_h\":\"%s\",\"resp_p\":%u,\"proto\":\"%s\",\"vlan\":%u,\"orig_pkts\":%llu,"
+                "\"orig_bytes\":%llu,\"resp_pkts\":%llu,\"resp_bytes\":%llu,\"conn_state\":\"%s\","
+                "\"failed\":%s}\n",
+                st, en, du, oh, op, rh, rp, proto, fl->key.vlan, a, b, c, d, state,
+                failed ? "true" : "false");
+        break;
+    case OUT_CSV:
+        fprintf(w->f, "%s,%s,%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%llu,%llu,%s,%s\n", st, en, du, oh, op,
+                rh, rp, proto, fl->key.vlan, a, b, c, d, state, failed ? "true" : "false");
+        break;
+    case OUT_TABLE: {
+        char utc[32], hd[32];
+        time_t t = (time_t)(fl->start / 1000000000);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || !strftime(utc, sizeof(utc), "%Y-%m-%d %H:%M:%S", &tm))
+            snprintf(utc, sizeof(utc), "?");
+        fmt_human_dur((double)((uint64_t)fl->last - (uint64_t)fl->start) * 1e-9, hd, sizeof(hd));
+        fprintf(w->f, "%-26s %10s  %-39s %5u  %-39s %5u  %-5s %7llu %9llu %7llu %9llu  %s\n", utc,
+                hd, oh, op, rh, rp, proto, a, b, c, d, state);
+        break;
+    }
+    }
+    w->rows++;
+}
+
+int flow_writer_end(struct flow_writer *w, const char *name, char *msg)
+{
+    if (fflush(w->f) || ferror(w->f)) {
+        errmsg_set(msg, "cannot write '%s': %s", name, strerror(errno ? errno : EIO));
+        return ERR_IO;
+    }
+    return 0;
 }
 
 int output_write(FILE *f, const char *name, const struct output_opts *o, const struct result *r,

@@ -15,7 +15,9 @@
 #ifndef PCTS_OUTPUT_H
 #define PCTS_OUTPUT_H
 
+#include "../flow/flow.h"
 #include "../group/group.h"
+#include "../score/score.h"
 #include "../stats/series.h"
 
 #include <stddef.h>
@@ -25,6 +27,9 @@
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
 
 enum sort_key {
+    SORT_SCORE,
+    SORT_EVENTS,
+    SORT_PERIOD,
     SORT_PACKETS,
     SORT_BYTES,
     SORT_DURATION,
@@ -42,13 +47,17 @@ enum sort_key {
 struct result {
     const struct group_key *key; /* borrowed from the group table */
     uint64_t packets, bytes;
-    int64_t first, last; /* ns */
+    uint64_t events, flows, failed;
+    int64_t first, last; /* ns, of the events */
     struct interval_stats iv;
+    struct beacon_score sc;
+    const char *allow; /* the --allow rule that matched, or NULL */
 };
 
 struct output_opts {
     enum out_format format;
     enum group_by by;
+    int flows_series; /* events are flows (else packets) */
     enum sort_key sort;
     size_t top;    /* 0 = all */
     int ts_digits; /* decimals of times */
@@ -63,6 +72,22 @@ void results_sort(struct result *r, size_t n, enum sort_key key);
 /* Write results; returns 0, or ERR_IO with msg set (disk full, closed pipe). */
 int output_write(FILE *f, const char *name, const struct output_opts *o, const struct result *r,
                  size_t n, char *msg);
+
+/*
+ * Streaming list of flows (`pcts flows`), Zeek conn.log style, one row per
+ * flow as flows end.  Fields: start end duration orig_h orig_p resp_h
+ * resp_p proto vlan orig_pkts orig_bytes resp_pkts resp_bytes conn_state
+ * failed.  Returns 0 or ERR_IO at the end (flow_writer_close).
+ */
+struct flow_writer {
+    FILE *f;
+    enum out_format format;
+    int ts_digits;
+    uint64_t rows;
+};
+void flow_writer_begin(struct flow_writer *w);
+void flow_writer_row(struct flow_writer *w, const struct flow *fl);
+int flow_writer_end(struct flow_writer *w, const char *name, char *msg);
 
 /* Helpers shared with the summary and tests. */
 void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len);

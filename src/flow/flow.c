@@ -1,0 +1,354 @@
+/*
+ * flow.c - see flow.h.
+ */
+#include "flow.h"
+
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { L_TCP = 0, L_CLOSED = 1, L_OTHER = 2 };
+
+const char *flow_state(const struct flow *f)
+{
+    unsigned h = f->hist;
+    if (f->key.proto != 6)
+        return (h & FH_DATA_R) ? "SF" : "S0";
+    int syn = (h & FH_SYN_O) != 0, synack = (h & FH_SYNACK_R) != 0;
+    if (syn && synack) {
+        if (h & FH_RST_O)
+            return "RSTO";
+        if (h & FH_RST_R)
+            return "RSTR";
+        if ((h & FH_FIN_O) && (h & FH_FIN_R))
+            return "SF";
+        if (h & FH_FIN_O)
+            return "S2";
+        if (h & FH_FIN_R)
+            return "S3";
+        return "S1";
+    }
+    if (syn) {
+        if (h & FH_RST_R)
+            return "REJ";
+        if (h & FH_RST_O)
+            return "RSTOS0";
+        if (h & FH_FIN_O)
+            return "SH";
+        return "S0";
+    }
+    if (synack) {
+        if (h & FH_RST_R)
+            return "RSTRH";
+        if (h & FH_FIN_R)
+            return "SHR";
+        return "OTH";
+    }
+    return "OTH";
+}
+
+int flow_failed(const struct flow *f)
+{
+    if (f->key.proto != 6)
+        return 0;
+    const char *s = flow_state(f);
+    return !strcmp(s, "S0") || !strcmp(s, "REJ") || !strcmp(s, "RSTOS0") || !strcmp(s, "SH") ||
+           !strcmp(s, "SHR") || !strcmp(s, "RSTRH");
+}
+
+void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns,
+                     int64_t udp_timeout_ns, flow_done_cb done, void *ctx)
+{
+    memset(t, 0, sizeof(*t));
+    t->seed = seed;
+    t->tcp_timeout = tcp_timeout_ns;
+    t->udp_timeout = udp_timeout_ns;
+    t->done = done;
+    t->ctx = ctx;
+    t->mask = 1023;
+    t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
+    t->free_head = FLOW_NONE;
+    t->now = INT64_MIN;
+    for (int i = 0; i < 3; i++)
+        t->head[i] = t->tail[i] = FLOW_NONE;
+}
+
+void flow_table_release(struct flow_table *t)
+{
+    free(t->f);
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
+{
+    const uint8_t *p = (const uint8_t *)k;
+    uint64_t h = mix(rd64(p) ^ seed ^ 0xa0761d6478bd642full, rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
+    h ^= mix(rd64(p + 16) ^ seed, rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
+    h ^= mix(rd64(p + 32) ^ 0x589965cc75374cc3ull, rd64(p + 40) ^ seed);
+    return mix(h, 0x1d8e4e27c47d124full ^ seed);
+}
+
+/* ---- expiry lists ------------------------------------------------------ */
+
+static void list_unlink(struct flow_table *t, uint32_t i)
+{
+    struct flow *f = &t->f[i];
+    if (f->prev != FLOW_NONE)
+        t->f[f->prev].next = f->next;
+    else
+        t->head[f->list] = f->next;
+    if (f->next != FLOW_NONE)
+        t->f[f->next].prev = f->prev;
+    else
+        t->tail[f->list] = f->prev;
+}
+
+static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
+{
+    struct flow *f = &t->f[i];
+    f->list = list;
+    f->next = FLOW_NONE;
+    f->prev = t->tail[list];
+    if (t->tail[list] != FLOW_NONE)
+        t->f[t->tail[list]].next = i;
+    else
+        t->head[list] = i;
+    t->tail[list] = i;
+}
+
+/* ---- index ---------------------------------------------------------------- */
+
+static void grow_index(struct flow_table *t)
+{
+    size_t nm = t->mask * 2 + 1;
+    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
+    for (size_t i = 0; i <= t->mask; i++) {
+        uint64_t v = t->slot[i];
+        if (!v)
+            continue;
+        size_t j = (size_t)(v >> 32) & nm;
+        while (ns[j])
+            j = (j + 1) & nm;
+        ns[j] = v;
+    }
+    free(t->slot);
+    t->slot = ns;
+    t->mask = nm;
+}
+
+/* Remove flow i from the index: linear probing with backward-shift
+ * deletion (no tombstones, so probe chains stay short). */
+static void index_remove(struct flow_table *t, uint32_t i)
+{
+    uint64_t h = key_hash(&t->f[i].key, t->seed);
+    size_t s = (size_t)(h >> 32) & t->mask;
+    while ((uint32_t)t->slot[s] != i + 1)
+        s = (s + 1) & t->mask;
+    size_t hole = s;
+    for (size_t j = (hole + 1) & t->mask; t->slot[j]; j = (j + 1) & t->mask) {
+        size_t home = (size_t)(t->slot[j] >> 32) & t->mask;
+        /* move slot j into the hole if its home is not in (hole, j] */
+        if (((j - home) & t->mask) >= ((j - hole) & t->mask)) {
+            t->slot[hole] = t->slot[j];
+            hole = j;
+        }
+    }
+    t->slot[hole] = 0;
+}
+
+static void end_flow(struct flow_table *t, uint32_t i)
+{
+    t->done(t->ctx, &t->f[i]);
+    list_unlink(t, i);
+    index_remove(t, i);
+    t->f[i].next = t->free_head;
+    t->free_head = i;
+    t->live--;
+}
+
+static int64_t timeout_of(const struct flow_table *t, uint8_t list)
+{
+    return list == L_TCP ? t->tcp_timeout : list == L_CLOSED ? FLOW_LINGER_NS : t->udp_timeout;
+}
+
+static void expire(struct flow_table *t)
+{
+    for (uint8_t l = 0; l < 3; l++) {
+        int64_t to = timeout_of(t, l);
+        while (t->head[l] != FLOW_NONE) {
+            uint32_t i = t->head[l];
+            if ((uint64_t)t->now - (uint64_t)t->f[i].last <= (uint64_t)to)
+                break;
+            end_flow(t, i);
+        }
+    }
+}
+
+static uint32_t new_slot(struct flow_table *t)
+{
+    uint32_t i;
+    if (t->free_head != FLOW_NONE) {
+        i = t->free_head;
+        t->free_head = t->f[i].next;
+    } else {
+        ALLOC_GROW(t->f, t->n + 1, t->cap);
+        i = (uint32_t)t->n++;
+    }
+    return i;
+}
+
+static void make_key(const struct pkt_meta *m, struct flow_key *k, int *src_side)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = m->family;
+    k->proto = m->proto;
+    k->vlan = m->vlan;
+    uint16_t sp = 0, dp = 0;
+    if (m->has_ports) {
+        sp = m->sport;
+        dp = m->dport;
+    } else if (m->proto == 1 || m->proto == 58) {
+        if (m->icmp_query) {
+            sp = dp = m->icmp_id;
+        } else {
+            sp = m->icmp_type;
+            dp = m->icmp_code;
+        }
+    }
+    int c = memcmp(m->src, m->dst, 16);
+    int src_first = c < 0 || (c == 0 && sp <= dp);
+    *src_side = src_first ? 0 : 1;
+    memcpy(k->addr[*src_side], m->src, 16);
+    memcpy(k->addr[!*src_side], m->dst, 16);
+    k->port[*src_side] = sp;
+    k->port[!*src_side] = dp;
+}
+
+static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t h, size_t *slot)
+{
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t s = (size_t)tag & t->mask;
+    for (;; s = (s + 1) & t->mask) {
+        uint64_t v = t->slot[s];
+        if (!v)
+            break;
+        if ((uint32_t)(v >> 32) == tag && !memcmp(&t->f[(uint32_t)v - 1].key, k, sizeof(*k)))
+            return (uint32_t)v - 1;
+    }
+    *slot = s;
+    return FLOW_NONE;
+}
+
+struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,
+                               uint32_t wirelen, int *from_orig)
+{
+    if (ts > t->now)
+        t->now = ts;
+    expire(t);
+
+    struct flow_key k;
+    int side;
+    make_key(m, &k, &side);
+    uint64_t h = key_hash(&k, t->seed);
+    size_t slot;
+    uint32_t i = lookup(t, &k, h, &slot);
+    int is_tcp = m->proto == 6;
+    int syn = is_tcp && m->has_ports && (m->tcp_flags & 0x02);
+    int ack = is_tcp && (m->tcp_flags & 0x10);
+    if (i != FLOW_NONE) {
+        struct flow *f = &t->f[i];
+        /* A new SYN on a closed connection starts a new one; so does any
+         * packet after the flow timed out but before it was swept. */
+        int stale = (uint64_t)ts > (uint64_t)f->last &&
+                    (uint64_t)ts - (uint64_t)f->last > (uint64_t)timeout_of(t, f->list);
+        if ((f->closed && syn && !ack) || stale) {
+            end_flow(t, i);
+            i = lookup(t, &k, h, &slot);
+        }
+    }
+    if (i == FLOW_NONE) {
+        i = new_slot(t);
+        struct flow *f = &t->f[i];
+        memset(f, 0, sizeof(*f));
+        f->key = k;
+        f->start = f->last = ts;
+        f->group = (size_t)-1;
+        if (is_tcp && syn && ack)
+            f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
+        else if (is_tcp && !syn && m->has_ports && m->sport != m->dport)
+            f->orig = m->sport > m->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
+        else
+            f->orig = (uint8_t)side;
+        t->slot[slot] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(i + 1);
+        list_append(t, i, is_tcp ? L_TCP : L_OTHER);
+        t->live++;
+        t->flows_total++;
+        if (t->live > t->peak_live)
+            t->peak_live = t->live;
+        if (t->live * 2 > t->mask + 1)
+            grow_index(t);
+    } else {
+        list_unlink(t, i);
+        list_append(t, i, t->f[i].list);
+    }
+    struct flow *f = &t->f[i];
+    int o = side == f->orig;
+    *from_orig = o;
+    int role = o ? 0 : 1;
+    f->pkts[role]++;
+    f->bytes[role] += wirelen;
+    if (ts > f->last)
+        f->last = ts;
+    if (ts < f->start)
+        f->start = ts;
+    f->hist |= o ? FH_DATA_O : FH_DATA_R;
+    if (is_tcp) {
+        uint8_t fl = m->tcp_flags;
+        if ((fl & 0x02) && !(fl & 0x10) && o)
+            f->hist |= FH_SYN_O;
+        if ((fl & 0x02) && (fl & 0x10) && !o)
+            f->hist |= FH_SYNACK_R;
+        if (fl & 0x01)
+            f->hist |= o ? FH_FIN_O : FH_FIN_R;
+        if (fl & 0x04)
+            f->hist |= o ? FH_RST_O : FH_RST_R;
+        if (!f->closed && ((f->hist & (FH_RST_O | FH_RST_R)) ||
+                           ((f->hist & FH_FIN_O) && (f->hist & FH_FIN_R)))) {
+            f->closed = 1;
+            list_unlink(t, i);
+            list_append(t, i, L_CLOSED);
+        }
+    }
+    return f;
+}
+
+void flow_table_flush(struct flow_table *t)
+{
+    /* Oldest activity first, across the three lists. */
+    for (;;) {
+        uint32_t best = FLOW_NONE;
+        for (int l = 0; l < 3; l++) {
+            uint32_t i = t->head[l];
+            if (i != FLOW_NONE && (best == FLOW_NONE || t->f[i].last < t->f[best].last))
+                best = i;
+        }
+        if (best == FLOW_NONE)
+            return;
+        end_flow(t, best);
+    }
+}

@@ -1,0 +1,105 @@
+/*
+ * flow.h - bidirectional flows (connections) assembled from packets.
+ *
+ * Key: protocol, VLAN id and the two (address, port) endpoints in a
+ * canonical order (side 0 sorts before side 1), so both directions of a
+ * conversation find the same flow.  For ICMP and ICMPv6 queries (echo and
+ * the like) both "ports" are the query identifier, so a request and its
+ * reply are one flow; other ICMP messages use (type, code).
+ *
+ * Originator: the side that sent the first packet, except for TCP: a SYN
+ * without ACK decides (its sender), a SYN/ACK seen first makes its receiver
+ * the originator, and a flow first seen mid-stream takes the side with the
+ * higher (ephemeral) port as originator.
+ *
+ * End: a TCP flow ends on an RST or once both sides sent FIN (it lingers
+ * FLOW_LINGER_NS so the last ACKs still count for it; a new SYN on it starts
+ * a new flow), or after tcp_timeout of inactivity; other protocols after
+ * udp_timeout.  Inactive flows are found in O(1) from the head of three
+ * lists kept in last-seen order (TCP open, TCP closed, other).
+ *
+ * Memory: the table holds only active flows; an ended flow is handed to the
+ * caller's callback and its slot reused.  The table owns its flows.
+ */
+#ifndef PCTS_FLOW_H
+#define PCTS_FLOW_H
+
+#include "../decode/decode.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FLOW_LINGER_NS (5ll * 1000000000)
+#define FLOW_NONE UINT32_MAX
+
+struct flow_key {
+    uint8_t family, proto;
+    uint16_t vlan;
+    uint16_t port[2];
+    uint32_t pad;
+    uint8_t addr[2][16];
+};
+
+/* TCP history bits, by role (o: originator, r: responder). */
+enum {
+    FH_SYN_O = 1u << 0,    /* SYN without ACK from the originator */
+    FH_SYNACK_R = 1u << 1, /* SYN/ACK from the responder */
+    FH_FIN_O = 1u << 2,
+    FH_FIN_R = 1u << 3,
+    FH_RST_O = 1u << 4,
+    FH_RST_R = 1u << 5,
+    FH_DATA_O = 1u << 6, /* a packet from the originator (any) */
+    FH_DATA_R = 1u << 7, /* a packet from the responder (any) */
+};
+
+struct flow {
+    struct flow_key key;
+    uint8_t orig;    /* key side (0 or 1) of the originator */
+    uint8_t hist;    /* FH_* bits */
+    uint8_t list;    /* which expiry list */
+    uint8_t closed;  /* TCP: RST, or FIN both ways */
+    int64_t start, last;
+    uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
+    uint32_t prev, next;        /* expiry list links (flow indices) */
+    size_t group;               /* caller's cache (e.g. the group of --series packets) */
+};
+
+/* Zeek conn.log connection states. */
+const char *flow_state(const struct flow *f);
+/* A TCP connection attempt that never got established (S0, REJ, SH, ...). */
+int flow_failed(const struct flow *f);
+
+typedef void (*flow_done_cb)(void *ctx, const struct flow *f);
+
+struct flow_table {
+    struct flow *f;
+    size_t n, cap;       /* used slots in f[], allocated */
+    uint32_t free_head;  /* free list through .next */
+    uint64_t *slot;      /* hash index: tag << 32 | (index + 1) */
+    size_t mask, live;
+    uint64_t seed;
+    int64_t tcp_timeout, udp_timeout; /* ns */
+    int64_t now;                      /* latest packet time seen */
+    uint32_t head[3], tail[3];        /* expiry lists */
+    flow_done_cb done;
+    void *ctx;
+    uint64_t flows_total, peak_live;
+};
+
+void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns,
+                     int64_t udp_timeout_ns, flow_done_cb done, void *ctx);
+
+/*
+ * Account one decoded packet; returns its flow (valid until the next call)
+ * and sets *from_orig to whether the originator sent it.  Flows that ended
+ * are passed to the callback first.
+ */
+struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,
+                               uint32_t wirelen, int *from_orig);
+
+/* End every flow (end of input), in the order they were last active. */
+void flow_table_flush(struct flow_table *t);
+
+void flow_table_release(struct flow_table *t);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * allow.h - known-benign traffic, so that analysts can mark or drop the
+ * periodic services every network has (NTP, discovery broadcasts, update
+ * checks) and focus on the rest.  Applied at scoring time to any input.
+ *
+ * One rule per line; '#' starts a comment.  A rule is one or two of:
+ *   ADDRESS    an IPv4/IPv6 address or CIDR, matched against the group's
+ *              destination (responder); prefix "src=" to match the source
+ *   SERVICE    proto/port, proto/lo-hi, proto alone (any port), or a star
+ *              for the protocol (any protocol, that port)
+ *              (proto: tcp, udp, icmp, icmp6, sctp or a number)
+ *   NAME       example.com or *.example.com (the star form also matches the
+ *              bare domain); matched against host names once pcts learns
+ *              them from the traffic: rules are parsed and kept today, and
+ *              the summary says they were not applied
+ * A rule with an address and a service matches when both do.
+ * "default" as a file name loads the shipped list (docs/allowlist.md).
+ */
+#ifndef PCTS_ALLOW_H
+#define PCTS_ALLOW_H
+
+#include "../group/group.h"
+
+#include <stddef.h>
+
+struct allow_list;
+
+/* Load the files; 0, or ERR_USAGE/ERR_IO with msg naming file and line. */
+int allow_load(struct allow_list **out, const char *const *files, size_t n, char *msg);
+
+/* Load from a string (tests, the built-in default list). */
+int allow_load_text(struct allow_list *a, const char *text, const char *name, char *msg);
+
+/* The text of the first rule matching the group, or NULL. */
+const char *allow_match(const struct allow_list *a, const struct group_key *k);
+
+size_t allow_name_rules(const struct allow_list *a);
+
+void allow_free(struct allow_list *a);
+
+#endif

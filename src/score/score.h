@@ -1,0 +1,45 @@
+/*
+ * score.h - the beacon score: how much a group's event series looks like
+ * command-and-control check-ins, as a number in [0, 1] with its parts and a
+ * one-line human reason.  docs/scoring.md gives every formula and why.
+ *
+ * Inputs are a group's series features (series.h: beat intervals, event
+ * sizes, span, active hours) and the capture's span; nothing here depends
+ * on hash order or floating-point non-determinism beyond IEEE arithmetic,
+ * so the same input always gives the same score.
+ */
+#ifndef PCTS_SCORE_H
+#define PCTS_SCORE_H
+
+#include "../stats/series.h"
+
+#include <stdint.h>
+
+#define SCORE_MIN_EVENTS 4 /* default --min-events */
+
+struct beacon_score {
+    int valid;          /* enough events to score */
+    double score;       /* [0, 1] */
+    double s_interval;  /* regularity of the (folded) beat intervals */
+    double s_period;    /* how many beats support one period, missed beats counted */
+    double s_size;      /* share of events near the typical size */
+    double s_coverage;  /* share of the capture's span the group covers */
+    double period;      /* seconds; 0 if none */
+    double spread;      /* MAD of folded intervals / period */
+    double missed;      /* share of expected beats absent */
+    double confidence;  /* from the number of beats */
+    double penalty;     /* product of rate and volume penalties */
+    uint64_t events, beats;
+    char reason[160];
+};
+
+struct score_context {
+    int64_t capture_first, capture_last; /* ns */
+    unsigned min_events;
+    const char *event_noun; /* "conns", "pkts" */
+};
+
+void score_compute(const struct score_context *ctx, const struct series_features *f,
+                   uint64_t group_bytes, struct beacon_score *out);
+
+#endif
