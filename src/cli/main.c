@@ -531,7 +531,7 @@ int main(int argc, char **argv)
         }
     } else {
         struct score_context sctx = {cnt.min_ts, cnt.max_ts, o.min_events,
-                                     o.series == SERIES_FLOWS ? "conns" : "pkts"};
+                                     o.series == SERIES_FLOWS ? "conn" : "pkt"};
         res = xcalloc(tab.n, sizeof(*res));
         for (size_t i = 0; i < tab.n; i++) {
             struct group *g = &tab.g[i];

@@ -177,8 +177,8 @@ void score_compute(const struct score_context *ctx, const struct series_features
     o->beats = f->beats;
     unsigned min_events = ctx->min_events ? ctx->min_events : SCORE_MIN_EVENTS;
     if (f->events < min_events) {
-        snprintf(o->reason, sizeof(o->reason), "%llu %s: too few to score",
-                 (unsigned long long)f->events, ctx->event_noun);
+        snprintf(o->reason, sizeof(o->reason), "%llu %s%s: too few to score",
+                 (unsigned long long)f->events, ctx->event_noun, f->events == 1 ? "" : "s");
         return;
     }
     o->valid = 1;
@@ -202,7 +202,7 @@ void score_compute(const struct score_context *ctx, const struct series_features
     uint64_t nd = total_weight(f->beat_iv, f->n_beat_iv);
     if (nd < 2) {
         o->score = 0;
-        snprintf(o->reason, sizeof(o->reason), "%llu %s in %llu burst%s: no repetition",
+        snprintf(o->reason, sizeof(o->reason), "%llu %ss in %llu burst%s: no repetition",
                  (unsigned long long)f->events, ctx->event_noun, (unsigned long long)f->beats,
                  f->beats == 1 ? "" : "s");
         return;
@@ -244,7 +244,7 @@ void score_compute(const struct score_context *ctx, const struct series_features
     char per[32], sp[32];
     human_period(o->period, per, sizeof(per));
     human_span(span, sp, sizeof(sp));
-    int n = snprintf(o->reason, sizeof(o->reason), "every %s ±%.0f%% over %s, %llu %s", per,
+    int n = snprintf(o->reason, sizeof(o->reason), "every %s ±%.0f%% over %s, %llu %ss", per,
                      o->spread * 100, sp, (unsigned long long)f->events, ctx->event_noun);
     if (n > 0 && (size_t)n < sizeof(o->reason) && f->events >= 2 * f->beats)
         n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, " in %llu bursts",

@@ -36,7 +36,7 @@ struct beacon_score {
 struct score_context {
     int64_t capture_first, capture_last; /* ns */
     unsigned min_events;
-    const char *event_noun; /* "conns", "pkts" */
+    const char *event_noun; /* "conn", "pkt": pluralised with s */
 };
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,

@@ -29,7 +29,7 @@ def ns_to_s(ns):
 
 
 def run(pcts, args, stdin=None):
-    p = subprocess.run([pcts, "-q", "-F", "json"] + args, input=stdin,
+    p = subprocess.run([pcts, "-q", "-F", "json", "--series", "packets"] + args, input=stdin,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     rows = [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]
     return p.returncode, rows, p.stderr.decode()

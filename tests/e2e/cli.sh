@@ -122,7 +122,7 @@ t "unknown option" 2 "unknown option '--bogus'" -- $P --bogus "$c/eth_basic.pcap
 t "missing option value" 2 "needs a value" -- $P "$c/eth_basic.pcap" -r
 t "--exact-limit out of range" 2 "invalid --exact-limit" -- $P --exact-limit 5 "$c/eth_basic.pcap"
 t "--help" 0 "" -- $pcts --help
-ok_if "  ...help lists --group" "grep -q -- '--group ip|port' '$w/out'"
+ok_if "  ...help lists --group" "grep -q -- '--group service|ip|port' '$w/out'"
 t "--version" 0 "" -- $pcts --version
 
 # --- formats and field names (a public interface)
@@ -134,7 +134,7 @@ ok_if "  ...json keys in documented order" \
     "head -n 1 '$w/out' | grep -q '^{\"src\":\"[^\"]*\",\"dst\":\"[^\"]*\",\"proto\":\"[a-z0-9]*\",\"dport\":[0-9a-z]*,\"packets\":[0-9]*,\"bytes\":[0-9]*,\"first\":[0-9.]*,\"last\":[0-9.]*,\"duration\":[0-9.]*,\"intervals\":[0-9]*,\"interval_mean\":'"
 ok_if "  ...json lines parse, one group each" "python3 -c 'import json,sys; [json.loads(l) for l in open(\"$w/out\")]'"
 t "table" 0 "" -- $pcts -F table --group port "$c/eth_basic.pcap"
-ok_if "  ...table has a header row" "head -n 1 '$w/out' | grep -q '^SRC  *DST  *PROTO  *DPORT  *PKTS'"
+ok_if "  ...table has a header row" "head -n 1 '$w/out' | grep -q '^SCORE  *SRC  *DST  *PROTO  *DPORT  *EVENTS  *PKTS'"
 t "-o FILE.csv infers csv" 0 "" -- $pcts "$c/eth_basic.pcap" -o "$w/pairs.csv"
 ok_if "  ...file is csv" "head -n 1 '$w/pairs.csv' | grep -q '^src,dst,'"
 t "--top 1" 0 "" -- $P --top 1 "$c/eth_basic.pcap"
@@ -142,7 +142,7 @@ ok_if "  ...one row" "test \$(wc -l <'$w/out') -eq 1"
 t "--sort bytes" 0 "" -- $pcts -F csv --sort bytes "$c/eth_basic.pcap"
 ok_if "  ...bytes descending" "tail -n +2 '$w/out' | cut -d, -f6 | sort -rnc"
 ok_if "1-packet group has null interval fields" \
-    "$pcts -q -F json '$c/eth_basic.pcap' '$c/eth_vlan.pcap' | python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; one=[x for x in r if x[\"packets\"]==1]; assert all(x[\"interval_mean\"] is None and x[\"interval_std\"] is None for x in one); two=[x for x in r if x[\"packets\"]==2]; assert all(x[\"interval_std\"] is None and x[\"interval_mean\"] is not None for x in two)'"
+    "$pcts -q -F json --series packets '$c/eth_basic.pcap' '$c/eth_vlan.pcap' | python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; one=[x for x in r if x[\"packets\"]==1]; assert all(x[\"interval_mean\"] is None and x[\"interval_std\"] is None for x in one); two=[x for x in r if x[\"packets\"]==2]; assert all(x[\"interval_std\"] is None and x[\"interval_mean\"] is not None for x in two)'"
 
 # --- filter, merge, stdin, summary arithmetic
 t "BPF filter 'udp'" 0 "filtered\)" -- $P -f udp "$c/eth_basic.pcap"
@@ -179,8 +179,30 @@ while off + 16 <= len(d):
     off += 16 + cl
 open(sys.argv[2], "wb").write(d)
 PY
-t "zero timestamps warned" 0 "stamped 1970-01-01 00:00:00" -- $P "$w/zero.pcap"
+t "zero timestamps warned" 0 "stamped 1970-01-01 00:00:00" -- $P --series packets "$w/zero.pcap"
 ok_if "  ...intervals are 0, not NaN or negative" "grep -q '\"interval_mean\":0.0,\"interval_std\":' '$w/out' && ! grep -Eqi 'nan|inf|:-' '$w/out'"
+
+# --- flows, scoring options, allow lists
+t "pcts flows -F csv" 0 "5 flows listed" -- $pcts flows -F csv "$c/eth_basic.pcap" "$c/ipv6_ext.pcap"
+ok_if "  ...conn.log-style header" "head -n 1 '$w/out' | grep -qx 'start,end,duration,orig_h,orig_p,resp_h,resp_p,proto,vlan,orig_pkts,orig_bytes,resp_pkts,resp_bytes,conn_state,failed'"
+ok_if "  ...a SYN-only TCP attempt is a failed SH flow" "grep -q ',192.0.2.10,40001,198.51.100.20,443,tcp,0,4,334,0,0,SH,true$' '$w/out'"
+ok_if "  ...an answered TCP connection is S1, not failed" "grep -q ',tcp,0,2,196,1,74,S1,false$' '$w/out'"
+t "--established-only drops failed attempts" 0 "" -- $pcts flows -F csv --established-only "$c/eth_basic.pcap"
+ok_if "  ...no SH row left" "! grep -q ',SH,' '$w/out' && test \$(wc -l <'$w/out') -eq 3"
+t "--tcp-timeout -5" 2 "invalid --tcp-timeout '-5'" -- $P --tcp-timeout -5 "$c/eth_basic.pcap"
+t "--udp-timeout 0" 2 "invalid --udp-timeout '0'" -- $P --udp-timeout 0 "$c/eth_basic.pcap"
+t "--udp-timeout abc" 2 "invalid --udp-timeout" -- $P --udp-timeout abc "$c/eth_basic.pcap"
+t "--min-events 1" 2 "invalid --min-events" -- $P --min-events 1 "$c/eth_basic.pcap"
+t "--allow-mode keep" 2 "invalid --allow-mode" -- $P --allow-mode keep "$c/eth_basic.pcap"
+t "--allow missing file" 2 "cannot open allow list" -- $P --allow "$w/none.txt" "$c/eth_basic.pcap"
+printf '10.0.0.0/8\nudp/53  # DNS\nbogus///\n' >"$w/bad.allow"
+t "--allow syntax error names the line" 2 "bad.allow' line 3: cannot read 'bogus///'" -- $P --allow "$w/bad.allow" "$c/eth_basic.pcap"
+printf '# known\n203.0.113.30\nudp/53   # resolver\n' >"$w/ok.allow"
+t "--allow marks groups" 0 "" -- $P --allow "$w/ok.allow" "$c/eth_basic.pcap"
+ok_if "  ...ICMP to 203.0.113.30 and DNS marked, TCP not" "grep -q '\"dst\":\"203.0.113.30\".*\"allow\":\"203.0.113.30\"' '$w/out' && grep -q '\"dport\":53,.*\"allow\":\"udp/53\"' '$w/out' && grep -q '\"dport\":443,.*\"allow\":null' '$w/out'"
+t "--allow-mode drop" 0 "" -- $P --allow "$w/ok.allow" --allow-mode drop "$c/eth_basic.pcap"
+ok_if "  ...only the TCP group is left" "test \$(wc -l <'$w/out') -eq 1 && grep -q '\"dport\":443' '$w/out'"
+t "--allow default loads the shipped list" 0 "" -- $P --allow default "$c/eth_basic.pcap"
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null

@@ -41,7 +41,7 @@ def close(a, b, abs_tol, rel_tol=0.0):
 
 def run_pcts(pcts, path):
     extra = os.environ.get("PCTS_EXTRA", "").split()
-    p = subprocess.run([pcts, "-q", "--group", "ip", "-F", "json"] + extra + [path],
+    p = subprocess.run([pcts, "-q", "--group", "ip", "--series", "packets", "-F", "json"] + extra + [path],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     rows = [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]
     return p.returncode, rows, p.stderr.decode()
