@@ -110,7 +110,9 @@ static void die(const char *fmt, ...)
 static const char usage_text[] =
     "usage: pcapgen sample OUT.pcap [--seed N]\n"
     "       pcapgen bench OUT.pcap|- --packets N --pairs P [--snap BYTES] [--seed N]\n"
-    "       pcapgen cases DIR\n";
+    "       pcapgen cases DIR\n"
+    "       pcapgen scenario OUT.pcap --truth OUT.tsv [--hours H] [--hosts N] [--seed N]\n"
+    "                        [--stats]\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -2890,6 +2892,1438 @@ static void cmd_cases(const char *dir)
 }
 
 /* ------------------------------------------------------------------ */
+/* scenario: a day of office traffic with planted beacons               */
+
+/*
+ * Everything here is built from integer nanoseconds and splitmix64 draws,
+ * one PRNG stream per component (so a component's packets do not depend on
+ * how many draws another one made).  Packets go into an arena with their
+ * generation order and are sorted by (timestamp, order) before writing.
+ * Frames are captured up to SC_SNAP bytes (DNS whole); wire lengths,
+ * IP/UDP lengths and all checksums are those of the full packet.
+ */
+
+#define SC_EPOCH        1709510400ull   /* 2024-03-04 00:00:00 UTC */
+#define SC_SNAP         128u
+#define SC_BLK          131072u         /* random payload block */
+#define SC_NSERV        2000u           /* browsing servers */
+#define SC_NFAV         6u              /* favourite servers of each host */
+#define SC_MIN_HOSTS    10u
+#define SC_MAX_HOSTS    200u
+#define SC_MAX_HOURS    168u
+#define SC_MAXROWS      160
+#define SC_NBEACON      10
+#define SC_BROWSE_RATE  15u             /* browsing bursts per host-hour at peak */
+#define SC_F_RST        0x04
+
+#define SC_GW           0x0a010001u     /* 10.1.0.1: gateway and resolver */
+#define SC_BCAST        0x0a0100ffu     /* 10.1.0.255 */
+#define SC_PRINTER      0x0a0100fau     /* 10.1.0.250 */
+#define SC_HOST(i)      (0x0a01000au + (uint32_t)(i))
+
+enum { PL_RAW, PL_TLS, PL_HTTP };
+
+enum {
+    SC_C_BROWSE, SC_C_DNS, SC_C_BULK, SC_C_KEEPALIVE, SC_C_NTP, SC_C_UPDATE,
+    SC_C_TELEMETRY, SC_C_IOT, SC_C_NETBIOS, SC_C_BEACON,
+    SC_NCOMP = SC_C_BEACON + SC_NBEACON
+};
+
+static const char *const sc_comp_name[SC_NCOMP] = {
+    "browsing", "browsing_dns", "bulk", "keepalive", "ntp", "update", "telemetry", "iot",
+    "netbios", "https60", "jitter50", "missed", "bursty", "slow", "udp30", "fast_short",
+    "heartbeat", "dns_tunnel", "icmp20",
+};
+
+struct scev {
+    uint64_t ts, off;
+    uint32_t seq, wire, caplen;
+};
+
+/* one truth-file row; fwd and rev are counted from the written packets */
+struct scrow {
+    char name[24];
+    const char *kind, *series;
+    uint32_t src, dst;
+    int proto, dport;           /* dport -1: '-' */
+    uint32_t period;            /* seconds, 0: '-' */
+    uint64_t beats;             /* 0: not reported */
+    char desc[256];
+    uint64_t fwd, rev;
+};
+
+struct scen {
+    uint64_t seed, t0, t1;
+    uint32_t nhosts;
+    int comp;
+    uint8_t *arena;
+    size_t an, acap;
+    struct scev *ev;
+    size_t nev, evcap;
+    uint64_t cpk[SC_NCOMP], cby[SC_NCOMP];
+    struct scrow rows[SC_MAXROWS];
+    size_t nrows;
+    uint32_t perm[SC_MAX_HOSTS];        /* hosts in random order */
+    uint32_t serv[SC_NSERV];
+    uint16_t servport[SC_NSERV];
+    uint16_t servrtt[SC_NSERV];         /* ms */
+    uint32_t zcum[SC_NSERV];            /* Zipf popularity, cumulative */
+    uint8_t blk[SC_BLK];
+    uint64_t psum[SC_BLK + 1];          /* checksum prefix sums of blk */
+    uint8_t pay[FRAME_MAX];
+};
+
+/* activity by UTC hour, per mille of the peak */
+static const uint16_t sc_diurnal[24] = {
+    40, 40, 40, 40, 40, 40, 80, 300, 800, 1000, 1000, 1000,
+    700, 1000, 1000, 1000, 1000, 800, 450, 250, 180, 180, 120, 70,
+};
+
+static uint32_t sc_weight(uint64_t t)
+{
+    return sc_diurnal[(t / NS_PER_SEC) % 86400 / 3600];
+}
+
+static void sc_rng(const struct scen *S, struct rng *r, uint32_t id)
+{
+    r->s = mix64(S->seed ^ (0x5ce7a410ull << 32 | id));
+}
+
+static int sc_internal(uint32_t ip)
+{
+    return (ip >> 8) == 0x0a0100u;
+}
+
+static void sc_mac(uint32_t ip, uint8_t *mac)
+{
+    memcpy(mac, gw_mac, 6);
+    if (ip == SC_BCAST) {
+        memset(mac, 0xff, 6);
+    } else if (sc_internal(ip) && ip != SC_GW) {
+        mac[0] = 0x00;
+        mac[1] = 0x1b;
+        mac[2] = 0x21;
+        mac[3] = 0x3a;
+        mac[4] = 0x10;
+        mac[5] = (uint8_t)ip;
+    }
+}
+
+/* "Windows" addresses (TTL 128, ports from 49152) and the others (TTL 64,
+ * ports 32768-60999); servers are a few hops away */
+static int sc_win(uint32_t ip)
+{
+    return (int)(mix64(ip) & 1);
+}
+
+static uint32_t sc_ttl(uint32_t ip)
+{
+    uint64_t h = mix64(ip);
+    uint32_t base = (h & 1) ? 128u : 64u;
+
+    if (sc_internal(ip))
+        return base;
+    return base - 5u - (uint32_t)((h >> 8) % 18);
+}
+
+static uint32_t sc_eph(struct rng *r, uint32_t ip)
+{
+    return sc_win(ip) ? rng_range(r, 49152, 65535) : rng_range(r, 32768, 60999);
+}
+
+static uint32_t sc_ip(const struct addr *a)
+{
+    return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
+}
+
+static void sc_store(struct scen *S, uint64_t ts, const uint8_t *f, size_t caplen, size_t wire)
+{
+    struct scev *e;
+
+    if (S->an + caplen > S->acap) {
+        while (S->an + caplen > S->acap)
+            S->acap = S->acap ? S->acap * 2 : (size_t)1 << 24;
+        S->arena = xrealloc(S->arena, S->acap);
+    }
+    if (S->nev == S->evcap) {
+        S->evcap = S->evcap ? S->evcap * 2 : (size_t)1 << 18;
+        S->ev = xrealloc(S->ev, S->evcap * sizeof(*S->ev));
+    }
+    memcpy(S->arena + S->an, f, caplen);
+    e = &S->ev[S->nev];
+    e->ts = ts;
+    e->off = S->an;
+    e->seq = (uint32_t)S->nev;
+    e->wire = (uint32_t)wire;
+    e->caplen = (uint32_t)caplen;
+    S->nev++;
+    S->an += caplen;
+    S->cpk[S->comp]++;
+    S->cby[S->comp] += wire;
+}
+
+/* one IPv4 packet in an Ethernet frame; packets outside the capture window
+ * are dropped */
+static void sc_pkt(struct scen *S, struct rng *r, uint64_t ts, struct pkt *p)
+{
+    uint8_t f[FRAME_MAX], dm[6], sm[6];
+    uint32_t sip = sc_ip(&p->src), dip = sc_ip(&p->dst);
+    size_t n, cap;
+
+    if (ts < S->t0 || ts >= S->t1)
+        return;
+    sc_mac(dip, dm);
+    sc_mac(sip, sm);
+    p->ttl = (uint8_t)sc_ttl(sip);
+    p->ip_id = (uint16_t)rng_next(r);
+    n = eth_hdr(f, dm, sm, 0x0800);
+    n += build_ip(f + n, p);
+    n = pad60(f, n);
+    cap = n;
+    if (cap > SC_SNAP && !(p->proto == IPPROTO_UDP_ && (p->sport == 53 || p->dport == 53)))
+        cap = SC_SNAP;
+    sc_store(S, ts, f, cap, n);
+}
+
+static void sc_udp(struct scen *S, struct rng *r, uint64_t ts, uint32_t src, uint32_t sport,
+                   uint32_t dst, uint32_t dport, const uint8_t *pay, size_t len)
+{
+    struct pkt p;
+
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_UDP_;
+    p.src = a4u(src);
+    p.dst = a4u(dst);
+    p.sport = (uint16_t)sport;
+    p.dport = (uint16_t)dport;
+    p.pay = pay;
+    p.paylen = len;
+    sc_pkt(S, r, ts, &p);
+}
+
+static void sc_icmp(struct scen *S, struct rng *r, uint64_t ts, uint32_t src, uint32_t dst,
+                    uint32_t type, uint32_t id, uint32_t seq)
+{
+    static const char winping[] = "abcdefghijklmnopqrstuvwabcdefghi";
+    struct pkt p;
+
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_ICMP_;
+    p.src = a4u(src);
+    p.dst = a4u(dst);
+    p.icmp_type = (uint8_t)type;
+    p.icmp_id = (uint16_t)id;
+    p.icmp_seq = (uint16_t)seq;
+    p.pay = (const uint8_t *)winping;
+    p.paylen = 32;
+    sc_pkt(S, r, ts, &p);
+}
+
+/* query to the resolver and its answer lat ns later; returns the answer's
+ * time */
+static uint64_t sc_dns(struct scen *S, struct rng *r, uint64_t t, uint32_t cli, const char *name,
+                       uint32_t qtype, const uint8_t *rdata, size_t rdlen, uint64_t lat)
+{
+    uint8_t q[512];
+    uint32_t id = rng_below(r, 65536);
+    uint32_t port = sc_eph(r, cli);
+    size_t n;
+
+    n = dns_msg(q, id, 0, name, qtype, NULL, 0);
+    sc_udp(S, r, t, cli, port, SC_GW, 53, q, n);
+    n = dns_msg(q, id, 1, name, qtype, rdata, rdlen);
+    sc_udp(S, r, t + lat, SC_GW, 53, cli, port, q, n);
+    return t + lat;
+}
+
+static uint64_t sc_dns_a(struct scen *S, struct rng *r, uint64_t t, uint32_t cli, const char *name,
+                         uint32_t answer)
+{
+    uint8_t a[4];
+    uint64_t lat;
+
+    wr32be(a, answer);
+    if (rng_below(r, 10) < 7)
+        lat = USEC(rng_range(r, 300, 4000));
+    else
+        lat = USEC(rng_range(r, 12000, 120000));
+    return sc_dns(S, r, t, cli, name, 1, a, 4, lat);
+}
+
+/* TCP */
+
+struct sconn {
+    uint32_t c, s;
+    uint16_t cport, sport;
+    uint32_t cseq, sseq;
+};
+
+static void sc_conn_init(struct rng *r, struct sconn *k, uint32_t c, uint32_t cport, uint32_t s,
+                         uint32_t sport)
+{
+    k->c = c;
+    k->s = s;
+    k->cport = (uint16_t)cport;
+    k->sport = (uint16_t)sport;
+    k->cseq = (uint32_t)rng_next(r);
+    k->sseq = (uint32_t)rng_next(r);
+}
+
+/* one segment; without pay the payload comes from the random block at an
+ * offset given by the sequence number */
+static void sc_tcp(struct scen *S, struct rng *r, struct sconn *k, uint64_t ts, int from_server,
+                   uint32_t flags, size_t len, const uint8_t *pay)
+{
+    struct pkt p;
+    uint32_t adv;
+
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_TCP_;
+    p.src = a4u(from_server ? k->s : k->c);
+    p.dst = a4u(from_server ? k->c : k->s);
+    p.sport = from_server ? k->sport : k->cport;
+    p.dport = from_server ? k->cport : k->sport;
+    p.flags = (uint8_t)flags;
+    p.seq = from_server ? k->sseq : k->cseq;
+    p.ack = (flags & F_ACK) ? (from_server ? k->cseq : k->sseq) : 0;
+    p.win = from_server ? 65160 : 64240;
+    p.paylen = len;
+    p.pay = len ? (pay ? pay : S->blk + (p.seq & 0xfffeu)) : NULL;
+    sc_pkt(S, r, ts, &p);
+    adv = (uint32_t)len + ((flags & F_SYN) ? 1u : 0u) + ((flags & F_FIN) ? 1u : 0u);
+    if (from_server)
+        k->sseq += adv;
+    else
+        k->cseq += adv;
+}
+
+/* a server segment of len (> SC_SNAP) payload bytes, as a capture with
+ * receive offload shows a burst of full-size segments: the IP total length
+ * and the TCP checksum cover the whole payload (blk from an even offset,
+ * summed with the prefix sums), the frame is captured up to SC_SNAP */
+static void sc_tcp_big(struct scen *S, struct rng *r, struct sconn *k, uint64_t ts, uint32_t len,
+                       uint32_t flags)
+{
+    uint8_t f[SC_SNAP], dm[6], sm[6];
+    uint8_t *th = f + 34;
+    struct addr s = a4u(k->s), d = a4u(k->c);
+    uint32_t off = k->sseq & 0xfffeu;
+    size_t total = 40 + (size_t)len;
+    uint64_t sum;
+
+    if (len + 54 <= SC_SNAP || total > 65535)
+        die("internal error: big segment of %u bytes", len);
+    if (ts >= S->t0 && ts < S->t1) {
+        sc_mac(k->c, dm);
+        sc_mac(k->s, sm);
+        eth_hdr(f, dm, sm, 0x0800);
+        ip4_hdr(f + 14, &s, &d, IPPROTO_TCP_, total, (uint32_t)rng_next(r) & 0xffffu, 0x4000,
+                sc_ttl(k->s), NULL, 0);
+        wr16be(th, k->sport);
+        wr16be(th + 2, k->cport);
+        wr32be(th + 4, k->sseq);
+        wr32be(th + 8, k->cseq);
+        th[12] = 0x50;
+        th[13] = (uint8_t)(F_ACK | flags);
+        wr16be(th + 14, 65160);
+        wr16be(th + 16, 0);
+        wr16be(th + 18, 0);
+        memcpy(th + 20, S->blk + off, SC_SNAP - 54);
+        sum = pseudo_sum(&s, &d, IPPROTO_TCP_, 20 + (size_t)len) + csum_add(0, th, 20)
+              + (S->psum[off + len] - S->psum[off]);
+        wr16be(th + 16, csum_fold(sum));
+        sc_store(S, ts, f, SC_SNAP, 14 + total);
+    }
+    k->sseq += len;
+}
+
+/* first segment of a message: a TLS record header of type tls, or text */
+static const uint8_t *sc_head(struct scen *S, uint32_t seq, size_t len, uint32_t tls,
+                              const char *text, uint32_t msglen)
+{
+    if (tls) {
+        uint32_t rec = msglen > 16389 ? 16389 : msglen;
+
+        memcpy(S->pay, S->blk + (seq & 0xfffeu), len);
+        if (len >= 5) {
+            S->pay[0] = (uint8_t)tls;
+            S->pay[1] = 3;
+            S->pay[2] = tls == 0x16 && len > 200 ? 1 : 3;
+            wr16be(S->pay + 3, rec - 5);
+        }
+    } else {
+        size_t tl = strlen(text);
+
+        fill_pattern(S->pay, len, seq & 0xff);
+        memcpy(S->pay, text, tl < len ? tl : len);
+    }
+    return S->pay;
+}
+
+/*
+ * A message of bytes from one side in segments of up to 1460 bytes about
+ * gap ns apart; the peer ACKs every second segment and, if ack_last, the
+ * last one 1-40 ms later (delayed ACK).  Returns the time of the last
+ * packet.
+ */
+static uint64_t sc_msg(struct scen *S, struct rng *r, struct sconn *k, uint64_t t, int from_server,
+                       uint32_t bytes, uint32_t tls, const char *text, uint64_t gap, int ack_last)
+{
+    uint32_t left = bytes, i = 0;
+    uint64_t last = t;
+
+    while (left) {
+        uint32_t len = left > 1460 ? 1460 : left;
+        uint32_t seq = from_server ? k->sseq : k->cseq;
+        const uint8_t *pay = NULL;
+        int ack;
+
+        if (i == 0 && (tls || text))
+            pay = sc_head(S, seq, len, tls, text, bytes);
+        left -= len;
+        sc_tcp(S, r, k, t, from_server, F_ACK | (left ? 0u : F_PSH), len, pay);
+        if (t > last)
+            last = t;
+        i++;
+        ack = left ? i % 2 == 0 : ack_last;
+        if (ack) {
+            uint64_t ta = t + (left ? USEC(rng_range(r, 30, 300)) : USEC(rng_range(r, 1000, 40000)));
+
+            sc_tcp(S, r, k, ta, !from_server, F_ACK, 0, NULL);
+            if (ta > last)
+                last = ta;
+        }
+        if (left)
+            t += gap - gap / 4 + rng_below(r, gap / 2 + 1);
+    }
+    return last;
+}
+
+struct cspec {
+    uint32_t cli, srv, sport;
+    int mode;                   /* PL_RAW, PL_TLS or PL_HTTP */
+    int hs;                     /* a TLS handshake before the request */
+    const char *host;           /* HTTP Host */
+    uint32_t req, resp;         /* bytes */
+    uint32_t rtt_ms;
+    uint32_t rate;              /* server send rate, kB/s */
+    uint64_t idle;              /* after the response, before the client's FIN */
+    int rst;                    /* the server resets instead of answering */
+};
+
+static uint64_t small_gap_r(struct rng *r)
+{
+    return USEC(rng_range(r, 40, 400));
+}
+
+/* one TCP connection: handshake, optional TLS handshake, request, response,
+ * idle time, close from the client.  Returns the time of its last packet. */
+static uint64_t sc_conn(struct scen *S, struct rng *r, uint64_t t, const struct cspec *c)
+{
+    struct sconn k;
+    char text[320];
+    uint64_t rtt = MSEC(c->rtt_ms) + USEC(rng_below(r, 3000));
+    uint64_t gap = (uint64_t)1460 * 1000000u / (c->rate ? c->rate : 1);
+    uint32_t tls = c->mode == PL_TLS ? 0x17 : 0, n;
+    uint32_t cport = sc_eph(r, c->cli);
+
+    sc_conn_init(r, &k, c->cli, cport, c->srv, c->sport);
+    sc_tcp(S, r, &k, t, 0, F_SYN, 0, NULL);
+    sc_tcp(S, r, &k, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
+    sc_tcp(S, r, &k, t += small_gap_r(r), 0, F_ACK, 0, NULL);
+    if (c->hs) {
+        n = rng_below(r, 2) ? 517 : rng_range(r, 240, 600);
+        t = sc_msg(S, r, &k, t + small_gap_r(r), 0, n, 0x16, NULL, 0, 0);
+        n = rng_range(r, 2600, 5200);
+        t += rtt + MSEC(rng_range(r, 1, 15));
+        t = sc_msg(S, r, &k, t, 1, n, 0x16, NULL, gap, 1);
+        n = rng_range(r, 64, 126);
+        t = sc_msg(S, r, &k, t + small_gap_r(r), 0, n, 0x14, NULL, 0, 0);
+    }
+    n = rng_below(r, 1u << 30);
+    if (c->sport == 8080)
+        snprintf(text, sizeof(text), "POST /%08x/submit HTTP/1.1\r\nHost: %s\r\n", n,
+                 c->host ? c->host : "-");
+    else
+        snprintf(text, sizeof(text), "GET /%08x HTTP/1.1\r\nHost: %s\r\n", n,
+                 c->host ? c->host : "-");
+    t = sc_msg(S, r, &k, t + small_gap_r(r), 0, c->req, tls, c->mode == PL_HTTP ? text : NULL,
+               USEC(150), 0);
+    if (c->rst) {
+        sc_tcp(S, r, &k, t += rtt, 1, SC_F_RST | F_ACK, 0, NULL);
+        return t;
+    }
+    snprintf(text, sizeof(text), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n", c->resp);
+    t += rtt + MSEC(rng_range(r, 1, 40));
+    t = sc_msg(S, r, &k, t, 1, c->resp, tls, c->mode == PL_HTTP ? text : NULL, gap,
+               c->idle > MSEC(50));
+    t += c->idle;
+    sc_tcp(S, r, &k, t, 0, F_FIN | F_ACK, 0, NULL);
+    sc_tcp(S, r, &k, t += rtt, 1, F_FIN | F_ACK, 0, NULL);
+    sc_tcp(S, r, &k, t += small_gap_r(r), 0, F_ACK, 0, NULL);
+    return t;
+}
+
+/* a short beacon check-in: handshake, ~200 B request, ~300 B reply, close */
+static uint64_t sc_checkin(struct scen *S, struct rng *r, uint64_t t, uint32_t cli, uint32_t srv,
+                           uint32_t port, int mode, const char *host, uint32_t rtt_ms, int rst)
+{
+    struct cspec c;
+
+    memset(&c, 0, sizeof(c));
+    c.cli = cli;
+    c.srv = srv;
+    c.sport = port;
+    c.mode = mode;
+    c.host = host;
+    c.req = rng_range(r, 180, 220);
+    c.resp = rng_range(r, 280, 340);
+    c.rtt_ms = rtt_ms;
+    c.rate = 2000;
+    c.idle = MSEC(rng_range(r, 2, 30));
+    c.rst = rst;
+    return sc_conn(S, r, t, &c);
+}
+
+/* random time in [a, b), denser when the office is busy */
+static uint64_t sc_pick_time(struct rng *r, uint64_t a, uint64_t b)
+{
+    uint64_t span = b > a ? (b - a) / NS_PER_SEC : 0;
+
+    if (span == 0)
+        return a;
+    for (;;) {
+        uint64_t t = a + SEC(rng_below(r, span));
+
+        t += rng_below(r, NS_PER_SEC);
+        if (rng_below(r, 1000) < sc_weight(t))
+            return t;
+    }
+}
+
+static struct scrow *sc_row(struct scen *S, const char *name, const char *kind, uint32_t src,
+                            uint32_t dst, int proto, int dport, uint32_t period, const char *series)
+{
+    struct scrow *w;
+
+    if (S->nrows == SC_MAXROWS)
+        die("internal error: too many truth rows");
+    w = &S->rows[S->nrows++];
+    memset(w, 0, sizeof(*w));
+    snprintf(w->name, sizeof(w->name), "%s", name);
+    w->kind = kind;
+    w->src = src;
+    w->dst = dst;
+    w->proto = proto;
+    w->dport = dport;
+    w->period = period;
+    w->series = series;
+    return w;
+}
+
+/* pick k distinct hosts (indexes) into out */
+static void sc_pick_hosts(struct scen *S, struct rng *r, uint32_t *out, uint32_t k)
+{
+    uint32_t tmp[SC_MAX_HOSTS], i;
+
+    for (i = 0; i < S->nhosts; i++)
+        tmp[i] = i;
+    for (i = 0; i < k; i++) {
+        uint32_t j = i + rng_below(r, S->nhosts - i), x = tmp[i];
+
+        tmp[i] = tmp[j];
+        tmp[j] = x;
+        out[i] = tmp[i];
+    }
+}
+
+/* browsing server names: prefix.site.example, unique per server */
+static void sc_name(uint32_t idx, char *buf, size_t len)
+{
+    static const char *const pre[10] = {
+        "www", "cdn", "api", "static", "img", "login", "news", "video", "assets", "mail",
+    };
+    static const char *const syl[16] = {
+        "ka", "lo", "mi", "ne", "ra", "to", "vi", "su", "pe", "da", "zo", "fi", "gu", "ha", "ji", "be",
+    };
+    uint32_t code = ((idx / 3) * 1597u + 101u) % 4096u;
+
+    snprintf(buf, len, "%s.%s%s%s.example", pre[idx % 10], syl[code >> 8], syl[(code >> 4) & 15],
+             syl[code & 15]);
+}
+
+static void sc_setup(struct scen *S)
+{
+    static const uint16_t net16[10] = {
+        0x1720, 0x2262, 0x3454, 0x6810, 0x8efa, 0x9765, 0x9df0, 0xacd9, 0xb9c7, 0xc7e8,
+    };   /* 23.32, 34.98, 52.84, 104.16, 142.250, 151.101, 157.240, 172.217, 185.199, 199.232 */
+    struct rng r;
+    uint32_t i, n = 0, cum = 0;
+
+    sc_rng(S, &r, 0);
+    for (i = 0; i < SC_BLK; i++)
+        S->blk[i] = (uint8_t)rng_next(&r);
+    S->psum[0] = 0;
+    for (i = 0; i < SC_BLK; i++)
+        S->psum[i + 1] = S->psum[i] + ((i & 1) ? S->blk[i] : (uint64_t)S->blk[i] << 8);
+    sc_pick_hosts(S, &r, S->perm, S->nhosts);
+    while (n < SC_NSERV) {
+        uint32_t net = net16[rng_below(&r, 10)];
+        uint32_t ip = net << 16 | rng_below(&r, 65536), j;
+
+        if ((ip & 0xff) == 0 || (ip & 0xff) == 255)
+            continue;
+        for (j = 0; j < n && S->serv[j] != ip; j++)
+            ;
+        if (j < n)
+            continue;
+        S->serv[n] = ip;
+        S->servport[n] = rng_below(&r, 100) < 15 ? 80 : 443;
+        S->servrtt[n] = (uint16_t)rng_range(&r, 5, 120);
+        cum += 1000000u / (n + 1);
+        S->zcum[n] = cum;
+        n++;
+    }
+}
+
+static uint32_t sc_zipf(struct scen *S, struct rng *r)
+{
+    uint32_t x = rng_below(r, S->zcum[SC_NSERV - 1]), lo = 0, hi = SC_NSERV - 1;
+
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+
+        if (S->zcum[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* response sizes of web requests: heavy-tailed */
+static uint32_t sc_websize(struct rng *r)
+{
+    uint32_t c = rng_below(r, 100);
+
+    if (c < 40)
+        return rng_range(r, 300, 3000);
+    if (c < 70)
+        return rng_range(r, 3000, 20000);
+    if (c < 90)
+        return rng_range(r, 20000, 100000);
+    if (c < 98)
+        return rng_range(r, 100000, 400000);
+    return rng_range(r, 400000, 1500000);
+}
+
+/* 1 + a small heavy-tailed count */
+static uint32_t sc_count(struct rng *r, uint32_t p0, uint32_t p1, uint32_t p2, uint32_t max)
+{
+    uint32_t c = rng_below(r, 100);
+
+    if (c < p0)
+        return 1;
+    if (c < p1)
+        return 2;
+    if (c < p2)
+        return 3;
+    return rng_range(r, 4, max);
+}
+
+/* browsing: Poisson bursts per host (thinned per second by the diurnal
+ * curve and the host's activity), DNS before most new server contacts */
+static void sc_browse(struct scen *S, uint32_t *conns, uint32_t *hostconns)
+{
+    struct rng r;
+    uint64_t *lastdns = xrealloc(NULL, SC_NSERV * sizeof(*lastdns));
+    uint64_t span = (S->t1 - S->t0) / NS_PER_SEC;
+    uint32_t h;
+
+    sc_rng(S, &r, 1);
+    for (h = 0; h < S->nhosts; h++) {
+        uint32_t host = SC_HOST(h), fav[SC_NFAV], act, c = rng_below(&r, 100), i;
+        uint64_t p[24], s;
+
+        act = c < 30 ? 400 : c < 80 ? 1000 : c < 95 ? 2000 : 3500;
+        for (i = 0; i < SC_NFAV; i++)
+            fav[i] = rng_below(&r, SC_NSERV);
+        for (i = 0; i < 24; i++)
+            p[i] = ((uint64_t)SC_BROWSE_RATE * sc_diurnal[i] * act << 32) / 3600000000u;
+        memset(lastdns, 0, SC_NSERV * sizeof(*lastdns));
+        for (s = 0; s < span; s++) {
+            uint64_t tb = S->t0 + SEC(s), tt;
+            uint32_t nserv, j;
+
+            if ((rng_next(&r) >> 32) >= p[(tb / NS_PER_SEC) % 86400 / 3600])
+                continue;
+            tb += rng_below(&r, NS_PER_SEC);
+            nserv = sc_count(&r, 50, 80, 93, 6);
+            for (j = 0; j < nserv; j++) {
+                uint32_t idx, nconn, k;
+                char name[64];
+
+                if (rng_below(&r, 100) < 25)
+                    idx = fav[rng_below(&r, SC_NFAV)];
+                else
+                    idx = sc_zipf(S, &r);
+                tt = tb + MSEC(rng_below(&r, 1500));
+                if ((lastdns[idx] == 0 || tt - lastdns[idx] > SEC(300)) && rng_below(&r, 10)) {
+                    sc_name(idx, name, sizeof(name));
+                    S->comp = SC_C_DNS;
+                    tt = sc_dns_a(S, &r, tt, host, name, S->serv[idx]);
+                    S->comp = SC_C_BROWSE;
+                    lastdns[idx] = tt;
+                    tt += USEC(rng_range(&r, 100, 3000));
+                }
+                nconn = sc_count(&r, 60, 85, 95, 6);
+                for (k = 0; k < nconn; k++) {
+                    struct cspec cs;
+
+                    sc_name(idx, name, sizeof(name));
+                    memset(&cs, 0, sizeof(cs));
+                    cs.cli = host;
+                    cs.srv = S->serv[idx];
+                    cs.sport = S->servport[idx];
+                    cs.mode = cs.sport == 443 ? PL_TLS : PL_HTTP;
+                    cs.hs = cs.sport == 443;
+                    cs.host = name;
+                    cs.req = cs.mode == PL_TLS ? rng_range(&r, 200, 900) : rng_range(&r, 280, 700);
+                    cs.resp = sc_websize(&r);
+                    cs.rtt_ms = S->servrtt[idx];
+                    cs.rate = rng_range(&r, 500, 20000);
+                    if (rng_below(&r, 100) < 30)
+                        cs.idle = MSEC(rng_range(&r, 5, 200));
+                    else
+                        cs.idle = MSEC(rng_range(&r, 1000, 60000));
+                    sc_conn(S, &r, tt + MSEC(rng_below(&r, 800)), &cs);
+                    tt += MSEC(rng_below(&r, 2000));
+                    conns[(size_t)h * SC_NSERV + idx]++;
+                    hostconns[h]++;
+                }
+            }
+        }
+    }
+    free(lastdns);
+}
+
+/* bulk downloads: one long connection each, 50-500 MB in at most ~20000
+ * server segments of k * 1460 bytes */
+static void sc_bulk(struct scen *S)
+{
+    static const uint32_t mirrors[6] = {
+        0x5bbd5b26u, 0x5bbd5b27u, 0x5bbd5c12u, 0x5bbd5c13u, 0x5bbd5815u, 0x5bbd5816u,
+    };   /* 91.189.91.38, .91.39, .92.18, .92.19, .88.21, .88.22 */
+    struct rng r;
+    uint32_t nb = S->nhosts / 10 > 2 ? S->nhosts / 10 : 2, i, d, nrow = 0;
+
+    sc_rng(S, &r, 2);
+    S->comp = SC_C_BULK;
+    for (i = 0; i < nb; i++) {
+        uint32_t host = SC_HOST(S->perm[(13 + i) % S->nhosts]);
+        uint32_t ndl = 1 + rng_below(&r, 2), m0 = rng_below(&r, 6);
+
+        for (d = 0; d < ndl; d++) {
+            uint32_t srv = mirrors[(m0 + d) % 6], port = rng_below(&r, 2) ? 443 : 80;
+            uint32_t size = rng_range(&r, 50000000u, 500000000u);
+            uint32_t rate = rng_range(&r, 2000, 25000), nmss = (size + 29199999u) / 29200000u;
+            uint32_t seg = nmss * 1460, nseg = (size + seg - 1) / seg, left = size, k;
+            uint64_t gap = (uint64_t)seg * 1000000u / rate, dur = gap * nseg + SEC(60);
+            uint64_t rtt = MSEC(rng_range(&r, 8, 60)), t;
+            struct sconn c;
+            struct scrow *w;
+            char name[64], text[320], rn[24];
+
+            t = sc_pick_time(&r, S->t0, S->t1 > S->t0 + dur ? S->t1 - dur : S->t0 + SEC(1));
+            snprintf(name, sizeof(name), "dl%u.mirror.example", (m0 + d) % 6 + 1);
+            t = sc_dns_a(S, &r, t, host, name, srv) + USEC(rng_range(&r, 100, 2000));
+            sc_conn_init(&r, &c, host, sc_eph(&r, host), srv, port);
+            sc_tcp(S, &r, &c, t, 0, F_SYN, 0, NULL);
+            sc_tcp(S, &r, &c, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
+            sc_tcp(S, &r, &c, t += small_gap_r(&r), 0, F_ACK, 0, NULL);
+            if (port == 443) {
+                t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, 517, 0x16, NULL, 0, 0);
+                t = sc_msg(S, &r, &c, t + rtt, 1, 4100, 0x16, NULL, USEC(100), 1);
+                t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, 80, 0x14, NULL, 0, 0);
+                k = rng_range(&r, 300, 600);
+                t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, k, 0x17, NULL, 0, 0);
+                t = sc_msg(S, &r, &c, t + rtt, 1, 1460, 0x17, NULL, 0, 0);
+            } else {
+                snprintf(text, sizeof(text),
+                         "GET /pool/images/release-%u.iso HTTP/1.1\r\nHost: %s\r\n", size % 97,
+                         name);
+                k = rng_range(&r, 150, 400);
+                t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, k, 0, text, 0, 0);
+                snprintf(text, sizeof(text),
+                         "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n"
+                         "Content-Type: application/octet-stream\r\n", size);
+                t = sc_msg(S, &r, &c, t + rtt, 1, 1460, 0, text, 0, 0);
+            }
+            for (k = 0; k < nseg; k++) {
+                uint32_t len = left > seg ? seg : left;
+
+                left -= len;
+                if (len + 54 <= SC_SNAP)
+                    sc_tcp(S, &r, &c, t, 1, F_ACK | F_PSH, len, NULL);
+                else
+                    sc_tcp_big(S, &r, &c, t, len, left ? 0u : F_PSH);
+                if (k % 2 == 1 || !left)
+                    sc_tcp(S, &r, &c, t + USEC(rng_range(&r, 30, 400)), 0, F_ACK, 0, NULL);
+                t += gap - gap / 4 + rng_below(&r, gap / 2 + 1);
+            }
+            t += MSEC(rng_range(&r, 50, 3000));
+            sc_tcp(S, &r, &c, t, 0, F_FIN | F_ACK, 0, NULL);
+            sc_tcp(S, &r, &c, t += rtt, 1, F_FIN | F_ACK, 0, NULL);
+            sc_tcp(S, &r, &c, t += small_gap_r(&r), 0, F_ACK, 0, NULL);
+            snprintf(rn, sizeof(rn), "bulk-%u", ++nrow);
+            w = sc_row(S, rn, "negative", host, srv, IPPROTO_TCP_, (int)port, 0, "packets");
+            snprintf(w->desc, sizeof(w->desc),
+                     "bulk download over %s, one connection, %u bytes in %u server segments "
+                     "of up to %u bytes (receive offload), about %u kB/s",
+                     port == 443 ? "HTTPS" : "HTTP", size, nseg, seg, rate);
+        }
+    }
+}
+
+/* a long TLS session from the first minutes to the end of the capture with
+ * a keepalive pair every lo..hi us and, with probability burst_pm per mille
+ * of the diurnal weight, a burst of messages; returns the number of
+ * keepalives */
+static uint64_t sc_session(struct scen *S, struct rng *r, uint32_t cli, uint32_t srv, uint32_t port,
+                           uint32_t lo_us, uint32_t hi_us, uint32_t req_lo, uint32_t req_hi,
+                           uint32_t resp_lo, uint32_t resp_hi, uint32_t burst_pm, uint32_t rtt_ms)
+{
+    struct sconn c;
+    uint64_t rtt = MSEC(rtt_ms), t, beats = 0;
+    uint32_t n;
+
+    t = S->t0 + SEC(rng_range(r, 1, 30));
+    sc_conn_init(r, &c, cli, sc_eph(r, cli), srv, port);
+    sc_tcp(S, r, &c, t, 0, F_SYN, 0, NULL);
+    sc_tcp(S, r, &c, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
+    sc_tcp(S, r, &c, t += small_gap_r(r), 0, F_ACK, 0, NULL);
+    t = sc_msg(S, r, &c, t + small_gap_r(r), 0, 517, 0x16, NULL, 0, 0);
+    t = sc_msg(S, r, &c, t + rtt, 1, 3900, 0x16, NULL, USEC(120), 1);
+    t = sc_msg(S, r, &c, t + small_gap_r(r), 0, 80, 0x14, NULL, 0, 0);
+    for (;;) {
+        t += USEC(rng_range(r, lo_us, hi_us));
+        if (t >= S->t1)
+            break;
+        n = rng_range(r, req_lo, req_hi);
+        sc_msg(S, r, &c, t, 0, n, 0x17, NULL, 0, 0);
+        n = rng_range(r, resp_lo, resp_hi);
+        t = sc_msg(S, r, &c, t + rtt + USEC(rng_below(r, 5000)), 1, n, 0x17, NULL, 0, 0);
+        beats++;
+        if (burst_pm && rng_below(r, 1000000) < burst_pm * sc_weight(t)) {
+            uint32_t m = rng_range(r, 2, 12), j;
+
+            for (j = 0; j < m; j++) {
+                uint64_t dt = MSEC(rng_range(r, 50, 3000));
+                int from_server = rng_below(r, 3) != 0;
+
+                n = rng_range(r, 80, 6000);
+                t = sc_msg(S, r, &c, t + dt, from_server, n, 0x17, NULL, USEC(200), 1);
+            }
+        }
+    }
+    return beats;
+}
+
+static void sc_keepalive(struct scen *S)
+{
+    static const uint32_t srv[3] = { 0x28631a42u, 0x287e1c05u, 0xa27d4e0bu };
+    static const uint32_t port[3] = { 443, 993, 5222 };
+    static const char *const what[3] = { "chat (HTTPS)", "mail (IMAPS)", "chat (XMPP over TLS)" };
+    struct rng r;
+    uint32_t i;
+
+    sc_rng(S, &r, 3);
+    S->comp = SC_C_KEEPALIVE;
+    for (i = 0; i < 3; i++) {
+        uint32_t host = SC_HOST(S->perm[(10 + i) % S->nhosts]);
+        uint64_t beats = sc_session(S, &r, host, srv[i], port[i], 30000000u, 120000000u, 29, 60,
+                                    29, 60, 120, rng_range(&r, 15, 90));
+        struct scrow *w;
+        char rn[24];
+
+        snprintf(rn, sizeof(rn), "keepalive-%u", i + 1);
+        w = sc_row(S, rn, "negative", host, srv[i], IPPROTO_TCP_, (int)port[i], 0, "packets");
+        snprintf(w->desc, sizeof(w->desc),
+                 "one long %s session: a keepalive pair every 30-120 s (uniform), message "
+                 "bursts in busy hours; %llu keepalives", what[i], (unsigned long long)beats);
+    }
+}
+
+/* NTP: poll 64 s, doubling after 8 polls up to 1024 s, from a boot time
+ * that may be before the capture */
+static void sc_ntp(struct scen *S)
+{
+    static const uint32_t srv[2] = { 0xa29fc801u, 0xa29fc87bu };   /* 162.159.200.1, .123 */
+    struct rng r;
+    uint32_t hosts[SC_MAX_HOSTS], n = S->nhosts / 5 > 2 ? S->nhosts / 5 : 2, i;
+
+    sc_rng(S, &r, 4);
+    S->comp = SC_C_NTP;
+    sc_pick_hosts(S, &r, hosts, n);
+    for (i = 0; i < n; i++) {
+        uint32_t host = SC_HOST(hosts[i]), s = srv[rng_below(&r, 2)], poll = 64, cnt = 0;
+        uint64_t boot = S->t0 - SEC(4 * 3600) + SEC(rng_below(&r, 4 * 3600 + (uint32_t)((S->t1 - S->t0) / NS_PER_SEC / 2)));
+        uint64_t t = boot, beats = 0;
+        uint32_t first = 0;
+        struct scrow *w;
+        char rn[24];
+
+        while (t < S->t1) {
+            if (t >= S->t0) {
+                uint64_t tr = t + USEC(rng_range(&r, 8000, 40000));
+                uint8_t m[48];
+
+                ntp_msg(m, 0, t);
+                sc_udp(S, &r, t, host, 123, s, 123, m, sizeof(m));
+                ntp_msg(m, 1, tr);
+                sc_udp(S, &r, tr, s, 123, host, 123, m, sizeof(m));
+                if (!beats)
+                    first = poll;
+                beats++;
+            }
+            t += SEC(poll) + USEC(rng_below(&r, 300000));
+            if (++cnt == 8 && poll < 1024) {
+                poll *= 2;
+                cnt = 0;
+            }
+        }
+        snprintf(rn, sizeof(rn), "ntp-%u", i + 1);
+        w = sc_row(S, rn, "benign_periodic", host, s, IPPROTO_UDP_, 123, 1024, "flows");
+        w->beats = beats;
+        snprintf(w->desc, sizeof(w->desc),
+                 "NTP client: poll 64 s doubling every 8 polls up to 1024 s (+0-0.3 s); "
+                 "poll %u s at the start of the capture", first);
+    }
+}
+
+/* periodic HTTPS check-ins of an OS service: DNS, then one connection */
+static void sc_service(struct scen *S, int comp, uint32_t id, const char *label,
+                       const uint32_t *srv, const char *const *names, uint32_t period,
+                       uint32_t pct, uint32_t req_lo, uint32_t req_hi, uint32_t resp_lo,
+                       uint32_t resp_hi, const char *what)
+{
+    struct rng r;
+    uint32_t hosts[SC_MAX_HOSTS], n = S->nhosts / 5 > 2 ? S->nhosts / 5 : 2, i;
+    uint32_t lo = period * (100 - pct) * 10000u, hi = period * (100 + pct) * 10000u;
+
+    sc_rng(S, &r, id);
+    S->comp = comp;
+    sc_pick_hosts(S, &r, hosts, n);
+    for (i = 0; i < n; i++) {
+        uint32_t host = SC_HOST(hosts[i]), which = rng_below(&r, 2), rtt = rng_range(&r, 10, 40);
+        uint64_t t = S->t0 + USEC(rng_below(&r, hi)), beats = 0;
+        struct scrow *w;
+        char rn[24];
+
+        for (; t < S->t1; t += USEC(rng_range(&r, lo, hi))) {
+            struct cspec c;
+            uint64_t ts = sc_dns_a(S, &r, t, host, names[which], srv[which]);
+
+            memset(&c, 0, sizeof(c));
+            c.cli = host;
+            c.srv = srv[which];
+            c.sport = 443;
+            c.mode = PL_TLS;
+            c.hs = 1;
+            c.req = rng_range(&r, req_lo, req_hi);
+            c.resp = rng_range(&r, resp_lo, resp_hi);
+            c.rtt_ms = rtt;
+            c.rate = 5000;
+            c.idle = MSEC(rng_range(&r, 20, 2000));
+            sc_conn(S, &r, ts + USEC(rng_range(&r, 200, 3000)), &c);
+            beats++;
+        }
+        snprintf(rn, sizeof(rn), "%s-%u", label, i + 1);
+        w = sc_row(S, rn, "benign_periodic", host, srv[which], IPPROTO_TCP_, 443, period, "flows");
+        w->beats = beats;
+        snprintf(w->desc, sizeof(w->desc), "%s every %u s +-%u%% (DNS for %s, then one HTTPS "
+                 "connection)", what, period, pct, names[which]);
+    }
+}
+
+static void sc_iot(struct scen *S)
+{
+    static const uint32_t cloud = 0x03785d2au;   /* 3.120.93.42 */
+    struct rng r;
+    uint64_t t, beats = 0;
+    uint32_t mid, tok, sport;
+    struct scrow *w;
+
+    sc_rng(S, &r, 7);
+    S->comp = SC_C_IOT;
+    mid = rng_below(&r, 65536);
+    tok = (uint32_t)rng_next(&r);
+    sport = rng_range(&r, 49152, 65535);
+    for (t = S->t0 + USEC(rng_below(&r, 300000000u)); t < S->t1; t += SEC(300)) {
+        uint8_t q[64], a[96];
+        size_t n;
+
+        /* CoAP: confirmable GET /poll, then a piggybacked 2.05 Content */
+        q[0] = 0x44;
+        q[1] = 0x01;
+        wr16be(q + 2, mid);
+        wr32be(q + 4, tok);
+        q[8] = 0xb4;
+        memcpy(q + 9, "poll", 4);
+        sc_udp(S, &r, t, SC_PRINTER, sport, cloud, 5683, q, 13);
+        a[0] = 0x64;
+        a[1] = 0x45;
+        wr16be(a + 2, mid);
+        wr32be(a + 4, tok);
+        a[8] = 0xff;
+        n = 9 + rng_range(&r, 12, 40);
+        fill_pattern(a + 9, n - 9, mid & 0xff);
+        sc_udp(S, &r, t + USEC(rng_range(&r, 25000, 60000)), cloud, 5683, SC_PRINTER, sport, a, n);
+        mid = (mid + 1) & 0xffff;
+        beats++;
+    }
+    w = sc_row(S, "iot-printer", "benign_periodic", SC_PRINTER, cloud, IPPROTO_UDP_, 5683, 300,
+               "flows");
+    w->beats = beats;
+    snprintf(w->desc, sizeof(w->desc), "printer polling its cloud service with CoAP every "
+             "300 s exactly");
+}
+
+/* NetBIOS first-level encoding of a 15-character name plus suffix */
+static void nb_name(uint8_t *o, const char *name, uint32_t suffix)
+{
+    char n16[16];
+    size_t i, l = strlen(name);
+
+    memset(n16, ' ', sizeof(n16));
+    memcpy(n16, name, l < 15 ? l : 15);
+    n16[15] = (char)suffix;
+    o[0] = 32;
+    for (i = 0; i < 16; i++) {
+        o[1 + 2 * i] = (uint8_t)('A' + (((uint8_t)n16[i]) >> 4));
+        o[2 + 2 * i] = (uint8_t)('A' + (((uint8_t)n16[i]) & 15));
+    }
+    o[33] = 0;
+}
+
+static void sc_netbios(struct scen *S)
+{
+    struct rng r;
+    uint32_t hosts[SC_MAX_HOSTS], n = S->nhosts / 8 > 2 ? S->nhosts / 8 : 2, i;
+
+    sc_rng(S, &r, 8);
+    S->comp = SC_C_NETBIOS;
+    sc_pick_hosts(S, &r, hosts, n);
+    for (i = 0; i < n; i++) {
+        uint32_t host = SC_HOST(hosts[i]), dgm = rng_below(&r, 65536);
+        uint64_t t, beats = 0;
+        struct scrow *w;
+        char rn[24], hn[16];
+
+        snprintf(hn, sizeof(hn), "WS-%03u", host & 0xff);
+        for (t = S->t0 + USEC(rng_below(&r, 720000000u)); t < S->t1;
+             t += SEC(720) + USEC(rng_below(&r, 20000))) {
+            uint8_t d[232];
+
+            /* datagram service header, source and destination names, then
+             * an SMB mailslot write of a browser host announcement */
+            memset(d, 0, sizeof(d));
+            d[0] = 0x11;
+            d[1] = 0x02;
+            wr16be(d + 2, dgm);
+            wr32be(d + 4, host);
+            wr16be(d + 8, 138);
+            wr16be(d + 10, sizeof(d) - 14);
+            nb_name(d + 14, hn, 0x00);
+            nb_name(d + 48, "WORKGROUP", 0x1d);
+            memcpy(d + 82, "\xffSMB\x25", 5);
+            memcpy(d + 150, "\\MAILSLOT\\BROWSE", 16);
+            d[168] = 0x01;
+            memcpy(d + 174, hn, strlen(hn));
+            sc_udp(S, &r, t, host, 138, SC_BCAST, 138, d, sizeof(d));
+            dgm = (dgm + 1) & 0xffff;
+            beats++;
+        }
+        snprintf(rn, sizeof(rn), "netbios-%u", i + 1);
+        w = sc_row(S, rn, "benign_periodic", host, SC_BCAST, IPPROTO_UDP_, 138, 720, "flows");
+        w->beats = beats;
+        snprintf(w->desc, sizeof(w->desc), "NetBIOS browser host announcement broadcast "
+                 "every 720 s (+0-20 ms)");
+    }
+}
+
+/* the planted beacons */
+static void sc_beacons(struct scen *S)
+{
+    static const uint16_t net16[SC_NBEACON] = {
+        0x2d4c, 0xb98d, 0x5b5c, 0x05bc, 0x8b3b, 0xa763, 0xc21a, 0x5042, 0x9246, 0x592d,
+    };   /* 45.76, 185.141, 91.92, 5.188, 139.59, 167.99, 194.26, 80.66, 146.70, 89.45 */
+    uint32_t b;
+
+    for (b = 0; b < SC_NBEACON; b++) {
+        struct rng r;
+        uint32_t host = SC_HOST(S->perm[b]), c2, rtt, k;
+        uint64_t t, beats = 0, expect = 0;
+        struct scrow *w = NULL;
+        char host_hdr[64];
+
+        sc_rng(S, &r, 100 + b);
+        S->comp = SC_C_BEACON + (int)b;
+        do
+            c2 = (uint32_t)net16[b] << 16 | rng_below(&r, 65536);
+        while ((c2 & 0xff) == 0 || (c2 & 0xff) == 255);
+        rtt = rng_range(&r, 30, 160);
+        switch (b) {
+        case 0: /* https60 */
+            for (t = S->t0 + USEC(rng_below(&r, 60000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 54000000u, 60000000u))) {
+                sc_checkin(S, &r, t, host, c2, 443, PL_TLS, NULL, rtt, 0);
+                beats++;
+            }
+            w = sc_row(S, "https60", "beacon", host, c2, IPPROTO_TCP_, 443, 60, "flows");
+            snprintf(w->desc, sizeof(w->desc), "sleep 60 s, jitter 10%% (interval uniform in "
+                     "[54, 60] s); one short TLS connection per beat");
+            break;
+        case 1: /* jitter50 */
+            for (t = S->t0 + USEC(rng_below(&r, 300000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 150000000u, 300000000u))) {
+                sc_checkin(S, &r, t, host, c2, 443, PL_TLS, NULL, rtt, 0);
+                beats++;
+            }
+            w = sc_row(S, "jitter50", "beacon", host, c2, IPPROTO_TCP_, 443, 300, "flows");
+            snprintf(w->desc, sizeof(w->desc), "sleep 300 s, jitter 50%% (interval uniform in "
+                     "[150, 300] s); one short TLS connection per beat");
+            break;
+        case 2: /* missed */
+            snprintf(host_hdr, sizeof(host_hdr), "%u.%u.%u.%u:8080", c2 >> 24, (c2 >> 16) & 0xff,
+                     (c2 >> 8) & 0xff, c2 & 0xff);
+            for (t = S->t0 + USEC(rng_below(&r, 120000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 116400000u, 123600000u))) {
+                expect++;
+                if (rng_below(&r, 4) == 0)
+                    continue;
+                sc_checkin(S, &r, t, host, c2, 8080, PL_HTTP, host_hdr, rtt, 0);
+                beats++;
+            }
+            w = sc_row(S, "missed", "beacon", host, c2, IPPROTO_TCP_, 8080, 120, "flows");
+            snprintf(w->desc, sizeof(w->desc), "period 120 s +-3%%, a random 25%% of the beats "
+                     "absent (%llu of %llu slots used); HTTP POST per beat",
+                     (unsigned long long)beats, (unsigned long long)expect);
+            break;
+        case 3: /* bursty */
+            for (t = S->t0 + USEC(rng_below(&r, 630000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 570000000u, 630000000u))) {
+                uint64_t tc = sc_dns_a(S, &r, t, host, "cdn.bursty-c2.example", c2);
+
+                tc += MSEC(rng_range(&r, 5, 50));
+                sc_checkin(S, &r, tc, host, c2, 443, PL_TLS, NULL, rtt, 0);
+                k = rng_range(&r, 300, 900);
+                sc_checkin(S, &r, tc + MSEC(k), host, c2, 443, PL_TLS, NULL, rtt, 1);
+                k = rng_range(&r, 1200, 1900);
+                sc_checkin(S, &r, tc + MSEC(k), host, c2, 443, PL_TLS, NULL, rtt, 0);
+                beats++;
+            }
+            w = sc_row(S, "bursty", "beacon", host, c2, IPPROTO_TCP_, 443, 600, "flows");
+            snprintf(w->desc, sizeof(w->desc), "period 600 s +-5%%; each beat is a DNS query "
+                     "for cdn.bursty-c2.example then 3 TLS connections within 2 s (the second "
+                     "reset by the server, the third a retry)");
+            break;
+        case 4: /* slow */
+            for (t = S->t0 + USEC(rng_below(&r, 3600000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 3528000000u, 3672000000u))) {
+                sc_checkin(S, &r, t, host, c2, 443, PL_TLS, NULL, rtt, 0);
+                beats++;
+            }
+            w = sc_row(S, "slow", "beacon", host, c2, IPPROTO_TCP_, 443, 3600, "flows");
+            snprintf(w->desc, sizeof(w->desc), "period 3600 s +-2%%; one short TLS connection "
+                     "per beat");
+            break;
+        case 5: { /* udp30 */
+            uint32_t sport = sc_eph(&r, host);
+
+            for (t = S->t0 + USEC(rng_below(&r, 30000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 28500000u, 31500000u))) {
+                uint32_t len = rng_range(&r, 40, 80), off = rng_below(&r, 4096);
+
+                sc_udp(S, &r, t, host, sport, c2, 53535, S->blk + off, len);
+                len = rng_range(&r, 40, 120);
+                off = rng_below(&r, 4096);
+                k = rng_range(&r, rtt * 1000, rtt * 1000 + 8000);
+                sc_udp(S, &r, t + USEC(k), c2, 53535, host, sport, S->blk + off, len);
+                beats++;
+            }
+            w = sc_row(S, "udp30", "beacon", host, c2, IPPROTO_UDP_, 53535, 30, "flows");
+            snprintf(w->desc, sizeof(w->desc), "period 30 s +-5%%; one UDP request and one "
+                     "reply per beat");
+            break;
+        }
+        case 6: { /* fast_short */
+            uint64_t mid = S->t0 + (S->t1 - S->t0) / 2, a = mid - SEC(600), e = mid + SEC(600);
+            char when[16];
+            uint64_t sod = (a / NS_PER_SEC) % 86400;
+
+            for (t = a; t < e; t += USEC(rng_range(&r, 4500000u, 5500000u))) {
+                struct cspec c;
+
+                memset(&c, 0, sizeof(c));
+                c.cli = host;
+                c.srv = c2;
+                c.sport = 4444;
+                c.mode = PL_RAW;
+                c.req = rng_range(&r, 60, 140);
+                c.resp = rng_range(&r, 60, 200);
+                c.rtt_ms = rtt;
+                c.rate = 2000;
+                c.idle = MSEC(rng_range(&r, 1, 10));
+                sc_conn(S, &r, t, &c);
+                beats++;
+            }
+            snprintf(when, sizeof(when), "%02u:%02u:%02u", (unsigned)(sod / 3600),
+                     (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
+            w = sc_row(S, "fast_short", "beacon", host, c2, IPPROTO_TCP_, 4444, 5, "flows");
+            snprintf(w->desc, sizeof(w->desc), "period 5 s +-10%%, active only for the 20 "
+                     "minutes from %s UTC (middle of the capture); one short connection per "
+                     "beat", when);
+            break;
+        }
+        case 7: /* heartbeat */
+            beats = sc_session(S, &r, host, c2, 8443, 42750000u, 47250000u, 60, 100, 40, 80, 0,
+                               rtt);
+            w = sc_row(S, "heartbeat", "beacon", host, c2, IPPROTO_TCP_, 8443, 45, "packets");
+            snprintf(w->desc, sizeof(w->desc), "one TCP connection for the whole capture (never "
+                     "closed); every 45 s +-5%% a 60-100 B client packet and a small reply");
+            break;
+        case 8: { /* dns_tunnel */
+            static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+            static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+            for (t = S->t0 + USEC(rng_below(&r, 90000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 81000000u, 99000000u))) {
+                char name[64];
+                uint8_t txt[128];
+                uint32_t i, n = rng_range(&r, 96, 110);
+
+                for (i = 0; i < 16; i++)
+                    name[i] = alnum[rng_below(&r, 36)];
+                memcpy(name + 16, ".c2-tunnel.example", 19);
+                txt[0] = (uint8_t)n;
+                for (i = 0; i < n; i++)
+                    txt[1 + i] = (uint8_t)b32[rng_below(&r, 32)];
+                k = rng_range(&r, 20000, 90000);
+                sc_dns(S, &r, t, host, name, 16, txt, n + 1, USEC(k));
+                beats++;
+            }
+            w = sc_row(S, "dns_tunnel", "beacon", host, SC_GW, IPPROTO_UDP_, 53, 90, "dns");
+            snprintf(w->desc, sizeof(w->desc), "domain c2-tunnel.example; TXT queries for "
+                     "random 16-character subdomains through the resolver every 90 s +-10%%, "
+                     "answers with about 100 B of TXT data; the host's other DNS shares the "
+                     "pair");
+            break;
+        }
+        default: /* icmp20 */
+            for (t = S->t0 + USEC(rng_below(&r, 20000000u)); t < S->t1;
+                 t += USEC(rng_range(&r, 19000000u, 21000000u))) {
+                sc_icmp(S, &r, t, host, c2, 8, 1, (uint32_t)(beats + 1));
+                k = rng_range(&r, rtt * 1000, rtt * 1000 + 5000);
+                sc_icmp(S, &r, t + USEC(k), c2, host, 0, 1, (uint32_t)(beats + 1));
+                beats++;
+            }
+            w = sc_row(S, "icmp20", "beacon", host, c2, IPPROTO_ICMP_, -1, 20, "flows");
+            snprintf(w->desc, sizeof(w->desc), "ICMP echo request with 32 B payload every "
+                     "20 s +-5%%, each answered");
+            break;
+        }
+        w->beats = beats;
+    }
+}
+
+static int scev_cmp(const void *a, const void *b)
+{
+    const struct scev *x = a, *y = b;
+
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* the 3 busiest browsing hosts and the server each contacted most */
+static void sc_top_browse(struct scen *S, const uint32_t *conns, const uint32_t *hostconns)
+{
+    uint32_t used[3], i, j, h;
+
+    for (i = 0; i < 3; i++) {
+        uint32_t best = S->nhosts, bs = 0;
+        struct scrow *w;
+        char rn[24], name[64];
+
+        for (h = 0; h < S->nhosts; h++) {
+            for (j = 0; j < i && used[j] != h; j++)
+                ;
+            if (j < i)
+                continue;
+            if (best == S->nhosts || hostconns[h] > hostconns[best])
+                best = h;
+        }
+        used[i] = best;
+        for (j = 0; j < SC_NSERV; j++)
+            if (conns[(size_t)best * SC_NSERV + j] > conns[(size_t)best * SC_NSERV + bs])
+                bs = j;
+        sc_name(bs, name, sizeof(name));
+        snprintf(rn, sizeof(rn), "browse-top-%u", i + 1);
+        w = sc_row(S, rn, "negative", SC_HOST(best), S->serv[bs], IPPROTO_TCP_, S->servport[bs],
+                   0, "flows");
+        snprintf(w->desc, sizeof(w->desc), "web browsing: the server (%s) most contacted by "
+                 "the %s busiest browsing host; %u connections at Poisson burst times "
+                 "(diurnal), host total %u", name, i == 0 ? "1st" : i == 1 ? "2nd" : "3rd",
+                 conns[(size_t)best * SC_NSERV + bs], hostconns[best]);
+    }
+}
+
+/* count every row's group (src -> dst, proto, dport) and its reverse, as
+ * pcts --group port sees them */
+static void sc_count_rows(struct scen *S)
+{
+    size_t i, j;
+
+    for (i = 0; i < S->nev; i++) {
+        const uint8_t *f = S->arena + S->ev[i].off, *ip = f + 14, *l4;
+        uint32_t src, dst, proto, sp = 0, dp = 0;
+
+        if (f[12] != 0x08 || f[13] != 0x00)
+            continue;
+        proto = ip[9];
+        src = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 | (uint32_t)ip[14] << 8 | ip[15];
+        dst = (uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 | (uint32_t)ip[18] << 8 | ip[19];
+        l4 = ip + (ip[0] & 15) * 4;
+        if (proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_) {
+            sp = (uint32_t)l4[0] << 8 | l4[1];
+            dp = (uint32_t)l4[2] << 8 | l4[3];
+        }
+        for (j = 0; j < S->nrows; j++) {
+            struct scrow *w = &S->rows[j];
+
+            if ((int)proto != w->proto)
+                continue;
+            if (src == w->src && dst == w->dst && (w->dport < 0 || (int)dp == w->dport))
+                w->fwd++;
+            else if (src == w->dst && dst == w->src && (w->dport < 0 || (int)sp == w->dport))
+                w->rev++;
+        }
+    }
+}
+
+static void sc_write_truth(struct scen *S, const char *path)
+{
+    static const char *const kinds[3] = { "beacon", "benign_periodic", "negative" };
+    struct bb b;
+    struct outf o;
+    size_t i;
+    int k;
+
+    memset(&b, 0, sizeof(b));
+    bb_printf(&b, "name\tkind\tsrc\tdst\tproto\tdport\tperiod_s\tseries\tnotes\n");
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < S->nrows; i++) {
+            const struct scrow *w = &S->rows[i];
+            char src[48], dst[48], dport[16] = "-", period[16] = "-", beats[40] = "";
+            struct addr sa = a4u(w->src), da = a4u(w->dst);
+
+            if (strcmp(w->kind, kinds[k]))
+                continue;
+            addr_str(&sa, src, sizeof(src));
+            addr_str(&da, dst, sizeof(dst));
+            if (w->dport >= 0)
+                snprintf(dport, sizeof(dport), "%d", w->dport);
+            if (w->period)
+                snprintf(period, sizeof(period), "%u", w->period);
+            if (w->beats)
+                snprintf(beats, sizeof(beats), "; beats=%llu", (unsigned long long)w->beats);
+            bb_printf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s; group_packets=%llu "
+                      "reverse_packets=%llu\n", w->name, w->kind, src, dst,
+                      w->proto == IPPROTO_TCP_ ? "tcp" : w->proto == IPPROTO_UDP_ ? "udp" : "icmp",
+                      dport, period, w->series, w->desc, beats, (unsigned long long)w->fwd,
+                      (unsigned long long)w->rev);
+        }
+    }
+    out_open(&o, path);
+    out_write(&o, b.p, b.n);
+    out_close(&o);
+    free(b.p);
+}
+
+static void cmd_scenario(const char *path, const char *truth, uint64_t hours, uint64_t nhosts,
+                         uint64_t seed, int stats)
+{
+    struct scen *S = xrealloc(NULL, sizeof(*S));
+    uint32_t *conns, *hostconns;
+    struct pcapw w;
+    size_t i;
+    int c;
+
+    memset(S, 0, sizeof(*S));
+    S->seed = seed;
+    S->nhosts = (uint32_t)nhosts;
+    S->t0 = SEC(SC_EPOCH);
+    S->t1 = S->t0 + SEC(hours * 3600);
+    conns = xrealloc(NULL, (size_t)S->nhosts * SC_NSERV * sizeof(*conns));
+    hostconns = xrealloc(NULL, S->nhosts * sizeof(*hostconns));
+    memset(conns, 0, (size_t)S->nhosts * SC_NSERV * sizeof(*conns));
+    memset(hostconns, 0, S->nhosts * sizeof(*hostconns));
+
+    sc_setup(S);
+    sc_beacons(S);
+    sc_ntp(S);
+    {
+        static const uint32_t upd[2] = { 0x0d6b0432u, 0x0d6b0434u };   /* 13.107.4.50, .52 */
+        static const uint32_t tel[2] = { 0x142a415cu, 0x142a491du };   /* 20.42.65.92, 20.42.73.29 */
+        static const char *const updn[2] = { "update1.os-vendor.example", "update2.os-vendor.example" };
+        static const char *const teln[2] = { "v10.telemetry.os-vendor.example",
+                                              "v20.telemetry.os-vendor.example" };
+
+        sc_service(S, SC_C_UPDATE, 5, "update", upd, updn, 3600, 10, 300, 600, 1000, 6000,
+                   "OS update check");
+        sc_service(S, SC_C_TELEMETRY, 6, "telemetry", tel, teln, 900, 5, 1000, 4000, 100, 300,
+                   "telemetry upload");
+    }
+    sc_iot(S);
+    sc_netbios(S);
+    sc_bulk(S);
+    sc_keepalive(S);
+    S->comp = SC_C_BROWSE;
+    sc_browse(S, conns, hostconns);
+    sc_top_browse(S, conns, hostconns);
+    free(conns);
+    free(hostconns);
+
+    qsort(S->ev, S->nev, sizeof(*S->ev), scev_cmp);
+    sc_count_rows(S);
+    pcap_open(&w, path, 0, 0, 262144, LINKTYPE_ETHERNET);
+    for (i = 0; i < S->nev; i++) {
+        const struct scev *e = &S->ev[i];
+
+        pcap_rec(&w, e->ts, S->arena + e->off, e->caplen, e->wire);
+    }
+    out_close(&w.o);
+    sc_write_truth(S, truth);
+    if (stats) {
+        uint64_t tp = 0, tb = 0;
+
+        fprintf(stderr, "%-14s %10s %14s\n", "component", "packets", "wire_bytes");
+        for (c = 0; c < SC_NCOMP; c++) {
+            fprintf(stderr, "%-14s %10llu %14llu\n", sc_comp_name[c],
+                    (unsigned long long)S->cpk[c], (unsigned long long)S->cby[c]);
+            tp += S->cpk[c];
+            tb += S->cby[c];
+        }
+        fprintf(stderr, "%-14s %10llu %14llu\n", "total", (unsigned long long)tp,
+                (unsigned long long)tb);
+    }
+    free(S->arena);
+    free(S->ev);
+    free(S);
+}
+
+/* ------------------------------------------------------------------ */
 /* command line                                                         */
 
 static uint64_t parse_u64(const char *opt, const char *s)
@@ -2912,23 +4346,28 @@ static uint64_t parse_u64(const char *opt, const char *s)
 struct args {
     const char *pos[2];
     int npos;
-    uint64_t seed, packets, pairs, snap;
-    int have_packets, have_pairs, have_seed, have_snap;
+    uint64_t seed, packets, pairs, snap, hours, hosts;
+    int have_packets, have_pairs, have_seed, have_snap, stats;
+    const char *truth;
 };
 
 /* options may come before or after the positional arguments, as
  * "--opt VALUE" or "--opt=VALUE" */
-static void parse_args(int argc, char **argv, struct args *a, int bench_opts, int seed_opt)
+static void parse_args(int argc, char **argv, struct args *a, int bench_opts, int seed_opt,
+                       int scen_opts)
 {
     int i;
 
     memset(a, 0, sizeof(*a));
     a->seed = DEFAULT_SEED;
     a->snap = 64;
+    a->hours = 24;
+    a->hosts = 40;
     for (i = 2; i < argc; i++) {
         const char *arg = argv[i], *val, *eq;
         char name[32];
         size_t len;
+        int is_scen;
 
         if (arg[0] != '-' || arg[1] != '-' || !arg[2]) {
             if (!strcmp(arg, "--")) {
@@ -2952,11 +4391,19 @@ static void parse_args(int argc, char **argv, struct args *a, int bench_opts, in
             usage_error("unknown option '%s'", arg);
         memcpy(name, arg, len);
         name[len] = '\0';
+        is_scen = !strcmp(name, "--truth") || !strcmp(name, "--hours")
+                  || !strcmp(name, "--hosts") || !strcmp(name, "--stats");
         if (strcmp(name, "--seed") && strcmp(name, "--packets") && strcmp(name, "--pairs")
-            && strcmp(name, "--snap"))
+            && strcmp(name, "--snap") && !(scen_opts && is_scen))
             usage_error("unknown option '%s'", arg);
-        if (!seed_opt || (!bench_opts && strcmp(name, "--seed")))
+        if (!seed_opt || (!bench_opts && strcmp(name, "--seed") && !is_scen))
             usage_error("option '%s' does not apply to '%s'", name, argv[1]);
+        if (!strcmp(name, "--stats")) {
+            if (eq)
+                usage_error("option '--stats' takes no value");
+            a->stats = 1;
+            continue;
+        }
         if (eq) {
             val = eq + 1;
         } else {
@@ -2967,6 +4414,14 @@ static void parse_args(int argc, char **argv, struct args *a, int bench_opts, in
         if (!strcmp(name, "--seed")) {
             a->seed = parse_u64(name, val);
             a->have_seed = 1;
+        } else if (!strcmp(name, "--truth")) {
+            if (!*val)
+                usage_error("option '--truth' needs a file name");
+            a->truth = val;
+        } else if (!strcmp(name, "--hours")) {
+            a->hours = parse_u64(name, val);
+        } else if (!strcmp(name, "--hosts")) {
+            a->hosts = parse_u64(name, val);
         } else if (!strcmp(name, "--packets")) {
             a->packets = parse_u64(name, val);
             a->have_packets = 1;
@@ -2992,12 +4447,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "sample")) {
-        parse_args(argc, argv, &a, 0, 1);
+        parse_args(argc, argv, &a, 0, 1, 0);
         if (a.npos != 1)
             usage_error("'sample' takes one output file");
         cmd_sample(a.pos[0], a.seed);
     } else if (!strcmp(argv[1], "bench")) {
-        parse_args(argc, argv, &a, 1, 1);
+        parse_args(argc, argv, &a, 1, 1, 0);
         if (a.npos != 1)
             usage_error("'bench' takes one output file (or '-')");
         if (!a.have_packets || !a.have_pairs)
@@ -3010,10 +4465,25 @@ int main(int argc, char **argv)
             usage_error("--snap must be between 54 and 262144");
         cmd_bench(a.pos[0], a.packets, a.pairs, a.snap, a.seed);
     } else if (!strcmp(argv[1], "cases")) {
-        parse_args(argc, argv, &a, 0, 0);
+        parse_args(argc, argv, &a, 0, 0, 0);
         if (a.npos != 1)
             usage_error("'cases' takes one directory");
         cmd_cases(a.pos[0]);
+    } else if (!strcmp(argv[1], "scenario")) {
+        parse_args(argc, argv, &a, 0, 1, 1);
+        if (a.npos != 1)
+            usage_error("'scenario' takes one output file");
+        if (!a.truth)
+            usage_error("'scenario' needs --truth FILE");
+        if (a.hours < 1 || a.hours > SC_MAX_HOURS)
+            usage_error("--hours must be between 1 and %u", SC_MAX_HOURS);
+        if (a.hosts < SC_MIN_HOSTS || a.hosts > SC_MAX_HOSTS)
+            usage_error("--hosts must be between %u and %u", SC_MIN_HOSTS, SC_MAX_HOSTS);
+        if (!strcmp(a.pos[0], "-") && !strcmp(a.truth, "-"))
+            usage_error("the capture and the truth file cannot both go to standard output");
+        if (strcmp(a.pos[0], "-") == 0 && isatty(STDOUT_FILENO))
+            die("refusing to write a capture to a terminal");
+        cmd_scenario(a.pos[0], a.truth, a.hours, a.hosts, a.seed, a.stats);
     } else {
         usage_error("unknown command '%s'", argv[1]);
     }

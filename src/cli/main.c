@@ -548,8 +548,10 @@ int main(int argc, char **argv)
             r->first = g->s.first;
             r->last = g->s.last;
             series_finish(&g->s, &r->iv);
-            struct series_features feat;
-            series_features(&g->s, &feat);
+            struct series_features feat = {0};
+            feat.events = g->s.n; /* too few to score: no features needed */
+            if (g->s.n >= o.min_events)
+                series_features(&g->s, &feat);
             score_compute(&sctx, &feat, g->bytes, &r->sc);
             series_features_release(&feat);
             nres++;

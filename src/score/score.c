@@ -35,12 +35,6 @@ static uint64_t total_weight(const struct wval *a, size_t n)
     return w;
 }
 
-static int cmp_wval(const void *a, const void *b)
-{
-    double x = ((const struct wval *)a)->v, y = ((const struct wval *)b)->v;
-    return (x > y) - (x < y);
-}
-
 /* Weighted median of an ascending list (lower middle for even totals). */
 static double wmedian(const struct wval *a, size_t n)
 {
@@ -112,12 +106,10 @@ static void fold_on(const struct wval *d, size_t n, double p0, double span, stru
         free(f);
         return;
     }
-    qsort(f, m, sizeof(*f), cmp_wval);
-    double p = wmedian(f, m);
+    double p = wval_median(f, m);
     for (size_t i = 0; i < m; i++)
         f[i].v = fabs(f[i].v - p);
-    qsort(f, m, sizeof(*f), cmp_wval);
-    double mad = wmedian(f, m);
+    double mad = wval_median(f, m);
     free(f);
     uint64_t total = total_weight(d, n), sup = 0;
     for (size_t i = 0; p > 0 && i < n; i++) {
@@ -190,7 +182,7 @@ void score_compute(const struct score_context *ctx, const struct series_features
 
     /* Size regularity. */
     if (f->n_sizes) {
-        double m = wmedian(f->sizes, f->n_sizes);
+        double m = wval_median(f->sizes, f->n_sizes);
         double tol = m * 0.10 > 16 ? m * 0.10 : 16;
         uint64_t near = 0, total = total_weight(f->sizes, f->n_sizes);
         for (size_t i = 0; i < f->n_sizes; i++)

@@ -402,10 +402,86 @@ void series_finish(struct series *s, struct interval_stats *o)
         finish_exact(s, o);
 }
 
-static int cmp_wval(const void *a, const void *b)
+double wval_median(struct wval *a, size_t n)
 {
-    double x = ((const struct wval *)a)->v, y = ((const struct wval *)b)->v;
-    return (x > y) - (x < y);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += a[i].w;
+    if (!total)
+        return 0;
+    uint64_t need = (total + 1) / 2; /* 2 * seen >= total */
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        double x = a[lo].v, y = a[lo + (hi - lo) / 2].v, z = a[hi - 1].v;
+        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        /* three-way partition: [lo, lt) < piv, [lt, i) == piv, (gt, hi) > piv */
+        size_t lt = lo, i = lo, gt = hi;
+        uint64_t wl = 0, we = 0;
+        while (i < gt) {
+            if (a[i].v < piv) {
+                struct wval t = a[i];
+                a[i++] = a[lt];
+                wl += t.w;
+                a[lt++] = t;
+            } else if (a[i].v > piv) {
+                struct wval t = a[i];
+                a[i] = a[--gt];
+                a[gt] = t;
+            } else {
+                we += a[i++].w;
+            }
+        }
+        if (need <= wl) {
+            hi = lt;
+        } else if (need <= wl + we) {
+            return piv;
+        } else {
+            need -= wl + we;
+            lo = gt;
+        }
+    }
+    return a[lo].v;
+}
+
+void wval_sort(struct wval *a, size_t n)
+{
+    while (n > 16) {
+        double x = a[0].v, y = a[n / 2].v, z = a[n - 1].v;
+        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i].v < piv)
+                i++;
+            while (a[j].v > piv)
+                j--;
+            if (i >= j)
+                break;
+            struct wval t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller part, loop on the larger */
+        size_t left = j + 1;
+        if (left < n - left) {
+            wval_sort(a, left);
+            a += left;
+            n -= left;
+        } else {
+            wval_sort(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct wval t = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1].v > t.v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = t;
+    }
 }
 
 static void features_exact(const struct series *s, struct series_features *f)
@@ -450,8 +526,7 @@ static void features_exact(const struct series *s, struct series_features *f)
         }
     }
     f->n_sizes = n;
-    qsort(f->beat_iv, f->n_beat_iv, sizeof(*f->beat_iv), cmp_wval);
-    qsort(f->sizes, f->n_sizes, sizeof(*f->sizes), cmp_wval);
+    wval_sort(f->beat_iv, f->n_beat_iv); /* sizes stay unsorted: only their median is used */
 }
 
 /* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
