@@ -72,6 +72,10 @@ if [ -d "$shared/expected" ]; then
     PCTS_EXTRA="--exact-limit 128" python3 tests/e2e/shared_expected.py "$pcts" "$shared" >"$work/shared2.out" 2>&1
     grep -v '^ok ' "$work/shared2.out"
     add "$work/shared2.out" shared-sketch
+    echo "== labelled C2 pairs (GROUND_TRUTH.tsv): rank of each"
+    python3 tests/e2e/ground_truth.py "$pcts" "$shared" >"$work/gt.out" 2>&1
+    cat "$work/gt.out"
+    add "$work/gt.out" ground-truth
 else
     echo "SKIP reference captures: $shared not found (tests that need ../shared skip outside the workplace)"
     S=$((S + 1))

@@ -3311,6 +3311,10 @@ struct cspec {
     int rst;                    /* the server resets instead of answering */
 };
 
+static const char sc_ua[] =
+    "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64)\r\nAccept: */*\r\n"
+    "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n";
+
 static uint64_t small_gap_r(struct rng *r)
 {
     return USEC(rng_range(r, 40, 400));
@@ -3342,18 +3346,19 @@ static uint64_t sc_conn(struct scen *S, struct rng *r, uint64_t t, const struct 
     }
     n = rng_below(r, 1u << 30);
     if (c->sport == 8080)
-        snprintf(text, sizeof(text), "POST /%08x/submit HTTP/1.1\r\nHost: %s\r\n", n,
-                 c->host ? c->host : "-");
+        snprintf(text, sizeof(text), "POST /%08x/submit HTTP/1.1\r\nHost: %s\r\n%s", n,
+                 c->host ? c->host : "-", sc_ua);
     else
-        snprintf(text, sizeof(text), "GET /%08x HTTP/1.1\r\nHost: %s\r\n", n,
-                 c->host ? c->host : "-");
+        snprintf(text, sizeof(text), "GET /%08x HTTP/1.1\r\nHost: %s\r\n%s", n,
+                 c->host ? c->host : "-", sc_ua);
     t = sc_msg(S, r, &k, t + small_gap_r(r), 0, c->req, tls, c->mode == PL_HTTP ? text : NULL,
                USEC(150), 0);
     if (c->rst) {
         sc_tcp(S, r, &k, t += rtt, 1, SC_F_RST | F_ACK, 0, NULL);
         return t;
     }
-    snprintf(text, sizeof(text), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n", c->resp);
+    snprintf(text, sizeof(text), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n"
+             "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n", c->resp);
     t += rtt + MSEC(rng_range(r, 1, 40));
     t = sc_msg(S, r, &k, t, 1, c->resp, tls, c->mode == PL_HTTP ? text : NULL, gap,
                c->idle > MSEC(50));
@@ -3650,8 +3655,8 @@ static void sc_bulk(struct scen *S)
                 t = sc_msg(S, &r, &c, t + rtt, 1, 1460, 0x17, NULL, 0, 0);
             } else {
                 snprintf(text, sizeof(text),
-                         "GET /pool/images/release-%u.iso HTTP/1.1\r\nHost: %s\r\n", size % 97,
-                         name);
+                         "GET /pool/images/release-%u.iso HTTP/1.1\r\nHost: %s\r\n%s", size % 97,
+                         name, sc_ua);
                 k = rng_range(&r, 150, 400);
                 t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, k, 0, text, 0, 0);
                 snprintf(text, sizeof(text),
@@ -3697,7 +3702,7 @@ static uint64_t sc_session(struct scen *S, struct rng *r, uint32_t cli, uint32_t
     uint64_t rtt = MSEC(rtt_ms), t, beats = 0;
     uint32_t n;
 
-    t = S->t0 + SEC(rng_range(r, 1, 30));
+    t = S->t0 + USEC(rng_range(r, 1000000, 30000000));
     sc_conn_init(r, &c, cli, sc_eph(r, cli), srv, port);
     sc_tcp(S, r, &c, t, 0, F_SYN, 0, NULL);
     sc_tcp(S, r, &c, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
@@ -3779,8 +3784,12 @@ static void sc_ntp(struct scen *S)
                 uint8_t m[48];
 
                 ntp_msg(m, 0, t);
+                m[2] = (uint8_t)(poll == 64 ? 6 : poll == 128 ? 7 : poll == 256 ? 8
+                                 : poll == 512 ? 9 : 10);
                 sc_udp(S, &r, t, host, 123, s, 123, m, sizeof(m));
                 ntp_msg(m, 1, tr);
+                m[2] = (uint8_t)(poll == 64 ? 6 : poll == 128 ? 7 : poll == 256 ? 8
+                                 : poll == 512 ? 9 : 10);
                 sc_udp(S, &r, tr, s, 123, host, 123, m, sizeof(m));
                 if (!beats)
                     first = poll;
@@ -4038,11 +4047,10 @@ static void sc_beacons(struct scen *S)
             snprintf(w->desc, sizeof(w->desc), "period 3600 s +-2%%; one short TLS connection "
                      "per beat");
             break;
-        case 5: { /* udp30 */
-            uint32_t sport = sc_eph(&r, host);
-
+        case 5: /* udp30: a new socket per beat */
             for (t = S->t0 + USEC(rng_below(&r, 30000000u)); t < S->t1;
                  t += USEC(rng_range(&r, 28500000u, 31500000u))) {
+                uint32_t sport = sc_eph(&r, host);
                 uint32_t len = rng_range(&r, 40, 80), off = rng_below(&r, 4096);
 
                 sc_udp(S, &r, t, host, sport, c2, 53535, S->blk + off, len);
@@ -4054,11 +4062,11 @@ static void sc_beacons(struct scen *S)
             }
             w = sc_row(S, "udp30", "beacon", host, c2, IPPROTO_UDP_, 53535, 30, "flows");
             snprintf(w->desc, sizeof(w->desc), "period 30 s +-5%%; one UDP request and one "
-                     "reply per beat");
+                     "reply per beat, from a new source port each beat");
             break;
-        }
         case 6: { /* fast_short */
-            uint64_t mid = S->t0 + (S->t1 - S->t0) / 2, a = mid - SEC(600), e = mid + SEC(600);
+            uint64_t mid = S->t0 + (S->t1 - S->t0) / 2;
+            uint64_t a = mid - SEC(600) + USEC(rng_below(&r, 5000000)), e = a + SEC(1200);
             char when[16];
             uint64_t sod = (a / NS_PER_SEC) % 86400;
 
@@ -4123,14 +4131,17 @@ static void sc_beacons(struct scen *S)
         default: /* icmp20 */
             for (t = S->t0 + USEC(rng_below(&r, 20000000u)); t < S->t1;
                  t += USEC(rng_range(&r, 19000000u, 21000000u))) {
-                sc_icmp(S, &r, t, host, c2, 8, 1, (uint32_t)(beats + 1));
+                uint32_t id = rng_below(&r, 65536);
+
+                sc_icmp(S, &r, t, host, c2, 8, id, 1);
                 k = rng_range(&r, rtt * 1000, rtt * 1000 + 5000);
-                sc_icmp(S, &r, t + USEC(k), c2, host, 0, 1, (uint32_t)(beats + 1));
+                sc_icmp(S, &r, t + USEC(k), c2, host, 0, id, 1);
                 beats++;
             }
             w = sc_row(S, "icmp20", "beacon", host, c2, IPPROTO_ICMP_, -1, 20, "flows");
             snprintf(w->desc, sizeof(w->desc), "ICMP echo request with 32 B payload every "
-                     "20 s +-5%%, each answered");
+                     "20 s +-5%%, each answered; a new echo identifier each beat (one ping "
+                     "process per beat)");
             break;
         }
         w->beats = beats;

@@ -36,9 +36,10 @@ struct flow_key {
     uint8_t family, proto;
     uint16_t vlan;
     uint16_t port[2];
-    uint32_t pad;
+    uint32_t pad[2]; /* zero: the key is hashed and compared as 48 raw bytes */
     uint8_t addr[2][16];
 };
+_Static_assert(sizeof(struct flow_key) == 48, "flow key is hashed as 6 words");
 
 /* TCP history bits, by role (o: originator, r: responder). */
 enum {

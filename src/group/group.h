@@ -39,6 +39,8 @@ struct group_key {
     uint8_t dst[16];
 };
 
+_Static_assert(sizeof(struct group_key) == 40, "group key is hashed as 5 words");
+
 struct group {
     struct group_key key;
     uint64_t bytes;   /* wire bytes of all its packets */

@@ -152,9 +152,10 @@ static inline uint64_t gap(int64_t a, int64_t b)
 
 /*
  * Burst window: events closer than this belong to one beat.  A tenth of the
- * upper-quartile interval (so a check-in's extra connections merge and the
- * period's own gaps never do), at most 2 s (DETECTION.md: bursts of "several
- * connections within a second or two").
+ * 95th-percentile interval (so a check-in's extra connections, or the up to
+ * ~19 packets of one heartbeat exchange, merge, and the period's own gaps
+ * never do), at most 2 s (DETECTION.md: bursts of "several connections
+ * within a second or two").
  */
 static int64_t burst_window(const int64_t *ts, uint32_t n)
 {
@@ -164,7 +165,7 @@ static int64_t burst_window(const int64_t *ts, uint32_t n)
     double *iv = xmalloc(st_mult(n - 1, sizeof(double)));
     for (uint32_t i = 1; i < n; i++)
         iv[i - 1] = (double)gap(ts[i - 1], ts[i]);
-    double q = select_kth(iv, n - 1, (size_t)((double)(n - 2) * 0.75));
+    double q = select_kth(iv, n - 1, (size_t)((double)(n - 2) * 0.95));
     free(iv);
     double w = q / 10;
     return w < (double)cap ? (int64_t)w : cap;
