@@ -101,7 +101,7 @@ unit: $(UNIT_BIN)
 demo: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	@mkdir -p out
 	$(BUILD)/pcapgen sample out/sample.pcap
-	$(BUILD)/pcts -F table --group port out/sample.pcap
+	$(BUILD)/pcts -F table --top 12 out/sample.pcap
 
 bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor
 	@python3 bench/bench.py $(BUILD) $(BENCH_ARGS)

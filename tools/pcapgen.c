@@ -39,6 +39,21 @@
  *       none and do not count against it); bytes add up original wire
  *       lengths; a file without pairs has one row with src '-'.
  *
+ *   pcapgen scenario OUT.pcap --truth OUT.tsv [--hours H] [--hosts N]
+ *                    [--seed N] [--stats]
+ *       A realistic mixed office capture from 2024-03-04 00:00:00 UTC for
+ *       H hours (default 24, 1-168) with N internal hosts (default 40,
+ *       10-200) 10.1.0.10.. behind the gateway/resolver 10.1.0.1:
+ *       diurnal browsing bursts with DNS, bulk downloads, long TLS
+ *       sessions with keepalives, benign periodic services (NTP, update
+ *       checks, telemetry, a CoAP printer, NetBIOS broadcasts) and ten
+ *       planted beacons of different shapes (jitter, missed beats, bursts,
+ *       slow, UDP, fast and short, heartbeat inside one connection, DNS
+ *       tunnel, ICMP).  Frames are cut to 128 captured bytes (DNS whole)
+ *       with true wire lengths.  The truth file lists every beacon, benign
+ *       periodic service and chosen negative with its group and packet
+ *       counts; --stats prints packets per component on stderr.
+ *
  * Every frame is well formed: Ethernet minimum padding, IPv4 header
  * checksums, IPv6 payload lengths, TCP/UDP/ICMP lengths and checksums are
  * all correct unless a case damages them on purpose.
@@ -3612,8 +3627,9 @@ static void sc_browse(struct scen *S, uint32_t *conns, uint32_t *hostconns)
     free(lastdns);
 }
 
-/* bulk downloads: one long connection each, 50-500 MB in at most ~20000
- * server segments of k * 1460 bytes */
+/* bulk downloads: one long connection each, 50-500 MB in at most 13000
+ * server segments of k * 1460 bytes (an ACK for every second one: under
+ * 20000 packets in all) */
 static void sc_bulk(struct scen *S)
 {
     static const uint32_t mirrors[6] = {
@@ -3631,7 +3647,7 @@ static void sc_bulk(struct scen *S)
         for (d = 0; d < ndl; d++) {
             uint32_t srv = mirrors[(m0 + d) % 6], port = rng_below(&r, 2) ? 443 : 80;
             uint32_t size = rng_range(&r, 50000000u, 500000000u);
-            uint32_t rate = rng_range(&r, 2000, 25000), nmss = (size + 29199999u) / 29200000u;
+            uint32_t rate = rng_range(&r, 2000, 25000), nmss = (size + 18979999u) / 18980000u;
             uint32_t seg = nmss * 1460, nseg = (size + seg - 1) / seg, left = size, k;
             uint64_t gap = (uint64_t)seg * 1000000u / rate, dur = gap * nseg + SEC(60);
             uint64_t rtt = MSEC(rng_range(&r, 8, 60)), t;
