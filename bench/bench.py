@@ -65,17 +65,25 @@ def main():
 
     t_read, _ = add("floor: read(2) + walk records", [floor, "read", main_file])
     t_hash, _ = add("floor: + IPv4 pair hash count", [floor, "hash", main_file])
-    t_ip, _ = add("pcts --group ip", [pcts, "-q", "-F", "csv", "--group", "ip", main_file])
-    add("pcts --group port", [pcts, "-q", "-F", "csv", "--group", "port", main_file])
-    add("pcts --group ip -f 'tcp'", [pcts, "-q", "-F", "csv", "-f", "tcp", main_file])
+    t_ip, _ = add("pcts --series packets --group ip",
+                  [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", main_file])
+    add("pcts --series packets --group port",
+        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "port", main_file])
+    add("pcts ... --group ip -f 'tcp'",
+        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "-f", "tcp", main_file])
+    t_flows, _ = add("pcts (flows, service: default)", [pcts, "-q", "-F", "csv", main_file])
+    add("pcts --series packets --group service",
+        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "service", main_file])
 
     print(f"\ncapture: {main_file}: {n} packets, {a.pairs} pairs, {size / 1e6:.0f} MB "
           f"(best of {a.repeat} runs, file in page cache)\n")
     print(f"{'run':36} {'seconds':>8} {'Mpkt/s':>8} {'MB/s':>8} {'peak MiB':>9} {'x floor(read)':>14}")
     for name, dt, mpps, mbs, rss in rows:
         print(f"{name:36} {dt:8.3f} {mpps:8.2f} {mbs:8.0f} {rss:9.1f} {dt / t_read:14.2f}")
-    print(f"\npcts --group ip: {n / t_ip / 1e6:.2f} M packets/s, "
+    print(f"\npcts --series packets --group ip: {n / t_ip / 1e6:.2f} M packets/s, "
           f"{t_ip / t_hash:.2f}x the time of the minimal pair-hash loop")
+    print(f"pcts default (flows): {n / t_flows / 1e6:.2f} M packets/s, "
+          f"{t_flows / t_ip:.2f}x the time of --series packets --group ip (goal: at most 1.5x)")
 
     # Memory against packet count for the same pairs.
     print("\npeak memory vs packet count (same pairs; --exact-limit 128 makes every group "
@@ -83,8 +91,9 @@ def main():
     print(f"{'packets':>10} {'default MiB':>12} {'exact-limit 128 MiB':>20}")
     for k in (a.packets // 4, a.packets // 2, a.packets):
         f = capture(k)
-        _, rss_d = run_rss([pcts, "-q", "-F", "csv", f])
-        _, rss_s = run_rss([pcts, "-q", "-F", "csv", "--exact-limit", "128", f])
+        _, rss_d = run_rss([pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", f])
+        _, rss_s = run_rss([pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip",
+                            "--exact-limit", "128", f])
         print(f"{k:10d} {rss_d:12.1f} {rss_s:20.1f}")
 
 

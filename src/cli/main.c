@@ -407,31 +407,56 @@ static void on_flow_done(void *ctx, const struct flow *f)
 }
 
 /* Everything that needs connections: flow series, service groups of
- * packets, and the flow list. */
+ * packets, and the flow list.  Batched like loop_pairs: keys and hashes of
+ * up to BATCH packets first (prefetching their index slots), then the
+ * packets in order. */
 static void loop_flows(struct run_ctx *x)
 {
+    enum { BATCH = 32 };
+    struct fev {
+        struct pkt_meta m;
+        struct flow_prep fp;
+        int64_t ts;
+        uint32_t wirelen;
+    } *ev = xmalloc(BATCH * sizeof(*ev));
     struct pkt p;
-    struct pkt_meta m;
-    int from_orig;
+    int from_orig, more = 1;
     int packets = x->o->series == SERIES_PACKETS && !x->fw;
-    while (next_decoded(x, &p, &m)) {
-        struct flow *f = flow_table_packet(x->flows, &m, p.ts_ns, p.wirelen, &from_orig);
-        if (!packets)
-            continue;
-        if (f->group == (size_t)-1) {
-            struct group_key k;
-            group_key_from_flow(x->o->group, f, &k);
-            f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    while (more) {
+        size_t nb = 0;
+        while (nb < BATCH) {
+            struct fev *e = &ev[nb];
+            if (!next_decoded(x, &p, &e->m)) {
+                more = 0;
+                break;
+            }
+            e->ts = p.ts_ns;
+            e->wirelen = p.wirelen;
+            flow_table_prepare(x->flows, &e->m, &e->fp);
+            nb++;
         }
-        if (f->group == GROUP_NONE) {
-            x->cnt->untracked++;
-            continue;
+        for (size_t i = 0; i < nb; i++) {
+            struct fev *e = &ev[i];
+            struct flow *f = flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts,
+                                                        e->wirelen, &from_orig);
+            if (!packets)
+                continue;
+            if (f->group == (size_t)-1) {
+                struct group_key k;
+                group_key_from_flow(x->o->group, f, &k);
+                f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+            }
+            if (f->group == GROUP_NONE) {
+                x->cnt->untracked++;
+                continue;
+            }
+            struct group *g = &x->tab->g[f->group];
+            g->packets++;
+            g->bytes += e->wirelen;
+            series_add(&g->s, e->ts, e->wirelen);
         }
-        struct group *g = &x->tab->g[f->group];
-        g->packets++;
-        g->bytes += p.wirelen;
-        series_add(&g->s, p.ts_ns, p.wirelen);
     }
+    free(ev);
     flow_table_flush(x->flows);
 }
 

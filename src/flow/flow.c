@@ -122,6 +122,7 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
 {
     struct flow *f = &t->f[i];
     f->list = list;
+    f->queued = f->last;
     f->next = FLOW_NONE;
     f->prev = t->tail[list];
     if (t->tail[list] != FLOW_NONE)
@@ -186,15 +187,26 @@ static int64_t timeout_of(const struct flow_table *t, uint8_t list)
     return list == L_TCP ? t->tcp_timeout : list == L_CLOSED ? FLOW_LINGER_NS : t->udp_timeout;
 }
 
+static inline int idle(const struct flow_table *t, int64_t since, int64_t to)
+{
+    return (uint64_t)t->now - (uint64_t)since > (uint64_t)to;
+}
+
 static void expire(struct flow_table *t)
 {
     for (uint8_t l = 0; l < 3; l++) {
         int64_t to = timeout_of(t, l);
         while (t->head[l] != FLOW_NONE) {
             uint32_t i = t->head[l];
-            if ((uint64_t)t->now - (uint64_t)t->f[i].last <= (uint64_t)to)
-                break;
-            end_flow(t, i);
+            struct flow *f = &t->f[i];
+            if (!idle(t, f->queued, to))
+                break; /* ordered by queued time: nothing older */
+            if (idle(t, f->last, to)) {
+                end_flow(t, i);
+            } else { /* active since it was queued: requeue */
+                list_unlink(t, i);
+                list_append(t, i, l);
+            }
         }
     }
 }
@@ -254,17 +266,33 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
     return FLOW_NONE;
 }
 
+void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
+                        struct flow_prep *fp)
+{
+    make_key(m, &fp->k, &fp->side);
+    fp->h = key_hash(&fp->k, t->seed);
+    __builtin_prefetch(&t->slot[(size_t)(fp->h >> 32) & t->mask]);
+}
+
 struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,
                                uint32_t wirelen, int *from_orig)
+{
+    struct flow_prep fp;
+    flow_table_prepare(t, m, &fp);
+    return flow_table_packet_prepared(t, m, &fp, ts, wirelen, from_orig);
+}
+
+struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
+                                        const struct flow_prep *fp, int64_t ts,
+                                        uint32_t wirelen, int *from_orig)
 {
     if (ts > t->now)
         t->now = ts;
     expire(t);
 
-    struct flow_key k;
-    int side;
-    make_key(m, &k, &side);
-    uint64_t h = key_hash(&k, t->seed);
+    const struct flow_key k = fp->k;
+    int side = fp->side;
+    uint64_t h = fp->h;
     size_t slot;
     uint32_t i = lookup(t, &k, h, &slot);
     int is_tcp = m->proto == 6;
@@ -302,9 +330,6 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, i
             t->peak_live = t->live;
         if (t->live * 2 > t->mask + 1)
             grow_index(t);
-    } else {
-        list_unlink(t, i);
-        list_append(t, i, t->f[i].list);
     }
     struct flow *f = &t->f[i];
     int o = side == f->orig;

@@ -15,8 +15,11 @@
  * End: a TCP flow ends on an RST or once both sides sent FIN (it lingers
  * FLOW_LINGER_NS so the last ACKs still count for it; a new SYN on it starts
  * a new flow), or after tcp_timeout of inactivity; other protocols after
- * udp_timeout.  Inactive flows are found in O(1) from the head of three
- * lists kept in last-seen order (TCP open, TCP closed, other).
+ * udp_timeout.  Inactive flows are found from the head of three lists (TCP
+ * open, TCP closed, other) ordered by the time a flow was queued: a packet
+ * only updates its flow's last-seen time, and a flow found at the head that
+ * was active since is requeued then (at most once per timeout), so the
+ * per-packet cost has no list surgery.
  *
  * Memory: the table holds only active flows; an ended flow is handed to the
  * caller's callback and its slot reused.  The table owns its flows.
@@ -62,6 +65,7 @@ struct flow {
     int64_t start, last;
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
     uint32_t prev, next;        /* expiry list links (flow indices) */
+    int64_t queued;             /* last-seen time when (re)queued on its list */
     size_t group;               /* caller's cache (e.g. the group of --series packets) */
 };
 
@@ -97,6 +101,22 @@ void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns
  */
 struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,
                                uint32_t wirelen, int *from_orig);
+
+/*
+ * The same in two steps, for a batched loop: flow_table_prepare() builds the
+ * key and hash and prefetches the index slot; flow_table_packet_prepared()
+ * then accounts the packet (in packet order).
+ */
+struct flow_prep {
+    struct flow_key k;
+    int side; /* key side of the packet's source */
+    uint64_t h;
+};
+void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
+                        struct flow_prep *fp);
+struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
+                                        const struct flow_prep *fp, int64_t ts,
+                                        uint32_t wirelen, int *from_orig);
 
 /* End every flow (end of input), in the order they were last active. */
 void flow_table_flush(struct flow_table *t);
