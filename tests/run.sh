@@ -58,6 +58,11 @@ echo "== generated captures"
 python3 tests/e2e/cases.py "$pcts" "$gen" "$work/cases" >"$work/cases.out" 2>&1
 cat "$work/cases.out"; add "$work/cases.out" cases
 
+echo "== ranking: planted beacons in generated day-long scenarios"
+python3 tests/e2e/ranking.py "$pcts" "$gen" "$work/rank" --seeds 1 >"$work/rank.out" 2>&1
+grep -v '^info ' "$work/rank.out"
+add "$work/rank.out" ranking
+
 echo "== command line"
 sh tests/e2e/cli.sh "$pcts" "$gen" "$work/cli" >"$work/cli.out" 2>&1
 cat "$work/cli.out"; add "$work/cli.out" cli

@@ -403,7 +403,21 @@ static void on_flow_done(void *ctx, const struct flow *f)
     g->failed += (uint64_t)failed;
     g->packets += f->pkts[0] + f->pkts[1];
     g->bytes += f->bytes[0] + f->bytes[1];
-    series_add(&g->s, f->start, f->bytes[0]);
+    if (f->key.proto == 6) /* connectionless flows add their exchanges instead */
+        series_add(&g->s, f->start, f->bytes[0]);
+}
+
+/* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
+static void on_exchange(void *ctx, const struct flow *f, int64_t start, uint64_t orig_bytes)
+{
+    struct run_ctx *x = ctx;
+    if (x->fw || x->o->series != SERIES_FLOWS)
+        return;
+    struct group_key k;
+    group_key_from_flow(x->o->group, f, &k);
+    struct group *g = group_table_get(x->tab, &k);
+    if (g)
+        series_add(&g->s, start, orig_bytes);
 }
 
 /* Everything that needs connections: flow series, service groups of
@@ -533,6 +547,7 @@ int main(int argc, char **argv)
     if (use_flows) {
         flow_table_init(&flows, seed, (int64_t)(o.tcp_timeout * 1e9),
                         (int64_t)(o.udp_timeout * 1e9), on_flow_done, &x);
+        flows.exchange = on_exchange;
         x.flows = &flows;
     }
     if (o.list_flows) {
@@ -581,6 +596,13 @@ int main(int argc, char **argv)
             series_features_release(&feat);
             nres++;
         }
+        struct score_item *items = xcalloc(nres ? nres : 1, sizeof(*items));
+        for (size_t i = 0; i < nres; i++) {
+            items[i].key = res[i].key;
+            items[i].sc = &res[i].sc;
+        }
+        score_apply_context(items, nres);
+        free(items);
         results_sort(res, nres, o.sort);
         struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS, o.sort, o.top,
                                  inputs_ts_digits(in)};

@@ -174,7 +174,10 @@ static void index_remove(struct flow_table *t, uint32_t i)
 
 static void end_flow(struct flow_table *t, uint32_t i)
 {
-    t->done(t->ctx, &t->f[i]);
+    struct flow *f = &t->f[i];
+    if (f->key.proto != 6 && t->exchange)
+        t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
+    t->done(t->ctx, f);
     list_unlink(t, i);
     index_remove(t, i);
     t->f[i].next = t->free_head;
@@ -314,7 +317,7 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         struct flow *f = &t->f[i];
         memset(f, 0, sizeof(*f));
         f->key = k;
-        f->start = f->last = ts;
+        f->start = f->last = f->ex_start = ts;
         f->group = (size_t)-1;
         if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
@@ -335,6 +338,14 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
     int o = side == f->orig;
     *from_orig = o;
     int role = o ? 0 : 1;
+    if (!is_tcp && ts > f->last && (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
+        if (t->exchange)
+            t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
+        f->ex_start = ts;
+        f->ex_bytes = 0;
+    }
+    if (o)
+        f->ex_bytes += wirelen;
     f->pkts[role]++;
     f->bytes[role] += wirelen;
     if (ts > f->last)

@@ -33,6 +33,11 @@
 #include <stdint.h>
 
 #define FLOW_LINGER_NS (5ll * 1000000000)
+/* Connectionless flows (UDP, ICMP, ...) are cut into exchanges: activity
+ * separated by at least this much silence.  A beacon that reuses one UDP
+ * socket or one ICMP echo id every 30 s is one flow for Zeek and for the
+ * timeouts, but one exchange per check-in. */
+#define FLOW_EXCHANGE_GAP_NS (2ll * 1000000000)
 #define FLOW_NONE UINT32_MAX
 
 struct flow_key {
@@ -66,6 +71,8 @@ struct flow {
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
     uint32_t prev, next;        /* expiry list links (flow indices) */
     int64_t queued;             /* last-seen time when (re)queued on its list */
+    int64_t ex_start;           /* current exchange (connectionless flows) */
+    uint64_t ex_bytes;          /* its originator bytes */
     size_t group;               /* caller's cache (e.g. the group of --series packets) */
 };
 
@@ -75,6 +82,9 @@ const char *flow_state(const struct flow *f);
 int flow_failed(const struct flow *f);
 
 typedef void (*flow_done_cb)(void *ctx, const struct flow *f);
+/* One exchange of a connectionless flow ended (called before done). */
+typedef void (*flow_exchange_cb)(void *ctx, const struct flow *f, int64_t start,
+                                 uint64_t orig_bytes);
 
 struct flow_table {
     struct flow *f;
@@ -87,6 +97,7 @@ struct flow_table {
     int64_t now;                      /* latest packet time seen */
     uint32_t head[3], tail[3];        /* expiry lists */
     flow_done_cb done;
+    flow_exchange_cb exchange; /* may be NULL */
     void *ctx;
     uint64_t flows_total, peak_live;
 };

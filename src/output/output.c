@@ -328,6 +328,7 @@ static void write_json(FILE *f, const struct output_opts *o, const struct result
         for (int k = 0; k < 5; k++)
             jsonw_num_or_null(f, score_fields[k], w.score[k]);
         jsonw_num_or_null(f, "period", w.period);
+        fprintf(f, ",\"sources\":%llu", (unsigned long long)r[i].sc.sources);
         fputs(",\"reason\":", f);
         jsonw_str(f, r[i].sc.reason);
         fputs(",\"allow\":", f);
@@ -361,7 +362,7 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
     fputs("src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
           "interval_std,interval_min,interval_max,interval_median,interval_mad,"
           "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
-          "score_coverage,score_period,period,reason,allow\n",
+          "score_coverage,score_period,period,sources,reason,allow\n",
           f);
     for (size_t i = 0; i < n; i++) {
         struct row w;
@@ -398,6 +399,8 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
         for (int k = 0; k < 5; k++)
             csv_field(f, w.score[k], 0);
         csv_field(f, w.period, 0);
+        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].sc.sources);
+        csv_field(f, num[0], 0);
         csv_field(f, r[i].sc.reason, 0);
         csv_field(f, r[i].allow ? r[i].allow : "", 1);
     }

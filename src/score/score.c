@@ -256,3 +256,92 @@ void score_compute(const struct score_context *ctx, const struct series_features
     if (n > 0 && (size_t)n < sizeof(o->reason) && pen < 0.5)
         snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", bulk/stream (penalised)");
 }
+
+/* ---- context: prevalence and locality ------------------------------------- */
+
+static const struct score_item *ctx_items;
+
+static int cmp_dest(const void *a, const void *b)
+{
+    const struct group_key *x = ctx_items[*(const size_t *)a].key;
+    const struct group_key *y = ctx_items[*(const size_t *)b].key;
+    int c = (x->family > y->family) - (x->family < y->family);
+    if (!c)
+        c = memcmp(x->dst, y->dst, 16);
+    if (!c)
+        c = (x->proto > y->proto) - (x->proto < y->proto);
+    if (!c)
+        c = (x->dport > y->dport) - (x->dport < y->dport);
+    if (!c)
+        c = memcmp(x->src, y->src, 16);
+    return c;
+}
+
+static int same_dest(const struct group_key *x, const struct group_key *y)
+{
+    return x->family == y->family && !memcmp(x->dst, y->dst, 16) && x->proto == y->proto &&
+           x->dport == y->dport;
+}
+
+/* 0 public, 1 private/link-local/loopback, 2 multicast/broadcast */
+static int locality(const struct group_key *k)
+{
+    const uint8_t *a = k->dst;
+    if (k->family == 4) {
+        if (a[0] >= 224 || (a[0] == 255))
+            return 2;
+        if (a[3] == 255) /* the broadcast of a /24 (common enough to count) */
+            return 2;
+        if (a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
+            (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+            (a[0] == 100 && (a[1] & 0xC0) == 64))
+            return 1;
+        return 0;
+    }
+    if (a[0] == 0xFF)
+        return 2;
+    if ((a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80))
+        return 1;
+    static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return !memcmp(a, loop6, 16);
+}
+
+void score_apply_context(struct score_item *items, size_t n)
+{
+    size_t *idx = xmalloc(st_mult(n ? n : 1, sizeof(*idx)));
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    ctx_items = items;
+    qsort(idx, n, sizeof(*idx), cmp_dest);
+    ctx_items = NULL;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint64_t sources = 0;
+        while (j < n && same_dest(items[idx[j]].key, items[idx[i]].key)) {
+            if (j == i || memcmp(items[idx[j]].key->src, items[idx[j - 1]].key->src, 16))
+                sources++;
+            j++;
+        }
+        for (size_t k = i; k < j; k++) {
+            struct beacon_score *sc = items[idx[k]].sc;
+            const struct group_key *key = items[idx[k]].key;
+            int loc = locality(key);
+            double f = 1 / (1 + 0.5 * log2((double)sources));
+            f *= loc == 2 ? 0.5 : loc == 1 ? 0.8 : 1.0;
+            sc->sources = sources;
+            sc->context = f;
+            if (!sc->valid)
+                continue;
+            sc->score *= f;
+            size_t len = strlen(sc->reason);
+            if (sources > 1 && len < sizeof(sc->reason))
+                len += (size_t)snprintf(sc->reason + len, sizeof(sc->reason) - len,
+                                        ", %llu sources share it", (unsigned long long)sources);
+            if (loc && len < sizeof(sc->reason))
+                snprintf(sc->reason + len, sizeof(sc->reason) - len, ", %s destination",
+                         loc == 2 ? "broadcast/multicast" : "internal");
+        }
+        i = j;
+    }
+    free(idx);
+}

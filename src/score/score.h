@@ -11,6 +11,7 @@
 #ifndef PCTS_SCORE_H
 #define PCTS_SCORE_H
 
+#include "../group/group.h"
 #include "../stats/series.h"
 
 #include <stdint.h>
@@ -30,7 +31,9 @@ struct beacon_score {
     double confidence;  /* from the number of beats */
     double penalty;     /* product of rate and volume penalties */
     uint64_t events, beats;
-    char reason[160];
+    uint64_t sources;   /* distinct sources of the same destination service */
+    double context;     /* prevalence x locality factor applied to the score */
+    char reason[200];
 };
 
 struct score_context {
@@ -41,5 +44,19 @@ struct score_context {
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,
                    uint64_t group_bytes, struct beacon_score *out);
+
+/*
+ * Second pass over all groups: C2 is one inside host calling one outside
+ * service (DETECTION.md).  A destination service that many sources call in
+ * the capture (update servers, NTP pools, telemetry) or that is internal,
+ * multicast or broadcast is less likely C2: its score is multiplied by
+ *   1 / (1 + 0.5 log2(sources))   and   0.8 (private) or 0.5 (multicast,
+ *   broadcast).
+ */
+struct score_item {
+    const struct group_key *key;
+    struct beacon_score *sc;
+};
+void score_apply_context(struct score_item *items, size_t n);
 
 #endif
