@@ -119,14 +119,19 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
  * average, including exact interval buffers), so it degrades with a warning
  * instead of dying of out-of-memory.
  */
-static size_t default_max_groups(void)
+static size_t default_max_of(size_t bytes_each)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     if (pages <= 0 || psize <= 0)
         return 4u << 20;
     uint64_t bytes = (uint64_t)pages * (uint64_t)psize;
-    uint64_t n = bytes / 8 / 1024;
+    uint64_t n = bytes / 8 / bytes_each;
     return n < 65536 ? 65536 : (size_t)n;
+}
+
+static size_t default_max_groups(void)
+{
+    return default_max_of(1024);
 }
 
 static void warn_linktype(struct run *r, uint32_t lt)
@@ -173,6 +178,11 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (skipped_failed)
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
+    if (ft && ft->evicted)
+        fprintf(stderr, "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
+                        "flows were ended early to make room (many distinct 5-tuples: spoofed "
+                        "sources or a scan?); their later packets start new flows\n",
+                ft->max_live, (unsigned long long)ft->evicted);
     if (o->list_flows)
         fprintf(stderr, "pcts: %llu flows listed in %.3f s (%.2f M packets/s)\n",
                 (unsigned long long)flow_rows, elapsed,
@@ -548,6 +558,9 @@ int main(int argc, char **argv)
         flow_table_init(&flows, seed, (int64_t)(o.tcp_timeout * 1e9),
                         (int64_t)(o.udp_timeout * 1e9), on_flow_done, &x);
         flows.exchange = on_exchange;
+        /* a flow is about 200 bytes with its index slots; 2 KiB leaves room
+         * for the groups the flows feed */
+        flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);
         x.flows = &flows;
     }
     if (o.list_flows) {

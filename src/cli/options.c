@@ -69,6 +69,9 @@ void options_usage(FILE *f)
           "  --max-groups N        track at most N groups (default: one per 1 KiB of an\n"
           "                        eighth of physical memory); packets of further groups\n"
           "                        are counted and reported, not grouped\n"
+          "  --max-flows N         active flows at most (default: one per 2 KiB of an\n"
+          "                        eighth of physical memory); beyond, the longest-idle\n"
+          "                        flow is ended early (counted and reported)\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -105,6 +108,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     enum {
         OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG,
         OPT_TCPTO, OPT_UDPTO, OPT_ESTAB, OPT_MINEV, OPT_ALLOW, OPT_ALLOWMODE, OPT_FLOWS,
+        OPT_MAXF,
     };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
@@ -119,6 +123,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"progress", required_argument, NULL, OPT_PROGRESS},
         {"exact-limit", required_argument, NULL, OPT_EXACT},
         {"max-groups", required_argument, NULL, OPT_MAXG},
+        {"max-flows", required_argument, NULL, OPT_MAXF},
         {"tcp-timeout", required_argument, NULL, OPT_TCPTO},
         {"udp-timeout", required_argument, NULL, OPT_UDPTO},
         {"established-only", no_argument, NULL, OPT_ESTAB},
@@ -241,6 +246,13 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         case OPT_MAXG:
             if (parse_size(optarg, &o->max_groups) || o->max_groups == 0) {
                 errmsg_set(msg, "invalid --max-groups '%s': give a whole number, at least 1",
+                           optarg);
+                return ERR_USAGE;
+            }
+            break;
+        case OPT_MAXF:
+            if (parse_size(optarg, &o->max_flows) || o->max_flows == 0) {
+                errmsg_set(msg, "invalid --max-flows '%s': give a whole number, at least 1",
                            optarg);
                 return ERR_USAGE;
             }

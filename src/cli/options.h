@@ -38,6 +38,7 @@ struct options {
     int progress; /* -1 auto, 0 never, 1 always */
     uint32_t exact_limit;
     size_t max_groups; /* 0: default from physical memory */
+    size_t max_flows;  /* 0: default from physical memory */
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

@@ -50,6 +50,10 @@ struct pkt_meta {
     uint16_t vlan;    /* outermost 802.1Q/802.1ad VLAN id, 0 if none */
     uint16_t icmp_id; /* identifier of ICMP/ICMPv6 echo and similar queries */
     uint8_t icmp_query; /* icmp_id is valid (echo, timestamp, info, ...) */
+    /* TCP/UDP payload, borrowed from the frame: valid only while that
+     * packet is being processed; NULL when absent or not captured. */
+    const uint8_t *payload;
+    uint32_t payload_len;
     uint8_t src[16], dst[16]; /* IPv4 uses the first 4 bytes, rest zero */
 };
 

@@ -27,6 +27,16 @@ void decode__transport(struct cursor *c, struct pkt_meta *m)
         m->has_ports = 1;
         if (m->proto == 6 && !cur_peek_u8(c, 13, &flags))
             m->tcp_flags = flags;
+        if (m->proto == 6 || m->proto == 17) {
+            uint8_t off = 0;
+            size_t hl = 8; /* UDP */
+            if (m->proto == 6)
+                hl = cur_peek_u8(c, 12, &off) ? 0 : (size_t)(off >> 4) * 4;
+            if (hl >= 8 && cur_has(c, hl) && cur_left(c) > hl) {
+                m->payload = c->p + c->off + hl;
+                m->payload_len = (uint32_t)(cur_left(c) - hl);
+            }
+        }
         return;
     case 1:  /* ICMP */
     case 58: /* ICMPv6 */

@@ -313,6 +313,23 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         }
     }
     if (i == FLOW_NONE) {
+        if (t->max_live && t->live >= t->max_live) {
+            /* Full (a flood of spoofed sources?): end the flow queued
+             * longest ago, so memory stays bounded and real conversations,
+             * which keep being requeued, survive. */
+            uint32_t victim = FLOW_NONE;
+            for (int l = 0; l < 3; l++) {
+                uint32_t h0 = t->head[l];
+                if (h0 != FLOW_NONE &&
+                    (victim == FLOW_NONE || t->f[h0].queued < t->f[victim].queued))
+                    victim = h0;
+            }
+            if (victim != FLOW_NONE) {
+                end_flow(t, victim);
+                t->evicted++;
+                (void)lookup(t, &k, h, &slot); /* the index changed: new free slot */
+            }
+        }
         i = new_slot(t);
         struct flow *f = &t->f[i];
         memset(f, 0, sizeof(*f));

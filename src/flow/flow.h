@@ -100,6 +100,8 @@ struct flow_table {
     flow_exchange_cb exchange; /* may be NULL */
     void *ctx;
     uint64_t flows_total, peak_live;
+    size_t max_live;  /* 0: unlimited; else the oldest flow is ended to make room */
+    uint64_t evicted; /* flows ended early because the table was full */
 };
 
 void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns,

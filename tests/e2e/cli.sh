@@ -206,7 +206,7 @@ t "--allow default loads the shipped list" 0 "" -- $P --allow default "$c/eth_ba
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
-t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --max-groups 20000 "$w/spoof.pcap"
+t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --series packets --group ip --max-groups 20000 "$w/spoof.pcap"
 ok_if "  ...exactly the limit of groups reported" "test \$(wc -l <'$w/out') -eq 20000"
 if [ -z "${PCTS_SANITIZED:-}" ]; then
     ok_if "  ...peak memory stays small (< 64 MiB for 20000 groups)" "python3 - '$pcts' '$w/spoof.pcap' <<'PY'
@@ -214,12 +214,14 @@ import os, sys
 pid = os.fork()
 if pid == 0:
     fd = os.open(os.devnull, os.O_WRONLY); os.dup2(fd, 1); os.dup2(fd, 2)
-    os.execv(sys.argv[1], [sys.argv[1], '-q', '-F', 'csv', '--max-groups', '20000', sys.argv[2]])
+    os.execv(sys.argv[1], [sys.argv[1], '-q', '-F', 'csv', '--max-groups', '20000', '--max-flows', '20000', sys.argv[2]])
 _, st, ru = os.wait4(pid, 0)
 assert st == 0 and ru.ru_maxrss < 64 * 1024, ru.ru_maxrss
 PY"
 fi
 t "--max-groups 0 is a usage error" 2 "invalid --max-groups" -- $P --max-groups 0 "$c/eth_basic.pcap"
+t "spoofed flows beyond --max-flows: warning, exit 0" 0 "flow limit \(--max-flows 5000\) was reached: [0-9]+ flows were ended early" -- $P --max-flows 5000 "$w/spoof.pcap"
+t "--max-flows 0 is a usage error" 2 "invalid --max-flows" -- $P --max-flows 0 "$c/eth_basic.pcap"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
