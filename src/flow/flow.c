@@ -318,8 +318,13 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
              * longest ago, so memory stays bounded and real conversations,
              * which keep being requeued, survive. */
             uint32_t victim = FLOW_NONE;
-            for (int l = 0; l < 3; l++) {
-                uint32_t h0 = t->head[l];
+            for (uint8_t l = 0; l < 3; l++) {
+                /* heads active since they were queued go to the back first */
+                uint32_t h0;
+                while ((h0 = t->head[l]) != FLOW_NONE && t->f[h0].last > t->f[h0].queued) {
+                    list_unlink(t, h0);
+                    list_append(t, h0, l);
+                }
                 if (h0 != FLOW_NONE &&
                     (victim == FLOW_NONE || t->f[h0].queued < t->f[victim].queued))
                     victim = h0;
@@ -390,18 +395,29 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
     return f;
 }
 
+static const struct flow *flush_flows;
+static int cmp_last(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int64_t lx = flush_flows[x].last, ly = flush_flows[y].last;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
 void flow_table_flush(struct flow_table *t)
 {
-    /* Oldest activity first, across the three lists. */
-    for (;;) {
-        uint32_t best = FLOW_NONE;
-        for (int l = 0; l < 3; l++) {
-            uint32_t i = t->head[l];
-            if (i != FLOW_NONE && (best == FLOW_NONE || t->f[i].last < t->f[best].last))
-                best = i;
-        }
-        if (best == FLOW_NONE)
-            return;
-        end_flow(t, best);
-    }
+    /* In the order of last activity (ties: slot order, deterministic). The
+     * lists are ordered by queue time, which lags behind activity. */
+    uint32_t *idx = xmalloc(st_mult(t->live ? t->live : 1, sizeof(*idx)));
+    size_t n = 0;
+    for (int l = 0; l < 3; l++)
+        for (uint32_t i = t->head[l]; i != FLOW_NONE; i = t->f[i].next)
+            idx[n++] = i;
+    flush_flows = t->f;
+    qsort(idx, n, sizeof(*idx), cmp_last);
+    flush_flows = NULL;
+    for (size_t k = 0; k < n; k++)
+        end_flow(t, idx[k]);
+    free(idx);
 }
