@@ -12,6 +12,9 @@
 #include "../flow/flow.h"
 #include "../group/frag.h"
 #include "../group/group.h"
+#include "../names/domain.h"
+#include "../names/nametab.h"
+#include "../decode/names.h"
 #include "../output/output.h"
 #include "../score/score.h"
 #include "../stats/series.h"
@@ -21,6 +24,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +174,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
             (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
             (unsigned long long)c->skip[DEC_BADHDR], (unsigned long long)c->skip[DEC_LINKTYPE],
             (unsigned long long)c->filtered);
-    static const char *const gname[] = {"ip", "port", "service"};
+    static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
     if (ft)
         fprintf(stderr, "pcts: %llu flows (at most %llu active at once)%s\n",
                 (unsigned long long)ft->flows_total, (unsigned long long)ft->peak_live,
@@ -271,6 +275,9 @@ struct run_ctx {
     struct group_table *tab;
     struct flow_table *flows;
     struct flow_writer *fw; /* `pcts flows` */
+    struct name_table *names;
+    struct domains *domains;  /* --group dns */
+    struct u64set *dns_seen;  /* --group dns: (group, name) pairs seen */
     uint64_t skipped_failed; /* --established-only */
     uint32_t last_lt;
     int last_lt_ok;
@@ -328,6 +335,170 @@ static int next_decoded(struct run_ctx *x, struct pkt *p, struct pkt_meta *m)
         return 1;
     }
     return 0;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* A bounded set of 64-bit values (the distinct query names of each
+ * --group dns group); past its limit it stops adding and says so. */
+struct u64set {
+    uint64_t *v;
+    size_t mask, n, limit;
+    int full;
+};
+
+static int u64set_add(struct u64set *s, uint64_t x)
+{
+    x = x * 0x9E3779B97F4A7C15ull + 1; /* never 0 */
+    size_t i = (size_t)(x >> 20) & s->mask;
+    for (; s->v[i]; i = (i + 1) & s->mask)
+        if (s->v[i] == x)
+            return 0;
+    if (s->n >= s->limit) {
+        s->full = 1;
+        return 0;
+    }
+    s->v[i] = x;
+    if (++s->n * 2 > s->mask + 1) {
+        size_t nm = s->mask * 2 + 1;
+        uint64_t *nv = xcalloc(nm + 1, sizeof(*nv));
+        for (size_t k = 0; k <= s->mask; k++) {
+            if (!s->v[k])
+                continue;
+            size_t j = (size_t)(s->v[k] >> 20) & nm;
+            while (nv[j])
+                j = (j + 1) & nm;
+            nv[j] = s->v[k];
+        }
+        free(s->v);
+        s->v = nv;
+        s->mask = nm;
+    }
+    return 1;
+}
+
+/* Shannon entropy (bits per character) of a string. */
+static double entropy(const char *s, size_t n)
+{
+    unsigned cnt[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        cnt[(unsigned char)s[i]]++;
+    double h = 0;
+    for (int c = 0; c < 256; c++)
+        if (cnt[c]) {
+            double p = (double)cnt[c] / (double)n;
+            h -= p * log2(p);
+        }
+    return h;
+}
+
+static int is_dns_port(const struct pkt_meta *m)
+{
+    return m->has_ports && (m->sport == 53 || m->dport == 53);
+}
+
+/* A DNS query of --group dns: one event of (client, registered domain). */
+static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
+                            int64_t ts, uint32_t size)
+{
+    char reg[NAME_MAX_LEN + 1];
+    size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
+    uint32_t dom = names_intern(x->names, reg);
+    if (!dom)
+        return;
+    struct group_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = m->family;
+    memcpy(k.src, m->src, 16);
+    group_key_set_name(&k, dom);
+    struct group *g = group_table_get(x->tab, &k);
+    if (!g) {
+        x->cnt->untracked++;
+        return;
+    }
+    g->host = dom;
+    g->packets++;
+    g->bytes += size;
+    series_add(&g->s, ts, size);
+    uint32_t qid = names_intern(x->names, qname);
+    if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
+        g->dns_subdomains++;
+        g->dns_label_sum += (double)sub;
+        g->dns_entropy_sum += sub ? entropy(qname, sub) : 0;
+    }
+}
+
+/*
+ * Learn what a packet says about names: DNS answers map addresses to the
+ * name the client asked for (from this moment on); a TLS ClientHello or an
+ * HTTP request names its own flow's server (*flow_name).  With --group dns,
+ * DNS queries are the events.  Payload pointers are valid only now.
+ */
+static void learn_names(struct run_ctx *x, const struct pkt_meta *m, int64_t ts,
+                        uint32_t *flow_name)
+{
+    *flow_name = 0;
+    if (!m->payload)
+        return;
+    char name[NAME_MAX_LEN + 1];
+    if (is_dns_port(m)) {
+        const uint8_t *msg = m->payload;
+        size_t len = m->payload_len;
+        if (m->proto == 6 && dns_tcp_strip(m->payload, m->payload_len, &msg, &len))
+            return;
+        struct name_addr addrs[16];
+        size_t n = 0;
+        uint16_t qtype;
+        int resp = 0;
+        int rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
+        if (rc == 1) {
+            uint32_t id = names_intern(x->names, name);
+            for (size_t i = 0; i < n && i < 16; i++)
+                names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
+        }
+        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS)
+            dns_query_event(x, m, name, ts, m->payload_len);
+        return;
+    }
+    if (m->proto != 6)
+        return;
+    int rc = 0;
+    if (m->payload[0] == 0x16)
+        rc = tls_client_hello_sni(m->payload, m->payload_len, name);
+    else if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
+        rc = http_request_host(m->payload, m->payload_len, name);
+    if (rc == 1 && name[0])
+        *flow_name = names_intern(x->names, name);
+}
+
+/* The name of a flow's responder: its own SNI/Host, else a DNS answer. */
+static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
+{
+    if (f->name)
+        return f->name;
+    return names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
+}
+
+/* The group of a flow for this run's grouping, created if needed. */
+static size_t flow_group(struct run_ctx *x, const struct flow *f, uint32_t *host)
+{
+    struct group_key k;
+    enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
+    group_key_from_flow(by, f, &k);
+    *host = flow_host(x, f);
+    if (x->o->group == GROUP_HOST)
+        group_key_set_name(&k, *host);
+    return group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+}
+
+/* --group dns: only DNS queries matter; no flows needed. */
+static void loop_dns(struct run_ctx *x)
+{
+    struct pkt p;
+    struct pkt_meta m;
+    uint32_t unused;
+    while (next_decoded(x, &p, &m))
+        learn_names(x, &m, p.ts_ns, &unused);
 }
 
 /*
@@ -402,13 +573,15 @@ static void on_flow_done(void *ctx, const struct flow *f)
         x->skipped_failed++;
         return;
     }
-    struct group_key k;
-    group_key_from_flow(x->o->group, f, &k);
-    struct group *g = group_table_get(x->tab, &k);
-    if (!g) {
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi == GROUP_NONE) {
         x->cnt->untracked += f->pkts[0] + f->pkts[1];
         return;
     }
+    struct group *g = &x->tab->g[gi];
+    if (!g->host)
+        g->host = host;
     g->flows++;
     g->failed += (uint64_t)failed;
     g->packets += f->pkts[0] + f->pkts[1];
@@ -423,11 +596,10 @@ static void on_exchange(void *ctx, const struct flow *f, int64_t start, uint64_t
     struct run_ctx *x = ctx;
     if (x->fw || x->o->series != SERIES_FLOWS)
         return;
-    struct group_key k;
-    group_key_from_flow(x->o->group, f, &k);
-    struct group *g = group_table_get(x->tab, &k);
-    if (g)
-        series_add(&g->s, start, orig_bytes);
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi != GROUP_NONE)
+        series_add(&x->tab->g[gi].s, start, orig_bytes);
 }
 
 /* Everything that needs connections: flow series, service groups of
@@ -442,6 +614,7 @@ static void loop_flows(struct run_ctx *x)
         struct flow_prep fp;
         int64_t ts;
         uint32_t wirelen;
+        uint32_t name; /* TLS SNI / HTTP Host in this packet */
     } *ev = xmalloc(BATCH * sizeof(*ev));
     struct pkt p;
     int from_orig, more = 1;
@@ -456,6 +629,8 @@ static void loop_flows(struct run_ctx *x)
             }
             e->ts = p.ts_ns;
             e->wirelen = p.wirelen;
+            learn_names(x, &e->m, p.ts_ns, &e->name);
+            e->m.payload = NULL; /* not valid past this point */
             flow_table_prepare(x->flows, &e->m, &e->fp);
             nb++;
         }
@@ -463,12 +638,15 @@ static void loop_flows(struct run_ctx *x)
             struct fev *e = &ev[i];
             struct flow *f = flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts,
                                                         e->wirelen, &from_orig);
+            if (e->name && !f->name)
+                f->name = e->name;
             if (!packets)
                 continue;
             if (f->group == (size_t)-1) {
-                struct group_key k;
-                group_key_from_flow(x->o->group, f, &k);
-                f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+                uint32_t host;
+                f->group = flow_group(x, f, &host);
+                if (f->group != GROUP_NONE && !x->tab->g[f->group].host)
+                    x->tab->g[f->group].host = host;
             }
             if (f->group == GROUP_NONE) {
                 x->cnt->untracked++;
@@ -549,11 +727,22 @@ int main(int argc, char **argv)
     pg.on = !o.quiet && (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO)));
     pg.start = now_s();
 
+    struct name_table names;
+    names_init(&names, seed);
+    struct domains *domains = NULL;
+    struct u64set dns_seen = {xcalloc(1024, sizeof(uint64_t)), 1023, 0, 1u << 22, 0};
+    if (o.group == GROUP_DNS && !o.list_flows && domains_open(&domains, msg)) {
+        warnx_("%s", msg);
+        return EXIT_USAGE;
+    }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct run_ctx x = {&o, in, flt, &run, &cnt, &pg, &frags, &tab, NULL, NULL, 0, UINT32_MAX, 0};
+    struct run_ctx x = {&o,       in,   flt,  &run, &cnt,    &pg,       &frags, &tab,
+                        NULL,     NULL, &names, domains, &dns_seen, 0, UINT32_MAX, 0};
     struct flow_table flows;
     struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
-    int use_flows = o.list_flows || o.series == SERIES_FLOWS || o.group == GROUP_SERVICE;
+    int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&
+                    (o.list_flows || o.series == SERIES_FLOWS || o.group == GROUP_SERVICE ||
+                     o.group == GROUP_HOST);
     if (use_flows) {
         flow_table_init(&flows, seed, (int64_t)(o.tcp_timeout * 1e9),
                         (int64_t)(o.udp_timeout * 1e9), on_flow_done, &x);
@@ -569,6 +758,8 @@ int main(int argc, char **argv)
     }
     if (use_flows)
         loop_flows(&x);
+    else if (o.group == GROUP_DNS)
+        loop_dns(&x);
     else
         loop_pairs(&x);
     if (pg.drawn)
@@ -584,13 +775,16 @@ int main(int argc, char **argv)
         }
     } else {
         struct score_context sctx = {cnt.min_ts, cnt.max_ts, o.min_events,
-                                     o.series == SERIES_FLOWS ? "conn" : "pkt"};
+                                     o.group == GROUP_DNS          ? "query"
+                                     : o.series == SERIES_FLOWS ? "conn"
+                                                                : "pkt"};
         res = xcalloc(tab.n, sizeof(*res));
         for (size_t i = 0; i < tab.n; i++) {
             struct group *g = &tab.g[i];
             struct result *r = &res[nres];
             r->key = &g->key;
-            r->allow = allow ? allow_match(allow, &g->key) : NULL;
+            r->host = names_str(&names, g->host);
+            r->allow = allow ? allow_match(allow, &g->key, r->host) : NULL;
             if (r->allow && o.allow_mode == ALLOW_DROP)
                 continue;
             r->packets = g->packets;
@@ -607,6 +801,14 @@ int main(int argc, char **argv)
                 series_features(&g->s, &feat);
             score_compute(&sctx, &feat, g->bytes, &r->sc);
             series_features_release(&feat);
+            if (o.group == GROUP_DNS && g->dns_subdomains) {
+                size_t len = strlen(r->sc.reason);
+                snprintf(r->sc.reason + len, sizeof(r->sc.reason) - len,
+                         "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char",
+                         g->dns_subdomains, dns_seen.full ? "+" : "",
+                         g->dns_label_sum / g->dns_subdomains,
+                         g->dns_entropy_sum / g->dns_subdomains);
+            }
             nres++;
         }
         struct score_item *items = xcalloc(nres ? nres : 1, sizeof(*items));
@@ -617,8 +819,8 @@ int main(int argc, char **argv)
         score_apply_context(items, nres);
         free(items);
         results_sort(res, nres, o.sort);
-        struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS, o.sort, o.top,
-                                 inputs_ts_digits(in)};
+        struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS || o.group == GROUP_DNS,
+                                 o.sort, o.top, inputs_ts_digits(in)};
         if (output_write(out, out_name, &oo, res, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
@@ -645,6 +847,9 @@ int main(int argc, char **argv)
         flow_table_release(&flows);
     group_table_release(&tab);
     frag_cache_release(&frags);
+    names_release(&names);
+    domains_free(domains);
+    free(dns_seen.v);
     filter_free(flt);
     allow_free(allow);
     options_release(&o);

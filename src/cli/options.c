@@ -32,9 +32,12 @@ void options_usage(FILE *f)
           "  -f, --filter EXPR     BPF filter, tcpdump syntax (e.g. 'not port 53')\n"
           "\n"
           "Grouping:\n"
-          "  --group service|ip|port\n"
+          "  --group service|host|dns|ip|port\n"
           "                        service (default): originator IP -> responder IP,\n"
           "                        protocol, responder port (all packets of its flows);\n"
+          "                        host: the same with the responder's name (DNS answer,\n"
+          "                        TLS SNI, HTTP Host) instead of its IP when known;\n"
+          "                        dns: client -> registered domain of its DNS queries\n"
           "                        ip: originator -> responder IP (with --series packets:\n"
           "                        source -> destination of each packet); port: source ->\n"
           "                        destination IP, protocol, destination port of each packet\n"
@@ -186,8 +189,12 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 o->group = GROUP_PORT;
             else if (!strcmp(optarg, "service"))
                 o->group = GROUP_SERVICE;
+            else if (!strcmp(optarg, "host"))
+                o->group = GROUP_HOST;
+            else if (!strcmp(optarg, "dns"))
+                o->group = GROUP_DNS;
             else {
-                errmsg_set(msg, "unknown group '%s' (use service, ip or port)", optarg);
+                errmsg_set(msg, "unknown group '%s' (use service, host, dns, ip or port)", optarg);
                 return ERR_USAGE;
             }
             group_set = 1;

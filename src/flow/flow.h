@@ -74,6 +74,7 @@ struct flow {
     int64_t ex_start;           /* current exchange (connectionless flows) */
     uint64_t ex_bytes;          /* its originator bytes */
     size_t group;               /* caller's cache (e.g. the group of --series packets) */
+    uint32_t name;              /* caller's: the responder's name (TLS SNI, HTTP Host) */
 };
 
 /* Zeek conn.log connection states. */

@@ -58,6 +58,15 @@ void group_key_from_flow(enum group_by by, const struct flow *f, struct group_ke
     }
 }
 
+void group_key_set_name(struct group_key *k, uint32_t name)
+{
+    if (!name)
+        return;
+    memset(k->dst, 0, sizeof(k->dst));
+    memcpy(k->dst, &name, sizeof(name));
+    k->dst_name = 1;
+}
+
 static inline uint64_t rd64(const uint8_t *p)
 {
     uint64_t v;

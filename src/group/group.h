@@ -26,13 +26,15 @@ enum group_by {
     GROUP_IP,      /* source -> destination IP (packets), originator -> responder (flows) */
     GROUP_PORT,    /* + protocol and destination port, directed packets */
     GROUP_SERVICE, /* originator -> responder IP, protocol, responder port; both directions */
+    GROUP_HOST,    /* originator -> responder NAME (else IP), protocol, responder port */
+    GROUP_DNS,     /* client -> registered domain of its DNS queries */
 };
 
 struct group_key {
     uint8_t family;   /* 4 or 6 */
     uint8_t proto;    /* GROUP_PORT only */
     uint8_t has_port; /* GROUP_PORT and the protocol has ports */
-    uint8_t pad;
+    uint8_t dst_name; /* dst holds a name id (GROUP_HOST, GROUP_DNS), not an address */
     uint16_t dport;
     uint16_t pad2;
     uint8_t src[16];
@@ -48,6 +50,9 @@ struct group {
     uint64_t packets; /* packets, both directions */
     uint64_t flows;   /* flows that contributed (flow modes) */
     uint64_t failed;  /* of those, failed TCP attempts */
+    uint32_t host;    /* name of the destination (nametab id), 0 unknown */
+    uint32_t dns_subdomains; /* GROUP_DNS: distinct query names seen (capped) */
+    double dns_label_sum, dns_entropy_sum; /* GROUP_DNS: of the subdomain parts */
 };
 
 struct group_table {
@@ -73,6 +78,10 @@ void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key
 /* Fill a key from a flow: originator -> responder (GROUP_IP), plus protocol
  * and responder port (GROUP_PORT, GROUP_SERVICE). */
 void group_key_from_flow(enum group_by by, const struct flow *f, struct group_key *k);
+
+/* GROUP_HOST: like GROUP_SERVICE but the responder is named when a name is
+ * known (name id != 0). */
+void group_key_set_name(struct group_key *k, uint32_t name);
 
 /* The group for key k, created empty if new; NULL when it is new and the
  * table already holds max_groups groups (counted in t->refused). */

@@ -219,7 +219,7 @@ void results_sort(struct result *r, size_t n, enum sort_key key)
 /* ---- writers ------------------------------------------------------------ */
 
 struct row {
-    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+    char src[INET6_ADDRSTRLEN], dst[264];
     char protobuf[8];
     const char *proto; /* NULL when not grouped by protocol */
     char dport[8];     /* "" when none */
@@ -237,11 +237,14 @@ static void fmt_part(double v, char *buf, size_t len)
 static void make_row(const struct output_opts *o, const struct result *r, struct row *w)
 {
     fmt_addr(r->key, 0, w->src, sizeof(w->src));
-    fmt_addr(r->key, 1, w->dst, sizeof(w->dst));
-    w->proto = o->by != GROUP_IP ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf))
-                                 : NULL;
+    if (r->key->dst_name)
+        snprintf(w->dst, sizeof(w->dst), "%s", r->host ? r->host : "?");
+    else
+        fmt_addr(r->key, 1, w->dst, sizeof(w->dst));
+    int ports = o->by != GROUP_IP && o->by != GROUP_DNS;
+    w->proto = ports ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf)) : NULL;
     w->dport[0] = '\0';
-    if (o->by != GROUP_IP && r->key->has_port)
+    if (ports && r->key->has_port)
         snprintf(w->dport, sizeof(w->dport), "%u", r->key->dport);
     fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
     fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
@@ -336,6 +339,11 @@ static void write_json(FILE *f, const struct output_opts *o, const struct result
             jsonw_str(f, r[i].allow);
         else
             fputs("null", f);
+        fputs(",\"host\":", f);
+        if (r[i].host)
+            jsonw_str(f, r[i].host);
+        else
+            fputs("null", f);
         fputs("}\n", f);
     }
 }
@@ -362,7 +370,7 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
     fputs("src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
           "interval_std,interval_min,interval_max,interval_median,interval_mad,"
           "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
-          "score_coverage,score_period,period,sources,reason,allow\n",
+          "score_coverage,score_period,period,sources,reason,allow,host\n",
           f);
     for (size_t i = 0; i < n; i++) {
         struct row w;
@@ -402,7 +410,8 @@ static void write_csv(FILE *f, const struct output_opts *o, const struct result 
         snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].sc.sources);
         csv_field(f, num[0], 0);
         csv_field(f, r[i].sc.reason, 0);
-        csv_field(f, r[i].allow ? r[i].allow : "", 1);
+        csv_field(f, r[i].allow ? r[i].allow : "", 0);
+        csv_field(f, r[i].host ? r[i].host : "", 1);
     }
 }
 
@@ -414,8 +423,8 @@ static void fmt_utc(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-enum { TC_SCORE, TC_SRC, TC_DST, TC_PROTO, TC_DPORT, TC_EVENTS, TC_PKTS, TC_BYTES, TC_FIRST,
-       TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_REASON, TC__N };
+enum { TC_SCORE, TC_SRC, TC_DST, TC_HOST, TC_PROTO, TC_DPORT, TC_EVENTS, TC_PKTS, TC_BYTES,
+       TC_FIRST, TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_REASON, TC__N };
 
 /* Table for people: the score first, human units, the reason last (not
  * padded, so long reasons do not widen every row). */
@@ -423,15 +432,19 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
                         size_t total)
 {
     static const char *const head[TC__N] = {
-        "SCORE", "SRC",      "DST",    "PROTO",  "DPORT", "EVENTS", "PKTS",
+        "SCORE", "SRC",         "DST",  "HOST",   "PROTO",  "DPORT", "EVENTS", "PKTS",
         "BYTES", "FIRST (UTC)", "SPAN", "PERIOD", "MEDIAN", "MAD",   "REASON"};
-    const int right[TC__N] = {1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0};
+    const int right[TC__N] = {1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0};
     enum { W = 176 };
     int show[TC__N];
     for (int c = 0; c < TC__N; c++)
-        show[c] = o->by != GROUP_IP || (c != TC_PROTO && c != TC_DPORT);
+        show[c] = (o->by != GROUP_IP && o->by != GROUP_DNS) || (c != TC_PROTO && c != TC_DPORT);
     if (!o->flows_series)
         show[TC_EVENTS] = 0; /* events are the packets */
+    show[TC_HOST] = 0; /* only when some row has a name the DST column does not show */
+    for (size_t i = 0; i < n; i++)
+        if (r[i].host && !r[i].key->dst_name)
+            show[TC_HOST] = 1;
     char(*cell)[TC__N][W] = calloc(n ? n : 1, sizeof(*cell));
     if (!cell) {
         fputs("pcts: out of memory formatting the table\n", stderr);
@@ -449,7 +462,8 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         else
             snprintf(x[TC_SCORE], W, "-%s", r[i].allow ? "*" : "");
         snprintf(x[TC_SRC], W, "%s", w.src);
-        snprintf(x[TC_DST], W, "%s", w.dst);
+        snprintf(x[TC_DST], W, "%.60s", w.dst);
+        snprintf(x[TC_HOST], W, "%.60s", r[i].host && !r[i].key->dst_name ? r[i].host : "-");
         snprintf(x[TC_PROTO], W, "%s", w.proto ? w.proto : "");
         snprintf(x[TC_DPORT], W, "%s", w.dport[0] ? w.dport : "-");
         snprintf(x[TC_EVENTS], W, "%llu", (unsigned long long)r[i].events);

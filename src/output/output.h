@@ -52,6 +52,7 @@ struct result {
     struct interval_stats iv;
     struct beacon_score sc;
     const char *allow; /* the --allow rule that matched, or NULL */
+    const char *host;  /* the destination's name, or NULL (borrowed) */
 };
 
 struct output_opts {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The shipped default list; docs/allowlist.md explains each entry. */
 static const char default_list[] =
@@ -286,12 +287,32 @@ static int prefix_match(const uint8_t *a, const uint8_t *net, unsigned plen)
     return (a[full] & mask) == (net[full] & mask);
 }
 
-const char *allow_match(const struct allow_list *a, const struct group_key *k)
+/* example.com matches example.com; *.example.com matches it and any
+ * subdomain (case-insensitive: names are stored lowercase). */
+static int name_match(const char *rule, const char *host)
+{
+    if (!host)
+        return 0;
+    if (!strncmp(rule, "*.", 2)) {
+        const char *dom = rule + 2;
+        size_t hl = strlen(host), dl = strlen(dom);
+        if (hl == dl)
+            return !strcasecmp(host, dom);
+        return hl > dl && host[hl - dl - 1] == '.' && !strcasecmp(host + hl - dl, dom);
+    }
+    return !strcasecmp(rule, host);
+}
+
+const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host)
 {
     for (size_t i = 0; i < a->n; i++) {
         const struct rule *r = &a->r[i];
-        if (r->name)
-            continue; /* needs host names */
+        if (r->name) {
+            if (!name_match(r->name, host))
+                continue;
+        } else if (r->has_addr && k->dst_name) {
+            continue; /* the group is keyed by name: no address to compare */
+        }
         if (r->has_addr &&
             (r->family != k->family ||
              !prefix_match(r->src_side ? k->src : k->dst, r->addr, r->plen)))
@@ -300,7 +321,7 @@ const char *allow_match(const struct allow_list *a, const struct group_key *k)
             continue;
         if (r->has_ports && (!k->has_port || k->dport < r->lo || k->dport > r->hi))
             continue;
-        if (!r->has_addr && !r->has_proto && !r->has_ports)
+        if (!r->has_addr && !r->has_proto && !r->has_ports && !r->name)
             continue;
         return r->text;
     }

@@ -10,9 +10,9 @@
  *              for the protocol (any protocol, that port)
  *              (proto: tcp, udp, icmp, icmp6, sctp or a number)
  *   NAME       example.com or *.example.com (the star form also matches the
- *              bare domain); matched against host names once pcts learns
- *              them from the traffic: rules are parsed and kept today, and
- *              the summary says they were not applied
+ *              bare domain and every subdomain), matched against the name
+ *              pcts learned for the destination (DNS answers, TLS SNI, HTTP
+ *              Host); a group without a name never matches a name rule
  * A rule with an address and a service matches when both do.
  * "default" as a file name loads the shipped list (docs/allowlist.md).
  */
@@ -31,8 +31,9 @@ int allow_load(struct allow_list **out, const char *const *files, size_t n, char
 /* Load from a string (tests, the built-in default list). */
 int allow_load_text(struct allow_list *a, const char *text, const char *name, char *msg);
 
-/* The text of the first rule matching the group, or NULL. */
-const char *allow_match(const struct allow_list *a, const struct group_key *k);
+/* The text of the first rule matching the group (host: its destination's
+ * name, or NULL), or NULL. */
+const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host);
 
 size_t allow_name_rules(const struct allow_list *a);
 

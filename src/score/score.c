@@ -137,6 +137,19 @@ static double timing_of(const struct fold *f)
     return f->s_per * (0.5 + 0.5 * f->s_int);
 }
 
+/* "conn" -> "conns", "query" -> "queries" */
+static const char *plural(const char *noun, uint64_t n, char *buf, size_t len)
+{
+    size_t l = strlen(noun);
+    if (n == 1)
+        snprintf(buf, len, "%s", noun);
+    else if (l && noun[l - 1] == 'y')
+        snprintf(buf, len, "%.*sies", (int)(l - 1), noun);
+    else
+        snprintf(buf, len, "%ss", noun);
+    return buf;
+}
+
 static void human_period(double s, char *buf, size_t len)
 {
     if (s < 1)
@@ -169,8 +182,9 @@ void score_compute(const struct score_context *ctx, const struct series_features
     o->beats = f->beats;
     unsigned min_events = ctx->min_events ? ctx->min_events : SCORE_MIN_EVENTS;
     if (f->events < min_events) {
-        snprintf(o->reason, sizeof(o->reason), "%llu %s%s: too few to score",
-                 (unsigned long long)f->events, ctx->event_noun, f->events == 1 ? "" : "s");
+        char nb[32];
+        snprintf(o->reason, sizeof(o->reason), "%llu %s: too few to score",
+                 (unsigned long long)f->events, plural(ctx->event_noun, f->events, nb, sizeof(nb)));
         return;
     }
     o->valid = 1;
@@ -194,9 +208,10 @@ void score_compute(const struct score_context *ctx, const struct series_features
     uint64_t nd = total_weight(f->beat_iv, f->n_beat_iv);
     if (nd < 2) {
         o->score = 0;
-        snprintf(o->reason, sizeof(o->reason), "%llu %ss in %llu burst%s: no repetition",
-                 (unsigned long long)f->events, ctx->event_noun, (unsigned long long)f->beats,
-                 f->beats == 1 ? "" : "s");
+        char nb[32];
+        snprintf(o->reason, sizeof(o->reason), "%llu %s in %llu burst%s: no repetition",
+                 (unsigned long long)f->events, plural(ctx->event_noun, f->events, nb, sizeof(nb)),
+                 (unsigned long long)f->beats, f->beats == 1 ? "" : "s");
         return;
     }
     struct fold best, c;
@@ -236,8 +251,10 @@ void score_compute(const struct score_context *ctx, const struct series_features
     char per[32], sp[32];
     human_period(o->period, per, sizeof(per));
     human_span(span, sp, sizeof(sp));
-    int n = snprintf(o->reason, sizeof(o->reason), "every %s ±%.0f%% over %s, %llu %ss", per,
-                     o->spread * 100, sp, (unsigned long long)f->events, ctx->event_noun);
+    char nb[32];
+    int n = snprintf(o->reason, sizeof(o->reason), "every %s ±%.0f%% over %s, %llu %s", per,
+                     o->spread * 100, sp, (unsigned long long)f->events,
+                     plural(ctx->event_noun, f->events, nb, sizeof(nb)));
     if (n > 0 && (size_t)n < sizeof(o->reason) && f->events >= 2 * f->beats)
         n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, " in %llu bursts",
                       (unsigned long long)f->beats);

@@ -114,7 +114,7 @@ fi
 t "invalid BPF filter" 2 "invalid filter 'port banana'" -- $P -f 'port banana' "$c/eth_basic.pcap"
 t "--top 0" 2 "invalid --top '0'" -- $P --top 0 "$c/eth_basic.pcap"
 t "--top -1" 2 "invalid --top" -- $P --top -1 "$c/eth_basic.pcap"
-t "unknown group" 2 "unknown group 'host'" -- $P --group host "$c/eth_basic.pcap"
+t "unknown group" 2 "unknown group 'pairs'" -- $P --group pairs "$c/eth_basic.pcap"
 t "unknown series" 2 "unknown series" -- $P --series bytes "$c/eth_basic.pcap"
 t "unknown format" 2 "unknown format 'xml'" -- $pcts -F xml "$c/eth_basic.pcap"
 t "unknown sort key" 2 "unknown sort key" -- $P --sort nope "$c/eth_basic.pcap"
@@ -122,7 +122,7 @@ t "unknown option" 2 "unknown option '--bogus'" -- $P --bogus "$c/eth_basic.pcap
 t "missing option value" 2 "needs a value" -- $P "$c/eth_basic.pcap" -r
 t "--exact-limit out of range" 2 "invalid --exact-limit" -- $P --exact-limit 5 "$c/eth_basic.pcap"
 t "--help" 0 "" -- $pcts --help
-ok_if "  ...help lists --group" "grep -q -- '--group service|ip|port' '$w/out'"
+ok_if "  ...help lists --group" "grep -q -- '--group service|host|dns|ip|port' '$w/out'"
 t "--version" 0 "" -- $pcts --version
 
 # --- formats and field names (a public interface)
@@ -203,6 +203,49 @@ ok_if "  ...ICMP to 203.0.113.30 and DNS marked, TCP not" "grep -q '\"dst\":\"20
 t "--allow-mode drop" 0 "" -- $P --allow "$w/ok.allow" --allow-mode drop "$c/eth_basic.pcap"
 ok_if "  ...only the TCP group is left" "test \$(wc -l <'$w/out') -eq 1 && grep -q '\"dport\":443' '$w/out'"
 t "--allow default loads the shipped list" 0 "" -- $P --allow default "$c/eth_basic.pcap"
+
+# --- names: DNS answers, --group host, --group dns, name allow rules
+python3 - "$w/names.pcap" <<'PY'
+import struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b + (b"\0" if len(b) % 2 else b"")))
+    while s >> 16: s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+def ip4(a): return bytes(int(x) for x in a.split("."))
+def pkt(src, dst, proto, l4):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + h + l4
+def udp(sp, dp, data): return struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
+def tcp(sp, dp, flags): return struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 65535, 0, 0)
+def qname(n): return b"".join(bytes([len(l)]) + l.encode() for l in n.split(".")) + b"\0"
+def dns_resp(n, addr):
+    return (struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0) + qname(n) + struct.pack("!HH", 1, 1)
+            + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + ip4(addr))
+def dns_q(n): return struct.pack("!HHHHHH", 9, 0x0100, 1, 0, 0, 0) + qname(n) + struct.pack("!HH", 16, 1)
+recs = [(0, pkt("10.0.0.1", "10.0.0.53", 17, udp(40000, 53, dns_q("beacon.evil.example")))),
+        (0.001, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 40000, dns_resp("beacon.evil.example", "203.0.113.9"))))]
+for i in range(8):
+    t = 10 + 60 * i
+    recs.append((t, pkt("10.0.0.1", "203.0.113.9", 6, tcp(50000 + i, 443, 0x02))))
+    recs.append((t + 0.01, pkt("203.0.113.9", "10.0.0.1", 6, tcp(443, 50000 + i, 0x12))))
+    recs.append((t + 1, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 41000 + i, b""))))
+    recs.append((t + 2, pkt("10.0.0.1", "10.0.0.53", 17, udp(41000 + i, 53, dns_q("x%da.tun.example" % i)))))
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for t, f in recs:
+    ts = 1709294400 + t
+    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
+PY
+t "--group host names the destination from a DNS answer" 0 "" -- $P --group host "$w/names.pcap"
+ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"beacon.evil.example\",\"proto\":\"tcp\",\"dport\":443' '$w/out' && grep -q '\"host\":\"beacon.evil.example\"' '$w/out'"
+t "--group service carries the name in the host field" 0 "" -- $P "$w/names.pcap"
+ok_if "  ...host field set, dst stays the address" "grep -q '\"dst\":\"203.0.113.9\".*\"host\":\"beacon.evil.example\"' '$w/out'"
+printf '*.evil.example\n' >"$w/names.allow"
+t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
+ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
+t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
+ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null

@@ -9,8 +9,8 @@ downloads, DNS, long sessions with keepalives, benign periodic services) with
 beacons of every kind (regular, 50% jitter, missed beats, bursts, slow, UDP,
 fast and short, heartbeat inside one connection, DNS tunnel, ICMP), and a truth
 file.  Each beacon is looked up in the series its truth row names: `flows`
-(the default ranking), `packets` (the heartbeat), `dns` (needs per-domain
-grouping, not implemented yet: its rank is printed, not checked).
+(the default ranking), `packets` (the heartbeat), `dns` (`--group dns`: the
+client and the registered domain of its queries, for the DNS tunnel).
 Ends with "N passed, N failed".
 """
 import argparse
@@ -23,7 +23,8 @@ PROTO = {"tcp": "tcp", "udp": "udp", "icmp": "icmp"}
 
 
 def ranked(pcts, cap, series):
-    p = subprocess.run([pcts, "-q", "-F", "json", "--series", series, cap],
+    args = ["--group", "dns"] if series == "dns" else ["--series", series]
+    p = subprocess.run([pcts, "-q", "-F", "json"] + args + [cap],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     if p.returncode != 0:
         sys.exit(f"pcts failed on {cap}: {p.stderr.decode()[:300]}")
@@ -31,6 +32,12 @@ def ranked(pcts, cap, series):
 
 
 def rank_of(rows, t):
+    if t["series"] == "dns":
+        dom = t["notes"].split()[1].rstrip(";,") if t["notes"].startswith("domain ") else ""
+        for i, r in enumerate(rows):
+            if r["src"] == t["src"] and r["dst"] == dom:
+                return i + 1, r
+        return None, None
     for i, r in enumerate(rows):
         if r["src"] != t["src"] or r["dst"] != t["dst"] or r["proto"] != PROTO.get(t["proto"], t["proto"]):
             continue
@@ -63,14 +70,14 @@ def main():
         cache = {}
         print(f"-- scenario seed {seed}: {a.hours} h, {a.hosts} hosts")
         for t in rows:
-            series = t["series"] if t["series"] in ("flows", "packets") else "flows"
+            series = t["series"] if t["series"] in ("flows", "packets", "dns") else "flows"
             if series not in cache:
                 cache[series] = ranked(a.pcts, cap, series)
             rank, r = rank_of(cache[series], t)
             desc = (f"#{rank} of {len(cache[series])}, score {r['score']}, {r['reason']}"
                     if rank else "not found")
             label = f"{t['kind']:15} {t['name']:14} {t['src']}->{t['dst']}:{t['dport']}/{t['proto']} ({series})"
-            if t["kind"] == "beacon" and t["series"] in ("flows", "packets"):
+            if t["kind"] == "beacon":
                 ok = rank is not None and rank <= 10
                 passed += ok
                 failed += not ok

@@ -1,0 +1,104 @@
+/*
+ * names.h - host names carried in packet payloads: DNS messages (dns.c), the
+ * TLS ClientHello server_name (tls.c) and the HTTP/1.x Host header (http.c).
+ *
+ * These parsers read attacker-controlled bytes, so they follow the decoder
+ * contract of decode.h: the input is borrowed, every byte is read through
+ * cursor.h, every loop has a fixed cap and consumes input on each turn.
+ *
+ * Every function returns 1 (found), 0 (well formed, or cut by the snapshot
+ * length, but nothing to report) or -1 (malformed).  A name handed back is
+ * always NUL-terminated inside NAME_MAX_LEN + 1 bytes, lowercase, without a
+ * trailing dot, and made only of letters, digits, '-', '_', '.' and '*'
+ * (name_char_ok); the one exception is an HTTP Host that is an IPv6 literal,
+ * returned with its brackets ("[2001:db8::1]", see http_request_host).
+ */
+#ifndef PCTS_NAMES_H
+#define PCTS_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAME_MAX_LEN 253 /* longest DNS name in text form, no trailing dot */
+
+/* Caps on loops over counts and chains taken from the wire. */
+#define DNS_MAX_LABEL 63       /* RFC 1035 2.3.4 */
+#define DNS_MAX_LABELS 128     /* labels per name */
+#define DNS_MAX_PTR_JUMPS 32   /* compression pointers followed per name */
+#define DNS_MAX_QUESTIONS 4    /* a larger QDCOUNT is malformed */
+#define DNS_MAX_ANSWERS 64     /* answers beyond this are not read */
+#define DNS_MAX_CNAME_HOPS 8   /* CNAME records followed from the qname */
+#define TLS_MAX_RECORD 16384   /* RFC 8446 5.1: 2^14 */
+#define TLS_MAX_EXTENSIONS 128 /* extensions examined in one ClientHello */
+#define TLS_MAX_SNI_ENTRIES 16 /* entries examined in a server_name_list */
+#define HTTP_MAX_SCAN 4096     /* bytes of a request examined */
+#define HTTP_MAX_HEADERS 256   /* header lines examined */
+
+struct name_addr {
+    uint8_t family;   /* 4 or 6 */
+    uint8_t addr[16]; /* IPv4 in the first 4 bytes, rest zero */
+    uint32_t ttl;     /* seconds; values above 2^31 - 1 read as 0 (RFC 2181 8) */
+};
+
+/*
+ * DNS message (RFC 1035, RFC 3596; name compression RFC 1035 4.1.4).
+ * msg/len: the UDP payload, or for TCP the payload after the 2-byte length
+ * prefix (dns_tcp_strip).  Fills qname (text, lowercase, no trailing dot; ""
+ * for the root) and qtype from the first question; for responses (QR=1,
+ * OPCODE 0, RCODE 0) also the class-IN A/AAAA addresses of the answer section
+ * owned by qname or by a name reached from qname through at most 8 CNAME
+ * records of the same answer section.  Returns 1 for a response with at least
+ * one such address (even when max_addrs is 0: at most max_addrs are stored),
+ * 0 for a query, a response without addresses, or a message without a
+ * question (qname "" and qtype 0), -1 if malformed (then qname is "" and no
+ * address is reported).  Any output pointer may be NULL.
+ */
+int dns_parse(const uint8_t *msg, size_t len, char qname[NAME_MAX_LEN + 1], uint16_t *qtype,
+              int *is_response, struct name_addr *addrs, size_t max_addrs, size_t *n_addrs);
+
+/*
+ * DNS over TCP (RFC 1035 4.2.2, RFC 7766): p/len is a TCP payload starting
+ * with the 2-byte message length.  Sets *msg and *msg_len to the first message
+ * and returns 0, or returns -1 when the length is 0 or larger than the bytes
+ * available (the message was cut or continues in a later segment).
+ */
+int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg_len);
+
+/*
+ * TLS ClientHello server_name (RFC 8446 4.1.2, RFC 6066 section 3), from the
+ * first bytes of a TCP payload (record type 22, handshake type 1).  Works when
+ * the ClientHello is cut by the snapshot length (or continues in another
+ * record) as long as the SNI extension itself is inside.  Returns 1 with out
+ * filled, 0 if this is not a ClientHello, it has no SNI, or the bytes end
+ * before the SNI is complete; -1 if a length contradicts the length of the
+ * structure around it or the host_name is not a valid name.
+ */
+int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1]);
+
+/*
+ * HTTP/1.x request Host header (RFC 9112 3.2): a payload starting with a
+ * request line (METHOD SP target SP HTTP/1.x).  The Host field name is matched
+ * case-insensitively, the value trimmed, a ":port" removed, an IPv6 literal
+ * kept with its brackets; lowercase.  Only the first HTTP_MAX_SCAN bytes are
+ * examined.  Returns 1 found, 0 not a request / no (or an empty) Host / the
+ * Host line not complete in the bytes examined, -1 malformed (request line,
+ * header line, two Host fields, bad host or port).
+ */
+int http_request_host(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1]);
+
+/*
+ * Normalise a name in place: lowercase ASCII, drop one trailing dot.  Returns
+ * 0 if every byte is a letter, digit, '-', '_', '.' or '*' and the result has
+ * at most NAME_MAX_LEN characters, else -1 and s is left unchanged (callers
+ * then ignore the name).
+ */
+int name_normalise(char *s);
+
+/* Is c allowed in a normalised name (lowercase letters only)? */
+static inline int name_char_ok(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '*';
+}
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * tls.c - the server_name of a TLS ClientHello: record layer (RFC 8446 5.1,
+ * RFC 5246 6.2.1), handshake header and ClientHello (RFC 8446 4, 4.1.2; RFC
+ * 5246 7.4.1.2), extensions (RFC 8446 4.2), server_name (RFC 6066 3).
+ *
+ * The input is the first bytes of a TCP payload, often cut by the snapshot
+ * length, and a large ClientHello (post-quantum key shares) may continue in
+ * the next segment or record.  So two lengths are tracked for every nested
+ * vector: the bytes it declares (struct vec.left) and the bytes actually
+ * captured (the cursor).  A length that overruns the declared length of the
+ * structure around it is malformed (-1); running out of captured bytes while
+ * the declared lengths still hold is truncation, reported as 0 ("no SNI seen")
+ * because nothing was wrong with what we saw.  Bytes after the end of the
+ * first record are never read: they belong to the next record header, not to
+ * the ClientHello, so they count as not captured.
+ *
+ * Checks: record type 22 with version 3.x (else 0, not a ClientHello), record
+ * length 1..2^14 and room for the 4-byte handshake header in it, handshake
+ * type 1 (else 0), legacy_version 3.x, session id at most 32 bytes, cipher
+ * suites non-empty and even, compression methods non-empty, extensions inside
+ * the ClientHello, each extension inside the extensions block.  In
+ * server_name: the list length equals the extension length minus 2 and is
+ * not 0, each entry lies inside the list (unknown name types are skipped by
+ * their 16-bit length, RFC 6066 3), and the first host_name is 1..253 bytes,
+ * without NUL, and valid for name_normalise (so lowercase, no trailing dot).
+ * Loops are capped at 128 extensions and 16 server_name entries.
+ */
+#include "names.h"
+
+#include <string.h>
+
+#include "cursor.h"
+
+#define TLS_CT_HANDSHAKE 22
+#define TLS_HS_CLIENT_HELLO 1
+#define TLS_EXT_SERVER_NAME 0
+#define TLS_NAME_HOST 0
+#define TLS_MAX_SESSION_ID 32
+
+enum { VEC_OK = 0, VEC_BAD = -1, VEC_TRUNC = -2 };
+
+/* A vector of `left` declared bytes, of which those in c were captured. */
+struct vec {
+    struct cursor c;
+    size_t left; /* declared bytes not yet consumed; always >= cur_left(&c) */
+};
+
+/* The next n declared bytes of c, all of which may be read as captured. */
+static void vec_open(struct vec *v, struct cursor *from, size_t n)
+{
+    size_t avail = cur_left(from) < n ? cur_left(from) : n;
+    cur_init(&v->c, NULL, 0);
+    (void)cur_sub(from, avail, &v->c); /* cannot fail: avail <= cur_left */
+    v->left = n;
+}
+
+static int vec_u8(struct vec *v, uint8_t *x)
+{
+    if (v->left < 1)
+        return VEC_BAD;
+    if (cur_u8(&v->c, x))
+        return VEC_TRUNC;
+    v->left -= 1;
+    return VEC_OK;
+}
+
+static int vec_be16(struct vec *v, uint16_t *x)
+{
+    if (v->left < 2)
+        return VEC_BAD;
+    if (cur_be16(&v->c, x))
+        return VEC_TRUNC;
+    v->left -= 2;
+    return VEC_OK;
+}
+
+static int vec_be24(struct vec *v, uint32_t *x)
+{
+    uint8_t hi;
+    uint16_t lo;
+    if (v->left < 3)
+        return VEC_BAD;
+    if (cur_u8(&v->c, &hi) || cur_be16(&v->c, &lo))
+        return VEC_TRUNC;
+    v->left -= 3;
+    *x = (uint32_t)hi << 16 | lo;
+    return VEC_OK;
+}
+
+static int vec_skip(struct vec *v, size_t n)
+{
+    if (n > v->left)
+        return VEC_BAD;
+    if (cur_skip(&v->c, n))
+        return VEC_TRUNC;
+    v->left -= n;
+    return VEC_OK;
+}
+
+/* A nested vector of n declared bytes; VEC_BAD if n overruns v. */
+static int vec_sub(struct vec *v, size_t n, struct vec *inner)
+{
+    if (n > v->left)
+        return VEC_BAD;
+    vec_open(inner, &v->c, n);
+    v->left -= n;
+    return VEC_OK;
+}
+
+/* The 3 results of this file from a VEC_* code. */
+static int vec_result(int rc)
+{
+    return rc == VEC_TRUNC ? 0 : -1;
+}
+
+/* The server_name extension body (RFC 6066 3). */
+static int sni_ext(struct vec *ext, char out[NAME_MAX_LEN + 1])
+{
+    struct vec list;
+    uint16_t list_len;
+    int rc;
+
+    rc = vec_be16(ext, &list_len);
+    if (rc)
+        return vec_result(rc);
+    if (list_len == 0 || list_len != ext->left)
+        return -1;
+    rc = vec_sub(ext, list_len, &list);
+    if (rc)
+        return vec_result(rc);
+
+    for (unsigned i = 0; i < TLS_MAX_SNI_ENTRIES && list.left > 0; i++) {
+        char host[NAME_MAX_LEN + 2];
+        uint8_t type;
+        uint16_t nlen;
+        struct vec name;
+        rc = vec_u8(&list, &type);
+        if (!rc)
+            rc = vec_be16(&list, &nlen);
+        if (!rc)
+            rc = vec_sub(&list, nlen, &name);
+        if (rc)
+            return vec_result(rc);
+        if (nlen == 0)
+            return -1; /* opaque<1..2^16-1> */
+        if (type != TLS_NAME_HOST)
+            continue;
+        if (nlen > NAME_MAX_LEN)
+            return -1;
+        for (size_t k = 0; k < nlen; k++) {
+            uint8_t b;
+            rc = vec_u8(&name, &b);
+            if (rc)
+                return vec_result(rc);
+            if (b == 0)
+                return -1;
+            host[k] = (char)b;
+        }
+        host[nlen] = '\0';
+        if (name_normalise(host) || host[0] == '\0')
+            return -1;
+        memcpy(out, host, strlen(host) + 1);
+        return 1;
+    }
+    return 0;
+}
+
+int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
+{
+    struct cursor c;
+    struct vec rec, hello, exts;
+    uint8_t type, major, minor, hs_type, sid_len, comp_len;
+    uint16_t rec_len, version, cs_len, ext_len;
+    uint32_t hs_len;
+    int rc;
+
+    out[0] = '\0';
+    cur_init(&c, p, len);
+    if (cur_u8(&c, &type) || type != TLS_CT_HANDSHAKE)
+        return 0;
+    if (cur_u8(&c, &major) || cur_u8(&c, &minor) || major != 3)
+        return 0;
+    if (cur_be16(&c, &rec_len))
+        return 0;
+    if (rec_len == 0 || rec_len > TLS_MAX_RECORD)
+        return -1;
+    vec_open(&rec, &c, rec_len);
+
+    rc = vec_u8(&rec, &hs_type);
+    if (rc)
+        return vec_result(rc);
+    if (hs_type != TLS_HS_CLIENT_HELLO)
+        return 0;
+    rc = vec_be24(&rec, &hs_len);
+    if (rc)
+        return vec_result(rc);
+    /* The ClientHello may go on in the next record: only the bytes of this
+     * one are available, the declared length still bounds every vector. */
+    vec_open(&hello, &rec.c, hs_len);
+
+    rc = vec_be16(&hello, &version);
+    if (!rc && (version >> 8) != 3)
+        return -1;
+    if (!rc)
+        rc = vec_skip(&hello, 32); /* random */
+    if (!rc)
+        rc = vec_u8(&hello, &sid_len);
+    if (!rc && sid_len > TLS_MAX_SESSION_ID)
+        return -1;
+    if (!rc)
+        rc = vec_skip(&hello, sid_len);
+    if (!rc)
+        rc = vec_be16(&hello, &cs_len);
+    if (!rc && (cs_len == 0 || cs_len % 2 != 0))
+        return -1;
+    if (!rc)
+        rc = vec_skip(&hello, cs_len);
+    if (!rc)
+        rc = vec_u8(&hello, &comp_len);
+    if (!rc && comp_len == 0)
+        return -1;
+    if (!rc)
+        rc = vec_skip(&hello, comp_len);
+    if (rc)
+        return vec_result(rc);
+    if (hello.left == 0)
+        return 0; /* no extensions (before TLS 1.2 they were optional) */
+    rc = vec_be16(&hello, &ext_len);
+    if (!rc)
+        rc = vec_sub(&hello, ext_len, &exts);
+    if (rc)
+        return vec_result(rc);
+
+    for (unsigned i = 0; i < TLS_MAX_EXTENSIONS && exts.left > 0; i++) {
+        uint16_t etype, elen;
+        struct vec ext;
+        rc = vec_be16(&exts, &etype);
+        if (!rc)
+            rc = vec_be16(&exts, &elen);
+        if (!rc)
+            rc = vec_sub(&exts, elen, &ext);
+        if (rc)
+            return vec_result(rc);
+        if (etype == TLS_EXT_SERVER_NAME)
+            return sni_ext(&ext, out);
+    }
+    return 0;
+}

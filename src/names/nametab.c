@@ -1,0 +1,186 @@
+/*
+ * nametab.c - see nametab.h.
+ */
+#include "nametab.h"
+
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    /* FNV-1a, then a final avalanche: names and addresses are short. */
+    const uint8_t *b = p;
+    uint64_t h = 0xcbf29ce484222325ull ^ seed;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+void names_init(struct name_table *t, uint64_t seed)
+{
+    memset(t, 0, sizeof(*t));
+    t->seed = seed;
+    t->smask = 1023;
+    t->sidx = xcalloc(t->smask + 1, sizeof(uint64_t));
+    t->mmask = 1023;
+    t->m = xcalloc(t->mmask + 1, sizeof(*t->m));
+    t->n = 1; /* id 0 is "no name" */
+}
+
+void names_release(struct name_table *t)
+{
+    for (uint32_t i = 1; i < t->n; i++)
+        free(t->str[i]);
+    free(t->str);
+    free(t->sidx);
+    free(t->m);
+    memset(t, 0, sizeof(*t));
+}
+
+static void grow_strings(struct name_table *t)
+{
+    size_t nm = t->smask * 2 + 1;
+    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
+    for (size_t i = 0; i <= t->smask; i++) {
+        uint64_t v = t->sidx[i];
+        if (!v)
+            continue;
+        size_t j = (size_t)(v >> 32) & nm;
+        while (ns[j])
+            j = (j + 1) & nm;
+        ns[j] = v;
+    }
+    free(t->sidx);
+    t->sidx = ns;
+    t->smask = nm;
+}
+
+uint32_t names_intern(struct name_table *t, const char *name)
+{
+    size_t len = strlen(name);
+    uint64_t h = hash_bytes(name, len, t->seed);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = (size_t)tag & t->smask;
+    for (;; i = (i + 1) & t->smask) {
+        uint64_t v = t->sidx[i];
+        if (!v)
+            break;
+        if ((uint32_t)(v >> 32) == tag && !strcmp(t->str[(uint32_t)v], name))
+            return (uint32_t)v;
+    }
+    if (t->n >= NAMES_MAX_STRINGS) {
+        t->dropped_names++;
+        return 0;
+    }
+    ALLOC_GROW(t->str, (size_t)t->n + 1, t->cap);
+    uint32_t id = t->n++;
+    t->str[id] = xstrdup(name);
+    t->sidx[i] = (uint64_t)tag << 32 | id;
+    if ((size_t)t->n * 2 > t->smask + 1)
+        grow_strings(t);
+    return id;
+}
+
+const char *names_str(const struct name_table *t, uint32_t id)
+{
+    return id && id < t->n ? t->str[id] : NULL;
+}
+
+static uint64_t map_hash(const struct name_table *t, uint8_t family, const uint8_t *client,
+                         const uint8_t *server)
+{
+    uint8_t k[33];
+    k[0] = family;
+    memcpy(k + 1, client, 16);
+    memcpy(k + 17, server, 16);
+    return hash_bytes(k, sizeof(k), t->seed);
+}
+
+static int map_same(const struct name_map_entry *e, uint8_t family, const uint8_t *client,
+                    const uint8_t *server)
+{
+    return e->used && e->family == family && !memcmp(e->client, client, 16) &&
+           !memcmp(e->server, server, 16);
+}
+
+static void map_grow(struct name_table *t)
+{
+    size_t om = t->mmask, nm = om * 2 + 1;
+    struct name_map_entry *old = t->m;
+    t->m = xcalloc(nm + 1, sizeof(*t->m));
+    t->mmask = nm;
+    for (size_t i = 0; i <= om; i++) {
+        if (!old[i].used)
+            continue;
+        size_t j = (size_t)map_hash(t, old[i].family, old[i].client, old[i].server) & nm;
+        while (t->m[j].used)
+            j = (j + 1) & nm;
+        t->m[j] = old[i];
+    }
+    free(old);
+}
+
+static void map_put(struct name_table *t, uint8_t family, const uint8_t *client,
+                    const uint8_t *server, uint32_t name)
+{
+    size_t home = (size_t)map_hash(t, family, client, server) & t->mmask;
+    size_t i = home;
+    for (;; i = (i + 1) & t->mmask) {
+        struct name_map_entry *e = &t->m[i];
+        if (!e->used)
+            break;
+        if (map_same(e, family, client, server)) {
+            e->name = name; /* a newer answer */
+            return;
+        }
+    }
+    if (t->mlive >= NAMES_MAX_MAP)
+        i = home; /* full: replace what is at home (the probe chain stays intact) */
+    else
+        t->mlive++;
+    struct name_map_entry *e = &t->m[i];
+    e->used = 1;
+    e->family = family;
+    e->name = name;
+    memcpy(e->client, client, 16);
+    memcpy(e->server, server, 16);
+    if (t->mlive * 2 > t->mmask + 1 && t->mlive < NAMES_MAX_MAP)
+        map_grow(t);
+}
+
+void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
+                 const uint8_t server[16], uint32_t name)
+{
+    static const uint8_t any[16];
+    if (!name)
+        return;
+    map_put(t, family, client, server, name);
+    map_put(t, family, any, server, name);
+    t->learned++;
+}
+
+static uint32_t map_get(const struct name_table *t, uint8_t family, const uint8_t *client,
+                        const uint8_t *server)
+{
+    size_t i = (size_t)map_hash(t, family, client, server) & t->mmask;
+    for (;; i = (i + 1) & t->mmask) {
+        const struct name_map_entry *e = &t->m[i];
+        if (!e->used)
+            return 0;
+        if (map_same(e, family, client, server))
+            return e->name;
+    }
+}
+
+uint32_t names_lookup(const struct name_table *t, uint8_t family, const uint8_t client[16],
+                      const uint8_t server[16])
+{
+    static const uint8_t any[16];
+    uint32_t n = map_get(t, family, client, server);
+    return n ? n : map_get(t, family, any, server);
+}

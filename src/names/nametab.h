@@ -1,0 +1,59 @@
+/*
+ * nametab.h - host names learned from the capture itself, so that a group
+ * can say who is being called, not only which address.
+ *
+ * Two parts, both bounded:
+ *  - an intern table of names (each distinct name stored once, referred to
+ *    by a 32-bit id; 0 means "no name"), at most NAMES_MAX_STRINGS;
+ *  - an address map (client, server address) -> name id, filled from DNS
+ *    answers as they are seen (so a mapping applies from the time of the
+ *    answer on), with a client-independent fallback entry per server
+ *    address.  At most NAMES_MAX_MAP entries: past that, a new entry
+ *    replaces the one in its home slot (recent answers win).
+ * TLS SNI and HTTP Host name a flow directly; the caller prefers them.
+ */
+#ifndef PCTS_NAMETAB_H
+#define PCTS_NAMETAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAMES_MAX_STRINGS (1u << 20)
+#define NAMES_MAX_MAP (1u << 20)
+
+struct name_map_entry {
+    uint8_t family, used;
+    uint16_t pad;
+    uint32_t name;
+    uint8_t client[16]; /* all zero: the fallback for any client */
+    uint8_t server[16];
+};
+
+struct name_table {
+    char **str; /* str[id], id >= 1; owned */
+    uint32_t n, cap;
+    uint64_t *sidx; /* string index: hash << 32 | id */
+    size_t smask;
+    struct name_map_entry *m;
+    size_t mmask, mlive;
+    uint64_t seed;
+    uint64_t dropped_names; /* intern table full */
+    uint64_t learned;       /* address mappings learned */
+};
+
+void names_init(struct name_table *t, uint64_t seed);
+void names_release(struct name_table *t);
+
+/* The id of a name (copied in on first use); 0 if the table is full. */
+uint32_t names_intern(struct name_table *t, const char *name);
+const char *names_str(const struct name_table *t, uint32_t id);
+
+/* A DNS answer: client asked, server address is `name`. */
+void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
+                 const uint8_t server[16], uint32_t name);
+
+/* The name for server as seen by client (its own answer, else anyone's). */
+uint32_t names_lookup(const struct name_table *t, uint8_t family, const uint8_t client[16],
+                      const uint8_t server[16]);
+
+#endif
