@@ -31,7 +31,7 @@ CFLAGS ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
 LDFLAGS ?=
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
-LDLIBS = -lpcap -lz -lzstd -lpsl -lm
+LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm
 
 SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/group/*.c \
                  src/stats/*.c src/score/*.c src/names/*.c src/output/*.c)
@@ -69,7 +69,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(OBJ)
 # builds the libFuzzer targets with clang; `make fuzz-run FUZZ_SECONDS=N`
 # runs each for N seconds on a corpus seeded from generated captures and
 # ../shared/pcaps (docs/robustness.md records the campaigns).
-FUZZ_TARGETS = reader decode series names
+FUZZ_TARGETS = reader decode series names quic
 REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 

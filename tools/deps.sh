@@ -3,7 +3,7 @@
 # Run as root it installs them (apt-get); otherwise it says what to install.
 set -u
 need=""
-for p in build-essential libpcap-dev zlib1g-dev libzstd-dev libcmocka-dev libpsl-dev publicsuffix python3 gzip zstd; do
+for p in build-essential libpcap-dev zlib1g-dev libzstd-dev libcmocka-dev libpsl-dev publicsuffix libssl-dev python3 gzip zstd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

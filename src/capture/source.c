@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,8 +25,39 @@
 #define SRC_BUF_MIN (1u << 20)
 #define SRC_IN_BUF (1u << 18)
 
+/*
+ * Compressed input is decompressed on its own thread: the producer runs a
+ * private decompressing source and hands 1 MiB chunks through a small
+ * bounded queue; the consumer (the packet loop) only copies them.  So
+ * decompression overlaps parsing and grouping on another core.
+ */
+#define PIPE_CHUNK (1u << 20)
+#define PIPE_DEPTH 4
+
+struct chunk {
+    uint8_t *data;
+    size_t len, off;
+    uint64_t raw_pos; /* compressed bytes read when this chunk was made */
+    int end;          /* last chunk: 0 clean end, < 0 error (msg) */
+    int last;
+    char msg[ERRMSG_MAX];
+};
+
+struct pipeline {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_get;
+    struct chunk q[PIPE_DEPTH];
+    size_t head, count;
+    int stop;
+    struct bytesrc *dec; /* owned by the producer thread while it runs */
+    struct chunk cur;    /* consumer's partly used chunk */
+    int have_cur, done;
+};
+
 struct bytesrc {
     int fd;
+    struct pipeline *pipe; /* compressed input: the producer thread */
     enum src_kind kind;
     const char *name; /* borrowed, for messages */
     uint8_t *buf;
@@ -201,6 +233,87 @@ static int fill_plain(struct bytesrc *s, size_t want, char *msg)
     return 0;
 }
 
+static void *producer(void *arg)
+{
+    struct pipeline *pl = arg;
+    for (;;) {
+        struct chunk c;
+        memset(&c, 0, sizeof(c));
+        const uint8_t *p;
+        size_t got = 0;
+        int rc = bytesrc_need(pl->dec, PIPE_CHUNK, &p, &got, c.msg);
+        size_t n = rc == 1 ? PIPE_CHUNK : got;
+        c.data = xmalloc(n ? n : 1);
+        memcpy(c.data, p, n);
+        c.len = n;
+        bytesrc_consume(pl->dec, n);
+        c.raw_pos = bytesrc_raw_pos(pl->dec);
+        if (rc <= 0) {
+            c.last = 1;
+            c.end = rc;
+        }
+        pthread_mutex_lock(&pl->mu);
+        while (pl->count == PIPE_DEPTH && !pl->stop)
+            pthread_cond_wait(&pl->can_put, &pl->mu);
+        if (pl->stop) {
+            pthread_mutex_unlock(&pl->mu);
+            free(c.data);
+            return NULL;
+        }
+        pl->q[(pl->head + pl->count) % PIPE_DEPTH] = c;
+        pl->count++;
+        pthread_cond_signal(&pl->can_get);
+        pthread_mutex_unlock(&pl->mu);
+        if (c.last)
+            return NULL;
+    }
+}
+
+/* Consumer side: append queued bytes to buf[end, want). */
+static int fill_pipe(struct bytesrc *s, size_t want, char *msg)
+{
+    struct pipeline *pl = s->pipe;
+    while (s->end < want && !s->eof) {
+        if (!pl->have_cur) {
+            if (pl->done) {
+                s->eof = 1;
+                break;
+            }
+            pthread_mutex_lock(&pl->mu);
+            while (pl->count == 0)
+                pthread_cond_wait(&pl->can_get, &pl->mu);
+            pl->cur = pl->q[pl->head];
+            pl->head = (pl->head + 1) % PIPE_DEPTH;
+            pl->count--;
+            pthread_cond_signal(&pl->can_put);
+            pthread_mutex_unlock(&pl->mu);
+            pl->have_cur = 1;
+            s->raw_pos = pl->cur.raw_pos;
+        }
+        struct chunk *c = &pl->cur;
+        size_t n = c->len - c->off;
+        if (n > want - s->end)
+            n = want - s->end;
+        memcpy(s->buf + s->end, c->data + c->off, n);
+        s->end += n;
+        c->off += n;
+        if (c->off == c->len) {
+            int last = c->last, end = c->end;
+            if (last && end < 0)
+                errmsg_set(msg, "%s", c->msg);
+            free(c->data);
+            pl->have_cur = 0;
+            if (last) {
+                pl->done = 1;
+                s->eof = 1;
+                if (end < 0)
+                    return end;
+            }
+        }
+    }
+    return 0;
+}
+
 int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, char *msg)
 {
     if (s->end - s->start >= n) {
@@ -222,11 +335,14 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
      * surfaces when the bytes before it are used up. */
     while (s->end < n && !s->eof && !s->err) {
         int rc;
-        switch (s->kind) {
-        case SRC_GZIP: rc = fill_gzip(s, s->cap, s->errmsg); break;
-        case SRC_ZSTD: rc = fill_zstd(s, s->cap, s->errmsg); break;
-        default: rc = fill_plain(s, s->cap, s->errmsg); break;
-        }
+        if (s->pipe)
+            rc = fill_pipe(s, s->cap, s->errmsg);
+        else if (s->kind == SRC_GZIP)
+            rc = fill_gzip(s, s->cap, s->errmsg);
+        else if (s->kind == SRC_ZSTD)
+            rc = fill_zstd(s, s->cap, s->errmsg);
+        else
+            rc = fill_plain(s, s->cap, s->errmsg);
         if (rc)
             s->err = rc;
     }
@@ -321,6 +437,39 @@ static int sniff(struct bytesrc *s, struct bytesrc **out, char *msg)
     return 0;
 }
 
+/* Put a compressed source behind a producer thread (see struct pipeline). */
+static int start_pipeline(struct bytesrc **out)
+{
+    struct bytesrc *dec = *out;
+    if (dec->kind == SRC_PLAIN)
+        return 0;
+    struct bytesrc *s = xcalloc(1, sizeof(*s));
+    s->fd = -1;
+    s->kind = dec->kind;
+    s->name = dec->name;
+    s->raw_size = dec->raw_size;
+    s->cap = SRC_BUF_MIN;
+    s->buf = xmalloc(s->cap);
+    struct pipeline *pl = xcalloc(1, sizeof(*pl));
+    pl->dec = dec;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->can_put, NULL);
+    pthread_cond_init(&pl->can_get, NULL);
+    if (pthread_create(&pl->th, NULL, producer, pl) != 0) {
+        /* no thread: decompress inline, as before */
+        pthread_mutex_destroy(&pl->mu);
+        pthread_cond_destroy(&pl->can_put);
+        pthread_cond_destroy(&pl->can_get);
+        free(pl);
+        free(s->buf);
+        free(s);
+        return 0;
+    }
+    s->pipe = pl;
+    *out = s;
+    return 0;
+}
+
 int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
 {
     *out = NULL;
@@ -357,7 +506,8 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
     s->fd = fd;
     s->name = is_stdin ? "(standard input)" : path;
     s->raw_size = size;
-    return sniff(s, out, msg);
+    int rc = sniff(s, out, msg);
+    return rc ? rc : start_pipeline(out);
 }
 
 int bytesrc_open_mem(struct bytesrc **out, const uint8_t *data, size_t len, const char *name,
@@ -377,6 +527,23 @@ void bytesrc_free(struct bytesrc *s)
 {
     if (!s)
         return;
+    if (s->pipe) {
+        struct pipeline *pl = s->pipe;
+        pthread_mutex_lock(&pl->mu);
+        pl->stop = 1;
+        pthread_cond_broadcast(&pl->can_put);
+        pthread_mutex_unlock(&pl->mu);
+        pthread_join(pl->th, NULL);
+        for (size_t i = 0; i < pl->count; i++)
+            free(pl->q[(pl->head + i) % PIPE_DEPTH].data);
+        if (pl->have_cur)
+            free(pl->cur.data);
+        bytesrc_free(pl->dec);
+        pthread_mutex_destroy(&pl->mu);
+        pthread_cond_destroy(&pl->can_put);
+        pthread_cond_destroy(&pl->can_get);
+        free(pl);
+    }
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->zs)

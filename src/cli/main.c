@@ -15,6 +15,8 @@
 #include "../names/domain.h"
 #include "../names/nametab.h"
 #include "../decode/names.h"
+#include "../decode/quic.h"
+#include "../output/html.h"
 #include "../output/output.h"
 #include "../score/score.h"
 #include "../stats/series.h"
@@ -460,9 +462,16 @@ static void learn_names(struct run_ctx *x, const struct pkt_meta *m, int64_t ts,
             dns_query_event(x, m, name, ts, m->payload_len);
         return;
     }
+    int rc = 0;
+    if (m->proto == 17) {
+        /* QUIC: the client's Initial (long header) towards the server */
+        if (m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 &&
+            quic_initial_sni(m->payload, m->payload_len, name) == 1 && name[0])
+            *flow_name = names_intern(x->names, name);
+        return;
+    }
     if (m->proto != 6)
         return;
-    int rc = 0;
     if (m->payload[0] == 0x16)
         rc = tls_client_hello_sni(m->payload, m->payload_len, name);
     else if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
@@ -476,19 +485,28 @@ static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
 {
     if (f->name)
         return f->name;
+    if (!x->names->learned)
+        return 0;
     return names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
 }
 
-/* The group of a flow for this run's grouping, created if needed. */
-static size_t flow_group(struct run_ctx *x, const struct flow *f, uint32_t *host)
+/* The group of a flow for this run's grouping, created if needed; cached
+ * in the flow (a connectionless flow has many exchanges).  With --group
+ * host the name may still change (SNI after the first exchange): no cache. */
+static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
 {
+    if (f->group != (size_t)-1 && x->o->group != GROUP_HOST) {
+        *host = 0;
+        return f->group;
+    }
     struct group_key k;
     enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
     group_key_from_flow(by, f, &k);
     *host = flow_host(x, f);
     if (x->o->group == GROUP_HOST)
         group_key_set_name(&k, *host);
-    return group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    return f->group;
 }
 
 /* --group dns: only DNS queries matter; no flows needed. */
@@ -558,7 +576,7 @@ static void loop_pairs(struct run_ctx *x)
 }
 
 /* A flow ended: list it, or add it to its group's connection series. */
-static void on_flow_done(void *ctx, const struct flow *f)
+static void on_flow_done(void *ctx, struct flow *f)
 {
     struct run_ctx *x = ctx;
     if (x->fw) {
@@ -581,7 +599,7 @@ static void on_flow_done(void *ctx, const struct flow *f)
     }
     struct group *g = &x->tab->g[gi];
     if (!g->host)
-        g->host = host;
+        g->host = host ? host : flow_host(x, f);
     g->flows++;
     g->failed += (uint64_t)failed;
     g->packets += f->pkts[0] + f->pkts[1];
@@ -591,7 +609,7 @@ static void on_flow_done(void *ctx, const struct flow *f)
 }
 
 /* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
-static void on_exchange(void *ctx, const struct flow *f, int64_t start, uint64_t orig_bytes)
+static void on_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
 {
     struct run_ctx *x = ctx;
     if (x->fw || x->o->series != SERIES_FLOWS)
@@ -644,7 +662,7 @@ static void loop_flows(struct run_ctx *x)
                 continue;
             if (f->group == (size_t)-1) {
                 uint32_t host;
-                f->group = flow_group(x, f, &host);
+                flow_group(x, f, &host);
                 if (f->group != GROUP_NONE && !x->tab->g[f->group].host)
                     x->tab->g[f->group].host = host;
             }
@@ -660,6 +678,66 @@ static void loop_flows(struct run_ctx *x)
     }
     free(ev);
     flow_table_flush(x->flows);
+}
+
+/* --html: the report, with pictures of the first o->html_top rows. */
+static int write_report(const struct options *o, const struct inputs *in,
+                        const struct counters *c, const struct group_table *tab,
+                        const struct result *res, size_t nres, const struct output_opts *oo,
+                        int argc, char **argv, char *msg)
+{
+    static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
+    size_t nf = inputs_count(in);
+    const char **files = xcalloc(nf ? nf : 1, sizeof(*files));
+    const char **formats = xcalloc(nf ? nf : 1, sizeof(*formats));
+    for (size_t i = 0; i < nf; i++)
+        formats[i] = inputs_format(in, i, &files[i]);
+    char cmd[2048];
+    size_t cl = 0;
+    cmd[0] = '\0';
+    for (int i = 0; i < argc && cl + 2 < sizeof(cmd); i++)
+        cl += (size_t)snprintf(cmd + cl, sizeof(cmd) - cl, "%s%s", i ? " " : "", argv[i]);
+    uint64_t skipped = c->filtered;
+    for (int i = 1; i < DEC__COUNT; i++)
+        skipped += c->skip[i];
+    struct html_info info = {files,
+                             nf,
+                             formats,
+                             c->min_ts,
+                             c->max_ts,
+                             c->read,
+                             c->decoded,
+                             skipped,
+                             c->filtered,
+                             c->skip[DEC_NONIP],
+                             c->skip[DEC_TRUNCATED],
+                             c->skip[DEC_BADHDR],
+                             c->skip[DEC_LINKTYPE],
+                             tab->n,
+                             gname[o->group],
+                             o->group == GROUP_DNS          ? "dns queries"
+                             : o->series == SERIES_FLOWS ? "flows"
+                                                         : "packets",
+                             PCTS_VERSION_STRING,
+                             cmd};
+    size_t ntop = o->html_top < nres ? o->html_top : nres;
+    struct html_group *top = xcalloc(ntop ? ntop : 1, sizeof(*top));
+    struct wval **ivs = xcalloc(ntop ? ntop : 1, sizeof(*ivs));
+    for (size_t i = 0; i < ntop; i++) {
+        const struct group *g = (const struct group *)res[i].key; /* key is its first member */
+        top[i].r = &res[i];
+        top[i].n = series_events(&g->s, &top[i].ts, &top[i].sz, &top[i].sampled);
+        ivs[i] = series_intervals(&g->s, &top[i].n_iv);
+        top[i].iv = ivs[i];
+    }
+    int rc = html_write(o->html, &info, oo, res, nres, top, ntop, msg);
+    for (size_t i = 0; i < ntop; i++)
+        free(ivs[i]);
+    free(ivs);
+    free(top);
+    free(files);
+    free(formats);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -820,7 +898,21 @@ int main(int argc, char **argv)
         free(items);
         results_sort(res, nres, o.sort);
         struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS || o.group == GROUP_DNS,
-                                 o.sort, o.top, inputs_ts_digits(in)};
+                                 o.sort, o.top, inputs_ts_digits(in), o.color};
+        /* Sparklines for the rows a table shows. */
+        if (o.format == OUT_TABLE) {
+            size_t shown = o.top && o.top < nres ? o.top : nres;
+            for (size_t i = 0; i < shown; i++) {
+                size_t niv;
+                struct wval *iv = series_intervals(&((const struct group *)res[i].key)->s, &niv);
+                sparkline(iv, niv, res[i].spark, sizeof(res[i].spark));
+                free(iv);
+            }
+        }
+        if (o.html && write_report(&o, in, &cnt, &tab, res, nres, &oo, argc, argv, msg)) {
+            warnx_("%s", msg);
+            status = EXIT_INPUT;
+        }
         if (output_write(out, out_name, &oo, res, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;

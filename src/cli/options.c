@@ -13,9 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef PCTS_VERSION
-#define PCTS_VERSION "0.1.0"
-#endif
 
 void options_usage(FILE *f)
 {
@@ -75,6 +72,11 @@ void options_usage(FILE *f)
           "  --max-flows N         active flows at most (default: one per 2 KiB of an\n"
           "                        eighth of physical memory); beyond, the longest-idle\n"
           "                        flow is ended early (counted and reported)\n"
+          "  --html FILE           also write a self-contained HTML report (docs/report.md)\n"
+          "  --html-top N          candidates with plots in the report (default 50)\n"
+          "  --color[=auto|always|never]\n"
+          "                        colour in the table (auto: on a terminal, unless\n"
+          "                        NO_COLOR is set)\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -111,7 +113,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     enum {
         OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG,
         OPT_TCPTO, OPT_UDPTO, OPT_ESTAB, OPT_MINEV, OPT_ALLOW, OPT_ALLOWMODE, OPT_FLOWS,
-        OPT_MAXF,
+        OPT_MAXF, OPT_HTML, OPT_HTMLTOP, OPT_COLOR,
     };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
@@ -127,6 +129,9 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"exact-limit", required_argument, NULL, OPT_EXACT},
         {"max-groups", required_argument, NULL, OPT_MAXG},
         {"max-flows", required_argument, NULL, OPT_MAXF},
+        {"html", required_argument, NULL, OPT_HTML},
+        {"html-top", required_argument, NULL, OPT_HTMLTOP},
+        {"color", optional_argument, NULL, OPT_COLOR},
         {"tcp-timeout", required_argument, NULL, OPT_TCPTO},
         {"udp-timeout", required_argument, NULL, OPT_UDPTO},
         {"established-only", no_argument, NULL, OPT_ESTAB},
@@ -145,6 +150,8 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     o->tcp_timeout = 300;
     o->udp_timeout = 60;
     o->min_events = 4;
+    o->html_top = 50;
+    o->color = -1;
     o->allow = xcalloc((size_t)argc + 1, sizeof(char *));
     int sort_set = 0, group_set = 0;
     /* `pcts flows ...`: the subcommand form of --flows */
@@ -280,6 +287,27 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 o->udp_timeout = v;
             break;
         }
+        case OPT_HTML:
+            o->html = optarg;
+            break;
+        case OPT_HTMLTOP:
+            if (parse_size(optarg, &o->html_top) || o->html_top == 0 || o->html_top > 10000) {
+                errmsg_set(msg, "invalid --html-top '%s': give a number from 1 to 10000", optarg);
+                return ERR_USAGE;
+            }
+            break;
+        case OPT_COLOR:
+            if (!optarg || !strcmp(optarg, "always"))
+                o->color = 1;
+            else if (!strcmp(optarg, "auto"))
+                o->color = -1;
+            else if (!strcmp(optarg, "never"))
+                o->color = 0;
+            else {
+                errmsg_set(msg, "invalid --color '%s' (use auto, always or never)", optarg);
+                return ERR_USAGE;
+            }
+            break;
         case OPT_ESTAB:
             o->established_only = 1;
             break;
@@ -316,7 +344,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
             options_usage(stdout);
             return 1;
         case 'V':
-            printf("pcts %s\n", PCTS_VERSION);
+            printf("pcts %s\n", PCTS_VERSION_STRING);
             return 1;
         case ':':
             errmsg_set(msg, "option '%s' needs a value", argv[optind - 1]);
@@ -348,6 +376,11 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     }
     if (!o->top_set && o->format == OUT_TABLE)
         o->top = 25;
+    /* Colour only for a table on a terminal, unless asked; NO_COLOR
+     * (no-color.org) turns the automatic choice off. */
+    if (o->color == -1)
+        o->color = o->format == OUT_TABLE && !o->output && isatty(STDOUT_FILENO) &&
+                   !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
     (void)group_set;
     (void)sort_set;
     return 0;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define PCTS_VERSION_STRING "0.2.0"
+
 enum series_kind { SERIES_FLOWS, SERIES_PACKETS };
 enum allow_mode { ALLOW_MARK, ALLOW_DROP };
 
@@ -39,6 +41,9 @@ struct options {
     uint32_t exact_limit;
     size_t max_groups; /* 0: default from physical memory */
     size_t max_flows;  /* 0: default from physical memory */
+    const char *html;  /* --html FILE */
+    size_t html_top;   /* candidates with pictures */
+    int color;         /* -1 auto, 0 never, 1 always */
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

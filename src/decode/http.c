@@ -22,7 +22,9 @@
  *    outside name_normalise's set (so no percent-encoding), or an IPv6
  *    literal with anything but hex digits, ':' and '.' inside the brackets
  *    (no zone id, no IPvFuture).
- * Lines end with CRLF or a bare LF (RFC 9112 2.2 allows the latter).  The
+ * At most HTTP_MAX_HEADERS (256) header lines are examined; a Host after
+ * them counts as absent.  Lines end with CRLF or a bare LF (RFC 9112 2.2
+ * allows the latter).  The
  * Host header is used even for an absolute-form target (a proxy request),
  * where RFC 9112 3.2.2 says the target's authority wins.
  */
@@ -32,11 +34,11 @@
 
 #include "cursor.h"
 
-#define HTTP_MAX_METHOD 7  /* "OPTIONS", "CONNECT" */
+#define HTTP_MAX_METHOD 7     /* "OPTIONS", "CONNECT" */
 #define HTTP_MAX_IPV6_TEXT 45 /* INET6_ADDRSTRLEN - 1 */
 #define HTTP_MAX_PORT_DIGITS 5
 
-static const char *const methods[] = {"GET",   "POST",    "HEAD",    "PUT",  "DELETE",
+static const char *const methods[] = {"GET",     "POST",  "HEAD",    "PUT",  "DELETE",
                                       "OPTIONS", "PATCH", "CONNECT", "TRACE"};
 
 static int is_ows(uint8_t b)

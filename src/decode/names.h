@@ -97,8 +97,8 @@ int name_normalise(char *s);
 /* Is c allowed in a normalised name (lowercase letters only)? */
 static inline int name_char_ok(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '*';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+           c == '*';
 }
 
 #endif

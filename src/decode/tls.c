@@ -113,13 +113,20 @@ static int vec_result(int rc)
     return rc == VEC_TRUNC ? 0 : -1;
 }
 
-/* The server_name extension body (RFC 6066 3). */
+/*
+ * The server_name extension body (RFC 6066 3).  The whole list is walked,
+ * so that an entry length that does not add up, or a second host_name, is
+ * seen even after the first host_name; bytes not captured after a complete
+ * host_name do not hide it.
+ */
 static int sni_ext(struct vec *ext, char out[NAME_MAX_LEN + 1])
 {
+    char host[NAME_MAX_LEN + 2];
     struct vec list;
     uint16_t list_len;
-    int rc;
+    int rc, have = 0;
 
+    host[0] = '\0';
     rc = vec_be16(ext, &list_len);
     if (rc)
         return vec_result(rc);
@@ -130,7 +137,6 @@ static int sni_ext(struct vec *ext, char out[NAME_MAX_LEN + 1])
         return vec_result(rc);
 
     for (unsigned i = 0; i < TLS_MAX_SNI_ENTRIES && list.left > 0; i++) {
-        char host[NAME_MAX_LEN + 2];
         uint8_t type;
         uint16_t nlen;
         struct vec name;
@@ -140,29 +146,35 @@ static int sni_ext(struct vec *ext, char out[NAME_MAX_LEN + 1])
         if (!rc)
             rc = vec_sub(&list, nlen, &name);
         if (rc)
-            return vec_result(rc);
+            break;
         if (nlen == 0)
             return -1; /* opaque<1..2^16-1> */
         if (type != TLS_NAME_HOST)
             continue;
+        if (have)
+            return -1; /* "MUST NOT contain more than one name of the same name_type" */
         if (nlen > NAME_MAX_LEN)
             return -1;
-        for (size_t k = 0; k < nlen; k++) {
+        for (size_t k = 0; k < nlen && !rc; k++) {
             uint8_t b;
             rc = vec_u8(&name, &b);
-            if (rc)
-                return vec_result(rc);
-            if (b == 0)
+            if (!rc && b == 0)
                 return -1;
             host[k] = (char)b;
         }
+        if (rc)
+            break;
         host[nlen] = '\0';
         if (name_normalise(host) || host[0] == '\0')
             return -1;
-        memcpy(out, host, strlen(host) + 1);
-        return 1;
+        have = 1;
     }
-    return 0;
+    if (rc == VEC_BAD)
+        return -1;
+    if (!have)
+        return 0; /* no host_name, or it was not captured */
+    memcpy(out, host, strlen(host) + 1);
+    return 1;
 }
 
 int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])

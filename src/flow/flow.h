@@ -82,9 +82,9 @@ const char *flow_state(const struct flow *f);
 /* A TCP connection attempt that never got established (S0, REJ, SH, ...). */
 int flow_failed(const struct flow *f);
 
-typedef void (*flow_done_cb)(void *ctx, const struct flow *f);
+typedef void (*flow_done_cb)(void *ctx, struct flow *f);
 /* One exchange of a connectionless flow ended (called before done). */
-typedef void (*flow_exchange_cb)(void *ctx, const struct flow *f, int64_t start,
+typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start,
                                  uint64_t orig_bytes);
 
 struct flow_table {

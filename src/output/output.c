@@ -423,8 +423,65 @@ static void fmt_utc(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
+/*
+ * Sparkline of the interval distribution on a fixed log scale centred on the
+ * median: 12 bins from median/30 to median*30 (each a factor of about 1.76),
+ * values beyond the ends counted in the end bins.  A regular beacon is one
+ * spike in the middle; jitter widens it; random traffic spreads out.
+ */
+void sparkline(const struct wval *iv, size_t n, char *out, size_t len)
+{
+    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    enum { BINS = 12 };
+    out[0] = '\0';
+    uint64_t total = 0, seen = 0;
+    for (size_t i = 0; i < n; i++)
+        total += iv[i].w;
+    if (total < 2 || len < BINS * 3 + 1)
+        return;
+    double med = 0; /* iv is ascending */
+    for (size_t i = 0; i < n; i++) {
+        seen += iv[i].w;
+        if (2 * seen >= total) {
+            med = iv[i].v;
+            break;
+        }
+    }
+    if (!(med > 0))
+        med = 1e-6;
+    double lo = log10(med / 30), span = log10(900.0);
+    uint64_t bin[BINS] = {0}, mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = iv[i].v > 0 ? (int)floor((log10(iv[i].v) - lo) / span * BINS) : 0;
+        b = b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+        bin[b] += iv[i].w;
+    }
+    for (int b = 0; b < BINS; b++)
+        mx = bin[b] > mx ? bin[b] : mx;
+    size_t o = 0;
+    for (int b = 0; b < BINS; b++) {
+        const char *c = bin[b] ? blocks[(bin[b] * 7 + mx - 1) / mx] : " ";
+        size_t cl = strlen(c);
+        if (o + cl + 1 > len)
+            break;
+        memcpy(out + o, c, cl);
+        o += cl;
+    }
+    out[o] = '\0';
+}
+
+/* Display width of a UTF-8 string (one column per code point here). */
+static size_t utf8_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
 enum { TC_SCORE, TC_SRC, TC_DST, TC_HOST, TC_PROTO, TC_DPORT, TC_EVENTS, TC_PKTS, TC_BYTES,
-       TC_FIRST, TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_REASON, TC__N };
+       TC_FIRST, TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_SPARK, TC_REASON, TC__N };
 
 /* Table for people: the score first, human units, the reason last (not
  * padded, so long reasons do not widen every row). */
@@ -432,15 +489,19 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
                         size_t total)
 {
     static const char *const head[TC__N] = {
-        "SCORE", "SRC",         "DST",  "HOST",   "PROTO",  "DPORT", "EVENTS", "PKTS",
-        "BYTES", "FIRST (UTC)", "SPAN", "PERIOD", "MEDIAN", "MAD",   "REASON"};
-    const int right[TC__N] = {1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0};
+        "SCORE", "SRC",         "DST",  "HOST",   "PROTO",  "DPORT", "EVENTS",    "PKTS",
+        "BYTES", "FIRST (UTC)", "SPAN", "PERIOD", "MEDIAN", "MAD",   "INTERVALS", "REASON"};
+    const int right[TC__N] = {1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0};
     enum { W = 176 };
     int show[TC__N];
     for (int c = 0; c < TC__N; c++)
         show[c] = (o->by != GROUP_IP && o->by != GROUP_DNS) || (c != TC_PROTO && c != TC_DPORT);
     if (!o->flows_series)
         show[TC_EVENTS] = 0; /* events are the packets */
+    show[TC_SPARK] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].spark[0])
+            show[TC_SPARK] = 1;
     show[TC_HOST] = 0; /* only when some row has a name the DST column does not show */
     for (size_t i = 0; i < n; i++)
         if (r[i].host && !r[i].key->dst_name)
@@ -482,25 +543,51 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
             snprintf(x[TC_MEDIAN], W, "-");
             snprintf(x[TC_MAD], W, "-");
         }
+        snprintf(x[TC_SPARK], W, "%s", r[i].spark);
         snprintf(x[TC_REASON], W, "%s%s%s", r[i].sc.reason, r[i].allow ? "; allowed: " : "",
                  r[i].allow ? r[i].allow : "");
         for (int c = 0; c < TC_REASON; c++)
-            if (strlen(x[c]) > width[c])
-                width[c] = strlen(x[c]);
+            if (utf8_width(x[c]) > width[c])
+                width[c] = utf8_width(x[c]);
     }
     for (size_t i = 0; i <= n; i++) {
         int first = 1;
+        /* colour: bold red for strong candidates, yellow for middling,
+         * dim for allowed; the header bold */
+        const char *on = "", *off = "";
+        if (o->color) {
+            off = "\033[0m";
+            if (i == 0)
+                on = "\033[1m";
+            else if (r[i - 1].allow)
+                on = "\033[2m";
+            else if (r[i - 1].sc.valid && r[i - 1].sc.score >= 0.7)
+                on = "\033[1;31m";
+            else if (r[i - 1].sc.valid && r[i - 1].sc.score >= 0.4)
+                on = "\033[33m";
+            else
+                off = "";
+        }
+        fputs(on, f);
         for (int c = 0; c < TC__N; c++) {
             if (!show[c])
                 continue;
             const char *v = i == 0 ? head[c] : cell[i - 1][c];
-            if (c == TC_REASON)
+            if (c == TC_REASON) {
                 fprintf(f, "  %s", v);
-            else
-                fprintf(f, "%s%*s", first ? "" : "  ",
-                        right[c] ? (int)width[c] : -(int)width[c], v);
+            } else {
+                /* pad by display width: the sparkline is multi-byte UTF-8 */
+                size_t vw = utf8_width(v), pad = width[c] > vw ? width[c] - vw : 0;
+                if (!first)
+                    fputs("  ", f);
+                if (right[c])
+                    fprintf(f, "%*s%s", (int)pad, "", v);
+                else
+                    fprintf(f, "%s%*s", v, (int)pad, "");
+            }
             first = 0;
         }
+        fputs(off, f);
         fputc('\n', f);
     }
     if (n < total)

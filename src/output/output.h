@@ -53,7 +53,12 @@ struct result {
     struct beacon_score sc;
     const char *allow; /* the --allow rule that matched, or NULL */
     const char *host;  /* the destination's name, or NULL (borrowed) */
+    char spark[48];    /* table: sparkline of the interval histogram (UTF-8), or "" */
 };
+
+/* A one-line histogram of intervals (log-scale bins, Unicode blocks) into
+ * out; "" when there are fewer than 2 intervals. */
+void sparkline(const struct wval *iv, size_t n, char *out, size_t len);
 
 struct output_opts {
     enum out_format format;
@@ -62,6 +67,7 @@ struct output_opts {
     enum sort_key sort;
     size_t top;    /* 0 = all */
     int ts_digits; /* decimals of times */
+    int color;     /* ANSI colours in the table */
 };
 
 /* Parse a --sort value; -1 if unknown. */

@@ -57,12 +57,14 @@ static int parse_proto(const char *s, uint8_t *out)
         uint8_t p;
     } t[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}, {"sctp", 132}, {"gre", 47}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        if (!strcmp(s, t[i].n)) {
+        if (!strcasecmp(s, t[i].n)) {
             *out = t[i].p;
             return 0;
         }
     char *end;
     errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
     unsigned long v = strtoul(s, &end, 10);
     if (errno || *end || end == s || v > 255)
         return -1;
@@ -74,6 +76,8 @@ static int parse_port(const char *s, uint16_t *out)
 {
     char *end;
     errno = 0;
+    if (*s < '0' || *s > '9') /* strtoul would take a sign */
+        return -1;
     unsigned long v = strtoul(s, &end, 10);
     if (errno || *end || end == s || v > 65535)
         return -1;
@@ -138,6 +142,8 @@ static int parse_addr(const char *tok, struct rule *r)
     if (slash) {
         char *end;
         errno = 0;
+        if (slash[1] < '0' || slash[1] > '9')
+            return -1;
         unsigned long v = strtoul(slash + 1, &end, 10);
         if (errno || *end || end == slash + 1 || v > max)
             return -1;
@@ -191,8 +197,9 @@ int allow_load_text(struct allow_list *a, const char *text, const char *name, ch
             int ok;
             if (strchr(tok, '/') && !strchr(tok, '.') && !strchr(tok, ':'))
                 ok = !r.has_proto && !r.has_ports && parse_service(tok, &r) == 0;
-            else if (!strcmp(tok, "tcp") || !strcmp(tok, "udp") || !strcmp(tok, "icmp") ||
-                     !strcmp(tok, "icmp6") || !strcmp(tok, "sctp"))
+            else if (!strcasecmp(tok, "tcp") || !strcasecmp(tok, "udp") ||
+                     !strcasecmp(tok, "icmp") || !strcasecmp(tok, "icmp6") ||
+                     !strcasecmp(tok, "sctp") || !strcasecmp(tok, "gre"))
                 ok = !r.has_proto && parse_service(tok, &r) == 0;
             else if (looks_like_name(tok))
                 ok = !r.name && !r.has_addr && (r.name = xstrdup(tok)) != NULL;
@@ -310,8 +317,8 @@ const char *allow_match(const struct allow_list *a, const struct group_key *k, c
         if (r->name) {
             if (!name_match(r->name, host))
                 continue;
-        } else if (r->has_addr && k->dst_name) {
-            continue; /* the group is keyed by name: no address to compare */
+        } else if (r->has_addr && !r->src_side && k->dst_name) {
+            continue; /* the group's destination is a name: no address to compare */
         }
         if (r->has_addr &&
             (r->family != k->family ||

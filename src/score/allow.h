@@ -7,8 +7,9 @@
  *   ADDRESS    an IPv4/IPv6 address or CIDR, matched against the group's
  *              destination (responder); prefix "src=" to match the source
  *   SERVICE    proto/port, proto/lo-hi, proto alone (any port), or a star
- *              for the protocol (any protocol, that port)
- *              (proto: tcp, udp, icmp, icmp6, sctp or a number)
+ *              for the protocol (any protocol, that port); proto is a name
+ *              (tcp, udp, icmp, icmp6, sctp, gre; any case) or, before a
+ *              slash, a number (17/53)
  *   NAME       example.com or *.example.com (the star form also matches the
  *              bare domain and every subdomain), matched against the name
  *              pcts learned for the destination (DNS answers, TLS SNI, HTTP

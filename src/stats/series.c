@@ -32,6 +32,12 @@ struct series_stream {
     struct sketch size;  /* event sizes, bytes */
     int64_t last_bin;
     uint64_t active_bins;
+    /* a deterministic subsample of events for pictures: every stride-th
+     * event; when full, every other one is dropped and the stride doubles */
+    int64_t smp_ts[SERIES_SAMPLE];
+    uint32_t smp_sz[SERIES_SAMPLE];
+    uint32_t smp_n;
+    uint64_t smp_stride;
 };
 
 static uint32_t exact_cap = SERIES_EXACT_CAP;
@@ -159,15 +165,24 @@ static inline uint64_t gap(int64_t a, int64_t b)
  */
 static int64_t burst_window(const int64_t *ts, uint32_t n)
 {
-    const int64_t cap = 2000000000;
+    const int64_t cap = 2000000000, floor_ns = 1000;
     if (n < 3)
         return cap;
+    /* Over the non-zero gaps: simultaneous events (one check-in opening
+     * several connections in the same microsecond) must not drag the
+     * quantile to 0; and they always belong to one beat (floor 1 us). */
     double *iv = xmalloc(st_mult(n - 1, sizeof(double)));
-    for (uint32_t i = 1; i < n; i++)
-        iv[i - 1] = (double)gap(ts[i - 1], ts[i]);
-    double q = select_kth(iv, n - 1, (size_t)((double)(n - 2) * 0.95));
+    size_t k = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        uint64_t d = gap(ts[i - 1], ts[i]);
+        if (d)
+            iv[k++] = (double)d;
+    }
+    double q = k ? select_kth(iv, k, (size_t)((double)(k - 1) * 0.95)) : 0;
     free(iv);
     double w = q / 10;
+    if (w < (double)floor_ns)
+        return floor_ns;
     return w < (double)cap ? (int64_t)w : cap;
 }
 
@@ -213,6 +228,20 @@ static void feed(struct series_stream *st, int64_t t, uint32_t size)
         st->last_bin = b;
     }
     sketch_add(&st->size, (double)size);
+    if (st->fed % st->smp_stride == 0) {
+        if (st->smp_n == SERIES_SAMPLE) {
+            for (uint32_t i = 0; i < SERIES_SAMPLE / 2; i++) {
+                st->smp_ts[i] = st->smp_ts[2 * i];
+                st->smp_sz[i] = st->smp_sz[2 * i];
+            }
+            st->smp_n = SERIES_SAMPLE / 2;
+            st->smp_stride *= 2;
+        }
+        if (st->fed % st->smp_stride == 0) {
+            st->smp_ts[st->smp_n] = t;
+            st->smp_sz[st->smp_n++] = size;
+        }
+    }
     st->last_fed = t;
     st->fed++;
 }
@@ -234,6 +263,7 @@ static void to_stream(struct series *s)
     sketch_init(&st->beat, 0);
     sketch_init(&st->size, 0);
     st->burst_ns = burst_window(s->ts, n);
+    st->smp_stride = 1;
     st->imin = UINT64_MAX;
     st->imax = 0;
     uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
@@ -566,6 +596,47 @@ void series_features(struct series *s, struct series_features *f)
     f->burst_window = (double)st->burst_ns * 1e-9;
     f->beat_iv = sketch_list(&st->beat, 1e-9, &f->n_beat_iv);
     f->sizes = sketch_list(&st->size, 1.0, &f->n_sizes);
+}
+
+size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz,
+                     int *sampled)
+{
+    static int64_t one_ts;
+    static uint32_t one_sz;
+    *sampled = 0;
+    if (s->st) {
+        *ts = s->st->smp_ts;
+        *sz = s->st->smp_sz;
+        *sampled = 1;
+        return s->st->smp_n;
+    }
+    if (s->ts_n) {
+        *ts = s->ts;
+        *sz = s->sz;
+        return s->ts_n;
+    }
+    if (s->n == 1) { /* not thread-safe; pcts is single-threaded here */
+        one_ts = s->first;
+        one_sz = s->first_sz;
+        *ts = &one_ts;
+        *sz = &one_sz;
+        return 1;
+    }
+    return 0;
+}
+
+struct wval *series_intervals(const struct series *s, size_t *n)
+{
+    if (s->st)
+        return sketch_list(&s->st->raw, 1e-9, n);
+    *n = s->ts_n > 1 ? s->ts_n - 1 : 0;
+    struct wval *a = xmalloc(st_mult(*n ? *n : 1, sizeof(*a)));
+    for (size_t i = 0; i < *n; i++) {
+        a[i].v = (double)gap(s->ts[i], s->ts[i + 1]) * 1e-9;
+        a[i].w = 1;
+    }
+    wval_sort(a, *n);
+    return a;
 }
 
 void series_features_release(struct series_features *f)

@@ -32,6 +32,7 @@
 #define SERIES_EXACT_MAX (1u << 22)
 #define SERIES_REORDER 63 /* ring of 64 */
 #define SERIES_BIN_NS (3600ll * 1000000000) /* coverage bins: hours */
+#define SERIES_SAMPLE 256 /* events kept for pictures in the streaming regime */
 
 struct series_stream;
 
@@ -139,6 +140,18 @@ void series_finish(struct series *s, struct interval_stats *out);
  * series_features_release(). */
 void series_features(struct series *s, struct series_features *f);
 void series_features_release(struct series_features *f);
+
+/*
+ * For pictures (after series_finish): the events in time order, exactly in
+ * the exact regime, else a deterministic subsample of at most SERIES_SAMPLE
+ * (*sampled set).  Pointers are borrowed from the series.
+ */
+size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz,
+                     int *sampled);
+
+/* The intervals in seconds, ascending (weighted sketch buckets in the
+ * streaming regime); the caller frees the array. */
+struct wval *series_intervals(const struct series *s, size_t *n);
 
 void series_release(struct series *s);
 

@@ -15,7 +15,7 @@ if [ ! -d "$c/reader" ]; then
     python3 tests/fuzz/seeds.py "$c" "$@"
 fi
 mkdir -p build/fuzz/crashes
-for t in reader decode series names; do
+for t in reader decode series names quic; do
     echo "== fuzz_$t for ${secs}s"
     ./build/fuzz/fuzz_$t "$c/$t" tests/fuzz/regress -max_total_time="$secs" -max_len=262144 \
         -rss_limit_mb=4096 -timeout=10 -artifact_prefix=build/fuzz/crashes/$t- -print_final_stats=1 \

@@ -1,0 +1,141 @@
+/*
+ * fuzz_names.c - libFuzzer target: one payload through dns_parse() (as UDP,
+ * and as TCP after dns_tcp_strip()), tls_client_hello_sni() and
+ * http_request_host().
+ *
+ * Each parser gets its own exactly sized copy of the bytes (for TCP DNS, of
+ * the stripped message), so ASan catches any over-read.  Output buffers are
+ * pre-filled with garbage.  abort() when a result is outside {-1, 0, 1}, a
+ * returned name is not NUL-terminated within NAME_MAX_LEN + 1 bytes or has a
+ * byte name_normalise would reject (or an uppercase letter), more addresses
+ * are reported than fit, or an address family is not 4 or 6.  The one shape
+ * outside the name alphabet is an HTTP Host IPv6 literal ("[" hex, ':', '.'
+ * "]"), checked separately.
+ */
+#include "decode/names.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t *copy_exact(const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n ? n : 1);
+    if (!c)
+        abort();
+    if (n)
+        memcpy(c, p, n);
+    return c;
+}
+
+static void check_result(int rc)
+{
+    if (rc < -1 || rc > 1)
+        abort();
+}
+
+static void check_name(const char *s, int rc, int allow_ipv6)
+{
+    const char *nul = memchr(s, '\0', NAME_MAX_LEN + 1);
+    if (!nul)
+        abort();
+    size_t n = (size_t)(nul - s);
+    if (rc != 1 && n != 0 && !allow_ipv6)
+        abort(); /* tls/http: a name only with result 1 */
+    if (allow_ipv6 && n >= 2 && s[0] == '[') {
+        if (s[n - 1] != ']')
+            abort();
+        for (size_t i = 1; i + 1 < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.'))
+                abort();
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!name_char_ok((unsigned char)s[i]))
+            abort();
+    char tmp[NAME_MAX_LEN + 1];
+    memcpy(tmp, s, n + 1);
+    if (name_normalise(tmp) != 0)
+        abort();
+}
+
+static void dns_one(const uint8_t *p, size_t n, size_t max_addrs)
+{
+    struct name_addr addrs[4];
+    char qname[NAME_MAX_LEN + 1];
+    uint16_t qtype = 0xEEEE;
+    int resp = 7;
+    size_t nad = 999;
+
+    memset(qname, 'Q', sizeof(qname));
+    memset(addrs, 0xEE, sizeof(addrs));
+    uint8_t *buf = copy_exact(p, n);
+    int rc = dns_parse(buf, n, qname, &qtype, &resp, addrs, max_addrs, &nad);
+    free(buf);
+    check_result(rc);
+    check_name(qname, 1, 0);
+    if (nad > max_addrs || (rc != 1 && nad != 0))
+        abort();
+    if (resp != 0 && resp != 1)
+        abort();
+    if (rc == 1 && !resp)
+        abort();
+    if (rc == -1 && (qname[0] || qtype || resp))
+        abort();
+    for (size_t i = 0; i < nad; i++)
+        if (addrs[i].family != 4 && addrs[i].family != 6)
+            abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char out[NAME_MAX_LEN + 1];
+    uint8_t *buf;
+    int rc;
+
+    /* DNS over UDP, with room for 4 and for 1 address. */
+    dns_one(data, size, 4);
+    dns_one(data, size, 1);
+
+    /* DNS over TCP. */
+    buf = copy_exact(data, size);
+    const uint8_t *msg = (const uint8_t *)"x";
+    size_t mlen = 12345;
+    rc = dns_tcp_strip(buf, size, &msg, &mlen);
+    if (rc == 0) {
+        if (msg != buf + 2 || mlen == 0 || mlen > size - 2)
+            abort();
+        size_t off = (size_t)(msg - buf);
+        free(buf);
+        dns_one(data + off, mlen, 4);
+    } else {
+        if (rc != -1 || msg != NULL || mlen != 0)
+            abort();
+        free(buf);
+    }
+
+    /* TLS ClientHello. */
+    memset(out, 'Q', sizeof(out));
+    buf = copy_exact(data, size);
+    rc = tls_client_hello_sni(buf, size, out);
+    free(buf);
+    check_result(rc);
+    check_name(out, rc, 0);
+    if (rc == 1 && out[0] == '\0')
+        abort();
+
+    /* HTTP request. */
+    memset(out, 'Q', sizeof(out));
+    buf = copy_exact(data, size);
+    rc = http_request_host(buf, size, out);
+    free(buf);
+    check_result(rc);
+    check_name(out, rc, 1);
+    if ((rc == 1) != (out[0] != '\0'))
+        abort();
+    return 0;
+}

@@ -1,0 +1,1391 @@
+/*
+ * test_flow.c - the bidirectional flow table (flow.h) on hand-built packet
+ * metadata: canonical keys, originator rules, TCP history and Zeek states,
+ * the three expiry lists and timeouts, slot reuse under load, and
+ * group_key_from_flow() (group.h).
+ *
+ * Ended flows are copied out of the callback into an array the test owns;
+ * nothing here reads the table's internals except the documented counters
+ * (live, flows_total, peak_live) and, after a flush, that the hash index
+ * holds no stale entry.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+
+#include "flow/flow.h"
+#include "group/group.h"
+#include "util.h"
+
+#define SEC 1000000000LL
+#define MSEC 1000000LL
+static const int64_t EPOCH = 1700000000LL * 1000000000LL; /* Nov 2023, in ns */
+
+enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
+
+/* ---- collecting ended flows ---------------------------------------------- */
+
+struct col {
+    struct flow *f;
+    size_t n, cap;
+};
+
+static void on_done(void *ctx, struct flow *f) /* flow_done_cb */
+{
+    struct col *c = ctx;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 16;
+        struct flow *nf = realloc(c->f, nc * sizeof(*nf));
+        if (!nf)
+            abort();
+        c->f = nf;
+        c->cap = nc;
+    }
+    c->f[c->n++] = *f;
+}
+
+static void col_free(struct col *c)
+{
+    free(c->f);
+    memset(c, 0, sizeof(*c));
+}
+
+/* A table with the given timeouts (seconds) feeding collector c. */
+static void table(struct flow_table *t, struct col *c, int64_t tcp_s, int64_t udp_s)
+{
+    memset(c, 0, sizeof(*c));
+    flow_table_init(t, 0x5eed1234abcdULL, tcp_s * SEC, udp_s * SEC, on_done, c);
+}
+
+/* Flush, and check that nothing is left: no live flow, empty lists, and no
+ * stale entry in the hash index (backward-shift deletion left no holes). */
+static void flush_and_check_empty(struct flow_table *t)
+{
+    flow_table_flush(t);
+    assert_int_equal(t->live, 0);
+    for (int l = 0; l < 3; l++) {
+        assert_true(t->head[l] == FLOW_NONE);
+        assert_true(t->tail[l] == FLOW_NONE);
+    }
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slot[i]) {
+            print_error("index slot %zu still holds %#llx after flush\n", i,
+                        (unsigned long long)t->slot[i]);
+            fail();
+        }
+}
+
+/* ---- packet metadata ------------------------------------------------------- */
+
+static void addr(int family, const char *text, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    int rc = inet_pton(family == 4 ? AF_INET : AF_INET6, text, out);
+    assert_int_equal(rc, 1);
+}
+
+static struct pkt_meta pkt(int family, uint8_t proto, const char *src, uint16_t sport,
+                           const char *dst, uint16_t dport)
+{
+    struct pkt_meta m;
+    memset(&m, 0, sizeof(m));
+    m.family = (uint8_t)family;
+    m.proto = proto;
+    addr(family, src, m.src);
+    addr(family, dst, m.dst);
+    if (proto == 6 || proto == 17) {
+        m.has_ports = 1;
+        m.sport = sport;
+        m.dport = dport;
+    }
+    return m;
+}
+
+static struct pkt_meta tcp(int family, const char *src, uint16_t sport, const char *dst,
+                           uint16_t dport, uint8_t flags)
+{
+    struct pkt_meta m = pkt(family, 6, src, sport, dst, dport);
+    m.tcp_flags = flags;
+    return m;
+}
+
+static struct pkt_meta udp(int family, const char *src, uint16_t sport, const char *dst,
+                           uint16_t dport)
+{
+    return pkt(family, 17, src, sport, dst, dport);
+}
+
+/* ICMP echo (type 8 request / 0 reply; ICMPv6 128 / 129) with an id. */
+static struct pkt_meta echo(int family, const char *src, const char *dst, int reply, uint16_t id)
+{
+    struct pkt_meta m = pkt(family, family == 4 ? 1 : 58, src, 0, dst, 0);
+    m.icmp_type = (uint8_t)(family == 4 ? (reply ? 0 : 8) : (reply ? 129 : 128));
+    m.icmp_query = 1;
+    m.icmp_id = id;
+    return m;
+}
+
+/* ICMP non-query message (destination unreachable and the like). */
+static struct pkt_meta icmp_msg(const char *src, const char *dst, uint8_t type, uint8_t code)
+{
+    struct pkt_meta m = pkt(4, 1, src, 0, dst, 0);
+    m.icmp_type = type;
+    m.icmp_code = code;
+    return m;
+}
+
+/* Send m at time ts (relative to EPOCH, ns); check the returned flow. */
+static struct flow *send_(struct flow_table *t, const struct pkt_meta *m, int64_t ts, uint32_t len,
+                          int *from_orig)
+{
+    int o = -1;
+    struct flow *f = flow_table_packet(t, m, EPOCH + ts, len, &o);
+    assert_non_null(f);
+    assert_true(o == 0 || o == 1);
+    if (from_orig)
+        *from_orig = o;
+    return f;
+}
+
+static int addr_eq(const uint8_t a[16], int family, const char *text)
+{
+    uint8_t b[16];
+    addr(family, text, b);
+    return !memcmp(a, b, 16);
+}
+
+#define assert_orig(f, fam, text) assert_true(addr_eq((f)->key.addr[(f)->orig], fam, text))
+#define assert_resp(f, fam, text) assert_true(addr_eq((f)->key.addr[!(f)->orig], fam, text))
+
+#define STRESS_N 50000
+#define RECREATE_N 10000
+
+static void stress_meta(uint32_t id, struct pkt_meta *m)
+{
+    /* distinct 5-tuples: the client address and port carry the id */
+    memset(m, 0, sizeof(*m));
+    m->family = 4;
+    m->proto = 17;
+    m->has_ports = 1;
+    m->src[0] = 10;
+    m->src[1] = (uint8_t)(id >> 16);
+    m->src[2] = (uint8_t)(id >> 8);
+    m->src[3] = (uint8_t)id;
+    m->dst[0] = 192;
+    m->dst[1] = 168;
+    m->dst[3] = (uint8_t)(id % 7);
+    m->sport = (uint16_t)(1024 + id % 50000);
+    m->dport = 53;
+}
+
+static uint32_t stress_id(const struct flow *f)
+{
+    const uint8_t *a = f->key.addr[f->orig];
+    return (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* ---- TCP: originator and states --------------------------------------------- */
+
+static const char *A = "10.0.0.1", *B = "10.0.0.2";
+
+/* Full handshake, data both ways, FIN/FIN, last ACK: SF, counted by role. */
+static void test_tcp_handshake_sf_counts(void **state)
+{
+    (void)state;
+    /* both address orders: the client sorting first and last */
+    const char *cli[2] = {"10.0.0.1", "192.168.7.9"}, *srv[2] = {"172.16.0.5", "172.16.0.5"};
+    for (int v = 0; v < 2; v++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta syn = tcp(4, cli[v], 51000, srv[v], 443, F_SYN);
+        struct pkt_meta synack = tcp(4, srv[v], 443, cli[v], 51000, F_SYN | F_ACK);
+        struct pkt_meta c2s = tcp(4, cli[v], 51000, srv[v], 443, F_ACK);
+        struct pkt_meta c2s_psh = tcp(4, cli[v], 51000, srv[v], 443, F_ACK | F_PSH);
+        struct pkt_meta s2c = tcp(4, srv[v], 443, cli[v], 51000, F_ACK | F_PSH);
+        struct pkt_meta cfin = tcp(4, cli[v], 51000, srv[v], 443, F_FIN | F_ACK);
+        struct pkt_meta sfin = tcp(4, srv[v], 443, cli[v], 51000, F_FIN | F_ACK);
+        int o;
+        struct flow *f = send_(&t, &syn, 0, 74, &o);
+        assert_int_equal(o, 1);
+        assert_orig(f, 4, cli[v]);
+        send_(&t, &synack, 1 * MSEC, 74, &o);
+        assert_int_equal(o, 0);
+        send_(&t, &c2s, 2 * MSEC, 66, &o);
+        assert_int_equal(o, 1);
+        send_(&t, &c2s_psh, 3 * MSEC, 300, NULL);
+        send_(&t, &s2c, 4 * MSEC, 1500, NULL);
+        send_(&t, &s2c, 5 * MSEC, 1000, NULL);
+        send_(&t, &cfin, 6 * MSEC, 66, NULL);
+        f = send_(&t, &sfin, 7 * MSEC, 66, &o);
+        assert_int_equal(o, 0);
+        assert_int_equal(f->closed, 1);
+        send_(&t, &c2s, 8 * MSEC, 66, NULL); /* last ACK, within the linger */
+        assert_int_equal(c.n, 0);
+        assert_int_equal(t.live, 1);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, 1);
+        f = &c.f[0];
+        assert_orig(f, 4, cli[v]);
+        assert_resp(f, 4, srv[v]);
+        assert_int_equal(f->key.port[f->orig], 51000);
+        assert_int_equal(f->key.port[!f->orig], 443);
+        assert_int_equal(f->pkts[0], 5);
+        assert_int_equal(f->pkts[1], 4);
+        assert_int_equal(f->bytes[0], 74 + 66 + 300 + 66 + 66);
+        assert_int_equal(f->bytes[1], 74 + 1500 + 1000 + 66);
+        assert_true(f->start == EPOCH);
+        assert_true(f->last == EPOCH + 8 * MSEC);
+        assert_string_equal(flow_state(f), "SF");
+        assert_false(flow_failed(f));
+        assert_int_equal(f->hist,
+                         FH_SYN_O | FH_SYNACK_R | FH_FIN_O | FH_FIN_R | FH_DATA_O | FH_DATA_R);
+        assert_int_equal(t.flows_total, 1);
+        assert_int_equal(t.peak_live, 1);
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+/* The first packet seen is the SYN/ACK from B: A is still the originator. */
+static void test_tcp_synack_first(void **state)
+{
+    (void)state;
+    /* B sorting before and after A */
+    const char *bs[2] = {"10.0.0.2", "9.9.9.9"};
+    for (int v = 0; v < 2; v++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta synack = tcp(4, bs[v], 80, A, 40000, F_SYN | F_ACK);
+        struct pkt_meta ack = tcp(4, A, 40000, bs[v], 80, F_ACK);
+        int o;
+        struct flow *f = send_(&t, &synack, 0, 60, &o);
+        assert_int_equal(o, 0);
+        assert_orig(f, 4, A);
+        send_(&t, &ack, SEC, 54, &o);
+        assert_int_equal(o, 1);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, 1);
+        assert_orig(&c.f[0], 4, A);
+        assert_resp(&c.f[0], 4, bs[v]);
+        assert_int_equal(c.f[0].pkts[0], 1);
+        assert_int_equal(c.f[0].pkts[1], 1);
+        assert_int_equal(c.f[0].bytes[0], 54);
+        assert_int_equal(c.f[0].bytes[1], 60);
+        assert_true(c.f[0].hist & FH_SYNACK_R);
+        assert_false(c.f[0].hist & FH_SYN_O);
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+/* Mid-stream: the higher (ephemeral) port is the originator, whichever
+ * direction the first packet goes. */
+static void test_tcp_midstream_higher_port(void **state)
+{
+    (void)state;
+    for (int dir = 0; dir < 2; dir++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta s2c = tcp(4, "10.0.0.1", 443, "10.0.0.2", 51000, F_ACK | F_PSH);
+        struct pkt_meta c2s = tcp(4, "10.0.0.2", 51000, "10.0.0.1", 443, F_ACK);
+        int o;
+        struct flow *f = send_(&t, dir ? &c2s : &s2c, 0, 100, &o);
+        assert_int_equal(o, dir ? 1 : 0);
+        assert_orig(f, 4, "10.0.0.2");
+        send_(&t, dir ? &s2c : &c2s, SEC, 100, &o);
+        assert_int_equal(o, dir ? 0 : 1);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, 1);
+        assert_orig(&c.f[0], 4, "10.0.0.2");
+        assert_int_equal(c.f[0].key.port[c.f[0].orig], 51000);
+        assert_string_equal(flow_state(&c.f[0]), "OTH");
+        assert_false(flow_failed(&c.f[0]));
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+struct step {
+    int from_b; /* 0: A -> B (client), 1: B -> A */
+    uint8_t flags;
+};
+
+/* Run one connection between A:50000 and B:80 and return its only flow's
+ * state (after flush). */
+static void run_conn(const struct step *s, size_t n, char *state_out, int *failed, uint8_t *hist)
+{
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    for (size_t i = 0; i < n; i++) {
+        struct pkt_meta m =
+            s[i].from_b ? tcp(4, B, 80, A, 50000, s[i].flags) : tcp(4, A, 50000, B, 80, s[i].flags);
+        send_(&t, &m, (int64_t)i * 100 * MSEC, 60, NULL);
+    }
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 1);
+    assert_orig(&c.f[0], 4, A);
+    strcpy(state_out, flow_state(&c.f[0]));
+    *failed = flow_failed(&c.f[0]);
+    *hist = c.f[0].hist;
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+static void test_tcp_conn_states(void **state)
+{
+    (void)state;
+    /* flags: 0x02 SYN, 0x12 SYN/ACK, 0x10 ACK, 0x18 PSH/ACK, 0x11 FIN/ACK, 0x01 FIN,
+     * 0x04 RST, 0x14 RST/ACK */
+    static const struct {
+        const char *want;
+        int failed;
+        struct step s[8];
+        size_t n;
+    } cases[] = {
+        {"SF", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {0, 0x11}, {1, 0x11}, {0, 0x10}}, 6},
+        {"S0", 1, {{0, 0x02}}, 1},
+        {"S0", 1, {{0, 0x02}, {0, 0x02}, {0, 0x02}}, 3}, /* retransmitted SYNs */
+        {"REJ", 1, {{0, 0x02}, {1, 0x14}}, 2},
+        {"S1", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {0, 0x18}, {1, 0x18}}, 5},
+        {"RSTO", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {0, 0x04}}, 4},
+        {"RSTR", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {1, 0x14}}, 4},
+        {"S2", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {0, 0x11}}, 4},
+        {"S3", 0, {{0, 0x02}, {1, 0x12}, {0, 0x10}, {1, 0x11}}, 4},
+        {"SH", 1, {{0, 0x02}, {0, 0x01}}, 2},
+        {"RSTOS0", 1, {{0, 0x02}, {0, 0x04}}, 2},
+        {"SHR", 1, {{1, 0x12}, {1, 0x11}}, 2},
+        {"RSTRH", 1, {{1, 0x12}, {1, 0x04}}, 2},
+        {"OTH", 0, {{0, 0x10}, {1, 0x10}}, 2},
+        {"OTH", 0, {{0, 0x18}, {1, 0x11}, {0, 0x11}}, 3}, /* mid-stream close */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char st[16];
+        int failed;
+        uint8_t hist;
+        run_conn(cases[i].s, cases[i].n, st, &failed, &hist);
+        if (strcmp(st, cases[i].want) || failed != cases[i].failed) {
+            print_error("case %zu: state %s failed %d (hist %#x), expected %s failed %d\n", i, st,
+                        failed, hist, cases[i].want, cases[i].failed);
+            fail();
+        }
+    }
+}
+
+/* flow_failed() is exactly S0, REJ, RSTOS0, SH, SHR, RSTRH, over every
+ * combination of history bits; never for other protocols. */
+static void test_flow_failed_exact_set(void **state)
+{
+    (void)state;
+    static const char *const failing[] = {"S0", "REJ", "RSTOS0", "SH", "SHR", "RSTRH"};
+    static const char *const all[] = {"S0",   "S1",     "SF", "REJ", "S2",  "S3",   "RSTO",
+                                      "RSTR", "RSTOS0", "SH", "SHR", "OTH", "RSTRH"};
+    unsigned seen = 0;
+    for (unsigned h = 0; h < 256; h++) {
+        struct flow f;
+        memset(&f, 0, sizeof(f));
+        f.key.proto = 6;
+        f.hist = (uint8_t)h;
+        const char *s = flow_state(&f);
+        int known = 0, want = 0;
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+            if (!strcmp(s, all[i])) {
+                known = 1;
+                seen |= 1u << i;
+            }
+        for (size_t i = 0; i < sizeof(failing) / sizeof(failing[0]); i++)
+            want |= !strcmp(s, failing[i]);
+        assert_true(known);
+        assert_int_equal(flow_failed(&f), want);
+        f.key.proto = 17;
+        assert_false(flow_failed(&f));
+        assert_string_equal(flow_state(&f), (h & FH_DATA_R) ? "SF" : "S0");
+    }
+    assert_int_equal(seen, (1u << 13) - 1); /* every state is reachable */
+}
+
+/* A new SYN on a closed connection starts a new flow; trailing ACKs within
+ * the linger stay with the closed one; after the linger a stray ACK is a
+ * new (mid-stream) flow. */
+static void test_tcp_reuse_after_close(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(4, A, 50000, B, 80, F_SYN);
+    struct pkt_meta synack = tcp(4, B, 80, A, 50000, F_SYN | F_ACK);
+    struct pkt_meta ack = tcp(4, A, 50000, B, 80, F_ACK);
+    struct pkt_meta fin_a = tcp(4, A, 50000, B, 80, F_FIN | F_ACK);
+    struct pkt_meta fin_b = tcp(4, B, 80, A, 50000, F_FIN | F_ACK);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &synack, 10 * MSEC, 60, NULL);
+    send_(&t, &ack, 20 * MSEC, 60, NULL);
+    send_(&t, &fin_a, 30 * MSEC, 60, NULL);
+    send_(&t, &fin_b, 40 * MSEC, 60, NULL);
+    send_(&t, &ack, 4 * SEC, 60, NULL); /* trailing ACK, within 5 s */
+    assert_int_equal(c.n, 0);
+    assert_int_equal(t.flows_total, 1);
+    /* new SYN 1 s later: the old flow ends now */
+    struct flow *f = send_(&t, &syn, 5 * SEC, 60, NULL);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(t.flows_total, 2);
+    assert_int_equal(t.live, 1);
+    assert_true(f->start == EPOCH + 5 * SEC);
+    assert_int_equal(f->pkts[0], 1);
+    assert_int_equal(f->pkts[1], 0);
+    assert_string_equal(flow_state(&c.f[0]), "SF");
+    assert_int_equal(c.f[0].pkts[0], 4);
+    assert_int_equal(c.f[0].pkts[1], 2);
+    assert_true(c.f[0].last == EPOCH + 4 * SEC);
+    /* the second connection: refused */
+    struct pkt_meta rst_b = tcp(4, B, 80, A, 50000, F_RST | F_ACK);
+    send_(&t, &rst_b, 5 * SEC + 10 * MSEC, 60, NULL);
+    /* a retry SYN on the reset connection: another flow */
+    send_(&t, &syn, 6 * SEC, 60, NULL);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(flow_state(&c.f[1]), "REJ");
+    assert_true(flow_failed(&c.f[1]));
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(flow_state(&c.f[2]), "S0");
+    assert_int_equal(t.flows_total, 3);
+
+    /* after the linger, a stray ACK does not join the closed flow */
+    send_(&t, &syn, 100 * SEC, 60, NULL);
+    send_(&t, &synack, 100 * SEC + MSEC, 60, NULL);
+    send_(&t, &fin_a, 100 * SEC + 2 * MSEC, 60, NULL);
+    send_(&t, &fin_b, 100 * SEC + 3 * MSEC, 60, NULL);
+    send_(&t, &ack, 100 * SEC + 3 * MSEC + FLOW_LINGER_NS, 60, NULL); /* exactly the linger */
+    assert_int_equal(c.n, 3);
+    f = send_(&t, &ack, 100 * SEC + 4 * MSEC + 2 * FLOW_LINGER_NS, 60, NULL);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.f[3].pkts[0], 3);
+    assert_int_equal(c.f[3].pkts[1], 2);
+    assert_string_equal(flow_state(f), "OTH");
+    assert_orig(f, 4, A); /* higher port */
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 5);
+    assert_int_equal(t.flows_total, 5);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* ---- timeouts ---------------------------------------------------------------- */
+
+static void test_udp_timeout(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta q = udp(4, A, 5353, B, 53), r = udp(4, B, 53, A, 5353);
+    send_(&t, &q, 0, 80, NULL);
+    send_(&t, &r, 30 * SEC, 200, NULL);
+    send_(&t, &q, 90 * SEC, 80, NULL); /* exactly 60 s after the last: same flow */
+    assert_int_equal(c.n, 0);
+    int o;
+    struct flow *f = send_(&t, &r, 200 * SEC, 90, &o); /* 110 s gap: new flow */
+    assert_int_equal(c.n, 1);
+    assert_int_equal(o, 1); /* the new flow's first sender is its originator */
+    assert_orig(f, 4, B);
+    assert_int_equal(c.f[0].pkts[0], 2);
+    assert_int_equal(c.f[0].pkts[1], 1);
+    assert_int_equal(c.f[0].bytes[0], 160);
+    assert_int_equal(c.f[0].bytes[1], 200);
+    assert_orig(&c.f[0], 4, A);
+    assert_string_equal(flow_state(&c.f[0]), "SF");
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(flow_state(&c.f[1]), "S0");
+    assert_int_equal(t.flows_total, 2);
+    flow_table_release(&t);
+    col_free(&c);
+
+    /* one direction only: packets at 0, 30 and 200 s */
+    table(&t, &c, 300, 60);
+    send_(&t, &q, 0, 80, NULL);
+    send_(&t, &q, 30 * SEC, 80, NULL);
+    send_(&t, &q, 200 * SEC, 80, NULL);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.f[0].pkts[0], 2);
+    assert_int_equal(c.f[1].pkts[0], 1);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+static void test_tcp_timeout(void **state)
+{
+    (void)state;
+    for (int gap = 299; gap <= 301; gap++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta syn = tcp(4, A, 50000, B, 80, F_SYN);
+        struct pkt_meta synack = tcp(4, B, 80, A, 50000, F_SYN | F_ACK);
+        struct pkt_meta ack = tcp(4, A, 50000, B, 80, F_ACK);
+        send_(&t, &syn, 0, 60, NULL);
+        send_(&t, &synack, SEC, 60, NULL);
+        send_(&t, &ack, (1 + gap) * SEC, 60, NULL);
+        assert_int_equal(c.n, gap > 300 ? 1 : 0);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, gap > 300 ? 2 : 1);
+        if (gap > 300) {
+            assert_string_equal(flow_state(&c.f[0]), "S1");
+            assert_string_equal(flow_state(&c.f[1]), "OTH");
+            assert_orig(&c.f[1], 4, A);
+        } else {
+            assert_int_equal(c.f[0].pkts[0], 2);
+            assert_int_equal(c.f[0].pkts[1], 1);
+        }
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+/* Other flows' packets advance time: an idle flow is emitted before flush,
+ * exactly when its idle time exceeds the timeout; flush then emits the rest
+ * oldest first across the three lists. */
+static void test_expiry_driven_by_other_flows(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta idle_udp = udp(4, "10.1.1.1", 40000, "10.2.2.2", 123);
+    struct pkt_meta idle_tcp = tcp(4, "10.1.1.1", 40001, "10.2.2.2", 22, F_SYN);
+    struct pkt_meta busy = udp(4, "10.3.3.3", 40000, "10.4.4.4", 53);
+    send_(&t, &idle_udp, 0, 100, NULL);
+    send_(&t, &idle_tcp, 0, 100, NULL);
+    for (int s = 10; s <= 60; s += 10)
+        send_(&t, &busy, s * SEC, 100, NULL);
+    assert_int_equal(c.n, 0); /* idle UDP: exactly 60 s */
+    send_(&t, &busy, 60 * SEC + 1, 100, NULL);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.f[0].key.port[0] == 123 || c.f[0].key.port[1] == 123, 1);
+    assert_int_equal(t.live, 2);
+    send_(&t, &busy, 300 * SEC, 100, NULL); /* busy flow: 240 s idle, ends, restarts */
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.f[1].pkts[0], 7);
+    send_(&t, &busy, 300 * SEC + 1, 100, NULL); /* idle TCP: 300 s + 1 ns */
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.f[2].key.proto, 6);
+    assert_string_equal(flow_state(&c.f[2]), "S0");
+    assert_int_equal(t.live, 1);
+
+    /* flush order: oldest activity first, across TCP open, closed, other */
+    struct pkt_meta u1 = udp(4, "10.5.0.1", 1000, "10.6.0.1", 2000);
+    struct pkt_meta t1 = tcp(4, "10.5.0.2", 1000, "10.6.0.2", 2000, F_SYN);
+    struct pkt_meta t2 = tcp(4, "10.5.0.3", 1000, "10.6.0.3", 2000, F_RST);
+    send_(&t, &t1, 301 * SEC, 100, NULL);
+    send_(&t, &u1, 302 * SEC, 100, NULL);
+    send_(&t, &t2, 303 * SEC, 100, NULL);
+    send_(&t, &t1, 304 * SEC, 100, NULL);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 7);
+    for (size_t i = 4; i < c.n; i++)
+        assert_true(c.f[i - 1].last <= c.f[i].last);
+    assert_true(c.f[6].key.proto == 6 && c.f[6].pkts[0] == 2);
+    assert_int_equal(t.flows_total, 7);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* A flow idle past its timeout but not yet swept (lazy requeue put it
+ * behind younger flows) must not take the next packet of its 5-tuple. */
+static void test_unswept_idle_flow_is_split(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta x = udp(4, "10.0.0.1", 1000, "10.0.0.2", 2000);
+    struct pkt_meta y = udp(4, "10.0.0.3", 1000, "10.0.0.4", 2000);
+    struct pkt_meta z = udp(4, "10.0.0.5", 1000, "10.0.0.6", 2000);
+    send_(&t, &x, 0, 10, NULL);
+    send_(&t, &x, 50 * SEC, 10, NULL);
+    send_(&t, &y, 55 * SEC, 10, NULL);
+    send_(&t, &z, 61 * SEC, 10, NULL);
+    send_(&t, &y, 100 * SEC, 10, NULL);
+    send_(&t, &z, 111 * SEC, 10, NULL);
+    size_t before = c.n;
+    struct flow *f = send_(&t, &x, 111 * SEC, 10, NULL); /* 61 s after x's last */
+    assert_int_equal(f->pkts[0], 1);
+    assert_true(f->start == EPOCH + 111 * SEC);
+    assert_int_equal(c.n, before + (before == 0 ? 1 : 0));
+    int found = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (c.f[i].start == EPOCH) {
+            found++;
+            assert_int_equal(c.f[i].pkts[0], 2);
+            assert_true(c.f[i].last == EPOCH + 50 * SEC);
+        }
+    assert_int_equal(found, 1);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(t.flows_total, 4);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* flow.h: flow_table_flush() ends every flow "in the order they were last
+ * active". */
+static void test_flush_order_is_last_activity(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta x = tcp(4, "10.0.0.1", 40000, "10.0.0.2", 80, F_SYN);
+    struct pkt_meta y = tcp(4, "10.0.0.3", 40000, "10.0.0.4", 80, F_SYN);
+    struct pkt_meta u = udp(4, "10.0.0.5", 40000, "10.0.0.6", 53);
+    send_(&t, &x, 0, 60, NULL);
+    send_(&t, &y, 1 * SEC, 60, NULL);
+    send_(&t, &u, 2 * SEC, 60, NULL);
+    send_(&t, &u, 3 * SEC, 60, NULL);
+    send_(&t, &x, 4 * SEC, 60, NULL); /* retransmitted SYN: x is now the newest */
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    for (size_t i = 1; i < c.n; i++)
+        if (c.f[i - 1].last > c.f[i].last) {
+            print_error("flush emitted a flow last active at +%.0f s before one last active at "
+                        "+%.0f s\n",
+                        (double)(c.f[i - 1].last - EPOCH) / SEC,
+                        (double)(c.f[i].last - EPOCH) / SEC);
+            fail();
+        }
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* ---- bounded table (max_live) ---------------------------------------------------- */
+
+/* One-packet flows beyond max_live: the oldest are ended early, counted in
+ * evicted, each once; the table never holds more than max_live. */
+static void test_max_live_evicts_oldest(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    t.max_live = 3;
+    for (uint32_t i = 0; i < 10; i++) {
+        struct pkt_meta m;
+        stress_meta(i, &m);
+        send_(&t, &m, (int64_t)i * SEC, 100, NULL);
+        assert_true(t.live <= 3);
+        assert_int_equal(c.n, i < 3 ? 0 : i - 2);
+    }
+    assert_int_equal(t.evicted, 7);
+    assert_int_equal(t.peak_live, 3);
+    assert_int_equal(t.flows_total, 10);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 10);
+    for (uint32_t i = 0; i < 10; i++)
+        assert_int_equal(stress_id(&c.f[i]), i); /* oldest first, each once */
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* --help: "beyond, the longest-idle flow is ended early".  A conversation
+ * active every second must survive a stream of one-packet flows that fill
+ * the table; the flows idle longest are the ones to go. */
+static void test_max_live_keeps_active_flow(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    t.max_live = 3;
+    struct pkt_meta x = udp(4, "10.0.0.1", 5000, "10.0.0.2", 6000);
+    for (uint32_t i = 0; i < 10; i++) {
+        send_(&t, &x, (int64_t)i * SEC, 100, NULL);
+        struct pkt_meta m;
+        stress_meta(100 + i, &m);
+        send_(&t, &m, (int64_t)i * SEC + 500 * MSEC, 100, NULL);
+    }
+    size_t x_flows = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (c.f[i].key.port[0] == 6000 || c.f[i].key.port[1] == 6000)
+            x_flows++;
+    flush_and_check_empty(&t);
+    if (x_flows) {
+        print_error("the active flow was evicted %zu time(s) (last packet 0.5 s before each "
+                    "eviction) while idle one-packet flows were kept\n",
+                    x_flows);
+        fail();
+    }
+    size_t x_total = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (c.f[i].key.port[0] == 6000 || c.f[i].key.port[1] == 6000) {
+            x_total++;
+            assert_int_equal(c.f[i].pkts[0], 10);
+        }
+    assert_int_equal(x_total, 1);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* ---- exchanges of connectionless flows ------------------------------------------ */
+
+struct exlog {
+    struct col c; /* first: on_done() takes the context as a struct col */
+    struct {
+        char kind; /* 'E' exchange, 'D' done */
+        uint16_t port;
+        int64_t start;
+        uint64_t bytes;
+    } ev[64];
+    size_t n;
+};
+
+static uint16_t hi_port(const struct flow *f)
+{
+    return f->key.port[0] > f->key.port[1] ? f->key.port[0] : f->key.port[1];
+}
+
+static void ex_done(void *ctx, struct flow *f)
+{
+    struct exlog *x = ctx;
+    on_done(&x->c, f);
+    assert_true(x->n < 64);
+    x->ev[x->n].kind = 'D';
+    x->ev[x->n].port = hi_port(f);
+    x->ev[x->n].start = f->start - EPOCH;
+    x->ev[x->n++].bytes = f->bytes[0];
+}
+
+static void ex_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+{
+    struct exlog *x = ctx;
+    assert_int_not_equal(f->key.proto, 6);
+    assert_true(x->n < 64);
+    x->ev[x->n].kind = 'E';
+    x->ev[x->n].port = hi_port(f);
+    x->ev[x->n].start = start - EPOCH;
+    x->ev[x->n++].bytes = orig_bytes;
+}
+
+static void test_exchanges(void **state)
+{
+    (void)state;
+    struct exlog x;
+    memset(&x, 0, sizeof(x));
+    struct flow_table t;
+    flow_table_init(&t, 99, 300 * SEC, 60 * SEC, ex_done, &x);
+    t.exchange = ex_exchange;
+    struct pkt_meta q = udp(4, A, 40000, B, 53), r = udp(4, B, 53, A, 40000);
+    struct pkt_meta syn = tcp(4, A, 40001, B, 443, F_SYN);
+    struct pkt_meta synack = tcp(4, B, 443, A, 40001, F_SYN | F_ACK);
+    send_(&t, &q, 0, 80, NULL);
+    send_(&t, &r, 100 * MSEC, 200, NULL);
+    send_(&t, &q, 1900 * MSEC, 50, NULL); /* 1.8 s of silence: the same exchange */
+    send_(&t, &syn, 5 * SEC, 60, NULL);
+    send_(&t, &synack, 15 * SEC, 60, NULL); /* TCP: never exchanges */
+    send_(&t, &q, 30 * SEC, 80, NULL);
+    send_(&t, &r, 30 * SEC + 50 * MSEC, 300, NULL);
+    assert_int_equal(x.n, 1);
+    send_(&t, &q, 32 * SEC + 50 * MSEC, 70, NULL); /* exactly 2 s: a new exchange */
+    send_(&t, &r, 40 * SEC, 100, NULL);            /* the responder alone */
+    assert_int_equal(x.n, 3);
+    flow_table_flush(&t);
+    static const struct {
+        char kind;
+        uint16_t port;
+        int64_t start;
+        uint64_t bytes;
+    } want[] = {
+        {'E', 40000, 0, 130},
+        {'E', 40000, 30 * SEC, 80},
+        {'E', 40000, 32 * SEC + 50 * MSEC, 70},
+        {'D', 40001, 5 * SEC, 60}, /* flush: the TCP flow was last active first */
+        {'E', 40000, 40 * SEC, 0},
+        {'D', 40000, 0, 280},
+    };
+    assert_int_equal(x.n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < x.n; i++) {
+        if (x.ev[i].kind != want[i].kind || x.ev[i].port != want[i].port ||
+            x.ev[i].start != want[i].start || x.ev[i].bytes != want[i].bytes) {
+            print_error("event %zu: %c port %u start %lld bytes %llu, expected %c %u %lld %llu\n",
+                        i, x.ev[i].kind, x.ev[i].port, (long long)x.ev[i].start,
+                        (unsigned long long)x.ev[i].bytes, want[i].kind, want[i].port,
+                        (long long)want[i].start, (unsigned long long)want[i].bytes);
+            fail();
+        }
+    }
+
+    /* ICMP echo every 10 s (request and reply): one exchange per ping;
+     * expiry emits the last exchange before the flow itself */
+    x.n = 0;
+    struct pkt_meta rq = echo(4, A, "8.8.8.8", 0, 5), rp = echo(4, "8.8.8.8", A, 1, 5);
+    for (int i = 0; i < 3; i++) {
+        send_(&t, &rq, 100 * SEC + i * 10 * SEC, 98, NULL);
+        send_(&t, &rp, 100 * SEC + i * 10 * SEC + 20 * MSEC, 98, NULL);
+    }
+    assert_int_equal(x.n, 2);
+    struct pkt_meta other = udp(4, "10.9.9.9", 1, "10.9.9.8", 2);
+    send_(&t, &other, 200 * SEC, 10, NULL); /* 80 s later: the echo flow ends */
+    assert_int_equal(x.n, 4);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(x.ev[i].kind, 'E');
+        assert_true(x.ev[i].start == 100 * SEC + (int64_t)i * 10 * SEC);
+        assert_int_equal(x.ev[i].bytes, 98);
+    }
+    assert_int_equal(x.ev[3].kind, 'D');
+    assert_int_equal(x.c.f[x.c.n - 1].pkts[0], 3);
+    assert_int_equal(x.c.f[x.c.n - 1].pkts[1], 3);
+    flow_table_flush(&t);
+    flow_table_release(&t);
+    col_free(&x.c);
+}
+
+/* ---- ICMP, VLAN, IPv6 ----------------------------------------------------------- */
+
+static void test_icmp_echo_and_messages(void **state)
+{
+    (void)state;
+    /* the requester sorting after and before the target */
+    const char *req[2] = {"10.0.0.5", "1.2.3.4"};
+    for (int v = 0; v < 2; v++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta rq = echo(4, req[v], "8.8.8.8", 0, 0x1234);
+        struct pkt_meta rp = echo(4, "8.8.8.8", req[v], 1, 0x1234);
+        struct pkt_meta rq2 = echo(4, req[v], "8.8.8.8", 0, 0x1235);
+        int o;
+        send_(&t, &rq, 0, 98, &o);
+        assert_int_equal(o, 1);
+        send_(&t, &rp, 10 * MSEC, 98, &o);
+        assert_int_equal(o, 0);
+        send_(&t, &rq, SEC, 98, NULL);
+        send_(&t, &rp, SEC + 10 * MSEC, 98, NULL);
+        assert_int_equal(t.live, 1);
+        send_(&t, &rq2, 2 * SEC, 98, NULL); /* another id: another flow */
+        assert_int_equal(t.live, 2);
+        /* unreachable from a router to the requester: type/code keyed */
+        struct pkt_meta un3 = icmp_msg("192.0.2.1", req[v], 3, 3);
+        struct pkt_meta un1 = icmp_msg("192.0.2.1", req[v], 3, 1);
+        struct flow *f = send_(&t, &un3, 3 * SEC, 70, &o);
+        assert_int_equal(o, 1);
+        assert_orig(f, 4, "192.0.2.1");
+        assert_int_equal(f->key.port[f->orig], 3);
+        assert_int_equal(f->key.port[!f->orig], 3);
+        send_(&t, &un3, 3 * SEC + 1, 70, NULL);
+        f = send_(&t, &un1, 3 * SEC + 2, 70, NULL);
+        assert_int_equal(f->key.port[f->orig], 3);
+        assert_int_equal(f->key.port[!f->orig], 1);
+        assert_int_equal(t.live, 4);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, 4);
+        int seen_echo = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            const struct flow *g = &c.f[i];
+            assert_int_equal(g->key.proto, 1);
+            if (g->key.port[0] == 0x1234) {
+                seen_echo++;
+                assert_int_equal(g->key.port[1], 0x1234);
+                assert_orig(g, 4, req[v]);
+                assert_resp(g, 4, "8.8.8.8");
+                assert_int_equal(g->pkts[0], 2);
+                assert_int_equal(g->pkts[1], 2);
+                assert_string_equal(flow_state(g), "SF");
+                assert_false(flow_failed(g));
+            } else if (g->key.port[0] == 0x1235) {
+                seen_echo++;
+                assert_int_equal(g->pkts[0], 1);
+                assert_int_equal(g->pkts[1], 0);
+                assert_string_equal(flow_state(g), "S0");
+                assert_false(flow_failed(g)); /* only TCP attempts fail */
+            } else {
+                assert_orig(g, 4, "192.0.2.1");
+                assert_int_equal(g->pkts[0], g->key.port[!g->orig] == 3 ? 2 : 1);
+            }
+        }
+        assert_int_equal(seen_echo, 2);
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+static void test_vlan_separates_flows(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta m10 = udp(4, A, 1111, B, 2222), m20 = m10, r10 = udp(4, B, 2222, A, 1111);
+    m10.vlan = 10;
+    m20.vlan = 20;
+    r10.vlan = 10;
+    send_(&t, &m10, 0, 100, NULL);
+    send_(&t, &m20, 1, 100, NULL);
+    send_(&t, &r10, 2, 100, NULL);
+    assert_int_equal(t.live, 2);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 2);
+    int got10 = 0, got20 = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (c.f[i].key.vlan == 10) {
+            got10++;
+            assert_int_equal(c.f[i].pkts[0], 1);
+            assert_int_equal(c.f[i].pkts[1], 1);
+        } else if (c.f[i].key.vlan == 20) {
+            got20++;
+            assert_int_equal(c.f[i].pkts[1], 0);
+        }
+    }
+    assert_int_equal(got10, 1);
+    assert_int_equal(got20, 1);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+static void test_ipv6_flows(void **state)
+{
+    (void)state;
+    const char *c6 = "2001:db8::10", *s6 = "2001:db8::1"; /* the server sorts first */
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(6, c6, 50123, s6, 443, F_SYN);
+    struct pkt_meta synack = tcp(6, s6, 443, c6, 50123, F_SYN | F_ACK);
+    struct pkt_meta ack = tcp(6, c6, 50123, s6, 443, F_ACK);
+    struct pkt_meta fin_c = tcp(6, c6, 50123, s6, 443, F_FIN | F_ACK);
+    struct pkt_meta fin_s = tcp(6, s6, 443, c6, 50123, F_FIN | F_ACK);
+    send_(&t, &syn, 0, 94, NULL);
+    send_(&t, &synack, MSEC, 94, NULL);
+    send_(&t, &ack, 2 * MSEC, 86, NULL);
+    send_(&t, &fin_c, 3 * MSEC, 86, NULL);
+    send_(&t, &fin_s, 4 * MSEC, 86, NULL);
+    /* SYN/ACK first, IPv6 */
+    struct pkt_meta sa2 = tcp(6, s6, 443, c6, 50124, F_SYN | F_ACK);
+    struct flow *f = send_(&t, &sa2, 5 * MSEC, 94, NULL);
+    assert_orig(f, 6, c6);
+    /* mid-stream, IPv6 */
+    struct pkt_meta mid = tcp(6, s6, 8443, c6, 60000, F_ACK);
+    f = send_(&t, &mid, 6 * MSEC, 94, NULL);
+    assert_orig(f, 6, c6);
+    /* UDP and echo */
+    struct pkt_meta u = udp(6, c6, 40000, "2001:db8::53", 53);
+    struct pkt_meta ur = udp(6, "2001:db8::53", 53, c6, 40000);
+    send_(&t, &u, 7 * MSEC, 100, NULL);
+    send_(&t, &ur, 8 * MSEC, 300, NULL);
+    struct pkt_meta e1 = echo(6, c6, "2001:db8::99", 0, 7), e2 = echo(6, "2001:db8::99", c6, 1, 7);
+    send_(&t, &e1, 9 * MSEC, 104, NULL);
+    send_(&t, &e2, 10 * MSEC, 104, NULL);
+    /* the same addresses' low 4 bytes as IPv4 must not collide */
+    struct pkt_meta u4 = udp(4, "32.1.13.184", 40000, "32.1.13.184", 53);
+    send_(&t, &u4, 11 * MSEC, 100, NULL);
+    assert_int_equal(t.live, 6);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 6);
+    int n6 = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        const struct flow *g = &c.f[i];
+        if (g->key.family == 4)
+            continue;
+        n6++;
+        assert_int_equal(g->key.family, 6);
+        assert_orig(g, 6, c6);
+        if (g->key.proto == 6 && g->key.port[!g->orig] == 443 && g->key.port[g->orig] == 50123) {
+            assert_string_equal(flow_state(g), "SF");
+            assert_int_equal(g->pkts[0], 3);
+            assert_int_equal(g->pkts[1], 2);
+            assert_int_equal(g->bytes[0], 94 + 86 + 86);
+        } else if (g->key.proto == 17) {
+            assert_int_equal(g->bytes[0], 100);
+            assert_int_equal(g->bytes[1], 300);
+        } else if (g->key.proto == 58) {
+            assert_int_equal(g->pkts[0], 1);
+            assert_int_equal(g->pkts[1], 1);
+        }
+    }
+    assert_int_equal(n6, 5);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* ---- group keys from flows -------------------------------------------------------- */
+
+static void test_group_key_from_flow(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    /* client sorts after the server, so orig is key side 1 */
+    struct pkt_meta syn = tcp(4, "192.168.1.50", 50500, "10.9.9.9", 8443, F_SYN);
+    /* client sorts first; SYN/ACK seen first */
+    struct pkt_meta synack = tcp(4, "172.16.5.5", 443, "10.0.0.7", 41000, F_SYN | F_ACK);
+    struct pkt_meta dns = udp(4, "10.0.0.7", 33333, "10.0.0.53", 53);
+    struct pkt_meta ping = echo(4, "10.0.0.7", "10.0.0.1", 0, 99);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &synack, 1, 60, NULL);
+    send_(&t, &dns, 2, 60, NULL);
+    send_(&t, &ping, 3, 60, NULL);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 4);
+    static const struct {
+        const char *src, *dst;
+        uint8_t proto;
+        uint16_t port; /* 0: none */
+    } want[4] = {{"192.168.1.50", "10.9.9.9", 6, 8443},
+                 {"10.0.0.7", "172.16.5.5", 6, 443},
+                 {"10.0.0.7", "10.0.0.53", 17, 53},
+                 {"10.0.0.7", "10.0.0.1", 1, 0}};
+    for (size_t i = 0; i < 4; i++) {
+        const struct flow *f = &c.f[i];
+        /* the whole key is canonical: every field not set here is zero */
+        struct group_key want_ip, want_svc, k;
+        memset(&want_ip, 0, sizeof(want_ip));
+        want_ip.family = 4;
+        addr(4, want[i].src, want_ip.src);
+        addr(4, want[i].dst, want_ip.dst);
+        want_svc = want_ip;
+        want_svc.proto = want[i].proto;
+        want_svc.has_port = want[i].port != 0;
+        want_svc.dport = want[i].port;
+        memset(&k, 0xAB, sizeof(k));
+        group_key_from_flow(GROUP_IP, f, &k);
+        assert_memory_equal(&k, &want_ip, sizeof(k));
+        for (int by = GROUP_PORT; by <= GROUP_SERVICE; by++) {
+            memset(&k, 0xCD, sizeof(k));
+            group_key_from_flow((enum group_by)by, f, &k);
+            assert_memory_equal(&k, &want_svc, sizeof(k));
+        }
+    }
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* ---- load --------------------------------------------------------------------------- */
+
+/* Flows emitted since *mark must have been idle for more than the timeout
+ * at time now (relative ns): nothing ends early. */
+static void check_emitted_idle(const struct col *c, size_t *mark, int64_t now, int64_t to)
+{
+    for (; *mark < c->n; (*mark)++) {
+        const struct flow *f = &c->f[*mark];
+        if (!(EPOCH + now - f->last > to)) {
+            print_error("flow ended at %lld after %lld ns idle (timeout %lld)\n", (long long)now,
+                        (long long)(EPOCH + now - f->last), (long long)to);
+            fail();
+        }
+    }
+}
+
+/*
+ * 50,000 UDP flows created 10 ms apart, each with a reply 5 s later (which
+ * must find its flow after many deletions shifted the index), expired as
+ * time advances; then 10,000 of them re-created.  Every flow is seen exactly
+ * once and never before it was idle for the timeout.  The live count peaks
+ * at the 6501 flows of a 65 s window at least; the lazy requeue (flow.h: a
+ * flow active since it was queued is requeued, at most once per timeout)
+ * may keep a flow up to one more timeout, so at most twice that.
+ */
+static void test_stress_create_expire_reuse(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta m;
+    int64_t step = 10 * MSEC;
+    size_t mark = 0;
+    for (uint32_t k = 0; k < STRESS_N + 500; k++) {
+        int64_t ts = (int64_t)k * step;
+        if (k < STRESS_N) {
+            stress_meta(k, &m);
+            int o;
+            struct flow *f = send_(&t, &m, ts, 100, &o);
+            assert_int_equal(o, 1);
+            assert_int_equal(f->pkts[0], 1);
+        }
+        if (k >= 500) {
+            stress_meta(k - 500, &m);
+            struct pkt_meta r = m; /* the same tuple, reversed direction */
+            memcpy(r.src, m.dst, 16);
+            memcpy(r.dst, m.src, 16);
+            r.sport = m.dport;
+            r.dport = m.sport;
+            int o;
+            struct flow *f = send_(&t, &r, ts, 300, &o);
+            assert_int_equal(o, 0);
+            if (f->pkts[0] != 1 || f->pkts[1] != 1) {
+                print_error("flow %u: the reply did not find its flow\n", k - 500);
+                fail();
+            }
+        }
+        check_emitted_idle(&c, &mark, ts, 60 * SEC);
+    }
+    assert_int_equal(t.flows_total, STRESS_N);
+    print_message("    peak live %llu (6501 with eager expiry)\n", (unsigned long long)t.peak_live);
+    assert_true(t.peak_live >= 6501 && t.peak_live <= 2 * 6501);
+    /* live: at least the 6001 flows active in the last 60 s */
+    assert_true(t.live >= 6001);
+    assert_int_equal(t.live + c.n, STRESS_N);
+    assert_true(c.n > 0);
+
+    /* re-create the first RECREATE_N tuples after a 120 s pause */
+    int64_t base = (int64_t)(STRESS_N + 500) * step + 120 * SEC;
+    for (uint32_t k = 0; k < RECREATE_N; k++) {
+        stress_meta(k, &m);
+        int64_t ts = base + (int64_t)k * step;
+        struct flow *f = send_(&t, &m, ts, 100, NULL);
+        assert_int_equal(f->pkts[0], 1); /* a fresh flow, not the old one */
+        assert_int_equal(f->pkts[1], 0);
+        if (k == 0)
+            assert_int_equal(c.n, STRESS_N); /* the pause ended all the old ones */
+        check_emitted_idle(&c, &mark, ts, 60 * SEC);
+    }
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, STRESS_N + RECREATE_N);
+    assert_int_equal(t.flows_total, STRESS_N + RECREATE_N);
+    assert_true(t.peak_live <= 2 * 6501);
+
+    /* each (tuple, generation) exactly once, with its packets */
+    uint8_t *seen = calloc(STRESS_N, 1);
+    for (size_t i = 0; i < c.n; i++) {
+        const struct flow *f = &c.f[i];
+        uint32_t id = stress_id(f);
+        assert_true(id < STRESS_N);
+        int gen2 = f->start >= EPOCH + base;
+        assert_true(!gen2 || id < RECREATE_N);
+        uint8_t bit = (uint8_t)(gen2 ? 2 : 1);
+        if (seen[id] & bit) {
+            print_error("flow %u (generation %d) emitted twice\n", id, gen2 + 1);
+            fail();
+        }
+        seen[id] |= bit;
+        assert_int_equal(f->pkts[0], 1);
+        assert_int_equal(f->pkts[1], gen2 ? 0 : 1);
+        assert_int_equal(f->bytes[0], 100);
+        assert_int_equal(f->bytes[1], gen2 ? 0 : 300);
+    }
+    for (uint32_t id = 0; id < STRESS_N; id++)
+        assert_int_equal(seen[id], id < RECREATE_N ? 3 : 1);
+    free(seen);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/*
+ * A random workload against a model of the documented rules: 64 5-tuples
+ * (TCP and UDP), handshakes, data, FIN/RST closes, trailing ACKs, new SYNs on
+ * closed connections, idle gaps beyond the timeouts.  Every session the
+ * model predicts is emitted exactly once with its packet and byte counts.
+ */
+#define NT 64
+#define MIX_STEPS 30000
+
+struct sess {
+    uint32_t id;
+    int64_t start;
+    uint64_t pkts[2], bytes[2];
+    int orig_client;
+};
+
+struct model_conn {
+    int active, closed, fin[2], orig_client; /* fin by role */
+    int64_t last;
+    struct sess s;
+};
+
+static int cmp_sess(const void *a, const void *b)
+{
+    const struct sess *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static void mix_meta(uint32_t id, int from_server, uint8_t flags, struct pkt_meta *m)
+{
+    char cli[32], srv[32];
+    snprintf(cli, sizeof(cli), "10.%u.0.%u", id % 3, 1 + id);
+    snprintf(srv, sizeof(srv), "10.1.0.%u", 1 + id % 5); /* some sort before, some after */
+    int is_tcp = id % 2 == 0;
+    uint16_t cport = (uint16_t)(20000 + id), sport = (uint16_t)(is_tcp ? 443 : 53);
+    if (from_server)
+        *m = pkt(4, is_tcp ? 6 : 17, srv, sport, cli, cport);
+    else
+        *m = pkt(4, is_tcp ? 6 : 17, cli, cport, srv, sport);
+    m->tcp_flags = flags;
+}
+
+static void test_random_workload_against_model(void **state)
+{
+    (void)state;
+    const int64_t tcp_to = 300 * SEC, udp_to = 60 * SEC;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct model_conn mc[NT];
+    memset(mc, 0, sizeof(mc));
+    struct sess *exp = malloc(sizeof(*exp) * (MIX_STEPS + NT));
+    size_t nexp = 0;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    int64_t now = 0;
+    uint32_t prev_id = 0;
+    for (int step = 0; step < MIX_STEPS; step++) {
+        /* time: mostly small steps, sometimes a long silence */
+        if (rng_below(&rng, 800) == 0)
+            now += 400 * SEC;
+        else
+            now += (int64_t)rng_below(&rng, 3000) * MSEC;
+        uint32_t id = rng_below(&rng, 10) < 3 ? prev_id : (uint32_t)rng_below(&rng, NT);
+        prev_id = id;
+        int is_tcp = id % 2 == 0;
+        struct model_conn *x = &mc[id];
+        int64_t to = !is_tcp ? udp_to : x->closed ? FLOW_LINGER_NS : tcp_to;
+        /* the model: has the session ended by time? */
+        if (x->active && now - x->last > to) {
+            exp[nexp++] = x->s;
+            x->active = 0;
+        }
+        /* choose a packet */
+        int from_server = (int)rng_below(&rng, 2);
+        uint8_t flags = 0;
+        if (is_tcp) {
+            unsigned r = (unsigned)rng_below(&rng, 100);
+            if (!x->active || (x->closed && r < 50)) {
+                from_server = 0;
+                flags = r < 90 || !x->active ? F_SYN : F_ACK;
+                if (!x->active && r >= 95) { /* sometimes start mid-stream or at the SYN/ACK */
+                    from_server = 1;
+                    flags = r >= 98 ? (F_SYN | F_ACK) : F_ACK;
+                }
+            } else if (x->closed) {
+                flags = F_ACK;
+            } else if (r < 70) {
+                flags = F_ACK | (r & 1 ? F_PSH : 0);
+            } else if (r < 88) {
+                flags = F_FIN | F_ACK;
+            } else if (r < 92) {
+                flags = F_RST | (r & 1 ? F_ACK : 0);
+            } else {
+                from_server = 1;
+                flags = F_SYN | F_ACK;
+            }
+        }
+        uint32_t len = 60 + (uint32_t)rng_below(&rng, 1441);
+        /* the model: a new SYN on a closed connection */
+        if (x->active && x->closed && flags == F_SYN) {
+            exp[nexp++] = x->s;
+            x->active = 0;
+        }
+        if (!x->active) {
+            memset(x, 0, sizeof(*x));
+            x->active = 1;
+            if (!is_tcp)
+                x->orig_client = !from_server;
+            else if (flags == (F_SYN | F_ACK))
+                x->orig_client = from_server; /* receiver of the SYN/ACK */
+            else if (flags == F_SYN)
+                x->orig_client = !from_server;
+            else
+                x->orig_client = 1; /* higher port */
+            x->s.id = id;
+            x->s.start = now;
+            x->s.orig_client = x->orig_client;
+        }
+        int role = (!from_server) == x->orig_client ? 0 : 1;
+        x->s.pkts[role]++;
+        x->s.bytes[role] += len;
+        if (is_tcp) {
+            if (flags & F_FIN)
+                x->fin[role] = 1;
+            if ((flags & F_RST) || (x->fin[0] && x->fin[1]))
+                x->closed = 1;
+        }
+        x->last = now;
+
+        struct pkt_meta m;
+        mix_meta(id, from_server, flags, &m);
+        int o;
+        struct flow *f = send_(&t, &m, now, len, &o);
+        assert_int_equal(o, role == 0);
+        assert_int_equal(f->pkts[0], x->s.pkts[0]);
+        assert_int_equal(f->pkts[1], x->s.pkts[1]);
+        assert_int_equal(f->closed, x->closed);
+        assert_true(f->start == EPOCH + x->s.start);
+    }
+    flow_table_flush(&t);
+    for (uint32_t id = 0; id < NT; id++)
+        if (mc[id].active)
+            exp[nexp++] = mc[id].s;
+    assert_int_equal(t.live, 0);
+    assert_int_equal(c.n, nexp);
+    assert_int_equal(t.flows_total, nexp);
+    struct sess *got = malloc(sizeof(*got) * (c.n ? c.n : 1));
+    for (size_t i = 0; i < c.n; i++) {
+        const struct flow *f = &c.f[i];
+        uint16_t hi = f->key.port[0] > f->key.port[1] ? f->key.port[0] : f->key.port[1];
+        got[i].id = (uint32_t)hi - 20000;
+        got[i].start = f->start - EPOCH;
+        got[i].pkts[0] = f->pkts[0];
+        got[i].pkts[1] = f->pkts[1];
+        got[i].bytes[0] = f->bytes[0];
+        got[i].bytes[1] = f->bytes[1];
+        got[i].orig_client = f->key.port[f->orig] == hi;
+    }
+    qsort(exp, nexp, sizeof(*exp), cmp_sess);
+    qsort(got, c.n, sizeof(*got), cmp_sess);
+    size_t closes = 0;
+    for (size_t i = 0; i < nexp; i++) {
+        const struct sess *g = &got[i], *e = &exp[i];
+        if (g->id != e->id || g->start != e->start || g->pkts[0] != e->pkts[0] ||
+            g->pkts[1] != e->pkts[1] || g->bytes[0] != e->bytes[0] || g->bytes[1] != e->bytes[1] ||
+            g->orig_client != e->orig_client) {
+            print_error("session %zu: got id %u start %lld pkts %llu/%llu, expected id %u "
+                        "start %lld pkts %llu/%llu\n",
+                        i, got[i].id, (long long)got[i].start, (unsigned long long)got[i].pkts[0],
+                        (unsigned long long)got[i].pkts[1], exp[i].id, (long long)exp[i].start,
+                        (unsigned long long)exp[i].pkts[0], (unsigned long long)exp[i].pkts[1]);
+            fail();
+        }
+        closes += exp[i].id % 2 == 0;
+    }
+    print_message("    %zu sessions (%zu TCP) from %d packets\n", nexp, closes, MIX_STEPS);
+    assert_true(nexp > 1000); /* the workload did split flows */
+    free(got);
+    free(exp);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tcp_handshake_sf_counts),
+        cmocka_unit_test(test_tcp_synack_first),
+        cmocka_unit_test(test_tcp_midstream_higher_port),
+        cmocka_unit_test(test_tcp_conn_states),
+        cmocka_unit_test(test_flow_failed_exact_set),
+        cmocka_unit_test(test_tcp_reuse_after_close),
+        cmocka_unit_test(test_udp_timeout),
+        cmocka_unit_test(test_tcp_timeout),
+        cmocka_unit_test(test_expiry_driven_by_other_flows),
+        cmocka_unit_test(test_unswept_idle_flow_is_split),
+        cmocka_unit_test(test_flush_order_is_last_activity),
+        cmocka_unit_test(test_exchanges),
+        cmocka_unit_test(test_max_live_evicts_oldest),
+        cmocka_unit_test(test_max_live_keeps_active_flow),
+        cmocka_unit_test(test_icmp_echo_and_messages),
+        cmocka_unit_test(test_vlan_separates_flows),
+        cmocka_unit_test(test_ipv6_flows),
+        cmocka_unit_test(test_group_key_from_flow),
+        cmocka_unit_test(test_stress_create_expire_reuse),
+        cmocka_unit_test(test_random_workload_against_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,721 @@
+/*
+ * test_score.c - the beacon score (score.h) on synthetic series, and the
+ * weighted helpers it relies on (wval_sort, wval_median in series.h).
+ *
+ * Series go through the real pipeline (series_add, series_finish,
+ * series_features) so that the burst window, beats and intervals are what
+ * pcts would compute; every generator uses a fixed-seed PRNG.  The capture
+ * spans 24 hours unless a test says otherwise.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "group/group.h"
+#include "score/score.h"
+#include "stats/series.h"
+#include "util.h"
+
+#define SEC 1000000000LL
+static const int64_t EPOCH = 1700000000LL * 1000000000LL; /* Nov 2023, in ns */
+static const int64_t DAY = 86400LL * SEC;
+
+/* ---- helpers ------------------------------------------------------------- */
+
+struct ev {
+    int64_t *t;
+    uint32_t *sz;
+    size_t n, cap;
+};
+
+static void ev_add(struct ev *e, int64_t t, uint32_t sz)
+{
+    if (e->n == e->cap) {
+        size_t nc = e->cap ? e->cap * 2 : 256;
+        e->t = realloc(e->t, nc * sizeof(*e->t));
+        e->sz = realloc(e->sz, nc * sizeof(*e->sz));
+        if (!e->t || !e->sz)
+            abort();
+        e->cap = nc;
+    }
+    e->t[e->n] = t;
+    e->sz[e->n++] = sz;
+}
+
+static void ev_free(struct ev *e)
+{
+    free(e->t);
+    free(e->sz);
+    memset(e, 0, sizeof(*e));
+}
+
+static uint64_t ev_bytes(const struct ev *e)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < e->n; i++)
+        b += e->sz[i];
+    return b;
+}
+
+/* Events -> features through the real series code. */
+static void features_of(const struct ev *e, struct series_features *f)
+{
+    struct series s;
+    series_init(&s);
+    for (size_t i = 0; i < e->n; i++)
+        series_add(&s, e->t[i], e->sz[i]);
+    struct interval_stats st;
+    series_finish(&s, &st);
+    series_features(&s, f);
+    series_release(&s);
+}
+
+static struct score_context day_ctx(void)
+{
+    struct score_context c = {EPOCH, EPOCH + DAY, SCORE_MIN_EVENTS, "conn"};
+    return c;
+}
+
+/* Score events with the exact limit raised above their count (so the exact
+ * regime applies), or at a given limit; the limit is restored. */
+static void score_at_cap(const struct ev *e, uint32_t cap, const struct score_context *ctx,
+                         uint64_t group_bytes, struct beacon_score *out, int *approx)
+{
+    uint32_t saved = series_exact_cap();
+    assert_int_equal(series_set_exact_cap(cap), 0);
+    struct series_features f;
+    features_of(e, &f);
+    assert_int_equal(series_set_exact_cap(saved), 0);
+    if (approx)
+        *approx = f.approx;
+    score_compute(ctx, &f, group_bytes, out);
+    series_features_release(&f);
+}
+
+static void score_exact(const struct ev *e, uint64_t group_bytes, struct beacon_score *out)
+{
+    struct score_context ctx = day_ctx();
+    uint32_t cap = e->n + 16 > SERIES_EXACT_CAP ? (uint32_t)e->n + 16 : SERIES_EXACT_CAP;
+    int approx;
+    score_at_cap(e, cap, &ctx, group_bytes, out, &approx);
+    assert_int_equal(approx, 0);
+}
+
+static void show(const char *what, const struct beacon_score *s)
+{
+    print_message("    %-22s score %.3f period %.2f spread %.3f missed %.3f conf %.3f pen %.3f "
+                  "size %.2f cov %.3f beats %llu | %s\n",
+                  what, s->score, s->period, s->spread, s->missed, s->confidence, s->penalty,
+                  s->s_size, s->s_coverage, (unsigned long long)s->beats, s->reason);
+}
+
+static void assert_sane(const struct beacon_score *s)
+{
+    assert_true(s->valid);
+    assert_true(s->score >= 0 && s->score <= 1);
+    assert_false(isnan(s->score) || isnan(s->period) || isnan(s->spread) || isnan(s->missed));
+    assert_true(s->s_interval >= 0 && s->s_interval <= 1);
+    assert_true(s->s_period >= 0 && s->s_period <= 1);
+    assert_true(s->s_size >= 0 && s->s_size <= 1);
+    assert_true(s->s_coverage >= 0 && s->s_coverage <= 1);
+    assert_true(s->missed >= 0 && s->missed <= 1);
+    assert_true(s->penalty > 0 && s->penalty <= 1);
+    assert_non_null(memchr(s->reason, '\0', sizeof(s->reason)));
+}
+
+#define assert_near(got, want, tol) assert_near_((got), (want), (tol), #got, __FILE__, __LINE__)
+
+static void assert_near_(double got, double want, double tol, const char *what, const char *file,
+                         int line)
+{
+    if (!(fabs(got - want) <= tol)) {
+        print_error("%s = %.9g, expected %.9g +- %.3g\n", what, got, want, tol);
+        _fail(file, line);
+    }
+}
+
+/* Exponential with the given mean (seconds), in ns. */
+static int64_t expo_ns(uint64_t *rng, double mean)
+{
+    double u = rng_unit(rng);
+    return (int64_t)(-log(1 - u) * mean * 1e9);
+}
+
+/* A strict beacon: n events every period_s seconds from EPOCH, size sz. */
+static void beacon(struct ev *e, double period_s, size_t n, uint32_t sz)
+{
+    for (size_t i = 0; i < n; i++)
+        ev_add(e, EPOCH + (int64_t)((double)i * period_s * 1e9), sz);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_too_few_events(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    beacon(&e, 60, 3, 300);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    assert_int_equal(s.valid, 0);
+    assert_true(s.score == 0);
+    assert_int_equal(s.events, 3);
+    assert_non_null(strstr(s.reason, "too few"));
+    assert_non_null(strstr(s.reason, "3 conns"));
+    /* min_events from the context: 3 is enough at 3 */
+    struct score_context ctx = day_ctx();
+    ctx.min_events = 3;
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    assert_int_equal(s.valid, 1);
+    /* 0 means the default (4) */
+    ctx.min_events = 0;
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    assert_int_equal(s.valid, 0);
+    /* one event: singular noun */
+    ev_free(&e);
+    beacon(&e, 60, 1, 300);
+    score_exact(&e, 300, &s);
+    assert_int_equal(s.valid, 0);
+    assert_non_null(strstr(s.reason, "1 conn:"));
+    ev_free(&e);
+}
+
+static void test_perfect_beacon(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    beacon(&e, 60, 1440, 300);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("60 s beacon", &s);
+    assert_sane(&s);
+    assert_true(s.score > 0.9);
+    assert_near(s.period, 60, 0.6);
+    assert_true(s.spread < 0.001);
+    assert_true(s.missed < 0.01);
+    assert_int_equal(s.events, 1440);
+    assert_int_equal(s.beats, 1440);
+    assert_true(s.s_size == 1);
+    assert_true(s.penalty == 1);
+    assert_true(strncmp(s.reason, "every 1m", 8) == 0 || strncmp(s.reason, "every 60s", 9) == 0);
+    assert_non_null(strstr(s.reason, "1440 conns"));
+    assert_non_null(strstr(s.reason, "sizes steady"));
+    ev_free(&e);
+}
+
+/* 50% jitter (uniform in [150, 300] s) still scores; a Poisson process of
+ * the same rate with random sizes does not. */
+static void test_jitter_vs_poisson(void **state)
+{
+    (void)state;
+    uint64_t rng = 0xC0FFEE;
+    struct ev j = {0}, p = {0};
+    for (int64_t t = EPOCH; t < EPOCH + DAY; t += (int64_t)((150 + 150 * rng_unit(&rng)) * 1e9))
+        ev_add(&j, t, 420);
+    for (int64_t t = EPOCH; t < EPOCH + DAY; t += expo_ns(&rng, 225))
+        ev_add(&p, t, 100 + (uint32_t)rng_below(&rng, 2000));
+    struct beacon_score sj, sp;
+    score_exact(&j, ev_bytes(&j), &sj);
+    score_exact(&p, ev_bytes(&p), &sp);
+    show("jitter 50%", &sj);
+    show("poisson", &sp);
+    assert_sane(&sj);
+    assert_sane(&sp);
+    assert_true(sj.score > 0.5);
+    assert_near(sj.period, 225, 225 * 0.05);
+    assert_true(sp.score < 0.3);
+    assert_true(sj.score > sp.score);
+    assert_true(sj.s_size > sp.s_size);
+    ev_free(&j);
+    ev_free(&p);
+}
+
+/* A quarter of the beats missing: the period stays 120 s (not 240). */
+static void test_missed_beats(void **state)
+{
+    (void)state;
+    uint64_t rng = 4242;
+    struct ev e = {0};
+    for (int i = 0; i < 720; i++)
+        if (i == 0 || i == 719 || rng_below(&rng, 4) != 0)
+            ev_add(&e, EPOCH + (int64_t)i * 120 * SEC, 250);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("missed 25%", &s);
+    assert_sane(&s);
+    assert_near(s.period, 120, 1.2);
+    assert_true(s.score > 0.6);
+    double want_missed = 1 - (double)(e.n - 1) / 719.0;
+    assert_near(s.missed, want_missed, 0.01);
+    assert_near(s.missed, 0.25, 0.04);
+    assert_non_null(strstr(s.reason, "beats missed"));
+    ev_free(&e);
+}
+
+/* Each check-in is a burst of 3 events within 1.5 s: beats, not events. */
+static void test_bursts(void **state)
+{
+    (void)state;
+    uint64_t rng = 777;
+    struct ev e = {0};
+    for (int i = 0; i < 144; i++) {
+        int64_t b = EPOCH + (int64_t)i * 600 * SEC;
+        ev_add(&e, b, 300);
+        ev_add(&e, b + (int64_t)(0.2e9 + 0.5e9 * rng_unit(&rng)), 1200);
+        ev_add(&e, b + (int64_t)1.5e9, 800);
+    }
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("bursts of 3", &s);
+    assert_sane(&s);
+    assert_int_equal(s.events, 432);
+    assert_int_equal(s.beats, 144);
+    assert_near(s.period, 600, 6);
+    assert_true(s.score > 0.7);
+    assert_non_null(strstr(s.reason, "in 144 bursts"));
+    ev_free(&e);
+}
+
+static void test_slow_hourly(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    beacon(&e, 3600, 24, 512);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("hourly", &s);
+    assert_sane(&s);
+    assert_true(s.score > 0.7);
+    assert_near(s.period, 3600, 36);
+    assert_near(s.confidence, 1 - exp(-23.0 / 5), 1e-12);
+    assert_near(s.confidence, 0.99, 0.005);
+    assert_true(strncmp(s.reason, "every 60m", 9) == 0 || strncmp(s.reason, "every 1h", 8) == 0);
+    ev_free(&e);
+}
+
+/* 5 s for 20 minutes inside a day: coverage is tiny, the score is not. */
+static void test_fast_short(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    for (int i = 0; i < 240; i++)
+        ev_add(&e, EPOCH + 10 * 3600 * SEC + (int64_t)i * 5 * SEC, 200);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("5 s for 20 min", &s);
+    assert_sane(&s);
+    assert_near(s.s_coverage, 1195.0 / 86400, 1e-9);
+    assert_true(s.score > 0.6);
+    assert_near(s.period, 5, 0.05);
+    ev_free(&e);
+}
+
+static void test_bulk_penalised(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    for (int i = 0; i < 1000; i++)
+        ev_add(&e, EPOCH + (int64_t)i * 1000000, 1500);
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("bulk 1 ms", &s);
+    assert_sane(&s);
+    assert_true(s.penalty < 0.1);
+    assert_true(s.score < 0.1);
+    assert_non_null(strstr(s.reason, "bulk/stream"));
+    ev_free(&e);
+}
+
+/* A beat that moves megabytes is a transfer, not a check-in. */
+static void test_volume_penalised(void **state)
+{
+    (void)state;
+    struct ev small = {0}, big = {0};
+    beacon(&small, 60, 1440, 300);
+    beacon(&big, 60, 1440, 10u << 20);
+    struct beacon_score ss, sb;
+    score_exact(&small, ev_bytes(&small), &ss);
+    score_exact(&big, ev_bytes(&big), &sb);
+    show("60 s, 300 B", &ss);
+    show("60 s, 10 MiB", &sb);
+    assert_sane(&sb);
+    assert_true(ss.penalty == 1);
+    /* 10 MiB per beat: 1 / (1 + log2(40)) */
+    assert_near(sb.penalty, 1 / (1 + log2(40.0)), 1e-9);
+    assert_true(sb.score < ss.score * 0.5);
+    /* the penalty follows group_bytes, not the sizes */
+    score_exact(&small, 1440ull * (10u << 20), &sb);
+    assert_near(sb.penalty, 1 / (1 + log2(40.0)), 1e-9);
+    ev_free(&small);
+    ev_free(&big);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    uint64_t rng = 99;
+    struct ev e = {0};
+    for (int64_t t = EPOCH; t < EPOCH + DAY / 4; t += (int64_t)((50 + 20 * rng_unit(&rng)) * 1e9))
+        ev_add(&e, t, 300 + (uint32_t)rng_below(&rng, 40));
+    struct beacon_score a, b;
+    score_exact(&e, ev_bytes(&e), &a);
+    score_exact(&e, ev_bytes(&e), &b);
+    assert_memory_equal(&a.score, &b.score, sizeof(a.score));
+    assert_memory_equal(&a.period, &b.period, sizeof(a.period));
+    assert_memory_equal(&a.spread, &b.spread, sizeof(a.spread));
+    assert_string_equal(a.reason, b.reason);
+    /* the input order does not matter either (the series sorts) */
+    for (size_t i = e.n; i > 1; i--) {
+        size_t k = (size_t)rng_below(&rng, i);
+        int64_t tt = e.t[i - 1];
+        uint32_t ts = e.sz[i - 1];
+        e.t[i - 1] = e.t[k];
+        e.sz[i - 1] = e.sz[k];
+        e.t[k] = tt;
+        e.sz[k] = ts;
+    }
+    score_exact(&e, ev_bytes(&e), &b);
+    assert_memory_equal(&a.score, &b.score, sizeof(a.score));
+    assert_string_equal(a.reason, b.reason);
+    ev_free(&e);
+}
+
+/* Beyond the exact limit the features come from the sketches: the same
+ * beacon scores (nearly) the same. */
+static void test_streaming_regime(void **state)
+{
+    (void)state;
+    uint64_t rng = 5150;
+    struct ev e = {0};
+    for (int i = 0; i < 1440; i++)
+        ev_add(&e, EPOCH + (int64_t)i * 60 * SEC + (int64_t)rng_below(&rng, 2 * SEC) - SEC,
+               300 + (uint32_t)rng_below(&rng, 8));
+    struct score_context ctx = day_ctx();
+    struct beacon_score ex, st;
+    int approx;
+    uint32_t before = series_exact_cap();
+    score_at_cap(&e, 4096, &ctx, ev_bytes(&e), &ex, &approx);
+    assert_int_equal(approx, 0);
+    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, ev_bytes(&e), &st, &approx);
+    assert_int_equal(approx, 1);
+    assert_int_equal(series_exact_cap(), before);
+    show("exact", &ex);
+    show("streaming", &st);
+    assert_sane(&st);
+    assert_near(st.period, ex.period, 0.01 * ex.period);
+    assert_near(st.period, 60, 0.6);
+    assert_near(st.score, ex.score, 0.05);
+    assert_int_equal(st.events, ex.events);
+    assert_int_equal(st.beats, ex.beats);
+    assert_true(st.score > 0.9);
+    ev_free(&e);
+}
+
+/* Missed beats in runs: intervals of 1, 2 or 3 periods (40/30/30%).  The
+ * median interval (2 periods) folds badly; the mode candidate (1 period)
+ * fits every interval and wins. */
+static void test_mode_candidate_wins(void **state)
+{
+    (void)state;
+    uint64_t rng = 60606;
+    struct ev e = {0};
+    int64_t t = EPOCH;
+    ev_add(&e, t, 300);
+    for (int i = 0; i < 300; i++) {
+        uint64_t r = rng_below(&rng, 10);
+        t += (r < 4 ? 60 : r < 7 ? 120 : 180) * SEC;
+        ev_add(&e, t, 300);
+    }
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    show("1/2/3 periods", &s);
+    assert_sane(&s);
+    assert_near(s.period, 60, 0.6);
+    assert_true(s.spread < 0.01);
+    double span = (double)(t - EPOCH) / SEC;
+    assert_near(s.missed, 1 - 300 / (span / 60), 0.01);
+    assert_near(s.s_period, sqrt(1 - s.missed), 0.01); /* every interval supports 60 s */
+    ev_free(&e);
+}
+
+/* Size share: within max(10% of the median, 16 bytes) of the median. */
+static void test_size_share(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t a, b;
+        double want;
+    } c[] = {
+        {300, 320, 1.0},   /* 20 <= 30 (10% of 300) */
+        {300, 340, 0.5},   /* 40 > 30 */
+        {100, 116, 1.0},   /* 16 <= 16 (the floor) */
+        {100, 117, 0.5},   /* 17 > 16 */
+        {5000, 5500, 1.0}, /* 500 <= 500 */
+    };
+    for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+        struct ev e = {0};
+        for (int i = 0; i < 100; i++)
+            ev_add(&e, EPOCH + (int64_t)i * 60 * SEC, i % 2 ? c[k].b : c[k].a);
+        struct beacon_score s;
+        score_exact(&e, ev_bytes(&e), &s);
+        ev_free(&e);
+        if (fabs(s.s_size - c[k].want) > 1e-12) {
+            print_error("sizes %u/%u: size share %g, expected %g\n", c[k].a, c[k].b, s.s_size,
+                        c[k].want);
+            fail();
+        }
+    }
+}
+
+/* A zero-length capture span: coverage 1, no division by zero. */
+static void test_zero_capture_span(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    beacon(&e, 60, 10, 100);
+    struct score_context ctx = {EPOCH, EPOCH, 4, "pkt"};
+    struct beacon_score s;
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    assert_sane(&s);
+    assert_true(s.s_coverage == 1);
+    assert_non_null(strstr(s.reason, "10 pkts"));
+    assert_null(strstr(s.reason, "of hours"));
+    ev_free(&e);
+}
+
+/*
+ * Events at the same instant are one beat, however many there are.  When
+ * more than 95% of the event intervals are zero (a check-in of 25
+ * connections or packets with one timestamp, coarse capture clocks), the
+ * burst window q95/10 is 0 and "gap >= window" makes every simultaneous
+ * event its own beat, with zero-length beat intervals.
+ */
+static void test_simultaneous_events_form_one_beat(void **state)
+{
+    (void)state;
+    /* hourly check-ins of 25 simultaneous events */
+    struct ev e = {0};
+    struct beacon_score s;
+    for (int b = 0; b < 24; b++)
+        for (int i = 0; i < 25; i++)
+            ev_add(&e, EPOCH + (int64_t)b * 3600 * SEC, 300);
+    score_exact(&e, ev_bytes(&e), &s);
+    ev_free(&e); /* before asserting: a failure leaks nothing */
+    show("hourly x25 same ts", &s);
+    assert_int_equal(s.beats, 24);
+    assert_near(s.period, 3600, 36);
+    assert_true(s.score > 0.5);
+
+    /* all at one instant: one beat, nothing repeats */
+    for (int i = 0; i < 10; i++)
+        ev_add(&e, EPOCH, 100);
+    score_exact(&e, ev_bytes(&e), &s);
+    ev_free(&e);
+    print_message("    10 at one instant: beats %llu | %s\n", (unsigned long long)s.beats,
+                  s.reason);
+    assert_int_equal(s.valid, 1);
+    assert_true(s.score == 0);
+    assert_false(isnan(s.s_coverage));
+    assert_int_equal(s.beats, 1);
+    assert_non_null(strstr(s.reason, "no repetition"));
+}
+
+/* ---- context (prevalence and locality) ---------------------------------------- */
+
+static void key4(struct group_key *k, const uint8_t src[4], const uint8_t dst[4], uint16_t port)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = 4;
+    memcpy(k->src, src, 4);
+    memcpy(k->dst, dst, 4);
+    k->proto = 6;
+    k->has_port = 1;
+    k->dport = port;
+}
+
+static void test_context_factors(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    struct group_key k[N];
+    struct beacon_score sc[N];
+    struct score_item it[N];
+    const uint8_t pub[4] = {203, 0, 113, 9}, priv[4] = {192, 168, 1, 10}, mc[4] = {239, 1, 2, 3};
+    /* 0-3: four sources to pub:443; 4: one source to pub:8443; 5: to priv;
+     * 6: to multicast; 7: invalid score, to pub:443 as a fifth source */
+    for (int i = 0; i < N; i++) {
+        uint8_t src[4] = {10, 0, 0, (uint8_t)(1 + i)};
+        const uint8_t *dst = i <= 4 || i == 7 ? pub : i == 5 ? priv : mc;
+        key4(&k[i], src, dst, (uint16_t)(i == 4 ? 8443 : 443));
+        memset(&sc[i], 0, sizeof(sc[i]));
+        sc[i].valid = i != 7;
+        sc[i].score = 0.8;
+        snprintf(sc[i].reason, sizeof(sc[i].reason), "every 60s");
+        it[N - 1 - i].key = &k[i]; /* any order */
+        it[N - 1 - i].sc = &sc[i];
+    }
+    score_apply_context(it, N);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(sc[i].sources, 5);
+        assert_near(sc[i].context, 1 / (1 + 0.5 * log2(5.0)), 1e-12);
+        assert_near(sc[i].score, 0.8 / (1 + 0.5 * log2(5.0)), 1e-12);
+        assert_non_null(strstr(sc[i].reason, "5 sources share it"));
+    }
+    assert_int_equal(sc[4].sources, 1);
+    assert_near(sc[4].score, 0.8, 1e-12);
+    assert_string_equal(sc[4].reason, "every 60s");
+    assert_near(sc[5].score, 0.8 * 0.8, 1e-12);
+    assert_non_null(strstr(sc[5].reason, "internal destination"));
+    assert_near(sc[6].score, 0.8 * 0.5, 1e-12);
+    assert_non_null(strstr(sc[6].reason, "broadcast/multicast"));
+    assert_int_equal(sc[7].sources, 5);
+    assert_true(sc[7].score == 0.8); /* not scored: left alone */
+    score_apply_context(NULL, 0);
+}
+
+/* ---- wval_sort and wval_median ---------------------------------------------------- */
+
+static int cmp_v(const void *a, const void *b)
+{
+    const struct wval *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+static int cmp_vw(const void *a, const void *b)
+{
+    const struct wval *x = a, *y = b;
+    if (x->v != y->v)
+        return (x->v > y->v) - (x->v < y->v);
+    return (x->w > y->w) - (x->w < y->w);
+}
+
+/* Reference weighted lower median: sort, then the first value whose
+ * cumulative weight reaches half the total. */
+static double ref_median(const struct wval *a, size_t n)
+{
+    struct wval *c = malloc((n ? n : 1) * sizeof(*c));
+    memcpy(c, a, n * sizeof(*c));
+    qsort(c, n, sizeof(*c), cmp_v);
+    uint64_t total = 0, seen = 0;
+    for (size_t i = 0; i < n; i++)
+        total += c[i].w;
+    double r = 0;
+    for (size_t i = 0; i < n && total; i++) {
+        seen += c[i].w;
+        if (2 * seen >= total) {
+            r = c[i].v;
+            break;
+        }
+    }
+    free(c);
+    return r;
+}
+
+/* kind: 0 distinct, 1 few distinct values, 2 all equal, 3 ascending,
+ * 4 descending, 5 organ pipe */
+static void fill(struct wval *a, size_t n, int kind, int weighted, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        switch (kind) {
+        case 0: v = rng_unit(rng) * 1000 - 500; break;
+        case 1: v = (double)rng_below(rng, 4); break;
+        case 2: v = 7.5; break;
+        case 3: v = (double)i; break;
+        case 4: v = (double)(n - i); break;
+        default: v = (double)(i < n / 2 ? i : n - i); break;
+        }
+        a[i].v = v;
+        a[i].w = weighted ? 1 + rng_below(rng, rng_below(rng, 4) == 0 ? 1000 : 5) : 1;
+    }
+}
+
+static void test_wval_sort(void **state)
+{
+    (void)state;
+    uint64_t rng = 31337;
+    struct wval a[301], b[301], c[301];
+    for (size_t n = 0; n <= 300; n++)
+        for (int kind = 0; kind < 6; kind++) {
+            fill(a, n, kind, 1, &rng);
+            memcpy(b, a, n * sizeof(*a));
+            memcpy(c, a, n * sizeof(*a));
+            wval_sort(b, n);
+            qsort(c, n, sizeof(*c), cmp_v);
+            for (size_t i = 0; i < n; i++)
+                if (b[i].v != c[i].v) {
+                    print_error("n %zu kind %d: position %zu is %g, expected %g\n", n, kind, i,
+                                b[i].v, c[i].v);
+                    fail();
+                }
+            /* a permutation: same (value, weight) pairs */
+            qsort(b, n, sizeof(*b), cmp_vw);
+            qsort(c, n, sizeof(*c), cmp_vw);
+            for (size_t i = 0; i < n; i++)
+                assert_true(b[i].v == c[i].v && b[i].w == c[i].w);
+        }
+}
+
+static void test_wval_median(void **state)
+{
+    (void)state;
+    uint64_t rng = 2718;
+    struct wval a[301], b[301];
+    for (size_t n = 0; n <= 300; n++)
+        for (int kind = 0; kind < 6; kind++)
+            for (int weighted = 0; weighted < 2; weighted++) {
+                fill(a, n, kind, weighted, &rng);
+                memcpy(b, a, n * sizeof(*a));
+                double want = ref_median(a, n);
+                double got = wval_median(b, n);
+                if (got != want) {
+                    print_error("n %zu kind %d weighted %d: median %.17g, expected %.17g\n", n,
+                                kind, weighted, got, want);
+                    fail();
+                }
+                /* reordered, not changed */
+                qsort(a, n, sizeof(*a), cmp_vw);
+                qsort(b, n, sizeof(*b), cmp_vw);
+                for (size_t i = 0; i < n; i++)
+                    assert_true(a[i].v == b[i].v && a[i].w == b[i].w);
+            }
+    /* hand-checked cases */
+    struct wval h[4] = {{3, 1}, {1, 1}, {2, 1}, {4, 1}};
+    assert_true(wval_median(h, 4) == 2); /* lower middle */
+    struct wval h2[3] = {{10, 1}, {1, 5}, {5, 1}};
+    assert_true(wval_median(h2, 3) == 1); /* the weight decides */
+    struct wval h3[3] = {{10, 3}, {1, 2}, {5, 1}};
+    assert_true(wval_median(h3, 3) == 5); /* cumulative 2, 3 of 6 */
+    struct wval h4[1] = {{42, 9}};
+    assert_true(wval_median(h4, 1) == 42);
+    assert_true(wval_median(h4, 0) == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_too_few_events),
+        cmocka_unit_test(test_perfect_beacon),
+        cmocka_unit_test(test_jitter_vs_poisson),
+        cmocka_unit_test(test_missed_beats),
+        cmocka_unit_test(test_bursts),
+        cmocka_unit_test(test_slow_hourly),
+        cmocka_unit_test(test_fast_short),
+        cmocka_unit_test(test_bulk_penalised),
+        cmocka_unit_test(test_volume_penalised),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_streaming_regime),
+        cmocka_unit_test(test_mode_candidate_wins),
+        cmocka_unit_test(test_size_share),
+        cmocka_unit_test(test_zero_capture_span),
+        cmocka_unit_test(test_simultaneous_events_form_one_beat),
+        cmocka_unit_test(test_context_factors),
+        cmocka_unit_test(test_wval_sort),
+        cmocka_unit_test(test_wval_median),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
