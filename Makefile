@@ -4,6 +4,7 @@
 #   make test         unit + end-to-end tests (add SANITIZE=1 for ASan+UBSan)
 #   make demo         generate the sample capture and analyse it
 #   make bench        throughput and peak memory against a read-only floor
+#   make bench-big    a >10 GB capture streamed through a pipe, bounded memory
 #   make CC=clang     any C11 compiler; gcc and clang are both warning-free
 #   make WERROR=1     warnings are errors (CI)
 #
@@ -41,7 +42,7 @@ MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e demo bench clean format lint fuzz fuzz-run
+.PHONY: all deps test unit e2e demo bench bench-big clean format lint fuzz fuzz-run
 all: pcts
 
 deps:
@@ -105,6 +106,10 @@ demo: deps $(BUILD)/pcts $(BUILD)/pcapgen
 
 bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor
 	@python3 bench/bench.py $(BUILD) $(BENCH_ARGS)
+
+# A >10 GB capture streamed through a pipe (docs/performance.md).
+bench-big: deps $(BUILD)/pcts $(BUILD)/pcapgen
+	@sh bench/big.sh $(BUILD) $(BIG_PACKETS)
 
 $(BUILD)/floor: bench/floor.c
 	@mkdir -p $(dir $@)

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -58,6 +59,8 @@ struct pipeline {
 struct bytesrc {
     int fd;
     struct pipeline *pipe; /* compressed input: the producer thread */
+    uint8_t *map;          /* plain regular file: mapped whole, zero copy */
+    size_t map_len, dropped;
     enum src_kind kind;
     const char *name; /* borrowed, for messages */
     uint8_t *buf;
@@ -320,6 +323,11 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
         *p = s->buf + s->start;
         return 1;
     }
+    if (s->map) { /* the whole file is there: fewer bytes means its end */
+        *p = s->buf + s->start;
+        *got = s->end - s->start;
+        return 0;
+    }
     /* Slide what is left to the front, grow if one record is larger. */
     size_t left = s->end - s->start;
     if (s->start > 0) {
@@ -357,10 +365,24 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
     return 0;
 }
 
+#define MAP_DROP (8u << 20)
+
 void bytesrc_consume(struct bytesrc *s, size_t n)
 {
     s->start += n;
     s->pos += n;
+    if (s->map) {
+        s->raw_pos = s->pos;
+        /* Pages already parsed leave the process (they stay in the page
+         * cache): peak RSS does not grow with the file size. */
+        if (s->start - s->dropped >= 2 * MAP_DROP) {
+            size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
+            if (upto > s->dropped) {
+                madvise(s->map + s->dropped, upto - s->dropped, MADV_DONTNEED);
+                s->dropped = upto;
+            }
+        }
+    }
 }
 
 uint64_t bytesrc_pos(const struct bytesrc *s) { return s->pos; }
@@ -506,6 +528,31 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
     s->fd = fd;
     s->name = is_stdin ? "(standard input)" : path;
     s->raw_size = size;
+    /*
+     * A plain regular file is mapped: the reader then walks records in
+     * place, saving the copy of read(2) (about a tenth of a run once
+     * grouping was fast).  Compressed files and pipes use the buffered
+     * path; so does any file mmap refuses.
+     */
+    if (size >= 24 && size <= (uint64_t)SIZE_MAX) {
+        uint8_t head[4];
+        ssize_t hr = pread(fd, head, sizeof(head), 0);
+        int compressed = hr >= 2 && ((head[0] == 0x1F && head[1] == 0x8B) ||
+                                     (hr == 4 && !memcmp(head, "\x28\xB5\x2F\xFD", 4)));
+        if (!compressed) {
+            void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                madvise(m, (size_t)size, MADV_SEQUENTIAL);
+                s->map = m;
+                s->map_len = (size_t)size;
+                s->buf = m;
+                s->cap = s->end = (size_t)size;
+                s->eof = 1;
+                *out = s;
+                return 0;
+            }
+        }
+    }
     int rc = sniff(s, out, msg);
     return rc ? rc : start_pipeline(out);
 }
@@ -551,6 +598,9 @@ void bytesrc_free(struct bytesrc *s)
     if (s->fd > STDIN_FILENO)
         close(s->fd);
     free(s->in);
-    free(s->buf);
+    if (s->map)
+        munmap(s->map, s->map_len);
+    else
+        free(s->buf);
     free(s);
 }
