@@ -67,6 +67,11 @@ echo "== command line"
 sh tests/e2e/cli.sh "$pcts" "$gen" "$work/cli" >"$work/cli.out" 2>&1
 cat "$work/cli.out"; add "$work/cli.out" cli
 
+echo "== HTML report (--html) in headless Chromium"
+sh tests/e2e/html_test.sh "$pcts" "$gen" "$work/html" >"$work/html.out" 2>&1
+cat "$work/html.out"; add "$work/html.out" html
+cp "$work/html/report.png" "$build/report.png" 2>/dev/null && echo "   screenshot kept: $build/report.png"
+
 shared="$top/../shared/pcaps"
 if [ -d "$shared/expected" ]; then
     echo "== reference captures ($shared) against tshark's figures"

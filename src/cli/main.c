@@ -692,11 +692,30 @@ static int write_report(const struct options *o, const struct inputs *in,
     const char **formats = xcalloc(nf ? nf : 1, sizeof(*formats));
     for (size_t i = 0; i < nf; i++)
         formats[i] = inputs_format(in, i, &files[i]);
+    /* the command line as a shell would need it: words with spaces or
+     * quotes in single quotes */
     char cmd[2048];
     size_t cl = 0;
     cmd[0] = '\0';
-    for (int i = 0; i < argc && cl + 2 < sizeof(cmd); i++)
-        cl += (size_t)snprintf(cmd + cl, sizeof(cmd) - cl, "%s%s", i ? " " : "", argv[i]);
+    for (int i = 0; i < argc && cl + 8 < sizeof(cmd); i++) {
+        const char *a = argv[i];
+        int quote = !*a || strpbrk(a, " \t'\"\\$`*?;&|<>()") != NULL;
+        if (i)
+            cmd[cl++] = ' ';
+        if (quote)
+            cmd[cl++] = '\'';
+        for (; *a && cl + 6 < sizeof(cmd); a++) {
+            if (*a == '\'' && quote) { /* close, escaped quote, reopen */
+                memcpy(cmd + cl, "'\\''", 4);
+                cl += 4;
+            } else {
+                cmd[cl++] = *a;
+            }
+        }
+        if (quote)
+            cmd[cl++] = '\'';
+        cmd[cl] = '\0';
+    }
     uint64_t skipped = c->filtered;
     for (int i = 1; i < DEC__COUNT; i++)
         skipped += c->skip[i];

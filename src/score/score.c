@@ -220,6 +220,8 @@ void score_compute(const struct score_context *ctx, const struct series_features
     for (int i = 0; i < 2; i++) {
         if (!(cands[i] > 0))
             continue;
+        if (i == 1 && fabs(cands[1] - cands[0]) <= 0.02 * cands[0])
+            break; /* the mode is the median: same fold */
         fold_on(f->beat_iv, f->n_beat_iv, cands[i], span, &c);
         if (c.period > 0 && (best.period == 0 || timing_of(&c) > timing_of(&best)))
             best = c;
