@@ -3,6 +3,7 @@
  */
 #include "flow.h"
 
+#include "../util/slotidx.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -134,23 +135,6 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
 
 /* ---- index ---------------------------------------------------------------- */
 
-static void grow_index(struct flow_table *t)
-{
-    size_t nm = t->mask * 2 + 1;
-    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
-    for (size_t i = 0; i <= t->mask; i++) {
-        uint64_t v = t->slot[i];
-        if (!v)
-            continue;
-        size_t j = (size_t)(v >> 32) & nm;
-        while (ns[j])
-            j = (j + 1) & nm;
-        ns[j] = v;
-    }
-    free(t->slot);
-    t->slot = ns;
-    t->mask = nm;
-}
 
 /* Remove flow i from the index: linear probing with backward-shift
  * deletion (no tombstones, so probe chains stay short). */
@@ -354,7 +338,7 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         if (t->live > t->peak_live)
             t->peak_live = t->live;
         if (t->live * 2 > t->mask + 1)
-            grow_index(t);
+            slotidx_grow(&t->slot, &t->mask);
     }
     struct flow *f = &t->f[i];
     int o = side == f->orig;

@@ -3,6 +3,7 @@
  */
 #include "group.h"
 
+#include "../util/slotidx.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -90,24 +91,6 @@ static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
     return h;
 }
 
-static void grow_index(struct group_table *t)
-{
-    size_t nm = t->mask * 2 + 1;
-    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
-    for (size_t i = 0; i <= t->mask; i++) {
-        uint64_t v = t->slot[i];
-        if (!v)
-            continue;
-        size_t j = (size_t)(v >> 32) & nm;
-        /* the stored hash is the high half; re-probe with it */
-        while (ns[j])
-            j = (j + 1) & nm;
-        ns[j] = v;
-    }
-    free(t->slot);
-    t->slot = ns;
-    t->mask = nm;
-}
 
 uint64_t group_table_hash(const struct group_table *t, const struct group_key *k)
 {
@@ -149,7 +132,7 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
     t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
     size_t idx = t->n++;
     if (t->n * 2 > t->mask + 1)
-        grow_index(t);
+        slotidx_grow(&t->slot, &t->mask);
     (void)g;
     return idx;
 }

@@ -3,6 +3,7 @@
  */
 #include "nametab.h"
 
+#include "../util/slotidx.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -42,23 +43,6 @@ void names_release(struct name_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-static void grow_strings(struct name_table *t)
-{
-    size_t nm = t->smask * 2 + 1;
-    uint64_t *ns = xcalloc(nm + 1, sizeof(uint64_t));
-    for (size_t i = 0; i <= t->smask; i++) {
-        uint64_t v = t->sidx[i];
-        if (!v)
-            continue;
-        size_t j = (size_t)(v >> 32) & nm;
-        while (ns[j])
-            j = (j + 1) & nm;
-        ns[j] = v;
-    }
-    free(t->sidx);
-    t->sidx = ns;
-    t->smask = nm;
-}
 
 uint32_t names_intern(struct name_table *t, const char *name)
 {
@@ -82,7 +66,7 @@ uint32_t names_intern(struct name_table *t, const char *name)
     t->str[id] = xstrdup(name);
     t->sidx[i] = (uint64_t)tag << 32 | id;
     if ((size_t)t->n * 2 > t->smask + 1)
-        grow_strings(t);
+        slotidx_grow(&t->sidx, &t->smask);
     return id;
 }
 
