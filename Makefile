@@ -115,8 +115,19 @@ $(BUILD)/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
+FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c \
+                          tools/*.c bench/*.c)
+
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tools/*.c bench/*.c)
+	clang-format -i $(FORMAT_FILES)
+
+# Style gates (STYLE.md 7): clang-format clean, and none of the banned
+# calls (curl's checksrc list) in src/.
+lint:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	@if grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|sscanf|gets)\s*\(' src/*/*.c src/*/*.h; then \
+	  echo "lint: banned function (use snprintf, memcpy with lengths, strtoul with checks)"; exit 1; fi
+	@echo "lint: clang-format clean, no banned functions"
 
 clean:
 	rm -rf build pcts out

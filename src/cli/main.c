@@ -153,8 +153,8 @@ static void warn_linktype(struct run *r, uint32_t lt)
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
                     const struct group_table *t, const struct flow_table *ft,
-                    uint64_t skipped_failed, uint64_t flow_rows, double elapsed,
-                    const struct result *res, size_t n)
+                    const struct name_table *names, uint64_t skipped_failed, uint64_t flow_rows,
+                    double elapsed, const struct result *res, size_t n)
 {
     size_t groups = t->n;
     uint64_t skipped = c->filtered;
@@ -184,6 +184,10 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (skipped_failed)
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
+    if (names->n > 1)
+        fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)%s\n",
+                names->n - 1, (unsigned long long)names->learned,
+                names->dropped_names ? "; name table full, later names dropped" : "");
     if (ft && ft->evicted)
         fprintf(stderr, "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
                         "flows were ended early to make room (many distinct 5-tuples: spoofed "
@@ -256,7 +260,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         approx += res[i].iv.approx != 0;
     }
     if (approx)
-        fprintf(stderr, "pcts: note: %llu groups have more than %u packets: their median and MAD "
+        fprintf(stderr, "pcts: note: %llu groups have more than %u events: their median and MAD "
                         "come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
     if (late)
@@ -943,7 +947,8 @@ int main(int argc, char **argv)
     }
     double elapsed = now_s() - pg.start;
     if (!o.quiet)
-        summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, x.skipped_failed, fw.rows, elapsed,
+        summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, &names, x.skipped_failed, fw.rows,
+                elapsed,
                 res, nres);
 
     if (status == EXIT_OK) {
