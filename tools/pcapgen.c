@@ -74,38 +74,38 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define DEFAULT_SEED    0x7063747370636170ull   /* "pctspcap" */
-#define EPOCH_START     1709294400ull           /* 2024-03-01 12:00:00 UTC */
-#define NS_PER_SEC      1000000000ull
-#define NS_PER_MS       1000000ull
-#define NS_PER_US       1000ull
-#define SEC(x)          ((uint64_t)(x) * NS_PER_SEC)
-#define MSEC(x)         ((uint64_t)(x) * NS_PER_MS)
-#define USEC(x)         ((uint64_t)(x) * NS_PER_US)
+#define DEFAULT_SEED 0x7063747370636170ull /* "pctspcap" */
+#define EPOCH_START 1709294400ull          /* 2024-03-01 12:00:00 UTC */
+#define NS_PER_SEC 1000000000ull
+#define NS_PER_MS 1000000ull
+#define NS_PER_US 1000ull
+#define SEC(x) ((uint64_t)(x)*NS_PER_SEC)
+#define MSEC(x) ((uint64_t)(x)*NS_PER_MS)
+#define USEC(x) ((uint64_t)(x)*NS_PER_US)
 
-#define FRAME_MAX       4096
+#define FRAME_MAX 4096
 
-#define F_FIN   0x01
-#define F_SYN   0x02
-#define F_PSH   0x08
-#define F_ACK   0x10
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_PSH 0x08
+#define F_ACK 0x10
 
-#define IPPROTO_ICMP_   1
-#define IPPROTO_TCP_    6
-#define IPPROTO_UDP_    17
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
 #define IPPROTO_ICMPV6_ 58
 
-#define LINKTYPE_NULL       0
-#define LINKTYPE_ETHERNET   1
-#define LINKTYPE_PPP        9
-#define LINKTYPE_RAW12      12
-#define LINKTYPE_RAW        101
-#define LINKTYPE_C_HDLC     104
-#define LINKTYPE_LOOP       108
-#define LINKTYPE_LINUX_SLL  113
-#define LINKTYPE_USER0      147
-#define LINKTYPE_IPV4       228
-#define LINKTYPE_IPV6       229
+#define LINKTYPE_NULL 0
+#define LINKTYPE_ETHERNET 1
+#define LINKTYPE_PPP 9
+#define LINKTYPE_RAW12 12
+#define LINKTYPE_RAW 101
+#define LINKTYPE_C_HDLC 104
+#define LINKTYPE_LOOP 108
+#define LINKTYPE_LINUX_SLL 113
+#define LINKTYPE_USER0 147
+#define LINKTYPE_IPV4 228
+#define LINKTYPE_IPV6 229
 #define LINKTYPE_LINUX_SLL2 276
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -365,8 +365,7 @@ static void addr_str(const struct addr *a, char *buf, size_t len)
             w = snprintf(buf + k, len - k, "::");
             i += bestlen - 1;
         } else {
-            w = snprintf(buf + k, len - k, "%s%x",
-                         (k > 0 && buf[k - 1] != ':') ? ":" : "", g[i]);
+            w = snprintf(buf + k, len - k, "%s%x", (k > 0 && buf[k - 1] != ':') ? ":" : "", g[i]);
         }
         if (w < 0)
             break;
@@ -382,20 +381,19 @@ static void addr_str(const struct addr *a, char *buf, size_t len)
 struct pkt {
     struct addr src, dst;
     uint8_t proto;
-    uint16_t sport, dport;      /* TCP/UDP */
-    uint8_t flags;              /* TCP */
-    uint32_t seq, ack;          /* TCP */
-    uint16_t win;               /* TCP */
-    uint8_t icmp_type;          /* echo request/reply */
+    uint16_t sport, dport; /* TCP/UDP */
+    uint8_t flags;         /* TCP */
+    uint32_t seq, ack;     /* TCP */
+    uint16_t win;          /* TCP */
+    uint8_t icmp_type;     /* echo request/reply */
     uint16_t icmp_id, icmp_seq;
-    uint16_t ip_id;             /* IPv4 */
-    uint8_t ttl;                /* TTL or hop limit, 64 if 0 */
-    const uint8_t *pay;         /* NULL: a fixed printable pattern */
+    uint16_t ip_id;     /* IPv4 */
+    uint8_t ttl;        /* TTL or hop limit, 64 if 0 */
+    const uint8_t *pay; /* NULL: a fixed printable pattern */
     size_t paylen;
 };
 
-static uint64_t pseudo_sum(const struct addr *s, const struct addr *d,
-                           uint32_t proto, size_t len)
+static uint64_t pseudo_sum(const struct addr *s, const struct addr *d, uint32_t proto, size_t len)
 {
     size_t alen = s->v6 ? 16 : 4;
     uint64_t sum = 0;
@@ -450,8 +448,7 @@ static size_t build_l4(uint8_t *o, const struct pkt *p)
         wr16be(o + 4, p->icmp_id);
         wr16be(o + 6, p->icmp_seq);
         break;
-    default:
-        die("internal error: protocol %u", p->proto);
+    default: die("internal error: protocol %u", p->proto);
     }
     if (p->pay)
         memcpy(o + h, p->pay, p->paylen);
@@ -461,15 +458,9 @@ static size_t build_l4(uint8_t *o, const struct pkt *p)
     sum = p->proto == IPPROTO_ICMP_ ? 0 : pseudo_sum(&p->src, &p->dst, p->proto, total);
     c = csum_fold(csum_add(sum, o, total));
     switch (p->proto) {
-    case IPPROTO_TCP_:
-        wr16be(o + 16, c);
-        break;
-    case IPPROTO_UDP_:
-        wr16be(o + 6, c ? c : 0xffff);
-        break;
-    default:
-        wr16be(o + 2, c);
-        break;
+    case IPPROTO_TCP_: wr16be(o + 16, c); break;
+    case IPPROTO_UDP_: wr16be(o + 6, c ? c : 0xffff); break;
+    default: wr16be(o + 2, c); break;
     }
     return total;
 }
@@ -480,9 +471,9 @@ static uint16_t ip4_checksum(const uint8_t *ip, size_t hl)
 }
 
 /* IPv4 header with optlen (multiple of 4) bytes of options */
-static size_t ip4_hdr(uint8_t *o, const struct addr *s, const struct addr *d,
-                      uint32_t proto, size_t total, uint32_t id, uint32_t frag,
-                      uint32_t ttl, const uint8_t *opt, size_t optlen)
+static size_t ip4_hdr(uint8_t *o, const struct addr *s, const struct addr *d, uint32_t proto,
+                      size_t total, uint32_t id, uint32_t frag, uint32_t ttl, const uint8_t *opt,
+                      size_t optlen)
 {
     size_t hl = 20 + optlen;
 
@@ -502,8 +493,8 @@ static size_t ip4_hdr(uint8_t *o, const struct addr *s, const struct addr *d,
     return hl;
 }
 
-static size_t ip6_hdr(uint8_t *o, const struct addr *s, const struct addr *d,
-                      uint32_t next, size_t plen, uint32_t hlim)
+static size_t ip6_hdr(uint8_t *o, const struct addr *s, const struct addr *d, uint32_t next,
+                      size_t plen, uint32_t hlim)
 {
     wr32be(o, 0x60000000u);
     wr16be(o + 4, (uint32_t)plen);
@@ -548,8 +539,8 @@ static size_t pad60(uint8_t *f, size_t n)
 }
 
 /* DNS query or response with one question (and one answer in a response) */
-static size_t dns_msg(uint8_t *o, uint32_t id, int response, const char *name,
-                      uint32_t qtype, const uint8_t *rdata, size_t rdlen)
+static size_t dns_msg(uint8_t *o, uint32_t id, int response, const char *name, uint32_t qtype,
+                      const uint8_t *rdata, size_t rdlen)
 {
     size_t n = 12, qname = 12;
     const char *p = name;
@@ -637,8 +628,8 @@ struct pcapw {
     int be, nsec;
 };
 
-static void pcap_open(struct pcapw *w, const char *path, int be, int nsec,
-                      uint32_t snaplen, uint32_t linktype)
+static void pcap_open(struct pcapw *w, const char *path, int be, int nsec, uint32_t snaplen,
+                      uint32_t linktype)
 {
     uint8_t h[24];
 
@@ -671,8 +662,8 @@ static uint64_t pcap_rec_hdr(struct pcapw *w, uint64_t ts_ns, uint32_t caplen, u
     return sec * NS_PER_SEC + (w->nsec ? frac : frac * NS_PER_US);
 }
 
-static uint64_t pcap_rec(struct pcapw *w, uint64_t ts_ns, const uint8_t *d,
-                         size_t caplen, size_t wire)
+static uint64_t pcap_rec(struct pcapw *w, uint64_t ts_ns, const uint8_t *d, size_t caplen,
+                         size_t wire)
 {
     uint64_t ts = pcap_rec_hdr(w, ts_ns, (uint32_t)caplen, (uint32_t)wire);
 
@@ -684,9 +675,9 @@ static uint64_t pcap_rec(struct pcapw *w, uint64_t ts_ns, const uint8_t *d,
 /* sample: the one-hour demo capture                                    */
 
 struct sev {
-    uint64_t ts;        /* ns */
-    uint64_t off;       /* into the arena */
-    uint32_t seq;       /* generation order: stable tie-break */
+    uint64_t ts;  /* ns */
+    uint64_t off; /* into the arena */
+    uint32_t seq; /* generation order: stable tie-break */
     uint32_t len;
 };
 
@@ -699,7 +690,7 @@ struct sample {
     uint8_t pay[FRAME_MAX];
 };
 
-static const uint8_t gw_mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 };
+static const uint8_t gw_mac[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x01};
 
 static void s_frame(struct sample *s, uint64_t ts, const uint8_t *f, size_t n)
 {
@@ -728,7 +719,7 @@ static void s_frame(struct sample *s, uint64_t ts, const uint8_t *f, size_t n)
  * everything else is reached through the gateway 10.0.0.1 */
 static int is_internal(const struct addr *a)
 {
-    static const uint8_t lan6[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0 };
+    static const uint8_t lan6[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0};
 
     if (a->v6)
         return memcmp(a->b, lan6, 8) == 0;
@@ -775,11 +766,11 @@ static const uint8_t *s_random_payload(struct sample *s, size_t n)
 struct tconn {
     struct addr c, s;
     uint16_t cport, sport;
-    uint32_t cseq, sseq;        /* next sequence number of each side */
+    uint32_t cseq, sseq; /* next sequence number of each side */
 };
 
-static void tc_init(struct sample *S, struct tconn *t, struct addr c, uint32_t cport,
-                    struct addr s, uint32_t sport)
+static void tc_init(struct sample *S, struct tconn *t, struct addr c, uint32_t cport, struct addr s,
+                    uint32_t sport)
 {
     t->c = c;
     t->s = s;
@@ -790,8 +781,8 @@ static void tc_init(struct sample *S, struct tconn *t, struct addr c, uint32_t c
 }
 
 /* one segment; the ACK field acknowledges everything the peer has sent */
-static void tc_send(struct sample *S, struct tconn *t, uint64_t ts, int from_server,
-                    uint32_t flags, size_t len, const uint8_t *pay)
+static void tc_send(struct sample *S, struct tconn *t, uint64_t ts, int from_server, uint32_t flags,
+                    size_t len, const uint8_t *pay)
 {
     struct pkt p;
     uint32_t adv;
@@ -883,8 +874,8 @@ static void s_browse_conn(struct sample *S, uint64_t t, struct addr cli, uint16_
         tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
 }
 
-static void s_udp(struct sample *S, uint64_t t, struct addr src, uint32_t sport,
-                  struct addr dst, uint32_t dport, const uint8_t *pay, size_t len)
+static void s_udp(struct sample *S, uint64_t t, struct addr src, uint32_t sport, struct addr dst,
+                  uint32_t dport, const uint8_t *pay, size_t len)
 {
     struct pkt p;
 
@@ -900,11 +891,10 @@ static void s_udp(struct sample *S, uint64_t t, struct addr src, uint32_t sport,
 }
 
 static const char *const dns_names[] = {
-    "www.example.com", "api.example.com", "cdn.example.net", "mail.example.org",
-    "login.example.com", "static.example.net", "updates.example.org",
-    "news.example.com", "img.example.net", "chat.example.org", "docs.example.com",
-    "video.example.net", "telemetry.example.org", "shop.example.com",
-    "files.example.net", "calendar.example.org",
+    "www.example.com",       "api.example.com",    "cdn.example.net",     "mail.example.org",
+    "login.example.com",     "static.example.net", "updates.example.org", "news.example.com",
+    "img.example.net",       "chat.example.org",   "docs.example.com",    "video.example.net",
+    "telemetry.example.org", "shop.example.com",   "files.example.net",   "calendar.example.org",
 };
 #define N_DNS_NAMES (sizeof(dns_names) / sizeof(dns_names[0]))
 
@@ -936,7 +926,7 @@ static void ntp_msg(uint8_t *o, int server, uint64_t ts_ns)
     o[2] = 6;
     o[3] = 0xe9;
     if (server) {
-        wr32be(o + 12, 0xc0000201u);   /* reference id */
+        wr32be(o + 12, 0xc0000201u); /* reference id */
         wr32be(o + 16, (uint32_t)(sec - 30));
         wr32be(o + 32, (uint32_t)sec);
         wr32be(o + 36, (uint32_t)frac);
@@ -945,8 +935,8 @@ static void ntp_msg(uint8_t *o, int server, uint64_t ts_ns)
     wr32be(o + 44, (uint32_t)frac);
 }
 
-static void s_icmp(struct sample *S, uint64_t t, struct addr src, struct addr dst,
-                   uint32_t type, uint32_t id, uint32_t seq)
+static void s_icmp(struct sample *S, uint64_t t, struct addr src, struct addr dst, uint32_t type,
+                   uint32_t id, uint32_t seq)
 {
     struct pkt p;
     uint8_t pay[56];
@@ -1016,17 +1006,18 @@ static void cmd_sample(const char *path, uint64_t seed)
     }
 
     /* UDP beacon, 300 s +-5% */
-    for (t = t0 + SEC(41); t < t_end - SEC(10); t += USEC(rng_range(&S->rng, 285000000u, 315000000u))) {
+    for (t = t0 + SEC(41); t < t_end - SEC(10);
+         t += USEC(rng_range(&S->rng, 285000000u, 315000000u))) {
         uint32_t sp = rng_range(&S->rng, 32768, 60999);
         size_t len = rng_range(&S->rng, 120, 160);
         uint64_t tr;
 
-        s_udp(S, t, a4(10, 0, 0, 31), sp, a4(198, 51, 100, 77), 8443,
-              s_random_payload(S, len), len);
+        s_udp(S, t, a4(10, 0, 0, 31), sp, a4(198, 51, 100, 77), 8443, s_random_payload(S, len),
+              len);
         len = rng_range(&S->rng, 200, 300);
         tr = t + MSEC(rng_range(&S->rng, 40, 70));
-        s_udp(S, tr, a4(198, 51, 100, 77), 8443, a4(10, 0, 0, 31), sp,
-              s_random_payload(S, len), len);
+        s_udp(S, tr, a4(198, 51, 100, 77), 8443, a4(10, 0, 0, 31), sp, s_random_payload(S, len),
+              len);
     }
 
     /* NTP every 64 s exactly */
@@ -1069,15 +1060,13 @@ static void cmd_sample(const char *path, uint64_t seed)
 
     /* bulk download: 8000 full-size segments in ~2 minutes */
     {
-        static const char get[] =
-            "GET /images/installer-2024.03.iso HTTP/1.1\r\n"
-            "Host: mirror.example.net\r\n"
-            "User-Agent: pcapgen\r\n"
-            "Accept: */*\r\n\r\n";
-        static const char resp_hdr[] =
-            "HTTP/1.1 200 OK\r\n"
-            "Content-Type: application/octet-stream\r\n"
-            "Content-Length: 11680000\r\n\r\n";
+        static const char get[] = "GET /images/installer-2024.03.iso HTTP/1.1\r\n"
+                                  "Host: mirror.example.net\r\n"
+                                  "User-Agent: pcapgen\r\n"
+                                  "Accept: */*\r\n\r\n";
+        static const char resp_hdr[] = "HTTP/1.1 200 OK\r\n"
+                                       "Content-Type: application/octet-stream\r\n"
+                                       "Content-Length: 11680000\r\n\r\n";
         struct tconn c;
         uint64_t rtt = MSEC(24);
 
@@ -1086,8 +1075,7 @@ static void cmd_sample(const char *path, uint64_t seed)
         tc_send(S, &c, t, 0, F_SYN, 0, NULL);
         tc_send(S, &c, t += rtt, 1, F_SYN | F_ACK, 0, NULL);
         tc_send(S, &c, t += small_gap(S), 0, F_ACK, 0, NULL);
-        tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK, sizeof(get) - 1,
-                (const uint8_t *)get);
+        tc_send(S, &c, t += small_gap(S), 0, F_PSH | F_ACK, sizeof(get) - 1, (const uint8_t *)get);
         t += rtt;
         for (k = 0; k < 8000; k++) {
             const uint8_t *pay = s_random_payload(S, 1460);
@@ -1108,8 +1096,8 @@ static void cmd_sample(const char *path, uint64_t seed)
     for (k = 0; k < 60; k++) {
         t = t0 + SEC(600) + SEC(10) * k + USEC(rng_below(&S->rng, 1000));
         s_icmp(S, t, a4(10, 0, 0, 5), a4(10, 0, 0, 1), 8, 0x1d2c, k + 1);
-        s_icmp(S, t + USEC(rng_range(&S->rng, 250, 900)), a4(10, 0, 0, 1),
-               a4(10, 0, 0, 5), 0, 0x1d2c, k + 1);
+        s_icmp(S, t + USEC(rng_range(&S->rng, 250, 900)), a4(10, 0, 0, 1), a4(10, 0, 0, 5), 0,
+               0x1d2c, k + 1);
     }
 
     /* one IPv6 pair: 50 DNS queries */
@@ -1137,9 +1125,9 @@ static void cmd_sample(const char *path, uint64_t seed)
 /* ------------------------------------------------------------------ */
 /* bench: a big capture, fast                                           */
 
-#define BENCH_PAT       1480            /* longest payload: 1514 - 14 - 20 - 8 */
-#define BENCH_BUF       ((size_t)8 << 20)
-#define BENCH_SPAN_US   3600000000ull
+#define BENCH_PAT 1480 /* longest payload: 1514 - 14 - 20 - 8 */
+#define BENCH_BUF ((size_t)8 << 20)
+#define BENCH_SPAN_US 3600000000ull
 #define BENCH_MAX_PAIRS (1u << 24)
 
 struct bpair {
@@ -1151,8 +1139,8 @@ struct bpair {
 static const uint16_t bench_tcp_ports[16] = {
     443, 443, 443, 443, 443, 443, 443, 80, 80, 80, 22, 25, 993, 8080, 3389, 445,
 };
-static const uint16_t bench_udp_ports[8] = { 53, 53, 53, 443, 443, 123, 161, 514 };
-static const uint8_t bench_pub8[8] = { 23, 34, 52, 104, 142, 151, 157, 185 };
+static const uint16_t bench_udp_ports[8] = {53, 53, 53, 443, 443, 123, 161, 514};
+static const uint8_t bench_pub8[8] = {23, 34, 52, 104, 142, 151, 157, 185};
 
 /*
  * Pair idx is (source idx % nsrc, destination idx / nsrc), so distinct
@@ -1173,8 +1161,7 @@ static void bench_pair(uint64_t key, uint32_t idx, uint32_t nsrc, struct bpair *
     if (!(di & 1))
         bp->dst = 0xac100000u | ((d2 * 0x3b9c5u + (salt >> 8)) & 0xfffffu);
     else
-        bp->dst = (uint32_t)bench_pub8[d2 & 7] << 24
-                  | ((d2 * 0x5851f5u + (salt >> 4)) & 0xffffffu);
+        bp->dst = (uint32_t)bench_pub8[d2 & 7] << 24 | ((d2 * 0x5851f5u + (salt >> 4)) & 0xffffffu);
     bp->proto = pct < 70 ? IPPROTO_TCP_ : pct < 95 ? IPPROTO_UDP_ : IPPROTO_ICMP_;
     bp->dport = bp->proto == IPPROTO_TCP_ ? bench_tcp_ports[(h >> 16) & 15]
                                           : bench_udp_ports[(h >> 20) & 7];
@@ -1224,7 +1211,7 @@ static void cmd_bench(const char *path, uint64_t npkts, uint64_t npairs, uint64_
     uint32_t a = 0, cur = 0, left = 0;
     uint64_t key, i, now, acc = 0;
     uint64_t step = BENCH_SPAN_US / npkts, rem = BENCH_SPAN_US % npkts;
-    static const uint8_t dmac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 };
+    static const uint8_t dmac[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x01};
 
     rng.s = seed;
     key = rng_next(&rng);
@@ -1321,8 +1308,8 @@ static void cmd_bench(const char *path, uint64_t npkts, uint64_t npairs, uint64_
         ip[9] = bp.proto;
         wr32be(ip + 12, bp.src);
         wr32be(ip + 16, bp.dst);
-        sum = 0x4500u + totlen + ((uint32_t)i & 0xffff)
-              + (bp.proto == IPPROTO_TCP_ ? 0x4000u : 0) + (64u << 8 | bp.proto) + asum;
+        sum = 0x4500u + totlen + ((uint32_t)i & 0xffff) + (bp.proto == IPPROTO_TCP_ ? 0x4000u : 0) +
+              (64u << 8 | bp.proto) + asum;
         wr16be(ip + 10, csum_fold(sum));
 
         l4 = ip + 20;
@@ -1341,9 +1328,8 @@ static void cmd_bench(const char *path, uint64_t npkts, uint64_t npairs, uint64_
             l4[13] = F_PSH | F_ACK;
             wr16be(l4 + 14, 502);
             wr16be(l4 + 18, 0);
-            sum = asum + IPPROTO_TCP_ + tl + bp.sport + bp.dport
-                  + (seq >> 16) + (seq & 0xffff) + (bp.ack >> 16) + (bp.ack & 0xffff)
-                  + 0x5018u + 502 + psum[paylen];
+            sum = asum + IPPROTO_TCP_ + tl + bp.sport + bp.dport + (seq >> 16) + (seq & 0xffff) +
+                  (bp.ack >> 16) + (bp.ack & 0xffff) + 0x5018u + 502 + psum[paylen];
             wr16be(l4 + 16, csum_fold(sum));
         } else if (bp.proto == IPPROTO_UDP_) {
             uint16_t c;
@@ -1382,8 +1368,8 @@ static void cmd_bench(const char *path, uint64_t npkts, uint64_t npairs, uint64_
 /* ------------------------------------------------------------------ */
 /* cases: expectations                                                  */
 
-#define MIXED   (-2)    /* several protocols / ports: written as '-' */
-#define NONE    (-1)    /* no packet had a port: written as '-' */
+#define MIXED (-2) /* several protocols / ports: written as '-' */
+#define NONE (-1)  /* no packet had a port: written as '-' */
 
 /* what a packet contributes to its pair; dport NONE when the packet has
  * no transport header (ICMP, non-first fragments) */
@@ -1409,7 +1395,7 @@ static size_t nrows, caprows;
 static struct casedef cases[64];
 static size_t ncases;
 static const char *case_dir;
-static uint64_t case_t;         /* base time of the current case, ns */
+static uint64_t case_t; /* base time of the current case, ns */
 
 static struct info pkt_info(const struct pkt *p)
 {
@@ -1502,7 +1488,7 @@ static void case_path(char *buf, size_t len, const char *file)
 struct capw {
     struct pcapw pw;
     char file[48];
-    const char *also;   /* a second expectation name (merged sets) */
+    const char *also; /* a second expectation name (merged sets) */
 };
 
 static void cw_open(struct capw *w, const char *file, int be, int nsec, uint32_t linktype)
@@ -1516,8 +1502,8 @@ static void cw_open(struct capw *w, const char *file, int be, int nsec, uint32_t
 }
 
 /* one record; in != NULL when a correct decoder counts the packet */
-static void cw_pkt(struct capw *w, uint64_t ts, const uint8_t *f, size_t caplen,
-                   size_t wire, const struct info *in)
+static void cw_pkt(struct capw *w, uint64_t ts, const uint8_t *f, size_t caplen, size_t wire,
+                   const struct info *in)
 {
     uint64_t stored = pcap_rec(&w->pw, ts, f, caplen, wire);
 
@@ -1537,13 +1523,28 @@ static void cw_close(struct capw *w)
 /* cases: link layers                                                   */
 
 enum link {
-    L_ETH, L_VLAN, L_QINQ, L_MPLS, L_VLAN_MPLS, L_PPPOE, L_LLCSNAP, L_SLL, L_SLL2,
-    L_RAW, L_NULL_LE, L_NULL_BE, L_LOOP, L_PPP, L_PPP_PFC, L_PPP_NOAC, L_CHDLC,
+    L_ETH,
+    L_VLAN,
+    L_QINQ,
+    L_MPLS,
+    L_VLAN_MPLS,
+    L_PPPOE,
+    L_LLCSNAP,
+    L_SLL,
+    L_SLL2,
+    L_RAW,
+    L_NULL_LE,
+    L_NULL_BE,
+    L_LOOP,
+    L_PPP,
+    L_PPP_PFC,
+    L_PPP_NOAC,
+    L_CHDLC,
 };
 
-static const uint8_t mac_a[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x0a };
-static const uint8_t mac_b[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x0b };
-static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_a[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x0a};
+static const uint8_t mac_b[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x0b};
+static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static uint32_t mpls_entry(uint32_t label, int bos)
 {
@@ -1557,8 +1558,8 @@ static uint32_t ppp_proto(uint32_t ethertype)
 
 /* wrap a layer-3 payload of the given ethertype in a link-layer header;
  * fam6 is the address family value used for IPv6 by DLT_NULL / DLT_LOOP */
-static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t *l3,
-                         size_t len, uint32_t fam6, int outgoing)
+static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t *l3, size_t len,
+                         uint32_t fam6, int outgoing)
 {
     const uint8_t *sm = outgoing ? mac_a : mac_b, *dm = outgoing ? mac_b : mac_a;
     uint32_t fam = ethertype == 0x86dd ? fam6 : 2;
@@ -1566,9 +1567,7 @@ static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t
     int eth = 1;
 
     switch (link) {
-    case L_ETH:
-        n = eth_hdr(f, dm, sm, ethertype);
-        break;
+    case L_ETH: n = eth_hdr(f, dm, sm, ethertype); break;
     case L_VLAN:
         n = eth_hdr(f, dm, sm, 0x8100);
         wr16be(f + n, 100);
@@ -1614,14 +1613,12 @@ static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t
         wr16be(f + n + 6, ethertype);
         n += 8;
         break;
-    default:
-        eth = 0;
-        break;
+    default: eth = 0; break;
     }
     switch (link) {
     case L_SLL:
-        wr16be(f, outgoing ? 4 : 0);            /* packet type */
-        wr16be(f + 2, 1);                       /* ARPHRD_ETHER */
+        wr16be(f, outgoing ? 4 : 0); /* packet type */
+        wr16be(f + 2, 1);            /* ARPHRD_ETHER */
         wr16be(f + 4, 6);
         memcpy(f + 6, sm, 6);
         f[12] = f[13] = 0;
@@ -1631,17 +1628,15 @@ static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t
     case L_SLL2:
         wr16be(f, ethertype);
         wr16be(f + 2, 0);
-        wr32be(f + 4, 2);                       /* interface index */
-        wr16be(f + 8, 1);                       /* ARPHRD_ETHER */
+        wr32be(f + 4, 2); /* interface index */
+        wr16be(f + 8, 1); /* ARPHRD_ETHER */
         f[10] = outgoing ? 4 : 0;
         f[11] = 6;
         memcpy(f + 12, sm, 6);
         f[18] = f[19] = 0;
         n = 20;
         break;
-    case L_RAW:
-        n = 0;
-        break;
+    case L_RAW: n = 0; break;
     case L_NULL_LE:
         wr32le(f, fam);
         n = 4;
@@ -1671,8 +1666,7 @@ static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t
         wr16be(f + 2, ethertype);
         n = 4;
         break;
-    default:
-        break;
+    default: break;
     }
     memcpy(f + n, l3, len);
     n += len;
@@ -1681,13 +1675,23 @@ static size_t frame_wrap(uint8_t *f, int link, uint32_t ethertype, const uint8_t
 
 /* the standard packets most cases are made of */
 enum {
-    P_SYN, P_SYNACK, P_ACK, P_DATA, P_FIN, P_DNS4, P_ICMP4, P_DNS6, P_SYN6, P_SYNACK6,
+    P_SYN,
+    P_SYNACK,
+    P_ACK,
+    P_DATA,
+    P_FIN,
+    P_DNS4,
+    P_ICMP4,
+    P_DNS6,
+    P_SYN6,
+    P_SYNACK6,
     P_NSTD,
 };
 
-static const int set_all[] = { P_SYN, P_SYNACK, P_ACK, P_DNS4, P_ICMP4, P_DNS6, P_SYN6, P_SYNACK6, -1 };
-static const int set_v4[] = { P_SYN, P_SYNACK, P_ACK, P_DNS4, P_ICMP4, -1 };
-static const int set_v6[] = { P_DNS6, P_SYN6, P_SYNACK6, -1 };
+static const int set_all[] = {P_SYN,  P_SYNACK, P_ACK,     P_DNS4, P_ICMP4,
+                              P_DNS6, P_SYN6,   P_SYNACK6, -1};
+static const int set_v4[] = {P_SYN, P_SYNACK, P_ACK, P_DNS4, P_ICMP4, -1};
+static const int set_v6[] = {P_DNS6, P_SYN6, P_SYNACK6, -1};
 
 #define C4 a4(192, 0, 2, 10)
 #define S4 a4(198, 51, 100, 20)
@@ -1734,21 +1738,11 @@ static void std_pkt(struct pkt *p, int which)
     size_t n;
 
     switch (which) {
-    case P_SYN:
-        mk_tcp(p, C4, 40001, S4, 443, F_SYN, 1000, 0, 0);
-        break;
-    case P_SYNACK:
-        mk_tcp(p, S4, 443, C4, 40001, F_SYN | F_ACK, 5000, 1001, 0);
-        break;
-    case P_ACK:
-        mk_tcp(p, C4, 40001, S4, 443, F_ACK, 1001, 5001, 0);
-        break;
-    case P_DATA:
-        mk_tcp(p, C4, 40001, S4, 443, F_PSH | F_ACK, 1001, 5001, 100);
-        break;
-    case P_FIN:
-        mk_tcp(p, C4, 40001, S4, 443, F_FIN | F_ACK, 1101, 5001, 0);
-        break;
+    case P_SYN: mk_tcp(p, C4, 40001, S4, 443, F_SYN, 1000, 0, 0); break;
+    case P_SYNACK: mk_tcp(p, S4, 443, C4, 40001, F_SYN | F_ACK, 5000, 1001, 0); break;
+    case P_ACK: mk_tcp(p, C4, 40001, S4, 443, F_ACK, 1001, 5001, 0); break;
+    case P_DATA: mk_tcp(p, C4, 40001, S4, 443, F_PSH | F_ACK, 1001, 5001, 100); break;
+    case P_FIN: mk_tcp(p, C4, 40001, S4, 443, F_FIN | F_ACK, 1101, 5001, 0); break;
     case P_DNS4:
         n = dns_msg(std_pay[which], 0x1111, 0, "www.example.com", 1, NULL, 0);
         mk_udp(p, C4, 53001, R4, 53, std_pay[which], n);
@@ -1768,14 +1762,9 @@ static void std_pkt(struct pkt *p, int which)
         n = dns_msg(std_pay[which], 0x2222, 0, "www.example.com", 28, NULL, 0);
         mk_udp(p, C6, 53002, R6, 53, std_pay[which], n);
         break;
-    case P_SYN6:
-        mk_tcp(p, C6, 40002, S6, 80, F_SYN, 7000, 0, 0);
-        break;
-    case P_SYNACK6:
-        mk_tcp(p, S6, 80, C6, 40002, F_SYN | F_ACK, 9000, 7001, 0);
-        break;
-    default:
-        die("internal error: packet %d", which);
+    case P_SYN6: mk_tcp(p, C6, 40002, S6, 80, F_SYN, 7000, 0, 0); break;
+    case P_SYNACK6: mk_tcp(p, S6, 80, C6, 40002, F_SYN | F_ACK, 9000, 7001, 0); break;
+    default: die("internal error: packet %d", which);
     }
 }
 
@@ -1816,8 +1805,8 @@ static void emit_std(struct capw *w, int link, int which, uint64_t ts, uint32_t 
  * microseconds (and nanoseconds when nsec) so every field matters */
 static uint64_t case_ts(int i, int nsec)
 {
-    return case_t + MSEC(100) * (uint64_t)(i + 1) + USEC(17 * i + 3)
-           + (nsec ? (uint64_t)(123 * i + 45) : 0);
+    return case_t + MSEC(100) * (uint64_t)(i + 1) + USEC(17 * i + 3) +
+           (nsec ? (uint64_t)(123 * i + 45) : 0);
 }
 
 /* non-IP payloads */
@@ -1866,54 +1855,53 @@ static void emit_extra(struct capw *w, int link, int extra, uint64_t ts)
     case X_PADI:
         n = eth_hdr(f, mac_bcast, mac_a, 0x8863);
         f[n] = 0x11;
-        f[n + 1] = 0x09;                        /* PADI */
+        f[n + 1] = 0x09; /* PADI */
         wr16be(f + n + 2, 0);
         wr16be(f + n + 4, 12);
-        wr16be(f + n + 6, 0x0101);              /* Service-Name, empty */
+        wr16be(f + n + 6, 0x0101); /* Service-Name, empty */
         wr16be(f + n + 8, 0);
-        wr16be(f + n + 10, 0x0103);             /* Host-Uniq */
+        wr16be(f + n + 10, 0x0103); /* Host-Uniq */
         wr16be(f + n + 12, 4);
         wr32be(f + n + 14, 0x00c0ffee);
         n = pad60(f, n + 18);
         break;
     case X_STP: {
-        static const uint8_t stp_mac[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+        static const uint8_t stp_mac[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00};
 
-        n = eth_hdr(f, stp_mac, mac_b, 38);     /* 802.3 length */
+        n = eth_hdr(f, stp_mac, mac_b, 38); /* 802.3 length */
         f[n] = 0x42;
         f[n + 1] = 0x42;
         f[n + 2] = 0x03;
-        memset(f + n + 3, 0, 35);               /* configuration BPDU */
-        wr16be(f + n + 8, 0x8000);              /* root id */
+        memset(f + n + 3, 0, 35);  /* configuration BPDU */
+        wr16be(f + n + 8, 0x8000); /* root id */
         memcpy(f + n + 10, mac_b, 6);
-        wr16be(f + n + 20, 0x8000);             /* bridge id */
+        wr16be(f + n + 20, 0x8000); /* bridge id */
         memcpy(f + n + 22, mac_b, 6);
-        wr16be(f + n + 28, 0x8001);             /* port id */
-        wr16be(f + n + 32, 20 << 8);            /* max age */
-        wr16be(f + n + 34, 2 << 8);             /* hello */
-        wr16be(f + n + 36, 15 << 8);            /* forward delay */
+        wr16be(f + n + 28, 0x8001);  /* port id */
+        wr16be(f + n + 32, 20 << 8); /* max age */
+        wr16be(f + n + 34, 2 << 8);  /* hello */
+        wr16be(f + n + 36, 15 << 8); /* forward delay */
         n = pad60(f, n + 38);
         break;
     }
     case X_SLARP:
         memset(b, 0, 18);
-        wr32be(b, 2);                           /* keepalive */
+        wr32be(b, 2); /* keepalive */
         wr32be(b + 4, 17);
         wr32be(b + 8, 16);
         wr16be(b + 12, 0xffff);
         n = frame_wrap(f, L_CHDLC, 0x8035, b, 18, 0, 1);
         break;
-    default:
-        return;
+    default: return;
     }
     emit_raw(w, f, n, ts);
 }
 
 /* a case made of the standard packets over one link type */
-static void case_link(const char *file, uint32_t linktype, int link, const int *set,
-                      int be, int nsec, int extra, const char *notes)
+static void case_link(const char *file, uint32_t linktype, int link, const int *set, int be,
+                      int nsec, int extra, const char *notes)
 {
-    static const uint32_t fam6[3] = { 24, 28, 30 };
+    static const uint32_t fam6[3] = {24, 28, 30};
     struct capw w;
     int i, k = 0;
 
@@ -1931,7 +1919,7 @@ static void case_link(const char *file, uint32_t linktype, int link, const int *
 
 static int emit_set(struct capw *w, int link, const int *set, int nsec, int i)
 {
-    static const uint32_t fam6[3] = { 24, 28, 30 };
+    static const uint32_t fam6[3] = {24, 28, 30};
     int k = 0, j;
 
     for (j = 0; set[j] >= 0; j++, i++) {
@@ -2092,9 +2080,9 @@ static void ng_shb(struct ngw *w, int be)
     bb_u32(&b, 0x1a2b3c4d);
     bb_u16(&b, 1);
     bb_u16(&b, 0);
-    bb_u32(&b, 0xffffffffu);                    /* section length: unknown */
+    bb_u32(&b, 0xffffffffu); /* section length: unknown */
     bb_u32(&b, 0xffffffffu);
-    bb_opt(&b, 4, "pcapgen", 7);                /* shb_userappl */
+    bb_opt(&b, 4, "pcapgen", 7); /* shb_userappl */
     bb_opt_end(&b);
     ng_block(w, 0x0a0d0d0a, &b);
 }
@@ -2108,11 +2096,11 @@ static void ng_idb(struct ngw *w, uint32_t linktype, uint32_t snaplen, int tsres
     bb_u16(&b, linktype);
     bb_u16(&b, 0);
     bb_u32(&b, snaplen);
-    bb_opt(&b, 2, name, strlen(name));          /* if_name */
+    bb_opt(&b, 2, name, strlen(name)); /* if_name */
     if (tsres >= 0) {
         uint8_t r = (uint8_t)tsres;
 
-        bb_opt(&b, 9, &r, 1);                   /* if_tsresol */
+        bb_opt(&b, 9, &r, 1); /* if_tsresol */
     }
     bb_opt_end(&b);
     ng_block(w, 1, &b);
@@ -2130,8 +2118,8 @@ static uint64_t pow10u(int e)
     return r;
 }
 
-static void ng_epb(struct ngw *w, uint32_t ifid, uint64_t ts_ns, const uint8_t *d,
-                   size_t caplen, size_t wire, const char *comment, const struct info *in)
+static void ng_epb(struct ngw *w, uint32_t ifid, uint64_t ts_ns, const uint8_t *d, size_t caplen,
+                   size_t wire, const char *comment, const struct info *in)
 {
     uint64_t unit = pow10u(9 - w->tsres[ifid]), ticks = ts_ns / unit;
     struct bb b;
@@ -2182,15 +2170,16 @@ static void case_pcapng_multi(void)
     ng_shb(&w, 0);
     ng_idb(&w, LINKTYPE_ETHERNET, 262144, -1, "eth0");
     ng_idb(&w, LINKTYPE_RAW, 65535, 9, "tun0");
-    ng_epb_pkt(&w, 0, L_ETH, P_SYN, case_ts(0, 0), "first packet; if0 has no if_tsresol (microseconds)");
+    ng_epb_pkt(&w, 0, L_ETH, P_SYN, case_ts(0, 0),
+               "first packet; if0 has no if_tsresol (microseconds)");
     ng_epb_pkt(&w, 1, L_RAW, P_DNS6, case_ts(1, 1), NULL);
 
-    ng_body(&w, &b);                            /* a block type nobody knows */
+    ng_body(&w, &b); /* a block type nobody knows */
     bb_u32(&b, 0xdeadbeefu);
     bb_u32(&b, 0xcafef00du);
     ng_block(&w, 0x00000bad, &b);
 
-    ng_body(&w, &b);                            /* Name Resolution Block */
+    ng_body(&w, &b); /* Name Resolution Block */
     bb_u16(&b, 1);
     bb_u16(&b, 4 + 19);
     bb_bytes(&b, S4.b, 4);
@@ -2201,12 +2190,12 @@ static void case_pcapng_multi(void)
     bb_bytes(&b, R6.b, 16);
     bb_bytes(&b, "resolver.example.net", 21);
     bb_pad4(&b);
-    bb_u32(&b, 0);                              /* nrb_record_end */
+    bb_u32(&b, 0); /* nrb_record_end */
     ng_block(&w, 4, &b);
 
     ng_epb_pkt(&w, 0, L_ETH, P_SYNACK, case_ts(2, 0), NULL);
 
-    spb_off = (uint32_t)w.o.off;                /* Simple Packet Block: no timestamp */
+    spb_off = (uint32_t)w.o.off; /* Simple Packet Block: no timestamp */
     std_pkt(&p, P_ICMP4);
     n = pkt_frame(f, L_ETH, &p, 0);
     ng_body(&w, &b);
@@ -2217,12 +2206,12 @@ static void case_pcapng_multi(void)
 
     ng_epb_pkt(&w, 1, L_RAW, P_ACK, case_ts(3, 1), NULL);
 
-    ng_body(&w, &b);                            /* Interface Statistics Block */
+    ng_body(&w, &b); /* Interface Statistics Block */
     bb_u32(&b, 0);
     bb_u32(&b, (uint32_t)((case_ts(4, 0) / 1000) >> 32));
     bb_u32(&b, (uint32_t)(case_ts(4, 0) / 1000));
-    bb_opt_u64(&b, 4, 3);                       /* isb_ifrecv */
-    bb_opt_u64(&b, 5, 0);                       /* isb_ifdrop */
+    bb_opt_u64(&b, 4, 3); /* isb_ifrecv */
+    bb_opt_u64(&b, 5, 0); /* isb_ifdrop */
     bb_opt_end(&b);
     ng_block(&w, 5, &b);
 
@@ -2235,7 +2224,8 @@ static void case_pcapng_multi(void)
                "skipped; one EPB has an opt_comment. The Simple Packet Block at offset %u "
                "(ICMP 192.0.2.10 -> 203.0.113.30, interface 0) has no timestamp, so readers "
                "may skip it: it is NOT in expected.tsv. The TCP pair 192.0.2.10 -> "
-               "198.51.100.20 has packets on both interfaces", spb_off);
+               "198.51.100.20 has packets on both interfaces",
+               spb_off);
 }
 
 static void case_pcapng_be(void)
@@ -2243,7 +2233,8 @@ static void case_pcapng_be(void)
     const char *file = "pcapng_be.pcapng";
     struct ngw w;
 
-    case_begin(file, 0, "big-endian pcapng section, one Ethernet IDB with if_tsresol=6 "
+    case_begin(file, 0,
+               "big-endian pcapng section, one Ethernet IDB with if_tsresol=6 "
                "written explicitly (microseconds), EPBs carrying IPv4 and IPv6");
     ng_open(&w, file);
     ng_shb(&w, 1);
@@ -2261,7 +2252,8 @@ static void case_pcapng_two_sections(void)
     const char *file = "pcapng_two_sections.pcapng";
     struct ngw w;
 
-    case_begin(file, 0, "two sections in one file: a little-endian SHB with IDB 0 = Ethernet "
+    case_begin(file, 0,
+               "two sections in one file: a little-endian SHB with IDB 0 = Ethernet "
                "(microseconds), then a big-endian SHB whose IDB 0 is LINKTYPE_RAW with "
                "if_tsresol=9; interface ids restart per section; the pair 192.0.2.10 -> "
                "198.51.100.20 has packets in both sections");
@@ -2284,11 +2276,12 @@ static void case_pcapng_two_sections(void)
 
 static void case_eth_basic(void)
 {
-    static const int order[] = { P_SYN, P_DNS4, P_ACK, P_ICMP4, P_DATA, P_DNS4, P_ICMP4, P_FIN };
+    static const int order[] = {P_SYN, P_DNS4, P_ACK, P_ICMP4, P_DATA, P_DNS4, P_ICMP4, P_FIN};
     struct capw w;
     size_t i;
 
-    case_begin("eth_basic.pcap", 0, "Ethernet II, IPv4 TCP (4 packets), UDP DNS (2) and ICMP "
+    case_begin("eth_basic.pcap", 0,
+               "Ethernet II, IPv4 TCP (4 packets), UDP DNS (2) and ICMP "
                "echo (2): 3 directed pairs; frames shorter than 60 bytes carry Ethernet "
                "padding after the IP packet (counted in the wire length)");
     cw_open(&w, "eth_basic.pcap", 0, 0, LINKTYPE_ETHERNET);
@@ -2311,7 +2304,8 @@ static void case_eth_nonip(void)
     struct capw w;
     size_t n;
 
-    case_begin("eth_nonip.pcap", 0, "ARP request and reply and one frame of the local "
+    case_begin("eth_nonip.pcap", 0,
+               "ARP request and reply and one frame of the local "
                "experimental ethertype 0x88b5 are not IP and are skipped; one IPv4 ICMP "
                "packet forms the only pair");
     cw_open(&w, "eth_nonip.pcap", 0, 0, LINKTYPE_ETHERNET);
@@ -2331,7 +2325,8 @@ static void case_ppp_nocomp(void)
     struct capw w;
     int i;
 
-    case_begin("ppp_nocomp.pcap", 0, "PPP (link type 9) without the FF 03 address/control "
+    case_begin("ppp_nocomp.pcap", 0,
+               "PPP (link type 9) without the FF 03 address/control "
                "bytes: packets alternate between a 1-byte compressed protocol field "
                "(0x21 IPv4, 0x57 IPv6; odd first byte) and an uncompressed 2-byte one "
                "(0x0021 / 0x0057; even first byte)");
@@ -2347,7 +2342,8 @@ static void case_raw101(void)
     struct pkt p;
     int i;
 
-    case_begin("raw101.pcap", 0, "LINKTYPE_RAW (101): IPv4 and IPv6 mixed, told apart by the "
+    case_begin("raw101.pcap", 0,
+               "LINKTYPE_RAW (101): IPv4 and IPv6 mixed, told apart by the "
                "version nibble; the pair 192.0.2.10 -> 198.51.100.20 mixes TCP and UDP to "
                "port 443 (proto -, dport 443) and 192.0.2.10 -> 198.51.100.53 mixes UDP 53 "
                "and TCP 853 (proto -, dport -)");
@@ -2374,7 +2370,8 @@ static void case_ipv4_frag(void)
     size_t off, n;
     int k = 0;
 
-    case_begin("ipv4_frag.pcap", 0, "a 3000-byte UDP datagram (dport 9999) in 3 IPv4 "
+    case_begin("ipv4_frag.pcap", 0,
+               "a 3000-byte UDP datagram (dport 9999) in 3 IPv4 "
                "fragments (MF set on the first two; offsets 0, 185 and 370 units of 8 "
                "bytes; same IP id): all 3 count for 192.0.2.10 -> 203.0.113.30 and only the "
                "first carries the UDP header, so dport comes from it (packets without a "
@@ -2407,14 +2404,15 @@ static size_t build_ip4_opts(uint8_t *o, const struct pkt *p, const uint8_t *opt
 
 static void case_ipv4_options(void)
 {
-    static const uint8_t opt7[8] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 };
-    static const int which[] = { P_SYN, P_SYNACK, P_ACK, P_DATA };
-    static const size_t optlen[] = { 8, 0, 4, 8 };
+    static const uint8_t opt7[8] = {0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00};
+    static const int which[] = {P_SYN, P_SYNACK, P_ACK, P_DATA};
+    static const size_t optlen[] = {8, 0, 4, 8};
     uint8_t ip[FRAME_MAX], f[FRAME_MAX];
     struct capw w;
     int i;
 
-    case_begin("ipv4_options.pcap", 0, "IPv4 with options carrying TCP: IHL=7 (Router Alert, "
+    case_begin("ipv4_options.pcap", 0,
+               "IPv4 with options carrying TCP: IHL=7 (Router Alert, "
                "3 NOP, EOL) on the SYN and the data segment, IHL=6 (Router Alert) on the "
                "ACK, none on the SYN/ACK: the TCP header starts at IHL*4");
     cw_open(&w, "ipv4_options.pcap", 0, 0, LINKTYPE_ETHERNET);
@@ -2441,7 +2439,8 @@ static void case_ipv6_ext(void)
     size_t n, l, off;
     int k = 0;
 
-    case_begin("ipv6_ext.pcap", 0, "IPv6 extension headers: Hop-by-Hop (Router Alert) + "
+    case_begin("ipv6_ext.pcap", 0,
+               "IPv6 extension headers: Hop-by-Hop (Router Alert) + "
                "Destination Options + Routing type 4 (segments left 0) before TCP, and "
                "Destination Options alone before TCP; a 1400-byte UDP datagram (dport 9999) "
                "in two IPv6 fragments (first: offset 0, M=1, with the UDP header; second: "
@@ -2453,25 +2452,25 @@ static void case_ipv6_ext(void)
     std_pkt(&p, P_SYN6);
     l = build_l4(l4, &p);
     n = 40;
-    ip[n] = 60;                                 /* HBH -> destination options */
+    ip[n] = 60; /* HBH -> destination options */
     ip[n + 1] = 0;
-    ip[n + 2] = 0x05;                           /* router alert */
+    ip[n + 2] = 0x05; /* router alert */
     ip[n + 3] = 2;
     wr16be(ip + n + 4, 0);
-    ip[n + 6] = 0x01;                           /* PadN, 0 bytes */
+    ip[n + 6] = 0x01; /* PadN, 0 bytes */
     ip[n + 7] = 0;
     n += 8;
-    ip[n] = 43;                                 /* DSTOPTS -> routing */
+    ip[n] = 43; /* DSTOPTS -> routing */
     ip[n + 1] = 0;
-    ip[n + 2] = 0x01;                           /* PadN, 4 bytes */
+    ip[n + 2] = 0x01; /* PadN, 4 bytes */
     ip[n + 3] = 4;
     memset(ip + n + 4, 0, 4);
     n += 8;
-    ip[n] = IPPROTO_TCP_;                       /* routing -> TCP */
-    ip[n + 1] = 2;                              /* (2 + 1) * 8 = 24 bytes */
-    ip[n + 2] = 4;                              /* segment routing */
-    ip[n + 3] = 0;                              /* segments left */
-    ip[n + 4] = 0;                              /* last entry */
+    ip[n] = IPPROTO_TCP_; /* routing -> TCP */
+    ip[n + 1] = 2;        /* (2 + 1) * 8 = 24 bytes */
+    ip[n + 2] = 4;        /* segment routing */
+    ip[n + 3] = 0;        /* segments left */
+    ip[n + 4] = 0;        /* last entry */
     ip[n + 5] = 0;
     wr16be(ip + n + 6, 0);
     memcpy(ip + n + 8, p.dst.b, 16);
@@ -2520,12 +2519,13 @@ static void case_ipv6_ext(void)
 
 static void case_out_of_order(void)
 {
-    static const int sec_a[6] = { 1, 3, 2, 4, 6, 5 };
+    static const int sec_a[6] = {1, 3, 2, 4, 6, 5};
     struct capw w;
     struct pkt p;
     int i;
 
-    case_begin("out_of_order.pcap", 0, "the pair 192.0.2.10 -> 198.51.100.20 has timestamps "
+    case_begin("out_of_order.pcap", 0,
+               "the pair 192.0.2.10 -> 198.51.100.20 has timestamps "
                "1, 3, 2, 4, 6, 5 s after the base in file order: first_ns/last_ns are the "
                "minimum and maximum, not the first and last records; the DNS pair is in "
                "order");
@@ -2543,7 +2543,7 @@ static void case_out_of_order(void)
 
 static void case_multi(void)
 {
-    static const char *const files[3] = { "multi_a.pcap", "multi_b.pcap", "multi_c.pcap" };
+    static const char *const files[3] = {"multi_a.pcap", "multi_b.pcap", "multi_c.pcap"};
     uint32_t cseq = 1000, sseq = 5000;
     uint64_t base = 0;
     int f, k = 0;
@@ -2556,24 +2556,28 @@ static void case_multi(void)
         case_notes("part %d of 3 of one rotated capture (time ranges do not overlap): "
                    "alone it gives the rows under its own name; read together with the "
                    "other multi_*.pcap files the pairs continue across files (rows "
-                   "'multi_*')", f + 1);
+                   "'multi_*')",
+                   f + 1);
         if (f == 0)
             base = case_t;
         cw_open(&w, files[f], 0, 0, LINKTYPE_ETHERNET);
         w.also = "multi_*";
         for (j = 0; j < 4; j++, k++) {
-            static const struct { int srv; uint32_t flags; size_t len; } conv[12] = {
-                { 0, F_SYN, 0 }, { 1, F_SYN | F_ACK, 0 }, { 0, F_ACK, 0 },
-                { 0, F_PSH | F_ACK, 120 }, { 1, F_PSH | F_ACK, 700 }, { 0, F_ACK, 0 },
-                { 0, F_PSH | F_ACK, 90 }, { 1, F_PSH | F_ACK, 1200 }, { 0, F_ACK, 0 },
-                { 0, F_FIN | F_ACK, 0 }, { 1, F_FIN | F_ACK, 0 }, { 0, F_ACK, 0 },
+            static const struct {
+                int srv;
+                uint32_t flags;
+                size_t len;
+            } conv[12] = {
+                {0, F_SYN, 0},           {1, F_SYN | F_ACK, 0},    {0, F_ACK, 0},
+                {0, F_PSH | F_ACK, 120}, {1, F_PSH | F_ACK, 700},  {0, F_ACK, 0},
+                {0, F_PSH | F_ACK, 90},  {1, F_PSH | F_ACK, 1200}, {0, F_ACK, 0},
+                {0, F_FIN | F_ACK, 0},   {1, F_FIN | F_ACK, 0},    {0, F_ACK, 0},
             };
             struct pkt p;
             uint32_t adv;
 
             if (conv[k].srv)
-                mk_tcp(&p, S4, 443, C4, 40001, conv[k].flags, sseq,
-                       cseq, conv[k].len);
+                mk_tcp(&p, S4, 443, C4, 40001, conv[k].flags, sseq, cseq, conv[k].len);
             else
                 mk_tcp(&p, C4, 40001, S4, 443, conv[k].flags, cseq,
                        (conv[k].flags & F_ACK) ? sseq : 0, conv[k].len);
@@ -2586,7 +2590,8 @@ static void case_multi(void)
         }
         cw_close(&w);
     }
-    case_begin("multi_*", 0, "not a file: the rows of multi_a.pcap, multi_b.pcap and "
+    case_begin("multi_*", 0,
+               "not a file: the rows of multi_a.pcap, multi_b.pcap and "
                "multi_c.pcap read together as one capture");
 }
 
@@ -2595,7 +2600,8 @@ static void case_unknown_linktype(void)
     struct capw w;
     int i;
 
-    case_begin("unknown_linktype.pcap", 0, "link type 147 (LINKTYPE_USER0) is not decodable: "
+    case_begin("unknown_linktype.pcap", 0,
+               "link type 147 (LINKTYPE_USER0) is not decodable: "
                "no pairs, a warning naming link type 147, and the 3 packets counted as "
                "skipped");
     cw_open(&w, "unknown_linktype.pcap", 0, 0, LINKTYPE_USER0);
@@ -2627,7 +2633,8 @@ static void case_empty(void)
     struct capw w;
     uint8_t h[24];
 
-    case_begin("empty.pcap", 0, "a valid global header (little-endian, microseconds, "
+    case_begin("empty.pcap", 0,
+               "a valid global header (little-endian, microseconds, "
                "Ethernet) and no records: no pairs, no error");
     cw_open(&w, "empty.pcap", 0, 0, LINKTYPE_ETHERNET);
     cw_close(&w);
@@ -2635,7 +2642,8 @@ static void case_empty(void)
     case_begin("empty_file.pcap", 1, "0 bytes: not a capture; error, no output");
     write_file("empty_file.pcap", "", 0);
 
-    case_begin("truncated_header.pcap", 1, "only the first 10 of the 24 bytes of a "
+    case_begin("truncated_header.pcap", 1,
+               "only the first 10 of the 24 bytes of a "
                "little-endian pcap global header: error");
     wr32le(h, 0xa1b2c3d4u);
     wr16le(h + 4, 2);
@@ -2643,7 +2651,8 @@ static void case_empty(void)
     memset(h + 8, 0, 2);
     write_file("truncated_header.pcap", h, 10);
 
-    case_begin("text.txt", 1, "a text file, not a capture: error naming the file (unknown "
+    case_begin("text.txt", 1,
+               "a text file, not a capture: error naming the file (unknown "
                "magic)");
     {
         static const char text[] =
@@ -2676,7 +2685,8 @@ static void case_truncated_last(void)
     cw_close(&w);
     case_notes("the last record (header at offset %llu) says 100 captured bytes but only "
                "20 follow: the %d earlier packets count, a warning names offset %llu, "
-               "exit 3", (unsigned long long)off, i, (unsigned long long)off);
+               "exit 3",
+               (unsigned long long)off, i, (unsigned long long)off);
 }
 
 static void case_bad_caplen(void)
@@ -2706,19 +2716,27 @@ static void case_bad_caplen(void)
     case_notes("the record header at offset %llu has caplen 0x7fffffff (far above the "
                "snaplen 262144): the reader stops there with an error naming offset %llu; "
                "the 3 packets before it count, the valid-looking record after it does not; "
-               "exit 3", (unsigned long long)off, (unsigned long long)off);
+               "exit 3",
+               (unsigned long long)off, (unsigned long long)off);
 }
 
 static void case_truncated_ip(void)
 {
-    static const struct { int which; size_t caplen; } cut[4] = {
-        { P_SYN, 20 }, { P_DNS6, 20 }, { P_DNS4, 33 }, { P_SYN6, 53 },
+    static const struct {
+        int which;
+        size_t caplen;
+    } cut[4] = {
+        {P_SYN, 20},
+        {P_DNS6, 20},
+        {P_DNS4, 33},
+        {P_SYN6, 53},
     };
     uint8_t f[FRAME_MAX];
     struct capw w;
     int i;
 
-    case_begin("truncated_ip.pcap", 0, "Ethernet frames whose network header is cut by the "
+    case_begin("truncated_ip.pcap", 0,
+               "Ethernet frames whose network header is cut by the "
                "capture length: caplen 20 (IPv4 and IPv6), 33 (IPv4 header 1 byte short) "
                "and 53 (IPv6 header 1 byte short) are skipped as truncated; only the "
                "complete ICMP packet forms a pair");
@@ -2743,7 +2761,8 @@ static void case_bad_ip(void)
     size_t n;
     int i;
 
-    case_begin("bad_ip.pcap", 0, "malformed network headers, each skipped: IPv4 with IHL=3, "
+    case_begin("bad_ip.pcap", 0,
+               "malformed network headers, each skipped: IPv4 with IHL=3, "
                "an 0x0800 frame with version 5, an 0x86DD frame whose version nibble is 4, "
                "IPv4 with total length 16 < IHL*4 (IPv4 checksums are valid for the damaged "
                "headers); only the final good DNS packet forms a pair");
@@ -2754,18 +2773,10 @@ static void case_bad_ip(void)
         std_pkt(&p, i == 2 ? P_DNS6 : P_SYN);
         n = pkt_frame(f, L_ETH, &p, 0);
         switch (i) {
-        case 0:
-            ip[0] = 0x43;
-            break;
-        case 1:
-            ip[0] = 0x55;
-            break;
-        case 2:
-            ip[0] = (uint8_t)(0x40 | (ip[0] & 0x0f));
-            break;
-        default:
-            wr16be(ip + 2, 16);
-            break;
+        case 0: ip[0] = 0x43; break;
+        case 1: ip[0] = 0x55; break;
+        case 2: ip[0] = (uint8_t)(0x40 | (ip[0] & 0x0f)); break;
+        default: wr16be(ip + 2, 16); break;
         }
         if (i != 2) {
             wr16be(ip + 10, 0);
@@ -2800,10 +2811,9 @@ static void write_tables(void)
                 snprintf(proto, sizeof(proto), "%d", r->proto);
             if (r->dport >= 0)
                 snprintf(dport, sizeof(dport), "%d", r->dport);
-            bb_printf(&b, "%s\t%s\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\n", r->file, r->src,
-                      r->dst, proto, dport, (unsigned long long)r->packets,
-                      (unsigned long long)r->bytes, (unsigned long long)r->first,
-                      (unsigned long long)r->last);
+            bb_printf(&b, "%s\t%s\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\n", r->file, r->src, r->dst,
+                      proto, dport, (unsigned long long)r->packets, (unsigned long long)r->bytes,
+                      (unsigned long long)r->first, (unsigned long long)r->last);
         }
         if (!any)
             bb_printf(&b, "%s\t-\t-\t-\t-\t0\t0\t-\t-\n", cases[c].file);
@@ -2881,12 +2891,15 @@ static void cmd_cases(const char *dir)
     case_link("chdlc104.pcap", LINKTYPE_C_HDLC, L_CHDLC, set_all, 0, 0, X_SLARP,
               "Cisco HDLC (104): 0x0F 0x00 then ethertype 0x0800 / 0x86DD; one SLARP "
               "keepalive (0x8F 0x00 0x8035) is not IP and is skipped");
-    case_byteorder("be_usec.pcap", 1, 0, "big-endian classic pcap (A1 B2 C3 D4 in file "
+    case_byteorder("be_usec.pcap", 1, 0,
+                   "big-endian classic pcap (A1 B2 C3 D4 in file "
                    "order), microsecond timestamps, Ethernet");
-    case_byteorder("le_nsec.pcap", 0, 1, "little-endian pcap with magic 0xa1b23c4d: "
+    case_byteorder("le_nsec.pcap", 0, 1,
+                   "little-endian pcap with magic 0xa1b23c4d: "
                    "nanosecond timestamps with sub-microsecond digits, which first_ns and "
                    "last_ns must keep");
-    case_byteorder("be_nsec.pcap", 1, 1, "big-endian pcap with magic 0xa1b23c4d: "
+    case_byteorder("be_nsec.pcap", 1, 1,
+                   "big-endian pcap with magic 0xa1b23c4d: "
                    "nanosecond timestamps with sub-microsecond digits");
     case_ipv4_frag();
     case_ipv4_options();
@@ -2918,36 +2931,44 @@ static void cmd_cases(const char *dir)
  * IP/UDP lengths and all checksums are those of the full packet.
  */
 
-#define SC_EPOCH        1709510400ull   /* 2024-03-04 00:00:00 UTC */
-#define SC_SNAP         128u
-#define SC_BLK          131072u         /* random payload block */
-#define SC_NSERV        2000u           /* browsing servers */
-#define SC_NFAV         6u              /* favourite servers of each host */
-#define SC_MIN_HOSTS    10u
-#define SC_MAX_HOSTS    200u
-#define SC_MAX_HOURS    168u
-#define SC_MAXROWS      160
-#define SC_NBEACON      10
-#define SC_BROWSE_RATE  15u             /* browsing bursts per host-hour at peak */
-#define SC_F_RST        0x04
+#define SC_EPOCH 1709510400ull /* 2024-03-04 00:00:00 UTC */
+#define SC_SNAP 128u
+#define SC_BLK 131072u /* random payload block */
+#define SC_NSERV 2000u /* browsing servers */
+#define SC_NFAV 6u     /* favourite servers of each host */
+#define SC_MIN_HOSTS 10u
+#define SC_MAX_HOSTS 200u
+#define SC_MAX_HOURS 168u
+#define SC_MAXROWS 160
+#define SC_NBEACON 10
+#define SC_BROWSE_RATE 15u /* browsing bursts per host-hour at peak */
+#define SC_F_RST 0x04
 
-#define SC_GW           0x0a010001u     /* 10.1.0.1: gateway and resolver */
-#define SC_BCAST        0x0a0100ffu     /* 10.1.0.255 */
-#define SC_PRINTER      0x0a0100fau     /* 10.1.0.250 */
-#define SC_HOST(i)      (0x0a01000au + (uint32_t)(i))
+#define SC_GW 0x0a010001u      /* 10.1.0.1: gateway and resolver */
+#define SC_BCAST 0x0a0100ffu   /* 10.1.0.255 */
+#define SC_PRINTER 0x0a0100fau /* 10.1.0.250 */
+#define SC_HOST(i) (0x0a01000au + (uint32_t)(i))
 
 enum { PL_RAW, PL_TLS, PL_HTTP };
 
 enum {
-    SC_C_BROWSE, SC_C_DNS, SC_C_BULK, SC_C_KEEPALIVE, SC_C_NTP, SC_C_UPDATE,
-    SC_C_TELEMETRY, SC_C_IOT, SC_C_NETBIOS, SC_C_BEACON,
+    SC_C_BROWSE,
+    SC_C_DNS,
+    SC_C_BULK,
+    SC_C_KEEPALIVE,
+    SC_C_NTP,
+    SC_C_UPDATE,
+    SC_C_TELEMETRY,
+    SC_C_IOT,
+    SC_C_NETBIOS,
+    SC_C_BEACON,
     SC_NCOMP = SC_C_BEACON + SC_NBEACON
 };
 
 static const char *const sc_comp_name[SC_NCOMP] = {
-    "browsing", "browsing_dns", "bulk", "keepalive", "ntp", "update", "telemetry", "iot",
-    "netbios", "https60", "jitter50", "missed", "bursty", "slow", "udp30", "fast_short",
-    "heartbeat", "dns_tunnel", "icmp20",
+    "browsing", "browsing_dns", "bulk",      "keepalive",  "ntp",    "update", "telemetry",
+    "iot",      "netbios",      "https60",   "jitter50",   "missed", "bursty", "slow",
+    "udp30",    "fast_short",   "heartbeat", "dns_tunnel", "icmp20",
 };
 
 struct scev {
@@ -2960,9 +2981,9 @@ struct scrow {
     char name[24];
     const char *kind, *series;
     uint32_t src, dst;
-    int proto, dport;           /* dport -1: '-' */
-    uint32_t period;            /* seconds, 0: '-' */
-    uint64_t beats;             /* 0: not reported */
+    int proto, dport; /* dport -1: '-' */
+    uint32_t period;  /* seconds, 0: '-' */
+    uint64_t beats;   /* 0: not reported */
     char desc[256];
     uint64_t fwd, rev;
 };
@@ -2978,20 +2999,20 @@ struct scen {
     uint64_t cpk[SC_NCOMP], cby[SC_NCOMP];
     struct scrow rows[SC_MAXROWS];
     size_t nrows;
-    uint32_t perm[SC_MAX_HOSTS];        /* hosts in random order */
+    uint32_t perm[SC_MAX_HOSTS]; /* hosts in random order */
     uint32_t serv[SC_NSERV];
     uint16_t servport[SC_NSERV];
-    uint16_t servrtt[SC_NSERV];         /* ms */
-    uint32_t zcum[SC_NSERV];            /* Zipf popularity, cumulative */
+    uint16_t servrtt[SC_NSERV]; /* ms */
+    uint32_t zcum[SC_NSERV];    /* Zipf popularity, cumulative */
     uint8_t blk[SC_BLK];
-    uint64_t psum[SC_BLK + 1];          /* checksum prefix sums of blk */
+    uint64_t psum[SC_BLK + 1]; /* checksum prefix sums of blk */
     uint8_t pay[FRAME_MAX];
 };
 
 /* activity by UTC hour, per mille of the peak */
 static const uint16_t sc_diurnal[24] = {
-    40, 40, 40, 40, 40, 40, 80, 300, 800, 1000, 1000, 1000,
-    700, 1000, 1000, 1000, 1000, 800, 450, 250, 180, 180, 120, 70,
+    40,  40,   40,   40,   40,   40,  80,  300, 800, 1000, 1000, 1000,
+    700, 1000, 1000, 1000, 1000, 800, 450, 250, 180, 180,  120,  70,
 };
 
 static uint32_t sc_weight(uint64_t t)
@@ -3244,8 +3265,8 @@ static void sc_tcp_big(struct scen *S, struct rng *r, struct sconn *k, uint64_t 
         wr16be(th + 16, 0);
         wr16be(th + 18, 0);
         memcpy(th + 20, S->blk + off, SC_SNAP - 54);
-        sum = pseudo_sum(&s, &d, IPPROTO_TCP_, 20 + (size_t)len) + csum_add(0, th, 20)
-              + (S->psum[off + len] - S->psum[off]);
+        sum = pseudo_sum(&s, &d, IPPROTO_TCP_, 20 + (size_t)len) + csum_add(0, th, 20) +
+              (S->psum[off + len] - S->psum[off]);
         wr16be(th + 16, csum_fold(sum));
         sc_store(S, ts, f, SC_SNAP, 14 + total);
     }
@@ -3302,7 +3323,8 @@ static uint64_t sc_msg(struct scen *S, struct rng *r, struct sconn *k, uint64_t 
         i++;
         ack = left ? i % 2 == 0 : ack_last;
         if (ack) {
-            uint64_t ta = t + (left ? USEC(rng_range(r, 30, 300)) : USEC(rng_range(r, 1000, 40000)));
+            uint64_t ta =
+                t + (left ? USEC(rng_range(r, 30, 300)) : USEC(rng_range(r, 1000, 40000)));
 
             sc_tcp(S, r, k, ta, !from_server, F_ACK, 0, NULL);
             if (ta > last)
@@ -3316,14 +3338,14 @@ static uint64_t sc_msg(struct scen *S, struct rng *r, struct sconn *k, uint64_t 
 
 struct cspec {
     uint32_t cli, srv, sport;
-    int mode;                   /* PL_RAW, PL_TLS or PL_HTTP */
-    int hs;                     /* a TLS handshake before the request */
-    const char *host;           /* HTTP Host */
-    uint32_t req, resp;         /* bytes */
+    int mode;           /* PL_RAW, PL_TLS or PL_HTTP */
+    int hs;             /* a TLS handshake before the request */
+    const char *host;   /* HTTP Host */
+    uint32_t req, resp; /* bytes */
     uint32_t rtt_ms;
-    uint32_t rate;              /* server send rate, kB/s */
-    uint64_t idle;              /* after the response, before the client's FIN */
-    int rst;                    /* the server resets instead of answering */
+    uint32_t rate; /* server send rate, kB/s */
+    uint64_t idle; /* after the response, before the client's FIN */
+    int rst;       /* the server resets instead of answering */
 };
 
 static const char sc_ua[] =
@@ -3372,8 +3394,10 @@ static uint64_t sc_conn(struct scen *S, struct rng *r, uint64_t t, const struct 
         sc_tcp(S, r, &k, t += rtt, 1, SC_F_RST | F_ACK, 0, NULL);
         return t;
     }
-    snprintf(text, sizeof(text), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n"
-             "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n", c->resp);
+    snprintf(text, sizeof(text),
+             "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n"
+             "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n",
+             c->resp);
     t += rtt + MSEC(rng_range(r, 1, 40));
     t = sc_msg(S, r, &k, t, 1, c->resp, tls, c->mode == PL_HTTP ? text : NULL, gap,
                c->idle > MSEC(50));
@@ -3464,7 +3488,8 @@ static void sc_name(uint32_t idx, char *buf, size_t len)
         "www", "cdn", "api", "static", "img", "login", "news", "video", "assets", "mail",
     };
     static const char *const syl[16] = {
-        "ka", "lo", "mi", "ne", "ra", "to", "vi", "su", "pe", "da", "zo", "fi", "gu", "ha", "ji", "be",
+        "ka", "lo", "mi", "ne", "ra", "to", "vi", "su",
+        "pe", "da", "zo", "fi", "gu", "ha", "ji", "be",
     };
     uint32_t code = ((idx / 3) * 1597u + 101u) % 4096u;
 
@@ -3476,7 +3501,7 @@ static void sc_setup(struct scen *S)
 {
     static const uint16_t net16[10] = {
         0x1720, 0x2262, 0x3454, 0x6810, 0x8efa, 0x9765, 0x9df0, 0xacd9, 0xb9c7, 0xc7e8,
-    };   /* 23.32, 34.98, 52.84, 104.16, 142.250, 151.101, 157.240, 172.217, 185.199, 199.232 */
+    }; /* 23.32, 34.98, 52.84, 104.16, 142.250, 151.101, 157.240, 172.217, 185.199, 199.232 */
     struct rng r;
     uint32_t i, n = 0, cum = 0;
 
@@ -3634,7 +3659,7 @@ static void sc_bulk(struct scen *S)
 {
     static const uint32_t mirrors[6] = {
         0x5bbd5b26u, 0x5bbd5b27u, 0x5bbd5c12u, 0x5bbd5c13u, 0x5bbd5815u, 0x5bbd5816u,
-    };   /* 91.189.91.38, .91.39, .92.18, .92.19, .88.21, .88.22 */
+    }; /* 91.189.91.38, .91.39, .92.18, .92.19, .88.21, .88.22 */
     struct rng r;
     uint32_t nb = S->nhosts / 10 > 2 ? S->nhosts / 10 : 2, i, d, nrow = 0;
 
@@ -3677,7 +3702,8 @@ static void sc_bulk(struct scen *S)
                 t = sc_msg(S, &r, &c, t + small_gap_r(&r), 0, k, 0, text, 0, 0);
                 snprintf(text, sizeof(text),
                          "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n"
-                         "Content-Type: application/octet-stream\r\n", size);
+                         "Content-Type: application/octet-stream\r\n",
+                         size);
                 t = sc_msg(S, &r, &c, t + rtt, 1, 1460, 0, text, 0, 0);
             }
             for (k = 0; k < nseg; k++) {
@@ -3752,9 +3778,9 @@ static uint64_t sc_session(struct scen *S, struct rng *r, uint32_t cli, uint32_t
 
 static void sc_keepalive(struct scen *S)
 {
-    static const uint32_t srv[3] = { 0x28631a42u, 0x287e1c05u, 0xa27d4e0bu };
-    static const uint32_t port[3] = { 443, 993, 5222 };
-    static const char *const what[3] = { "chat (HTTPS)", "mail (IMAPS)", "chat (XMPP over TLS)" };
+    static const uint32_t srv[3] = {0x28631a42u, 0x287e1c05u, 0xa27d4e0bu};
+    static const uint32_t port[3] = {443, 993, 5222};
+    static const char *const what[3] = {"chat (HTTPS)", "mail (IMAPS)", "chat (XMPP over TLS)"};
     struct rng r;
     uint32_t i;
 
@@ -3762,8 +3788,8 @@ static void sc_keepalive(struct scen *S)
     S->comp = SC_C_KEEPALIVE;
     for (i = 0; i < 3; i++) {
         uint32_t host = SC_HOST(S->perm[(10 + i) % S->nhosts]);
-        uint64_t beats = sc_session(S, &r, host, srv[i], port[i], 30000000u, 120000000u, 29, 60,
-                                    29, 60, 120, rng_range(&r, 15, 90));
+        uint64_t beats = sc_session(S, &r, host, srv[i], port[i], 30000000u, 120000000u, 29, 60, 29,
+                                    60, 120, rng_range(&r, 15, 90));
         struct scrow *w;
         char rn[24];
 
@@ -3771,7 +3797,8 @@ static void sc_keepalive(struct scen *S)
         w = sc_row(S, rn, "negative", host, srv[i], IPPROTO_TCP_, (int)port[i], 0, "packets");
         snprintf(w->desc, sizeof(w->desc),
                  "one long %s session: a keepalive pair every 30-120 s (uniform), message "
-                 "bursts in busy hours; %llu keepalives", what[i], (unsigned long long)beats);
+                 "bursts in busy hours; %llu keepalives",
+                 what[i], (unsigned long long)beats);
     }
 }
 
@@ -3779,7 +3806,7 @@ static void sc_keepalive(struct scen *S)
  * that may be before the capture */
 static void sc_ntp(struct scen *S)
 {
-    static const uint32_t srv[2] = { 0xa29fc801u, 0xa29fc87bu };   /* 162.159.200.1, .123 */
+    static const uint32_t srv[2] = {0xa29fc801u, 0xa29fc87bu}; /* 162.159.200.1, .123 */
     struct rng r;
     uint32_t hosts[SC_MAX_HOSTS], n = S->nhosts / 5 > 2 ? S->nhosts / 5 : 2, i;
 
@@ -3788,7 +3815,8 @@ static void sc_ntp(struct scen *S)
     sc_pick_hosts(S, &r, hosts, n);
     for (i = 0; i < n; i++) {
         uint32_t host = SC_HOST(hosts[i]), s = srv[rng_below(&r, 2)], poll = 64, cnt = 0;
-        uint64_t boot = S->t0 - SEC(4 * 3600) + SEC(rng_below(&r, 4 * 3600 + (uint32_t)((S->t1 - S->t0) / NS_PER_SEC / 2)));
+        uint64_t boot = S->t0 - SEC(4 * 3600) +
+                        SEC(rng_below(&r, 4 * 3600 + (uint32_t)((S->t1 - S->t0) / NS_PER_SEC / 2)));
         uint64_t t = boot, beats = 0;
         uint32_t first = 0;
         struct scrow *w;
@@ -3800,12 +3828,18 @@ static void sc_ntp(struct scen *S)
                 uint8_t m[48];
 
                 ntp_msg(m, 0, t);
-                m[2] = (uint8_t)(poll == 64 ? 6 : poll == 128 ? 7 : poll == 256 ? 8
-                                 : poll == 512 ? 9 : 10);
+                m[2] = (uint8_t)(poll == 64    ? 6
+                                 : poll == 128 ? 7
+                                 : poll == 256 ? 8
+                                 : poll == 512 ? 9
+                                               : 10);
                 sc_udp(S, &r, t, host, 123, s, 123, m, sizeof(m));
                 ntp_msg(m, 1, tr);
-                m[2] = (uint8_t)(poll == 64 ? 6 : poll == 128 ? 7 : poll == 256 ? 8
-                                 : poll == 512 ? 9 : 10);
+                m[2] = (uint8_t)(poll == 64    ? 6
+                                 : poll == 128 ? 7
+                                 : poll == 256 ? 8
+                                 : poll == 512 ? 9
+                                               : 10);
                 sc_udp(S, &r, tr, s, 123, host, 123, m, sizeof(m));
                 if (!beats)
                     first = poll;
@@ -3822,15 +3856,16 @@ static void sc_ntp(struct scen *S)
         w->beats = beats;
         snprintf(w->desc, sizeof(w->desc),
                  "NTP client: poll 64 s doubling every 8 polls up to 1024 s (+0-0.3 s); "
-                 "poll %u s at the start of the capture", first);
+                 "poll %u s at the start of the capture",
+                 first);
     }
 }
 
 /* periodic HTTPS check-ins of an OS service: DNS, then one connection */
 static void sc_service(struct scen *S, int comp, uint32_t id, const char *label,
-                       const uint32_t *srv, const char *const *names, uint32_t period,
-                       uint32_t pct, uint32_t req_lo, uint32_t req_hi, uint32_t resp_lo,
-                       uint32_t resp_hi, const char *what)
+                       const uint32_t *srv, const char *const *names, uint32_t period, uint32_t pct,
+                       uint32_t req_lo, uint32_t req_hi, uint32_t resp_lo, uint32_t resp_hi,
+                       const char *what)
 {
     struct rng r;
     uint32_t hosts[SC_MAX_HOSTS], n = S->nhosts / 5 > 2 ? S->nhosts / 5 : 2, i;
@@ -3866,14 +3901,16 @@ static void sc_service(struct scen *S, int comp, uint32_t id, const char *label,
         snprintf(rn, sizeof(rn), "%s-%u", label, i + 1);
         w = sc_row(S, rn, "benign_periodic", host, srv[which], IPPROTO_TCP_, 443, period, "flows");
         w->beats = beats;
-        snprintf(w->desc, sizeof(w->desc), "%s every %u s +-%u%% (DNS for %s, then one HTTPS "
-                 "connection)", what, period, pct, names[which]);
+        snprintf(w->desc, sizeof(w->desc),
+                 "%s every %u s +-%u%% (DNS for %s, then one HTTPS "
+                 "connection)",
+                 what, period, pct, names[which]);
     }
 }
 
 static void sc_iot(struct scen *S)
 {
-    static const uint32_t cloud = 0x03785d2au;   /* 3.120.93.42 */
+    static const uint32_t cloud = 0x03785d2au; /* 3.120.93.42 */
     struct rng r;
     uint64_t t, beats = 0;
     uint32_t mid, tok, sport;
@@ -3910,7 +3947,8 @@ static void sc_iot(struct scen *S)
     w = sc_row(S, "iot-printer", "benign_periodic", SC_PRINTER, cloud, IPPROTO_UDP_, 5683, 300,
                "flows");
     w->beats = beats;
-    snprintf(w->desc, sizeof(w->desc), "printer polling its cloud service with CoAP every "
+    snprintf(w->desc, sizeof(w->desc),
+             "printer polling its cloud service with CoAP every "
              "300 s exactly");
 }
 
@@ -3972,7 +4010,8 @@ static void sc_netbios(struct scen *S)
         snprintf(rn, sizeof(rn), "netbios-%u", i + 1);
         w = sc_row(S, rn, "benign_periodic", host, SC_BCAST, IPPROTO_UDP_, 138, 720, "flows");
         w->beats = beats;
-        snprintf(w->desc, sizeof(w->desc), "NetBIOS browser host announcement broadcast "
+        snprintf(w->desc, sizeof(w->desc),
+                 "NetBIOS browser host announcement broadcast "
                  "every 720 s (+0-20 ms)");
     }
 }
@@ -3982,7 +4021,7 @@ static void sc_beacons(struct scen *S)
 {
     static const uint16_t net16[SC_NBEACON] = {
         0x2d4c, 0xb98d, 0x5b5c, 0x05bc, 0x8b3b, 0xa763, 0xc21a, 0x5042, 0x9246, 0x592d,
-    };   /* 45.76, 185.141, 91.92, 5.188, 139.59, 167.99, 194.26, 80.66, 146.70, 89.45 */
+    }; /* 45.76, 185.141, 91.92, 5.188, 139.59, 167.99, 194.26, 80.66, 146.70, 89.45 */
     uint32_t b;
 
     for (b = 0; b < SC_NBEACON; b++) {
@@ -4006,7 +4045,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "https60", "beacon", host, c2, IPPROTO_TCP_, 443, 60, "flows");
-            snprintf(w->desc, sizeof(w->desc), "sleep 60 s, jitter 10%% (interval uniform in "
+            snprintf(w->desc, sizeof(w->desc),
+                     "sleep 60 s, jitter 10%% (interval uniform in "
                      "[54, 60] s); one short TLS connection per beat");
             break;
         case 1: /* jitter50 */
@@ -4016,7 +4056,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "jitter50", "beacon", host, c2, IPPROTO_TCP_, 443, 300, "flows");
-            snprintf(w->desc, sizeof(w->desc), "sleep 300 s, jitter 50%% (interval uniform in "
+            snprintf(w->desc, sizeof(w->desc),
+                     "sleep 300 s, jitter 50%% (interval uniform in "
                      "[150, 300] s); one short TLS connection per beat");
             break;
         case 2: /* missed */
@@ -4031,7 +4072,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "missed", "beacon", host, c2, IPPROTO_TCP_, 8080, 120, "flows");
-            snprintf(w->desc, sizeof(w->desc), "period 120 s +-3%%, a random 25%% of the beats "
+            snprintf(w->desc, sizeof(w->desc),
+                     "period 120 s +-3%%, a random 25%% of the beats "
                      "absent (%llu of %llu slots used); HTTP POST per beat",
                      (unsigned long long)beats, (unsigned long long)expect);
             break;
@@ -4049,7 +4091,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "bursty", "beacon", host, c2, IPPROTO_TCP_, 443, 600, "flows");
-            snprintf(w->desc, sizeof(w->desc), "period 600 s +-5%%; each beat is a DNS query "
+            snprintf(w->desc, sizeof(w->desc),
+                     "period 600 s +-5%%; each beat is a DNS query "
                      "for cdn.bursty-c2.example then 3 TLS connections within 2 s (the second "
                      "reset by the server, the third a retry)");
             break;
@@ -4060,7 +4103,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "slow", "beacon", host, c2, IPPROTO_TCP_, 443, 3600, "flows");
-            snprintf(w->desc, sizeof(w->desc), "period 3600 s +-2%%; one short TLS connection "
+            snprintf(w->desc, sizeof(w->desc),
+                     "period 3600 s +-2%%; one short TLS connection "
                      "per beat");
             break;
         case 5: /* udp30: a new socket per beat */
@@ -4077,7 +4121,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "udp30", "beacon", host, c2, IPPROTO_UDP_, 53535, 30, "flows");
-            snprintf(w->desc, sizeof(w->desc), "period 30 s +-5%%; one UDP request and one "
+            snprintf(w->desc, sizeof(w->desc),
+                     "period 30 s +-5%%; one UDP request and one "
                      "reply per beat, from a new source port each beat");
             break;
         case 6: { /* fast_short */
@@ -4105,16 +4150,19 @@ static void sc_beacons(struct scen *S)
             snprintf(when, sizeof(when), "%02u:%02u:%02u", (unsigned)(sod / 3600),
                      (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
             w = sc_row(S, "fast_short", "beacon", host, c2, IPPROTO_TCP_, 4444, 5, "flows");
-            snprintf(w->desc, sizeof(w->desc), "period 5 s +-10%%, active only for the 20 "
+            snprintf(w->desc, sizeof(w->desc),
+                     "period 5 s +-10%%, active only for the 20 "
                      "minutes from %s UTC (middle of the capture); one short connection per "
-                     "beat", when);
+                     "beat",
+                     when);
             break;
         }
         case 7: /* heartbeat */
-            beats = sc_session(S, &r, host, c2, 8443, 42750000u, 47250000u, 60, 100, 40, 80, 0,
-                               rtt);
+            beats =
+                sc_session(S, &r, host, c2, 8443, 42750000u, 47250000u, 60, 100, 40, 80, 0, rtt);
             w = sc_row(S, "heartbeat", "beacon", host, c2, IPPROTO_TCP_, 8443, 45, "packets");
-            snprintf(w->desc, sizeof(w->desc), "one TCP connection for the whole capture (never "
+            snprintf(w->desc, sizeof(w->desc),
+                     "one TCP connection for the whole capture (never "
                      "closed); every 45 s +-5%% a 60-100 B client packet and a small reply");
             break;
         case 8: { /* dns_tunnel */
@@ -4138,7 +4186,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "dns_tunnel", "beacon", host, SC_GW, IPPROTO_UDP_, 53, 90, "dns");
-            snprintf(w->desc, sizeof(w->desc), "domain c2-tunnel.example; TXT queries for "
+            snprintf(w->desc, sizeof(w->desc),
+                     "domain c2-tunnel.example; TXT queries for "
                      "random 16-character subdomains through the resolver every 90 s +-10%%, "
                      "answers with about 100 B of TXT data; the host's other DNS shares the "
                      "pair");
@@ -4155,7 +4204,8 @@ static void sc_beacons(struct scen *S)
                 beats++;
             }
             w = sc_row(S, "icmp20", "beacon", host, c2, IPPROTO_ICMP_, -1, 20, "flows");
-            snprintf(w->desc, sizeof(w->desc), "ICMP echo request with 32 B payload every "
+            snprintf(w->desc, sizeof(w->desc),
+                     "ICMP echo request with 32 B payload every "
                      "20 s +-5%%, each answered; a new echo identifier each beat (one ping "
                      "process per beat)");
             break;
@@ -4197,11 +4247,16 @@ static void sc_top_browse(struct scen *S, const uint32_t *conns, const uint32_t 
                 bs = j;
         sc_name(bs, name, sizeof(name));
         snprintf(rn, sizeof(rn), "browse-top-%u", i + 1);
-        w = sc_row(S, rn, "negative", SC_HOST(best), S->serv[bs], IPPROTO_TCP_, S->servport[bs],
-                   0, "flows");
-        snprintf(w->desc, sizeof(w->desc), "web browsing: the server (%s) most contacted by "
+        w = sc_row(S, rn, "negative", SC_HOST(best), S->serv[bs], IPPROTO_TCP_, S->servport[bs], 0,
+                   "flows");
+        snprintf(w->desc, sizeof(w->desc),
+                 "web browsing: the server (%s) most contacted by "
                  "the %s busiest browsing host; %u connections at Poisson burst times "
-                 "(diurnal), host total %u", name, i == 0 ? "1st" : i == 1 ? "2nd" : "3rd",
+                 "(diurnal), host total %u",
+                 name,
+                 i == 0   ? "1st"
+                 : i == 1 ? "2nd"
+                          : "3rd",
                  conns[(size_t)best * SC_NSERV + bs], hostconns[best]);
     }
 }
@@ -4241,7 +4296,7 @@ static void sc_count_rows(struct scen *S)
 
 static void sc_write_truth(struct scen *S, const char *path)
 {
-    static const char *const kinds[3] = { "beacon", "benign_periodic", "negative" };
+    static const char *const kinds[3] = {"beacon", "benign_periodic", "negative"};
     struct bb b;
     struct outf o;
     size_t i;
@@ -4265,9 +4320,13 @@ static void sc_write_truth(struct scen *S, const char *path)
                 snprintf(period, sizeof(period), "%u", w->period);
             if (w->beats)
                 snprintf(beats, sizeof(beats), "; beats=%llu", (unsigned long long)w->beats);
-            bb_printf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s; group_packets=%llu "
-                      "reverse_packets=%llu\n", w->name, w->kind, src, dst,
-                      w->proto == IPPROTO_TCP_ ? "tcp" : w->proto == IPPROTO_UDP_ ? "udp" : "icmp",
+            bb_printf(&b,
+                      "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s; group_packets=%llu "
+                      "reverse_packets=%llu\n",
+                      w->name, w->kind, src, dst,
+                      w->proto == IPPROTO_TCP_   ? "tcp"
+                      : w->proto == IPPROTO_UDP_ ? "udp"
+                                                 : "icmp",
                       dport, period, w->series, w->desc, beats, (unsigned long long)w->fwd,
                       (unsigned long long)w->rev);
         }
@@ -4301,11 +4360,12 @@ static void cmd_scenario(const char *path, const char *truth, uint64_t hours, ui
     sc_beacons(S);
     sc_ntp(S);
     {
-        static const uint32_t upd[2] = { 0x0d6b0432u, 0x0d6b0434u };   /* 13.107.4.50, .52 */
-        static const uint32_t tel[2] = { 0x142a415cu, 0x142a491du };   /* 20.42.65.92, 20.42.73.29 */
-        static const char *const updn[2] = { "update1.os-vendor.example", "update2.os-vendor.example" };
-        static const char *const teln[2] = { "v10.telemetry.os-vendor.example",
-                                              "v20.telemetry.os-vendor.example" };
+        static const uint32_t upd[2] = {0x0d6b0432u, 0x0d6b0434u}; /* 13.107.4.50, .52 */
+        static const uint32_t tel[2] = {0x142a415cu, 0x142a491du}; /* 20.42.65.92, 20.42.73.29 */
+        static const char *const updn[2] = {"update1.os-vendor.example",
+                                            "update2.os-vendor.example"};
+        static const char *const teln[2] = {"v10.telemetry.os-vendor.example",
+                                            "v20.telemetry.os-vendor.example"};
 
         sc_service(S, SC_C_UPDATE, 5, "update", upd, updn, 3600, 10, 300, 600, 1000, 6000,
                    "OS update check");
@@ -4337,8 +4397,8 @@ static void cmd_scenario(const char *path, const char *truth, uint64_t hours, ui
 
         fprintf(stderr, "%-14s %10s %14s\n", "component", "packets", "wire_bytes");
         for (c = 0; c < SC_NCOMP; c++) {
-            fprintf(stderr, "%-14s %10llu %14llu\n", sc_comp_name[c],
-                    (unsigned long long)S->cpk[c], (unsigned long long)S->cby[c]);
+            fprintf(stderr, "%-14s %10llu %14llu\n", sc_comp_name[c], (unsigned long long)S->cpk[c],
+                    (unsigned long long)S->cby[c]);
             tp += S->cpk[c];
             tb += S->cby[c];
         }
@@ -4418,10 +4478,10 @@ static void parse_args(int argc, char **argv, struct args *a, int bench_opts, in
             usage_error("unknown option '%s'", arg);
         memcpy(name, arg, len);
         name[len] = '\0';
-        is_scen = !strcmp(name, "--truth") || !strcmp(name, "--hours")
-                  || !strcmp(name, "--hosts") || !strcmp(name, "--stats");
-        if (strcmp(name, "--seed") && strcmp(name, "--packets") && strcmp(name, "--pairs")
-            && strcmp(name, "--snap") && !(scen_opts && is_scen))
+        is_scen = !strcmp(name, "--truth") || !strcmp(name, "--hours") ||
+                  !strcmp(name, "--hosts") || !strcmp(name, "--stats");
+        if (strcmp(name, "--seed") && strcmp(name, "--packets") && strcmp(name, "--pairs") &&
+            strcmp(name, "--snap") && !(scen_opts && is_scen))
             usage_error("unknown option '%s'", arg);
         if (!seed_opt || (!bench_opts && strcmp(name, "--seed") && !is_scen))
             usage_error("option '%s' does not apply to '%s'", name, argv[1]);

@@ -249,7 +249,10 @@ const struct reader_notes *inputs_notes(const struct inputs *s)
     return &s->notes;
 }
 
-size_t inputs_count(const struct inputs *s) { return s->n; }
+size_t inputs_count(const struct inputs *s)
+{
+    return s->n;
+}
 
 const char *inputs_format(const struct inputs *s, size_t i, const char **path)
 {

@@ -24,8 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef void (*inputs_err_cb)(void *ctx, const char *path, int rc, const char *msg,
-                              int midway);
+typedef void (*inputs_err_cb)(void *ctx, const char *path, int rc, const char *msg, int midway);
 
 struct inputs;
 

@@ -281,8 +281,9 @@ static int shb_parse(struct reader *r, struct cursor *body, uint64_t off, char *
         return ERR_UNSUPPORTED;
     }
     if (walk_options(r, body, NULL, NULL)) {
-        errmsg_set(msg, "'%s': section header block at byte %llu has an option longer than the "
-                        "block: the file is damaged",
+        errmsg_set(msg,
+                   "'%s': section header block at byte %llu has an option longer than the "
+                   "block: the file is damaged",
                    r->path, (unsigned long long)off);
         return ERR_CORRUPT;
     }
@@ -302,8 +303,9 @@ static int idb_parse(struct reader *r, struct cursor *body, uint64_t off, char *
     }
     struct iface ifc = {lt, snaplen, 6, 0};
     if (walk_options(r, body, idb_option, &ifc)) {
-        errmsg_set(msg, "'%s': interface description block at byte %llu has an option longer "
-                        "than the block: the file is damaged",
+        errmsg_set(msg,
+                   "'%s': interface description block at byte %llu has an option longer "
+                   "than the block: the file is damaged",
                    r->path, (unsigned long long)off);
         return ERR_CORRUPT;
     }
@@ -346,8 +348,8 @@ static int pcapng_block(struct reader *r, uint32_t *type_out, struct cursor *bod
         } else if (bswap32(bom) == PCAPNG_BOM) {
             r->big_endian = 0;
         } else {
-            errmsg_set(msg, "'%s': section header at byte %llu has a bad byte-order magic",
-                       r->path, (unsigned long long)off);
+            errmsg_set(msg, "'%s': section header at byte %llu has a bad byte-order magic", r->path,
+                       (unsigned long long)off);
             return ERR_CORRUPT;
         }
     } else if (!r->big_endian) {
@@ -414,17 +416,17 @@ static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
                 bad = cur_u32e(&body, r->big_endian, &ifid);
             } else {
                 uint16_t id16, drops;
-                bad = cur_u16e(&body, r->big_endian, &id16) ||
-                      cur_u16e(&body, r->big_endian, &drops);
+                bad =
+                    cur_u16e(&body, r->big_endian, &id16) || cur_u16e(&body, r->big_endian, &drops);
                 ifid = id16;
             }
             bad = bad || cur_u32e(&body, r->big_endian, &hi) ||
-                  cur_u32e(&body, r->big_endian, &lo) ||
-                  cur_u32e(&body, r->big_endian, &caplen) ||
+                  cur_u32e(&body, r->big_endian, &lo) || cur_u32e(&body, r->big_endian, &caplen) ||
                   cur_u32e(&body, r->big_endian, &wirelen);
             if (bad || caplen > cur_left(&body)) {
-                errmsg_set(msg, "'%s': packet block at byte %llu is shorter than its captured "
-                                "length: the file is damaged from here on",
+                errmsg_set(msg,
+                           "'%s': packet block at byte %llu is shorter than its captured "
+                           "length: the file is damaged from here on",
                            r->path, (unsigned long long)off);
                 return fail(r, ERR_CORRUPT);
             }
@@ -450,9 +452,7 @@ static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
         case 3: /* SPB: no timestamp, useless for a time series */
             r->notes.spb_no_timestamp++;
             continue;
-        default:
-            r->notes.skipped_blocks++;
-            continue;
+        default: r->notes.skipped_blocks++; continue;
         }
     }
 }
@@ -524,8 +524,8 @@ static int open_common(struct reader **out, struct bytesrc *src, const char *nam
     } else if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
                bswap32(magic) == PCAP_MAGIC_US || bswap32(magic) == PCAP_MAGIC_NS) {
         if (have < 24) {
-            errmsg_set(msg, "'%s': truncated pcap file header: wanted 24 bytes, got %zu",
-                       r->path, have);
+            errmsg_set(msg, "'%s': truncated pcap file header: wanted 24 bytes, got %zu", r->path,
+                       have);
             rc = ERR_TRUNCATED;
             goto out_fail;
         }
@@ -565,11 +565,26 @@ int reader_next(struct reader *r, struct pkt *p, char *msg)
     return r->fmt == FMT_PCAP ? pcap_next_rec(r, p, msg) : pcapng_next_rec(r, p, msg);
 }
 
-const char *reader_format(const struct reader *r) { return r->format_name; }
-int reader_ts_digits(const struct reader *r) { return r->ts_digits; }
-const struct reader_notes *reader_notes(const struct reader *r) { return &r->notes; }
-uint64_t reader_raw_pos(const struct reader *r) { return bytesrc_raw_pos(r->src); }
-uint64_t reader_raw_size(const struct reader *r) { return bytesrc_raw_size(r->src); }
+const char *reader_format(const struct reader *r)
+{
+    return r->format_name;
+}
+int reader_ts_digits(const struct reader *r)
+{
+    return r->ts_digits;
+}
+const struct reader_notes *reader_notes(const struct reader *r)
+{
+    return &r->notes;
+}
+uint64_t reader_raw_pos(const struct reader *r)
+{
+    return bytesrc_raw_pos(r->src);
+}
+uint64_t reader_raw_size(const struct reader *r)
+{
+    return bytesrc_raw_size(r->src);
+}
 
 void reader_free(struct reader *r)
 {

@@ -39,7 +39,7 @@ struct reader_notes {
     uint64_t ts_overflow;      /* pcapng time beyond the int64 ns range, clamped */
     uint64_t caplen_over_snaplen;
     uint64_t caplen_over_wirelen;
-    uint64_t skipped_blocks; /* pcapng blocks of unknown or unused types */
+    uint64_t skipped_blocks;         /* pcapng blocks of unknown or unused types */
     uint64_t reserved_linktype_bits; /* pcap files with reserved link-type bits set */
 };
 

@@ -385,14 +385,29 @@ void bytesrc_consume(struct bytesrc *s, size_t n)
     }
 }
 
-uint64_t bytesrc_pos(const struct bytesrc *s) { return s->pos; }
-uint64_t bytesrc_raw_pos(const struct bytesrc *s) { return s->raw_pos; }
-uint64_t bytesrc_raw_size(const struct bytesrc *s) { return s->raw_size; }
-enum src_kind bytesrc_kind(const struct bytesrc *s) { return s->kind; }
+uint64_t bytesrc_pos(const struct bytesrc *s)
+{
+    return s->pos;
+}
+uint64_t bytesrc_raw_pos(const struct bytesrc *s)
+{
+    return s->raw_pos;
+}
+uint64_t bytesrc_raw_size(const struct bytesrc *s)
+{
+    return s->raw_size;
+}
+enum src_kind bytesrc_kind(const struct bytesrc *s)
+{
+    return s->kind;
+}
 
 static const char *other_compression(const uint8_t *m, size_t n)
 {
-    if (n >= 6 && !memcmp(m, "\xFD" "7zXZ\0", 6))
+    if (n >= 6 && !memcmp(m,
+                          "\xFD"
+                          "7zXZ\0",
+                          6))
         return "xz";
     if (n >= 3 && !memcmp(m, "BZh", 3))
         return "bzip2";
@@ -420,8 +435,9 @@ static int sniff(struct bytesrc *s, struct bytesrc **out, char *msg)
     }
     const char *other = other_compression(magic, got);
     if (other) {
-        errmsg_set(msg, "'%s' is %s-compressed; pcts reads gzip and zstd itself, decompress "
-                        "%s files first",
+        errmsg_set(msg,
+                   "'%s' is %s-compressed; pcts reads gzip and zstd itself, decompress "
+                   "%s files first",
                    s->name, other, other);
         bytesrc_free(s);
         return ERR_FORMAT;

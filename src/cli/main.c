@@ -110,8 +110,8 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
         for (int i = 0; i < w; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[w] = '\0';
-        fprintf(stderr, "\r[%s] %3.0f%% %s/%s  %.2f M pkt/s  ETA %.0fs\033[K", bar, frac * 100,
-                d, tot, rate / 1e6, eta);
+        fprintf(stderr, "\r[%s] %3.0f%% %s/%s  %.2f M pkt/s  ETA %.0fs\033[K", bar, frac * 100, d,
+                tot, rate / 1e6, eta);
     } else {
         fprintf(stderr, "\r%s read  %.2f M pkt/s\033[K", d, rate / 1e6);
     }
@@ -169,8 +169,9 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         fprintf(stderr, "%s%s", sep, fmt ? fmt : "unreadable");
         sep = ", ";
     }
-    fprintf(stderr, "%s: %llu packets read, %llu decoded, %llu skipped (%llu non-IP, %llu "
-                    "truncated, %llu bad header, %llu unsupported link type, %llu filtered)\n",
+    fprintf(stderr,
+            "%s: %llu packets read, %llu decoded, %llu skipped (%llu non-IP, %llu "
+            "truncated, %llu bad header, %llu unsupported link type, %llu filtered)\n",
             nfiles > 8 ? ", ...)" : ")", (unsigned long long)c->read,
             (unsigned long long)c->decoded, (unsigned long long)skipped,
             (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
@@ -189,9 +190,10 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 names->n - 1, (unsigned long long)names->learned,
                 names->dropped_names ? "; name table full, later names dropped" : "");
     if (ft && ft->evicted)
-        fprintf(stderr, "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
-                        "flows were ended early to make room (many distinct 5-tuples: spoofed "
-                        "sources or a scan?); their later packets start new flows\n",
+        fprintf(stderr,
+                "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
+                "flows were ended early to make room (many distinct 5-tuples: spoofed "
+                "sources or a scan?); their later packets start new flows\n",
                 ft->max_live, (unsigned long long)ft->evicted);
     if (o->list_flows)
         fprintf(stderr, "pcts: %llu flows listed in %.3f s (%.2f M packets/s)\n",
@@ -209,19 +211,22 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                     (unsigned long long)c->anomaly[i], dec_anomaly_name(i));
     const struct reader_notes *rn = inputs_notes(in);
     if (rn->spb_no_timestamp)
-        fprintf(stderr, "pcts: note: %llu pcapng simple packet blocks ignored (they carry no "
-                        "timestamp)\n",
+        fprintf(stderr,
+                "pcts: note: %llu pcapng simple packet blocks ignored (they carry no "
+                "timestamp)\n",
                 (unsigned long long)rn->spb_no_timestamp);
     if (rn->bad_ts_fraction)
-        fprintf(stderr, "pcts: note: %llu records have a sub-second timestamp field out of "
-                        "range (used as written)\n",
+        fprintf(stderr,
+                "pcts: note: %llu records have a sub-second timestamp field out of "
+                "range (used as written)\n",
                 (unsigned long long)rn->bad_ts_fraction);
     if (rn->ts_overflow)
         fprintf(stderr, "pcts: note: %llu pcapng timestamps beyond year 2262 were clamped\n",
                 (unsigned long long)rn->ts_overflow);
     if (rn->reserved_linktype_bits)
-        fprintf(stderr, "pcts: note: %llu pcap files have reserved bits set in their link type "
-                        "field; the low 16 bits were used\n",
+        fprintf(stderr,
+                "pcts: note: %llu pcap files have reserved bits set in their link type "
+                "field; the low 16 bits were used\n",
                 (unsigned long long)rn->reserved_linktype_bits);
     if (rn->caplen_over_snaplen)
         fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
@@ -229,30 +234,34 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (c->backwards) {
         char d[32];
         fmt_human_dur((double)c->max_back * 1e-9, d, sizeof(d));
-        fprintf(stderr, "pcts: warning: %llu packets are earlier than the packet before them (by "
-                        "up to %s); each group's times are sorted (exactly up to --exact-limit "
-                        "events, then within a %d-packet window)\n",
+        fprintf(stderr,
+                "pcts: warning: %llu packets are earlier than the packet before them (by "
+                "up to %s); each group's times are sorted (exactly up to --exact-limit "
+                "events, then within a %d-packet window)\n",
                 (unsigned long long)c->backwards, d, SERIES_REORDER);
     }
     if (c->zero_ts)
-        fprintf(stderr, "pcts: warning: %llu packets are stamped 1970-01-01 00:00:00 (was the "
-                        "capturing clock set?)\n",
+        fprintf(stderr,
+                "pcts: warning: %llu packets are stamped 1970-01-01 00:00:00 (was the "
+                "capturing clock set?)\n",
                 (unsigned long long)c->zero_ts);
     if (c->read > 1 && c->max_ts > c->min_ts &&
         (uint64_t)c->max_ts - (uint64_t)c->min_ts > 366ull * 86400 * 1000000000) {
         char d[32];
         fmt_human_dur((double)((uint64_t)c->max_ts - (uint64_t)c->min_ts) * 1e-9, d, sizeof(d));
-        fprintf(stderr, "pcts: note: the packets span %s: merged captures or a clock that jumped? "
-                        "intervals across the gap are real gaps to pcts\n",
+        fprintf(stderr,
+                "pcts: note: the packets span %s: merged captures or a clock that jumped? "
+                "intervals across the gap are real gaps to pcts\n",
                 d);
     }
     if (c->read > 1 && c->max_ts == c->min_ts)
         fprintf(stderr, "pcts: note: every packet has the same timestamp: all intervals are 0\n");
     if (c->untracked)
-        fprintf(stderr, "pcts: warning: the group limit (--max-groups %zu) was reached: %llu "
-                        "decoded packets of further groups were counted but not grouped (many "
-                        "distinct addresses: spoofed sources or a scan?); raise --max-groups or "
-                        "narrow the input with -f\n",
+        fprintf(stderr,
+                "pcts: warning: the group limit (--max-groups %zu) was reached: %llu "
+                "decoded packets of further groups were counted but not grouped (many "
+                "distinct addresses: spoofed sources or a scan?); raise --max-groups or "
+                "narrow the input with -f\n",
                 t->max_groups, (unsigned long long)c->untracked);
     uint64_t late = 0, approx = 0;
     for (size_t i = 0; i < n; i++) {
@@ -260,12 +269,14 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         approx += res[i].iv.approx != 0;
     }
     if (approx)
-        fprintf(stderr, "pcts: note: %llu groups have more than %u events: their median and MAD "
-                        "come from a bounded sketch (docs/statistics.md)\n",
+        fprintf(stderr,
+                "pcts: note: %llu groups have more than %u events: their median and MAD "
+                "come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
     if (late)
-        fprintf(stderr, "pcts: warning: %llu packets arrived more than %d packets of their group "
-                        "out of order; their intervals were taken as 0\n",
+        fprintf(stderr,
+                "pcts: warning: %llu packets arrived more than %d packets of their group "
+                "out of order; their intervals were taken as 0\n",
                 (unsigned long long)late, SERIES_REORDER);
 }
 
@@ -282,8 +293,8 @@ struct run_ctx {
     struct flow_table *flows;
     struct flow_writer *fw; /* `pcts flows` */
     struct name_table *names;
-    struct domains *domains;  /* --group dns */
-    struct u64set *dns_seen;  /* --group dns: (group, name) pairs seen */
+    struct domains *domains; /* --group dns */
+    struct u64set *dns_seen; /* --group dns: (group, name) pairs seen */
     uint64_t skipped_failed; /* --established-only */
     uint32_t last_lt;
     int last_lt_ok;
@@ -658,8 +669,8 @@ static void loop_flows(struct run_ctx *x)
         }
         for (size_t i = 0; i < nb; i++) {
             struct fev *e = &ev[i];
-            struct flow *f = flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts,
-                                                        e->wirelen, &from_orig);
+            struct flow *f =
+                flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts, e->wirelen, &from_orig);
             if (e->name && !f->name)
                 f->name = e->name;
             if (!packets)
@@ -685,10 +696,9 @@ static void loop_flows(struct run_ctx *x)
 }
 
 /* --html: the report, with pictures of the first o->html_top rows. */
-static int write_report(const struct options *o, const struct inputs *in,
-                        const struct counters *c, const struct group_table *tab,
-                        const struct result *res, size_t nres, const struct output_opts *oo,
-                        int argc, char **argv, char *msg)
+static int write_report(const struct options *o, const struct inputs *in, const struct counters *c,
+                        const struct group_table *tab, const struct result *res, size_t nres,
+                        const struct output_opts *oo, int argc, char **argv, char *msg)
 {
     static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
     size_t nf = inputs_count(in);
@@ -738,7 +748,7 @@ static int write_report(const struct options *o, const struct inputs *in,
                              c->skip[DEC_LINKTYPE],
                              tab->n,
                              gname[o->group],
-                             o->group == GROUP_DNS          ? "dns queries"
+                             o->group == GROUP_DNS       ? "dns queries"
                              : o->series == SERIES_FLOWS ? "flows"
                                                          : "packets",
                              PCTS_VERSION_STRING,
@@ -837,8 +847,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct run_ctx x = {&o,       in,   flt,  &run, &cnt,    &pg,       &frags, &tab,
-                        NULL,     NULL, &names, domains, &dns_seen, 0, UINT32_MAX, 0};
+    struct run_ctx x = {&o,   in,   flt,    &run,    &cnt,      &pg, &frags,     &tab,
+                        NULL, NULL, &names, domains, &dns_seen, 0,   UINT32_MAX, 0};
     struct flow_table flows;
     struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
     int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&
@@ -876,7 +886,7 @@ int main(int argc, char **argv)
         }
     } else {
         struct score_context sctx = {cnt.min_ts, cnt.max_ts, o.min_events,
-                                     o.group == GROUP_DNS          ? "query"
+                                     o.group == GROUP_DNS       ? "query"
                                      : o.series == SERIES_FLOWS ? "conn"
                                                                 : "pkt"};
         res = xcalloc(tab.n, sizeof(*res));
@@ -920,8 +930,10 @@ int main(int argc, char **argv)
         score_apply_context(items, nres);
         free(items);
         results_sort(res, nres, o.sort);
-        struct output_opts oo = {o.format, o.group, o.series == SERIES_FLOWS || o.group == GROUP_DNS,
-                                 o.sort, o.top, inputs_ts_digits(in), o.color};
+        struct output_opts oo = {
+            o.format, o.group, o.series == SERIES_FLOWS || o.group == GROUP_DNS,
+            o.sort,   o.top,   inputs_ts_digits(in),
+            o.color};
         /* Sparklines for the rows a table shows. */
         if (o.format == OUT_TABLE) {
             size_t shown = o.top && o.top < nres ? o.top : nres;
@@ -948,8 +960,7 @@ int main(int argc, char **argv)
     double elapsed = now_s() - pg.start;
     if (!o.quiet)
         summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, &names, x.skipped_failed, fw.rows,
-                elapsed,
-                res, nres);
+                elapsed, res, nres);
 
     if (status == EXIT_OK) {
         if (run.open_failed)

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 void options_usage(FILE *f)
 {
     fputs("usage: pcts [options] [-r FILE]... [FILE]...       rank groups by beacon score\n"
@@ -63,7 +62,7 @@ void options_usage(FILE *f)
           "                        intervals, mean, std, median, mad, period, first, last,\n"
           "                        src, dst\n"
           "  --top N               only the first N groups (table default 25; csv/json all)\n"
-"  --exact-limit N       intervals kept exactly per group (default 1024, about\n"
+          "  --exact-limit N       intervals kept exactly per group (default 1024, about\n"
           "                        8 bytes each); larger groups get median and MAD from a\n"
           "                        bounded sketch (docs/statistics.md)\n"
           "  --max-groups N        track at most N groups (default: one per 1 KiB of an\n"
@@ -111,9 +110,24 @@ static const char *ext_of(const char *path)
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
     enum {
-        OPT_GROUP = 256, OPT_SERIES, OPT_SORT, OPT_TOP, OPT_PROGRESS, OPT_EXACT, OPT_MAXG,
-        OPT_TCPTO, OPT_UDPTO, OPT_ESTAB, OPT_MINEV, OPT_ALLOW, OPT_ALLOWMODE, OPT_FLOWS,
-        OPT_MAXF, OPT_HTML, OPT_HTMLTOP, OPT_COLOR,
+        OPT_GROUP = 256,
+        OPT_SERIES,
+        OPT_SORT,
+        OPT_TOP,
+        OPT_PROGRESS,
+        OPT_EXACT,
+        OPT_MAXG,
+        OPT_TCPTO,
+        OPT_UDPTO,
+        OPT_ESTAB,
+        OPT_MINEV,
+        OPT_ALLOW,
+        OPT_ALLOWMODE,
+        OPT_FLOWS,
+        OPT_MAXF,
+        OPT_HTML,
+        OPT_HTMLTOP,
+        OPT_COLOR,
     };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
@@ -167,12 +181,8 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     int c;
     while ((c = getopt_long(argc, argv, ":r:f:F:o:qhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r':
-            o->inputs[o->n_inputs++] = optarg;
-            break;
-        case 'f':
-            o->filter = optarg;
-            break;
+        case 'r': o->inputs[o->n_inputs++] = optarg; break;
+        case 'f': o->filter = optarg; break;
         case 'F':
             if (!strcmp(optarg, "table"))
                 o->format = OUT_TABLE;
@@ -186,9 +196,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
             }
             o->format_set = 1;
             break;
-        case 'o':
-            o->output = optarg;
-            break;
+        case 'o': o->output = optarg; break;
         case OPT_GROUP:
             if (!strcmp(optarg, "ip"))
                 o->group = GROUP_IP;
@@ -219,8 +227,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         case OPT_SORT: {
             int k = sort_key_parse(optarg);
             if (k < 0) {
-                errmsg_set(msg, "unknown sort key '%s' (use one of: %s)", optarg,
-                           sort_key_names());
+                errmsg_set(msg, "unknown sort key '%s' (use one of: %s)", optarg, sort_key_names());
                 return ERR_USAGE;
             }
             o->sort = (enum sort_key)k;
@@ -250,8 +257,8 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         case OPT_EXACT: {
             size_t v;
             if (parse_size(optarg, &v) || v < SERIES_EXACT_MIN || v > SERIES_EXACT_MAX) {
-                errmsg_set(msg, "invalid --exact-limit '%s': give a number from %u to %u",
-                           optarg, SERIES_EXACT_MIN, SERIES_EXACT_MAX);
+                errmsg_set(msg, "invalid --exact-limit '%s': give a number from %u to %u", optarg,
+                           SERIES_EXACT_MIN, SERIES_EXACT_MAX);
                 return ERR_USAGE;
             }
             o->exact_limit = (uint32_t)v;
@@ -287,9 +294,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 o->udp_timeout = v;
             break;
         }
-        case OPT_HTML:
-            o->html = optarg;
-            break;
+        case OPT_HTML: o->html = optarg; break;
         case OPT_HTMLTOP:
             if (parse_size(optarg, &o->html_top) || o->html_top == 0 || o->html_top > 10000) {
                 errmsg_set(msg, "invalid --html-top '%s': give a number from 1 to 10000", optarg);
@@ -308,9 +313,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             break;
-        case OPT_ESTAB:
-            o->established_only = 1;
-            break;
+        case OPT_ESTAB: o->established_only = 1; break;
         case OPT_MINEV: {
             size_t v;
             if (parse_size(optarg, &v) || v < 2 || v > 1000000) {
@@ -321,9 +324,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
             o->min_events = (unsigned)v;
             break;
         }
-        case OPT_ALLOW:
-            o->allow[o->n_allow++] = optarg;
-            break;
+        case OPT_ALLOW: o->allow[o->n_allow++] = optarg; break;
         case OPT_ALLOWMODE:
             if (!strcmp(optarg, "mark"))
                 o->allow_mode = ALLOW_MARK;
@@ -334,24 +335,12 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             break;
-        case OPT_FLOWS:
-            o->list_flows = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            options_usage(stdout);
-            return 1;
-        case 'V':
-            printf("pcts %s\n", PCTS_VERSION_STRING);
-            return 1;
-        case ':':
-            errmsg_set(msg, "option '%s' needs a value", argv[optind - 1]);
-            return ERR_USAGE;
-        default:
-            errmsg_set(msg, "unknown option '%s'", argv[optind - 1]);
-            return ERR_USAGE;
+        case OPT_FLOWS: o->list_flows = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': options_usage(stdout); return 1;
+        case 'V': printf("pcts %s\n", PCTS_VERSION_STRING); return 1;
+        case ':': errmsg_set(msg, "option '%s' needs a value", argv[optind - 1]); return ERR_USAGE;
+        default: errmsg_set(msg, "unknown option '%s'", argv[optind - 1]); return ERR_USAGE;
         }
     }
     for (int i = optind; i < argc; i++)

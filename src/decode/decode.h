@@ -37,18 +37,18 @@ enum dec_anomaly {
 #define ANOM__COUNT 3
 
 struct pkt_meta {
-    uint8_t family;    /* 4 or 6 */
-    uint8_t proto;     /* IPv4 protocol / IPv6 final next header */
-    uint8_t has_ports; /* sport/dport valid (TCP, UDP, SCTP, UDP-Lite, first fragment) */
-    uint8_t is_frag;   /* the IP packet is a fragment */
+    uint8_t family;     /* 4 or 6 */
+    uint8_t proto;      /* IPv4 protocol / IPv6 final next header */
+    uint8_t has_ports;  /* sport/dport valid (TCP, UDP, SCTP, UDP-Lite, first fragment) */
+    uint8_t is_frag;    /* the IP packet is a fragment */
     uint8_t frag_first; /* fragment with offset 0 (carries the ports) */
     uint8_t tcp_flags;
     uint8_t icmp_type, icmp_code;
     uint8_t anomalies; /* enum dec_anomaly bits */
     uint16_t sport, dport;
-    uint32_t frag_id; /* IPv4 identification or IPv6 fragment id */
-    uint16_t vlan;    /* outermost 802.1Q/802.1ad VLAN id, 0 if none */
-    uint16_t icmp_id; /* identifier of ICMP/ICMPv6 echo and similar queries */
+    uint32_t frag_id;   /* IPv4 identification or IPv6 fragment id */
+    uint16_t vlan;      /* outermost 802.1Q/802.1ad VLAN id, 0 if none */
+    uint16_t icmp_id;   /* identifier of ICMP/ICMPv6 echo and similar queries */
     uint8_t icmp_query; /* icmp_id is valid (echo, timestamp, info, ...) */
     /* TCP/UDP payload, borrowed from the frame: valid only while that
      * packet is being processed; NULL when absent or not captured. */

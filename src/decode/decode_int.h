@@ -11,8 +11,7 @@
 #define DEC_MAX_LINK_LAYERS 16 /* VLAN tags + MPLS labels + PPPoE, in total */
 #define DEC_MAX_IPV6_EXT 16
 
-enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_meta *m,
-                                  int depth);
+enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_meta *m, int depth);
 enum dec_result decode__ip_any(struct cursor *c, struct pkt_meta *m);
 enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m);
 enum dec_result decode__ipv6(struct cursor *c, struct pkt_meta *m);

@@ -20,8 +20,7 @@ enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
     if (!cur_has(c, 20))
         return DEC_TRUNCATED;
     if (cur_peek_u8(c, 0, &vihl) || cur_peek_be16(c, 2, &total) || cur_peek_be16(c, 4, &id) ||
-        cur_peek_be16(c, 6, &frag) ||
-        cur_peek_u8(c, 9, &proto))
+        cur_peek_be16(c, 6, &frag) || cur_peek_u8(c, 9, &proto))
         return DEC_TRUNCATED;
     if ((vihl >> 4) != 4)
         return DEC_BADHDR;
@@ -59,11 +58,8 @@ enum dec_result decode__ip_any(struct cursor *c, struct pkt_meta *m)
     if (cur_peek_u8(c, 0, &v))
         return DEC_TRUNCATED;
     switch (v >> 4) {
-    case 4:
-        return decode__ipv4(c, m);
-    case 6:
-        return decode__ipv6(c, m);
-    default:
-        return DEC_BADHDR;
+    case 4: return decode__ipv4(c, m);
+    case 6: return decode__ipv6(c, m);
+    default: return DEC_BADHDR;
     }
 }

@@ -95,8 +95,7 @@ enum dec_result decode__ipv6(struct cursor *c, struct pkt_meta *m)
             }
             continue;
         }
-        default:
-            break;
+        default: break;
         }
         break;
     }

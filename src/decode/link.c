@@ -158,10 +158,8 @@ enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_me
             continue;
         }
         case ET_MPLS_UC:
-        case ET_MPLS_MC:
-            return decode_mpls(c, m, depth);
-        case ET_PPPOE_SESS:
-            return decode_pppoe_session(c, m);
+        case ET_MPLS_MC: return decode_mpls(c, m, depth);
+        case ET_PPPOE_SESS: return decode_pppoe_session(c, m);
         case ET_PBB: /* I-TAG, customer DA and SA */
             if (cur_skip(c, 4 + 12) || cur_be16(c, &type))
                 return DEC_TRUNCATED;
@@ -190,8 +188,7 @@ enum dec_result decode__ethertype(struct cursor *c, uint16_t type, struct pkt_me
                 return DEC_TRUNCATED;
             continue;
         }
-        default:
-            break;
+        default: break;
         }
         if (type <= 1500) {
             /* 802.3 length field: LLC follows; only SNAP carries an ethertype. */
@@ -217,15 +214,12 @@ static enum dec_result decode_ethernet(struct cursor *c, struct pkt_meta *m)
 static enum dec_result decode_af(struct cursor *c, uint32_t af, struct pkt_meta *m)
 {
     switch (af) {
-    case 2: /* AF_INET everywhere */
-        return decode__ipv4(c, m);
+    case 2: /* AF_INET everywhere */ return decode__ipv4(c, m);
     case 10: /* Linux */
     case 24: /* NetBSD, OpenBSD, BSD/OS */
     case 28: /* FreeBSD, DragonFly */
-    case 30: /* Darwin */
-        return decode__ipv6(c, m);
-    default:
-        return DEC_NONIP;
+    case 30: /* Darwin */ return decode__ipv6(c, m);
+    default: return DEC_NONIP;
     }
 }
 
@@ -423,19 +417,32 @@ static enum dec_result decode_pktap(struct cursor *c, struct pkt_meta *m, int de
 int decode_linktype_supported(uint32_t lt)
 {
     switch (lt) {
-    case LT_NULL: case LT_ETHERNET: case LT_PPP: case LT_RAW_12: case LT_RAW_14:
-    case LT_PPP_HDLC: case LT_PPP_ETHER: case LT_RAW: case LT_C_HDLC: case LT_LOOP:
-    case LT_LINUX_SLL: case LT_IPV4: case LT_IPV6: case LT_NFLOG: case LT_LINUX_SLL2:
-    case LT_FDDI: case LT_IEEE802_11: case LT_RADIOTAP: case LT_IPNET: case LT_IPOIB:
-    case LT_PKTAP:
-        return 1;
-    default:
-        return 0;
+    case LT_NULL:
+    case LT_ETHERNET:
+    case LT_PPP:
+    case LT_RAW_12:
+    case LT_RAW_14:
+    case LT_PPP_HDLC:
+    case LT_PPP_ETHER:
+    case LT_RAW:
+    case LT_C_HDLC:
+    case LT_LOOP:
+    case LT_LINUX_SLL:
+    case LT_IPV4:
+    case LT_IPV6:
+    case LT_NFLOG:
+    case LT_LINUX_SLL2:
+    case LT_FDDI:
+    case LT_IEEE802_11:
+    case LT_RADIOTAP:
+    case LT_IPNET:
+    case LT_IPOIB:
+    case LT_PKTAP: return 1;
+    default: return 0;
     }
 }
 
-enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen,
-                             struct pkt_meta *m)
+enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, struct pkt_meta *m)
 {
     struct cursor c;
     cur_init(&c, data, caplen);
@@ -449,48 +456,31 @@ static enum dec_result decode_inner(uint32_t lt, struct cursor *cp, struct pkt_m
     if (depth > 1) /* a PKTAP inside a PKTAP */
         return DEC_BADHDR;
     switch (lt) {
-    case LT_ETHERNET:
-        return decode_ethernet(&c, m);
+    case LT_ETHERNET: return decode_ethernet(&c, m);
     case LT_RAW_12:
     case LT_RAW_14:
-    case LT_RAW:
-        return decode__ip_any(&c, m);
+    case LT_RAW: return decode__ip_any(&c, m);
     case LT_IPV4: /* the version nibble decides, see decode__ethertype */
-    case LT_IPV6:
-        return decode__ip_any(&c, m);
-    case LT_LINUX_SLL:
-        return decode_sll(&c, m);
-    case LT_LINUX_SLL2:
-        return decode_sll2(&c, m);
-    case LT_NULL:
-        return decode_null(&c, m);
-    case LT_LOOP:
-        return decode_loop(&c, m);
+    case LT_IPV6: return decode__ip_any(&c, m);
+    case LT_LINUX_SLL: return decode_sll(&c, m);
+    case LT_LINUX_SLL2: return decode_sll2(&c, m);
+    case LT_NULL: return decode_null(&c, m);
+    case LT_LOOP: return decode_loop(&c, m);
     case LT_PPP:
-    case LT_PPP_HDLC:
-        return decode_ppp(&c, m);
+    case LT_PPP_HDLC: return decode_ppp(&c, m);
     case LT_PPP_ETHER:
         if (cur_skip(&c, 6))
             return DEC_TRUNCATED;
         return decode_ppp_proto(&c, m);
-    case LT_C_HDLC:
-        return decode_c_hdlc(&c, m);
-    case LT_NFLOG:
-        return decode_nflog(&c, m);
-    case LT_FDDI:
-        return decode_fddi(&c, m);
-    case LT_IEEE802_11:
-        return decode_80211(&c, m);
-    case LT_RADIOTAP:
-        return decode_radiotap(&c, m);
-    case LT_IPNET:
-        return decode_ipnet(&c, m);
-    case LT_IPOIB:
-        return decode_ipoib(&c, m);
-    case LT_PKTAP:
-        return decode_pktap(&c, m, depth);
-    default:
-        return DEC_LINKTYPE;
+    case LT_C_HDLC: return decode_c_hdlc(&c, m);
+    case LT_NFLOG: return decode_nflog(&c, m);
+    case LT_FDDI: return decode_fddi(&c, m);
+    case LT_IEEE802_11: return decode_80211(&c, m);
+    case LT_RADIOTAP: return decode_radiotap(&c, m);
+    case LT_IPNET: return decode_ipnet(&c, m);
+    case LT_IPOIB: return decode_ipoib(&c, m);
+    case LT_PKTAP: return decode_pktap(&c, m, depth);
+    default: return DEC_LINKTYPE;
     }
 }
 
@@ -504,7 +494,9 @@ const char *decode_linktype_name(uint32_t lt)
     case 8: return "SLIP";
     case 9: return "PPP";
     case 10: return "FDDI";
-    case 12: case 14: case 101: return "RAW";
+    case 12:
+    case 14:
+    case 101: return "RAW";
     case 50: return "PPP_HDLC";
     case 51: return "PPP_ETHER";
     case 104: return "C_HDLC";

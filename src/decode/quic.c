@@ -54,9 +54,8 @@ static int cur_varint(struct cursor *c, uint64_t *out)
     return 0;
 }
 
-static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key,
-                size_t key_len, const uint8_t *info, size_t info_len, uint8_t *out,
-                size_t out_len)
+static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key, size_t key_len,
+                const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     if (!kdf)
@@ -192,8 +191,8 @@ int quic_initial_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
 
     int v2 = version == QUIC_V2;
     uint8_t initial[32], csecret[32], key[16], iv[12], hp[16], mask[16];
-    if (hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, v2 ? salt_v2 : salt_v1, 20, dcid, dl, NULL, 0,
-             initial, 32) ||
+    if (hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, v2 ? salt_v2 : salt_v1, 20, dcid, dl, NULL, 0, initial,
+             32) ||
         expand_label(initial, "client in", csecret, 32) ||
         expand_label(csecret, v2 ? "quicv2 key" : "quic key", key, 16) ||
         expand_label(csecret, v2 ? "quicv2 iv" : "quic iv", iv, 12) ||

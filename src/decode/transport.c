@@ -58,7 +58,6 @@ void decode__transport(struct cursor *c, struct pkt_meta *m)
             }
         }
         return;
-    default:
-        return;
+    default: return;
     }
 }

@@ -135,7 +135,6 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
 
 /* ---- index ---------------------------------------------------------------- */
 
-
 /* Remove flow i from the index: linear probing with backward-shift
  * deletion (no tombstones, so probe chains stay short). */
 static void index_remove(struct flow_table *t, uint32_t i)
@@ -253,8 +252,7 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
     return FLOW_NONE;
 }
 
-void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
-                        struct flow_prep *fp)
+void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)
 {
     make_key(m, &fp->k, &fp->side);
     fp->h = key_hash(&fp->k, t->seed);
@@ -270,8 +268,8 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, i
 }
 
 struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
-                                        const struct flow_prep *fp, int64_t ts,
-                                        uint32_t wirelen, int *from_orig)
+                                        const struct flow_prep *fp, int64_t ts, uint32_t wirelen,
+                                        int *from_orig)
 {
     if (ts > t->now)
         t->now = ts;
@@ -369,8 +367,8 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
             f->hist |= o ? FH_FIN_O : FH_FIN_R;
         if (fl & 0x04)
             f->hist |= o ? FH_RST_O : FH_RST_R;
-        if (!f->closed && ((f->hist & (FH_RST_O | FH_RST_R)) ||
-                           ((f->hist & FH_FIN_O) && (f->hist & FH_FIN_R)))) {
+        if (!f->closed &&
+            ((f->hist & (FH_RST_O | FH_RST_R)) || ((f->hist & FH_FIN_O) && (f->hist & FH_FIN_R)))) {
             f->closed = 1;
             list_unlink(t, i);
             list_append(t, i, L_CLOSED);

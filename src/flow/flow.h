@@ -63,10 +63,10 @@ enum {
 
 struct flow {
     struct flow_key key;
-    uint8_t orig;    /* key side (0 or 1) of the originator */
-    uint8_t hist;    /* FH_* bits */
-    uint8_t list;    /* which expiry list */
-    uint8_t closed;  /* TCP: RST, or FIN both ways */
+    uint8_t orig;   /* key side (0 or 1) of the originator */
+    uint8_t hist;   /* FH_* bits */
+    uint8_t list;   /* which expiry list */
+    uint8_t closed; /* TCP: RST, or FIN both ways */
     int64_t start, last;
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
     uint32_t prev, next;        /* expiry list links (flow indices) */
@@ -84,14 +84,13 @@ int flow_failed(const struct flow *f);
 
 typedef void (*flow_done_cb)(void *ctx, struct flow *f);
 /* One exchange of a connectionless flow ended (called before done). */
-typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start,
-                                 uint64_t orig_bytes);
+typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes);
 
 struct flow_table {
     struct flow *f;
-    size_t n, cap;       /* used slots in f[], allocated */
-    uint32_t free_head;  /* free list through .next */
-    uint64_t *slot;      /* hash index: tag << 32 | (index + 1) */
+    size_t n, cap;      /* used slots in f[], allocated */
+    uint32_t free_head; /* free list through .next */
+    uint64_t *slot;     /* hash index: tag << 32 | (index + 1) */
     size_t mask, live;
     uint64_t seed;
     int64_t tcp_timeout, udp_timeout; /* ns */
@@ -126,11 +125,10 @@ struct flow_prep {
     int side; /* key side of the packet's source */
     uint64_t h;
 };
-void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
-                        struct flow_prep *fp);
+void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
 struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
-                                        const struct flow_prep *fp, int64_t ts,
-                                        uint32_t wirelen, int *from_orig);
+                                        const struct flow_prep *fp, int64_t ts, uint32_t wirelen,
+                                        int *from_orig);
 
 /* End every flow (end of input), in the order they were last active. */
 void flow_table_flush(struct flow_table *t);

@@ -91,7 +91,6 @@ static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
     return h;
 }
 
-
 uint64_t group_table_hash(const struct group_table *t, const struct group_key *k)
 {
     return key_hash(k, t->seed);

@@ -45,13 +45,13 @@ _Static_assert(sizeof(struct group_key) == 40, "group key is hashed as 5 words")
 
 struct group {
     struct group_key key;
-    uint64_t bytes;   /* wire bytes of all its packets */
-    struct series s;  /* events: packets or flow starts */
-    uint64_t packets; /* packets, both directions */
-    uint64_t flows;   /* flows that contributed (flow modes) */
-    uint64_t failed;  /* of those, failed TCP attempts */
-    uint32_t host;    /* name of the destination (nametab id), 0 unknown */
-    uint32_t dns_subdomains; /* GROUP_DNS: distinct query names seen (capped) */
+    uint64_t bytes;                        /* wire bytes of all its packets */
+    struct series s;                       /* events: packets or flow starts */
+    uint64_t packets;                      /* packets, both directions */
+    uint64_t flows;                        /* flows that contributed (flow modes) */
+    uint64_t failed;                       /* of those, failed TCP attempts */
+    uint32_t host;                         /* name of the destination (nametab id), 0 unknown */
+    uint32_t dns_subdomains;               /* GROUP_DNS: distinct query names seen (capped) */
     double dns_label_sum, dns_entropy_sum; /* GROUP_DNS: of the subdomain parts */
 };
 
@@ -62,8 +62,8 @@ struct group_table {
     size_t mask;
     uint64_t seed;
     enum group_by by;
-    size_t max_groups;     /* 0: unlimited */
-    uint64_t refused;      /* lookups that would have created a group past the limit */
+    size_t max_groups; /* 0: unlimited */
+    uint64_t refused;  /* lookups that would have created a group past the limit */
 };
 
 #define GROUP_NONE ((size_t)-1)

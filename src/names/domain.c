@@ -28,8 +28,9 @@ int domains_open(struct domains **out, char *msg)
         d->psl = psl_builtin();
         if (!d->psl) {
             free(d);
-            errmsg_set(msg, "--group dns needs the Public Suffix List: '%s' is missing (install "
-                            "Debian's publicsuffix package)",
+            errmsg_set(msg,
+                       "--group dns needs the Public Suffix List: '%s' is missing (install "
+                       "Debian's publicsuffix package)",
                        PSL_FILE);
             return -1;
         }

@@ -43,7 +43,6 @@ void names_release(struct name_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-
 uint32_t names_intern(struct name_table *t, const char *name)
 {
     size_t len = strlen(name);

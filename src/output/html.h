@@ -19,8 +19,8 @@ struct html_group {
     const int64_t *ts;  /* event times, ns, ascending */
     const uint32_t *sz; /* event sizes, bytes */
     size_t n;
-    int sampled;            /* ts/sz are a subsample of the events */
-    const struct wval *iv;  /* intervals, seconds, ascending, weighted */
+    int sampled;           /* ts/sz are a subsample of the events */
+    const struct wval *iv; /* intervals, seconds, ascending, weighted */
     size_t n_iv;
 };
 
@@ -42,7 +42,7 @@ struct html_info {
  * set.
  */
 int html_write(const char *path, const struct html_info *info, const struct output_opts *o,
-               const struct result *all, size_t n_all, const struct html_group *top,
-               size_t n_top, char *msg);
+               const struct result *all, size_t n_all, const struct html_group *top, size_t n_top,
+               char *msg);
 
 #endif

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const sort_names[] = {
-    "score", "events", "period", "packets", "bytes", "duration", "intervals",
-    "mean",  "std",    "median", "mad",     "first", "last",     "src",       "dst"};
+static const char *const sort_names[] = {"score",    "events",    "period", "packets", "bytes",
+                                         "duration", "intervals", "mean",   "std",     "median",
+                                         "mad",      "first",     "last",   "src",     "dst"};
 
 int sort_key_parse(const char *s)
 {
@@ -52,9 +52,7 @@ const char *proto_name(uint8_t p, char *buf, size_t len)
     case 51: return "ah";
     case 58: return "icmp6";
     case 132: return "sctp";
-    default:
-        snprintf(buf, len, "%u", p);
-        return buf;
+    default: snprintf(buf, len, "%u", p); return buf;
     }
 }
 
@@ -182,9 +180,7 @@ static int cmp_result(const void *pa, const void *pb)
     const struct result *a = pa, *b = pb;
     int c = 0;
     switch (g_sort) {
-    case SORT_SCORE:
-        c = cmp_stat_desc(a->sc.score, a->sc.valid, b->sc.score, b->sc.valid);
-        break;
+    case SORT_SCORE: c = cmp_stat_desc(a->sc.score, a->sc.valid, b->sc.score, b->sc.valid); break;
     case SORT_EVENTS: c = cmp_u64_desc(a->events, b->events); break;
     case SORT_PERIOD:
         c = cmp_stat_desc(a->sc.period, a->sc.period > 0, b->sc.period, b->sc.period > 0);
@@ -196,7 +192,9 @@ static int cmp_result(const void *pa, const void *pb)
                          (uint64_t)b->last - (uint64_t)b->first);
         break;
     case SORT_INTERVALS: c = cmp_u64_desc(a->iv.count, b->iv.count); break;
-    case SORT_MEAN: c = cmp_stat_desc(a->iv.mean, a->iv.count > 0, b->iv.mean, b->iv.count > 0); break;
+    case SORT_MEAN:
+        c = cmp_stat_desc(a->iv.mean, a->iv.count > 0, b->iv.mean, b->iv.count > 0);
+        break;
     case SORT_STD: c = cmp_stat_desc(a->iv.std, a->iv.has_std, b->iv.std, b->iv.has_std); break;
     case SORT_MEDIAN:
         c = cmp_stat_desc(a->iv.median, a->iv.count > 0, b->iv.median, b->iv.count > 0);
@@ -480,8 +478,25 @@ static size_t utf8_width(const char *s)
     return w;
 }
 
-enum { TC_SCORE, TC_SRC, TC_DST, TC_HOST, TC_PROTO, TC_DPORT, TC_EVENTS, TC_PKTS, TC_BYTES,
-       TC_FIRST, TC_DUR, TC_PERIOD, TC_MEDIAN, TC_MAD, TC_SPARK, TC_REASON, TC__N };
+enum {
+    TC_SCORE,
+    TC_SRC,
+    TC_DST,
+    TC_HOST,
+    TC_PROTO,
+    TC_DPORT,
+    TC_EVENTS,
+    TC_PKTS,
+    TC_BYTES,
+    TC_FIRST,
+    TC_DUR,
+    TC_PERIOD,
+    TC_MEDIAN,
+    TC_MAD,
+    TC_SPARK,
+    TC_REASON,
+    TC__N
+};
 
 /* Table for people: the score first, human units, the reason last (not
  * padded, so long reasons do not widen every row). */
@@ -606,9 +621,9 @@ void flow_writer_begin(struct flow_writer *w)
               "resp_pkts,resp_bytes,conn_state,failed\n",
               w->f);
     else if (w->format == OUT_TABLE)
-        fprintf(w->f, "%-26s %10s  %-39s %5s  %-39s %5s  %-5s %7s %9s %7s %9s  %s\n",
-                "START (UTC)", "DURATION", "ORIG", "PORT", "RESP", "PORT", "PROTO", "O.PKTS",
-                "O.BYTES", "R.PKTS", "R.BYTES", "STATE");
+        fprintf(w->f, "%-26s %10s  %-39s %5s  %-39s %5s  %-5s %7s %9s %7s %9s  %s\n", "START (UTC)",
+                "DURATION", "ORIG", "PORT", "RESP", "PORT", "PROTO", "O.PKTS", "O.BYTES", "R.PKTS",
+                "R.BYTES", "STATE");
 }
 
 void flow_writer_row(struct flow_writer *w, const struct flow *fl)

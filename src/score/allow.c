@@ -14,23 +14,22 @@
 #include <strings.h>
 
 /* The shipped default list; docs/allowlist.md explains each entry. */
-static const char default_list[] =
-    "# pcts default allow list (docs/allowlist.md)\n"
-    "udp/123          # NTP\n"
-    "udp/5353         # mDNS\n"
-    "udp/137-138      # NetBIOS name and datagram service\n"
-    "udp/1900         # SSDP / UPnP discovery\n"
-    "udp/67-68        # DHCP\n"
-    "udp/546-547      # DHCPv6\n"
-    "udp/5355         # LLMNR\n"
-    "224.0.0.0/4      # IPv4 multicast\n"
-    "255.255.255.255  # limited broadcast\n"
-    "ff00::/8         # IPv6 multicast\n"
-    "*.windowsupdate.com\n"
-    "*.update.microsoft.com\n"
-    "*.ntp.org\n"
-    "*.apple.com\n"
-    "*.gvt1.com       # Google update\n";
+static const char default_list[] = "# pcts default allow list (docs/allowlist.md)\n"
+                                   "udp/123          # NTP\n"
+                                   "udp/5353         # mDNS\n"
+                                   "udp/137-138      # NetBIOS name and datagram service\n"
+                                   "udp/1900         # SSDP / UPnP discovery\n"
+                                   "udp/67-68        # DHCP\n"
+                                   "udp/546-547      # DHCPv6\n"
+                                   "udp/5355         # LLMNR\n"
+                                   "224.0.0.0/4      # IPv4 multicast\n"
+                                   "255.255.255.255  # limited broadcast\n"
+                                   "ff00::/8         # IPv6 multicast\n"
+                                   "*.windowsupdate.com\n"
+                                   "*.update.microsoft.com\n"
+                                   "*.ntp.org\n"
+                                   "*.apple.com\n"
+                                   "*.gvt1.com       # Google update\n";
 
 struct rule {
     char *text;
@@ -192,7 +191,8 @@ int allow_load_text(struct allow_list *a, const char *text, const char *name, ch
         memset(&r, 0, sizeof(r));
         int tokens = 0;
         char *save = NULL;
-        for (char *tok = strtok_r(line, " \t\r", &save); tok; tok = strtok_r(NULL, " \t\r", &save)) {
+        for (char *tok = strtok_r(line, " \t\r", &save); tok;
+             tok = strtok_r(NULL, " \t\r", &save)) {
             tokens++;
             int ok;
             if (strchr(tok, '/') && !strchr(tok, '.') && !strchr(tok, ':'))
@@ -320,9 +320,8 @@ const char *allow_match(const struct allow_list *a, const struct group_key *k, c
         } else if (r->has_addr && !r->src_side && k->dst_name) {
             continue; /* the group's destination is a name: no address to compare */
         }
-        if (r->has_addr &&
-            (r->family != k->family ||
-             !prefix_match(r->src_side ? k->src : k->dst, r->addr, r->plen)))
+        if (r->has_addr && (r->family != k->family ||
+                            !prefix_match(r->src_side ? k->src : k->dst, r->addr, r->plen)))
             continue;
         if (r->has_proto && (k->proto != r->proto))
             continue;

@@ -265,10 +265,9 @@ void score_compute(const struct score_context *ctx, const struct series_features
                       o->missed * 100);
     if (n > 0 && (size_t)n < sizeof(o->reason) && cap >= 2 * 3600) {
         double bins = ceil(cap / 3600);
-        n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", %.0f%% of hours",
-                      100 * (double)f->active_bins / bins > 100
-                          ? 100
-                          : 100 * (double)f->active_bins / bins);
+        n += snprintf(
+            o->reason + n, sizeof(o->reason) - (size_t)n, ", %.0f%% of hours",
+            100 * (double)f->active_bins / bins > 100 ? 100 : 100 * (double)f->active_bins / bins);
     }
     if (n > 0 && (size_t)n < sizeof(o->reason) && o->s_size >= 0.8)
         n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", sizes steady");

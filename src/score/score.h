@@ -19,20 +19,20 @@
 #define SCORE_MIN_EVENTS 4 /* default --min-events */
 
 struct beacon_score {
-    int valid;          /* enough events to score */
-    double score;       /* [0, 1] */
-    double s_interval;  /* regularity of the (folded) beat intervals */
-    double s_period;    /* how many beats support one period, missed beats counted */
-    double s_size;      /* share of events near the typical size */
-    double s_coverage;  /* share of the capture's span the group covers */
-    double period;      /* seconds; 0 if none */
-    double spread;      /* MAD of folded intervals / period */
-    double missed;      /* share of expected beats absent */
-    double confidence;  /* from the number of beats */
-    double penalty;     /* product of rate and volume penalties */
+    int valid;         /* enough events to score */
+    double score;      /* [0, 1] */
+    double s_interval; /* regularity of the (folded) beat intervals */
+    double s_period;   /* how many beats support one period, missed beats counted */
+    double s_size;     /* share of events near the typical size */
+    double s_coverage; /* share of the capture's span the group covers */
+    double period;     /* seconds; 0 if none */
+    double spread;     /* MAD of folded intervals / period */
+    double missed;     /* share of expected beats absent */
+    double confidence; /* from the number of beats */
+    double penalty;    /* product of rate and volume penalties */
     uint64_t events, beats;
-    uint64_t sources;   /* distinct sources of the same destination service */
-    double context;     /* prevalence x locality factor applied to the score */
+    uint64_t sources; /* distinct sources of the same destination service */
+    double context;   /* prevalence x locality factor applied to the score */
     char reason[200];
 };
 

@@ -17,19 +17,19 @@ struct series_stream {
     uint32_t ring_sz[RING];
     uint32_t head, count;
     int64_t last_fed;
-    uint64_t fed;        /* events fed so far */
+    uint64_t fed; /* events fed so far */
     uint64_t nint;
     double mean, m2;     /* Welford, seconds */
     uint64_t imin, imax; /* ns */
     uint64_t late;
-    struct sketch sk;    /* interval deviations from the early median: MAD, median */
-    struct sketch raw;   /* the intervals themselves: median when it drifted */
+    struct sketch sk;  /* interval deviations from the early median: MAD, median */
+    struct sketch raw; /* the intervals themselves: median when it drifted */
     /* scoring features */
-    int64_t burst_ns;    /* burst window */
-    int64_t beat_start;  /* first event of the current beat */
+    int64_t burst_ns;   /* burst window */
+    int64_t beat_start; /* first event of the current beat */
     uint64_t beats;
-    struct sketch beat;  /* beat intervals, ns */
-    struct sketch size;  /* event sizes, bytes */
+    struct sketch beat; /* beat intervals, ns */
+    struct sketch size; /* event sizes, bytes */
     int64_t last_bin;
     uint64_t active_bins;
     /* a deterministic subsample of events for pictures: every stride-th
@@ -108,8 +108,6 @@ static double median_select(double *a, size_t n)
             lo = a[i];
     return (lo + hi) / 2.0;
 }
-
-
 
 /* Sort the exact events by time, keeping sizes with their times.  Captures
  * are nearly always in order, so check first. */
@@ -598,8 +596,7 @@ void series_features(struct series *s, struct series_features *f)
     f->sizes = sketch_list(&st->size, 1.0, &f->n_sizes);
 }
 
-size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz,
-                     int *sampled)
+size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz, int *sampled)
 {
     static int64_t one_ts;
     static uint32_t one_sz;

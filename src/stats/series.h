@@ -30,29 +30,29 @@
 #define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
 #define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
 #define SERIES_EXACT_MAX (1u << 22)
-#define SERIES_REORDER 63 /* ring of 64 */
+#define SERIES_REORDER 63                   /* ring of 64 */
 #define SERIES_BIN_NS (3600ll * 1000000000) /* coverage bins: hours */
-#define SERIES_SAMPLE 256 /* events kept for pictures in the streaming regime */
+#define SERIES_SAMPLE 256                   /* events kept for pictures in the streaming regime */
 
 struct series_stream;
 
 struct series {
-    uint64_t n;        /* events */
-    int64_t first;     /* min time, ns */
-    int64_t last;      /* max time, ns */
-    int64_t *ts;       /* exact regime: event times (unsorted); NULL while n <= 1 */
-    uint32_t *sz;      /* exact regime: event sizes, parallel to ts */
+    uint64_t n;    /* events */
+    int64_t first; /* min time, ns */
+    int64_t last;  /* max time, ns */
+    int64_t *ts;   /* exact regime: event times (unsorted); NULL while n <= 1 */
+    uint32_t *sz;  /* exact regime: event sizes, parallel to ts */
     uint32_t ts_n, ts_cap;
-    uint32_t first_sz; /* size of the only event while n == 1 */
+    uint32_t first_sz;        /* size of the only event while n == 1 */
     struct series_stream *st; /* streaming regime */
 };
 
 struct interval_stats {
-    uint64_t count; /* intervals = events - 1 */
+    uint64_t count;                          /* intervals = events - 1 */
     double mean, std, min, max, median, mad; /* seconds */
-    int has_std;   /* count >= 2 */
-    int approx;    /* median/MAD came from the sketch */
-    uint64_t late; /* events beyond the reorder bound */
+    int has_std;                             /* count >= 2 */
+    int approx;                              /* median/MAD came from the sketch */
+    uint64_t late;                           /* events beyond the reorder bound */
 };
 
 /* A value with a weight: exact values have weight 1, sketch buckets carry
@@ -77,14 +77,14 @@ double wval_median(struct wval *a, size_t n);
  */
 struct series_features {
     uint64_t events, beats;
-    int64_t first, last;    /* first and last event, ns */
-    double burst_window;    /* seconds */
-    uint64_t active_bins;   /* distinct SERIES_BIN_NS bins with an event */
-    struct wval *beat_iv;   /* beat intervals in seconds, ascending; owned */
+    int64_t first, last;  /* first and last event, ns */
+    double burst_window;  /* seconds */
+    uint64_t active_bins; /* distinct SERIES_BIN_NS bins with an event */
+    struct wval *beat_iv; /* beat intervals in seconds, ascending; owned */
     size_t n_beat_iv;
-    struct wval *sizes;     /* event sizes in bytes (any order); owned */
+    struct wval *sizes; /* event sizes in bytes (any order); owned */
     size_t n_sizes;
-    int approx;             /* lists came from sketches */
+    int approx; /* lists came from sketches */
 };
 
 /* Events kept exactly per group before switching to the sketches (for the
@@ -146,8 +146,7 @@ void series_features_release(struct series_features *f);
  * the exact regime, else a deterministic subsample of at most SERIES_SAMPLE
  * (*sampled set).  Pointers are borrowed from the series.
  */
-size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz,
-                     int *sampled);
+size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz, int *sampled);
 
 /* The intervals in seconds, ascending (weighted sketch buckets in the
  * streaming regime); the caller frees the array. */

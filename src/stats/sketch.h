@@ -36,7 +36,7 @@ struct sketch_side {
 };
 
 struct sketch {
-    double pivot; /* ns */
+    double pivot;  /* ns */
     uint64_t zero; /* values equal to the pivot */
     uint64_t total;
     struct sketch_side pos, neg;

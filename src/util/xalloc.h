@@ -20,15 +20,15 @@ size_t st_add(size_t a, size_t b);
 
 /* Grow *arr (element size sizeof **arr) so that it holds at least need
  * elements; *cap is updated.  Growth is geometric (x1.5, at least 16). */
-#define ALLOC_GROW(arr, need, cap)                                                   \
-    do {                                                                             \
-        if ((need) > (cap)) {                                                        \
-            size_t ag_new_ = (cap) < 16 ? 16 : st_add((cap), (cap) / 2);             \
-            if (ag_new_ < (need))                                                    \
-                ag_new_ = (need);                                                    \
-            (arr) = xrealloc((arr), st_mult(ag_new_, sizeof(*(arr))));               \
-            (cap) = ag_new_;                                                         \
-        }                                                                            \
+#define ALLOC_GROW(arr, need, cap)                                                                 \
+    do {                                                                                           \
+        if ((need) > (cap)) {                                                                      \
+            size_t ag_new_ = (cap) < 16 ? 16 : st_add((cap), (cap) / 2);                           \
+            if (ag_new_ < (need))                                                                  \
+                ag_new_ = (need);                                                                  \
+            (arr) = xrealloc((arr), st_mult(ag_new_, sizeof(*(arr))));                             \
+            (cap) = ag_new_;                                                                       \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -23,10 +23,28 @@ static const uint8_t B4[4] = {192, 168, 1, 2};
 static const uint8_t A6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const uint8_t B6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 
-enum { LT_NULL = 0, LT_EN10MB = 1, LT_PPP = 9, LT_FDDI = 10, LT_RAW12 = 12, LT_RAW14 = 14,
-       LT_RAW = 101, LT_C_HDLC = 104, LT_80211 = 105, LT_LOOP = 108, LT_SLL = 113,
-       LT_RADIOTAP = 127, LT_USER0 = 147, LT_IPNET = 226, LT_IPV4 = 228, LT_IPV6 = 229,
-       LT_NFLOG = 239, LT_IPOIB = 242, LT_PKTAP = 258, LT_SLL2 = 276 };
+enum {
+    LT_NULL = 0,
+    LT_EN10MB = 1,
+    LT_PPP = 9,
+    LT_FDDI = 10,
+    LT_RAW12 = 12,
+    LT_RAW14 = 14,
+    LT_RAW = 101,
+    LT_C_HDLC = 104,
+    LT_80211 = 105,
+    LT_LOOP = 108,
+    LT_SLL = 113,
+    LT_RADIOTAP = 127,
+    LT_USER0 = 147,
+    LT_IPNET = 226,
+    LT_IPV4 = 228,
+    LT_IPV6 = 229,
+    LT_NFLOG = 239,
+    LT_IPOIB = 242,
+    LT_PKTAP = 258,
+    LT_SLL2 = 276
+};
 
 static void eth(struct bb *b, unsigned type)
 {
@@ -517,9 +535,9 @@ static void test_linux_sll_and_sll2(void **state)
 {
     (void)state;
     struct bb b = {0};
-    bb_be16(&b, 0);      /* packet type: to us */
-    bb_be16(&b, 1);      /* ARPHRD_ETHER */
-    bb_be16(&b, 6);      /* address length */
+    bb_be16(&b, 0);       /* packet type: to us */
+    bb_be16(&b, 1);       /* ARPHRD_ETHER */
+    bb_be16(&b, 6);       /* address length */
     bb_fill(&b, 0x5A, 8); /* address, padded to 8 */
     bb_be16(&b, 0x0800);
     ip4_udp(&b, 1111, 53);
@@ -671,9 +689,9 @@ static void test_nflog_payload_tlv(void **state)
     bb_u8(&b, 0);
     bb_be16(&b, 7);
     static const uint8_t hdr[4] = {0x08, 0x00, 0x03, 0x00};
-    nflog_tlv(&b, 1, hdr, sizeof(hdr));   /* NFULA_PACKET_HDR */
-    nflog_tlv(&b, 10, "pfx01", 5);        /* NFULA_PREFIX: 5 bytes, 3 of padding */
-    nflog_tlv(&b, 9, ip.p, ip.n);         /* NFULA_PAYLOAD */
+    nflog_tlv(&b, 1, hdr, sizeof(hdr)); /* NFULA_PACKET_HDR */
+    nflog_tlv(&b, 10, "pfx01", 5);      /* NFULA_PREFIX: 5 bytes, 3 of padding */
+    nflog_tlv(&b, 9, ip.p, ip.n);       /* NFULA_PAYLOAD */
     expect_udp_ok(LT_NFLOG, &b, 4);
     bb_free(&b);
     bb_free(&ip);

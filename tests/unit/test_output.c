@@ -19,10 +19,10 @@
 #include "util.h"
 
 static const char *const FIELDS[16] = {
-    "src",           "dst",          "proto",        "dport",
-    "packets",       "bytes",        "first",        "last",
-    "duration",      "intervals",    "interval_mean", "interval_std",
-    "interval_min",  "interval_max", "interval_median", "interval_mad"};
+    "src",          "dst",          "proto",           "dport",
+    "packets",      "bytes",        "first",           "last",
+    "duration",     "intervals",    "interval_mean",   "interval_std",
+    "interval_min", "interval_max", "interval_median", "interval_mad"};
 
 /* ---- fmt_time_ns ------------------------------------------------------ */
 
@@ -130,9 +130,8 @@ static void test_proto_name(void **state)
 static void test_sort_key_parse(void **state)
 {
     (void)state;
-    static const char *const names[] = {"packets", "bytes", "duration", "intervals",
-                                        "mean",    "std",   "median",   "mad",
-                                        "first",   "last",  "src",      "dst"};
+    static const char *const names[] = {"packets", "bytes", "duration", "intervals", "mean", "std",
+                                        "median",  "mad",   "first",    "last",      "src",  "dst"};
     static const int keys[] = {SORT_PACKETS, SORT_BYTES, SORT_DURATION, SORT_INTERVALS,
                                SORT_MEAN,    SORT_STD,   SORT_MEDIAN,   SORT_MAD,
                                SORT_FIRST,   SORT_LAST,  SORT_SRC,      SORT_DST};
@@ -195,8 +194,14 @@ static void make_fixture(struct fixture *fx)
     r[0].bytes = 180;
     r[0].first = 1500000000;
     r[0].last = 3500000000LL;
-    r[0].iv = (struct interval_stats){.count = 2, .mean = 1.0, .std = sqrt(0.5), .min = 0.5,
-                                      .max = 1.5, .median = 1.0, .mad = 0.5, .has_std = 1};
+    r[0].iv = (struct interval_stats){.count = 2,
+                                      .mean = 1.0,
+                                      .std = sqrt(0.5),
+                                      .min = 0.5,
+                                      .max = 1.5,
+                                      .median = 1.0,
+                                      .mad = 0.5,
+                                      .has_std = 1};
     r[1].key = &k[1];
     r[1].packets = 1;
     r[1].bytes = 80;
@@ -206,8 +211,8 @@ static void make_fixture(struct fixture *fx)
     r[2].bytes = 196;
     r[2].first = 10000000000LL;
     r[2].last = 10250000000LL;
-    r[2].iv = (struct interval_stats){.count = 1, .mean = 0.25, .min = 0.25, .max = 0.25,
-                                      .median = 0.25, .mad = 0};
+    r[2].iv = (struct interval_stats){
+        .count = 1, .mean = 0.25, .min = 0.25, .max = 0.25, .median = 0.25, .mad = 0};
 }
 
 /* Run output_write into a temporary file and return its contents. */
@@ -261,8 +266,8 @@ static void test_csv_fields_and_empty_values(void **state)
     (void)state;
     struct fixture fx;
     make_fixture(&fx);
-    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .sort = SORT_PACKETS,
-                            .ts_digits = 6};
+    struct output_opts o = {
+        .format = OUT_CSV, .by = GROUP_PORT, .sort = SORT_PACKETS, .ts_digits = 6};
     char *s = write_to_string(&o, fx.r, 3);
     char *save = NULL;
     char *header = strtok_r(s, "\n", &save);
@@ -280,8 +285,8 @@ static void test_csv_fields_and_empty_values(void **state)
         assert_string_equal(h[i], FIELDS[i]);
 
     static const char *const want0[16] = {
-        "10.0.0.1", "192.168.1.2", "tcp", "443", "3",   "180", "1.500000", "3.500000",
-        "2.000000", "2",           "1.0", "0.707106781", "0.5", "1.5", "1.0", "0.5"};
+        "10.0.0.1", "192.168.1.2", "tcp", "443",         "3",   "180", "1.500000", "3.500000",
+        "2.000000", "2",           "1.0", "0.707106781", "0.5", "1.5", "1.0",      "0.5"};
     expect_csv_row(row0, want0);
     /* One packet: no interval, so every interval statistic is empty. */
     static const char *const want1[16] = {
@@ -289,9 +294,9 @@ static void test_csv_fields_and_empty_values(void **state)
         "0.000000",    "0",           "",    "",   "",  "",   "",         ""};
     expect_csv_row(row1, want1);
     /* One interval: a mean but no sample standard deviation. */
-    static const char *const want2[16] = {
-        "10.0.0.9",  "10.0.0.1", "icmp", "",     "2",    "196",  "10.000000", "10.250000",
-        "0.250000",  "1",        "0.25", "",     "0.25", "0.25", "0.25",      "0.0"};
+    static const char *const want2[16] = {"10.0.0.9",  "10.0.0.1",  "icmp",     "",   "2",    "196",
+                                          "10.000000", "10.250000", "0.250000", "1",  "0.25", "",
+                                          "0.25",      "0.25",      "0.25",     "0.0"};
     expect_csv_row(row2, want2);
     free(s);
 
@@ -339,8 +344,8 @@ static void test_json_fields_and_nulls(void **state)
     (void)state;
     struct fixture fx;
     make_fixture(&fx);
-    struct output_opts o = {.format = OUT_JSON, .by = GROUP_PORT, .sort = SORT_PACKETS,
-                            .ts_digits = 9};
+    struct output_opts o = {
+        .format = OUT_JSON, .by = GROUP_PORT, .sort = SORT_PACKETS, .ts_digits = 9};
     char *s = write_to_string(&o, fx.r, 2);
     char *save = NULL;
     char *l0 = strtok_r(s, "\n", &save);
@@ -467,8 +472,7 @@ static void test_write_error_is_reported(void **state)
     make_fixture(&fx);
     char msg[ERRMSG_MAX] = "";
     for (int fmt = OUT_TABLE; fmt <= OUT_JSON; fmt++) {
-        struct output_opts o = {.format = (enum out_format)fmt, .by = GROUP_PORT,
-                                .ts_digits = 6};
+        struct output_opts o = {.format = (enum out_format)fmt, .by = GROUP_PORT, .ts_digits = 6};
         clearerr(f);
         assert_int_equal(output_write(f, "/dev/full", &o, fx.r, 3, msg), ERR_IO);
         assert_non_null(strstr(msg, "/dev/full"));

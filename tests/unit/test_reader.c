@@ -213,12 +213,12 @@ static int open_fails(const char *path, char *msg)
     return rc;
 }
 
-#define assert_contains(hay, needle)                                                      \
-    do {                                                                                  \
-        if (!strstr((hay), (needle))) {                                                   \
-            print_error("message \"%s\" does not contain \"%s\"\n", (hay), (needle));      \
-            fail();                                                                       \
-        }                                                                                 \
+#define assert_contains(hay, needle)                                                               \
+    do {                                                                                           \
+        if (!strstr((hay), (needle))) {                                                            \
+            print_error("message \"%s\" does not contain \"%s\"\n", (hay), (needle));              \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* ---- classic pcap ------------------------------------------------------- */
@@ -304,7 +304,10 @@ static void test_pcap_header_errors(void **state)
     assert_contains(msg, "snoop");
     bb_free(&b);
 
-    bb_bytes(&b, "\xFD" "7zXZ\0", 6);
+    bb_bytes(&b,
+             "\xFD"
+             "7zXZ\0",
+             6);
     bb_fill(&b, 0x42, 40);
     write_bb("cap.pcap.xz", &b, path);
     assert_int_equal(open_fails(path, msg), ERR_FORMAT);
@@ -401,9 +404,9 @@ static void test_pcapng_binary_resolution_and_offset(void **state)
     (void)state;
     struct bb b = {0};
     ng_shb(&b, 0, 1, 0);
-    ng_idb(&b, 0, 1, 0x86, 0);                 /* 2^-6 s units */
-    ng_idb(&b, 0, 1, -1, 1700000000);          /* usec, +1700000000 s */
-    ng_idb(&b, 0, 1, 3, -10);                  /* msec, -10 s */
+    ng_idb(&b, 0, 1, 0x86, 0);                          /* 2^-6 s units */
+    ng_idb(&b, 0, 1, -1, 1700000000);                   /* usec, +1700000000 s */
+    ng_idb(&b, 0, 1, 3, -10);                           /* msec, -10 s */
     ng_epb(&b, 0, 0, 1700000000ull * 64 + 32, 1, 1, 1); /* x.5 s */
     ng_epb(&b, 0, 0, 1, 1, 1, 2);                       /* 1/64 s */
     ng_epb(&b, 0, 1, 1500000, 1, 1, 3);                 /* 1.5 s after the offset */
@@ -467,21 +470,18 @@ static void test_pcapng_timestamp_extremes(void **state)
     (void)state;
     struct bb b = {0};
     ng_shb(&b, 0, 1, 0);
-    ng_idb(&b, 0, 1, -1, 0);               /* 0: microseconds */
-    ng_idb(&b, 0, 1, 12, 0);               /* 1: picoseconds */
-    ng_idb(&b, 0, 1, 0x80 | 30, 0);        /* 2: 2^-30 s */
-    ng_idb(&b, 0, 1, 9, 9223372037LL);     /* 3: ns, offset past 2262 */
+    ng_idb(&b, 0, 1, -1, 0);           /* 0: microseconds */
+    ng_idb(&b, 0, 1, 12, 0);           /* 1: picoseconds */
+    ng_idb(&b, 0, 1, 0x80 | 30, 0);    /* 2: 2^-30 s */
+    ng_idb(&b, 0, 1, 9, 9223372037LL); /* 3: ns, offset past 2262 */
     ng_epb(&b, 0, 0, 0x7FFFFFFFFFFFFFFFull, 1, 1, 1);
     ng_epb(&b, 0, 0, 0x8000000000000000ull, 1, 1, 2);
     ng_epb(&b, 0, 1, 1234567890123ull, 1, 1, 3);
     ng_epb(&b, 0, 2, 5ull << 30, 1, 1, 4);
     ng_epb(&b, 0, 3, 0, 1, 1, 5);
     const struct expect_rec e[] = {
-        {INT64_MAX, 1, 1, 1, 1},
-        {-INT64_MAX, 1, 1, 1, 2},
-        {1234567890, 1, 1, 1, 3},
-        {5000000000LL, 1, 1, 1, 4},
-        {INT64_MAX, 1, 1, 1, 5},
+        {INT64_MAX, 1, 1, 1, 1},    {-INT64_MAX, 1, 1, 1, 2}, {1234567890, 1, 1, 1, 3},
+        {5000000000LL, 1, 1, 1, 4}, {INT64_MAX, 1, 1, 1, 5},
     };
     char path[256], msg[ERRMSG_MAX];
     write_bb("ext.pcapng", &b, path);
@@ -497,9 +497,9 @@ static void test_pcap_tolerated_oddities_are_counted(void **state)
 {
     (void)state;
     struct bb b = {0};
-    pcap_hdr(&b, 0, 0, 2, 1); /* snaplen 65535 */
-    pcap_rec(&b, 0, 5, 1000000, 4, 4, 1); /* usec field out of range */
-    pcap_rec(&b, 0, 6, 0, 10, 4, 2);      /* caplen > wirelen */
+    pcap_hdr(&b, 0, 0, 2, 1);               /* snaplen 65535 */
+    pcap_rec(&b, 0, 5, 1000000, 4, 4, 1);   /* usec field out of range */
+    pcap_rec(&b, 0, 6, 0, 10, 4, 2);        /* caplen > wirelen */
     pcap_rec(&b, 0, 7, 0, 70000, 70000, 3); /* caplen > snaplen */
     const struct expect_rec e[] = {
         {6000000000LL, 4, 4, 1, 1},
@@ -599,8 +599,8 @@ static struct expect_rec *random_pcap(struct bb *b, size_t n, uint32_t caplen, u
     pcap_hdr(b, 0, 1, 2, 1);
     for (size_t i = 0; i < n; i++) {
         unsigned tag = (unsigned)rng_below(&seed, 256);
-        e[i] = (struct expect_rec){(int64_t)(1000 + i) * 1000000000 + (int64_t)i, caplen, caplen,
-                                   1, tag};
+        e[i] = (struct expect_rec){(int64_t)(1000 + i) * 1000000000 + (int64_t)i, caplen, caplen, 1,
+                                   tag};
         pcap_rec(b, 0, (uint32_t)(1000 + i), (uint32_t)i, caplen, caplen, tag);
     }
     return e;

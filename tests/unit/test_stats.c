@@ -82,7 +82,7 @@ static void ref_stats(const int64_t *times, size_t n, struct ref *r)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-#define assert_close(got, want, rel, abs_) \
+#define assert_close(got, want, rel, abs_)                                                         \
     assert_close_((got), (want), (rel), (abs_), #got, __FILE__, __LINE__)
 
 static void assert_close_(double got, double want, double rel, double abs_, const char *what,
@@ -265,8 +265,8 @@ static int64_t *beacon(size_t n, uint64_t seed)
 {
     int64_t *t = malloc(n * sizeof(*t));
     for (size_t i = 0; i < n; i++)
-        t[i] = EPOCH + (int64_t)i * 60000000000LL +
-               (int64_t)rng_below(&seed, 400000001) - 200000000;
+        t[i] =
+            EPOCH + (int64_t)i * 60000000000LL + (int64_t)rng_below(&seed, 400000001) - 200000000;
     return t;
 }
 
@@ -563,8 +563,7 @@ static void test_sketch_against_exact_distributions(void **state)
     check_sketch("exponential, pivot med", x, n, 693147);
 
     for (size_t i = 0; i < n; i++)
-        x[i] = (rng_next(&seed) & 1 ? 5000000 : 1000000) + (int64_t)rng_below(&seed, 20001) -
-               10000;
+        x[i] = (rng_next(&seed) & 1 ? 5000000 : 1000000) + (int64_t)rng_below(&seed, 20001) - 10000;
     check_sketch("bimodal, pivot mid", x, n, 3000000);
     check_sketch("bimodal, pivot 0", x, n, 0);
 
@@ -592,7 +591,7 @@ static void test_sketch_median_error_bound_is_a_bound(void **state)
         double exact;
     } cases[] = {
         {0, 1, {1000}, 1000},
-        {0, 1, {652}, 652}, /* just below a bucket's upper edge g^648 */
+        {0, 1, {652}, 652},        /* just below a bucket's upper edge g^648 */
         {1000.5, 1, {1000}, 1000}, /* sub-ns deviation from a half-ns pivot */
         {0, 3, {990, 1000, 1010}, 1000},
         {1000, 3, {10, 1000, 5000}, 1000},
@@ -610,8 +609,8 @@ static void test_sketch_median_error_bound_is_a_bound(void **state)
         sketch_median_mad(&s, &med, &mad, &bound);
         double err = fabs(med - cases[c].exact);
         if (err > bound + 1e-9) {
-            print_error("case %zu: median %.6f, exact %.6f: error %.6g exceeds err_bound %.6g\n",
-                        c, med, cases[c].exact, err, bound);
+            print_error("case %zu: median %.6f, exact %.6f: error %.6g exceeds err_bound %.6g\n", c,
+                        med, cases[c].exact, err, bound);
             ok = 0;
         }
         sketch_release(&s);

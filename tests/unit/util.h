@@ -177,8 +177,7 @@ static inline int scratch_write(const struct scratch *sc, const char *name, cons
     return bad ? -1 : 0;
 }
 
-static inline int scratch_rm_one(const char *path, const struct stat *st, int flag,
-                                 struct FTW *ftw)
+static inline int scratch_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
