@@ -55,6 +55,9 @@ struct group {
     double dns_label_sum, dns_entropy_sum; /* GROUP_DNS: of the subdomain parts */
 };
 
+/* Output and the report find a group from its key: the key comes first. */
+_Static_assert(offsetof(struct group, key) == 0, "struct group starts with its key");
+
 struct group_table {
     struct group *g;
     size_t n, cap;
