@@ -26,6 +26,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,8 +452,12 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
  * HTTP request names its own flow's server (*flow_name).  With --group dns,
  * DNS queries are the events.  Payload pointers are valid only now.
  */
-static void learn_names(struct run_ctx *x, const struct pkt_meta *m, int64_t ts,
-                        uint32_t *flow_name)
+struct learn_sink; /* see loop_flows: DNS mappings travel with the packets */
+static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+                       const uint8_t server[16], uint32_t name);
+
+static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
+                        int64_t ts, uint32_t *flow_name)
 {
     *flow_name = 0;
     if (!m->payload)
@@ -470,8 +475,12 @@ static void learn_names(struct run_ctx *x, const struct pkt_meta *m, int64_t ts,
         int rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
         if (rc == 1) {
             uint32_t id = names_intern(x->names, name);
-            for (size_t i = 0; i < n && i < 16; i++)
-                names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
+            for (size_t i = 0; i < n && i < 16; i++) {
+                if (sink)
+                    sink_learn(sink, addrs[i].family, m->dst, addrs[i].addr, id);
+                else
+                    names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
+            }
         }
         if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS)
             dns_query_event(x, m, name, ts, m->payload_len);
@@ -531,7 +540,7 @@ static void loop_dns(struct run_ctx *x)
     struct pkt_meta m;
     uint32_t unused;
     while (next_decoded(x, &p, &m))
-        learn_names(x, &m, p.ts_ns, &unused);
+        learn_names(x, NULL, &m, p.ts_ns, &unused);
 }
 
 /*
@@ -635,63 +644,203 @@ static void on_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_
         series_add(&x->tab->g[gi].s, start, orig_bytes);
 }
 
-/* Everything that needs connections: flow series, service groups of
- * packets, and the flow list.  Batched like loop_pairs: keys and hashes of
- * up to BATCH packets first (prefetching their index slots), then the
- * packets in order. */
+/*
+ * Everything that needs connections: flow series, service groups of
+ * packets, and the flow list.  Two stages:
+ *   producer (the main thread): read, decode, learn names, compute flow keys
+ *     and hashes, and put events into batches;
+ *   consumer: flows, groups, series, in batch order.
+ * With --threads 2 the consumer runs on a second thread and batches pass
+ * through a small bounded queue; with 1 it runs inline.  Either way it sees
+ * the same events in the same order, so the output is byte-identical.  The
+ * name table is split the same way: the producer owns the names (interning),
+ * the consumer the address map, and DNS answers reach the map as "learn"
+ * events in packet order, so a mapping applies from the time of its answer
+ * in both modes, without locks.
+ */
+enum { EV_PACKET, EV_LEARN };
+
+struct fev {
+    uint8_t kind;
+    struct pkt_meta m; /* EV_LEARN: family, src = client, dst = server */
+    struct flow_prep fp;
+    int64_t ts;
+    uint32_t wirelen;
+    uint32_t name; /* EV_PACKET: TLS SNI / HTTP Host / QUIC SNI; EV_LEARN: the name */
+};
+
+#define FBATCH 256
+#define FQUEUE 8
+
+struct fbatch {
+    struct fev ev[FBATCH];
+    size_t n;
+    int last;
+};
+
+struct learn_sink {
+    struct fbatch *b;
+};
+
+static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+                       const uint8_t server[16], uint32_t name)
+{
+    if (!name || k->b->n >= FBATCH)
+        return; /* room is reserved per packet; see loop_flows */
+    struct fev *e = &k->b->ev[k->b->n++];
+    memset(&e->m, 0, sizeof(e->m));
+    e->kind = EV_LEARN;
+    e->m.family = family;
+    memcpy(e->m.src, client, 16);
+    memcpy(e->m.dst, server, 16);
+    e->name = name;
+}
+
+struct fpipe {
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_get;
+    struct fbatch *q[FQUEUE];
+    size_t head, count;
+    struct fbatch *free_list[FQUEUE];
+    size_t nfree;
+    struct run_ctx *x;
+};
+
+static void consume_batch(struct run_ctx *x, struct fbatch *b)
+{
+    int from_orig;
+    int packets = x->o->series == SERIES_PACKETS && !x->fw;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ev[i].kind == EV_PACKET)
+            flow_table_prefetch(x->flows, &b->ev[i].fp);
+    for (size_t i = 0; i < b->n; i++) {
+        struct fev *e = &b->ev[i];
+        if (e->kind == EV_LEARN) {
+            names_learn(x->names, e->m.family, e->m.src, e->m.dst, e->name);
+            continue;
+        }
+        struct flow *f =
+            flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts, e->wirelen, &from_orig);
+        if (e->name && !f->name)
+            f->name = e->name;
+        if (!packets)
+            continue;
+        if (f->group == (size_t)-1) {
+            uint32_t host;
+            flow_group(x, f, &host);
+            if (f->group != GROUP_NONE && !x->tab->g[f->group].host)
+                x->tab->g[f->group].host = host;
+        }
+        if (f->group == GROUP_NONE) {
+            x->cnt->untracked++;
+            continue;
+        }
+        struct group *g = &x->tab->g[f->group];
+        g->packets++;
+        g->bytes += e->wirelen;
+        series_add(&g->s, e->ts, e->wirelen);
+    }
+}
+
+static void *consumer(void *arg)
+{
+    struct fpipe *fp = arg;
+    for (;;) {
+        pthread_mutex_lock(&fp->mu);
+        while (fp->count == 0)
+            pthread_cond_wait(&fp->can_get, &fp->mu);
+        struct fbatch *b = fp->q[fp->head];
+        fp->head = (fp->head + 1) % FQUEUE;
+        fp->count--;
+        pthread_mutex_unlock(&fp->mu);
+        int last = b->last;
+        consume_batch(fp->x, b);
+        pthread_mutex_lock(&fp->mu);
+        fp->free_list[fp->nfree++] = b;
+        pthread_cond_signal(&fp->can_put);
+        pthread_mutex_unlock(&fp->mu);
+        if (last)
+            return NULL;
+    }
+}
+
 static void loop_flows(struct run_ctx *x)
 {
-    enum { BATCH = 32 };
-    struct fev {
-        struct pkt_meta m;
-        struct flow_prep fp;
-        int64_t ts;
-        uint32_t wirelen;
-        uint32_t name; /* TLS SNI / HTTP Host in this packet */
-    } *ev = xmalloc(BATCH * sizeof(*ev));
+    struct fpipe fp;
+    memset(&fp, 0, sizeof(fp));
+    fp.x = x;
+    pthread_t th;
+    int threaded = x->o->threads > 1;
+    /* no more batches in circulation than queue slots: a full queue then
+     * means no free batch, and the producer waits */
+    size_t nb_alloc = threaded ? FQUEUE : 1;
+    for (size_t i = 0; i < nb_alloc; i++)
+        fp.free_list[fp.nfree++] = xmalloc(sizeof(struct fbatch));
+    if (threaded) {
+        pthread_mutex_init(&fp.mu, NULL);
+        pthread_cond_init(&fp.can_put, NULL);
+        pthread_cond_init(&fp.can_get, NULL);
+        if (pthread_create(&th, NULL, consumer, &fp) != 0) {
+            threaded = 0;
+            pthread_mutex_destroy(&fp.mu);
+            pthread_cond_destroy(&fp.can_put);
+            pthread_cond_destroy(&fp.can_get);
+        }
+    }
+    uint64_t seed = x->flows->seed;
     struct pkt p;
-    int from_orig, more = 1;
-    int packets = x->o->series == SERIES_PACKETS && !x->fw;
+    int more = 1;
     while (more) {
-        size_t nb = 0;
-        while (nb < BATCH) {
-            struct fev *e = &ev[nb];
-            if (!next_decoded(x, &p, &e->m)) {
+        struct fbatch *b;
+        if (threaded) {
+            pthread_mutex_lock(&fp.mu);
+            while (fp.nfree == 0)
+                pthread_cond_wait(&fp.can_put, &fp.mu);
+            b = fp.free_list[--fp.nfree];
+            pthread_mutex_unlock(&fp.mu);
+        } else {
+            b = fp.free_list[0];
+        }
+        b->n = 0;
+        b->last = 0;
+        struct learn_sink sink = {b};
+        /* each packet may add up to 16 learn events before its own */
+        while (b->n + 17 <= FBATCH) {
+            struct pkt_meta m;
+            if (!next_decoded(x, &p, &m)) {
                 more = 0;
                 break;
             }
+            uint32_t name;
+            learn_names(x, &sink, &m, p.ts_ns, &name);
+            struct fev *e = &b->ev[b->n++];
+            e->kind = EV_PACKET;
+            e->m = m;
+            e->m.payload = NULL; /* not valid past this point */
             e->ts = p.ts_ns;
             e->wirelen = p.wirelen;
-            learn_names(x, &e->m, p.ts_ns, &e->name);
-            e->m.payload = NULL; /* not valid past this point */
-            flow_table_prepare(x->flows, &e->m, &e->fp);
-            nb++;
+            e->name = name;
+            flow_prep_make(seed, &e->m, &e->fp);
         }
-        for (size_t i = 0; i < nb; i++) {
-            struct fev *e = &ev[i];
-            struct flow *f =
-                flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts, e->wirelen, &from_orig);
-            if (e->name && !f->name)
-                f->name = e->name;
-            if (!packets)
-                continue;
-            if (f->group == (size_t)-1) {
-                uint32_t host;
-                flow_group(x, f, &host);
-                if (f->group != GROUP_NONE && !x->tab->g[f->group].host)
-                    x->tab->g[f->group].host = host;
-            }
-            if (f->group == GROUP_NONE) {
-                x->cnt->untracked++;
-                continue;
-            }
-            struct group *g = &x->tab->g[f->group];
-            g->packets++;
-            g->bytes += e->wirelen;
-            series_add(&g->s, e->ts, e->wirelen);
+        b->last = !more;
+        if (threaded) {
+            pthread_mutex_lock(&fp.mu);
+            fp.q[(fp.head + fp.count) % FQUEUE] = b;
+            fp.count++;
+            pthread_cond_signal(&fp.can_get);
+            pthread_mutex_unlock(&fp.mu);
+        } else {
+            consume_batch(x, b);
         }
     }
-    free(ev);
+    if (threaded) {
+        pthread_join(th, NULL);
+        pthread_mutex_destroy(&fp.mu);
+        pthread_cond_destroy(&fp.can_put);
+        pthread_cond_destroy(&fp.can_get);
+    }
+    for (size_t i = 0; i < fp.nfree; i++)
+        free(fp.free_list[i]);
     flow_table_flush(x->flows);
 }
 

@@ -76,6 +76,9 @@ void options_usage(FILE *f)
           "  --color[=auto|always|never]\n"
           "                        colour in the table (auto: on a terminal, unless\n"
           "                        NO_COLOR is set)\n"
+          "  --threads N           1: one thread; 2 or more (default on a multi-core\n"
+          "                        machine): reading and decoding run beside flow\n"
+          "                        assembly and grouping (same output)\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -128,6 +131,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         OPT_HTML,
         OPT_HTMLTOP,
         OPT_COLOR,
+        OPT_THREADS,
     };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
@@ -146,6 +150,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"html", required_argument, NULL, OPT_HTML},
         {"html-top", required_argument, NULL, OPT_HTMLTOP},
         {"color", optional_argument, NULL, OPT_COLOR},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"tcp-timeout", required_argument, NULL, OPT_TCPTO},
         {"udp-timeout", required_argument, NULL, OPT_UDPTO},
         {"established-only", no_argument, NULL, OPT_ESTAB},
@@ -166,6 +171,8 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     o->min_events = 4;
     o->html_top = 50;
     o->color = -1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = ncpu > 1 ? 2 : 1;
     o->allow = xcalloc((size_t)argc + 1, sizeof(char *));
     int sort_set = 0, group_set = 0;
     /* `pcts flows ...`: the subcommand form of --flows */
@@ -313,6 +320,15 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             break;
+        case OPT_THREADS: {
+            size_t v;
+            if (parse_size(optarg, &v) || v < 1 || v > 256) {
+                errmsg_set(msg, "invalid --threads '%s': give a number from 1 to 256", optarg);
+                return ERR_USAGE;
+            }
+            o->threads = v > 2 ? 2 : (unsigned)v; /* two pipeline stages */
+            break;
+        }
         case OPT_ESTAB: o->established_only = 1; break;
         case OPT_MINEV: {
             size_t v;

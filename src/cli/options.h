@@ -44,6 +44,7 @@ struct options {
     const char *html;  /* --html FILE */
     size_t html_top;   /* candidates with pictures */
     int color;         /* -1 auto, 0 never, 1 always */
+    unsigned threads;  /* 1 inline, 2 pipelined (flow modes) */
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

@@ -252,11 +252,21 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
     return FLOW_NONE;
 }
 
-void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)
+void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
 {
     make_key(m, &fp->k, &fp->side);
-    fp->h = key_hash(&fp->k, t->seed);
+    fp->h = key_hash(&fp->k, seed);
+}
+
+void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp)
+{
     __builtin_prefetch(&t->slot[(size_t)(fp->h >> 32) & t->mask]);
+}
+
+void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)
+{
+    flow_prep_make(t->seed, m, fp);
+    flow_table_prefetch(t, fp);
 }
 
 struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,

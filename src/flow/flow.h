@@ -126,6 +126,10 @@ struct flow_prep {
     uint64_t h;
 };
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
+/* The pure part of flow_table_prepare (key and hash for a table seeded with
+ * seed; touches no table, so another thread may run it), and the prefetch. */
+void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp);
+void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp);
 struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
                                         const struct flow_prep *fp, int64_t ts, uint32_t wirelen,
                                         int *from_orig);

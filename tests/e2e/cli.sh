@@ -247,6 +247,14 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 
+# --- threads: the pipelined run gives the same bytes
+ok_if "--threads 1 and --threads 2 give byte-identical output (flows, service)" \
+    "$P -q --threads 1 '$w/sample.pcap' >'$w/t1' && $P -q --threads 2 '$w/sample.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2' && test -s '$w/t1'"
+ok_if "  ...and with --series packets --group host and a gzip input" \
+    "$P -q --threads 1 --series packets --group host '$w/ok.pcap.gz' >'$w/t1' && $P -q --threads 2 --series packets --group host '$w/ok.pcap.gz' >'$w/t2' && cmp -s '$w/t1' '$w/t2' && test -s '$w/t1'"
+ok_if "  ...and the flow list" "$pcts flows -q -F csv --threads 1 '$w/sample.pcap' >'$w/t1' && $pcts flows -q -F csv --threads 2 '$w/sample.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2'"
+t "--threads 0" 2 "invalid --threads" -- $P --threads 0 "$c/eth_basic.pcap"
+
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
 t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --series packets --group ip --max-groups 20000 "$w/spoof.pcap"
