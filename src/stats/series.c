@@ -256,8 +256,8 @@ static void to_stream(struct series *s)
         iv[i - 1] = (double)gap(s->ts[i - 1], s->ts[i]);
     double pivot = median_select(iv, n - 1);
     free(iv);
-    sketch_init(&st->sk, pivot);
-    sketch_init(&st->raw, 0);
+    sketch_init_buckets(&st->sk, pivot, SKETCH_STAT_BUCKETS);
+    sketch_init_buckets(&st->raw, 0, SKETCH_STAT_BUCKETS);
     sketch_init(&st->beat, 0);
     sketch_init(&st->size, 0);
     st->burst_ns = burst_window(s->ts, n);

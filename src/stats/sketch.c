@@ -43,10 +43,21 @@ double sketch_alpha(const struct sketch *s)
     return al > an ? al : an;
 }
 
-void sketch_init(struct sketch *s, double pivot)
+void sketch_init_buckets(struct sketch *s, double pivot, uint32_t buckets)
 {
     memset(s, 0, sizeof(*s));
     s->pivot = pivot;
+    s->pos.limit = s->neg.limit = buckets < 16 ? 16 : buckets;
+}
+
+void sketch_init(struct sketch *s, double pivot)
+{
+    sketch_init_buckets(s, pivot, SKETCH_MAX_BUCKETS);
+}
+
+static uint32_t side_limit(const struct sketch_side *sd)
+{
+    return sd->limit ? sd->limit : SKETCH_MAX_BUCKETS; /* a zeroed sketch */
 }
 
 static void side_reserve(struct sketch_side *sd, uint32_t need)
@@ -56,8 +67,8 @@ static void side_reserve(struct sketch_side *sd, uint32_t need)
     uint32_t nc = sd->cap * 2 > need ? sd->cap * 2 : need;
     if (nc < 16)
         nc = 16;
-    if (nc > SKETCH_MAX_BUCKETS)
-        nc = SKETCH_MAX_BUCKETS;
+    if (nc > side_limit(sd))
+        nc = side_limit(sd);
     sd->cnt = xrealloc(sd->cnt, st_mult(nc, sizeof(uint32_t)));
     memset(sd->cnt + sd->cap, 0, (nc - sd->cap) * sizeof(uint32_t));
     sd->cap = nc;
@@ -89,7 +100,7 @@ static void collapse(struct sketch_side *sd)
 }
 
 /* Count one value whose level-0 bucket is i0.  Invariant: cnt[n, cap) is
- * zero and n <= SKETCH_MAX_BUCKETS. */
+ * zero and n <= limit. */
 static void side_add(struct sketch_side *sd, int32_t i0)
 {
     int32_t idx = at_level(i0, sd->level);
@@ -105,7 +116,7 @@ static void side_add(struct sketch_side *sd, int32_t i0)
         int32_t hi = sd->lo + (int32_t)sd->n - 1;
         if (idx > hi)
             hi = idx;
-        if ((uint32_t)(hi - lo) + 1 <= SKETCH_MAX_BUCKETS)
+        if ((uint32_t)(hi - lo) + 1 <= side_limit(sd))
             break;
         collapse(sd);
         idx = at_level(i0, sd->level);

@@ -7,10 +7,13 @@
  * collapsing (UDDSketch, Epicoco et al., 2020).  A sketch summarises
  * y = x - pivot: bucket i of a side (sign) holds |y| in (g^(i-1), g^i],
  * g = (1+a)/(1-a), and reports 2 g^i / (g+1), within a of any value in it.
- * Start: a = SKETCH_ALPHA = 0.5%.  When one side would need more than
- * SKETCH_MAX_BUCKETS buckets, adjacent pairs are merged: g becomes g^2 and
- * a roughly doubles, for that side only.  So 1024 buckets keep 0.5% over
- * 4.4 decades of |y|, 1% over 8.9, 2% over 17.8.
+ * Start: a = SKETCH_ALPHA = 0.5%.  When one side would need more than its
+ * bucket limit, adjacent pairs are merged: g becomes g^2 and a roughly
+ * doubles, for that side only.  The sketches behind reported statistics
+ * (median, MAD) have SKETCH_STAT_BUCKETS = 2048: 0.5% over 8.9 decades of
+ * |y|, 1% over 17.8 (1 ns to 20 years), so their error stays within 1% for
+ * any capture; those that only feed the score have SKETCH_MAX_BUCKETS =
+ * 1024 (0.5% over 4.4 decades, 1% over 8.9, 2% beyond).
  *
  * pcts uses one sketch of the intervals themselves (pivot 0: the median is
  * known within a of itself) and one of the deviations from the early median
@@ -25,13 +28,15 @@
 #include <stdint.h>
 
 #define SKETCH_ALPHA 0.005
-#define SKETCH_MAX_BUCKETS 1024
+#define SKETCH_MAX_BUCKETS 1024  /* default limit per side */
+#define SKETCH_STAT_BUCKETS 2048 /* for median and MAD */
 
 struct sketch_side {
-    int32_t lo;    /* bucket index of cnt[0], at this side's level */
-    uint32_t n;    /* buckets in use */
-    uint32_t cap;  /* allocated */
-    uint8_t level; /* collapses so far: g = g0^(2^level) */
+    int32_t lo;     /* bucket index of cnt[0], at this side's level */
+    uint32_t n;     /* buckets in use */
+    uint32_t cap;   /* allocated */
+    uint8_t level;  /* collapses so far: g = g0^(2^level) */
+    uint32_t limit; /* at most this many buckets */
     uint32_t *cnt;
 };
 
@@ -42,8 +47,9 @@ struct sketch {
     struct sketch_side pos, neg;
 };
 
-/* A sketch of x - pivot. */
+/* A sketch of x - pivot with SKETCH_MAX_BUCKETS, or `buckets`, per side. */
 void sketch_init(struct sketch *s, double pivot);
+void sketch_init_buckets(struct sketch *s, double pivot, uint32_t buckets);
 void sketch_add(struct sketch *s, double x);
 
 /* Median and median absolute deviation of x, in the unit of the inputs
