@@ -171,7 +171,8 @@ struct inputs *inputs_new(char *const *paths, size_t n, inputs_err_cb cb, void *
         if (!advance(s, in))
             continue; /* empty capture or first record damaged */
         in->first_ts = in->cur.ts_ns;
-        if (n <= KEEP_OPEN_MAX || in->raw_size == 0) {
+        /* standard input cannot be read twice, even when it is a file */
+        if (n <= KEEP_OPEN_MAX || in->raw_size == 0 || !strcmp(in->path, "-")) {
             heap_push(s, i);
         } else {
             close_input(s, in, 0);

@@ -550,11 +550,13 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
      * grouping was fast).  Compressed files and pipes use the buffered
      * path; so does any file mmap refuses.
      */
-    if (size >= 24 && size <= (uint64_t)SIZE_MAX) {
-        uint8_t head[4];
+    if (!is_stdin && size >= 24 && size <= (uint64_t)SIZE_MAX) {
+        uint8_t head[8];
         ssize_t hr = pread(fd, head, sizeof(head), 0);
-        int compressed = hr >= 2 && ((head[0] == 0x1F && head[1] == 0x8B) ||
-                                     (hr == 4 && !memcmp(head, "\x28\xB5\x2F\xFD", 4)));
+        size_t hn = hr > 0 ? (size_t)hr : 0;
+        int compressed = (hn >= 2 && head[0] == 0x1F && head[1] == 0x8B) ||
+                         (hn >= 4 && !memcmp(head, "\x28\xB5\x2F\xFD", 4)) ||
+                         other_compression(head, hn) != NULL; /* named by sniff() */
         if (!compressed) {
             void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (m != MAP_FAILED) {

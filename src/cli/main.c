@@ -187,9 +187,10 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
     if (names->n > 1)
-        fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)%s\n",
+        fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)%s%s\n",
                 names->n - 1, (unsigned long long)names->learned,
-                names->dropped_names ? "; name table full, later names dropped" : "");
+                names->dropped_names ? "; name table full, later names dropped" : "",
+                names->dropped_maps ? "; address map full, later mappings dropped" : "");
     if (ft && ft->evicted)
         fprintf(stderr,
                 "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
@@ -482,14 +483,14 @@ static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct
                     names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
             }
         }
-        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS)
+        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains)
             dns_query_event(x, m, name, ts, m->payload_len);
         return;
     }
     int rc = 0;
     if (m->proto == 17) {
         /* QUIC: the client's Initial (long header) towards the server */
-        if (m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 &&
+        if (m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 && m->sport != 443 &&
             quic_initial_sni(m->payload, m->payload_len, name) == 1 && name[0])
             *flow_name = names_intern(x->names, name);
         return;
@@ -721,8 +722,13 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         }
         struct flow *f =
             flow_table_packet_prepared(x->flows, &e->m, &e->fp, e->ts, e->wirelen, &from_orig);
-        if (e->name && !f->name)
+        if (e->name && !f->name) {
             f->name = e->name;
+            /* the packet series picked its group at the first packet; a
+             * name seen later (SNI, Host) still names it */
+            if (f->group != (size_t)-1 && f->group != GROUP_NONE && !x->tab->g[f->group].host)
+                x->tab->g[f->group].host = e->name;
+        }
         if (!packets)
             continue;
         if (f->group == (size_t)-1) {

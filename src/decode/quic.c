@@ -57,11 +57,14 @@ static int cur_varint(struct cursor *c, uint64_t *out)
 static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key, size_t key_len,
                 const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    /* fetched once: a fetch costs more than the derivation (only the
+     * reading thread calls this) */
+    static EVP_KDF *kdf;
+    if (!kdf)
+        kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     if (!kdf)
         return -1;
     EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
     if (!ctx)
         return -1;
     OSSL_PARAM p[6], *q = p;
@@ -200,7 +203,7 @@ int quic_initial_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
         aes_ecb_block(hp, sample, mask))
         return -1;
 
-    uint8_t hdr[64 + 2 * QUIC_MAX_CID];
+    uint8_t hdr[QUIC_MAX_PACKET]; /* the header may carry a long token */
     size_t pn_len = (size_t)((b0 ^ mask[0]) & 0x03) + 1;
     size_t hdr_len = pn_off + pn_len;
     if (hdr_len > sizeof(hdr) || plen < pn_len + 16)

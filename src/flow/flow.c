@@ -297,8 +297,8 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         struct flow *f = &t->f[i];
         /* A new SYN on a closed connection starts a new one; so does any
          * packet after the flow timed out but before it was swept. */
-        int stale = (uint64_t)ts > (uint64_t)f->last &&
-                    (uint64_t)ts - (uint64_t)f->last > (uint64_t)timeout_of(t, f->list);
+        int stale =
+            ts > f->last && (uint64_t)ts - (uint64_t)f->last > (uint64_t)timeout_of(t, f->list);
         if ((f->closed && syn && !ack) || stale) {
             end_flow(t, i);
             i = lookup(t, &k, h, &slot);

@@ -23,7 +23,11 @@ void frag_cache_release(struct frag_cache *c)
 
 static size_t slot_of(const struct frag_cache *c, const struct pkt_meta *m)
 {
-    uint64_t h = c->seed ^ ((uint64_t)m->frag_id << 8 | m->proto);
+    /* Not seeded: which datagrams share a slot decides which later
+     * fragments get ports, so it must not change from run to run (the
+     * table has a fixed size: a seed would protect nothing). */
+    (void)c;
+    uint64_t h = (uint64_t)m->frag_id << 8 | m->proto;
     for (int i = 0; i < 16; i++)
         h = (h ^ m->src[i] ^ ((uint64_t)m->dst[i] << 8)) * 0x100000001b3ull;
     h ^= h >> 29;
@@ -55,8 +59,8 @@ void frag_cache_apply(struct frag_cache *c, struct pkt_meta *m, int64_t ts)
     }
     if (m->has_ports || !same(e, m))
         return;
-    int64_t age = ts - e->ts;
-    if (age < -FRAG_TIMEOUT_NS || age > FRAG_TIMEOUT_NS)
+    uint64_t age = ts >= e->ts ? (uint64_t)ts - (uint64_t)e->ts : (uint64_t)e->ts - (uint64_t)ts;
+    if (age > (uint64_t)FRAG_TIMEOUT_NS)
         return;
     m->has_ports = 1;
     m->sport = e->sport;

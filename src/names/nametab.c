@@ -122,10 +122,13 @@ static void map_put(struct name_table *t, uint8_t family, const uint8_t *client,
             return;
         }
     }
-    if (t->mlive >= NAMES_MAX_MAP)
-        i = home; /* full: replace what is at home (the probe chain stays intact) */
-    else
-        t->mlive++;
+    if (t->mlive >= NAMES_MAX_MAP) {
+        /* Full: keep what we have.  Replacing by slot would depend on the
+         * seeded hash, so the printed names would change between runs. */
+        t->dropped_maps++;
+        return;
+    }
+    t->mlive++;
     struct name_map_entry *e = &t->m[i];
     e->used = 1;
     e->family = family;

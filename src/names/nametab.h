@@ -8,8 +8,9 @@
  *  - an address map (client, server address) -> name id, filled from DNS
  *    answers as they are seen (so a mapping applies from the time of the
  *    answer on), with a client-independent fallback entry per server
- *    address.  At most NAMES_MAX_MAP entries: past that, a new entry
- *    replaces the one in its home slot (recent answers win).
+ *    address.  At most NAMES_MAX_MAP entries: past that, new mappings are
+ *    counted and dropped (existing ones are still updated), so results do
+ *    not depend on the seeded hash.
  * TLS SNI and HTTP Host name a flow directly; the caller prefers them.
  */
 #ifndef PCTS_NAMETAB_H
@@ -39,6 +40,7 @@ struct name_table {
     uint64_t seed;
     uint64_t dropped_names; /* intern table full */
     uint64_t learned;       /* address mappings learned */
+    uint64_t dropped_maps;  /* address map full: mappings not kept */
 };
 
 void names_init(struct name_table *t, uint64_t seed);

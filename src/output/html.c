@@ -980,7 +980,7 @@ static void write_card(FILE *f, const struct output_opts *o, const struct html_g
     long long prev = 0;
     for (size_t j = 0; j < shown; j++) {
         size_t i = shown < n ? (size_t)((double)j * (double)n / (double)shown) : j;
-        double x = (double)(g->ts[i] - t0) / (double)span;
+        double x = ((double)g->ts[i] - (double)t0) / (double)span;
         long long q = llround((x < 0 ? 0 : x > 1 ? 1 : x) * TIME_Q);
         fprintf(f, j ? ",%lld" : "%lld", q - prev);
         prev = q;
@@ -1011,9 +1011,9 @@ static void write_card(FILE *f, const struct output_opts *o, const struct html_g
     fputs(",\"max\":", f);
     jnum(f, NUM_G6, r->iv.max, has);
     fputs(",\"f\":", f);
-    jnum(f, NUM_F6, (double)(r->first - t0) * 1e-9, ev);
+    jnum(f, NUM_F6, ((double)r->first - (double)t0) * 1e-9, ev);
     fputs(",\"l\":", f);
-    jnum(f, NUM_F6, (double)(r->last - t0) * 1e-9, ev);
+    jnum(f, NUM_F6, ((double)r->last - (double)t0) * 1e-9, ev);
     fputs("}}", f);
 }
 
@@ -1054,7 +1054,11 @@ int html_write(const char *path, const struct html_info *info, const struct outp
         if (t0 > t1)
             t0 = t1 = 0;
     }
-    int64_t span = t1 - t0 > 0 ? t1 - t0 : 1000000000; /* one instant: draw 1 s */
+    /* t1 >= t0: the gap fits in 64 unsigned bits across the whole range */
+    int64_t span = t1 > t0 ? (int64_t)(((uint64_t)t1 - (uint64_t)t0) > (uint64_t)INT64_MAX
+                                           ? INT64_MAX
+                                           : (uint64_t)t1 - (uint64_t)t0)
+                           : 1000000000; /* one instant: draw 1 s */
     size_t cap = n_top ? POINTS_BUDGET / n_top : POINTS_MAX;
     cap = cap < POINTS_MIN ? POINTS_MIN : cap > POINTS_MAX ? POINTS_MAX : cap;
 

@@ -285,6 +285,10 @@ static int cmp_dest(const void *a, const void *b)
     const struct group_key *y = ctx_items[*(const size_t *)b].key;
     int c = (x->family > y->family) - (x->family < y->family);
     if (!c)
+        c = (x->dst_name > y->dst_name) - (x->dst_name < y->dst_name);
+    if (!c)
+        c = (x->has_port > y->has_port) - (x->has_port < y->has_port);
+    if (!c)
         c = memcmp(x->dst, y->dst, 16);
     if (!c)
         c = (x->proto > y->proto) - (x->proto < y->proto);
@@ -297,14 +301,16 @@ static int cmp_dest(const void *a, const void *b)
 
 static int same_dest(const struct group_key *x, const struct group_key *y)
 {
-    return x->family == y->family && !memcmp(x->dst, y->dst, 16) && x->proto == y->proto &&
-           x->dport == y->dport;
+    return x->family == y->family && x->dst_name == y->dst_name && !memcmp(x->dst, y->dst, 16) &&
+           x->proto == y->proto && x->has_port == y->has_port && x->dport == y->dport;
 }
 
 /* 0 public, 1 private/link-local/loopback, 2 multicast/broadcast */
 static int locality(const struct group_key *k)
 {
     const uint8_t *a = k->dst;
+    if (k->dst_name)
+        return 0; /* a name id, not an address */
     if (k->family == 4) {
         if (a[0] >= 224 || (a[0] == 255))
             return 2;

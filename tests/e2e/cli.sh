@@ -46,6 +46,8 @@ printf 'snoop\000\000\000\000\000\000\002\000\000\000\004' >"$w/x.snoop"
 t "snoop named" 1 "Solaris snoop" -- $P "$w/x.snoop"
 printf '\375\067\172\130\132\000junk' >"$w/x.pcap.xz"
 t "xz named" 1 "xz-compressed" -- $P "$w/x.pcap.xz"
+python3 -c "import sys; sys.stdout.buffer.write(b'\xfd7zXZ\x00' + bytes(range(200)))" >"$w/big.pcap.xz"
+t "xz named (a file large enough to be mapped)" 1 "xz-compressed" -- $P "$w/big.pcap.xz"
 t "truncated file header" 1 "truncated pcap file header" -- $P "$c/truncated_header.pcap"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     mkdir -p "$w/perm" && cp "$c/eth_basic.pcap" "$w/perm/p.pcap" && chmod 711 "$w" "$w/perm" && chmod 000 "$w/perm/p.pcap"
@@ -246,6 +248,11 @@ t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allo
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
+
+t "pcts flows --group dns (no domain grouping when listing)" 0 "" -- $pcts flows --group dns -F csv "$w/names.pcap"
+cp "$c/multi_a.pcap" "$w/m1.pcap"; cp "$c/multi_b.pcap" "$w/m2.pcap"; cp "$c/multi_c.pcap" "$w/m3.pcap"; cp "$c/eth_basic.pcap" "$w/m4.pcap"
+ok_if "standard input from a gzip file among more than 4 inputs" \
+    "$P -q '$w/m1.pcap' '$w/m2.pcap' '$w/m3.pcap' '$w/m4.pcap' - <'$w/ok.pcap.gz' >'$w/s1' && gzip -dc '$w/ok.pcap.gz' | $P -q '$w/m1.pcap' '$w/m2.pcap' '$w/m3.pcap' '$w/m4.pcap' - >'$w/s2' && cmp -s '$w/s1' '$w/s2'"
 
 # --- threads: the pipelined run gives the same bytes
 ok_if "--threads 1 and --threads 2 give byte-identical output (flows, service)" \
