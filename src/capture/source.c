@@ -161,6 +161,13 @@ static int fill_gzip(struct bytesrc *s, size_t want, char *msg)
             break;
         }
         if (s->z_member_done) {
+            /* Zero bytes after a member are padding (tape blocks, some
+             * writers); gzip -t accepts them, so do we. */
+            if (s->in[s->in_start] == 0) {
+                while (s->in_start < s->in_end && s->in[s->in_start] == 0)
+                    s->in_start++;
+                continue;
+            }
             /* Another gzip member follows (or trailing garbage). */
             if (inflateReset(&s->z) != Z_OK) {
                 errmsg_set(msg, "'%s': zlib cannot reset", s->name);

@@ -249,6 +249,8 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 
+(cat "$w/ok.pcap.gz"; head -c 4096 /dev/zero) >"$w/pad.pcap.gz"
+t "gzip with trailing zero padding reads completely" 0 "" -- $P "$w/pad.pcap.gz"
 t "pcts flows --group dns (no domain grouping when listing)" 0 "" -- $pcts flows --group dns -F csv "$w/names.pcap"
 cp "$c/multi_a.pcap" "$w/m1.pcap"; cp "$c/multi_b.pcap" "$w/m2.pcap"; cp "$c/multi_c.pcap" "$w/m3.pcap"; cp "$c/eth_basic.pcap" "$w/m4.pcap"
 ok_if "standard input from a gzip file among more than 4 inputs" \
