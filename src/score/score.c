@@ -91,26 +91,51 @@ struct fold {
 static void fold_on(const struct wval *d, size_t n, double p0, double span, struct fold *out)
 {
     memset(out, 0, sizeof(*out));
-    struct wval *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double k = floor(d[i].v / p0 + 0.5);
-        if (k < 1)
-            k = 1;
-        if (k > FOLD_MAX)
-            continue;
-        f[m].v = d[i].v / k;
-        f[m++].w = d[i].w;
-    }
-    if (m == 0) {
+    int unweighted = 1;
+    for (size_t i = 0; i < n && unweighted; i++)
+        unweighted = d[i].w == 1;
+    double p, mad;
+    if (unweighted) { /* exact events: plain doubles select faster */
+        double *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            double k = floor(d[i].v / p0 + 0.5);
+            if (k < 1)
+                k = 1;
+            if (k <= FOLD_MAX)
+                f[m++] = d[i].v / k;
+        }
+        if (m == 0) {
+            free(f);
+            return;
+        }
+        p = dbl_select(f, m, (m - 1) / 2); /* lower median, as wval_median */
+        for (size_t i = 0; i < m; i++)
+            f[i] = fabs(f[i] - p);
+        mad = dbl_select(f, m, (m - 1) / 2);
         free(f);
-        return;
+    } else {
+        struct wval *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            double k = floor(d[i].v / p0 + 0.5);
+            if (k < 1)
+                k = 1;
+            if (k > FOLD_MAX)
+                continue;
+            f[m].v = d[i].v / k;
+            f[m++].w = d[i].w;
+        }
+        if (m == 0) {
+            free(f);
+            return;
+        }
+        p = wval_median(f, m);
+        for (size_t i = 0; i < m; i++)
+            f[i].v = fabs(f[i].v - p);
+        mad = wval_median(f, m);
+        free(f);
     }
-    double p = wval_median(f, m);
-    for (size_t i = 0; i < m; i++)
-        f[i].v = fabs(f[i].v - p);
-    double mad = wval_median(f, m);
-    free(f);
     uint64_t total = total_weight(d, n), sup = 0;
     for (size_t i = 0; p > 0 && i < n; i++) {
         double k = floor(d[i].v / p + 0.5);

@@ -431,6 +431,11 @@ void series_finish(struct series *s, struct interval_stats *o)
         finish_exact(s, o);
 }
 
+double dbl_select(double *a, size_t n, size_t k)
+{
+    return n ? select_kth(a, n, k < n ? k : n - 1) : 0;
+}
+
 double wval_median(struct wval *a, size_t n)
 {
     uint64_t total = 0;
@@ -537,6 +542,8 @@ static void features_exact(const struct series *s, struct series_features *f)
     f->beats = 1;
     f->active_bins = 1;
     int64_t last_bin = bin_of(s->ts[0]);
+    int64_t next_bin =
+        last_bin < INT64_MAX / SERIES_BIN_NS - 1 ? (last_bin + 1) * SERIES_BIN_NS : INT64_MAX;
     for (uint32_t i = 0; i < n; i++) {
         f->sizes[i].v = s->sz[i];
         f->sizes[i].w = 1;
@@ -548,10 +555,13 @@ static void features_exact(const struct series *s, struct series_features *f)
             beat_start = s->ts[i];
             f->beats++;
         }
-        int64_t b = bin_of(s->ts[i]);
-        if (b != last_bin) {
-            f->active_bins++;
-            last_bin = b;
+        if (s->ts[i] >= next_bin) { /* sorted: divide only on a new bin */
+            int64_t b = bin_of(s->ts[i]);
+            if (b != last_bin) {
+                f->active_bins++;
+                last_bin = b;
+            }
+            next_bin = b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
         }
     }
     f->n_sizes = n;
