@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Build fuzz seed corpora: seeds.py OUTDIR CAPTURE...
 
-OUTDIR/reader/: the capture files themselves (at most 256 KiB each, cut);
+OUTDIR/reader/: the capture files themselves (at most 256 KiB each, cut),
+and gzip/zstd versions of the small ones (one member, two members, trailing
+garbage, zero padding) so the decompressors are reached from the start;
 OUTDIR/decode/: single frames from classic pcap files, prefixed with the
 index of their link type in fuzz_decode.c's table (or the raw value);
 OUTDIR/series/: a few structured timestamp streams.
 Seeds are generated locally and never committed.
 """
 import os
+import gzip
 import random
+import shutil
 import struct
+import subprocess
 import sys
 
 LINKTYPES = [0, 1, 9, 10, 12, 14, 50, 51, 101, 104, 105, 108, 113, 127, 226, 228, 229, 239,
@@ -37,6 +42,21 @@ def frames(path):
         off += 16 + cl
 
 
+def compressed(data):
+    """Variants of a small capture as the reader meets them in the wild."""
+    half = len(data) // 2
+    g = gzip.compress(data, mtime=0)
+    yield g
+    yield gzip.compress(data[:half], mtime=0) + gzip.compress(data[half:], mtime=0)
+    yield g + b"not gzip"
+    yield g + bytes(512)
+    if shutil.which("zstd"):
+        z = subprocess.run(["zstd", "-q", "-c", "-3"], input=data, stdout=subprocess.PIPE,
+                           check=True).stdout
+        yield z
+        yield z + b"\x00garbage"
+
+
 def main():
     out = sys.argv[1]
     for sub in ("reader", "decode", "series"):
@@ -50,6 +70,10 @@ def main():
             continue
         with open(os.path.join(out, "reader", f"f{i:04d}"), "wb") as f:
             f.write(data)
+        if len(data) <= 16 << 10:
+            for k, c in enumerate(compressed(data)):
+                with open(os.path.join(out, "reader", f"f{i:04d}z{k}"), "wb") as f:
+                    f.write(c)
         per_file = 0
         for lt, fr in frames(path):
             key = (lt, fr[:64])
