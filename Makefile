@@ -132,4 +132,4 @@ lint:
 clean:
 	rm -rf build pcts out
 
--include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

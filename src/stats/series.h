@@ -8,18 +8,19 @@
  *    SERIES_EXACT_CAP) events are kept.  At the end they are sorted, so any
  *    disorder in the input is undone exactly, and every statistic (mean,
  *    sample std, median, MAD, beats, sizes) is computed exactly.
- *  - streaming: beyond that, the group keeps a small sorted window of the
- *    newest SERIES_REORDER events (the reorder bound) and feeds older ones,
- *    in time order, to Welford's running mean/variance (exact up to
- *    floating-point rounding) and to bounded sketches (sketch.h): interval
- *    median and MAD (0.5% to 2% relative error depending on the spread,
- *    docs/statistics.md), beat intervals and event sizes for scoring.  An
- *    event that arrives after SERIES_REORDER newer events of its own group
- *    is late: it is counted, and taken as equal to the newest fed time, so
- *    no interval is ever negative.
+ *  - streaming: beyond that, the group keeps a small sorted window of at
+ *    least its newest SERIES_REORDER events (the reorder bound) and feeds
+ *    older ones, in time order and in batches, to Welford's running
+ *    mean/variance (exact up to floating-point rounding) and to bounded
+ *    sketches (sketch.h): interval median and MAD (0.5% to 2% relative
+ *    error depending on the spread, docs/statistics.md), beat intervals and
+ *    event sizes for scoring.  An event that arrives after more than
+ *    SERIES_REORDER newer events of its own group may be late, and one
+ *    after SERIES_RING or more is: it is counted, and taken as equal to the
+ *    newest fed time, so no interval is ever negative.
  * So memory per group is bounded (at most 12 bytes per event up to the exact
- * limit, then a few sketches of at most 4 KiB per side), whatever the event
- * count.
+ * limit, then a few sketches of at most 4 KiB per side, 16-bit counters
+ * until one overflows), whatever the event count.
  */
 #ifndef PCTS_SERIES_H
 #define PCTS_SERIES_H
@@ -30,7 +31,8 @@
 #define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
 #define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
 #define SERIES_EXACT_MAX (1u << 22)
-#define SERIES_REORDER 63                   /* ring of 64 */
+#define SERIES_REORDER 63                   /* kept in a ring of SERIES_RING */
+#define SERIES_RING 128                     /* an event displaced by this many is always late */
 #define SERIES_BIN_NS (3600ll * 1000000000) /* coverage bins: hours */
 #define SERIES_SAMPLE 256                   /* events kept for pictures in the streaming regime */
 

@@ -25,6 +25,7 @@
 #ifndef PCTS_SKETCH_H
 #define PCTS_SKETCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SKETCH_ALPHA 0.005
@@ -36,8 +37,9 @@ struct sketch_side {
     uint32_t n;     /* buckets in use */
     uint32_t cap;   /* allocated */
     uint8_t level;  /* collapses so far: g = g0^(2^level) */
+    uint8_t wide;   /* counters are uint32_t (else uint16_t) */
     uint32_t limit; /* at most this many buckets */
-    uint32_t *cnt;
+    void *cnt;      /* counters: 16-bit until one would overflow */
 };
 
 struct sketch {
@@ -63,8 +65,21 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad, doub
 double sketch_side_alpha(const struct sketch_side *sd);
 double sketch_alpha(const struct sketch *s);
 
+/* The count of bucket i (0-based in cnt[]) of a side. */
+static inline uint32_t sketch_count(const struct sketch_side *sd, uint32_t i)
+{
+    return sd->wide ? ((const uint32_t *)sd->cnt)[i] : ((const uint16_t *)sd->cnt)[i];
+}
+
 /* The representative value of bucket i (0-based in cnt[]) of a side. */
 double sketch_bucket_value(const struct sketch_side *sd, uint32_t i);
+
+/* Ratio between the representatives of adjacent buckets of a side. */
+double sketch_bucket_ratio(const struct sketch_side *sd);
+
+/* The non-empty buckets of a side, ascending: representative * scale into
+ * v[], count into w[] (room for sd->n each).  Returns how many. */
+size_t sketch_list_pos(const struct sketch_side *sd, double scale, double *v, uint64_t *w);
 
 void sketch_release(struct sketch *s);
 

@@ -1178,33 +1178,11 @@ static void test_fuzz_prefixes_and_random_bytes(void **state)
     (void)state;
     struct bb corpus[16] = {{0}};
     size_t nc = build_corpus(corpus, 16);
-
-    /* Every prefix of every valid frame under every link type. */
-    for (size_t i = 0; i < nc; i++)
-        for (size_t len = 0; len <= corpus[i].n; len++)
-            fuzz_one(corpus[i].p, len);
-
-    /* Pseudo-random bytes of random length. */
-    uint64_t seed = 0x9E3779B97F4A7C15ull;
     uint8_t buf[256];
-    for (int k = 0; k < 2000; k++) {
-        size_t len = (size_t)rng_below(&seed, 201);
-        for (size_t j = 0; j < len; j++)
-            buf[j] = (uint8_t)rng_next(&seed);
-        fuzz_one(buf, len);
-    }
-
-    /* Valid frames with a few bytes flipped: gets past the first checks
-     * far more often than pure noise does. */
-    for (int k = 0; k < 2000; k++) {
-        const struct bb *src = &corpus[rng_below(&seed, nc)];
-        size_t len = src->n < sizeof(buf) ? src->n : sizeof(buf);
-        memcpy(buf, src->p, len);
-        int flips = 1 + (int)rng_below(&seed, 4);
-        for (int f = 0; f < flips; f++)
-            buf[rng_below(&seed, len)] ^= (uint8_t)(1u << rng_below(&seed, 8));
-        fuzz_one(buf, (size_t)rng_below(&seed, len + 1));
-    }
+    /* Every prefix of every valid frame under every link type, 2000
+     * pseudo-random frames of 0 to 200 bytes, 2000 valid frames with a few
+     * bits flipped. */
+    corpus_mutate(corpus, nc, 0x9E3779B97F4A7C15ull, buf, sizeof(buf), 201, 2000, 2000, fuzz_one);
     for (size_t i = 0; i < nc; i++)
         bb_free(&corpus[i]);
 }
