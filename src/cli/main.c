@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,86 @@ static size_t default_max_of(size_t bytes_each)
 static size_t default_max_groups(void)
 {
     return default_max_of(1024);
+}
+
+/* --max-memory's default: half of physical memory for the series (flows
+ * and groups have their own eighths, above). */
+static uint64_t default_max_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psize <= 0)
+        return 4ull << 30;
+    return (uint64_t)pages * (uint64_t)psize / 2;
+}
+
+/* Binary units, as --max-memory takes them: "64 MiB", "1.5 GiB". */
+static void fmt_bytes_iec(uint64_t b, char *buf, size_t len)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    double v = (double)b;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (v == floor(v))
+        snprintf(buf, len, "%.0f %s", v, unit[u]);
+    else
+        snprintf(buf, len, "%.2f %s", v, unit[u]);
+}
+
+/* What --max-memory approximated, over the groups reported. */
+static void budget_warnings(const struct options *o, const struct result *res, size_t n)
+{
+    struct series_budget_state bs;
+    series_budget_get(&bs);
+    if (!bs.stage)
+        return;
+    uint64_t early = 0, coarse = 0;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct interval_stats *iv = &res[i].iv;
+        if (!iv->early && !iv->coarse)
+            continue;
+        if (iv->early) {
+            early++;
+            lo = iv->exact_events < lo ? iv->exact_events : lo;
+            hi = iv->exact_events > hi ? iv->exact_events : hi;
+        }
+        coarse += iv->coarse != 0;
+        worst = iv->alpha > worst ? iv->alpha : worst;
+    }
+    char b[32], p[32];
+    fmt_bytes_iec(bs.budget, b, sizeof(b));
+    fmt_bytes_iec(bs.peak, p, sizeof(p));
+    const char *dflt = o->max_memory ? "" : " (default: half of physical memory)";
+    if (early || coarse) {
+        fprintf(stderr, "pcts: warning: the series outgrew --max-memory %s%s:", b, dflt);
+        if (early) {
+            fprintf(stderr, " %llu groups switched to bounded summaries after ",
+                    (unsigned long long)early);
+            if (lo == hi)
+                fprintf(stderr, "%u", lo);
+            else
+                fprintf(stderr, "%u to %u", lo, hi);
+            fprintf(stderr, " events instead of %u (--exact-limit)%s", series_exact_cap(),
+                    coarse ? ";" : "");
+        }
+        if (coarse)
+            fprintf(stderr, " sketches coarsened to %u buckets for %llu groups", bs.stat_buckets,
+                    (unsigned long long)coarse);
+        fprintf(stderr,
+                "; their median and MAD are approximate (interval_approx), the median within "
+                "%.1f%% (docs/statistics.md); raise --max-memory for exact figures\n",
+                worst * 100);
+    }
+    if (bs.over)
+        fprintf(stderr,
+                "pcts: warning: the series needed %s, more than --max-memory %s%s, even at "
+                "their most compact (events are never dropped); raise --max-memory, or lower "
+                "--max-groups or narrow the input with -f\n",
+                p, b, dflt);
 }
 
 static void warn_linktype(struct run *r, uint32_t lt)
@@ -270,11 +351,14 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         late += res[i].iv.late;
         approx += res[i].iv.approx != 0;
     }
+    for (size_t i = 0; i < n; i++)
+        approx -= res[i].iv.early != 0; /* budget_warnings() says why */
     if (approx)
         fprintf(stderr,
                 "pcts: note: %llu groups have more than %u events: their median and MAD "
                 "come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
+    budget_warnings(o, res, n);
     if (late)
         fprintf(stderr,
                 "pcts: warning: %llu packets arrived more than %d packets of their group "
@@ -552,51 +636,72 @@ static void loop_dns(struct run_ctx *x)
  * misses on large tables; batching lets the CPU wait for many of them at
  * once instead of one after the other.
  */
+/*
+ * --series packets --group ip|port: a software pipeline over batches of
+ * packets, so that each memory access is prefetched one whole batch before
+ * it is needed.  In iteration t, batch t is read, decoded and hashed (its
+ * index slots prefetched), batch t-1 prefetches its groups (the slots have
+ * arrived), batch t-2 looks its groups up and prefetches the end of their
+ * event lists, and batch t-3 appends its events.  Batches move through the
+ * stages in order, so every group still sees its packets in input order.
+ * With 50 k groups the group and its event list are cache misses on every
+ * packet; a single-stage batch left most of them exposed (two loads in the
+ * append were half of this loop's time).
+ */
 static void loop_pairs(struct run_ctx *x)
 {
-    enum { BATCH = 32 };
+    enum { BATCH = 32, STAGES = 4 };
     struct ev {
         struct group_key k;
         uint64_t h;
         int64_t ts;
         uint32_t wirelen;
         size_t idx;
-    } ev[BATCH];
+    };
+    static struct ev ev[STAGES][BATCH]; /* 11 KiB: off the stack */
+    size_t nb[STAGES] = {0};
     struct group_table *tab = x->tab;
     struct pkt p;
     struct pkt_meta m;
     int more = 1;
-    while (more) {
-        size_t nb = 0;
-        while (nb < BATCH) {
+    for (uint64_t t = 0;; t++) {
+        struct ev *b0 = ev[t % STAGES], *b1 = ev[(t + 3) % STAGES];
+        struct ev *b2 = ev[(t + 2) % STAGES], *b3 = ev[(t + 1) % STAGES];
+        size_t n0 = 0, n1 = nb[(t + 3) % STAGES], n2 = nb[(t + 2) % STAGES];
+        size_t n3 = nb[(t + 1) % STAGES];
+        if (!more && !n1 && !n2 && !n3)
+            break;
+        while (more && n0 < BATCH) {
             if (!next_decoded(x, &p, &m)) {
                 more = 0;
                 break;
             }
-            struct ev *e = &ev[nb++];
+            struct ev *e = &b0[n0++];
             group_key_make(x->o->group, &m, &e->k);
             e->h = group_table_hash(tab, &e->k);
             e->ts = p.ts_ns;
             e->wirelen = p.wirelen;
             group_table_prefetch(tab, e->h);
         }
-        for (size_t i = 0; i < nb; i++)
-            group_table_prefetch_group(tab, ev[i].h);
-        for (size_t i = 0; i < nb; i++)
-            ev[i].idx = group_table_lookup(tab, &ev[i].k, ev[i].h);
-        for (size_t i = 0; i < nb; i++)
-            if (ev[i].idx != GROUP_NONE)
-                series_prefetch(&tab->g[ev[i].idx].s);
-        for (size_t i = 0; i < nb; i++) {
-            if (ev[i].idx == GROUP_NONE) {
+        nb[t % STAGES] = n0;
+        for (size_t i = 0; i < n1; i++)
+            group_table_prefetch_group(tab, b1[i].h);
+        for (size_t i = 0; i < n2; i++) {
+            b2[i].idx = group_table_lookup(tab, &b2[i].k, b2[i].h);
+            if (b2[i].idx != GROUP_NONE)
+                series_prefetch(&tab->g[b2[i].idx].s);
+        }
+        for (size_t i = 0; i < n3; i++) {
+            if (b3[i].idx == GROUP_NONE) {
                 x->cnt->untracked++;
                 continue;
             }
-            struct group *g = &tab->g[ev[i].idx];
-            g->bytes += ev[i].wirelen;
+            struct group *g = &tab->g[b3[i].idx];
+            g->bytes += b3[i].wirelen;
             g->packets++;
-            series_add(&g->s, ev[i].ts, ev[i].wirelen);
+            series_add(&g->s, b3[i].ts, b3[i].wirelen);
         }
+        nb[(t + 1) % STAGES] = 0; /* batch t-3 is done */
     }
 }
 
@@ -851,6 +956,78 @@ static void loop_flows(struct run_ctx *x)
 }
 
 /* --html: the report, with pictures of the first o->html_top rows. */
+/* ---- end of run ------------------------------------------------------------- */
+
+/*
+ * Statistics and score of every group: independent per group, so they run
+ * on --threads threads taking chunks of groups from a shared counter.  Each
+ * result is computed by exactly the same code whichever thread takes it, so
+ * the output does not depend on the thread count.  This was a third of a
+ * --series packets run (sorting and selecting every group's intervals).
+ */
+struct finish_job {
+    struct result *res;
+    size_t n;
+    const struct score_context *sctx;
+    unsigned min_events;
+    int dns; /* --group dns: append the subdomain figures to the reason */
+    int dns_full;
+    atomic_size_t next;
+};
+
+enum { FINISH_CHUNK = 64 };
+
+static void finish_one(const struct finish_job *j, struct result *r)
+{
+    struct group *g = (struct group *)r->key; /* the key is the group's first member */
+    series_finish(&g->s, &r->iv);
+    struct series_features feat = {0};
+    feat.events = g->s.n; /* too few to score: no features needed */
+    if (g->s.n >= j->min_events)
+        series_features(&g->s, &feat);
+    score_compute(j->sctx, &feat, g->bytes, &r->sc);
+    series_features_release(&feat);
+    if (j->dns && g->dns_subdomains) {
+        size_t len = strlen(r->sc.reason);
+        snprintf(r->sc.reason + len, sizeof(r->sc.reason) - len,
+                 "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char", g->dns_subdomains,
+                 j->dns_full ? "+" : "", g->dns_label_sum / g->dns_subdomains,
+                 g->dns_entropy_sum / g->dns_subdomains);
+    }
+}
+
+static void *finish_worker(void *arg)
+{
+    struct finish_job *j = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&j->next, FINISH_CHUNK, memory_order_relaxed);
+        if (i >= j->n)
+            break;
+        size_t end = j->n - i < FINISH_CHUNK ? j->n : i + FINISH_CHUNK;
+        for (; i < end; i++)
+            finish_one(j, &j->res[i]);
+    }
+    return NULL;
+}
+
+static void finish_all(struct finish_job *j, unsigned threads)
+{
+    enum { MAX_WORKERS = 64 };
+    pthread_t tid[MAX_WORKERS];
+    unsigned started = 0;
+    if (threads > MAX_WORKERS + 1)
+        threads = MAX_WORKERS + 1;
+    /* extra threads only pay off past a few chunks */
+    for (unsigned t = 1; t < threads && j->n > 4 * FINISH_CHUNK; t++) {
+        if (pthread_create(&tid[started], NULL, finish_worker, j))
+            break; /* fewer threads: the work still gets done below */
+        started++;
+    }
+    finish_worker(j);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
 static int write_report(const struct options *o, const struct inputs *in, const struct counters *c,
                         const struct group_table *tab, const struct result *res, size_t nres,
                         const struct output_opts *oo, int argc, char **argv, char *msg)
@@ -945,6 +1122,7 @@ int main(int argc, char **argv)
 
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);
+    series_set_budget(o.max_memory ? o.max_memory : default_max_memory());
     struct filter *flt = NULL;
     if (o.filter && filter_new(&flt, o.filter, msg)) {
         warnx_("%s", msg);
@@ -1060,23 +1238,11 @@ int main(int argc, char **argv)
             r->failed = g->failed;
             r->first = g->s.first;
             r->last = g->s.last;
-            series_finish(&g->s, &r->iv);
-            struct series_features feat = {0};
-            feat.events = g->s.n; /* too few to score: no features needed */
-            if (g->s.n >= o.min_events)
-                series_features(&g->s, &feat);
-            score_compute(&sctx, &feat, g->bytes, &r->sc);
-            series_features_release(&feat);
-            if (o.group == GROUP_DNS && g->dns_subdomains) {
-                size_t len = strlen(r->sc.reason);
-                snprintf(r->sc.reason + len, sizeof(r->sc.reason) - len,
-                         "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char",
-                         g->dns_subdomains, dns_seen.full ? "+" : "",
-                         g->dns_label_sum / g->dns_subdomains,
-                         g->dns_entropy_sum / g->dns_subdomains);
-            }
             nres++;
         }
+        struct finish_job fj = {res,           nres, &sctx, o.min_events, o.group == GROUP_DNS,
+                                dns_seen.full, 0};
+        finish_all(&fj, o.threads);
         struct score_item *items = xcalloc(nres ? nres : 1, sizeof(*items));
         for (size_t i = 0; i < nres; i++) {
             items[i].key = res[i].key;

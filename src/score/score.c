@@ -221,7 +221,7 @@ void score_compute(const struct score_context *ctx, const struct series_features
 
     /* Size regularity. */
     if (f->n_sizes) {
-        double m = wval_median(f->sizes, f->n_sizes);
+        double m = f->has_size_median ? f->size_median : wval_median(f->sizes, f->n_sizes);
         double tol = m * 0.10 > 16 ? m * 0.10 : 16;
         uint64_t near = 0, total = total_weight(f->sizes, f->n_sizes);
         for (size_t i = 0; i < f->n_sizes; i++)

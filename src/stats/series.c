@@ -7,6 +7,8 @@
 #include "sketch.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,11 @@ struct series_stream {
     uint32_t smp_n;
     uint64_t smp_stride;
     uint64_t smp_next; /* the next multiple of smp_stride: no division per event */
+    /* memory budget */
+    struct series_stream *prev, *next; /* every streaming state, to coarsen them all */
+    uint32_t exact_n;                  /* events kept exactly before the switch */
+    uint8_t early;                     /* switched before the exact limit */
+    uint8_t coarse;                    /* sketch limits lowered (stage b) */
 };
 
 static uint32_t exact_cap = SERIES_EXACT_CAP;
@@ -59,6 +66,155 @@ int series_set_exact_cap(uint32_t cap)
 uint32_t series_exact_cap(void)
 {
     return exact_cap;
+}
+
+/* ---- memory budget (series.h) ------------------------------------------- */
+
+/* Bytes of the exact lists (by capacity) and the streaming states; their
+ * sketches count their own counter arrays (sketch_memory_used).  Changed
+ * only where those allocations change; relaxed atomics, since series may be
+ * released on several threads. */
+static _Atomic uint64_t held;
+
+#define EXACT_EVENT_BYTES (sizeof(int64_t) + sizeof(uint32_t)) /* ts[] and sz[] */
+
+static void held_add(uint64_t bytes)
+{
+    atomic_fetch_add_explicit(&held, bytes, memory_order_relaxed);
+}
+
+static void held_sub(uint64_t bytes)
+{
+    atomic_fetch_sub_explicit(&held, bytes, memory_order_relaxed);
+}
+
+uint64_t series_memory_used(void)
+{
+    return atomic_load_explicit(&held, memory_order_relaxed) + sketch_memory_used();
+}
+
+/* The stages.  Written only while events are added, which is one thread;
+ * groups finish (on several threads) only after that, and never change
+ * them, so results do not depend on the thread count. */
+static uint64_t budget, budget_next = UINT64_MAX, budget_peak;
+static uint64_t budget_switched, budget_coarse_groups;
+static int budget_stage, budget_over;
+static unsigned coarsened;
+static uint32_t stat_limit = SKETCH_STAT_BUCKETS, feat_limit = SKETCH_MAX_BUCKETS;
+static uint32_t exact_stop = UINT32_MAX; /* stage a: exact lists stop here */
+
+/* Every streaming state, so stage b can coarsen them all at once (idle
+ * groups included).  Locked: states are released on several threads. */
+static struct series_stream *streams;
+static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* What a streaming state can weigh at the current sketch limits (16-bit
+ * counters, full sketches: the median/MAD pair has three sides in use, the
+ * scoring sketches one each). */
+static uint32_t stream_exact_equivalent(void)
+{
+    uint64_t bytes = sizeof(struct series_stream) +
+                     sizeof(uint16_t) * (3 * (uint64_t)stat_limit + 2 * (uint64_t)feat_limit);
+    uint64_t ev = bytes / EXACT_EVENT_BYTES;
+    return ev < SERIES_EXACT_MIN ? SERIES_EXACT_MIN : (uint32_t)ev;
+}
+
+void series_set_budget(uint64_t bytes)
+{
+    budget = bytes;
+    budget_next = bytes ? bytes - bytes / 8 : UINT64_MAX;
+    budget_peak = series_memory_used();
+    budget_switched = budget_coarse_groups = 0;
+    budget_stage = budget_over = 0;
+    coarsened = 0;
+    stat_limit = SKETCH_STAT_BUCKETS;
+    feat_limit = SKETCH_MAX_BUCKETS;
+    exact_stop = UINT32_MAX;
+}
+
+uint32_t series_budget_exact_stop(void)
+{
+    return stream_exact_equivalent();
+}
+
+void series_budget_get(struct series_budget_state *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->budget = budget;
+    b->peak = budget_peak;
+    b->stage = budget_stage;
+    b->coarsened = coarsened;
+    b->stat_buckets = stat_limit;
+    b->switched = budget_switched;
+    b->coarse_groups = budget_coarse_groups;
+    b->over = budget_over;
+}
+
+static void coarsen_all(void)
+{
+    pthread_mutex_lock(&streams_mu);
+    for (struct series_stream *st = streams; st; st = st->next) {
+        sketch_set_limit(&st->sk, stat_limit);
+        sketch_set_limit(&st->raw, stat_limit);
+        sketch_set_limit(&st->beat, feat_limit);
+        sketch_set_limit(&st->size, feat_limit);
+        if (!st->coarse) {
+            st->coarse = 1;
+            budget_coarse_groups++;
+        }
+    }
+    pthread_mutex_unlock(&streams_mu);
+}
+
+static void budget_escalate(uint64_t used)
+{
+    if (budget_stage == 0) { /* a: exact lists stop growing */
+        budget_stage = 1;
+        exact_stop = stream_exact_equivalent();
+        budget_next = budget;
+        if (used <= budget)
+            return;
+    }
+    /* b: halve every sketch's bucket limit, again while that gives back
+     * memory (at least 1/32 of the budget a step), until under 15/16.  A
+     * step also lowers where exact lists stop (smaller streaming states),
+     * but that acts only as they fill: if a step gave back little, the
+     * next waits until the series have grown another 1/64. */
+    while (used > budget - budget / 16 && coarsened < SERIES_COARSEN_MAX) {
+        coarsened++;
+        budget_stage = 2;
+        stat_limit = SKETCH_STAT_BUCKETS >> coarsened;
+        feat_limit = SKETCH_MAX_BUCKETS >> coarsened;
+        exact_stop = stream_exact_equivalent();
+        coarsen_all();
+        uint64_t now = series_memory_used();
+        int helped = now + budget / 32 <= used;
+        used = now;
+        if (!helped)
+            break;
+    }
+    if (used <= budget) {
+        budget_next = budget;
+    } else if (coarsened < SERIES_COARSEN_MAX) {
+        budget_next = used + budget / 64;
+    } else if (used <= budget + budget / 16) {
+        budget_next = budget + budget / 16; /* lists still filling may pass it a little */
+    } else { /* at the coarsest, and well over: nothing more to give back */
+        budget_over = 1;
+        budget_next = UINT64_MAX;
+    }
+}
+
+/* After an allocation changed, while adding (never per event). */
+static void budget_check(void)
+{
+    if (!budget)
+        return;
+    uint64_t used = series_memory_used();
+    if (used > budget_peak)
+        budget_peak = used;
+    if (used > budget_next)
+        budget_escalate(used);
 }
 
 void series_init(struct series *s)
@@ -115,9 +271,82 @@ static double median_select(double *a, size_t n)
     return (lo + hi) / 2.0;
 }
 
+/* The lower median (rank (n-1)/2) of n > 0 sizes, reordering them: the
+ * same value wval_median() gives for unit weights, at a quarter of the
+ * memory traffic (4-byte integers instead of 16-byte weighted doubles). */
+static uint32_t u32_lower_median(uint32_t *a, size_t n)
+{
+    size_t lo = 0, hi = n - 1, k = (n - 1) / 2;
+    while (lo < hi) {
+        uint32_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+        uint32_t piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (a[i] < piv)
+                i++;
+            while (a[j] > piv)
+                j--;
+            if (i >= j)
+                break;
+            uint32_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return a[k];
+}
+
+/* Ascending sort of doubles (quicksort, insertion sort below 16): half the
+ * bytes moved of sorting the same values as weighted pairs. */
+static void dbl_sort(double *a, size_t n)
+{
+    while (n > 16) {
+        double x = a[0], y = a[n / 2], z = a[n - 1];
+        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < piv)
+                i++;
+            while (a[j] > piv)
+                j--;
+            if (i >= j)
+                break;
+            double t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        size_t left = j + 1;
+        if (left < n - left) {
+            dbl_sort(a, left);
+            a += left;
+            n -= left;
+        } else {
+            dbl_sort(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        double t = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > t) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = t;
+    }
+}
+
 /* Sort the exact events by time, keeping sizes with their times.  Captures
  * are nearly always in order, so check first. */
-static const int64_t *sort_keys;
+static _Thread_local const int64_t *sort_keys; /* groups finish on several threads */
 static int cmp_idx(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -263,10 +492,15 @@ static void to_stream(struct series *s)
         iv[i - 1] = (double)gap(s->ts[i - 1], s->ts[i]);
     double pivot = median_select(iv, n - 1);
     free(iv);
-    sketch_init_buckets(&st->sk, pivot, SKETCH_STAT_BUCKETS);
-    sketch_init_buckets(&st->raw, 0, SKETCH_STAT_BUCKETS);
-    sketch_init(&st->beat, 0);
-    sketch_init(&st->size, 0);
+    sketch_init_buckets(&st->sk, pivot, stat_limit);
+    sketch_init_buckets(&st->raw, 0, stat_limit);
+    sketch_init_buckets(&st->beat, 0, feat_limit);
+    sketch_init_buckets(&st->size, 0, feat_limit);
+    st->exact_n = n;
+    st->early = n < exact_cap;
+    st->coarse = coarsened > 0;
+    budget_switched += st->early;
+    budget_coarse_groups += st->coarse;
     st->burst_ns = burst_window(s->ts, n);
     st->smp_stride = 1;
     st->imin = UINT64_MAX;
@@ -281,6 +515,14 @@ static void to_stream(struct series *s)
     }
     st->count = keep;
     st->head = 0;
+    held_add(sizeof(*st));
+    held_sub((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
+    pthread_mutex_lock(&streams_mu);
+    st->next = streams;
+    if (streams)
+        streams->prev = st;
+    streams = st;
+    pthread_mutex_unlock(&streams_mu);
     free(s->ts);
     free(s->sz);
     s->ts = NULL;
@@ -289,7 +531,8 @@ static void to_stream(struct series *s)
     s->st = st;
 }
 
-static void ring_insert(struct series_stream *st, int64_t t, uint32_t size)
+/* 1 when a batch was fed (the sketches may have grown). */
+static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
 {
     uint32_t pos = st->count;
     /* shift newer entries up by one, from the tail */
@@ -310,7 +553,9 @@ static void ring_insert(struct series_stream *st, int64_t t, uint32_t size)
             st->head = (st->head + 1) % RING;
         }
         st->count = SERIES_REORDER;
+        return 1;
     }
+    return 0;
 }
 
 void series_add_slow(struct series *s, int64_t t, uint64_t size64)
@@ -323,7 +568,8 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
     if (t > s->last)
         s->last = t;
     if (s->st) {
-        ring_insert(s->st, t, size);
+        if (ring_insert(s->st, t, size))
+            budget_check();
         return;
     }
     if (s->n == 1) {
@@ -337,15 +583,23 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
         s->ts[0] = prev_first; /* the one event so far */
         s->sz[0] = s->first_sz;
         s->ts_n = 1;
+        held_add((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
+        budget_check();
     }
-    if (s->ts_n < exact_cap) {
+    /* stage a of the budget: stop where a streaming state would be smaller */
+    uint32_t lim = exact_stop < exact_cap ? exact_stop : exact_cap;
+    if (s->ts_n < lim) {
         if (s->ts_n == s->ts_cap) {
-            uint32_t nc = s->ts_cap < 16 ? 16 : s->ts_cap + s->ts_cap / 2;
-            if (nc > exact_cap)
-                nc = exact_cap;
+            /* doubling: a 200-event group is reallocated 5 times, not 9
+             * (realloc was 7% of a bench run) */
+            uint32_t nc = s->ts_cap < 16 ? 16 : s->ts_cap * 2;
+            if (nc > lim)
+                nc = lim;
             s->ts = xrealloc(s->ts, st_mult(nc, sizeof(*s->ts)));
             s->sz = xrealloc(s->sz, st_mult(nc, sizeof(*s->sz)));
+            held_add((uint64_t)(nc - s->ts_cap) * EXACT_EVENT_BYTES);
             s->ts_cap = nc;
+            budget_check();
         }
         s->ts[s->ts_n] = t;
         s->sz[s->ts_n++] = size;
@@ -353,6 +607,7 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
     }
     to_stream(s);
     ring_insert(s->st, t, size);
+    budget_check();
 }
 
 static void finish_exact(struct series *s, struct interval_stats *o)
@@ -425,10 +680,21 @@ static void finish_stream(struct series *s, struct interval_stats *o)
         med = rmed;
     if (rmad_err < mad_err)
         mad = rmad;
+    /* the true median lies between the exact extremes: never report it
+     * outside them (coarse sketches could) */
+    if (med < (double)st->imin)
+        med = (double)st->imin;
+    if (med > (double)st->imax)
+        med = (double)st->imax;
     o->median = med * 1e-9;
     o->mad = mad * 1e-9;
     o->approx = 1;
     o->late = st->late;
+    o->exact_events = st->exact_n;
+    double a = sketch_alpha(&st->sk), ra = sketch_alpha(&st->raw);
+    o->alpha = a > ra ? a : ra;
+    o->early = st->early;
+    o->coarse = st->coarse;
 }
 
 void series_finish(struct series *s, struct interval_stats *o)
@@ -545,7 +811,8 @@ static void features_exact(const struct series *s, struct series_features *f)
     /* series_finish() sorted the events */
     int64_t w = burst_window(s->ts, n);
     f->burst_window = (double)w * 1e-9;
-    f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
+    double *beat = xmalloc(st_mult(n, sizeof(*beat)));
+    size_t nb = 0;
     f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
     int64_t beat_start = s->ts[0];
     f->beats = 1;
@@ -559,8 +826,7 @@ static void features_exact(const struct series *s, struct series_features *f)
         if (i == 0)
             continue;
         if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
-            f->beat_iv[f->n_beat_iv].v = (double)gap(beat_start, s->ts[i]) * 1e-9;
-            f->beat_iv[f->n_beat_iv++].w = 1;
+            beat[nb++] = (double)gap(beat_start, s->ts[i]) * 1e-9;
             beat_start = s->ts[i];
             f->beats++;
         }
@@ -574,7 +840,20 @@ static void features_exact(const struct series *s, struct series_features *f)
         }
     }
     f->n_sizes = n;
-    wval_sort(f->beat_iv, f->n_beat_iv); /* sizes stay unsorted: only their median is used */
+    /* sizes stay unsorted: only their median is used, selected here */
+    uint32_t *sz = xmalloc(st_mult(n, sizeof(*sz)));
+    memcpy(sz, s->sz, n * sizeof(*sz));
+    f->size_median = u32_lower_median(sz, n);
+    f->has_size_median = 1;
+    free(sz);
+    dbl_sort(beat, nb);
+    f->beat_iv = xmalloc(st_mult(nb ? nb : 1, sizeof(*f->beat_iv)));
+    for (size_t i = 0; i < nb; i++) {
+        f->beat_iv[i].v = beat[i];
+        f->beat_iv[i].w = 1;
+    }
+    f->n_beat_iv = nb;
+    free(beat);
 }
 
 /* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
@@ -668,9 +947,20 @@ void series_features_release(struct series_features *f)
 
 void series_release(struct series *s)
 {
+    held_sub((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
     free(s->ts);
     free(s->sz);
     if (s->st) {
+        struct series_stream *st = s->st;
+        pthread_mutex_lock(&streams_mu);
+        if (st->prev)
+            st->prev->next = st->next;
+        else
+            streams = st->next;
+        if (st->next)
+            st->next->prev = st->prev;
+        pthread_mutex_unlock(&streams_mu);
+        held_sub(sizeof(*st));
         sketch_release(&s->st->sk);
         sketch_release(&s->st->raw);
         sketch_release(&s->st->beat);

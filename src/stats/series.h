@@ -55,6 +55,11 @@ struct interval_stats {
     int has_std;                             /* count >= 2 */
     int approx;                              /* median/MAD came from the sketch */
     uint64_t late;                           /* events beyond the reorder bound */
+    /* approx only: */
+    uint32_t exact_events; /* events kept exactly before the switch to the sketches */
+    double alpha;          /* relative accuracy of the median/MAD sketches */
+    int early;             /* switched before the exact limit (memory budget) */
+    int coarse;            /* its sketches had fewer buckets (memory budget) */
 };
 
 /* A value with a weight: exact values have weight 1, sketch buckets carry
@@ -91,7 +96,9 @@ struct series_features {
     size_t n_beat_iv;
     struct wval *sizes; /* event sizes in bytes (any order); owned */
     size_t n_sizes;
-    int approx; /* lists came from sketches */
+    double size_median;  /* lower median of sizes, when has_size_median */
+    int has_size_median; /* (else the scorer selects it from sizes) */
+    int approx;          /* lists came from sketches */
 };
 
 /* Events kept exactly per group before switching to the sketches (for the
@@ -100,6 +107,48 @@ int series_set_exact_cap(uint32_t cap);
 uint32_t series_exact_cap(void);
 
 void series_init(struct series *s);
+
+/*
+ * Memory budget (--max-memory) for what the series hold: exact event lists
+ * (by capacity), streaming states and their sketch counters.  A
+ * process-wide counter follows every allocation, resize and release of
+ * those (never per event; thread-safe).  As it nears the budget the series
+ * degrade in two stages, deterministically for a given input:
+ *  a. at 7/8 of the budget, exact lists stop growing: a group switches to
+ *     the streaming regime instead of growing its exact list past what a
+ *     streaming state (at the current sketch resolution) weighs, and at
+ *     least SERIES_EXACT_MIN events (series_budget_exact_stop());
+ *  b. past the budget, every streaming group's sketches halve their bucket
+ *     limit (uniform collapse: alpha doubles where they were full), and
+ *     again, until the series are back under 15/16 of the budget, at most
+ *     SERIES_COARSEN_MAX times (then the budget is reported as exceeded).
+ * Events are never dropped; mean, std, min and max stay exact.  Stage
+ * changes happen only while events are added (one thread), never while
+ * groups finish.  0 (the default) means no budget.  Resets the stages;
+ * call before adding events.
+ */
+#define SERIES_COARSEN_MAX 4 /* sketch limits 2048/1024 down to 128/64 buckets */
+
+void series_set_budget(uint64_t bytes);
+
+/* Bytes the series hold now (the counter). */
+uint64_t series_memory_used(void);
+
+/* Events after which an exact list stops growing in stage a. */
+uint32_t series_budget_exact_stop(void);
+
+struct series_budget_state {
+    uint64_t budget;        /* 0: none */
+    uint64_t peak;          /* largest counter value seen while adding */
+    int stage;              /* 0 none, 1 exact lists capped (a), 2 sketches coarsened (b) */
+    unsigned coarsened;     /* halvings of the sketch limits (stage b) */
+    uint32_t stat_buckets;  /* current bucket limit of the median/MAD sketches */
+    uint64_t switched;      /* groups switched to streaming early (stage a) */
+    uint64_t coarse_groups; /* streaming groups whose sketches were coarsened */
+    int over;               /* still over the budget at the coarsest setting */
+};
+
+void series_budget_get(struct series_budget_state *b);
 
 static inline uint32_t series_clamp_size(uint64_t size)
 {

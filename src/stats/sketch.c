@@ -6,15 +6,39 @@
 #include "../util/xalloc.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of all sketches' counter arrays (cap * cell size), process-wide:
+ * changed only where an array is allocated, resized or freed, never per
+ * value.  Relaxed atomics: sketches may be released on several threads. */
+static _Atomic uint64_t counter_bytes;
+
+static void account(size_t old_bytes, size_t new_bytes)
+{
+    if (new_bytes > old_bytes)
+        atomic_fetch_add_explicit(&counter_bytes, new_bytes - old_bytes, memory_order_relaxed);
+    else if (old_bytes > new_bytes)
+        atomic_fetch_sub_explicit(&counter_bytes, old_bytes - new_bytes, memory_order_relaxed);
+}
+
+uint64_t sketch_memory_used(void)
+{
+    return atomic_load_explicit(&counter_bytes, memory_order_relaxed);
+}
+
+/* log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA)), a constant so that no
+ * lazily initialised static is shared by the threads that finish groups;
+ * test_stats checks it against log(). */
+double sketch_log_gamma0(void)
+{
+    return 0.010000083334583179;
+}
+
 static double log_gamma0(void)
 {
-    static double lg;
-    if (lg == 0)
-        lg = log((1.0 + SKETCH_ALPHA) / (1.0 - SKETCH_ALPHA));
-    return lg;
+    return sketch_log_gamma0();
 }
 
 /* Level-0 bucket of a > 0; below 1 ns (sub-ns parts of a pivot that is a
@@ -77,6 +101,7 @@ static void side_reserve(struct sketch_side *sd, uint32_t need)
     size_t c = cell(sd);
     sd->cnt = xrealloc(sd->cnt, st_mult(nc, c));
     memset((char *)sd->cnt + sd->cap * c, 0, (nc - sd->cap) * c);
+    account(sd->cap * c, nc * c);
     sd->cap = nc;
 }
 
@@ -93,6 +118,7 @@ static void widen(struct sketch_side *sd)
     for (uint32_t i = 0; i < sd->cap; i++)
         w[i] = c16[i];
     free(sd->cnt);
+    account(sd->cap * sizeof(uint16_t), sd->cap * sizeof(uint32_t));
     sd->cnt = w;
     sd->wide = 1;
 }
@@ -175,6 +201,25 @@ static void side_add(struct sketch_side *sd, int32_t i0)
         sd->n = need;
     }
     bump(sd, (uint32_t)(idx - sd->lo), 1);
+}
+
+void sketch_set_limit(struct sketch *s, uint32_t buckets)
+{
+    if (buckets < 16)
+        buckets = 16;
+    struct sketch_side *sides[2] = {&s->pos, &s->neg};
+    for (int k = 0; k < 2; k++) {
+        struct sketch_side *sd = sides[k];
+        sd->limit = buckets;
+        while (sd->n > buckets)
+            collapse(sd); /* ranks kept, resolution halved */
+        if (sd->cap > buckets) {
+            size_t c = cell(sd);
+            sd->cnt = xrealloc(sd->cnt, st_mult(buckets, c));
+            account(sd->cap * c, buckets * c);
+            sd->cap = buckets; /* cnt[n, cap) is still zero */
+        }
+    }
 }
 
 void sketch_add(struct sketch *s, double x)
@@ -337,6 +382,7 @@ void sketch_median_mad(const struct sketch *s, double *median, double *mad, doub
 
 void sketch_release(struct sketch *s)
 {
+    account(s->pos.cap * cell(&s->pos) + s->neg.cap * cell(&s->neg), 0);
     free(s->pos.cnt);
     free(s->neg.cnt);
     memset(s, 0, sizeof(*s));

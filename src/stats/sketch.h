@@ -74,12 +74,24 @@ static inline uint32_t sketch_count(const struct sketch_side *sd, uint32_t i)
 /* The representative value of bucket i (0-based in cnt[]) of a side. */
 double sketch_bucket_value(const struct sketch_side *sd, uint32_t i);
 
+/* log of the level-0 bucket ratio g0 = (1+SKETCH_ALPHA)/(1-SKETCH_ALPHA). */
+double sketch_log_gamma0(void);
+
 /* Ratio between the representatives of adjacent buckets of a side. */
 double sketch_bucket_ratio(const struct sketch_side *sd);
 
 /* The non-empty buckets of a side, ascending: representative * scale into
  * v[], count into w[] (room for sd->n each).  Returns how many. */
 size_t sketch_list_pos(const struct sketch_side *sd, double scale, double *v, uint64_t *w);
+
+/* Set the bucket limit of both sides (at least 16).  A side using more
+ * buckets collapses until it fits (each collapse doubles its alpha; no
+ * count is lost) and its counter array shrinks to the limit. */
+void sketch_set_limit(struct sketch *s, uint32_t buckets);
+
+/* Bytes held by the counter arrays of all sketches of the process (for
+ * --max-memory; thread-safe). */
+uint64_t sketch_memory_used(void);
 
 void sketch_release(struct sketch *s);
 

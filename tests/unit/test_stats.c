@@ -709,12 +709,282 @@ static void test_sketch_counters_widen(void **state)
         sketch_add(&s, 400);
     assert_true(s.pos.wide);
     assert_false(s.neg.wide);
+    assert_true(sketch_log_gamma0() == log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA)));
     assert_int_equal(side_sum(&s.pos), 71000);
     assert_int_equal(side_sum(&s.neg), 30);
     double med, mad;
     sketch_median_mad(&s, &med, &mad, NULL);
     assert_close(med, 1500, 0.01, 0);
     sketch_release(&s);
+}
+
+/* ---- memory budget (--max-memory) ----------------------------------------- */
+
+/* Bytes a sketch's counter arrays hold, from its fields. */
+static uint64_t sketch_bytes(const struct sketch *s)
+{
+    return (uint64_t)s->pos.cap * (s->pos.wide ? 4 : 2) +
+           (uint64_t)s->neg.cap * (s->neg.wide ? 4 : 2);
+}
+
+/* The counter follows every allocation: exactly ts_cap * 12 bytes for
+ * exact lists, every counter array of the sketches; back to 0 when all is
+ * released. */
+static void test_budget_accounting(void **state)
+{
+    (void)state;
+    series_set_budget(0);
+    assert_int_equal(series_memory_used(), 0);
+    assert_int_equal(sketch_memory_used(), 0);
+
+    /* Sketches: growth, widening, coarsening, release. */
+    struct sketch k;
+    sketch_init(&k, 1000);
+    for (int i = 0; i < 70000; i++)
+        sketch_add(&k, 1500);
+    for (int i = 0; i < 3000; i++)
+        sketch_add(&k, 1000 + pow(10.0, 0.002 * i)); /* 6 decades above the pivot */
+    for (int i = 0; i < 50; i++)
+        sketch_add(&k, 990 - i);
+    assert_true(k.pos.wide);
+    assert_int_equal(sketch_memory_used(), sketch_bytes(&k));
+    uint64_t before = sketch_memory_used();
+    double a0 = sketch_alpha(&k);
+    sketch_set_limit(&k, 128);
+    assert_true(k.pos.n <= 128 && k.pos.cap <= 128 && k.neg.cap <= 128);
+    assert_int_equal(sketch_memory_used(), sketch_bytes(&k));
+    assert_true(sketch_memory_used() < before);
+    assert_true(sketch_alpha(&k) > a0);
+    assert_int_equal(side_sum(&k.pos) + side_sum(&k.neg) + k.zero, k.total); /* no count lost */
+    sketch_release(&k);
+    assert_int_equal(sketch_memory_used(), 0);
+
+    /* Series: exact lists count by capacity; streaming ones more. */
+    enum { NS = 6 };
+    static const size_t sizes[NS] = {1, 2, 10, 1000, 5000, 70000};
+    struct series s[NS];
+    uint64_t exact = 0;
+    for (size_t g = 0; g < NS; g++) {
+        series_init(&s[g]);
+        for (size_t i = 0; i < sizes[g]; i++) /* constant 1 s: a counter widens */
+            series_add(&s[g], EPOCH + (int64_t)i * 1000000000LL, 100 + i % 50);
+        if (!s[g].st)
+            exact += (uint64_t)s[g].ts_cap * 12;
+    }
+    assert_null(s[3].st);
+    assert_non_null(s[4].st);
+    uint64_t used = series_memory_used();
+    assert_true(used > exact + 2 * 4096); /* two streaming states */
+    series_release(&s[4]);
+    series_release(&s[5]);
+    assert_int_equal(series_memory_used(), exact);
+    assert_int_equal(sketch_memory_used(), 0);
+    for (size_t g = 0; g < 4; g++) {
+        struct interval_stats o;
+        series_finish(&s[g], &o); /* finishing allocates nothing lasting */
+        series_release(&s[g]);
+    }
+    assert_int_equal(series_memory_used(), 0);
+}
+
+/* Groups fed round-robin, as interleaved traffic is: group g's i-th event
+ * is t[g * n + i]. */
+static void feed_groups(struct series *s, size_t ng, const int64_t *t, size_t n)
+{
+    for (size_t g = 0; g < ng; g++)
+        series_init(&s[g]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t g = 0; g < ng; g++)
+            series_add(&s[g], t[g * n + i], 60 + (uint64_t)((i * 7 + g) % 1400));
+}
+
+/* The early median the deviation sketch pivots on: the exact median of
+ * the intervals among the first k (time-ordered) events. */
+static double early_median(const int64_t *t, size_t k)
+{
+    struct ref r;
+    ref_stats(t, k, &r);
+    return r.median;
+}
+
+/*
+ * A degraded group against the reference: count, mean, std, min, max as
+ * exact as ever; the median within the sketch's alpha (relative), the MAD
+ * within alpha * (|median - early median| + MAD) plus the median's error
+ * (docs/statistics.md).
+ */
+static void assert_degraded_within_bounds(const struct interval_stats *o, const int64_t *t,
+                                          size_t n)
+{
+    struct ref r;
+    ref_stats(t, n, &r);
+    assert_int_equal(o->count, r.count);
+    assert_int_equal(o->approx, 1);
+    assert_int_equal(o->late, 0);
+    assert_close(o->mean, r.mean, 1e-9, 0);
+    assert_close(o->std, r.std, 1e-9, 0);
+    assert_close(o->min, r.min, 1e-15, 1e-15);
+    assert_close(o->max, r.max, 1e-15, 1e-15);
+    double a = o->alpha;
+    assert_true(a >= SKETCH_ALPHA * 0.99 && a < 0.2);
+    double med_err = fabs(o->median - r.median);
+    assert_close(o->median, r.median, a / (1 - a), 2e-9);
+    double p = early_median(t, o->exact_events);
+    assert_close(o->mad, r.mad, 0, a / (1 - a) * (fabs(r.median - p) + r.mad) + med_err + 2e-9);
+}
+
+/* Stage a: exact lists stop growing; the groups switch to the sketches
+ * early, and their statistics stay within the documented bounds. */
+static void test_budget_exact_lists_stop_growing(void **state)
+{
+    (void)state;
+    enum { NG = 64, N = 3000 };
+    assert_int_equal(series_set_exact_cap(1u << 16), 0);
+    uint64_t budget = 1u << 20;
+    series_set_budget(budget);
+    assert_int_equal(series_memory_used(), 0);
+    int64_t *t = malloc(NG * N * sizeof(*t));
+    for (size_t g = 0; g < NG; g++) {
+        int64_t *b = beacon(N, 100 + g); /* in time order: jitter < period / 2 */
+        memcpy(&t[g * N], b, N * sizeof(*t));
+        free(b);
+    }
+    struct series *s = calloc(NG, sizeof(*s));
+    feed_groups(s, NG, t, N);
+    struct series_budget_state bs;
+    series_budget_get(&bs);
+    print_message("    stage %d, %llu groups switched early, stop at %u events, peak %llu of %llu, "
+                  "coarsened %u\n",
+                  bs.stage, (unsigned long long)bs.switched, series_budget_exact_stop(),
+                  (unsigned long long)bs.peak, (unsigned long long)budget, bs.coarsened);
+    assert_true(bs.stage >= 1);
+    assert_int_equal(bs.switched, NG);
+    assert_false(bs.over);
+    /* exact lists would hold 64 x 3000 x 12 = 2.3 MB: the series stayed
+     * within the budget (a streaming state's batch of growth aside) */
+    assert_true(bs.peak <= budget + budget / 16);
+    for (size_t g = 0; g < NG; g++) {
+        struct interval_stats o;
+        series_finish(&s[g], &o);
+        assert_int_equal(o.early, 1);
+        assert_true(o.exact_events >= SERIES_EXACT_MIN && o.exact_events < N);
+        assert_degraded_within_bounds(&o, &t[g * N], N);
+        series_release(&s[g]);
+    }
+    assert_int_equal(series_memory_used(), 0);
+    free(s);
+    free(t);
+    series_set_budget(0);
+    series_set_exact_cap(SERIES_EXACT_CAP);
+}
+
+/* Intervals spread log-uniformly over `decades` from 1 us: full sketches. */
+static int64_t *spread_times(size_t n, double decades, uint64_t seed)
+{
+    int64_t *t = malloc(n * sizeof(*t));
+    t[0] = EPOCH;
+    for (size_t i = 1; i < n; i++)
+        t[i] = t[i - 1] + (int64_t)llround(1000 * pow(10.0, decades * rng_unit(&seed)));
+    return t;
+}
+
+/* Stage b: every streaming group's sketches coarsen (idle ones too), the
+ * series get back under the budget, and the statistics keep the (larger)
+ * alpha the sketches report. */
+static void test_budget_sketches_coarsen(void **state)
+{
+    (void)state;
+    enum { NG = 32, N = 20000, IDLE = 4 };
+    int64_t *t = malloc(NG * N * sizeof(*t));
+    for (size_t g = 0; g < NG; g++) {
+        int64_t *x = spread_times(N, 6, 500 + g);
+        memcpy(&t[g * N], x, N * sizeof(*t));
+        free(x);
+    }
+    /* without a budget: how much the series hold */
+    series_set_budget(0);
+    struct series *s = calloc(NG, sizeof(*s));
+    feed_groups(s, NG, t, N);
+    uint64_t full = series_memory_used();
+    for (size_t g = 0; g < NG; g++)
+        series_release(&s[g]);
+    assert_int_equal(series_memory_used(), 0);
+
+    /* the exact phase (32 x 1024 x 12 = 384 KiB) fits; the sketches do not */
+    uint64_t budget = full * 3 / 4;
+    assert_true(budget > NG * SERIES_EXACT_CAP * 12);
+    series_set_budget(budget);
+    /* a few groups go idle early: stage b must coarsen them as well */
+    for (size_t g = 0; g < NG; g++)
+        series_init(&s[g]);
+    for (size_t i = 0; i < N; i++)
+        for (size_t g = 0; g < NG; g++)
+            if (g >= IDLE || i < 2000)
+                series_add(&s[g], t[g * N + i], 100);
+    struct series_budget_state bs;
+    series_budget_get(&bs);
+    uint64_t used = series_memory_used();
+    print_message(
+        "    without budget %llu bytes; budget %llu: stage %d, coarsened %u (%u buckets), "
+        "%llu groups, peak %llu, now %llu\n",
+        (unsigned long long)full, (unsigned long long)budget, bs.stage, bs.coarsened,
+        bs.stat_buckets, (unsigned long long)bs.coarse_groups, (unsigned long long)bs.peak,
+        (unsigned long long)used);
+    assert_int_equal(bs.stage, 2);
+    assert_true(bs.coarsened >= 1 && bs.coarsened <= SERIES_COARSEN_MAX);
+    assert_int_equal(bs.stat_buckets, SKETCH_STAT_BUCKETS >> bs.coarsened);
+    assert_int_equal(bs.coarse_groups, NG);
+    assert_false(bs.over);
+    assert_true(used <= budget);
+    assert_true(bs.peak <= budget + budget / 16);
+    for (size_t g = 0; g < NG; g++) {
+        struct interval_stats o;
+        series_finish(&s[g], &o);
+        assert_int_equal(o.coarse, 1);
+        assert_int_equal(o.early, 0);
+        assert_int_equal(o.exact_events, SERIES_EXACT_CAP);
+        assert_true(o.alpha > SKETCH_ALPHA);
+        assert_degraded_within_bounds(&o, &t[g * N], g >= IDLE ? N : 2000);
+        series_release(&s[g]);
+    }
+    assert_int_equal(series_memory_used(), 0);
+    free(s);
+    free(t);
+    series_set_budget(0);
+}
+
+/* A budget too small for any summary: the coarsest setting, reported as
+ * exceeded; nothing dropped, statistics still within their bounds. */
+static void test_budget_floor(void **state)
+{
+    (void)state;
+    enum { NG = 16, N = 5000 };
+    int64_t *t = malloc(NG * N * sizeof(*t));
+    for (size_t g = 0; g < NG; g++) {
+        int64_t *x = spread_times(N, 9, 900 + g);
+        memcpy(&t[g * N], x, N * sizeof(*t));
+        free(x);
+    }
+    series_set_budget(16 << 10); /* 16 KiB: less than 16 streaming states */
+    struct series *s = calloc(NG, sizeof(*s));
+    feed_groups(s, NG, t, N);
+    struct series_budget_state bs;
+    series_budget_get(&bs);
+    assert_int_equal(bs.stage, 2);
+    assert_int_equal(bs.coarsened, SERIES_COARSEN_MAX);
+    assert_int_equal(bs.stat_buckets, SKETCH_STAT_BUCKETS >> SERIES_COARSEN_MAX);
+    assert_true(bs.over);
+    for (size_t g = 0; g < NG; g++) {
+        struct interval_stats o;
+        series_finish(&s[g], &o);
+        assert_int_equal(o.count, N - 1);
+        assert_degraded_within_bounds(&o, &t[g * N], N);
+        series_release(&s[g]);
+    }
+    assert_int_equal(series_memory_used(), 0);
+    free(s);
+    free(t);
+    series_set_budget(0);
 }
 
 int main(void)
@@ -734,6 +1004,10 @@ int main(void)
         cmocka_unit_test(test_sketch_median_error_bound_is_a_bound),
         cmocka_unit_test(test_sketch_memory_bound),
         cmocka_unit_test(test_sketch_counters_widen),
+        cmocka_unit_test(test_budget_accounting),
+        cmocka_unit_test(test_budget_exact_lists_stop_growing),
+        cmocka_unit_test(test_budget_sketches_coarsen),
+        cmocka_unit_test(test_budget_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
