@@ -21,6 +21,7 @@
 #include "../score/score.h"
 #include "../stats/series.h"
 #include "../util/err.h"
+#include "../util/bqueue.h"
 #include "../util/xalloc.h"
 #include "../score/allow.h"
 #include "options.h"
@@ -637,72 +638,135 @@ static void loop_dns(struct run_ctx *x)
  * once instead of one after the other.
  */
 /*
- * --series packets --group ip|port: a software pipeline over batches of
- * packets, so that each memory access is prefetched one whole batch before
- * it is needed.  In iteration t, batch t is read, decoded and hashed (its
- * index slots prefetched), batch t-1 prefetches its groups (the slots have
- * arrived), batch t-2 looks its groups up and prefetches the end of their
- * event lists, and batch t-3 appends its events.  Batches move through the
- * stages in order, so every group still sees its packets in input order.
- * With 50 k groups the group and its event list are cache misses on every
- * packet; a single-stage batch left most of them exposed (two loads in the
- * append were half of this loop's time).
+ * --series packets --group ip|port.  Reading and decoding fill batches of
+ * (key, hash, time, size); a batch is then applied to the group table with
+ * software pipelining: while packet i is appended, packet i+LAG_ADD-
+ * LAG_LOOKUP is looked up (and the end of its event list prefetched), the
+ * group of packet i+LAG_ADD-LAG_GROUP is prefetched and the index slot of
+ * packet i+LAG_ADD too, so each cache miss has a dozen packets' time to
+ * arrive.  Batches are applied in order and packets within them in order:
+ * every group sees its packets in input order, whatever --threads says.
+ * With --threads 2 and more, a second thread applies the batches while the
+ * first reads and decodes the next ones (util/bqueue.h).
  */
-static void loop_pairs(struct run_ctx *x)
+#define PBATCH 2048
+#define PQUEUE 4
+enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_ADD = 24 };
+
+struct pev {
+    struct group_key k;
+    uint64_t h;
+    int64_t ts;
+    uint32_t wirelen;
+    size_t idx;
+};
+
+struct pbatch {
+    size_t n;
+    int last; /* the input ended with this batch */
+    struct pev ev[PBATCH];
+};
+
+static void pairs_fill(struct run_ctx *x, struct pbatch *b)
 {
-    enum { BATCH = 32, STAGES = 4 };
-    struct ev {
-        struct group_key k;
-        uint64_t h;
-        int64_t ts;
-        uint32_t wirelen;
-        size_t idx;
-    };
-    static struct ev ev[STAGES][BATCH]; /* 11 KiB: off the stack */
-    size_t nb[STAGES] = {0};
-    struct group_table *tab = x->tab;
     struct pkt p;
     struct pkt_meta m;
-    int more = 1;
-    for (uint64_t t = 0;; t++) {
-        struct ev *b0 = ev[t % STAGES], *b1 = ev[(t + 3) % STAGES];
-        struct ev *b2 = ev[(t + 2) % STAGES], *b3 = ev[(t + 1) % STAGES];
-        size_t n0 = 0, n1 = nb[(t + 3) % STAGES], n2 = nb[(t + 2) % STAGES];
-        size_t n3 = nb[(t + 1) % STAGES];
-        if (!more && !n1 && !n2 && !n3)
-            break;
-        while (more && n0 < BATCH) {
-            if (!next_decoded(x, &p, &m)) {
-                more = 0;
-                break;
-            }
-            struct ev *e = &b0[n0++];
-            group_key_make(x->o->group, &m, &e->k);
-            e->h = group_table_hash(tab, &e->k);
-            e->ts = p.ts_ns;
-            e->wirelen = p.wirelen;
-            group_table_prefetch(tab, e->h);
+    b->n = 0;
+    b->last = 0;
+    while (b->n < PBATCH) {
+        if (!next_decoded(x, &p, &m)) {
+            b->last = 1;
+            return;
         }
-        nb[t % STAGES] = n0;
-        for (size_t i = 0; i < n1; i++)
-            group_table_prefetch_group(tab, b1[i].h);
-        for (size_t i = 0; i < n2; i++) {
-            b2[i].idx = group_table_lookup(tab, &b2[i].k, b2[i].h);
-            if (b2[i].idx != GROUP_NONE)
-                series_prefetch(&tab->g[b2[i].idx].s);
+        struct pev *e = &b->ev[b->n++];
+        group_key_make(x->o->group, &m, &e->k);
+        e->h = group_table_hash(x->tab, &e->k);
+        e->ts = p.ts_ns;
+        e->wirelen = p.wirelen;
+    }
+}
+
+static void pairs_apply(struct group_table *tab, struct pbatch *b, uint64_t *untracked)
+{
+    struct pev *ev = b->ev;
+    size_t n = b->n;
+    for (size_t t = 0; t < n + LAG_ADD; t++) {
+        if (t < n)
+            group_table_prefetch(tab, ev[t].h);
+        if (t >= LAG_GROUP && t - LAG_GROUP < n)
+            group_table_prefetch_group(tab, ev[t - LAG_GROUP].h);
+        if (t >= LAG_LOOKUP && t - LAG_LOOKUP < n) {
+            struct pev *e = &ev[t - LAG_LOOKUP];
+            e->idx = group_table_lookup(tab, &e->k, e->h);
+            if (e->idx != GROUP_NONE)
+                series_prefetch(&tab->g[e->idx].s);
         }
-        for (size_t i = 0; i < n3; i++) {
-            if (b3[i].idx == GROUP_NONE) {
-                x->cnt->untracked++;
+        if (t >= LAG_ADD && t - LAG_ADD < n) {
+            struct pev *e = &ev[t - LAG_ADD];
+            if (e->idx == GROUP_NONE) {
+                (*untracked)++;
                 continue;
             }
-            struct group *g = &tab->g[b3[i].idx];
-            g->bytes += b3[i].wirelen;
+            struct group *g = &tab->g[e->idx];
+            g->bytes += e->wirelen;
             g->packets++;
-            series_add(&g->s, b3[i].ts, b3[i].wirelen);
+            series_add(&g->s, e->ts, e->wirelen);
         }
-        nb[(t + 1) % STAGES] = 0; /* batch t-3 is done */
     }
+}
+
+struct pairs_pipe {
+    struct bqueue q;
+    struct group_table *tab;
+    uint64_t untracked;
+};
+
+static void *pairs_consumer(void *arg)
+{
+    struct pairs_pipe *pp = arg;
+    for (;;) {
+        struct pbatch *b = bq_take(&pp->q);
+        int last = b->last;
+        pairs_apply(pp->tab, b, &pp->untracked);
+        bq_release(&pp->q, b);
+        if (last)
+            return NULL;
+    }
+}
+
+static void loop_pairs(struct run_ctx *x)
+{
+    struct pbatch *batch[PQUEUE];
+    size_t nb = x->o->threads > 1 ? PQUEUE : 1;
+    for (size_t i = 0; i < nb; i++)
+        batch[i] = xmalloc(sizeof(struct pbatch));
+    struct pairs_pipe pp = {.tab = x->tab};
+    pthread_t th;
+    int threaded = nb > 1 && bq_init(&pp.q, (void *const *)batch, nb) == 0;
+    if (threaded && pthread_create(&th, NULL, pairs_consumer, &pp)) {
+        bq_destroy(&pp.q);
+        threaded = 0;
+    }
+    if (threaded) {
+        for (;;) {
+            struct pbatch *b = bq_get_free(&pp.q);
+            pairs_fill(x, b);
+            int last = b->last;
+            bq_put(&pp.q, b);
+            if (last)
+                break;
+        }
+        pthread_join(th, NULL);
+        bq_destroy(&pp.q);
+    } else {
+        do {
+            pairs_fill(x, batch[0]);
+            pairs_apply(x->tab, batch[0], &pp.untracked);
+        } while (!batch[0]->last);
+    }
+    x->cnt->untracked += pp.untracked;
+    for (size_t i = 0; i < nb; i++)
+        free(batch[i]);
 }
 
 /* A flow ended: list it, or add it to its group's connection series. */
@@ -1200,12 +1264,18 @@ int main(int argc, char **argv)
         x.fw = &fw;
         flow_writer_begin(&fw);
     }
+    /* PCTS_PHASES=1: seconds spent reading, scoring and writing, on stderr
+     * (docs/performance.md); off the packet loop, so free. */
+    int phases = getenv("PCTS_PHASES") != NULL;
+    double t_start = phases ? now_s() : 0, t_loop = 0, t_finish = 0;
     if (use_flows)
         loop_flows(&x);
     else if (o.group == GROUP_DNS)
         loop_dns(&x);
     else
         loop_pairs(&x);
+    if (phases)
+        t_loop = now_s();
     if (pg.drawn)
         fputs("\r\033[K", stderr);
 
@@ -1243,6 +1313,8 @@ int main(int argc, char **argv)
         struct finish_job fj = {res,           nres, &sctx, o.min_events, o.group == GROUP_DNS,
                                 dns_seen.full, 0};
         finish_all(&fj, o.threads);
+        if (phases)
+            t_finish = now_s();
         struct score_item *items = xcalloc(nres ? nres : 1, sizeof(*items));
         for (size_t i = 0; i < nres; i++) {
             items[i].key = res[i].key;
@@ -1273,6 +1345,11 @@ int main(int argc, char **argv)
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
+        if (phases)
+            fprintf(stderr,
+                    "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
+                    "output %.3f s\n",
+                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish);
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));

@@ -1,0 +1,69 @@
+/*
+ * bqueue.c - see bqueue.h.
+ */
+#include "bqueue.h"
+
+int bq_init(struct bqueue *q, void *const *batches, size_t n)
+{
+    q->head = q->count = q->nfree = 0;
+    for (size_t i = 0; i < n && i < BQ_MAX; i++)
+        q->free_list[q->nfree++] = batches[i];
+    if (pthread_mutex_init(&q->mu, NULL))
+        return -1;
+    if (pthread_cond_init(&q->can_put, NULL)) {
+        pthread_mutex_destroy(&q->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&q->can_get, NULL)) {
+        pthread_cond_destroy(&q->can_put);
+        pthread_mutex_destroy(&q->mu);
+        return -1;
+    }
+    return 0;
+}
+
+void bq_destroy(struct bqueue *q)
+{
+    pthread_cond_destroy(&q->can_get);
+    pthread_cond_destroy(&q->can_put);
+    pthread_mutex_destroy(&q->mu);
+}
+
+void *bq_get_free(struct bqueue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->nfree == 0)
+        pthread_cond_wait(&q->can_put, &q->mu);
+    void *b = q->free_list[--q->nfree];
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+void bq_put(struct bqueue *q, void *b)
+{
+    pthread_mutex_lock(&q->mu);
+    q->full[(q->head + q->count) % BQ_MAX] = b;
+    q->count++;
+    pthread_cond_signal(&q->can_get);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void *bq_take(struct bqueue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->count == 0)
+        pthread_cond_wait(&q->can_get, &q->mu);
+    void *b = q->full[q->head];
+    q->head = (q->head + 1) % BQ_MAX;
+    q->count--;
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+void bq_release(struct bqueue *q, void *b)
+{
+    pthread_mutex_lock(&q->mu);
+    q->free_list[q->nfree++] = b;
+    pthread_cond_signal(&q->can_put);
+    pthread_mutex_unlock(&q->mu);
+}
