@@ -65,12 +65,17 @@ def main():
 
     t_read, _ = add("floor: read(2) + walk records", [floor, "read", main_file])
     t_hash, _ = add("floor: + IPv4 pair hash count", [floor, "hash", main_file])
+    t_ip1, _ = add("pcts --series packets --group ip -T1",
+                   [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip",
+                    "--threads", "1", main_file])
     t_ip, _ = add("pcts --series packets --group ip",
                   [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", main_file])
     add("pcts --series packets --group port",
         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "port", main_file])
     add("pcts ... --group ip -f 'tcp'",
         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "-f", "tcp", main_file])
+    t_flows1, _ = add("pcts (default) --threads 1",
+                      [pcts, "-q", "-F", "csv", "--threads", "1", main_file])
     t_flows, _ = add("pcts (flows, service: default)", [pcts, "-q", "-F", "csv", main_file])
     add("pcts --series packets --group service",
         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "service", main_file])
@@ -80,8 +85,13 @@ def main():
     print(f"{'run':36} {'seconds':>8} {'Mpkt/s':>8} {'MB/s':>8} {'peak MiB':>9} {'x floor(read)':>14}")
     for name, dt, mpps, mbs, rss in rows:
         print(f"{name:36} {dt:8.3f} {mpps:8.2f} {mbs:8.0f} {rss:9.1f} {dt / t_read:14.2f}")
-    print(f"\npcts --series packets --group ip: {n / t_ip / 1e6:.2f} M packets/s, "
-          f"{t_ip / t_hash:.2f}x the time of the minimal pair-hash loop")
+    threads = os.cpu_count()
+    print(f"\npcts --series packets --group ip: one thread {n / t_ip1 / 1e6:.2f} M packets/s "
+          f"({t_ip1 / t_hash:.2f}x the time of the minimal pair-hash loop), "
+          f"default threads ({threads}) {n / t_ip / 1e6:.2f} M packets/s ({t_ip / t_hash:.2f}x)")
+    print(f"pcts default (flows): one thread {n / t_flows1 / 1e6:.2f} M packets/s, "
+          f"{threads} threads {n / t_flows / 1e6:.2f} M packets/s: {t_flows1 / t_flows:.2f}x "
+          f"the one-thread rate")
     print(f"pcts default (flows): {n / t_flows / 1e6:.2f} M packets/s, "
           f"{t_flows / t_ip:.2f}x the time of --series packets --group ip (goal: at most 1.5x)")
 

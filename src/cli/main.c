@@ -867,12 +867,7 @@ static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t clien
 }
 
 struct fpipe {
-    pthread_mutex_t mu;
-    pthread_cond_t can_put, can_get;
-    struct fbatch *q[FQUEUE];
-    size_t head, count;
-    struct fbatch *free_list[FQUEUE];
-    size_t nfree;
+    struct bqueue q;
     struct run_ctx *x;
 };
 
@@ -921,19 +916,10 @@ static void *consumer(void *arg)
 {
     struct fpipe *fp = arg;
     for (;;) {
-        pthread_mutex_lock(&fp->mu);
-        while (fp->count == 0)
-            pthread_cond_wait(&fp->can_get, &fp->mu);
-        struct fbatch *b = fp->q[fp->head];
-        fp->head = (fp->head + 1) % FQUEUE;
-        fp->count--;
-        pthread_mutex_unlock(&fp->mu);
+        struct fbatch *b = bq_take(&fp->q);
         int last = b->last;
         consume_batch(fp->x, b);
-        pthread_mutex_lock(&fp->mu);
-        fp->free_list[fp->nfree++] = b;
-        pthread_cond_signal(&fp->can_put);
-        pthread_mutex_unlock(&fp->mu);
+        bq_release(&fp->q, b);
         if (last)
             return NULL;
     }
@@ -941,41 +927,24 @@ static void *consumer(void *arg)
 
 static void loop_flows(struct run_ctx *x)
 {
-    struct fpipe fp;
-    memset(&fp, 0, sizeof(fp));
-    fp.x = x;
+    struct fpipe fp = {.x = x};
     pthread_t th;
-    int threaded = x->o->threads > 1;
     /* no more batches in circulation than queue slots: a full queue then
      * means no free batch, and the producer waits */
-    size_t nb_alloc = threaded ? FQUEUE : 1;
-    for (size_t i = 0; i < nb_alloc; i++)
-        fp.free_list[fp.nfree++] = xmalloc(sizeof(struct fbatch));
-    if (threaded) {
-        pthread_mutex_init(&fp.mu, NULL);
-        pthread_cond_init(&fp.can_put, NULL);
-        pthread_cond_init(&fp.can_get, NULL);
-        if (pthread_create(&th, NULL, consumer, &fp) != 0) {
-            threaded = 0;
-            pthread_mutex_destroy(&fp.mu);
-            pthread_cond_destroy(&fp.can_put);
-            pthread_cond_destroy(&fp.can_get);
-        }
+    struct fbatch *batch[FQUEUE];
+    size_t nb = x->o->threads > 1 ? FQUEUE : 1;
+    for (size_t i = 0; i < nb; i++)
+        batch[i] = xmalloc(sizeof(struct fbatch));
+    int threaded = nb > 1 && bq_init(&fp.q, (void *const *)batch, nb) == 0;
+    if (threaded && pthread_create(&th, NULL, consumer, &fp)) {
+        bq_destroy(&fp.q);
+        threaded = 0;
     }
     uint64_t seed = x->flows->seed;
     struct pkt p;
     int more = 1;
     while (more) {
-        struct fbatch *b;
-        if (threaded) {
-            pthread_mutex_lock(&fp.mu);
-            while (fp.nfree == 0)
-                pthread_cond_wait(&fp.can_put, &fp.mu);
-            b = fp.free_list[--fp.nfree];
-            pthread_mutex_unlock(&fp.mu);
-        } else {
-            b = fp.free_list[0];
-        }
+        struct fbatch *b = threaded ? bq_get_free(&fp.q) : batch[0];
         b->n = 0;
         b->last = 0;
         struct learn_sink sink = {b};
@@ -998,24 +967,17 @@ static void loop_flows(struct run_ctx *x)
             flow_prep_make(seed, &e->m, &e->fp);
         }
         b->last = !more;
-        if (threaded) {
-            pthread_mutex_lock(&fp.mu);
-            fp.q[(fp.head + fp.count) % FQUEUE] = b;
-            fp.count++;
-            pthread_cond_signal(&fp.can_get);
-            pthread_mutex_unlock(&fp.mu);
-        } else {
+        if (threaded)
+            bq_put(&fp.q, b);
+        else
             consume_batch(x, b);
-        }
     }
     if (threaded) {
         pthread_join(th, NULL);
-        pthread_mutex_destroy(&fp.mu);
-        pthread_cond_destroy(&fp.can_put);
-        pthread_cond_destroy(&fp.can_get);
+        bq_destroy(&fp.q);
     }
-    for (size_t i = 0; i < fp.nfree; i++)
-        free(fp.free_list[i]);
+    for (size_t i = 0; i < nb; i++)
+        free(batch[i]);
     flow_table_flush(x->flows);
 }
 

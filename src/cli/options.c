@@ -71,14 +71,21 @@ void options_usage(FILE *f)
           "  --max-flows N         active flows at most (default: one per 2 KiB of an\n"
           "                        eighth of physical memory); beyond, the longest-idle\n"
           "                        flow is ended early (counted and reported)\n"
+          "  --max-memory SIZE     memory for the groups' time series: exact event lists and\n"
+          "                        sketches (K, M, G, T: KiB .. TiB; default: half of\n"
+          "                        physical memory). Past it, big groups switch to bounded\n"
+          "                        summaries early and sketches coarsen, with a warning;\n"
+          "                        events are never dropped (docs/statistics.md). Flow and\n"
+          "                        group tables are bounded by --max-flows, --max-groups\n"
           "  --html FILE           also write a self-contained HTML report (docs/report.md)\n"
           "  --html-top N          candidates with plots in the report (default 50)\n"
           "  --color[=auto|always|never]\n"
           "                        colour in the table (auto: on a terminal, unless\n"
           "                        NO_COLOR is set)\n"
-          "  --threads N           1: one thread; 2 or more (default on a multi-core\n"
-          "                        machine): reading and decoding run beside flow\n"
-          "                        assembly and grouping (same output)\n"
+          "  --threads N           threads to use (default: the number of cores); with\n"
+          "                        2 or more, reading and decoding run beside the\n"
+          "                        flow and group tables, and the statistics of the\n"
+          "                        groups are computed on N threads (same output)\n"
           "  -q, --quiet           no progress bar, no summary (errors still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
@@ -100,6 +107,48 @@ static int parse_size(const char *s, size_t *out)
     if (errno || *end || v > (unsigned long long)SIZE_MAX)
         return -1;
     *out = (size_t)v;
+    return 0;
+}
+
+/* A byte count: digits, an optional fraction, an optional binary unit
+ * (K, M, G, T = KiB .. TiB, case-insensitive, "iB" or "B" may follow);
+ * no unit means bytes.  -1 when malformed or beyond 2^63. */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long whole = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    double frac = 0, scale = 0.1;
+    if (*end == '.') {
+        end++;
+        if (*end < '0' || *end > '9')
+            return -1;
+        for (; *end >= '0' && *end <= '9'; end++, scale /= 10)
+            frac += (*end - '0') * scale;
+    }
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, *end & ~0x20) : NULL;
+    unsigned shift = 0;
+    if (u && *u) {
+        shift = 10 * (unsigned)(u - units + 1);
+        end++;
+        if ((end[0] == 'i' || end[0] == 'I') && (end[1] == 'B' || end[1] == 'b'))
+            end += 2;
+        else if (end[0] == 'B' || end[0] == 'b')
+            end++;
+    } else if (*end == 'B' || *end == 'b') {
+        end++;
+    }
+    if (*end)
+        return -1;
+    double v = ((double)whole + frac) * (double)(1ull << shift);
+    if (!(v < 9.2e18))
+        return -1;
+    *out = (uint64_t)v;
     return 0;
 }
 
@@ -128,6 +177,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         OPT_ALLOWMODE,
         OPT_FLOWS,
         OPT_MAXF,
+        OPT_MAXMEM,
         OPT_HTML,
         OPT_HTMLTOP,
         OPT_COLOR,
@@ -147,6 +197,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         {"exact-limit", required_argument, NULL, OPT_EXACT},
         {"max-groups", required_argument, NULL, OPT_MAXG},
         {"max-flows", required_argument, NULL, OPT_MAXF},
+        {"max-memory", required_argument, NULL, OPT_MAXMEM},
         {"html", required_argument, NULL, OPT_HTML},
         {"html-top", required_argument, NULL, OPT_HTMLTOP},
         {"color", optional_argument, NULL, OPT_COLOR},
@@ -172,7 +223,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     o->html_top = 50;
     o->color = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    o->threads = ncpu > 1 ? 2 : 1;
+    o->threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (unsigned)ncpu;
     o->allow = xcalloc((size_t)argc + 1, sizeof(char *));
     int sort_set = 0, group_set = 0;
     /* `pcts flows ...`: the subcommand form of --flows */
@@ -285,6 +336,15 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             break;
+        case OPT_MAXMEM:
+            if (parse_bytes(optarg, &o->max_memory) || o->max_memory < (1u << 20)) {
+                errmsg_set(msg,
+                           "invalid --max-memory '%s': give a size of at least 1M, such as "
+                           "512M or 2G (K, M, G, T: KiB, MiB, GiB, TiB)",
+                           optarg);
+                return ERR_USAGE;
+            }
+            break;
         case OPT_TCPTO:
         case OPT_UDPTO: {
             char *end;
@@ -326,7 +386,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 errmsg_set(msg, "invalid --threads '%s': give a number from 1 to 256", optarg);
                 return ERR_USAGE;
             }
-            o->threads = v > 2 ? 2 : (unsigned)v; /* two pipeline stages */
+            o->threads = (unsigned)v;
             break;
         }
         case OPT_ESTAB: o->established_only = 1; break;

@@ -39,12 +39,13 @@ struct options {
     int quiet;
     int progress; /* -1 auto, 0 never, 1 always */
     uint32_t exact_limit;
-    size_t max_groups; /* 0: default from physical memory */
-    size_t max_flows;  /* 0: default from physical memory */
-    const char *html;  /* --html FILE */
-    size_t html_top;   /* candidates with pictures */
-    int color;         /* -1 auto, 0 never, 1 always */
-    unsigned threads;  /* 1 inline, 2 pipelined (flow modes) */
+    size_t max_groups;   /* 0: default from physical memory */
+    size_t max_flows;    /* 0: default from physical memory */
+    uint64_t max_memory; /* --max-memory bytes for the series; 0: default from physical memory */
+    const char *html;    /* --html FILE */
+    size_t html_top;     /* candidates with pictures */
+    int color;           /* -1 auto, 0 never, 1 always */
+    unsigned threads;    /* 1 inline; 2+: two pipeline stages, statistics on all */
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

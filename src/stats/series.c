@@ -108,13 +108,14 @@ static uint32_t exact_stop = UINT32_MAX; /* stage a: exact lists stop here */
 static struct series_stream *streams;
 static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* What a streaming state can weigh at the current sketch limits (16-bit
- * counters, full sketches: the median/MAD pair has three sides in use, the
- * scoring sketches one each). */
+/* The events an exact list holds in the memory of a new streaming state:
+ * the state and the first 16 16-bit counters of each sketch side in use
+ * (the median/MAD pair has three, the scoring sketches one each).  An
+ * exact list that stops there never weighs more than what replaces it;
+ * stopping earlier would cost memory, not save it. */
 static uint32_t stream_exact_equivalent(void)
 {
-    uint64_t bytes = sizeof(struct series_stream) +
-                     sizeof(uint16_t) * (3 * (uint64_t)stat_limit + 2 * (uint64_t)feat_limit);
+    uint64_t bytes = sizeof(struct series_stream) + 5 * 16 * sizeof(uint16_t);
     uint64_t ev = bytes / EXACT_EVENT_BYTES;
     return ev < SERIES_EXACT_MIN ? SERIES_EXACT_MIN : (uint32_t)ev;
 }
@@ -176,16 +177,15 @@ static void budget_escalate(uint64_t used)
             return;
     }
     /* b: halve every sketch's bucket limit, again while that gives back
-     * memory (at least 1/32 of the budget a step), until under 15/16.  A
-     * step also lowers where exact lists stop (smaller streaming states),
-     * but that acts only as they fill: if a step gave back little, the
-     * next waits until the series have grown another 1/64. */
+     * memory (at least 1/32 of the budget a step), until under 15/16.  If
+     * a step gave back little (the memory is in exact lists, or in the
+     * fixed part of the streaming states), the next waits until the series
+     * have grown another 1/64. */
     while (used > budget - budget / 16 && coarsened < SERIES_COARSEN_MAX) {
         coarsened++;
         budget_stage = 2;
         stat_limit = SKETCH_STAT_BUCKETS >> coarsened;
         feat_limit = SKETCH_MAX_BUCKETS >> coarsened;
-        exact_stop = stream_exact_equivalent();
         coarsen_all();
         uint64_t now = series_memory_used();
         int helped = now + budget / 32 <= used;

@@ -116,8 +116,8 @@ void series_init(struct series *s);
  * degrade in two stages, deterministically for a given input:
  *  a. at 7/8 of the budget, exact lists stop growing: a group switches to
  *     the streaming regime instead of growing its exact list past what a
- *     streaming state (at the current sketch resolution) weighs, and at
- *     least SERIES_EXACT_MIN events (series_budget_exact_stop());
+ *     new streaming state weighs (series_budget_exact_stop(), at least
+ *     SERIES_EXACT_MIN events);
  *  b. past the budget, every streaming group's sketches halve their bucket
  *     limit (uniform collapse: alpha doubles where they were full), and
  *     again, until the series are back under 15/16 of the budget, at most

@@ -263,6 +263,15 @@ ok_if "  ...and with --series packets --group host and a gzip input" \
     "$P -q --threads 1 --series packets --group host '$w/ok.pcap.gz' >'$w/t1' && $P -q --threads 2 --series packets --group host '$w/ok.pcap.gz' >'$w/t2' && cmp -s '$w/t1' '$w/t2' && test -s '$w/t1'"
 ok_if "  ...and the flow list" "$pcts flows -q -F csv --threads 1 '$w/sample.pcap' >'$w/t1' && $pcts flows -q -F csv --threads 2 '$w/sample.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2'"
 t "--threads 0" 2 "invalid --threads" -- $P --threads 0 "$c/eth_basic.pcap"
+# enough groups (3000) that the statistics run on several threads, some of
+# them past the exact limit (the sketches), in both packet-series loops
+"$gen" bench "$w/thr.pcap" --packets 400000 --pairs 3000 >/dev/null
+for grp in ip port service; do
+    ok_if "  ...--series packets --group $grp: --threads 1, 2 and 5 give the same bytes" \
+        "$P -q --threads 1 --series packets --group $grp --exact-limit 128 '$w/thr.pcap' >'$w/t1' && $P -q --threads 2 --series packets --group $grp --exact-limit 128 '$w/thr.pcap' >'$w/t2' && $P -q --threads 5 --series packets --group $grp --exact-limit 128 '$w/thr.pcap' >'$w/t5' && cmp -s '$w/t1' '$w/t2' && cmp -s '$w/t1' '$w/t5' && test -s '$w/t1'"
+done
+ok_if "  ...default mode on 3000 groups: --threads 1 and 5 give the same bytes" \
+    "$P -q --threads 1 '$w/thr.pcap' >'$w/t1' && $P -q --threads 5 '$w/thr.pcap' >'$w/t5' && cmp -s '$w/t1' '$w/t5' && test -s '$w/t1'"
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
@@ -282,6 +291,61 @@ fi
 t "--max-groups 0 is a usage error" 2 "invalid --max-groups" -- $P --max-groups 0 "$c/eth_basic.pcap"
 t "spoofed flows beyond --max-flows: warning, exit 0" 0 "flow limit \(--max-flows 5000\) was reached: [0-9]+ flows were ended early" -- $P --max-flows 5000 "$w/spoof.pcap"
 t "--max-flows 0 is a usage error" 2 "invalid --max-flows" -- $P --max-flows 0 "$c/eth_basic.pcap"
+
+# --- memory budget: groups outgrowing --max-memory degrade to bounded summaries, never die
+"$gen" bench "$w/mem.pcap" --packets 400000 --pairs 100 >/dev/null
+$P -q --series packets --group ip --exact-limit 100000 "$w/mem.pcap" >"$w/mem_exact.json"
+t "--max-memory past a small budget: warning says what was approximated, exit 0" 0 \
+    "warning: the series outgrew --max-memory 1 MiB: 100 groups switched to bounded summaries after [0-9]+( to [0-9]+)? events instead of 100000 \(--exact-limit\); sketches coarsened to [0-9]+ buckets for [0-9]+ groups; their median and MAD are approximate \(interval_approx\), the median within [0-9.]+%" \
+    -- $P --series packets --group ip --exact-limit 100000 --max-memory 1M "$w/mem.pcap"
+ok_if "  ...every group and event still counted, approximated groups marked, figures within the stated error" "python3 - '$w/mem_exact.json' '$w/out' '$w/err' <<'PY'
+import json, re, sys
+ex = {(r['src'], r['dst']): r for r in map(json.loads, open(sys.argv[1]))}
+got = {(r['src'], r['dst']): r for r in map(json.loads, open(sys.argv[2]))}
+err = float(re.search(r'median within ([0-9.]+)%', open(sys.argv[3]).read()).group(1)) / 100
+assert len(got) == len(ex) == 100, (len(got), len(ex))
+assert all(r['interval_approx'] for r in got.values())
+assert not any(r['interval_approx'] for r in ex.values())
+for k, r in got.items():
+    e = ex[k]
+    for f in ('packets', 'bytes', 'events', 'intervals', 'first', 'last', 'interval_min', 'interval_max'):
+        assert r[f] == e[f], (k, f, r[f], e[f])
+    for f in ('interval_mean', 'interval_std'):
+        assert abs(r[f] - e[f]) <= 1e-6 * e[f] + 1e-9, (k, f, r[f], e[f])
+    assert abs(r['interval_median'] - e['interval_median']) <= err * e['interval_median'] + 1e-9, (k, r['interval_median'], e['interval_median'], err)
+PY"
+ok_if "  ...deterministic: --threads 1 and 2 give the same bytes" \
+    "$P -q --threads 1 --max-memory 1M '$w/mem.pcap' >'$w/mt1' && $P -q --threads 2 --max-memory 1M '$w/mem.pcap' >'$w/mt2' && cmp -s '$w/mt1' '$w/mt2'"
+"$gen" bench "$w/few.pcap" --packets 200000 --pairs 20000 >/dev/null
+t "--max-memory the series cannot meet (20000 groups of 10 events): a second warning, still exit 0" 0 \
+    "warning: the series needed [0-9.]+ [KM]iB, more than --max-memory 1 MiB, even at their most compact" \
+    -- $P --series packets --group ip --max-memory 1M "$w/few.pcap"
+ok_if "  ...no group left out, none approximated (exact lists are smaller than any summary)" \
+    "test \$(wc -l <'$w/out') -eq 20000 && ! grep -q '\"interval_approx\":true' '$w/out' && ! grep -q 'outgrew' '$w/err'"
+t "--max-memory large enough: no warning" 0 "" -- $P --series packets --group ip --exact-limit 100000 --max-memory 1G "$w/mem.pcap"
+ok_if "  ...and exact figures" "! grep -q 'max-memory' '$w/err' && ! grep -q '\"interval_approx\":true' '$w/out'"
+# peak RSS from /usr/bin/time (a fork of python would count python's own
+# pages: Linux keeps the high-water mark across exec); pipe input maps nothing
+if [ -z "${PCTS_SANITIZED:-}" ] && [ -x /usr/bin/time ]; then
+    rss() {
+        cat "$w/mem.pcap" | /usr/bin/time -f %M -o "$w/rss" $pcts -q -F csv --series packets --group ip \
+            --exact-limit 100000 --threads 1 "$@" - >/dev/null 2>&1 && cat "$w/rss"
+    }
+    full=$(rss); small=$(rss --max-memory 1M)
+    echo "info peak RSS without --max-memory ${full:-?} KiB, with --max-memory 1M ${small:-?} KiB"
+    ok_if "  ...peak RSS lower with --max-memory 1M than without (${small:-?} < ${full:-?} KiB)" \
+        "test -n '$full' && test -n '$small' && test \$(( $small + 2048 )) -lt $full"
+else
+    echo "skip   ...peak RSS comparison (sanitized build, or no /usr/bin/time)"
+fi
+t "--max-memory 512 (a unit is needed below 1M)" 2 "invalid --max-memory '512': give a size of at least 1M, such as 512M or 2G" -- $P --max-memory 512 "$c/eth_basic.pcap"
+t "--max-memory abc" 2 "invalid --max-memory 'abc'" -- $P --max-memory abc "$c/eth_basic.pcap"
+t "--max-memory -1G" 2 "invalid --max-memory '-1G'" -- $P --max-memory -1G "$c/eth_basic.pcap"
+t "--max-memory 2X" 2 "invalid --max-memory '2X'" -- $P --max-memory 2X "$c/eth_basic.pcap"
+t "--max-memory 99999999T (overflow)" 2 "invalid --max-memory" -- $P --max-memory 99999999T "$c/eth_basic.pcap"
+t "--max-memory 1.5G, 64MiB, 1048576 accepted" 0 "" -- sh -c "$P --max-memory 1.5G '$c/eth_basic.pcap' && $P --max-memory 64MiB '$c/eth_basic.pcap' && $P --max-memory 1048576 '$c/eth_basic.pcap'"
+t "--help documents --max-memory" 0 "" -- $pcts --help
+ok_if "  ...with what it covers" "grep -q -- '--max-memory SIZE' '$w/out' && grep -q 'exact event lists and' '$w/out'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

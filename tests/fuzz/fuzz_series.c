@@ -3,8 +3,9 @@
  * decoded packets with arbitrary timestamps (equal, decreasing, 1970, 2106,
  * the int64 extremes).
  *
- * Input: byte 0 selects the exact limit (128 forces the streaming regime
- * and the sketches early), then 9-byte records: a group number (0-15) and
+ * Input: byte 0 selects the exact limit (bit 0: 128 forces the streaming
+ * regime and the sketches early) and a memory budget (bit 1: 16 KiB, so
+ * exact lists stop early and sketches coarsen), then 9-byte records: a group number (0-15) and
  * a little-endian int64 timestamp.  Every group's statistics are computed
  * and checked for the invariants the output relies on: no NaN, no negative
  * interval, min <= median <= max, counts consistent.
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     series_set_exact_cap(data[0] & 1 ? SERIES_EXACT_MIN : SERIES_EXACT_CAP);
+    series_set_budget(data[0] & 2 ? 16u << 10 : 0);
     struct group_table t;
     group_table_init(&t, GROUP_PORT, 0x1234);
     for (size_t off = 1; off + 9 <= size; off += 9) {
@@ -63,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     group_table_release(&t);
+    if (series_memory_used() != 0) /* the accounting follows every allocation */
+        abort();
+    series_set_budget(0);
     series_set_exact_cap(SERIES_EXACT_CAP);
     return 0;
 }
