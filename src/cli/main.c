@@ -846,6 +846,7 @@ struct fbatch {
     struct fev ev[FBATCH];
     size_t n;
     int last;
+    unsigned warm;
 };
 
 struct learn_sink {
@@ -878,6 +879,11 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->ev[i].kind == EV_PACKET)
             flow_table_prefetch(x->flows, &b->ev[i].fp);
+    unsigned warm = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ev[i].kind == EV_PACKET)
+            warm += flow_table_warm(x->flows, &b->ev[i].fp);
+    b->warm = warm; /* (see flow_table_warm) */
     for (size_t i = 0; i < b->n; i++) {
         struct fev *e = &b->ev[i];
         if (e->kind == EV_LEARN) {
