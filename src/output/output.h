@@ -103,4 +103,8 @@ void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
 void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);
 void fmt_human_dur(double sec, char *buf, size_t len);
 
+/* Exactly printf("%.*f", decimals, v) (decimals 0..9; len >= 32 for the
+ * fast path), several times faster. */
+void fmt_fixed(double v, int decimals, char *buf, size_t len);
+
 #endif

@@ -110,6 +110,63 @@ static void test_fmt_human_dur_rounding_carries_into_next_unit(void **state)
 
 /* ---- small helpers ----------------------------------------------------- */
 
+/* fmt_fixed() against glibc's printf, digit for digit: random magnitudes,
+ * exact binary ties at the last decimal (multiples of 2^-k), signs,
+ * negative zero, values that round up across a power of ten. */
+static void check_fixed(double v, int d, unsigned long *bad)
+{
+    char a[64], b[64];
+    fmt_fixed(v, d, a, sizeof(a));
+    snprintf(b, sizeof(b), "%.*f", d, v);
+    if (strcmp(a, b)) {
+        if (*bad < 5)
+            print_message("    fmt_fixed(%.17g, %d) = %s, printf %s\n", v, d, a, b);
+        (*bad)++;
+    }
+}
+
+static void test_fmt_fixed_matches_printf(void **state)
+{
+    (void)state;
+    unsigned long bad = 0;
+    uint64_t x = 88172645463325252ull;
+    static const double fixed[] = {0.0,          -0.0,         0.5,      1.5,          2.5,
+                                   -2.5,         0.0009765625, 1e-10,    4e-10,        5e-10,
+                                   9.9999999995, 0.9995,       999.9995, 8999999999.5, 9e9,
+                                   1e300,        -1e-300,      3600.0,   1.0 / 3};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        for (int d = 0; d <= 9; d++)
+            check_fixed(fixed[i], d, &bad);
+    check_fixed(NAN, 9, &bad);
+    check_fixed(INFINITY, 3, &bad);
+    check_fixed(-INFINITY, 3, &bad);
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int d = (int)(x % 10);
+        double v;
+        switch ((x >> 8) % 4) {
+        case 0: /* log-uniform over 1e-12 .. 1e10 */
+            v = pow(10.0, -12.0 + 22.0 * (double)(x >> 11) / 9007199254740992.0);
+            break;
+        case 1: /* dyadic: exact ties at some decimal */
+            v = ldexp((double)((x >> 20) & 0xFFFFF), -(int)((x >> 40) % 40));
+            break;
+        case 2: /* microsecond timestamps and their differences */
+            v = (double)((x >> 16) % 4000000000000ull) * 1e-6;
+            break;
+        default: /* nanosecond-ish intervals */
+            v = (double)((x >> 12) % 100000000000000ull) * 1e-9;
+            break;
+        }
+        if (x & (1ull << 63))
+            v = -v;
+        check_fixed(v, d, &bad);
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void test_proto_name(void **state)
 {
     (void)state;
@@ -486,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_fmt_time_ns),
         cmocka_unit_test(test_fmt_human_dur_units),
         cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
+        cmocka_unit_test(test_fmt_fixed_matches_printf),
         cmocka_unit_test(test_proto_name),
         cmocka_unit_test(test_sort_key_parse),
         cmocka_unit_test(test_csv_fields_and_empty_values),
