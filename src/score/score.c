@@ -84,6 +84,28 @@ struct fold {
     double period, spread, support, missed, s_int, s_per;
 };
 
+/*
+ * The multiple of p nearest to v, floor(v/p + 0.5) but at least 1, or 0 when
+ * it exceeds FOLD_MAX.  For q = v/p in [0, FOLD_MAX + 0.5) the truncating
+ * cast equals floor(q + 0.5) exactly; larger values never fold.  (floor()
+ * is a libm call on baseline x86-64, and this runs for every interval of
+ * every group, twice per candidate period.)
+ */
+static inline int fold_k(double v, double p)
+{
+    double q = v / p;
+    if (!(q < FOLD_MAX + 0.5))
+        return 0;
+    int k = (int)(q + 0.5);
+    return k < 1 ? 1 : k;
+}
+
+/* v / k for k in 1..3, exactly as the division (halving is exact). */
+static inline double fold_div(double v, int k)
+{
+    return k == 1 ? v : k == 2 ? v * 0.5 : v / 3.0;
+}
+
 /* Fold intervals onto P and measure how well they fit.  Only intervals of
  * at most FOLD_MAX periods are folded (longer gaps are outages, not
  * evidence of regularity: folding a long random gap by a large k would make
@@ -99,11 +121,9 @@ static void fold_on(const struct wval *d, size_t n, double p0, double span, stru
         double *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-            double k = floor(d[i].v / p0 + 0.5);
-            if (k < 1)
-                k = 1;
-            if (k <= FOLD_MAX)
-                f[m++] = d[i].v / k;
+            int k = fold_k(d[i].v, p0);
+            if (k)
+                f[m++] = fold_div(d[i].v, k);
         }
         if (m == 0) {
             free(f);
@@ -118,12 +138,10 @@ static void fold_on(const struct wval *d, size_t n, double p0, double span, stru
         struct wval *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-            double k = floor(d[i].v / p0 + 0.5);
-            if (k < 1)
-                k = 1;
-            if (k > FOLD_MAX)
+            int k = fold_k(d[i].v, p0);
+            if (!k)
                 continue;
-            f[m].v = d[i].v / k;
+            f[m].v = fold_div(d[i].v, k);
             f[m++].w = d[i].w;
         }
         if (m == 0) {
@@ -138,10 +156,8 @@ static void fold_on(const struct wval *d, size_t n, double p0, double span, stru
     }
     uint64_t total = total_weight(d, n), sup = 0;
     for (size_t i = 0; p > 0 && i < n; i++) {
-        double k = floor(d[i].v / p + 0.5);
-        if (k < 1)
-            k = 1;
-        if (k <= FOLD_MAX && fabs(d[i].v / k - p) <= SUPPORT_TOL * p)
+        int k = fold_k(d[i].v, p);
+        if (k && fabs(fold_div(d[i].v, k) - p) <= SUPPORT_TOL * p)
             sup += d[i].w;
     }
     out->period = p;
