@@ -188,6 +188,20 @@ struct inputs *inputs_new(char *const *paths, size_t n, inputs_err_cb cb, void *
 
 int inputs_next(struct inputs *s, struct pkt *p)
 {
+    /* One input left and none to open: no merge, read straight into *p
+     * (the heap bookkeeping was as costly as reading the record). */
+    if (s->last >= 0 && s->heap_n == 1 && s->pending_pos == s->pending_n) {
+        struct input *in = &s->in[s->last];
+        int rc = reader_next(in->r, p, s->msg);
+        if (rc == 1)
+            return 1;
+        if (rc < 0)
+            s->cb(s->ctx, in->path, rc, s->msg, 1);
+        close_input(s, in, 1);
+        heap_pop(s);
+        s->last = -1;
+        return 0;
+    }
     if (s->last >= 0) {
         struct input *in = &s->in[s->last];
         s->last = -1;

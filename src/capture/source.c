@@ -392,6 +392,12 @@ void bytesrc_consume(struct bytesrc *s, size_t n)
     }
 }
 
+size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p)
+{
+    *p = s->buf + s->start;
+    return s->end - s->start;
+}
+
 uint64_t bytesrc_pos(const struct bytesrc *s)
 {
     return s->pos;

@@ -37,6 +37,11 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
 
 void bytesrc_consume(struct bytesrc *s, size_t n);
 
+/* The bytes already buffered (the rest of the file when it is mapped), at
+ * *p, without reading: valid until the next bytesrc_need() or
+ * bytesrc_consume(). */
+size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p);
+
 /* Offset of the next unconsumed byte in the (decompressed) stream. */
 uint64_t bytesrc_pos(const struct bytesrc *s);
 
