@@ -42,7 +42,7 @@ MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e demo bench bench-big clean format lint fuzz fuzz-run
+.PHONY: all deps test unit e2e demo bench bench-big bench-peers clean format lint fuzz fuzz-run
 all: pcts
 
 deps:
@@ -110,6 +110,10 @@ bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor
 # A >10 GB capture streamed through a pipe (docs/performance.md).
 bench-big: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	@sh bench/big.sh $(BUILD) $(BIG_PACKETS)
+
+# pcts against the flow tools Debian packages, on one generated file.
+bench-peers: deps $(BUILD)/pcts $(BUILD)/pcapgen
+	@sh bench/peers.sh $(BUILD)
 
 $(BUILD)/floor: bench/floor.c
 	@mkdir -p $(dir $@)
