@@ -128,6 +128,23 @@ static inline int cur_u16e(struct cursor *c, int big_endian, uint16_t *out)
     return big_endian ? cur_be16(c, out) : cur_le16(c, out);
 }
 
+/*
+ * A view of the next n bytes, checked once: a pointer to them, or NULL when
+ * fewer remain (nothing is consumed).  Read inside it with view_be16(); a
+ * fixed header is then one bounds check instead of one per field.
+ */
+static inline const uint8_t *cur_view(const struct cursor *c, size_t n)
+{
+    return cur_has(c, n) ? c->p + c->off : NULL;
+}
+
+/* Big-endian 16 bits at byte i of a view that cur_view() granted for more
+ * than i + 1 bytes. */
+static inline uint16_t view_be16(const uint8_t *v, size_t i)
+{
+    return (uint16_t)((unsigned)v[i] << 8 | v[i + 1]);
+}
+
 /* Copy n bytes out (addresses). */
 static inline int cur_copy(struct cursor *c, void *dst, size_t n)
 {

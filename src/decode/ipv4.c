@@ -13,15 +13,15 @@
  */
 #include "decode_int.h"
 
+#include <string.h>
+
 enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
 {
-    uint8_t vihl, proto;
-    uint16_t total, frag, id;
-    if (!cur_has(c, 20))
+    const uint8_t *h = cur_view(c, 20); /* the fixed header, checked once */
+    if (!h)
         return DEC_TRUNCATED;
-    if (cur_peek_u8(c, 0, &vihl) || cur_peek_be16(c, 2, &total) || cur_peek_be16(c, 4, &id) ||
-        cur_peek_be16(c, 6, &frag) || cur_peek_u8(c, 9, &proto))
-        return DEC_TRUNCATED;
+    uint8_t vihl = h[0], proto = h[9];
+    uint16_t total = view_be16(h, 2), id = view_be16(h, 4), frag = view_be16(h, 6);
     if ((vihl >> 4) != 4)
         return DEC_BADHDR;
     size_t ihl = (size_t)(vihl & 0x0F) * 4;
@@ -32,9 +32,11 @@ enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
 
     struct cursor ip = *c;
     if (total != 0)
-        cur_limit(&ip, total);
-    if (cur_skip(&ip, 12) || cur_copy(&ip, m->src, 4) || cur_copy(&ip, m->dst, 4))
+        cur_limit(&ip, total); /* total >= ihl >= 20: the view stays inside */
+    if (cur_skip(&ip, 20))
         return DEC_TRUNCATED;
+    memcpy(m->src, h + 12, 4);
+    memcpy(m->dst, h + 16, 4);
     m->family = 4;
     m->proto = proto;
     if (frag & 0x3FFF) { /* MF set or offset != 0 */
