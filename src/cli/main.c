@@ -568,7 +568,9 @@ static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct
                     names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
             }
         }
-        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains)
+        /* never with a sink: that is loop_flows' producer, and the group
+         * table belongs to its consumer thread */
+        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
             dns_query_event(x, m, name, ts, m->payload_len);
         return;
     }
@@ -651,6 +653,7 @@ static void loop_dns(struct run_ctx *x)
  */
 #define PBATCH 2048
 #define PQUEUE 4
+_Static_assert(PQUEUE <= BQ_MAX, "loop_pairs batches exceed bqueue slots");
 enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_ADD = 24 };
 
 struct pev {
@@ -737,12 +740,13 @@ static void *pairs_consumer(void *arg)
 static void loop_pairs(struct run_ctx *x)
 {
     struct pbatch *batch[PQUEUE];
+    void *slots[PQUEUE];
     size_t nb = x->o->threads > 1 ? PQUEUE : 1;
     for (size_t i = 0; i < nb; i++)
-        batch[i] = xmalloc(sizeof(struct pbatch));
+        slots[i] = batch[i] = xmalloc(sizeof(struct pbatch));
     struct pairs_pipe pp = {.tab = x->tab};
     pthread_t th;
-    int threaded = nb > 1 && bq_init(&pp.q, (void *const *)batch, nb) == 0;
+    int threaded = nb > 1 && bq_init(&pp.q, slots, nb) == 0;
     if (threaded && pthread_create(&th, NULL, pairs_consumer, &pp)) {
         bq_destroy(&pp.q);
         threaded = 0;
@@ -841,6 +845,7 @@ struct fev {
 
 #define FBATCH 256
 #define FQUEUE 8
+_Static_assert(FQUEUE <= BQ_MAX, "loop_flows batches exceed bqueue slots");
 
 struct fbatch {
     struct fev ev[FBATCH];
@@ -938,10 +943,11 @@ static void loop_flows(struct run_ctx *x)
     /* no more batches in circulation than queue slots: a full queue then
      * means no free batch, and the producer waits */
     struct fbatch *batch[FQUEUE];
+    void *slots[FQUEUE];
     size_t nb = x->o->threads > 1 ? FQUEUE : 1;
     for (size_t i = 0; i < nb; i++)
-        batch[i] = xmalloc(sizeof(struct fbatch));
-    int threaded = nb > 1 && bq_init(&fp.q, (void *const *)batch, nb) == 0;
+        slots[i] = batch[i] = xmalloc(sizeof(struct fbatch));
+    int threaded = nb > 1 && bq_init(&fp.q, slots, nb) == 0;
     if (threaded && pthread_create(&th, NULL, consumer, &fp)) {
         bq_destroy(&fp.q);
         threaded = 0;

@@ -72,8 +72,9 @@ uint32_t series_exact_cap(void)
 
 /* Bytes of the exact lists (by capacity) and the streaming states; their
  * sketches count their own counter arrays (sketch_memory_used).  Changed
- * only where those allocations change; relaxed atomics, since series may be
- * released on several threads. */
+ * only where those allocations change; relaxed atomics, since the groups'
+ * statistics are finished on several threads (flushing a reorder ring can
+ * still grow a sketch then). */
 static _Atomic uint64_t held;
 
 #define EXACT_EVENT_BYTES (sizeof(int64_t) + sizeof(uint32_t)) /* ts[] and sz[] */
@@ -104,7 +105,9 @@ static uint32_t stat_limit = SKETCH_STAT_BUCKETS, feat_limit = SKETCH_MAX_BUCKET
 static uint32_t exact_stop = UINT32_MAX; /* stage a: exact lists stop here */
 
 /* Every streaming state, so stage b can coarsen them all at once (idle
- * groups included).  Locked: states are released on several threads. */
+ * groups included).  Locked, although today only the thread that adds
+ * events changes it and releases happen after the finishing threads are
+ * joined: cheap insurance, the lock is never contended. */
 static struct series_stream *streams;
 static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
 

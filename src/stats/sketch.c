@@ -12,7 +12,8 @@
 
 /* Bytes of all sketches' counter arrays (cap * cell size), process-wide:
  * changed only where an array is allocated, resized or freed, never per
- * value.  Relaxed atomics: sketches may be released on several threads. */
+ * value.  Relaxed atomics: sketches can still grow while groups finish on
+ * several threads. */
 static _Atomic uint64_t counter_bytes;
 
 static void account(size_t old_bytes, size_t new_bytes)

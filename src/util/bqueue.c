@@ -5,8 +5,10 @@
 
 int bq_init(struct bqueue *q, void *const *batches, size_t n)
 {
+    if (n == 0 || n > BQ_MAX)
+        return -1; /* none: bq_get_free() would wait forever; more: bq_put() overflows */
     q->head = q->count = q->nfree = 0;
-    for (size_t i = 0; i < n && i < BQ_MAX; i++)
+    for (size_t i = 0; i < n; i++)
         q->free_list[q->nfree++] = batches[i];
     if (pthread_mutex_init(&q->mu, NULL))
         return -1;
