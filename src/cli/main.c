@@ -607,7 +607,7 @@ static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
  * host the name may still change (SNI after the first exchange): no cache. */
 static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
 {
-    if (f->group != (size_t)-1 && x->o->group != GROUP_HOST) {
+    if (f->group != FLOW_GROUP_UNSET && x->o->group != GROUP_HOST) {
         *host = 0;
         return f->group;
     }
@@ -617,8 +617,11 @@ static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
     *host = flow_host(x, f);
     if (x->o->group == GROUP_HOST)
         group_key_set_name(&k, *host);
-    f->group = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
-    return f->group;
+    size_t gi = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    /* a refused group (GROUP_NONE, --max-groups) is not cached: it is asked
+     * for, and counted as refused, again at the flow's next event */
+    f->group = gi == GROUP_NONE ? FLOW_GROUP_UNSET : (uint32_t)gi;
+    return gi;
 }
 
 /* --group dns: only DNS queries matter; no flows needed. */
@@ -901,22 +904,23 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
             f->name = e->name;
             /* the packet series picked its group at the first packet; a
              * name seen later (SNI, Host) still names it */
-            if (f->group != (size_t)-1 && f->group != GROUP_NONE && !x->tab->g[f->group].host)
+            if (f->group != FLOW_GROUP_UNSET && !x->tab->g[f->group].host)
                 x->tab->g[f->group].host = e->name;
         }
         if (!packets)
             continue;
-        if (f->group == (size_t)-1) {
+        size_t gi = f->group;
+        if (f->group == FLOW_GROUP_UNSET) {
             uint32_t host;
-            flow_group(x, f, &host);
-            if (f->group != GROUP_NONE && !x->tab->g[f->group].host)
-                x->tab->g[f->group].host = host;
+            gi = flow_group(x, f, &host);
+            if (gi != GROUP_NONE && !x->tab->g[gi].host)
+                x->tab->g[gi].host = host;
         }
-        if (f->group == GROUP_NONE) {
+        if (gi == GROUP_NONE) {
             x->cnt->untracked++;
             continue;
         }
-        struct group *g = &x->tab->g[f->group];
+        struct group *g = &x->tab->g[gi];
         g->packets++;
         g->bytes += e->wirelen;
         series_add(&g->s, e->ts, e->wirelen);

@@ -100,7 +100,7 @@ static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
     const uint8_t *p = (const uint8_t *)k;
     uint64_t h = mix(rd64(p) ^ seed ^ 0xa0761d6478bd642full, rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
     h ^= mix(rd64(p + 16) ^ seed, rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
-    h ^= mix(rd64(p + 32) ^ 0x589965cc75374cc3ull, rd64(p + 40) ^ seed);
+    h ^= mix(rd64(p + 32) ^ 0x589965cc75374cc3ull, seed ^ 0x1d8e4e27c47d124full);
     return mix(h, 0x1d8e4e27c47d124full ^ seed);
 }
 
@@ -197,6 +197,19 @@ static void expire(struct flow_table *t)
     }
 }
 
+/* Grow the flow array, 64-byte aligned (see struct flow): realloc only
+ * promises 16. */
+static void grow_flows(struct flow_table *t)
+{
+    size_t nc = t->cap < 64 ? 64 : st_add(t->cap, t->cap / 2);
+    struct flow *f = xaligned_alloc(64, st_mult(nc, sizeof(*f)));
+    if (t->n)
+        memcpy(f, t->f, t->n * sizeof(*f));
+    free(t->f);
+    t->f = f;
+    t->cap = nc;
+}
+
 static uint32_t new_slot(struct flow_table *t)
 {
     uint32_t i;
@@ -204,7 +217,8 @@ static uint32_t new_slot(struct flow_table *t)
         i = t->free_head;
         t->free_head = t->f[i].next;
     } else {
-        ALLOC_GROW(t->f, t->n + 1, t->cap);
+        if (t->n == t->cap)
+            grow_flows(t);
         i = (uint32_t)t->n++;
     }
     return i;
@@ -332,7 +346,7 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         memset(f, 0, sizeof(*f));
         f->key = k;
         f->start = f->last = f->ex_start = ts;
-        f->group = (size_t)-1;
+        f->group = FLOW_GROUP_UNSET;
         if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
         else if (is_tcp && !syn && m->has_ports && m->sport != m->dport)
@@ -359,7 +373,7 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         f->ex_bytes = 0;
     }
     if (o)
-        f->ex_bytes += wirelen;
+        f->ex_bytes = f->ex_bytes > UINT32_MAX - wirelen ? UINT32_MAX : f->ex_bytes + wirelen;
     f->pkts[role]++;
     f->bytes[role] += wirelen;
     if (ts > f->last)

@@ -21,6 +21,15 @@ void *xmalloc(size_t n)
     return p;
 }
 
+void *xaligned_alloc(size_t align, size_t n)
+{
+    size_t sz = n ? (n + align - 1) / align * align : align; /* C11: a multiple of align */
+    void *p = aligned_alloc(align, sz);
+    if (!p)
+        die_oom(sz);
+    return p;
+}
+
 void *xcalloc(size_t nmemb, size_t size)
 {
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 void *xmalloc(size_t n);
+/* align: a power of two; free() releases it. */
+void *xaligned_alloc(size_t align, size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
