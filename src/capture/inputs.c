@@ -227,6 +227,15 @@ int inputs_next(struct inputs *s, struct pkt *p)
     return 1;
 }
 
+size_t inputs_decompressing(const struct inputs *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->in[i].r && reader_compressed(s->in[i].r))
+            k++;
+    return k;
+}
+
 void inputs_progress(const struct inputs *s, uint64_t *done, uint64_t *total)
 {
     uint64_t d = 0, t = 0;

@@ -49,6 +49,9 @@ const struct reader_notes *inputs_notes(const struct inputs *s);
 const char *inputs_format(const struct inputs *s, size_t i, const char **path);
 size_t inputs_count(const struct inputs *s);
 
+/* How many open inputs are being decompressed (a thread each). */
+size_t inputs_decompressing(const struct inputs *s);
+
 void inputs_free(struct inputs *s);
 
 #endif

@@ -644,6 +644,10 @@ const struct reader_notes *reader_notes(const struct reader *r)
 {
     return &r->notes;
 }
+int reader_compressed(const struct reader *r)
+{
+    return bytesrc_kind(r->src) != SRC_PLAIN;
+}
 uint64_t reader_raw_pos(const struct reader *r)
 {
     return bytesrc_raw_pos(r->src);

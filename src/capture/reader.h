@@ -69,6 +69,8 @@ const char *reader_format(const struct reader *r);
 int reader_ts_digits(const struct reader *r);
 
 const struct reader_notes *reader_notes(const struct reader *r);
+/* The input is decompressed (gzip, zstd) on a thread of its own. */
+int reader_compressed(const struct reader *r);
 uint64_t reader_raw_pos(const struct reader *r);
 uint64_t reader_raw_size(const struct reader *r);
 

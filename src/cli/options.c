@@ -387,6 +387,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                 return ERR_USAGE;
             }
             o->threads = (unsigned)v;
+            o->threads_set = 1;
             break;
         }
         case OPT_ESTAB: o->established_only = 1; break;
