@@ -4,6 +4,7 @@
 #include "flow.h"
 
 #include "../util/slotidx.h"
+#include "../util/hash40.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -82,26 +83,10 @@ void flow_table_release(struct flow_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-static inline uint64_t rd64(const uint8_t *p)
+static inline uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-    unsigned __int128 r = (unsigned __int128)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
-{
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = mix(rd64(p) ^ seed ^ 0xa0761d6478bd642full, rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
-    h ^= mix(rd64(p + 16) ^ seed, rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
-    h ^= mix(rd64(p + 32) ^ 0x589965cc75374cc3ull, seed ^ 0x1d8e4e27c47d124full);
-    return mix(h, 0x1d8e4e27c47d124full ^ seed);
+    _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
+    return hash40(k, seed);
 }
 
 /* ---- expiry lists ------------------------------------------------------ */

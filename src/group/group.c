@@ -4,6 +4,7 @@
 #include "group.h"
 
 #include "../util/slotidx.h"
+#include "../util/hash40.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -68,27 +69,10 @@ void group_key_set_name(struct group_key *k, uint32_t name)
     k->dst_name = 1;
 }
 
-static inline uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-    /* 64x64->128 multiply folding (wyhash's mum): strong and cheap. */
-    unsigned __int128 r = (unsigned __int128)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
 static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = mix(rd64(p) ^ seed ^ 0xa0761d6478bd642full, rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
-    h ^= mix(rd64(p + 16) ^ seed, rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
-    h = mix(h ^ rd64(p + 32), 0x589965cc75374cc3ull ^ seed);
-    return h;
+    _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
+    return hash40(k, seed);
 }
 
 uint64_t group_table_hash(const struct group_table *t, const struct group_key *k)

@@ -1,0 +1,37 @@
+/*
+ * hash40.h - the seeded hash of the 40-byte table keys (struct group_key,
+ * struct flow_key): five little words folded with 64x64->128 multiplies
+ * (wyhash's "mum"), strong and cheap.  Keys are canonical (unused bytes
+ * zero), so equal keys hash equally; the seed is random per run, so
+ * crafted traffic cannot aim at one bucket.
+ */
+#ifndef PCTS_HASH40_H
+#define PCTS_HASH40_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint64_t hash40_rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t hash40_mix(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t hash40(const void *key, uint64_t seed)
+{
+    const uint8_t *p = key;
+    uint64_t h = hash40_mix(hash40_rd64(p) ^ seed ^ 0xa0761d6478bd642full,
+                            hash40_rd64(p + 8) ^ 0xe7037ed1a0b428dbull);
+    h ^= hash40_mix(hash40_rd64(p + 16) ^ seed, hash40_rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
+    h ^= hash40_mix(hash40_rd64(p + 32) ^ 0x589965cc75374cc3ull, seed ^ 0x1d8e4e27c47d124full);
+    return hash40_mix(h, 0x1d8e4e27c47d124full ^ seed);
+}
+
+#endif
