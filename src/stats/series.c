@@ -274,79 +274,6 @@ static double median_select(double *a, size_t n)
     return (lo + hi) / 2.0;
 }
 
-/* The lower median (rank (n-1)/2) of n > 0 sizes, reordering them: the
- * same value wval_median() gives for unit weights, at a quarter of the
- * memory traffic (4-byte integers instead of 16-byte weighted doubles). */
-static uint32_t u32_lower_median(uint32_t *a, size_t n)
-{
-    size_t lo = 0, hi = n - 1, k = (n - 1) / 2;
-    while (lo < hi) {
-        uint32_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
-        uint32_t piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = lo, j = hi;
-        for (;;) {
-            while (a[i] < piv)
-                i++;
-            while (a[j] > piv)
-                j--;
-            if (i >= j)
-                break;
-            uint32_t t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        if (k <= j)
-            hi = j;
-        else
-            lo = j + 1;
-    }
-    return a[k];
-}
-
-/* Ascending sort of doubles (quicksort, insertion sort below 16): half the
- * bytes moved of sorting the same values as weighted pairs. */
-static void dbl_sort(double *a, size_t n)
-{
-    while (n > 16) {
-        double x = a[0], y = a[n / 2], z = a[n - 1];
-        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (a[i] < piv)
-                i++;
-            while (a[j] > piv)
-                j--;
-            if (i >= j)
-                break;
-            double t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        size_t left = j + 1;
-        if (left < n - left) {
-            dbl_sort(a, left);
-            a += left;
-            n -= left;
-        } else {
-            dbl_sort(a + left, n - left);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        double t = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > t) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = t;
-    }
-}
-
 /* Sort the exact events by time, keeping sizes with their times.  Captures
  * are nearly always in order, so check first. */
 static _Thread_local const int64_t *sort_keys; /* groups finish on several threads */
@@ -814,8 +741,7 @@ static void features_exact(const struct series *s, struct series_features *f)
     /* series_finish() sorted the events */
     int64_t w = burst_window(s->ts, n);
     f->burst_window = (double)w * 1e-9;
-    double *beat = xmalloc(st_mult(n, sizeof(*beat)));
-    size_t nb = 0;
+    f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
     f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
     int64_t beat_start = s->ts[0];
     f->beats = 1;
@@ -829,7 +755,8 @@ static void features_exact(const struct series *s, struct series_features *f)
         if (i == 0)
             continue;
         if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
-            beat[nb++] = (double)gap(beat_start, s->ts[i]) * 1e-9;
+            f->beat_iv[f->n_beat_iv].v = (double)gap(beat_start, s->ts[i]) * 1e-9;
+            f->beat_iv[f->n_beat_iv++].w = 1;
             beat_start = s->ts[i];
             f->beats++;
         }
@@ -843,41 +770,27 @@ static void features_exact(const struct series *s, struct series_features *f)
         }
     }
     f->n_sizes = n;
-    /* sizes stay unsorted: only their median is used, selected here */
-    uint32_t *sz = xmalloc(st_mult(n, sizeof(*sz)));
-    memcpy(sz, s->sz, n * sizeof(*sz));
-    f->size_median = u32_lower_median(sz, n);
+    /* sizes stay unsorted: only their (lower) median is used, selected here
+     * over plain doubles, cheaper than wval_median() on the weighted list */
+    double *sz = xmalloc(st_mult(n, sizeof(*sz)));
+    for (uint32_t i = 0; i < n; i++)
+        sz[i] = s->sz[i];
+    f->size_median = select_kth(sz, n, (n - 1) / 2);
     f->has_size_median = 1;
     free(sz);
-    dbl_sort(beat, nb);
-    f->beat_iv = xmalloc(st_mult(nb ? nb : 1, sizeof(*f->beat_iv)));
-    for (size_t i = 0; i < nb; i++) {
-        f->beat_iv[i].v = beat[i];
-        f->beat_iv[i].w = 1;
-    }
-    f->n_beat_iv = nb;
-    free(beat);
+    wval_sort(f->beat_iv, f->n_beat_iv);
 }
 
 /* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
 static struct wval *sketch_list(const struct sketch *sk, double scale, size_t *n_out)
 {
-    size_t n = (size_t)sk->pos.n + 1, k = 0;
-    struct wval *a = xmalloc(st_mult(n, sizeof(*a)));
-    double *v = xmalloc(st_mult(n, sizeof(*v)));
-    uint64_t *w = xmalloc(st_mult(n, sizeof(*w)));
+    size_t k = 0;
+    struct wval *a = xmalloc(st_mult((size_t)sk->pos.n + 1, sizeof(*a)));
     if (sk->zero) {
         a[k].v = 0;
         a[k++].w = sk->zero;
     }
-    size_t m = sketch_list_pos(&sk->pos, scale, v, w);
-    for (size_t i = 0; i < m; i++) {
-        a[k].v = v[i];
-        a[k++].w = w[i];
-    }
-    free(v);
-    free(w);
-    *n_out = k;
+    *n_out = k + sketch_side_list(&sk->pos, scale, a + k);
     return a;
 }
 

@@ -25,6 +25,8 @@
 #ifndef PCTS_SERIES_H
 #define PCTS_SERIES_H
 
+#include "sketch.h" /* struct wval */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,13 +62,6 @@ struct interval_stats {
     double alpha;          /* relative accuracy of the median/MAD sketches */
     int early;             /* switched before the exact limit (memory budget) */
     int coarse;            /* its sketches had fewer buckets (memory budget) */
-};
-
-/* A value with a weight: exact values have weight 1, sketch buckets carry
- * their count. */
-struct wval {
-    double v;
-    uint64_t w;
 };
 
 /* Sort by value, ascending (an inlined quicksort: qsort's callback was a

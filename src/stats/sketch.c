@@ -248,13 +248,8 @@ double sketch_bucket_value(const struct sketch_side *sd, uint32_t i)
     return rep(sd->lo + (int32_t)i, sd->level);
 }
 
-struct wv {
-    double v;
-    uint64_t w;
-};
-
 /* Value at 0-based rank k of a weighted, sorted list. */
-static double at_rank(const struct wv *a, size_t n, uint64_t k)
+static double at_rank(const struct wval *a, size_t n, uint64_t k)
 {
     uint64_t seen = 0;
     for (size_t i = 0; i < n; i++) {
@@ -265,7 +260,7 @@ static double at_rank(const struct wv *a, size_t n, uint64_t k)
     return n ? a[n - 1].v : 0;
 }
 
-static double weighted_median(const struct wv *a, size_t n, uint64_t total)
+static double weighted_median(const struct wval *a, size_t n, uint64_t total)
 {
     if (total == 0)
         return 0;
@@ -281,69 +276,48 @@ double sketch_bucket_ratio(const struct sketch_side *sd)
 
 /*
  * The non-empty buckets of a side, ascending, into a[]: the positive side
- * as (value, count) from the lowest bucket up, the negative side as
- * (-value, count) from its highest bucket down.  Representatives grow by
- * the bucket ratio g from one bucket to the next, so there is one exp() per
- * side (the drift over 2048 steps is below 1e-12 relative, far inside
- * alpha).  An exp() per bucket and a qsort were most of the end-of-run cost
- * of the streaming regime.
+ * as (value * scale, count) from the lowest bucket up, the negative side as
+ * (-value * scale, count) from its highest bucket down.  Representatives
+ * grow by the bucket ratio g from one bucket to the next, so there is one
+ * exp() per side (the drift over 2048 steps is below 1e-12 relative, far
+ * inside alpha).  An exp() per bucket and a qsort were most of the
+ * end-of-run cost of the streaming regime.
  */
-static size_t side_list(const struct sketch_side *sd, int negative, struct wv *a)
+static size_t side_list(const struct sketch_side *sd, int negative, double scale, struct wval *a)
 {
     size_t k = 0;
     if (sd->n == 0)
         return 0;
     double g = sketch_bucket_ratio(sd);
-    if (!negative) {
-        double r = rep(sd->lo, sd->level);
-        for (uint32_t i = 0; i < sd->n; i++, r *= g) {
-            uint32_t c = sketch_count(sd, i);
-            if (c) {
-                a[k].v = r;
-                a[k++].w = c;
-            }
-        }
-    } else {
-        double r = rep(sd->lo + (int32_t)sd->n - 1, sd->level), ig = 1.0 / g;
-        for (uint32_t i = sd->n; i-- > 0; r *= ig) {
-            uint32_t c = sketch_count(sd, i);
-            if (c) {
-                a[k].v = -r;
-                a[k++].w = c;
-            }
+    int32_t first = negative ? sd->lo + (int32_t)sd->n - 1 : sd->lo;
+    double r = rep(first, sd->level) * scale, step = negative ? 1.0 / g : g;
+    for (uint32_t j = 0; j < sd->n; j++, r *= step) {
+        uint32_t c = sketch_count(sd, negative ? sd->n - 1 - j : j);
+        if (c) {
+            a[k].v = negative ? -r : r;
+            a[k++].w = c;
         }
     }
     return k;
 }
 
-size_t sketch_list_pos(const struct sketch_side *sd, double scale, double *v, uint64_t *w)
+size_t sketch_side_list(const struct sketch_side *sd, double scale, struct wval *a)
 {
-    size_t k = 0;
-    if (sd->n == 0)
-        return 0;
-    double g = sketch_bucket_ratio(sd), r = rep(sd->lo, sd->level) * scale;
-    for (uint32_t i = 0; i < sd->n; i++, r *= g) {
-        uint32_t c = sketch_count(sd, i);
-        if (c) {
-            v[k] = r;
-            w[k++] = c;
-        }
-    }
-    return k;
+    return side_list(sd, 0, scale, a);
 }
 
 void sketch_median_mad(const struct sketch *s, double *median, double *mad, double *err_bound)
 {
     size_t n = (size_t)s->pos.n + s->neg.n + 1;
-    struct wv *a = xmalloc(st_mult(n, sizeof(*a)));
-    struct wv *d = xmalloc(st_mult(n, sizeof(*d)));
-    size_t k = side_list(&s->neg, 1, a);
+    struct wval *a = xmalloc(st_mult(n, sizeof(*a)));
+    struct wval *d = xmalloc(st_mult(n, sizeof(*d)));
+    size_t k = side_list(&s->neg, 1, 1.0, a);
     uint64_t total = 0;
     if (s->zero) {
         a[k].v = 0;
         a[k++].w = s->zero;
     }
-    k += side_list(&s->pos, 0, a + k);
+    k += side_list(&s->pos, 0, 1.0, a + k);
     for (size_t i = 0; i < k; i++)
         total += a[i].w;
     double med = weighted_median(a, k, total);

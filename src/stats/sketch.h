@@ -49,6 +49,13 @@ struct sketch {
     struct sketch_side pos, neg;
 };
 
+/* A value with a weight: exact values have weight 1, sketch buckets carry
+ * their count. */
+struct wval {
+    double v;
+    uint64_t w;
+};
+
 /* A sketch of x - pivot with SKETCH_MAX_BUCKETS, or `buckets`, per side. */
 void sketch_init(struct sketch *s, double pivot);
 void sketch_init_buckets(struct sketch *s, double pivot, uint32_t buckets);
@@ -80,9 +87,9 @@ double sketch_log_gamma0(void);
 /* Ratio between the representatives of adjacent buckets of a side. */
 double sketch_bucket_ratio(const struct sketch_side *sd);
 
-/* The non-empty buckets of a side, ascending: representative * scale into
- * v[], count into w[] (room for sd->n each).  Returns how many. */
-size_t sketch_list_pos(const struct sketch_side *sd, double scale, double *v, uint64_t *w);
+/* The non-empty buckets of a positive side, ascending, as (representative
+ * * scale, count) into a[] (room for sd->n).  Returns how many. */
+size_t sketch_side_list(const struct sketch_side *sd, double scale, struct wval *a);
 
 /* Set the bucket limit of both sides (at least 16).  A side using more
  * buckets collapses until it fits (each collapse doubles its alpha; no
