@@ -385,6 +385,13 @@ struct run_ctx {
     uint64_t skipped_failed; /* --established-only */
     uint32_t last_lt;
     int last_lt_ok;
+    /* loop_flows' series stage (see there): where the flow stage puts the
+     * series events of the batch it is consuming (NULL: add them directly),
+     * and the series it feeds, by group index, moved into the groups when
+     * the loop ends */
+    struct fbatch *sev_to;
+    struct series *ser;
+    size_t ser_n, ser_cap;
 };
 
 /*
@@ -776,6 +783,55 @@ static void loop_pairs(struct run_ctx *x)
         free(batch[i]);
 }
 
+/*
+ * The series stage of loop_flows.  The flow stage (the consumer thread with
+ * --threads 2) decides which group an event belongs to; adding it to the
+ * group's series (the scattered writes to every group's event list, a
+ * third of the default mode's loop) is left to the producer thread, which
+ * otherwise waits for the flow stage: each batch carries its series events
+ * back, and the producer applies them before refilling it.  Batches return
+ * in the order they were filled (bqueue.h), so every series gets its
+ * events in the same order whatever the thread count.  The series live
+ * apart from the groups while the loop runs, since the flow stage may move
+ * the group array (new groups) while the producer writes to a series.
+ */
+struct sev {
+    int64_t ts;
+    uint32_t group;
+    uint32_t size;
+};
+
+static struct series *series_of(struct run_ctx *x, size_t gi)
+{
+    if (gi >= x->ser_n) {
+        ALLOC_GROW(x->ser, gi + 1, x->ser_cap);
+        for (size_t i = x->ser_n; i <= gi; i++)
+            series_init(&x->ser[i]);
+        x->ser_n = gi + 1;
+    }
+    return &x->ser[gi];
+}
+
+static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
+
+static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
+{
+    if (x->sev_to)
+        sev_push(x->sev_to, gi, ts, size);
+    else
+        series_add(series_of(x, gi), ts, size);
+}
+
+/* Give every group the series the stage built for it (the loop's end). */
+static void series_stage_done(struct run_ctx *x)
+{
+    for (size_t i = 0; i < x->ser_n; i++)
+        x->tab->g[i].s = x->ser[i]; /* the group's own is empty, never used */
+    free(x->ser);
+    x->ser = NULL;
+    x->ser_n = x->ser_cap = 0;
+}
+
 /* A flow ended: list it, or add it to its group's connection series. */
 static void on_flow_done(void *ctx, struct flow *f)
 {
@@ -806,7 +862,7 @@ static void on_flow_done(void *ctx, struct flow *f)
     g->packets += f->pkts[0] + f->pkts[1];
     g->bytes += f->bytes[0] + f->bytes[1];
     if (f->key.proto == 6) /* connectionless flows add their exchanges instead */
-        series_add(&g->s, f->start, f->bytes[0]);
+        series_event(x, gi, f->start, f->bytes[0]);
 }
 
 /* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
@@ -818,7 +874,7 @@ static void on_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
     if (gi != GROUP_NONE)
-        series_add(&x->tab->g[gi].s, start, orig_bytes);
+        series_event(x, gi, start, orig_bytes);
 }
 
 /*
@@ -855,7 +911,43 @@ struct fbatch {
     size_t n;
     int last;
     unsigned warm;
+    struct sev *sev; /* series events of the consumed batch, for the producer */
+    size_t n_sev, cap_sev;
 };
+
+static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
+{
+    ALLOC_GROW(b->sev, b->n_sev + 1, b->cap_sev);
+    struct sev *e = &b->sev[b->n_sev++];
+    e->ts = ts;
+    e->group = (uint32_t)gi; /* group positions fit 32 bits (group_table_lookup) */
+    e->size = series_clamp_size(size);
+}
+
+/* Add a consumed batch's series events, overlapping their misses: the
+ * series head LAG events ahead, its tail half as far. */
+static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
+{
+    enum { LAG = 8 };
+    size_t n = b->n_sev;
+    const struct sev *ev = b->sev;
+    uint32_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = ev[i].group > top ? ev[i].group : top;
+    if (n)
+        (void)series_of(x, top); /* no growth inside the loop */
+    for (size_t t = 0; t < n + LAG; t++) {
+        if (t < n)
+            __builtin_prefetch(&x->ser[ev[t].group]);
+        if (t >= LAG / 2 && t - LAG / 2 < n)
+            series_prefetch(&x->ser[ev[t - LAG / 2].group]);
+        if (t >= LAG) {
+            const struct sev *e = &ev[t - LAG];
+            series_add(&x->ser[e->group], e->ts, e->size);
+        }
+    }
+    b->n_sev = 0;
+}
 
 struct learn_sink {
     struct fbatch *b;
@@ -888,10 +980,18 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         if (b->ev[i].kind == EV_PACKET)
             flow_table_prefetch(x->flows, &b->ev[i].fp);
     unsigned warm = 0;
+    const struct flow *hint[FBATCH];
     for (size_t i = 0; i < b->n; i++)
-        if (b->ev[i].kind == EV_PACKET)
-            warm += flow_table_warm(x->flows, &b->ev[i].fp);
+        hint[i] =
+            b->ev[i].kind == EV_PACKET ? flow_table_warm(x->flows, &b->ev[i].fp, &warm) : NULL;
     b->warm = warm; /* (see flow_table_warm) */
+    /* In the packet series every packet of a known flow updates its group's
+     * counters: the group lines too. */
+    if (packets)
+        for (size_t i = 0; i < b->n; i++)
+            if (hint[i] && hint[i]->group != FLOW_GROUP_UNSET)
+                group_table_prefetch_index(x->tab, hint[i]->group);
+    x->sev_to = b;
     for (size_t i = 0; i < b->n; i++) {
         struct fev *e = &b->ev[i];
         if (e->kind == EV_LEARN) {
@@ -923,8 +1023,9 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         struct group *g = &x->tab->g[gi];
         g->packets++;
         g->bytes += e->wirelen;
-        series_add(&g->s, e->ts, e->wirelen);
+        series_event(x, gi, e->ts, e->wirelen);
     }
+    x->sev_to = NULL;
 }
 
 static void *consumer(void *arg)
@@ -997,8 +1098,11 @@ static void loop_flows(struct run_ctx *x)
     struct fbatch *batch[FQUEUE];
     void *slots[FQUEUE];
     size_t nb = x->o->threads > 1 ? FQUEUE : 1;
-    for (size_t i = 0; i < nb; i++)
+    for (size_t i = 0; i < nb; i++) {
         slots[i] = batch[i] = xmalloc(sizeof(struct fbatch));
+        batch[i]->sev = NULL;
+        batch[i]->n_sev = batch[i]->cap_sev = 0;
+    }
     int more = flows_fill(x, batch[0]);
     /* the first batch is in hand: the others start free */
     int threaded = more && nb > 1 && flows_threaded(x) && bq_init(&fp.q, slots + 1, nb - 1) == 0;
@@ -1010,21 +1114,31 @@ static void loop_flows(struct run_ctx *x)
         bq_put(&fp.q, batch[0]);
         while (more) {
             struct fbatch *b = bq_get_free(&fp.q);
+            series_stage_apply(x, b);
             more = flows_fill(x, b);
             bq_put(&fp.q, b);
         }
         pthread_join(th, NULL);
+        /* every batch is free now, in the order it was consumed: their
+         * last series events, in that order */
+        for (size_t i = 0; i < nb; i++)
+            series_stage_apply(x, bq_get_free(&fp.q));
         bq_destroy(&fp.q);
     } else {
         consume_batch(x, batch[0]);
+        series_stage_apply(x, batch[0]);
         while (more) {
             more = flows_fill(x, batch[0]);
             consume_batch(x, batch[0]);
+            series_stage_apply(x, batch[0]);
         }
     }
-    for (size_t i = 0; i < nb; i++)
+    for (size_t i = 0; i < nb; i++) {
+        free(batch[i]->sev);
         free(batch[i]);
-    flow_table_flush(x->flows);
+    }
+    flow_table_flush(x->flows); /* its events go straight to the series */
+    series_stage_done(x);
 }
 
 /* --html: the report, with pictures of the first o->html_top rows. */
@@ -1252,8 +1366,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct run_ctx x = {&o,   in,   flt,    &run,    &cnt,      &pg, &frags,     &tab,
-                        NULL, NULL, &names, domains, &dns_seen, 0,   UINT32_MAX, 0};
+    struct run_ctx x = {&o,     in,      flt,       &run, &cnt,       &pg, &frags, &tab, NULL, NULL,
+                        &names, domains, &dns_seen, 0,    UINT32_MAX, 0,   NULL,   NULL, 0,    0};
     struct flow_table flows;
     struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
     int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&

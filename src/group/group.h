@@ -104,6 +104,15 @@ static inline void group_table_prefetch(const struct group_table *t, uint64_t h)
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h);
 /* (returns GROUP_NONE instead of creating a group past max_groups) */
 
+/* Prefetch the lines of the group at position idx (< t->n). */
+static inline void group_table_prefetch_index(const struct group_table *t, size_t idx)
+{
+    const char *g = (const char *)&t->g[idx];
+    __builtin_prefetch(g);
+    __builtin_prefetch(g + 64);
+    __builtin_prefetch(g + sizeof(struct group) - 1);
+}
+
 /* Prefetch the group the slot of h most likely points at (second step). */
 static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h)
 {

@@ -7,9 +7,9 @@ int bq_init(struct bqueue *q, void *const *batches, size_t n)
 {
     if (n == 0 || n > BQ_MAX)
         return -1; /* none: bq_get_free() would wait forever; more: bq_put() overflows */
-    q->head = q->count = q->nfree = 0;
+    q->head = q->count = q->fhead = q->nfree = 0;
     for (size_t i = 0; i < n; i++)
-        q->free_list[q->nfree++] = batches[i];
+        q->free_ring[q->nfree++] = batches[i];
     if (pthread_mutex_init(&q->mu, NULL))
         return -1;
     if (pthread_cond_init(&q->can_put, NULL)) {
@@ -36,7 +36,9 @@ void *bq_get_free(struct bqueue *q)
     pthread_mutex_lock(&q->mu);
     while (q->nfree == 0)
         pthread_cond_wait(&q->can_put, &q->mu);
-    void *b = q->free_list[--q->nfree];
+    void *b = q->free_ring[q->fhead];
+    q->fhead = (q->fhead + 1) % BQ_MAX;
+    q->nfree--;
     pthread_mutex_unlock(&q->mu);
     return b;
 }
@@ -65,7 +67,8 @@ void *bq_take(struct bqueue *q)
 void bq_release(struct bqueue *q, void *b)
 {
     pthread_mutex_lock(&q->mu);
-    q->free_list[q->nfree++] = b;
+    q->free_ring[(q->fhead + q->nfree) % BQ_MAX] = b;
+    q->nfree++;
     pthread_cond_signal(&q->can_put);
     pthread_mutex_unlock(&q->mu);
 }

@@ -4,7 +4,10 @@
  * A fixed set of caller-owned batches circulates: the producer takes a free
  * one (waiting while all are in flight), fills it and puts it; the consumer
  * takes full ones in order and releases them.  As many queue slots as
- * batches, so putting never waits.  Used by the packet loops of --threads
+ * batches, so putting never waits.  Free batches come back to the producer
+ * in the order they were released, that is in the order they were filled:
+ * a producer may read what the consumer left in a batch (loop_flows' series
+ * events) and see it in order.  Used by the packet loops of --threads
  * (reading and decoding on one core, tables and series on the other).
  */
 #ifndef PCTS_BQUEUE_H
@@ -20,8 +23,8 @@ struct bqueue {
     pthread_cond_t can_put, can_get;
     void *full[BQ_MAX];
     size_t head, count;
-    void *free_list[BQ_MAX];
-    size_t nfree;
+    void *free_ring[BQ_MAX]; /* FIFO, like full */
+    size_t fhead, nfree;
 };
 
 /* n (1..BQ_MAX) batches, all free at first; 0, or -1 if the pthread

@@ -54,11 +54,23 @@ static void test_bq_init_bounds(void **state)
         for (int j = 0; j < i; j++)
             assert_ptr_not_equal(got[i], got[j]);
     }
+    /* one thread: through the queue and back, free ones return in the
+     * order they were released (FIFO), which is the order they were put */
+    for (int i = 0; i < BQ_MAX; i++)
+        bq_put(&q, got[i]);
+    for (int i = 0; i < BQ_MAX; i++) {
+        void *x = bq_take(&q);
+        assert_ptr_equal(x, got[i]);
+        bq_release(&q, x);
+    }
+    for (int i = 0; i < BQ_MAX; i++)
+        assert_ptr_equal(bq_get_free(&q), got[i]);
     bq_destroy(&q);
 }
 
 /* Many batches through few: every one arrives, in order, none is lost or
- * handed out twice while in flight (seq would repeat or skip). */
+ * handed out twice while in flight (seq would repeat or skip), and free
+ * ones return in the order they were filled. */
 static void test_bq_order_across_threads(void **state)
 {
     (void)state;
@@ -72,8 +84,13 @@ static void test_bq_order_across_threads(void **state)
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, consume, &r), 0);
         const uint64_t total = 20000;
+        uint64_t bad_free_order = 0;
         for (uint64_t s = 0; s < total; s++) {
             struct batch *x = bq_get_free(&r.q);
+            /* free batches come back in fill order: this one last carried
+             * the batch filled nb puts ago (FIFO; a stack fails this) */
+            if (s >= nb && x->seq != s - nb)
+                bad_free_order++;
             x->seq = s;
             x->last = s + 1 == total;
             bq_put(&r.q, x);
@@ -81,6 +98,7 @@ static void test_bq_order_across_threads(void **state)
         pthread_join(th, NULL);
         assert_int_equal(r.seen, total);
         assert_int_equal(r.bad_order, 0);
+        assert_int_equal(bad_free_order, 0);
         /* and every batch came back */
         for (size_t i = 0; i < nb; i++)
             (void)bq_get_free(&r.q);
