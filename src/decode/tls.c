@@ -158,7 +158,9 @@ static int sni_ext(struct vec *ext, char out[NAME_MAX_LEN + 1])
         for (size_t k = 0; k < nlen && !rc; k++) {
             uint8_t b;
             rc = vec_u8(&name, &b);
-            if (!rc && b == 0)
+            if (rc)
+                break; /* (b unset) */
+            if (b == 0)
                 return -1;
             host[k] = (char)b;
         }
