@@ -244,7 +244,7 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
         uint64_t v = t->slot[s];
         if (!v)
             break;
-        if ((uint32_t)(v >> 32) == tag && !memcmp(&t->f[(uint32_t)v - 1].key, k, sizeof(*k)))
+        if ((uint32_t)(v >> 32) == tag && hash40_eq(&t->f[(uint32_t)v - 1].key, k))
             return (uint32_t)v - 1;
     }
     *slot = s;

@@ -97,7 +97,7 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
             break;
         if ((uint32_t)(v >> 32) == tag) {
             size_t idx = (uint32_t)v - 1;
-            if (!memcmp(&t->g[idx].key, k, sizeof(*k)))
+            if (hash40_eq(&t->g[idx].key, k))
                 return idx;
         }
         i = (i + 1) & t->mask;

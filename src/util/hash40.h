@@ -3,7 +3,9 @@
  * struct flow_key): five little words folded with 64x64->128 multiplies
  * (wyhash's "mum"), strong and cheap.  Keys are canonical (unused bytes
  * zero), so equal keys hash equally; the seed is random per run, so
- * crafted traffic cannot aim at one bucket.
+ * crafted traffic cannot aim at one bucket.  hash40_eq() compares two keys
+ * in five loads each: gcc called libc's memcmp for the 40-byte compare,
+ * 4.5% of the default mode's time on the bench file (perf).
  */
 #ifndef PCTS_HASH40_H
 #define PCTS_HASH40_H
@@ -32,6 +34,16 @@ static inline uint64_t hash40(const void *key, uint64_t seed)
     h ^= hash40_mix(hash40_rd64(p + 16) ^ seed, hash40_rd64(p + 24) ^ 0x8ebc6af09c88c6e3ull);
     h ^= hash40_mix(hash40_rd64(p + 32) ^ 0x589965cc75374cc3ull, seed ^ 0x1d8e4e27c47d124full);
     return hash40_mix(h, 0x1d8e4e27c47d124full ^ seed);
+}
+
+/* Are the 40-byte keys at a and b equal? */
+static inline int hash40_eq(const void *a, const void *b)
+{
+    const uint8_t *x = a, *y = b;
+    return ((hash40_rd64(x) ^ hash40_rd64(y)) | (hash40_rd64(x + 8) ^ hash40_rd64(y + 8)) |
+            (hash40_rd64(x + 16) ^ hash40_rd64(y + 16)) |
+            (hash40_rd64(x + 24) ^ hash40_rd64(y + 24)) |
+            (hash40_rd64(x + 32) ^ hash40_rd64(y + 32))) == 0;
 }
 
 #endif
