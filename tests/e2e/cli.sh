@@ -272,6 +272,13 @@ for grp in ip port service; do
 done
 ok_if "  ...default mode on 3000 groups: --threads 1 and 5 give the same bytes" \
     "$P -q --threads 1 '$w/thr.pcap' >'$w/t1' && $P -q --threads 5 '$w/thr.pcap' >'$w/t5' && cmp -s '$w/t1' '$w/t5' && test -s '$w/t1'"
+# two groups of 150 000 packets in the flow loop: its series events come back
+# to the producer batch by batch, and a batch applied out of order would
+# put events of the same group more than the reorder ring apart (late
+# events, other sketches).  A bqueue with a LIFO free list failed this.
+"$gen" bench "$w/two.pcap" --packets 300000 --pairs 2 >/dev/null
+ok_if "  ...series events of the flow loop keep their order across threads (2 sketched groups)" \
+    "$P -q --threads 1 --series packets --group service --exact-limit 128 '$w/two.pcap' >'$w/t1' && for i in 1 2 3; do $P -q --threads 2 --series packets --group service --exact-limit 128 '$w/two.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2' || exit 1; done && test -s '$w/t1'"
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
