@@ -4,6 +4,7 @@
 #include "series.h"
 
 #include "../util/xalloc.h"
+#include "order.h"
 #include "sketch.h"
 
 #include <math.h>
@@ -227,53 +228,6 @@ void series_init(struct series *s)
     s->last = INT64_MIN;
 }
 
-/* k-th smallest (0-based) of a[0..n), reordering a: Hoare's quickselect
- * with a median-of-three pivot, O(n) expected.  Sorting every group's
- * intervals with qsort cost ~10% of a bench run. */
-static double select_kth(double *a, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        double x = a[lo], y = a[mid], z = a[hi];
-        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = lo, j = hi;
-        for (;;) {
-            while (a[i] < piv)
-                i++;
-            while (a[j] > piv)
-                j--;
-            if (i >= j)
-                break;
-            double t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        if (k <= j)
-            hi = j;
-        else
-            lo = j + 1;
-    }
-    return a[k];
-}
-
-/* Median with pandas' even-count rule, reordering a. */
-static double median_select(double *a, size_t n)
-{
-    double hi = select_kth(a, n, n / 2);
-    if (n & 1)
-        return hi;
-    /* after selecting n/2, everything before it is <= it: the lower
-     * middle is the maximum of that part */
-    double lo = a[0];
-    for (size_t i = 1; i < n / 2; i++)
-        if (a[i] > lo)
-            lo = a[i];
-    return (lo + hi) / 2.0;
-}
-
 /* Sort the exact events by time, keeping sizes with their times.  Captures
  * are nearly always in order, so check first. */
 static _Thread_local const int64_t *sort_keys; /* groups finish on several threads */
@@ -319,30 +273,48 @@ static inline uint64_t gap(int64_t a, int64_t b)
     return (uint64_t)b - (uint64_t)a;
 }
 
+/* The n - 1 gaps between sorted times in ns, ascending, in g; tmp is
+ * scratch of as many values. */
+static void sorted_gaps(const int64_t *ts, uint32_t n, double *g, double *tmp)
+{
+    for (uint32_t i = 1; i < n; i++)
+        g[i - 1] = (double)gap(ts[i - 1], ts[i]);
+    order_sort(g, tmp, n - 1);
+}
+
+/* Median of an ascending list, with pandas' even-count rule. */
+static double median_sorted(const double *a, size_t n)
+{
+    return n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0;
+}
+
+/* Median of |a[i] - med| over an ascending list, same rule. */
+static double mad_sorted(const double *a, size_t n, double med)
+{
+    double lo = 0, hi = order_absdev_kth(a, n, med, n / 2, &lo);
+    return n & 1 ? hi : (lo + hi) / 2.0;
+}
+
 /*
  * Burst window: events closer than this belong to one beat.  A tenth of the
  * 95th-percentile interval (so a check-in's extra connections, or the up to
  * ~19 packets of one heartbeat exchange, merge, and the period's own gaps
  * never do), at most 2 s (DETECTION.md: bursts of "several connections
- * within a second or two").
+ * within a second or two").  From the k ascending gaps of k + 1 events.
  */
-static int64_t burst_window(const int64_t *ts, uint32_t n)
+static int64_t burst_window(const double *g, uint32_t k)
 {
     const int64_t cap = 2000000000, floor_ns = 1000;
-    if (n < 3)
+    if (k < 2)
         return cap;
     /* Over the non-zero gaps: simultaneous events (one check-in opening
      * several connections in the same microsecond) must not drag the
      * quantile to 0; and they always belong to one beat (floor 1 us). */
-    double *iv = xmalloc(st_mult(n - 1, sizeof(double)));
-    size_t k = 0;
-    for (uint32_t i = 1; i < n; i++) {
-        uint64_t d = gap(ts[i - 1], ts[i]);
-        if (d)
-            iv[k++] = (double)d;
-    }
-    double q = k ? select_kth(iv, k, (size_t)((double)(k - 1) * 0.95)) : 0;
-    free(iv);
+    uint32_t z = 0;
+    while (z < k && g[z] == 0)
+        z++;
+    uint32_t nz = k - z;
+    double q = nz ? g[z + (size_t)((double)(nz - 1) * 0.95)] : 0;
     double w = q / 10;
     if (w < (double)floor_ns)
         return floor_ns;
@@ -416,12 +388,12 @@ static void to_stream(struct series *s)
     struct series_stream *st = xcalloc(1, sizeof(*st));
     uint32_t n = s->ts_n;
     sort_events(s->ts, s->sz, n);
-    /* Pivot: exact median of all intervals seen so far. */
-    double *iv = xmalloc(st_mult(n, sizeof(double)));
-    for (uint32_t i = 1; i < n; i++)
-        iv[i - 1] = (double)gap(s->ts[i - 1], s->ts[i]);
-    double pivot = median_select(iv, n - 1);
-    free(iv);
+    /* Pivot: exact median of all intervals seen so far (in ns). */
+    double *g = xmalloc(st_mult(2 * (size_t)n, sizeof(*g)));
+    sorted_gaps(s->ts, n, g, g + n);
+    double pivot = median_sorted(g, n - 1);
+    st->burst_ns = burst_window(g, n - 1);
+    free(g);
     sketch_init_buckets(&st->sk, pivot, stat_limit);
     sketch_init_buckets(&st->raw, 0, stat_limit);
     sketch_init_buckets(&st->beat, 0, feat_limit);
@@ -431,7 +403,6 @@ static void to_stream(struct series *s)
     st->coarse = coarsened > 0;
     budget_switched += st->early;
     budget_coarse_groups += st->coarse;
-    st->burst_ns = burst_window(s->ts, n);
     st->smp_stride = 1;
     st->imin = UINT64_MAX;
     st->imax = 0;
@@ -547,31 +518,33 @@ static void finish_exact(struct series *s, struct interval_stats *o)
         return;
     sort_events(s->ts, s->sz, n);
     uint32_t k = n - 1;
-    double *iv = xmalloc(st_mult(k, sizeof(double)));
-    uint64_t mn = UINT64_MAX, mx = 0;
-    for (uint32_t i = 0; i < k; i++) {
-        uint64_t d = gap(s->ts[i], s->ts[i + 1]); /* sorted: no wrap */
-        mn = d < mn ? d : mn;
-        mx = d > mx ? d : mx;
-        iv[i] = (double)d * 1e-9;
-    }
+    /* One sort of the gaps gives min, max, median, MAD and the burst window
+     * (order.h: the same values as selecting on the seconds did). */
+    double *g = xmalloc(st_mult(3 * (size_t)k, sizeof(*g))); /* ns; seconds; scratch */
+    double *iv = g + k;
+    for (uint32_t i = 0; i < k; i++)
+        g[i] = (double)gap(s->ts[i], s->ts[i + 1]); /* sorted: no wrap */
     o->count = k;
     /* The telescoping sum is exact in integers; use it for the mean. */
     o->mean = (double)gap(s->ts[0], s->ts[n - 1]) * 1e-9 / (double)k;
     if (k >= 2) {
-        double m2 = 0;
-        for (uint32_t i = 0; i < k; i++)
-            m2 += (iv[i] - o->mean) * (iv[i] - o->mean);
+        double m2 = 0; /* summed in time order */
+        for (uint32_t i = 0; i < k; i++) {
+            double x = g[i] * 1e-9;
+            m2 += (x - o->mean) * (x - o->mean);
+        }
         o->std = sqrt(m2 / (double)(k - 1));
         o->has_std = 1;
     }
-    o->min = (double)mn * 1e-9;
-    o->max = (double)mx * 1e-9;
-    o->median = median_select(iv, k);
+    order_sort(g, g + 2 * k, k);
     for (uint32_t i = 0; i < k; i++)
-        iv[i] = fabs(iv[i] - o->median);
-    o->mad = median_select(iv, k);
-    free(iv);
+        iv[i] = g[i] * 1e-9;
+    o->min = iv[0];
+    o->max = iv[k - 1];
+    o->median = median_sorted(iv, k);
+    o->mad = mad_sorted(iv, k, o->median);
+    s->burst_ns = (uint32_t)burst_window(g, k);
+    free(g);
 }
 
 static void flush_ring(struct series_stream *st)
@@ -636,11 +609,6 @@ void series_finish(struct series *s, struct interval_stats *o)
         finish_exact(s, o);
 }
 
-double dbl_select(double *a, size_t n, size_t k)
-{
-    return n ? select_kth(a, n, k < n ? k : n - 1) : 0;
-}
-
 double wval_median(struct wval *a, size_t n)
 {
     uint64_t total = 0;
@@ -682,47 +650,6 @@ double wval_median(struct wval *a, size_t n)
     return a[lo].v;
 }
 
-void wval_sort(struct wval *a, size_t n)
-{
-    while (n > 16) {
-        double x = a[0].v, y = a[n / 2].v, z = a[n - 1].v;
-        double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (a[i].v < piv)
-                i++;
-            while (a[j].v > piv)
-                j--;
-            if (i >= j)
-                break;
-            struct wval t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        /* recurse into the smaller part, loop on the larger */
-        size_t left = j + 1;
-        if (left < n - left) {
-            wval_sort(a, left);
-            a += left;
-            n -= left;
-        } else {
-            wval_sort(a + left, n - left);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        struct wval t = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1].v > t.v) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = t;
-    }
-}
-
 static void features_exact(const struct series *s, struct series_features *f)
 {
     uint32_t n = s->ts_n;
@@ -738,9 +665,10 @@ static void features_exact(const struct series *s, struct series_features *f)
         f->burst_window = 2.0;
         return;
     }
-    /* series_finish() sorted the events */
-    int64_t w = burst_window(s->ts, n);
+    /* series_finish() sorted the events and found the burst window */
+    int64_t w = s->burst_ns;
     f->burst_window = (double)w * 1e-9;
+    double *u = xmalloc(st_mult(2 * (size_t)n, sizeof(*u))); /* beat intervals, ns */
     f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
     f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
     int64_t beat_start = s->ts[0];
@@ -755,8 +683,7 @@ static void features_exact(const struct series *s, struct series_features *f)
         if (i == 0)
             continue;
         if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
-            f->beat_iv[f->n_beat_iv].v = (double)gap(beat_start, s->ts[i]) * 1e-9;
-            f->beat_iv[f->n_beat_iv++].w = 1;
+            u[f->n_beat_iv++] = (double)gap(beat_start, s->ts[i]);
             beat_start = s->ts[i];
             f->beats++;
         }
@@ -770,15 +697,17 @@ static void features_exact(const struct series *s, struct series_features *f)
         }
     }
     f->n_sizes = n;
-    /* sizes stay unsorted: only their (lower) median is used, selected here
-     * over plain doubles, cheaper than wval_median() on the weighted list */
-    double *sz = xmalloc(st_mult(n, sizeof(*sz)));
-    for (uint32_t i = 0; i < n; i++)
-        sz[i] = s->sz[i];
-    f->size_median = select_kth(sz, n, (n - 1) / 2);
+    /* beat intervals sorted in ns (the seconds keep their order) */
+    order_sort(u, u + n, f->n_beat_iv);
+    for (size_t i = 0; i < f->n_beat_iv; i++) {
+        f->beat_iv[i].v = u[i] * 1e-9;
+        f->beat_iv[i].w = 1;
+    }
+    /* sizes stay unsorted in f: only their (lower) median is used, selected
+     * here on the integers, cheaper than wval_median() on the weighted list */
+    f->size_median = order_select_u32(s->sz, n, (n - 1) / 2);
     f->has_size_median = 1;
-    free(sz);
-    wval_sort(f->beat_iv, f->n_beat_iv);
+    free(u);
 }
 
 /* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
@@ -846,11 +775,15 @@ struct wval *series_intervals(const struct series *s, size_t *n)
         return sketch_list(&s->st->raw, 1e-9, n);
     *n = s->ts_n > 1 ? s->ts_n - 1 : 0;
     struct wval *a = xmalloc(st_mult(*n ? *n : 1, sizeof(*a)));
+    if (!*n)
+        return a;
+    double *g = xmalloc(st_mult(2 * *n, sizeof(*g)));
+    sorted_gaps(s->ts, s->ts_n, g, g + *n);
     for (size_t i = 0; i < *n; i++) {
-        a[i].v = (double)gap(s->ts[i], s->ts[i + 1]) * 1e-9;
+        a[i].v = g[i] * 1e-9;
         a[i].w = 1;
     }
-    wval_sort(a, *n);
+    free(g);
     return a;
 }
 

@@ -48,6 +48,7 @@ struct series {
     uint32_t *sz;  /* exact regime: event sizes, parallel to ts */
     uint32_t ts_n, ts_cap;
     uint32_t first_sz;        /* size of the only event while n == 1 */
+    uint32_t burst_ns;        /* exact regime: burst window, set by series_finish */
     struct series_stream *st; /* streaming regime */
 };
 
@@ -64,18 +65,9 @@ struct interval_stats {
     int coarse;            /* its sketches had fewer buckets (memory budget) */
 };
 
-/* Sort by value, ascending (an inlined quicksort: qsort's callback was a
- * tenth of a bench run). */
-void wval_sort(struct wval *a, size_t n);
-
 /* Weighted (lower) median without sorting: the smallest v whose cumulative
  * weight reaches half the total.  Reorders a; O(n) expected. */
 double wval_median(struct wval *a, size_t n);
-
-/* The k-th smallest (0-based) of n doubles, reordering them; O(n)
- * expected.  For unweighted lists it is several times cheaper than
- * wval_median (8-byte elements, no weights). */
-double dbl_select(double *a, size_t n, size_t k);
 
 /*
  * What the beacon score looks at (score.h).  A "beat" is a burst of events

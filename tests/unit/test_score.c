@@ -1,6 +1,6 @@
 /*
  * test_score.c - the beacon score (score.h) on synthetic series, and the
- * weighted helpers it relies on (wval_sort, wval_median in series.h).
+ * weighted median it relies on (wval_median in series.h).
  *
  * Series go through the real pipeline (series_add, series_finish,
  * series_features) so that the burst window, beats and intervals are what
@@ -577,7 +577,7 @@ static void test_context_factors(void **state)
     score_apply_context(NULL, 0);
 }
 
-/* ---- wval_sort and wval_median ---------------------------------------------------- */
+/* ---- wval_median -------------------------------------------------------------- */
 
 static int cmp_v(const void *a, const void *b)
 {
@@ -634,32 +634,6 @@ static void fill(struct wval *a, size_t n, int kind, int weighted, uint64_t *rng
     }
 }
 
-static void test_wval_sort(void **state)
-{
-    (void)state;
-    uint64_t rng = 31337;
-    struct wval a[301], b[301], c[301];
-    for (size_t n = 0; n <= 300; n++)
-        for (int kind = 0; kind < 6; kind++) {
-            fill(a, n, kind, 1, &rng);
-            memcpy(b, a, n * sizeof(*a));
-            memcpy(c, a, n * sizeof(*a));
-            wval_sort(b, n);
-            qsort(c, n, sizeof(*c), cmp_v);
-            for (size_t i = 0; i < n; i++)
-                if (b[i].v != c[i].v) {
-                    print_error("n %zu kind %d: position %zu is %g, expected %g\n", n, kind, i,
-                                b[i].v, c[i].v);
-                    fail();
-                }
-            /* a permutation: same (value, weight) pairs */
-            qsort(b, n, sizeof(*b), cmp_vw);
-            qsort(c, n, sizeof(*c), cmp_vw);
-            for (size_t i = 0; i < n; i++)
-                assert_true(b[i].v == c[i].v && b[i].w == c[i].w);
-        }
-}
-
 static void test_wval_median(void **state)
 {
     (void)state;
@@ -714,7 +688,6 @@ int main(void)
         cmocka_unit_test(test_zero_capture_span),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
         cmocka_unit_test(test_context_factors),
-        cmocka_unit_test(test_wval_sort),
         cmocka_unit_test(test_wval_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,139 @@
+/*
+ * order.c - see order.h.
+ */
+#include "order.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RUN 8 /* lists this short are insertion-sorted */
+
+static void insertion_sort(double *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double t = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > t) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = t;
+    }
+}
+
+void order_merge(const double *x, size_t nx, const double *y, size_t ny, double *out)
+{
+    const double *xe = x + nx, *ye = y + ny;
+    while (x < xe && y < ye) {
+        /* take y only when strictly smaller: stable, and no branch on it */
+        int take_y = *y < *x;
+        *out++ = take_y ? *y : *x;
+        y += take_y;
+        x += !take_y;
+    }
+    while (x < xe)
+        *out++ = *x++;
+    while (y < ye)
+        *out++ = *y++;
+}
+
+/* Merge the ascending a[0..l) and a[l..l+r), r = l or l + 1, into out from
+ * both ends at once: two independent chains of loads and compares instead
+ * of one (the parity merge of quadsort).  With these lengths, the steps
+ * from either end never read outside the lists. */
+static void parity_merge(const double *a, size_t l, size_t r, double *out)
+{
+    const double *x = a, *y = a + l, *xr = a + l - 1, *yr = a + l + r - 1;
+    double *lo = out, *hi = out + l + r - 1;
+    /* 1 or 2 steps from the front, l - 1 from both ends, the last one from
+     * the back */
+    for (size_t s = 0; s < 1 + (l < r); s++) {
+        int take_y = *y < *x; /* the smaller, x on ties */
+        *lo++ = take_y ? *y : *x;
+        y += take_y;
+        x += !take_y;
+    }
+    for (size_t s = 1; s < l; s++) {
+        int take_y = *y < *x; /* front: the smaller, x on ties */
+        *lo++ = take_y ? *y : *x;
+        y += take_y;
+        x += !take_y;
+        int take_x = *yr < *xr; /* back: the larger, y on ties */
+        *hi-- = take_x ? *xr : *yr;
+        xr -= take_x;
+        yr -= !take_x;
+    }
+    *hi = *yr < *xr ? *xr : *yr; /* the last one, where both ends meet */
+}
+
+/* Sort a[0..n) into tmp when to_tmp, else in place; the other is scratch.
+ * The halves go to the other buffer, so each level merges without a copy. */
+static void merge_sort(double *a, double *tmp, size_t n, int to_tmp)
+{
+    double *out = to_tmp ? tmp : a;
+    if (n <= RUN) {
+        if (to_tmp)
+            memcpy(tmp, a, n * sizeof(*a));
+        insertion_sort(out, n);
+        return;
+    }
+    size_t h = n / 2;
+    merge_sort(a, tmp, h, !to_tmp);
+    merge_sort(a + h, tmp + h, n - h, !to_tmp);
+    parity_merge(to_tmp ? a : tmp, h, n - h, out);
+}
+
+void order_sort(double *a, double *tmp, size_t n)
+{
+    merge_sort(a, tmp, n, 0);
+}
+
+uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k)
+{
+    /* a byte in which all values agree needs no pass */
+    uint32_t any = 0, all = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        any |= a[i];
+        all &= a[i];
+    }
+    uint32_t vary = any ^ all, prefix = 0, mask = 0; /* the bytes chosen so far */
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        if (!((vary >> shift) & 0xff))
+            continue;
+        uint32_t cnt[256];
+        memset(cnt, 0, sizeof(cnt));
+        for (size_t i = 0; i < n; i++) /* count only the values still in the running */
+            cnt[(a[i] >> shift) & 0xff] += (a[i] & mask) == prefix;
+        uint32_t b = 0;
+        while (k >= cnt[b])
+            k -= cnt[b++];
+        prefix |= b << shift;
+        mask |= 0xffu << shift;
+    }
+    return prefix | (all & ~mask);
+}
+
+double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *prev)
+{
+    /* the first value >= c: below it the deviations fall, from it they rise */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t below = lo, above = lo;
+    double cur = 0, last = 0;
+    for (size_t i = 0; i <= k; i++) {
+        last = cur;
+        if (above >= n || (below > 0 && fabs(a[below - 1] - c) <= fabs(a[above] - c)))
+            cur = fabs(a[--below] - c);
+        else
+            cur = fabs(a[above++] - c);
+    }
+    if (prev && k > 0)
+        *prev = last;
+    return cur;
+}

@@ -1,0 +1,40 @@
+/*
+ * order.h - order statistics for the exact regime (series.c) and the
+ * scorer (score.c): a sort, a merge, selections on sorted data and on
+ * integers.
+ *
+ * Every exact interval is an integer count of nanoseconds, and everything
+ * the statistics need from it is a non-decreasing function of it: (double)d
+ * and (double)d * 1e-9 never reverse two values.  So one sort per list gives,
+ * bit for bit, the order statistics that selecting on the converted values
+ * gave, and the absolute deviations from any value c can be read from the
+ * sorted list without a second selection: |x - c| falls towards c and rises
+ * after it (rounded subtraction is monotone), so they come out ascending
+ * by merging the part below c, walked down, with the part above it, walked
+ * up.  The sort is a merge sort whose merges are branch-free and work from
+ * both ends at once: the lists are short (a few hundred), where a radix
+ * sort's counters cost more than they save, and where quicksort's and
+ * quickselect's comparisons mispredict.
+ */
+#ifndef PCTS_ORDER_H
+#define PCTS_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sort a[0..n) ascending; tmp is scratch of n values.  No NaNs. */
+void order_sort(double *a, double *tmp, size_t n);
+
+/* Merge ascending x[0..nx) and y[0..ny) into out (nx + ny values). */
+void order_merge(const double *x, size_t nx, const double *y, size_t ny, double *out);
+
+/* The k-th smallest (0-based, k < n) of a[0..n), without reordering it: a
+ * radix selection, one counting pass per byte in which the values differ
+ * (event sizes: usually two, none when they are all equal). */
+uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k);
+
+/* The k-th smallest (0-based, k < n) of |a[i] - c| over an ascending
+ * a[0..n); when prev is not NULL and k > 0, *prev is the (k-1)-th.  O(k). */
+double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *prev);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * test_order.c - the order statistics of stats/order.h against a naive
+ * reference (qsort, then index): the sort, the merge, the radix selection
+ * on integers and the k-th absolute deviation on a sorted list.  Lists are
+ * random with fixed seeds, with duplicates, zeros, extremes (values near
+ * 2^63, UINT32_MAX) and every length up to a few hundred; every k is checked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "stats/order.h"
+#include "util.h"
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+#define KINDS 9
+
+/* kind: 0 random, 1 few distinct, 2 all equal, 3 ascending, 4 descending,
+ * 5 organ pipe, 6 integer ns gaps (mostly zeros), 7 near 2^63, 8 random
+ * with equal neighbours */
+static void fill_dbl(double *a, size_t n, int kind, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        switch (kind) {
+        case 0: v = rng_unit(rng) * 1e6; break;
+        case 1: v = (double)rng_below(rng, 4); break;
+        case 2: v = 60e9; break;
+        case 3: v = (double)i; break;
+        case 4: v = (double)(n - i); break;
+        case 5: v = (double)(i < n / 2 ? i : n - i); break;
+        case 6: v = rng_below(rng, 3) ? 0 : (double)rng_below(rng, 1ull << 40); break;
+        case 7: v = (double)((1ull << 63) - rng_below(rng, 1ull << 20)); break;
+        default: v = i && rng_below(rng, 2) ? a[i - 1] : rng_unit(rng); break;
+        }
+        a[i] = v;
+    }
+}
+
+static void check_sorted_as_reference(const double *got, const double *in, size_t n,
+                                      const char *what)
+{
+    double *want = malloc((n ? n : 1) * sizeof(*want));
+    memcpy(want, in, n * sizeof(*want));
+    qsort(want, n, sizeof(*want), cmp_dbl);
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i]) {
+            print_error("%s n %zu: position %zu is %.17g, expected %.17g\n", what, n, i, got[i],
+                        want[i]);
+            free(want);
+            fail();
+        }
+    free(want);
+}
+
+static void test_sort(void **state)
+{
+    (void)state;
+    uint64_t rng = 4242;
+    static const size_t big[] = {511, 512, 513, 1000, 1024, 4097};
+    for (size_t t = 0; t < 301 + sizeof(big) / sizeof(big[0]); t++) {
+        size_t n = t < 301 ? t : big[t - 301];
+        double *a = malloc((n ? n : 1) * sizeof(*a)), *b = malloc((n ? n : 1) * sizeof(*b));
+        double *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+        for (int kind = 0; kind < KINDS; kind++) {
+            fill_dbl(a, n, kind, &rng);
+            memcpy(b, a, n * sizeof(*a));
+            order_sort(b, tmp, n);
+            check_sorted_as_reference(b, a, n, "sort");
+        }
+        free(a);
+        free(b);
+        free(tmp);
+    }
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    uint64_t rng = 777;
+    double x[70], y[70], in[140], out[140];
+    for (size_t nx = 0; nx < 70; nx += 1 + nx / 8)
+        for (size_t ny = 0; ny < 70; ny += 1 + ny / 8)
+            for (int kind = 0; kind < KINDS; kind++) {
+                fill_dbl(x, nx, kind, &rng);
+                fill_dbl(y, ny, (kind + 1) % KINDS, &rng);
+                qsort(x, nx, sizeof(*x), cmp_dbl);
+                qsort(y, ny, sizeof(*y), cmp_dbl);
+                memcpy(in, x, nx * sizeof(*x));
+                memcpy(in + nx, y, ny * sizeof(*y));
+                order_merge(x, nx, y, ny, out);
+                check_sorted_as_reference(out, in, nx + ny, "merge");
+            }
+}
+
+static void test_select_u32(void **state)
+{
+    (void)state;
+    uint64_t rng = 99;
+    uint32_t a[300], b[300], s[300];
+    for (size_t n = 1; n <= 300; n += n < 40 ? 1 : 37)
+        for (int kind = 0; kind < 7; kind++) {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v;
+                switch (kind) {
+                case 0: v = (uint32_t)rng_next(&rng); break;
+                case 1: v = 60 + 1400 * (uint32_t)rng_below(&rng, 3); break;
+                case 2: v = 1514; break;
+                case 3: v = rng_below(&rng, 2) ? 0 : (uint32_t)rng_below(&rng, 65536); break;
+                case 4: v = UINT32_MAX - (uint32_t)rng_below(&rng, 5); break;
+                case 5: v = (uint32_t)rng_below(&rng, 4) << 24 | 0x00abcdefu; break;
+                default: v = i & 1 ? UINT32_MAX : 0; break;
+                }
+                a[i] = v;
+            }
+            memcpy(s, a, n * sizeof(*a));
+            qsort(s, n, sizeof(*s), cmp_u32);
+            memcpy(b, a, n * sizeof(*a));
+            for (size_t k = 0; k < n; k++) {
+                uint32_t got = order_select_u32(b, n, k);
+                if (got != s[k]) {
+                    print_error("select n %zu kind %d k %zu: %u, expected %u\n", n, kind, k, got,
+                                s[k]);
+                    fail();
+                }
+            }
+            assert_memory_equal(a, b, n * sizeof(*a)); /* not reordered */
+        }
+    /* hand-checked */
+    uint32_t h[5] = {1500, 60, 60, 1500, 1500};
+    assert_int_equal(order_select_u32(h, 5, 2), 1500);
+    assert_int_equal(order_select_u32(h, 4, 1), 60); /* lower middle of 4 */
+    assert_int_equal(order_select_u32(h, 1, 0), 1500);
+}
+
+/* every k of |a[i] - c| against sorting the deviations */
+static void check_absdev(const double *a, size_t n, double c)
+{
+    double *dev = malloc(n * sizeof(*dev));
+    for (size_t i = 0; i < n; i++)
+        dev[i] = fabs(a[i] - c);
+    qsort(dev, n, sizeof(*dev), cmp_dbl);
+    for (size_t k = 0; k < n; k++) {
+        double prev = -1, got = order_absdev_kth(a, n, c, k, &prev);
+        if (got != dev[k] || (k > 0 && prev != dev[k - 1])) {
+            print_error("absdev n %zu c %.17g k %zu: %.17g (prev %.17g), expected %.17g\n", n, c, k,
+                        got, prev, dev[k]);
+            free(dev);
+            fail();
+        }
+        assert_true(order_absdev_kth(a, n, c, k, NULL) == got);
+    }
+    free(dev);
+}
+
+static void test_absdev_kth(void **state)
+{
+    (void)state;
+    uint64_t rng = 1234;
+    double a[130];
+    for (size_t n = 1; n <= 130; n += n < 12 ? 1 : 13)
+        for (int kind = 0; kind < KINDS; kind++) {
+            fill_dbl(a, n, kind, &rng);
+            for (size_t i = 0; i < n; i++)
+                a[i] *= 1e-9; /* seconds, as the statistics use them */
+            qsort(a, n, sizeof(*a), cmp_dbl);
+            /* the medians pcts uses, each element, and points outside */
+            check_absdev(a, n, a[(n - 1) / 2]);
+            check_absdev(a, n, n & 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0);
+            check_absdev(a, n, a[rng_below(&rng, n)]);
+            check_absdev(a, n, a[0] - 1);
+            check_absdev(a, n, a[n - 1] * 2 + 1);
+            check_absdev(a, n, a[0] + (a[n - 1] - a[0]) * rng_unit(&rng));
+        }
+    /* hand-checked: 1 2 4 8 around 3 -> 2 1 1 5 -> 1 1 2 5 */
+    double h[4] = {1, 2, 4, 8}, prev = 0;
+    assert_true(order_absdev_kth(h, 4, 3, 0, NULL) == 1);
+    assert_true(order_absdev_kth(h, 4, 3, 2, &prev) == 2 && prev == 1);
+    assert_true(order_absdev_kth(h, 4, 3, 3, &prev) == 5 && prev == 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sort),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_select_u32),
+        cmocka_unit_test(test_absdev_kth),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
