@@ -45,7 +45,7 @@ struct series {
     int64_t first; /* min time, ns */
     int64_t last;  /* max time, ns */
     int64_t *ts;   /* exact regime: event times (unsorted); NULL while n <= 1 */
-    uint32_t *sz;  /* exact regime: event sizes, parallel to ts */
+    uint32_t *sz;  /* exact regime: event sizes, parallel to ts (in its block: free ts only) */
     uint32_t ts_n, ts_cap;
     uint32_t first_sz;        /* size of the only event while n == 1 */
     uint32_t burst_ns;        /* exact regime: burst window, set by series_finish */
