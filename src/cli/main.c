@@ -76,6 +76,16 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds of the calling thread (PCTS_PHASES: how busy each stage of
+ * a pipeline was, waits excluded). */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void fmt_bytes_si(uint64_t b, char *buf, size_t len)
 {
     if (b >= 1000000000ull)
@@ -392,6 +402,7 @@ struct run_ctx {
     struct fbatch *sev_to;
     struct series *ser;
     size_t ser_n, ser_cap;
+    double cpu_second; /* PCTS_PHASES: CPU seconds of the loop's second thread */
 };
 
 /*
@@ -732,6 +743,7 @@ struct pairs_pipe {
     struct bqueue q;
     struct group_table *tab;
     uint64_t untracked;
+    double cpu; /* the consumer's CPU seconds */
 };
 
 static void *pairs_consumer(void *arg)
@@ -742,8 +754,10 @@ static void *pairs_consumer(void *arg)
         int last = b->last;
         pairs_apply(pp->tab, b, &pp->untracked);
         bq_release(&pp->q, b);
-        if (last)
+        if (last) {
+            pp->cpu = thread_cpu_s();
             return NULL;
+        }
     }
 }
 
@@ -772,6 +786,7 @@ static void loop_pairs(struct run_ctx *x)
         }
         pthread_join(th, NULL);
         bq_destroy(&pp.q);
+        x->cpu_second = pp.cpu;
     } else {
         do {
             pairs_fill(x, batch[0]);
@@ -1036,8 +1051,10 @@ static void *consumer(void *arg)
         int last = b->last;
         consume_batch(fp->x, b);
         bq_release(&fp->q, b);
-        if (last)
+        if (last) {
+            fp->x->cpu_second = thread_cpu_s(); /* read after the join */
             return NULL;
+        }
     }
 }
 
@@ -1366,8 +1383,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct run_ctx x = {&o,     in,      flt,       &run, &cnt,       &pg, &frags, &tab, NULL, NULL,
-                        &names, domains, &dns_seen, 0,    UINT32_MAX, 0,   NULL,   NULL, 0,    0};
+    struct run_ctx x = {&o,         in,   flt,  &run,   &cnt,    &pg,       &frags,
+                        &tab,       NULL, NULL, &names, domains, &dns_seen, 0,
+                        UINT32_MAX, 0,    NULL, NULL,   0,       0,         0};
     struct flow_table flows;
     struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
     int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&
@@ -1390,14 +1408,17 @@ int main(int argc, char **argv)
      * (docs/performance.md); off the packet loop, so free. */
     int phases = getenv("PCTS_PHASES") != NULL;
     double t_start = phases ? now_s() : 0, t_loop = 0, t_finish = 0;
+    double cpu_start = phases ? thread_cpu_s() : 0, cpu_loop = 0;
     if (use_flows)
         loop_flows(&x);
     else if (o.group == GROUP_DNS)
         loop_dns(&x);
     else
         loop_pairs(&x);
-    if (phases)
+    if (phases) {
         t_loop = now_s();
+        cpu_loop = thread_cpu_s() - cpu_start;
+    }
     if (pg.drawn)
         fputs("\r\033[K", stderr);
 
@@ -1470,8 +1491,9 @@ int main(int argc, char **argv)
         if (phases)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
-                    "output %.3f s\n",
-                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish);
+                    "output %.3f s; packet loop CPU: main thread %.3f s, second thread %.3f s\n",
+                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish, cpu_loop,
+                    x.cpu_second);
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));
