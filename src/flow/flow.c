@@ -209,7 +209,7 @@ static uint32_t new_slot(struct flow_table *t)
     return i;
 }
 
-static void make_key(const struct pkt_meta *m, struct flow_key *k, int *src_side)
+static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_side)
 {
     memset(k, 0, sizeof(*k));
     k->family = m->family;
@@ -254,6 +254,11 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
 void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
 {
     make_key(m, &fp->k, &fp->side);
+    fp->has_ports = m->has_ports;
+    fp->tcp_flags = m->tcp_flags;
+    fp->pad = 0;
+    fp->sport = m->sport;
+    fp->dport = m->dport;
     fp->h = key_hash(&fp->k, seed);
 }
 
@@ -273,12 +278,11 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, i
 {
     struct flow_prep fp;
     flow_table_prepare(t, m, &fp);
-    return flow_table_packet_prepared(t, m, &fp, ts, wirelen, from_orig);
+    return flow_table_packet_prepared(t, &fp, ts, wirelen, from_orig);
 }
 
-struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
-                                        const struct flow_prep *fp, int64_t ts, uint32_t wirelen,
-                                        int *from_orig)
+struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_prep *fp,
+                                        int64_t ts, uint32_t wirelen, int *from_orig)
 {
     if (ts > t->now)
         t->now = ts;
@@ -289,9 +293,9 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
     uint64_t h = fp->h;
     size_t slot;
     uint32_t i = lookup(t, &k, h, &slot);
-    int is_tcp = m->proto == 6;
-    int syn = is_tcp && m->has_ports && (m->tcp_flags & 0x02);
-    int ack = is_tcp && (m->tcp_flags & 0x10);
+    int is_tcp = fp->k.proto == 6;
+    int syn = is_tcp && fp->has_ports && (fp->tcp_flags & 0x02);
+    int ack = is_tcp && (fp->tcp_flags & 0x10);
     if (i != FLOW_NONE) {
         struct flow *f = &t->f[i];
         /* A new SYN on a closed connection starts a new one; so does any
@@ -334,8 +338,8 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         f->group = FLOW_GROUP_UNSET;
         if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
-        else if (is_tcp && !syn && m->has_ports && m->sport != m->dport)
-            f->orig = m->sport > m->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
+        else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)
+            f->orig = fp->sport > fp->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
         else
             f->orig = (uint8_t)side;
         t->slot[slot] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(i + 1);
@@ -367,7 +371,7 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_m
         f->start = ts;
     f->hist |= o ? FH_DATA_O : FH_DATA_R;
     if (is_tcp) {
-        uint8_t fl = m->tcp_flags;
+        uint8_t fl = fp->tcp_flags;
         if ((fl & 0x02) && !(fl & 0x10) && o)
             f->hist |= FH_SYN_O;
         if ((fl & 0x02) && (fl & 0x10) && !o)

@@ -130,7 +130,12 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, i
  */
 struct flow_prep {
     struct flow_key k;
-    int side; /* key side of the packet's source */
+    uint8_t side;      /* key side of the packet's source */
+    uint8_t has_ports; /* the rest of the packet the table needs (the */
+    uint8_t tcp_flags; /* protocol is k.proto), so that a pipeline's */
+    uint8_t pad;       /* batches carry 56 bytes a packet, not the */
+    uint16_t sport;    /* whole pkt_meta */
+    uint16_t dport;
     uint64_t h;
 };
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
@@ -162,9 +167,8 @@ static inline const struct flow *flow_table_warm(const struct flow_table *t,
     *sum += (unsigned)f[0] + f[64] + f[sizeof(struct flow) - 1];
     return fl;
 }
-struct flow *flow_table_packet_prepared(struct flow_table *t, const struct pkt_meta *m,
-                                        const struct flow_prep *fp, int64_t ts, uint32_t wirelen,
-                                        int *from_orig);
+struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_prep *fp,
+                                        int64_t ts, uint32_t wirelen, int *from_orig);
 
 /* End every flow (end of input), in the order they were last active. */
 void flow_table_flush(struct flow_table *t);
