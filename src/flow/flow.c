@@ -227,7 +227,13 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
             dp = m->icmp_code;
         }
     }
-    int c = memcmp(m->src, m->dst, 16);
+    /* memcmp order of the addresses, as two big-endian words each: gcc
+     * called libc's memcmp here, 2% of the default mode (perf) */
+    uint64_t s0 = __builtin_bswap64(hash40_rd64(m->src)),
+             d0 = __builtin_bswap64(hash40_rd64(m->dst));
+    uint64_t s1 = __builtin_bswap64(hash40_rd64(m->src + 8));
+    uint64_t d1 = __builtin_bswap64(hash40_rd64(m->dst + 8));
+    int c = s0 != d0 ? (s0 < d0 ? -1 : 1) : s1 != d1 ? (s1 < d1 ? -1 : 1) : 0;
     int src_first = c < 0 || (c == 0 && sp <= dp);
     *src_side = src_first ? 0 : 1;
     memcpy(k->addr[*src_side], m->src, 16);
