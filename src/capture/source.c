@@ -30,14 +30,20 @@
  * Compressed input is decompressed on its own thread: the producer runs a
  * private decompressing source and hands 1 MiB chunks through a small
  * bounded queue; the consumer (the packet loop) only copies them.  So
- * decompression overlaps parsing and grouping on another core.
+ * decompression overlaps parsing and grouping on another core.  A full
+ * chunk is the producer's decompression buffer itself, handed over whole
+ * (the producer continues in a spare one): copying each chunk out of it
+ * was 3.6% of a zstd run's CPU (perf), plus a 1 MiB malloc and free each.
+ * Spare buffers come back from the consumer once it has copied them.
  */
 #define PIPE_CHUNK (1u << 20)
 #define PIPE_DEPTH 4
+#define PIPE_SPARE (PIPE_DEPTH + 2) /* buffers in circulation: queue, consumer, producer */
 
 struct chunk {
-    uint8_t *data;
-    size_t len, off;
+    uint8_t *data; /* owned; PIPE_CHUNK bytes when cap says so (recyclable) */
+    size_t cap;
+    size_t len, off;  /* valid bytes: data[off, len) */
     uint64_t raw_pos; /* compressed bytes read when this chunk was made */
     int end;          /* last chunk: 0 clean end, < 0 error (msg) */
     int last;
@@ -50,6 +56,8 @@ struct pipeline {
     pthread_cond_t can_put, can_get;
     struct chunk q[PIPE_DEPTH];
     size_t head, count;
+    uint8_t *spare[PIPE_SPARE]; /* recycled PIPE_CHUNK buffers */
+    size_t nspare;
     int stop;
     struct bytesrc *dec; /* owned by the producer thread while it runs */
     struct chunk cur;    /* consumer's partly used chunk */
@@ -243,21 +251,62 @@ static int fill_plain(struct bytesrc *s, size_t want, char *msg)
     return 0;
 }
 
+/* A PIPE_CHUNK buffer: a spare one, else a new one. */
+static uint8_t *spare_get(struct pipeline *pl)
+{
+    uint8_t *b = NULL;
+    pthread_mutex_lock(&pl->mu);
+    if (pl->nspare)
+        b = pl->spare[--pl->nspare];
+    pthread_mutex_unlock(&pl->mu);
+    return b ? b : xmalloc(PIPE_CHUNK);
+}
+
+/* The consumer is done with a chunk's buffer. */
+static void spare_put(struct pipeline *pl, struct chunk *c)
+{
+    uint8_t *b = c->data;
+    c->data = NULL;
+    if (c->cap == PIPE_CHUNK) {
+        pthread_mutex_lock(&pl->mu);
+        if (pl->nspare < PIPE_SPARE) {
+            pl->spare[pl->nspare++] = b;
+            b = NULL;
+        }
+        pthread_mutex_unlock(&pl->mu);
+    }
+    free(b);
+}
+
 static void *producer(void *arg)
 {
     struct pipeline *pl = arg;
+    struct bytesrc *dec = pl->dec;
     for (;;) {
         struct chunk c;
         memset(&c, 0, sizeof(c));
         const uint8_t *p;
         size_t got = 0;
-        int rc = bytesrc_need(pl->dec, PIPE_CHUNK, &p, &got, c.msg);
+        int rc = bytesrc_need(dec, PIPE_CHUNK, &p, &got, c.msg);
         size_t n = rc == 1 ? PIPE_CHUNK : got;
-        c.data = xmalloc(n ? n : 1);
-        memcpy(c.data, p, n);
-        c.len = n;
-        bytesrc_consume(pl->dec, n);
-        c.raw_pos = bytesrc_raw_pos(pl->dec);
+        if (n && dec->cap == PIPE_CHUNK && dec->end - dec->start == n) {
+            /* the chunk is all the buffer holds: hand it over (what
+             * bytesrc_consume() would do, with a fresh buffer) */
+            c.data = dec->buf;
+            c.cap = PIPE_CHUNK;
+            c.off = dec->start;
+            c.len = dec->end;
+            dec->buf = spare_get(pl);
+            dec->pos += n;
+            dec->start = dec->end = 0;
+        } else {
+            c.data = xmalloc(n ? n : 1);
+            c.cap = n;
+            memcpy(c.data, p, n);
+            c.len = n;
+            bytesrc_consume(dec, n);
+        }
+        c.raw_pos = bytesrc_raw_pos(dec);
         if (rc <= 0) {
             c.last = 1;
             c.end = rc;
@@ -311,7 +360,7 @@ static int fill_pipe(struct bytesrc *s, size_t want, char *msg)
             int last = c->last, end = c->end;
             if (last && end < 0)
                 errmsg_set(msg, "%s", c->msg);
-            free(c->data);
+            spare_put(pl, c);
             pl->have_cur = 0;
             if (last) {
                 pl->done = 1;
@@ -616,6 +665,8 @@ void bytesrc_free(struct bytesrc *s)
             free(pl->q[(pl->head + i) % PIPE_DEPTH].data);
         if (pl->have_cur)
             free(pl->cur.data);
+        for (size_t i = 0; i < pl->nspare; i++)
+            free(pl->spare[i]);
         bytesrc_free(pl->dec);
         pthread_mutex_destroy(&pl->mu);
         pthread_cond_destroy(&pl->can_put);
