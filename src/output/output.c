@@ -87,64 +87,6 @@ static void fmt_u_ns(const char *sign, uint64_t u, int digits, char *buf, size_t
 }
 
 /* Seconds with 9 decimals, trailing zeros trimmed (keeps one decimal). */
-/*
- * printf("%.*f", d, v) for d <= 9, exactly (same digits, same rounding: the
- * exact binary value, ties to even, "-" on negative zero), without printf:
- * v = m 2^e exactly, so v 10^d = (m 5^d) 2^(e+d) is an integer of at most
- * 75 bits shifted, rounded with integer arithmetic.  glibc's %f goes through
- * multi-precision arithmetic and was a quarter of all instructions of a
- * 50 k-group CSV run.  Values past 9e9 (and non-finite ones) use snprintf.
- */
-void fmt_fixed(double v, int d, char *buf, size_t len)
-{
-    static const uint64_t pow10[10] = {1,      10,      100,      1000,      10000,
-                                       100000, 1000000, 10000000, 100000000, 1000000000};
-    static const uint32_t pow5[10] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125};
-    if (d < 0 || d > 9 || !isfinite(v) || fabs(v) >= 9e9 || len < 32) {
-        snprintf(buf, len, "%.*f", d < 0 ? 0 : d, v);
-        return;
-    }
-    int neg = signbit(v) != 0, e;
-    double fr = frexp(fabs(v), &e);
-    uint64_t m = (uint64_t)ldexp(fr, 53); /* |v| = m 2^(e-53), exactly */
-    unsigned __int128 p = (unsigned __int128)m * pow5[d];
-    int sh = e - 53 + d; /* |v| 10^d = p 2^sh */
-    uint64_t q;
-    if (sh >= 0) {
-        q = (uint64_t)(p << sh); /* < 9e18: |v| < 9e9, d <= 9 */
-    } else if (sh <= -127) {
-        q = 0; /* p < 2^75: far below one half */
-    } else {
-        unsigned s = (unsigned)-sh;
-        unsigned __int128 qq = p >> s, rem = p - (qq << s), half = (unsigned __int128)1 << (s - 1);
-        if (rem > half || (rem == half && (qq & 1)))
-            qq++;
-        q = (uint64_t)qq;
-    }
-    uint64_t ip = q / pow10[d], fp = q % pow10[d];
-    char tmp[32];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip);
-    char *o = buf;
-    if (neg)
-        *o++ = '-';
-    while (n)
-        *o++ = tmp[--n];
-    if (d > 0) {
-        *o++ = '.';
-        for (int i = d - 1; i >= 0; i--) {
-            o[i] = (char)('0' + fp % 10);
-            fp /= 10;
-        }
-        o += d;
-    }
-    *o = '\0';
-}
-
-/* Seconds with 9 decimals, trailing zeros trimmed (keeps one decimal). */
 static void fmt_sec(double v, char *buf, size_t len)
 {
     fmt_fixed(v, 9, buf, len);

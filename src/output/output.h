@@ -17,6 +17,7 @@
 
 #include "../flow/flow.h"
 #include "../group/group.h"
+#include "../score/fmt.h" /* fmt_fixed */
 #include "../score/score.h"
 #include "../stats/series.h"
 
@@ -102,9 +103,5 @@ const char *proto_name(uint8_t proto, char *buf, size_t len);
 void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
 void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);
 void fmt_human_dur(double sec, char *buf, size_t len);
-
-/* Exactly printf("%.*f", decimals, v) (decimals 0..9; len >= 32 for the
- * fast path), several times faster. */
-void fmt_fixed(double v, int decimals, char *buf, size_t len);
 
 #endif

@@ -17,9 +17,9 @@
 
 #include "../stats/order.h"
 #include "../util/xalloc.h"
+#include "fmt.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +28,14 @@
 #define SPREAD_SCALE 0.25
 #define HIST_STEP 1.15 /* log-histogram bin ratio for the mode */
 
-static uint64_t total_weight(const struct wval *a, size_t n)
+/* The lists of the exact regime have unit weights (series.h: !approx);
+ * unit is that flag, a constant in the calls below so each helper comes in
+ * two versions, the unit one without the weights' loads and products (the
+ * same bits: v * 1.0 == v). */
+static inline uint64_t total_weight(const struct wval *a, size_t n, int unit)
 {
+    if (unit)
+        return n;
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++)
         w += a[i].w;
@@ -37,11 +43,13 @@ static uint64_t total_weight(const struct wval *a, size_t n)
 }
 
 /* Weighted median of an ascending list (lower middle for even totals). */
-static double wmedian(const struct wval *a, size_t n)
+static double wmedian(const struct wval *a, size_t n, int unit)
 {
-    uint64_t total = total_weight(a, n), seen = 0;
+    uint64_t total = total_weight(a, n, unit), seen = 0;
     if (!total)
         return 0;
+    if (unit)
+        return a[(n - 1) / 2].v;
     for (size_t i = 0; i < n; i++) {
         seen += a[i].w;
         if (2 * seen >= total)
@@ -52,7 +60,7 @@ static double wmedian(const struct wval *a, size_t n)
 
 /* Mode: the weighted centre of the most populated window [v, v*HIST_STEP)
  * of the ascending list (two pointers, O(n)). */
-static double wmode(const struct wval *a, size_t n)
+static inline double wmode(const struct wval *a, size_t n, int unit)
 {
     double best_c = 0, wsum = 0;
     uint64_t best_w = 0, w = 0;
@@ -67,16 +75,16 @@ static double wmode(const struct wval *a, size_t n)
             continue; /* j == i here: nothing to remove */
         double hi = a[i].v * HIST_STEP;
         while (j < n && a[j].v < hi) {
-            w += a[j].w;
-            wsum += a[j].v * (double)a[j].w;
+            w += unit ? 1 : a[j].w;
+            wsum += unit ? a[j].v : a[j].v * (double)a[j].w;
             j++;
         }
         if (a[i].v > 0 && w > best_w) {
             best_w = w;
             best_c = wsum / (double)w;
         }
-        w -= a[i].w;
-        wsum -= a[i].v * (double)a[i].w;
+        w -= unit ? 1 : a[i].w;
+        wsum -= unit ? a[i].v : a[i].v * (double)a[i].w;
     }
     return best_c;
 }
@@ -107,35 +115,81 @@ static inline double fold_div(double v, int k)
     return k == 1 ? v : k == 2 ? v * 0.5 : v / 3.0;
 }
 
+/* f[i] = fold_div(d[i].v, k) for i in [lo, hi); inlined with k constant */
+static inline void fold_run(const struct wval *d, size_t lo, size_t hi, int k, double *f)
+{
+    for (size_t i = lo; i < hi; i++)
+        f[i] = fold_div(d[i].v, k);
+}
+
+/* What a binary search over an ascending list of intervals asks of one of
+ * them (each turns from false to true once along the list: v / p, v / k
+ * and the rounded differences are monotone in v). */
+enum fold_ask {
+    FOLDS_PAST,  /* fold_k(v, p) > t, with "does not fold" above FOLD_MAX */
+    DEV_REACHES, /* fold_div(v, k) - p >= t */
+    DEV_PASSES   /* fold_div(v, k) - p > t */
+};
+
+static inline int fold_ask(double v, double p, int k, double t, enum fold_ask ask)
+{
+    if (ask == FOLDS_PAST) {
+        int f = fold_k(v, p);
+        return (f ? f : FOLD_MAX + 1) > t;
+    }
+    double x = fold_div(v, k) - p;
+    return ask == DEV_REACHES ? x >= t : x > t;
+}
+
+/* The first i in [lo, hi) of the ascending d for which ask is true. */
+static size_t fold_first(const struct wval *d, size_t lo, size_t hi, double p, int k, double t,
+                         enum fold_ask ask)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fold_ask(d[mid].v, p, k, t, ask))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The intervals of the ascending d that fold by k onto p are
+ * [end[k - 1], end[k]), end[0] = 0; from end[FOLD_MAX] on none fold. */
+static void fold_runs(const struct wval *d, size_t n, double p, size_t end[FOLD_MAX + 1])
+{
+    end[0] = 0;
+    for (int k = 1; k <= FOLD_MAX; k++)
+        end[k] = fold_first(d, end[k - 1], n, p, 0, k, FOLDS_PAST);
+}
+
 /* Fold intervals onto P and measure how well they fit.  Only intervals of
  * at most FOLD_MAX periods are folded (longer gaps are outages, not
  * evidence of regularity: folding a long random gap by a large k would make
  * it look exact).  d is ascending (series.h), so the multiple k never
- * falls along it and the folded values come in at most FOLD_MAX ascending
- * runs (k = 1, 2, 3): merged, they give the median and MAD without a
- * selection. */
-static void fold_on(const struct wval *d, size_t n, double p0, double span, struct fold *out)
+ * falls along it: the intervals folding by 1, 2, 3 and not at all are four
+ * consecutive runs, found by binary searches, and the folded values come in
+ * at most FOLD_MAX ascending runs: merged, they give the median and MAD
+ * without a selection.  Within a run, the supported intervals (within
+ * SUPPORT_TOL of P) are a range, found the same way.  unit: every weight
+ * is 1; total: the sum of the weights. */
+static void fold_on(const struct wval *d, size_t n, int unit, uint64_t total, double p0,
+                    double span, struct fold *out)
 {
     memset(out, 0, sizeof(*out));
-    int unweighted = 1;
-    for (size_t i = 0; i < n && unweighted; i++)
-        unweighted = d[i].w == 1;
+    size_t end[FOLD_MAX + 1];
+    fold_runs(d, n, p0, end);
+    size_t m = end[FOLD_MAX];
+    if (m == 0)
+        return;
     double p, mad;
-    if (unweighted) { /* exact events: plain doubles are cheaper */
-        double *f = xmalloc(st_mult(3 * (n ? n : 1), sizeof(*f)));
-        size_t m = 0, end[FOLD_MAX + 1] = {0}; /* end[k]: end of the run of k */
-        for (size_t i = 0; i < n; i++) {
-            int k = fold_k(d[i].v, p0);
-            if (k) {
-                f[m++] = fold_div(d[i].v, k);
-                end[k] = m;
-            }
-        }
-        if (m == 0) {
-            free(f);
-            return;
-        }
-        size_t a = end[1], b = end[2] > a ? end[2] : a; /* runs [0,a) [a,b) [b,m) */
+    if (unit) { /* exact events: plain doubles are cheaper */
+        double *f = xmalloc(st_mult(3 * n, sizeof(*f)));
+        fold_run(d, 0, end[1], 1, f);
+        fold_run(d, end[1], end[2], 2, f);
+        fold_run(d, end[2], end[3], 3, f);
+        size_t a = end[1], b = end[2]; /* runs [0,a) [a,b) [b,m) */
         const double *s23 = f + a, *sorted = f;
         if (b > a && m > b) {
             order_merge(f + a, b - a, f + b, m - b, f + n);
@@ -151,30 +205,31 @@ static void fold_on(const struct wval *d, size_t n, double p0, double span, stru
         mad = order_absdev_kth(sorted, m, p, (m - 1) / 2, NULL);
         free(f);
     } else {
-        struct wval *f = xmalloc(st_mult(n ? n : 1, sizeof(*f)));
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            int k = fold_k(d[i].v, p0);
-            if (!k)
-                continue;
-            f[m].v = fold_div(d[i].v, k);
-            f[m++].w = d[i].w;
-        }
-        if (m == 0) {
-            free(f);
-            return;
-        }
+        struct wval *f = xmalloc(st_mult(m, sizeof(*f)));
+        for (int k = 1; k <= FOLD_MAX; k++)
+            for (size_t i = end[k - 1]; i < end[k]; i++) {
+                f[i].v = fold_div(d[i].v, k);
+                f[i].w = d[i].w;
+            }
         p = wval_median(f, m);
         for (size_t i = 0; i < m; i++)
             f[i].v = fabs(f[i].v - p);
         mad = wval_median(f, m);
         free(f);
     }
-    uint64_t total = total_weight(d, n), sup = 0;
-    for (size_t i = 0; p > 0 && i < n; i++) {
-        int k = fold_k(d[i].v, p);
-        if (k && fabs(fold_div(d[i].v, k) - p) <= SUPPORT_TOL * p)
-            sup += d[i].w;
+    uint64_t sup = 0;
+    if (p > 0) { /* |v/k - P| <= SUPPORT_TOL * P */
+        double tol = SUPPORT_TOL * p;
+        fold_runs(d, n, p, end);
+        for (int k = 1; k <= FOLD_MAX; k++) {
+            size_t lo = fold_first(d, end[k - 1], end[k], p, k, -tol, DEV_REACHES);
+            size_t hi = fold_first(d, lo, end[k], p, k, tol, DEV_PASSES);
+            if (unit)
+                sup += hi - lo;
+            else
+                for (size_t i = lo; i < hi; i++)
+                    sup += d[i].w;
+        }
     }
     out->period = p;
     out->spread = p > 0 ? mad / p : 1;
@@ -194,41 +249,104 @@ static double timing_of(const struct fold *f)
     return f->s_per * (0.5 + 0.5 * f->s_int);
 }
 
-/* "conn" -> "conns", "query" -> "queries" */
-static const char *plural(const char *noun, uint64_t n, char *buf, size_t len)
+/* A reason being written, cut as snprintf cuts: what fits in cap - 1
+ * bytes, always terminated; len counts what was put, fitting or not. */
+struct text {
+    char *buf;
+    size_t cap, len;
+};
+
+static void put_n(struct text *t, const char *s, size_t l)
 {
+    if (t->len + 1 < t->cap) {
+        size_t room = t->cap - 1 - t->len, c = l < room ? l : room;
+        memcpy(t->buf + t->len, s, c);
+        t->buf[t->len + c] = '\0';
+    }
+    t->len += l;
+}
+
+static void put(struct text *t, const char *s)
+{
+    put_n(t, s, strlen(s));
+}
+
+static void put_u64(struct text *t, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_n(t, tmp + i, sizeof(tmp) - i);
+}
+
+/* printf's %.*f (fixed) or %.*g (general) */
+static void put_num(struct text *t, double v, int prec, int general)
+{
+    char b[32];
+    if (general)
+        fmt_general(v, prec, b, sizeof(b));
+    else
+        fmt_fixed(v, prec, b, sizeof(b));
+    put(t, b);
+}
+
+/* n and the noun, "conn" -> "conns", "query" -> "queries" (the plural cut
+ * at 31 bytes) */
+static void put_count(struct text *t, uint64_t n, const char *noun)
+{
+    char b[32];
+    struct text pl = {b, sizeof(b), 0};
     size_t l = strlen(noun);
-    if (n == 1)
-        snprintf(buf, len, "%s", noun);
-    else if (l && noun[l - 1] == 'y')
-        snprintf(buf, len, "%.*sies", (int)(l - 1), noun);
-    else
-        snprintf(buf, len, "%ss", noun);
-    return buf;
+    b[0] = '\0';
+    if (n == 1) {
+        put_n(&pl, noun, l);
+    } else if (l && noun[l - 1] == 'y') {
+        put_n(&pl, noun, l - 1);
+        put(&pl, "ies");
+    } else {
+        put_n(&pl, noun, l);
+        put(&pl, "s");
+    }
+    put_u64(t, n);
+    put(t, " ");
+    put(t, b);
 }
 
-static void human_period(double s, char *buf, size_t len)
+static void put_period(struct text *t, double s)
 {
-    if (s < 1)
-        snprintf(buf, len, "%.0fms", s * 1e3);
-    else if (s < 100)
-        snprintf(buf, len, "%.3gs", s);
-    else if (s < 5400)
-        snprintf(buf, len, "%.3gm", s / 60);
-    else
-        snprintf(buf, len, "%.3gh", s / 3600);
+    if (s < 1) {
+        put_num(t, s * 1e3, 0, 0);
+        put(t, "ms");
+    } else if (s < 100) {
+        put_num(t, s, 3, 1);
+        put(t, "s");
+    } else if (s < 5400) {
+        put_num(t, s / 60, 3, 1);
+        put(t, "m");
+    } else {
+        put_num(t, s / 3600, 3, 1);
+        put(t, "h");
+    }
 }
 
-static void human_span(double s, char *buf, size_t len)
+static void put_span(struct text *t, double s)
 {
-    if (s < 120)
-        snprintf(buf, len, "%.0fs", s);
-    else if (s < 7200)
-        snprintf(buf, len, "%.0fm", s / 60);
-    else if (s < 172800)
-        snprintf(buf, len, "%.1fh", s / 3600);
-    else
-        snprintf(buf, len, "%.1fd", s / 86400);
+    if (s < 120) {
+        put_num(t, s, 0, 0);
+        put(t, "s");
+    } else if (s < 7200) {
+        put_num(t, s / 60, 0, 0);
+        put(t, "m");
+    } else if (s < 172800) {
+        put_num(t, s / 3600, 1, 0);
+        put(t, "h");
+    } else {
+        put_num(t, s / 86400, 1, 0);
+        put(t, "d");
+    }
 }
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,
@@ -237,11 +355,11 @@ void score_compute(const struct score_context *ctx, const struct series_features
     memset(o, 0, sizeof(*o));
     o->events = f->events;
     o->beats = f->beats;
+    struct text t = {o->reason, sizeof(o->reason), 0};
     unsigned min_events = ctx->min_events ? ctx->min_events : SCORE_MIN_EVENTS;
     if (f->events < min_events) {
-        char nb[32];
-        snprintf(o->reason, sizeof(o->reason), "%llu %s: too few to score",
-                 (unsigned long long)f->events, plural(ctx->event_noun, f->events, nb, sizeof(nb)));
+        put_count(&t, f->events, ctx->event_noun);
+        put(&t, ": too few to score");
         return;
     }
     o->valid = 1;
@@ -252,34 +370,42 @@ void score_compute(const struct score_context *ctx, const struct series_features
         o->s_coverage = 1;
 
     /* Size regularity. */
+    int unit = !f->approx; /* series.h: the exact regime's weights are 1 */
     if (f->n_sizes) {
         double m = f->has_size_median ? f->size_median : wval_median(f->sizes, f->n_sizes);
         double tol = m * 0.10 > 16 ? m * 0.10 : 16;
-        uint64_t near = 0, total = total_weight(f->sizes, f->n_sizes);
+        uint64_t near = 0, total = total_weight(f->sizes, f->n_sizes, unit);
         for (size_t i = 0; i < f->n_sizes; i++)
             if (fabs(f->sizes[i].v - m) <= tol)
                 near += f->sizes[i].w;
         o->s_size = total ? (double)near / (double)total : 0;
     }
 
-    uint64_t nd = total_weight(f->beat_iv, f->n_beat_iv);
+    uint64_t nd = total_weight(f->beat_iv, f->n_beat_iv, unit);
     if (nd < 2) {
         o->score = 0;
-        char nb[32];
-        snprintf(o->reason, sizeof(o->reason), "%llu %s in %llu burst%s: no repetition",
-                 (unsigned long long)f->events, plural(ctx->event_noun, f->events, nb, sizeof(nb)),
-                 (unsigned long long)f->beats, f->beats == 1 ? "" : "s");
+        put_count(&t, f->events, ctx->event_noun);
+        put(&t, " in ");
+        put_u64(&t, f->beats);
+        put(&t, f->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
         return;
     }
     struct fold best, c;
-    double cands[2] = {wmedian(f->beat_iv, f->n_beat_iv), wmode(f->beat_iv, f->n_beat_iv)};
+    double cands[2];
+    if (unit) {
+        cands[0] = wmedian(f->beat_iv, f->n_beat_iv, 1);
+        cands[1] = wmode(f->beat_iv, f->n_beat_iv, 1);
+    } else {
+        cands[0] = wmedian(f->beat_iv, f->n_beat_iv, 0);
+        cands[1] = wmode(f->beat_iv, f->n_beat_iv, 0);
+    }
     memset(&best, 0, sizeof(best));
     for (int i = 0; i < 2; i++) {
         if (!(cands[i] > 0))
             continue;
         if (i == 1 && fabs(cands[1] - cands[0]) <= 0.02 * cands[0])
             break; /* the mode is the median: same fold */
-        fold_on(f->beat_iv, f->n_beat_iv, cands[i], span, &c);
+        fold_on(f->beat_iv, f->n_beat_iv, unit, nd, cands[i], span, &c);
         if (c.period > 0 && (best.period == 0 || timing_of(&c) > timing_of(&best)))
             best = c;
     }
@@ -307,29 +433,37 @@ void score_compute(const struct score_context *ctx, const struct series_features
     if (o->score < 0)
         o->score = 0;
 
-    char per[32], sp[32];
-    human_period(o->period, per, sizeof(per));
-    human_span(span, sp, sizeof(sp));
-    char nb[32];
-    int n = snprintf(o->reason, sizeof(o->reason), "every %s ±%.0f%% over %s, %llu %s", per,
-                     o->spread * 100, sp, (unsigned long long)f->events,
-                     plural(ctx->event_noun, f->events, nb, sizeof(nb)));
-    if (n > 0 && (size_t)n < sizeof(o->reason) && f->events >= 2 * f->beats)
-        n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, " in %llu bursts",
-                      (unsigned long long)f->beats);
-    if (n > 0 && (size_t)n < sizeof(o->reason) && o->missed >= 0.05)
-        n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", %.0f%% beats missed",
-                      o->missed * 100);
-    if (n > 0 && (size_t)n < sizeof(o->reason) && cap >= 2 * 3600) {
-        double bins = ceil(cap / 3600);
-        n += snprintf(
-            o->reason + n, sizeof(o->reason) - (size_t)n, ", %.0f%% of hours",
-            100 * (double)f->active_bins / bins > 100 ? 100 : 100 * (double)f->active_bins / bins);
+    put(&t, "every ");
+    put_period(&t, o->period);
+    put(&t, " ±");
+    put_num(&t, o->spread * 100, 0, 0);
+    put(&t, "% over ");
+    put_span(&t, span);
+    put(&t, ", ");
+    put_count(&t, f->events, ctx->event_noun);
+    if (f->events >= 2 * f->beats) {
+        put(&t, " in ");
+        put_u64(&t, f->beats);
+        put(&t, " bursts");
     }
-    if (n > 0 && (size_t)n < sizeof(o->reason) && o->s_size >= 0.8)
-        n += snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", sizes steady");
-    if (n > 0 && (size_t)n < sizeof(o->reason) && pen < 0.5)
-        snprintf(o->reason + n, sizeof(o->reason) - (size_t)n, ", bulk/stream (penalised)");
+    if (o->missed >= 0.05) {
+        put(&t, ", ");
+        put_num(&t, o->missed * 100, 0, 0);
+        put(&t, "% beats missed");
+    }
+    if (cap >= 2 * 3600) {
+        double bins = ceil(cap / 3600);
+        put(&t, ", ");
+        put_num(&t,
+                100 * (double)f->active_bins / bins > 100 ? 100
+                                                          : 100 * (double)f->active_bins / bins,
+                0, 0);
+        put(&t, "% of hours");
+    }
+    if (o->s_size >= 0.8)
+        put(&t, ", sizes steady");
+    if (pen < 0.5)
+        put(&t, ", bulk/stream (penalised)");
 }
 
 /* ---- context: prevalence and locality ------------------------------------- */
@@ -414,13 +548,14 @@ void score_apply_context(struct score_item *items, size_t n)
             if (!sc->valid)
                 continue;
             sc->score *= f;
-            size_t len = strlen(sc->reason);
-            if (sources > 1 && len < sizeof(sc->reason))
-                len += (size_t)snprintf(sc->reason + len, sizeof(sc->reason) - len,
-                                        ", %llu sources share it", (unsigned long long)sources);
-            if (loc && len < sizeof(sc->reason))
-                snprintf(sc->reason + len, sizeof(sc->reason) - len, ", %s destination",
-                         loc == 2 ? "broadcast/multicast" : "internal");
+            struct text t = {sc->reason, sizeof(sc->reason), strlen(sc->reason)};
+            if (sources > 1) {
+                put(&t, ", ");
+                put_u64(&t, sources);
+                put(&t, " sources share it");
+            }
+            if (loc)
+                put(&t, loc == 2 ? ", broadcast/multicast destination" : ", internal destination");
         }
         i = j;
     }

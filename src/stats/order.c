@@ -116,24 +116,42 @@ uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k)
 double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *prev)
 {
     /* the first value >= c: below it the deviations fall, from it they rise */
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
+    size_t nb = 0, hi = n;
+    while (nb < hi) {
+        size_t mid = nb + (hi - nb) / 2;
         if (a[mid] < c)
-            lo = mid + 1;
+            nb = mid + 1;
         else
             hi = mid;
     }
-    size_t below = lo, above = lo;
-    double cur = 0, last = 0;
-    for (size_t i = 0; i <= k; i++) {
-        last = cur;
-        if (above >= n || (below > 0 && fabs(a[below - 1] - c) <= fabs(a[above] - c)))
-            cur = fabs(a[--below] - c);
+    /* Two ascending lists: B(j) = |a[nb-1-j] - c| (walking down) and
+     * U(j) = |a[nb+j] - c| (walking up).  The k+1 smallest deviations are
+     * the first i of B and the first k+1-i of U for the least i with
+     * B(i) >= U(k-i): a binary search, not a walk of k steps. */
+    const double *above = a + nb;
+    size_t nu = n - nb, lo = k + 1 > nu ? k + 1 - nu : 0, up = k + 1 < nb ? k + 1 : nb;
+    while (lo < up) {
+        size_t i = lo + (up - lo) / 2;
+        if (fabs(a[nb - 1 - i] - c) < fabs(above[k - i] - c))
+            lo = i + 1;
         else
-            cur = fabs(a[above++] - c);
+            up = i;
+    }
+    size_t i = lo, j = k + 1 - lo; /* taken from below and from above */
+    /* the two largest taken: among the last two of each list */
+    double b1 = i > 0 ? fabs(a[nb - i] - c) : -1;
+    double b2 = i > 1 ? fabs(a[nb + 1 - i] - c) : -1;
+    double u1 = j > 0 ? fabs(above[j - 1] - c) : -1;
+    double u2 = j > 1 ? fabs(above[j - 2] - c) : -1;
+    double top, next;
+    if (b1 >= u1) {
+        top = b1;
+        next = u1 > b2 ? u1 : b2;
+    } else {
+        top = u1;
+        next = b1 > u2 ? b1 : u2;
     }
     if (prev && k > 0)
-        *prev = last;
-    return cur;
+        *prev = next;
+    return top;
 }

@@ -9,12 +9,12 @@
  * bit for bit, the order statistics that selecting on the converted values
  * gave, and the absolute deviations from any value c can be read from the
  * sorted list without a second selection: |x - c| falls towards c and rises
- * after it (rounded subtraction is monotone), so they come out ascending
- * by merging the part below c, walked down, with the part above it, walked
- * up.  The sort is a merge sort whose merges are branch-free and work from
- * both ends at once: the lists are short (a few hundred), where a radix
- * sort's counters cost more than they save, and where quicksort's and
- * quickselect's comparisons mispredict.
+ * after it (rounded subtraction is monotone): the part below c, walked
+ * down, and the part above it, walked up, are two ascending lists, and the
+ * k-th smallest of two ascending lists is a binary search away.  The sort is a merge sort whose
+ * merges are branch-free and work from both ends at once: the lists are short (a few hundred),
+ * where a radix sort's counters cost more than they save, and where quicksort's and quickselect's
+ * comparisons mispredict.
  */
 #ifndef PCTS_ORDER_H
 #define PCTS_ORDER_H
@@ -34,7 +34,7 @@ void order_merge(const double *x, size_t nx, const double *y, size_t ny, double 
 uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k);
 
 /* The k-th smallest (0-based, k < n) of |a[i] - c| over an ascending
- * a[0..n); when prev is not NULL and k > 0, *prev is the (k-1)-th.  O(k). */
+ * a[0..n); when prev is not NULL and k > 0, *prev is the (k-1)-th.  O(log n). */
 double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *prev);
 
 #endif

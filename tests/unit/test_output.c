@@ -110,19 +110,34 @@ static void test_fmt_human_dur_rounding_carries_into_next_unit(void **state)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* fmt_fixed() against glibc's printf, digit for digit: random magnitudes,
- * exact binary ties at the last decimal (multiples of 2^-k), signs,
- * negative zero, values that round up across a power of ten. */
+/* fmt_fixed() and fmt_general() against glibc's printf, digit for digit:
+ * random magnitudes, exact binary ties at the last decimal (multiples of
+ * 2^-k), signs, negative zero, values that round up across a power of ten,
+ * and buffers too short for the result (cut as snprintf cuts). */
+static void check_fmt(double v, int d, int general, unsigned long *bad)
+{
+    static const size_t lens[] = {64, 5, 3, 1};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        char a[64] = "x", b[64] = "x";
+        if (general) {
+            fmt_general(v, d, a, lens[i]);
+            snprintf(b, lens[i], "%.*g", d, v);
+        } else {
+            fmt_fixed(v, d, a, lens[i]);
+            snprintf(b, lens[i], "%.*f", d, v);
+        }
+        if (strcmp(a, b)) {
+            if (*bad < 5)
+                print_message("    fmt_%s(%.17g, %d, len %zu) = %s, printf %s\n",
+                              general ? "general" : "fixed", v, d, lens[i], a, b);
+            (*bad)++;
+        }
+    }
+}
+
 static void check_fixed(double v, int d, unsigned long *bad)
 {
-    char a[64], b[64];
-    fmt_fixed(v, d, a, sizeof(a));
-    snprintf(b, sizeof(b), "%.*f", d, v);
-    if (strcmp(a, b)) {
-        if (*bad < 5)
-            print_message("    fmt_fixed(%.17g, %d) = %s, printf %s\n", v, d, a, b);
-        (*bad)++;
-    }
+    check_fmt(v, d, 0, bad);
 }
 
 static void test_fmt_fixed_matches_printf(void **state)
@@ -163,6 +178,49 @@ static void test_fmt_fixed_matches_printf(void **state)
         if (x & (1ull << 63))
             v = -v;
         check_fixed(v, d, &bad);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* %.*g: the precisions the reasons use and around them, over and across
+ * the fast path's range (1e-3 .. 10^digits), and ties at the last digit */
+static void test_fmt_general_matches_printf(void **state)
+{
+    (void)state;
+    unsigned long bad = 0;
+    uint64_t x = 2463534242ull;
+    static const double fixed[] = {
+        0.0,   -0.0,   1e-5,   9.9995e-4, 9.995e-4, 0.001,   0.00099999999, 0.0012345,
+        0.125, 1.125,  1.135,  2.675,     9.995,    9.9949,  99.95,         99.949999,
+        99.5,  999.5,  999.49, 1000.0,    12345.5,  99999.5, 999999.5,      1e6,
+        1e9,   -1.125, -99.95, 1.0 / 3,   2.0 / 3,  100.0,   10.0,          1.0,
+        0.1,   0.01,   1e300,  -1e-300,   5e-324,   65.5,    60.05,         1.5};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        for (int d = 0; d <= 8; d++)
+            check_fmt(fixed[i], d, 1, &bad);
+    check_fmt(NAN, 3, 1, &bad);
+    check_fmt(INFINITY, 3, 1, &bad);
+    check_fmt(-INFINITY, 3, 1, &bad);
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int d = 1 + (int)(x % 6);
+        double v;
+        switch ((x >> 8) % 3) {
+        case 0: /* log-uniform over 1e-5 .. 1e7 */
+            v = pow(10.0, -5.0 + 12.0 * (double)(x >> 11) / 9007199254740992.0);
+            break;
+        case 1: /* dyadic: exact ties at some digit */
+            v = ldexp((double)((x >> 20) & 0xFFFFF), -(int)((x >> 40) % 30));
+            break;
+        default: /* periods: ns intervals in seconds, minutes, hours */
+            v = (double)((x >> 12) % 100000000000000ull) * 1e-9 / (double)(1 + (x >> 60) % 3 * 59);
+            break;
+        }
+        if (x & (1ull << 63))
+            v = -v;
+        check_fmt(v, d, 1, &bad);
     }
     assert_int_equal(bad, 0);
 }
@@ -544,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_fmt_human_dur_units),
         cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
         cmocka_unit_test(test_fmt_fixed_matches_printf),
+        cmocka_unit_test(test_fmt_general_matches_printf),
         cmocka_unit_test(test_proto_name),
         cmocka_unit_test(test_sort_key_parse),
         cmocka_unit_test(test_csv_fields_and_empty_values),

@@ -1,0 +1,113 @@
+/*
+ * fmt.c - see fmt.h.
+ *
+ * v = m 2^e exactly, so v 10^d = (m 5^d) 2^(e+d) is an integer of at most
+ * 75 bits shifted, rounded with integer arithmetic (ties to even).  %g is
+ * %f with P - 1 - X decimals, X the decimal exponent of v rounded to P
+ * significant digits, trailing zeros (and a bare point) removed (C11
+ * 7.21.6.1).
+ */
+#include "fmt.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint64_t pow10_u[10] = {1,      10,      100,      1000,      10000,
+                                     100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* round(|v| 10^d), ties to even, for finite |v| < 9e9 and d in 0..9. */
+static uint64_t scaled_round(double v, int d)
+{
+    static const uint32_t pow5[10] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125};
+    int e;
+    double fr = frexp(fabs(v), &e);
+    uint64_t m = (uint64_t)ldexp(fr, 53); /* |v| = m 2^(e-53), exactly */
+    unsigned __int128 p = (unsigned __int128)m * pow5[d];
+    int sh = e - 53 + d; /* |v| 10^d = p 2^sh */
+    if (sh >= 0)
+        return (uint64_t)(p << sh); /* < 9e18: |v| < 9e9, d <= 9 */
+    if (sh <= -127)
+        return 0; /* p < 2^75: far below one half */
+    unsigned s = (unsigned)-sh;
+    unsigned __int128 q = p >> s, rem = p - (q << s), half = (unsigned __int128)1 << (s - 1);
+    if (rem > half || (rem == half && (q & 1)))
+        q++;
+    return (uint64_t)q;
+}
+
+/* q / 10^d with d decimals after a '-' when neg; with trim, trailing zeros
+ * of the fraction and then a bare point are dropped.  At most 21 bytes
+ * (q < 9e18 has 19 digits); cut to len as snprintf cuts. */
+static void put_scaled(int neg, uint64_t q, int d, int trim, char *out, size_t len)
+{
+    char buf[32];
+    uint64_t ip = q / pow10_u[d], fp = q % pow10_u[d];
+    if (trim)
+        while (d > 0 && fp % 10 == 0) {
+            fp /= 10;
+            d--;
+        }
+    char tmp[32];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    while (n)
+        *o++ = tmp[--n];
+    if (d > 0) {
+        *o++ = '.';
+        for (int i = d - 1; i >= 0; i--) {
+            o[i] = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        o += d;
+    }
+    if (len) {
+        size_t l = (size_t)(o - buf);
+        l = l < len - 1 ? l : len - 1;
+        memcpy(out, buf, l);
+        out[l] = '\0';
+    }
+}
+
+void fmt_fixed(double v, int d, char *buf, size_t len)
+{
+    if (d < 0 || d > 9 || !isfinite(v) || fabs(v) >= 9e9) {
+        snprintf(buf, len, "%.*f", d < 0 ? 0 : d, v);
+        return;
+    }
+    put_scaled(signbit(v) != 0, scaled_round(v, d), d, 0, buf, len);
+}
+
+void fmt_general(double v, int p, char *buf, size_t len)
+{
+    /* 10^x for x = -3..5, only to guess the exponent: the rounded digits
+     * decide (below) */
+    static const double guess[] = {1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5};
+    double a = fabs(v);
+    if (p < 1 || p > 6 || !(a >= 1e-3) || !(a < (double)pow10_u[p])) {
+        snprintf(buf, len, "%.*g", p, v);
+        return;
+    }
+    int x = -3;
+    while (x + 1 < p && a >= guess[x + 4])
+        x++;
+    int d = p - 1 - x; /* 0..p+2 */
+    uint64_t q = scaled_round(a, d);
+    if (q == pow10_u[p]) { /* rounded up to 10^(x+1): one decimal fewer */
+        x++;
+        d--;
+        q /= 10;
+    }
+    if (d < 0 || q < pow10_u[p - 1] || q >= pow10_u[p]) { /* %e style, or a wrong guess */
+        snprintf(buf, len, "%.*g", p, v);
+        return;
+    }
+    put_scaled(signbit(v) != 0, q, d, 1, buf, len);
+}

@@ -1,0 +1,23 @@
+/*
+ * fmt.h - printf's %.*f and %.*g for doubles, digit for digit, without
+ * printf: the beacon reasons (score.c) and the report fields (output.c)
+ * format a few numbers per group, and glibc's floating-point conversions
+ * (multi-precision arithmetic) cost more than everything else the scorer
+ * does.  Exact means the same digits and the same rounding (the exact binary
+ * value, ties to even) as glibc under the default rounding mode; values
+ * outside the fast path go to snprintf, so the result is always printf's.
+ */
+#ifndef PCTS_FMT_H
+#define PCTS_FMT_H
+
+#include <stddef.h>
+
+/* Exactly snprintf(buf, len, "%.*f", decimals, v) (decimals 0..9 and
+ * |v| < 9e9 for the fast path). */
+void fmt_fixed(double v, int decimals, char *buf, size_t len);
+
+/* Exactly snprintf(buf, len, "%.*g", digits, v) (digits 1..6 and
+ * 1e-3 <= |v| < 10^digits for the fast path). */
+void fmt_general(double v, int digits, char *buf, size_t len);
+
+#endif
