@@ -447,6 +447,18 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, 
     struct cursor c;
     cur_init(&c, data, caplen);
     memset(m, 0, sizeof(*m));
+    /* Untagged Ethernet carrying IPv4, nearly every packet of most
+     * captures: straight to the IPv4 header.  The general path reaches the
+     * same decode__ipv4() call for these frames (decode_ethernet, then
+     * decode__ethertype's ET_IPV4 case, then the version nibble), through
+     * three dispatches that cost about a quarter of decoding (callgrind). */
+    uint16_t type;
+    uint8_t vihl;
+    if (lt == LT_ETHERNET && !cur_peek_be16(&c, 12, &type) && type == ET_IPV4 &&
+        !cur_peek_u8(&c, 14, &vihl) && (vihl >> 4) == 4) {
+        (void)cur_skip(&c, 14); /* present: byte 14 was read */
+        return decode__ipv4(&c, m);
+    }
     return decode_inner(lt, &c, m, 0);
 }
 
