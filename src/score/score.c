@@ -204,17 +204,27 @@ static void fold_on(const struct wval *d, size_t n, int unit, uint64_t total, do
         p = sorted[(m - 1) / 2]; /* lower median, as wval_median */
         mad = order_absdev_kth(sorted, m, p, (m - 1) / 2, NULL);
         free(f);
-    } else {
-        struct wval *f = xmalloc(st_mult(m, sizeof(*f)));
+    } else { /* the same with weights: sketch lists are ascending too */
+        struct wval *f = xmalloc(st_mult(3 * m, sizeof(*f)));
         for (int k = 1; k <= FOLD_MAX; k++)
             for (size_t i = end[k - 1]; i < end[k]; i++) {
                 f[i].v = fold_div(d[i].v, k);
                 f[i].w = d[i].w;
             }
-        p = wval_median(f, m);
-        for (size_t i = 0; i < m; i++)
-            f[i].v = fabs(f[i].v - p);
-        mad = wval_median(f, m);
+        size_t a = end[1], b = end[2];
+        const struct wval *s23 = f + a, *sorted = f;
+        if (b > a && m > b) {
+            order_wmerge(f + a, b - a, f + b, m - b, f + m);
+            s23 = f + m;
+        }
+        if (!a) {
+            sorted = s23;
+        } else if (m > a) {
+            order_wmerge(f, a, s23, m - a, f + 2 * m);
+            sorted = f + 2 * m;
+        }
+        p = order_wmedian(sorted, m);
+        mad = order_wabsdev_median(sorted, m, p);
         free(f);
     }
     uint64_t sup = 0;

@@ -155,3 +155,66 @@ double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *p
         *prev = next;
     return top;
 }
+
+void order_wmerge(const struct wval *x, size_t nx, const struct wval *y, size_t ny,
+                  struct wval *out)
+{
+    const struct wval *xe = x + nx, *ye = y + ny;
+    while (x < xe && y < ye) {
+        int take_y = y->v < x->v; /* x on ties */
+        *out++ = take_y ? *y : *x;
+        y += take_y;
+        x += !take_y;
+    }
+    while (x < xe)
+        *out++ = *x++;
+    while (y < ye)
+        *out++ = *y++;
+}
+
+static uint64_t wtotal(const struct wval *a, size_t n)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        t += a[i].w;
+    return t;
+}
+
+double order_wmedian(const struct wval *a, size_t n)
+{
+    uint64_t need = (wtotal(a, n) + 1) / 2, seen = 0;
+    if (!need)
+        return 0;
+    size_t i = 0;
+    while ((seen += a[i].w) < need)
+        i++;
+    return a[i].v;
+}
+
+double order_wabsdev_median(const struct wval *a, size_t n, double c)
+{
+    uint64_t need = (wtotal(a, n) + 1) / 2, seen = 0;
+    if (!need)
+        return 0;
+    /* below: a[0..nb) walked down; above: a[nb..n) walked up */
+    size_t nb = 0, hi = n;
+    while (nb < hi) {
+        size_t mid = nb + (hi - nb) / 2;
+        if (a[mid].v < c)
+            nb = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i = nb, j = nb;
+    for (;;) { /* the total weight reaches need before both lists end */
+        double db = i > 0 ? fabs(a[i - 1].v - c) : INFINITY;
+        double du = j < n ? fabs(a[j].v - c) : INFINITY;
+        if (db <= du) {
+            if ((seen += a[--i].w) >= need)
+                return db;
+        } else {
+            if ((seen += a[j++].w) >= need)
+                return du;
+        }
+    }
+}

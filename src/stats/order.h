@@ -19,6 +19,8 @@
 #ifndef PCTS_ORDER_H
 #define PCTS_ORDER_H
 
+#include "sketch.h" /* struct wval */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +38,25 @@ uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k);
 /* The k-th smallest (0-based, k < n) of |a[i] - c| over an ascending
  * a[0..n); when prev is not NULL and k > 0, *prev is the (k-1)-th.  O(log n). */
 double order_absdev_kth(const double *a, size_t n, double c, size_t k, double *prev);
+
+/*
+ * Weighted lists (the sketches' buckets, series.h), ascending by v.  The
+ * weighted lower median is the smallest v whose cumulative weight reaches
+ * half the total, (total + 1) / 2: what wval_median() selects, read off in
+ * order instead.
+ */
+
+/* Merge ascending x[0..nx) and y[0..ny) into out (nx + ny entries). */
+void order_wmerge(const struct wval *x, size_t nx, const struct wval *y, size_t ny,
+                  struct wval *out);
+
+/* Weighted lower median of an ascending a[0..n); 0 when the total weight is
+ * 0. */
+double order_wmedian(const struct wval *a, size_t n);
+
+/* Weighted lower median of |a[i].v - c| over an ascending a[0..n) (the two
+ * ascending lists of order_absdev_kth walked outwards from c, in step);
+ * 0 when the total weight is 0. */
+double order_wabsdev_median(const struct wval *a, size_t n, double c);
 
 #endif

@@ -526,6 +526,77 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
     budget_check();
 }
 
+/*
+ * The gap cache: series_finish() leaves an exact group's sorted gaps (ns) in
+ * a buffer of the thread that finished it, for series_features() on the
+ * same group (main.c calls them one after the other, group by group, on
+ * each finishing thread), whose beat intervals are mostly those gaps.  The
+ * buffer is reused from group to group (4 doubles an event: the gaps and
+ * series_features' scratch) and freed when its thread exits.  A group's
+ * entry is valid only while the cache still holds it: the series pointer,
+ * its event count and a tag that series_finish stored in the series (in
+ * first_sz, unused once an exact list holds two events) must all match, so
+ * series_features on another thread, on a released series or without
+ * series_finish simply finds no entry.
+ */
+#define GCACHE_KEEP (4 * 8192) /* doubles kept between groups at most (256 KiB) */
+
+struct gap_cache {
+    const struct series *s; /* whose gaps g[0..k) are, or NULL */
+    uint32_t tag, k;
+    double *g;
+    size_t cap;
+};
+
+static _Thread_local struct gap_cache gcache;
+static _Atomic uint32_t gcache_tags;
+static pthread_key_t gcache_key; /* its destructor frees a thread's buffer */
+static pthread_once_t gcache_once = PTHREAD_ONCE_INIT;
+
+static void gcache_key_make(void)
+{
+    if (pthread_key_create(&gcache_key, free))
+        abort();
+}
+
+/* This thread's buffer with room for need doubles; drops the entry. */
+static double *gcache_reserve(size_t need)
+{
+    struct gap_cache *c = &gcache;
+    c->s = NULL;
+    if (need > c->cap || (c->cap > GCACHE_KEEP && need <= GCACHE_KEEP)) {
+        size_t cap = need > GCACHE_KEEP ? need : GCACHE_KEEP;
+        pthread_once(&gcache_once, gcache_key_make);
+        free(c->g);
+        c->g = xmalloc(st_mult(cap, sizeof(*c->g)));
+        c->cap = cap;
+        if (pthread_setspecific(gcache_key, c->g))
+            abort();
+    }
+    return c->g;
+}
+
+/* Record that this thread's buffer holds s's k sorted gaps. */
+static void gcache_hold(struct series *s, uint32_t k)
+{
+    uint32_t tag = atomic_fetch_add_explicit(&gcache_tags, 1, memory_order_relaxed) + 1;
+    if (!tag) /* 0 is never a tag */
+        tag = atomic_fetch_add_explicit(&gcache_tags, 1, memory_order_relaxed) + 1;
+    gcache.s = s;
+    gcache.tag = tag;
+    gcache.k = k;
+    s->finish_tag = tag;
+}
+
+/* s's sorted gaps if this thread's cache holds them, else NULL. */
+static const double *gcache_find(const struct series *s)
+{
+    const struct gap_cache *c = &gcache;
+    if (c->s != s || s->st || s->ts_n < 2 || c->k != s->ts_n - 1 || c->tag != s->finish_tag)
+        return NULL;
+    return c->g;
+}
+
 static void finish_exact(struct series *s, struct interval_stats *o)
 {
     uint32_t n = s->ts_n;
@@ -534,8 +605,9 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     sort_events(s->ts, s->sz, n);
     uint32_t k = n - 1;
     /* One sort of the gaps gives min, max, median, MAD and the burst window
-     * (order.h: the same values as selecting on the seconds did). */
-    double *g = xmalloc(st_mult(3 * (size_t)k, sizeof(*g))); /* ns; seconds; scratch */
+     * (order.h: the same values as selecting on the seconds did).  The
+     * sorted gaps stay in the cache for series_features(). */
+    double *g = gcache_reserve(4 * (size_t)n); /* ns; seconds; scratch */
     double *iv = g + k;
     for (uint32_t i = 0; i < k; i++)
         g[i] = (double)gap(s->ts[i], s->ts[i + 1]); /* sorted: no wrap */
@@ -559,7 +631,7 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     o->median = median_sorted(iv, k);
     o->mad = mad_sorted(iv, k, o->median);
     s->burst_ns = (uint32_t)burst_window(g, k);
-    free(g);
+    gcache_hold(s, k);
 }
 
 static void flush_ring(struct series_stream *st)
@@ -683,7 +755,18 @@ static void features_exact(const struct series *s, struct series_features *f)
     /* series_finish() sorted the events and found the burst window */
     int64_t w = s->burst_ns;
     f->burst_window = (double)w * 1e-9;
-    double *u = xmalloc(st_mult(2 * (size_t)n, sizeof(*u))); /* beat intervals, ns */
+    const double *g = gcache_find(s); /* the sorted gaps, ns */
+    double *own = NULL, *u;           /* scratch: 3 doubles an event */
+    if (g) {
+        u = gcache.g + n;
+    } else {
+        own = xmalloc(st_mult(3 * (size_t)n, sizeof(*own)));
+        u = own;
+    }
+    /* u: every beat interval (ns) in time order; the mixed beats' (below)
+     * intervals in x and their last gaps in y, while they fit in n/2 each */
+    double *x = u + n, *y = x + n / 2, *tmp = u + 2 * (size_t)n;
+    size_t mixed = 0, cap_mixed = g ? n / 2 : 0;
     f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
     f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
     int64_t beat_start = s->ts[0];
@@ -697,8 +780,17 @@ static void features_exact(const struct series *s, struct series_features *f)
         f->sizes[i].w = 1;
         if (i == 0)
             continue;
-        if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
-            u[f->n_beat_iv++] = (double)gap(beat_start, s->ts[i]);
+        uint64_t d = gap(s->ts[i - 1], s->ts[i]);
+        if (d >= (uint64_t)w) {
+            double iv = (double)gap(beat_start, s->ts[i]);
+            u[f->n_beat_iv++] = iv;
+            if (beat_start != s->ts[i - 1]) { /* the beat had non-zero gaps below w */
+                if (mixed < cap_mixed) {
+                    x[mixed] = iv;
+                    y[mixed] = (double)d;
+                }
+                mixed++;
+            }
             beat_start = s->ts[i];
             f->beats++;
         }
@@ -712,17 +804,44 @@ static void features_exact(const struct series *s, struct series_features *f)
         }
     }
     f->n_sizes = n;
-    /* beat intervals sorted in ns (the seconds keep their order) */
-    order_sort(u, u + n, f->n_beat_iv);
-    for (size_t i = 0; i < f->n_beat_iv; i++) {
-        f->beat_iv[i].v = u[i] * 1e-9;
-        f->beat_iv[i].w = 1;
+    size_t nb = f->n_beat_iv;
+    if (g && mixed <= cap_mixed && 2 * mixed <= nb) {
+        /* A beat whose events were all at one time (a single event, or
+         * simultaneous ones) lasts exactly the gap that ends it: the
+         * intervals of those "pure" beats are the gaps >= w (the sorted
+         * gaps' tail, as many as there are beats) less the last gaps of the
+         * mixed beats.  Those and the mixed intervals are sorted (few), the
+         * tail walked without them, and the two merged: the same ascending
+         * list as sorting all the intervals, in O(n + mixed log mixed). */
+        uint32_t k = n - 1;
+        size_t z = k - nb; /* gaps >= w form the tail g[z..k) */
+        order_sort(x, tmp, mixed);
+        order_sort(y, tmp, mixed);
+        size_t gi = z, yi = 0, xi = 0, o = 0;
+        while (o < nb) {
+            while (yi < mixed && gi < k && g[gi] == y[yi]) { /* a mixed beat's gap */
+                gi++;
+                yi++;
+            }
+            /* the smaller of the next pure gap and the next mixed interval */
+            int take_x = xi < mixed && (gi >= k || x[xi] < g[gi]);
+            double v = take_x ? x[xi++] : g[gi++];
+            f->beat_iv[o].v = v * 1e-9;
+            f->beat_iv[o++].w = 1;
+        }
+    } else {
+        /* beat intervals sorted in ns (the seconds keep their order) */
+        order_sort(u, tmp, nb);
+        for (size_t i = 0; i < nb; i++) {
+            f->beat_iv[i].v = u[i] * 1e-9;
+            f->beat_iv[i].w = 1;
+        }
     }
+    free(own);
     /* sizes stay unsorted in f: only their (lower) median is used, selected
      * here on the integers, cheaper than wval_median() on the weighted list */
     f->size_median = order_select_u32(s->sz, n, (n - 1) / 2);
     f->has_size_median = 1;
-    free(u);
 }
 
 /* A sketch (pivot 0, values >= 0) as an ascending weighted list. */
@@ -756,6 +875,9 @@ void series_features(struct series *s, struct series_features *f)
     f->burst_window = (double)st->burst_ns * 1e-9;
     f->beat_iv = sketch_list(&st->beat, 1e-9, &f->n_beat_iv);
     f->sizes = sketch_list(&st->size, 1.0, &f->n_sizes);
+    /* ascending: the weighted median is a walk, no selection */
+    f->size_median = order_wmedian(f->sizes, f->n_sizes);
+    f->has_size_median = 1;
 }
 
 size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz, int *sampled)

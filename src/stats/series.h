@@ -47,10 +47,14 @@ struct series {
     int64_t *ts;   /* exact regime: event times (unsorted); NULL while n <= 1 */
     uint32_t *sz;  /* exact regime: event sizes, parallel to ts (in its block: free ts only) */
     uint32_t ts_n, ts_cap;
-    uint32_t first_sz;        /* size of the only event while n == 1 */
+    union {
+        uint32_t first_sz;   /* size of the only event while n == 1 */
+        uint32_t finish_tag; /* exact regime, ts_n >= 2: series_finish's gap cache (series.c) */
+    };
     uint32_t burst_ns;        /* exact regime: burst window, set by series_finish */
     struct series_stream *st; /* streaming regime */
 };
+_Static_assert(sizeof(struct series) <= 64, "a group's series fits one cache line");
 
 struct interval_stats {
     uint64_t count;                          /* intervals = events - 1 */
@@ -81,7 +85,7 @@ struct series_features {
     uint64_t active_bins; /* distinct SERIES_BIN_NS bins with an event */
     struct wval *beat_iv; /* beat intervals in seconds, ascending; owned */
     size_t n_beat_iv;
-    struct wval *sizes; /* event sizes in bytes (any order); owned */
+    struct wval *sizes; /* event sizes in bytes (any order; ascending when approx); owned */
     size_t n_sizes;
     double size_median;  /* lower median of sizes, when has_size_median */
     int has_size_median; /* (else the scorer selects it from sizes) */

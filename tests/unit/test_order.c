@@ -1,7 +1,8 @@
 /*
  * test_order.c - the order statistics of stats/order.h against a naive
  * reference (qsort, then index): the sort, the merge, the radix selection
- * on integers and the k-th absolute deviation on a sorted list.  Lists are
+ * on integers, the k-th absolute deviation on a sorted list, and the
+ * weighted merge, median and median deviation on ascending weighted lists.  Lists are
  * random with fixed seeds, with duplicates, zeros, extremes (values near
  * 2^63, UINT32_MAX) and every length up to a few hundred; every k is checked.
  */
@@ -194,13 +195,126 @@ static void test_absdev_kth(void **state)
     assert_true(order_absdev_kth(h, 4, 3, 3, &prev) == 5 && prev == 2);
 }
 
+/* ---- weighted lists -------------------------------------------------- */
+
+static int cmp_wv(const void *a, const void *b)
+{
+    const struct wval *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Naive weighted lower median: sort by value, walk to half the total. */
+static double ref_wmedian(const struct wval *a, size_t n)
+{
+    struct wval *c = malloc((n ? n : 1) * sizeof(*c));
+    memcpy(c, a, n * sizeof(*c));
+    qsort(c, n, sizeof(*c), cmp_wv);
+    uint64_t total = 0, seen = 0;
+    for (size_t i = 0; i < n; i++)
+        total += c[i].w;
+    double r = 0;
+    for (size_t i = 0; i < n && total; i++)
+        if (2 * (seen += c[i].w) >= total) {
+            r = c[i].v;
+            break;
+        }
+    free(c);
+    return r;
+}
+
+static double ref_wabsdev_median(const struct wval *a, size_t n, double c)
+{
+    struct wval *d = malloc((n ? n : 1) * sizeof(*d));
+    for (size_t i = 0; i < n; i++) {
+        d[i].v = fabs(a[i].v - c);
+        d[i].w = a[i].w;
+    }
+    double r = ref_wmedian(d, n);
+    free(d);
+    return r;
+}
+
+/* Ascending weighted lists of every kind, weights 1, small, large or 0
+ * (a zero-weight entry never is a median). */
+static void fill_wval(struct wval *a, size_t n, int kind, uint64_t *rng)
+{
+    double *v = malloc((n ? n : 1) * sizeof(*v)), *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+    fill_dbl(v, n, kind, rng);
+    order_sort(v, tmp, n);
+    int wk = (int)rng_below(rng, 4);
+    for (size_t i = 0; i < n; i++) {
+        a[i].v = v[i];
+        a[i].w = wk == 0   ? 1
+                 : wk == 1 ? 1 + rng_below(rng, 5)
+                 : wk == 2 ? 1 + rng_below(rng, rng_below(rng, 4) ? 3 : 100000)
+                           : rng_below(rng, 3);
+    }
+    free(v);
+    free(tmp);
+}
+
+static void test_weighted(void **state)
+{
+    (void)state;
+    uint64_t rng = 4242;
+    enum { MAXN = 260 };
+    struct wval a[MAXN], b[MAXN], m[2 * MAXN], r[2 * MAXN];
+    for (size_t n = 0; n < MAXN; n += 1 + n / 16)
+        for (int kind = 0; kind < KINDS; kind++)
+            for (int rep = 0; rep < 3; rep++) {
+                fill_wval(a, n, kind, &rng);
+                size_t nb = (size_t)rng_below(&rng, MAXN);
+                fill_wval(b, nb, (int)rng_below(&rng, KINDS), &rng);
+                /* the merge: ascending, the same multiset as both */
+                order_wmerge(a, n, b, nb, m);
+                memcpy(r, a, n * sizeof(*a));
+                memcpy(r + n, b, nb * sizeof(*b));
+                qsort(r, n + nb, sizeof(*r), cmp_wv);
+                for (size_t i = 0; i < n + nb; i++) {
+                    assert_true(m[i].v == r[i].v);
+                    assert_true(i == 0 || m[i - 1].v <= m[i].v);
+                }
+                uint64_t wsum_m = 0, wsum_r = 0;
+                for (size_t i = 0; i < n + nb; i++) {
+                    wsum_m += m[i].w;
+                    wsum_r += r[i].w;
+                }
+                assert_true(wsum_m == wsum_r);
+                /* the medians */
+                double med = order_wmedian(a, n);
+                if (med != ref_wmedian(a, n)) {
+                    print_error("n %zu kind %d: weighted median %.17g, expected %.17g\n", n, kind,
+                                med, ref_wmedian(a, n));
+                    fail();
+                }
+                double cs[4] = {med, n ? a[rng_below(&rng, n)].v : 0,
+                                n ? a[rng_below(&rng, n)].v * 1.37 + 0.5 : 1, -1e300};
+                for (int ci = 0; ci < 4; ci++) {
+                    double got = order_wabsdev_median(a, n, cs[ci]);
+                    double want = ref_wabsdev_median(a, n, cs[ci]);
+                    if (got != want) {
+                        print_error("n %zu kind %d c %.17g: weighted MAD %.17g, expected %.17g\n",
+                                    n, kind, cs[ci], got, want);
+                        fail();
+                    }
+                }
+            }
+    /* hand-checked: weights decide */
+    struct wval h[3] = {{1, 5}, {5, 1}, {10, 1}};
+    assert_true(order_wmedian(h, 3) == 1);
+    assert_true(order_wabsdev_median(h, 3, 1) == 0);
+    struct wval h2[3] = {{1, 2}, {5, 1}, {10, 3}};
+    assert_true(order_wmedian(h2, 3) == 5);           /* cumulative 2, 3 of 6 */
+    assert_true(order_wabsdev_median(h2, 3, 5) == 4); /* 0 (1), 4 (2): 3 of 6 */
+    assert_true(order_wmedian(h, 0) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sort),
-        cmocka_unit_test(test_merge),
-        cmocka_unit_test(test_select_u32),
-        cmocka_unit_test(test_absdev_kth),
+        cmocka_unit_test(test_sort),       cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_select_u32), cmocka_unit_test(test_absdev_kth),
+        cmocka_unit_test(test_weighted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -988,6 +988,102 @@ static void test_budget_floor(void **state)
     series_set_budget(0);
 }
 
+/* ---- beat intervals (series_features, exact regime) ------------------- */
+
+/* The beat intervals the plain way: a beat starts at the first event and at
+ * every gap of at least w ns; its interval runs to the next beat's start;
+ * sorted in ns, then scaled. */
+static size_t ref_beat_intervals(const int64_t *t, size_t n, int64_t w, double *out)
+{
+    int64_t *x = malloc(n * sizeof(*x));
+    memcpy(x, t, n * sizeof(*x));
+    qsort(x, n, sizeof(*x), cmp_i64);
+    size_t m = 0;
+    int64_t start = x[0];
+    for (size_t i = 1; i < n; i++)
+        if (x[i] - x[i - 1] >= w) {
+            out[m++] = (double)(x[i] - start);
+            start = x[i];
+        }
+    qsort(out, m, sizeof(*out), cmp_dbl);
+    for (size_t i = 0; i < m; i++)
+        out[i] *= 1e-9;
+    free(x);
+    return m;
+}
+
+static void assert_beats_are(const struct series *s, const struct series_features *f,
+                             const int64_t *t, size_t n)
+{
+    double *ref = malloc(n * sizeof(*ref));
+    size_t m = ref_beat_intervals(t, n, s->burst_ns, ref);
+    assert_int_equal(f->n_beat_iv, m);
+    assert_int_equal(f->beats, m + 1);
+    for (size_t i = 0; i < m; i++) {
+        assert_true(f->beat_iv[i].v == ref[i]);
+        assert_int_equal(f->beat_iv[i].w, 1);
+    }
+    free(ref);
+}
+
+/*
+ * Beats of one event, of simultaneous events and of spread-out bursts, in
+ * every mix: the intervals come from the finished gaps (series_finish's
+ * cache, with the bursts' intervals merged in) or, when the cache holds
+ * another group, from a sort; both must be the plain computation's.
+ */
+static void test_series_beat_intervals_exact(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    enum { N = 600 };
+    int64_t t[N];
+    for (int round = 0; round < 400; round++) {
+        /* the share of beats that are bursts: none, few, about half, most */
+        unsigned burst_pct = (unsigned[]){0, 5, 30, 50, 70, 100}[round % 6];
+        size_t n = 2 + (size_t)rng_below(&seed, round % 4 ? 200 : N - 2);
+        int64_t now = EPOCH;
+        for (size_t i = 0; i < n;) {
+            t[i++] = now;
+            if (rng_below(&seed, 100) < burst_pct) /* a burst: a few close events */
+                for (unsigned b = 1 + (unsigned)rng_below(&seed, 4); b && i < n; b--) {
+                    now += (int64_t)rng_below(&seed, 3) * (int64_t)rng_below(&seed, 50000000);
+                    t[i++] = now;
+                }
+            else if (rng_below(&seed, 8) == 0 && i < n) /* a simultaneous event */
+                t[i++] = now;
+            /* the period: 60 s +- 20%, or in a few rounds a wide spread */
+            now += round % 7 == 3 ? (int64_t)rng_below(&seed, 100000000000LL) + 1000
+                                  : 48000000000LL + (int64_t)rng_below(&seed, 24000000000LL);
+        }
+        for (size_t i = 0; i + 1 < n && round % 5 == 1; i++) /* disorder */
+            if (rng_below(&seed, 3) == 0) {
+                int64_t x = t[i];
+                t[i] = t[i + 1];
+                t[i + 1] = x;
+            }
+        struct series a, b;
+        struct interval_stats o;
+        struct series_features fa, fb;
+        series_init(&a);
+        series_init(&b);
+        for (size_t i = 0; i < n; i++) {
+            series_add(&a, t[i], 100);
+            series_add(&b, t[i], 100);
+        }
+        series_finish(&b, &o);
+        series_finish(&a, &o);    /* the cache holds a now */
+        series_features(&b, &fb); /* not cached: sorts */
+        series_features(&a, &fa);
+        assert_beats_are(&a, &fa, t, n);
+        assert_beats_are(&b, &fb, t, n);
+        series_features_release(&fa);
+        series_features_release(&fb);
+        series_release(&a);
+        series_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1009,6 +1105,7 @@ int main(void)
         cmocka_unit_test(test_budget_exact_lists_stop_growing),
         cmocka_unit_test(test_budget_sketches_coarsen),
         cmocka_unit_test(test_budget_floor),
+        cmocka_unit_test(test_series_beat_intervals_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
