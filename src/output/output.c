@@ -33,10 +33,73 @@ const char *sort_key_names(void)
            "first, last, src, dst";
 }
 
+static char *put_ipv4(char *p, const uint8_t *a)
+{
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            *p++ = '.';
+        p += fmt_u64(a[i], p);
+    }
+    return p;
+}
+
+/* glibc's inet_ntop6: the first longest run of two or more zero words is
+ * "::"; ::a.b.c.d and ::ffff:a.b.c.d end in dotted quad. */
+size_t fmt_ip(int family, const uint8_t *a, char *buf)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = buf;
+    if (family != 6) {
+        p = put_ipv4(p, a);
+        *p = '\0';
+        return (size_t)(p - buf);
+    }
+    unsigned w[8];
+    for (int i = 0; i < 8; i++)
+        w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, blen = 0;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && !w[j])
+            j++;
+        if (j - i > blen) {
+            best = i;
+            blen = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (blen < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + blen) {
+            if (i == best)
+                *p++ = ':';
+            continue;
+        }
+        if (i)
+            *p++ = ':';
+        if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+            p = put_ipv4(p, a + 12);
+            break;
+        }
+        for (int sh = 12; sh > 0; sh -= 4)
+            if (w[i] >> sh)
+                *p++ = hex[(w[i] >> sh) & 15];
+        *p++ = hex[w[i] & 15];
+    }
+    if (best >= 0 && best + blen == 8)
+        *p++ = ':';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
 void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len)
 {
-    const uint8_t *a = dst ? k->dst : k->src;
-    if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+    char b[INET6_ADDRSTRLEN];
+    size_t n = fmt_ip(k->family, dst ? k->dst : k->src, b);
+    if (len > n)
+        memcpy(buf, b, n + 1);
+    else
         snprintf(buf, len, "?");
 }
 
@@ -56,34 +119,29 @@ const char *proto_name(uint8_t p, char *buf, size_t len)
     }
 }
 
-static void fmt_u_ns(const char *sign, uint64_t u, int digits, char *buf, size_t len);
+/* Seconds of u ns with digits decimals (0..9), truncated, after a '-' when
+ * neg. */
+static void fmt_u_ns(int neg, uint64_t u, int digits, char *buf, size_t len)
+{
+    uint64_t sec = u / 1000000000u, frac = u % 1000000000u;
+    if (digits > 9)
+        digits = 9;
+    for (int i = digits; i < 9; i++)
+        frac /= 10;
+    fmt_point(neg, sec, frac, digits, buf, len);
+}
 
 void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len)
 {
-    fmt_u_ns("", ns, digits, buf, len);
+    fmt_u_ns(0, ns, digits, buf, len);
 }
 
 void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len)
 {
     if (ns < 0)
-        fmt_u_ns("-", (uint64_t)(-(ns + 1)) + 1, digits, buf, len);
+        fmt_u_ns(1, (uint64_t)(-(ns + 1)) + 1, digits, buf, len);
     else
-        fmt_u_ns("", (uint64_t)ns, digits, buf, len);
-}
-
-static void fmt_u_ns(const char *sign, uint64_t u, int digits, char *buf, size_t len)
-{
-    uint64_t sec = u / 1000000000u, frac = u % 1000000000u;
-    if (digits <= 0) {
-        snprintf(buf, len, "%s%llu", sign, (unsigned long long)sec);
-        return;
-    }
-    if (digits > 9)
-        digits = 9;
-    for (int i = digits; i < 9; i++)
-        frac /= 10;
-    snprintf(buf, len, "%s%llu.%0*llu", sign, (unsigned long long)sec, digits,
-             (unsigned long long)frac);
+        fmt_u_ns(0, (uint64_t)ns, digits, buf, len);
 }
 
 /* Seconds with 9 decimals, trailing zeros trimmed (keeps one decimal). */
@@ -243,7 +301,7 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     w->proto = ports ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf)) : NULL;
     w->dport[0] = '\0';
     if (ports && r->key->has_port)
-        snprintf(w->dport, sizeof(w->dport), "%u", r->key->dport);
+        fmt_u64(r->key->dport, w->dport);
     fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
     fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
     fmt_dur_ns((uint64_t)r->last - (uint64_t)r->first, o->ts_digits, w->dur, sizeof(w->dur));
@@ -271,146 +329,236 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     }
 }
 
-static const char *const score_fields[5] = {"score", "score_interval", "score_size",
-                                            "score_coverage", "score_period"};
+/* A JSON member's key after the previous member, as one string. */
+#define JKEY(name) ",\"" name "\":"
+
+static const char *const score_fields[5] = {JKEY("score"), JKEY("score_interval"),
+                                            JKEY("score_size"), JKEY("score_coverage"),
+                                            JKEY("score_period")};
+
+/*
+ * Rows are built in a local buffer handed to stdio in large pieces: one
+ * fwrite per 16 KiB instead of a libc call per field or character.
+ * ob_done() must run before the stream is flushed.
+ */
+struct obuf {
+    FILE *f;
+    char *p;
+    char buf[1 << 14];
+};
+
+static void ob_init(struct obuf *b, FILE *f)
+{
+    b->f = f;
+    b->p = b->buf;
+}
+
+static void ob_done(struct obuf *b)
+{
+    if (b->p > b->buf)
+        fwrite(b->buf, 1, (size_t)(b->p - b->buf), b->f);
+    b->p = b->buf;
+}
+
+/* Room for n more bytes (n <= sizeof(b->buf)). */
+static void ob_room(struct obuf *b, size_t n)
+{
+    if ((size_t)(b->buf + sizeof(b->buf) - b->p) < n)
+        ob_done(b);
+}
+
+static void ob_putc(struct obuf *b, char c)
+{
+    ob_room(b, 1);
+    *b->p++ = c;
+}
+
+static void ob_put(struct obuf *b, const char *s, size_t n)
+{
+    if (n > sizeof(b->buf)) {
+        ob_done(b);
+        fwrite(s, 1, n, b->f);
+        return;
+    }
+    ob_room(b, n);
+    memcpy(b->p, s, n);
+    b->p += n;
+}
+
+static void ob_str(struct obuf *b, const char *s)
+{
+    ob_put(b, s, strlen(s));
+}
+
+static void ob_u64(struct obuf *b, uint64_t v)
+{
+    ob_room(b, 21);
+    b->p += fmt_u64(v, b->p);
+}
 
 /* JSON: strings here are addresses, names and numbers we produced; still,
  * all strings go through the one escaping function. */
-static void jsonw_str(FILE *f, const char *s)
+static void jsonw_str(struct obuf *b, const char *s)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    while ((unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+        n++;
+    ob_putc(b, '"');
+    if (!s[n]) {
+        ob_put(b, s, n);
+    } else {
+        for (; *s; s++) {
+            unsigned char c = (unsigned char)*s;
+            ob_room(b, 6);
+            if (c == '"' || c == '\\') {
+                *b->p++ = '\\';
+                *b->p++ = (char)c;
+            } else if (c < 0x20) {
+                memcpy(b->p, "\\u00", 4);
+                b->p[4] = hex[c >> 4];
+                b->p[5] = hex[c & 15];
+                b->p += 6;
+            } else {
+                *b->p++ = (char)c;
+            }
+        }
     }
-    fputc('"', f);
+    ob_putc(b, '"');
 }
 
-static void jsonw_num_or_null(FILE *f, const char *name, const char *v)
+/* The key (JKEY) then the string, or null when s is NULL */
+static void jsonw_str_or_null(struct obuf *b, const char *key, const char *s)
 {
-    fprintf(f, ",\"%s\":%s", name, *v ? v : "null");
+    ob_str(b, key);
+    if (s)
+        jsonw_str(b, s);
+    else
+        ob_str(b, "null");
+}
+
+/* The key (JKEY) then the number v, or null when v is "" */
+static void jsonw_num_or_null(struct obuf *b, const char *key, const char *v)
+{
+    ob_str(b, key);
+    ob_str(b, *v ? v : "null");
+}
+
+static void jsonw_u64(struct obuf *b, const char *key, uint64_t v)
+{
+    ob_str(b, key);
+    ob_u64(b, v);
 }
 
 static void write_json(FILE *f, const struct output_opts *o, const struct result *r, size_t n)
 {
+    struct obuf b;
+    ob_init(&b, f);
     for (size_t i = 0; i < n; i++) {
         struct row w;
         make_row(o, &r[i], &w);
-        fputs("{\"src\":", f);
-        jsonw_str(f, w.src);
-        fputs(",\"dst\":", f);
-        jsonw_str(f, w.dst);
-        fputs(",\"proto\":", f);
-        if (w.proto)
-            jsonw_str(f, w.proto);
-        else
-            fputs("null", f);
-        jsonw_num_or_null(f, "dport", w.dport);
-        fprintf(f, ",\"packets\":%llu,\"bytes\":%llu", (unsigned long long)r[i].packets,
-                (unsigned long long)r[i].bytes);
-        fprintf(f, ",\"first\":%s,\"last\":%s,\"duration\":%s", w.first, w.last, w.dur);
-        fprintf(f, ",\"intervals\":%llu", (unsigned long long)r[i].iv.count);
-        jsonw_num_or_null(f, "interval_mean", w.mean);
-        jsonw_num_or_null(f, "interval_std", w.std);
-        jsonw_num_or_null(f, "interval_min", w.min);
-        jsonw_num_or_null(f, "interval_max", w.max);
-        jsonw_num_or_null(f, "interval_median", w.median);
-        jsonw_num_or_null(f, "interval_mad", w.mad);
-        fprintf(f, ",\"interval_approx\":%s,\"late_packets\":%llu",
-                r[i].iv.approx ? "true" : "false", (unsigned long long)r[i].iv.late);
-        fprintf(f, ",\"events\":%llu,\"flows\":%llu,\"failed\":%llu",
-                (unsigned long long)r[i].events, (unsigned long long)r[i].flows,
-                (unsigned long long)r[i].failed);
+        ob_str(&b, "{\"src\":");
+        jsonw_str(&b, w.src);
+        jsonw_str_or_null(&b, JKEY("dst"), w.dst);
+        jsonw_str_or_null(&b, JKEY("proto"), w.proto);
+        jsonw_num_or_null(&b, JKEY("dport"), w.dport);
+        jsonw_u64(&b, JKEY("packets"), r[i].packets);
+        jsonw_u64(&b, JKEY("bytes"), r[i].bytes);
+        jsonw_num_or_null(&b, JKEY("first"), w.first);
+        jsonw_num_or_null(&b, JKEY("last"), w.last);
+        jsonw_num_or_null(&b, JKEY("duration"), w.dur);
+        jsonw_u64(&b, JKEY("intervals"), r[i].iv.count);
+        jsonw_num_or_null(&b, JKEY("interval_mean"), w.mean);
+        jsonw_num_or_null(&b, JKEY("interval_std"), w.std);
+        jsonw_num_or_null(&b, JKEY("interval_min"), w.min);
+        jsonw_num_or_null(&b, JKEY("interval_max"), w.max);
+        jsonw_num_or_null(&b, JKEY("interval_median"), w.median);
+        jsonw_num_or_null(&b, JKEY("interval_mad"), w.mad);
+        jsonw_num_or_null(&b, JKEY("interval_approx"), r[i].iv.approx ? "true" : "false");
+        jsonw_u64(&b, JKEY("late_packets"), r[i].iv.late);
+        jsonw_u64(&b, JKEY("events"), r[i].events);
+        jsonw_u64(&b, JKEY("flows"), r[i].flows);
+        jsonw_u64(&b, JKEY("failed"), r[i].failed);
         for (int k = 0; k < 5; k++)
-            jsonw_num_or_null(f, score_fields[k], w.score[k]);
-        jsonw_num_or_null(f, "period", w.period);
-        fprintf(f, ",\"sources\":%llu", (unsigned long long)r[i].sc.sources);
-        fputs(",\"reason\":", f);
-        jsonw_str(f, r[i].sc.reason);
-        fputs(",\"allow\":", f);
-        if (r[i].allow)
-            jsonw_str(f, r[i].allow);
-        else
-            fputs("null", f);
-        fputs(",\"host\":", f);
-        if (r[i].host)
-            jsonw_str(f, r[i].host);
-        else
-            fputs("null", f);
-        fputs("}\n", f);
+            jsonw_num_or_null(&b, score_fields[k], w.score[k]);
+        jsonw_num_or_null(&b, JKEY("period"), w.period);
+        jsonw_u64(&b, JKEY("sources"), r[i].sc.sources);
+        jsonw_str_or_null(&b, JKEY("reason"), r[i].sc.reason);
+        jsonw_str_or_null(&b, JKEY("allow"), r[i].allow);
+        jsonw_str_or_null(&b, JKEY("host"), r[i].host);
+        ob_str(&b, "}\n");
     }
+    ob_done(&b);
 }
 
-/* RFC 4180 quoting, in one place. */
-static void csv_field(FILE *f, const char *s, int last)
+/* RFC 4180 quoting, in one place; then ',' or, after the last field, '\n'. */
+static void csv_field(struct obuf *b, const char *s, int last)
 {
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
+    size_t n = 0; /* all of NUL , " CR LF are <= ',' */
+    while ((unsigned char)s[n] > ',' ||
+           (s[n] && s[n] != ',' && s[n] != '"' && s[n] != '\r' && s[n] != '\n'))
+        n++;
+    if (!s[n]) {
+        ob_put(b, s, n);
     } else {
-        fputs(s, f);
+        ob_putc(b, '"');
+        for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+            ob_put(b, s, (size_t)(q + 1 - s));
+            ob_putc(b, '"'); /* doubled */
+        }
+        ob_str(b, s);
+        ob_putc(b, '"');
     }
-    fputc(last ? '\n' : ',', f);
+    ob_putc(b, last ? '\n' : ',');
+}
+
+static void csv_u64(struct obuf *b, uint64_t v)
+{
+    ob_u64(b, v);
+    ob_putc(b, ',');
 }
 
 static void write_csv(FILE *f, const struct output_opts *o, const struct result *r, size_t n)
 {
-    fputs("src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
-          "interval_std,interval_min,interval_max,interval_median,interval_mad,"
-          "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
-          "score_coverage,score_period,period,sources,reason,allow,host\n",
-          f);
+    struct obuf b;
+    ob_init(&b, f);
+    ob_str(&b, "src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
+               "interval_std,interval_min,interval_max,interval_median,interval_mad,"
+               "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
+               "score_coverage,score_period,period,sources,reason,allow,host\n");
     for (size_t i = 0; i < n; i++) {
         struct row w;
-        char num[3][24];
         make_row(o, &r[i], &w);
-        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].packets);
-        snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)r[i].bytes);
-        snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)r[i].iv.count);
-        csv_field(f, w.src, 0);
-        csv_field(f, w.dst, 0);
-        csv_field(f, w.proto ? w.proto : "", 0);
-        csv_field(f, w.dport, 0);
-        csv_field(f, num[0], 0);
-        csv_field(f, num[1], 0);
-        csv_field(f, w.first, 0);
-        csv_field(f, w.last, 0);
-        csv_field(f, w.dur, 0);
-        csv_field(f, num[2], 0);
-        csv_field(f, w.mean, 0);
-        csv_field(f, w.std, 0);
-        csv_field(f, w.min, 0);
-        csv_field(f, w.max, 0);
-        csv_field(f, w.median, 0);
-        csv_field(f, w.mad, 0);
-        csv_field(f, r[i].iv.approx ? "true" : "false", 0);
-        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].iv.late);
-        csv_field(f, num[0], 0);
-        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].events);
-        snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)r[i].flows);
-        snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)r[i].failed);
-        csv_field(f, num[0], 0);
-        csv_field(f, num[1], 0);
-        csv_field(f, num[2], 0);
+        csv_field(&b, w.src, 0);
+        csv_field(&b, w.dst, 0);
+        csv_field(&b, w.proto ? w.proto : "", 0);
+        csv_field(&b, w.dport, 0);
+        csv_u64(&b, r[i].packets);
+        csv_u64(&b, r[i].bytes);
+        csv_field(&b, w.first, 0);
+        csv_field(&b, w.last, 0);
+        csv_field(&b, w.dur, 0);
+        csv_u64(&b, r[i].iv.count);
+        csv_field(&b, w.mean, 0);
+        csv_field(&b, w.std, 0);
+        csv_field(&b, w.min, 0);
+        csv_field(&b, w.max, 0);
+        csv_field(&b, w.median, 0);
+        csv_field(&b, w.mad, 0);
+        csv_field(&b, r[i].iv.approx ? "true" : "false", 0);
+        csv_u64(&b, r[i].iv.late);
+        csv_u64(&b, r[i].events);
+        csv_u64(&b, r[i].flows);
+        csv_u64(&b, r[i].failed);
         for (int k = 0; k < 5; k++)
-            csv_field(f, w.score[k], 0);
-        csv_field(f, w.period, 0);
-        snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)r[i].sc.sources);
-        csv_field(f, num[0], 0);
-        csv_field(f, r[i].sc.reason, 0);
-        csv_field(f, r[i].allow ? r[i].allow : "", 0);
-        csv_field(f, r[i].host ? r[i].host : "", 1);
+            csv_field(&b, w.score[k], 0);
+        csv_field(&b, w.period, 0);
+        csv_u64(&b, r[i].sc.sources);
+        csv_field(&b, r[i].sc.reason, 0);
+        csv_field(&b, r[i].allow ? r[i].allow : "", 0);
+        csv_field(&b, r[i].host ? r[i].host : "", 1);
     }
+    ob_done(&b);
 }
 
 static void fmt_utc(int64_t ns, char *buf, size_t len)
@@ -629,11 +777,8 @@ void flow_writer_begin(struct flow_writer *w)
 void flow_writer_row(struct flow_writer *w, const struct flow *fl)
 {
     char oh[INET6_ADDRSTRLEN], rh[INET6_ADDRSTRLEN], pb[8], st[32], en[32], du[32];
-    int af = fl->key.family == 6 ? AF_INET6 : AF_INET;
-    if (!inet_ntop(af, fl->key.addr[fl->orig], oh, sizeof(oh)))
-        snprintf(oh, sizeof(oh), "?");
-    if (!inet_ntop(af, fl->key.addr[!fl->orig], rh, sizeof(rh)))
-        snprintf(rh, sizeof(rh), "?");
+    fmt_ip(fl->key.family, fl->key.addr[fl->orig], oh);
+    fmt_ip(fl->key.family, fl->key.addr[!fl->orig], rh);
     const char *proto = proto_name(fl->key.proto, pb, sizeof(pb));
     unsigned op = fl->key.port[fl->orig], rp = fl->key.port[!fl->orig];
     fmt_time_ns(fl->start, w->ts_digits, st, sizeof(st));

@@ -99,6 +99,9 @@ int flow_writer_end(struct flow_writer *w, const char *name, char *msg);
 
 /* Helpers shared with the summary and tests. */
 void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len);
+/* Exactly inet_ntop(): family 6 is IPv6, any other IPv4; buf holds
+ * INET6_ADDRSTRLEN bytes.  Returns the length. */
+size_t fmt_ip(int family, const uint8_t *addr, char *buf);
 const char *proto_name(uint8_t proto, char *buf, size_t len);
 void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
 void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);

@@ -21,11 +21,14 @@ static const uint64_t pow10_u[10] = {1,      10,      100,      1000,      10000
 static uint64_t scaled_round(double v, int d)
 {
     static const uint32_t pow5[10] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125};
-    int e;
-    double fr = frexp(fabs(v), &e);
-    uint64_t m = (uint64_t)ldexp(fr, 53); /* |v| = m 2^(e-53), exactly */
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits)); /* IEEE 754 binary64 */
+    int be = (int)(bits >> 52 & 0x7ff);
+    uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+    if (be)
+        m |= UINT64_C(1) << 52; /* |v| = m 2^(be-1075), or m 2^-1074 if subnormal */
     unsigned __int128 p = (unsigned __int128)m * pow5[d];
-    int sh = e - 53 + d; /* |v| 10^d = p 2^sh */
+    int sh = (be ? be : 1) - 1075 + d; /* |v| 10^d = p 2^sh */
     if (sh >= 0)
         return (uint64_t)(p << sh); /* < 9e18: |v| < 9e9, d <= 9 */
     if (sh <= -127)
@@ -37,35 +40,53 @@ static uint64_t scaled_round(double v, int d)
     return (uint64_t)q;
 }
 
-/* q / 10^d with d decimals after a '-' when neg; with trim, trailing zeros
- * of the fraction and then a bare point are dropped.  At most 21 bytes
- * (q < 9e18 has 19 digits); cut to len as snprintf cuts. */
-static void put_scaled(int neg, uint64_t q, int d, int trim, char *out, size_t len)
+/* The digits of v, at least width of them (zero-padded), written backwards
+ * so that they end just before end; returns where they start.  Two digits a
+ * step: half the divisions. */
+static char *put_digits(char *end, uint64_t v, int width)
 {
-    char buf[32];
-    uint64_t ip = q / pow10_u[d], fp = q % pow10_u[d];
-    if (trim)
-        while (d > 0 && fp % 10 == 0) {
-            fp /= 10;
-            d--;
-        }
-    char tmp[32];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip);
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    char *p = end;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    while (end - p < width)
+        *--p = '0';
+    return p;
+}
+
+size_t fmt_u64(uint64_t v, char *buf)
+{
+    char tmp[20];
+    const char *p = put_digits(tmp + sizeof(tmp), v, 1);
+    size_t n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return n;
+}
+
+void fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *out, size_t len)
+{
+    char buf[32]; /* '-', 20 digits, '.', 9 digits */
     char *o = buf;
     if (neg)
         *o++ = '-';
-    while (n)
-        *o++ = tmp[--n];
+    o += fmt_u64(ip, o);
     if (d > 0) {
         *o++ = '.';
-        for (int i = d - 1; i >= 0; i--) {
-            o[i] = (char)('0' + fp % 10);
-            fp /= 10;
-        }
+        put_digits(o + d, fp, d);
         o += d;
     }
     if (len) {
@@ -74,6 +95,19 @@ static void put_scaled(int neg, uint64_t q, int d, int trim, char *out, size_t l
         memcpy(out, buf, l);
         out[l] = '\0';
     }
+}
+
+/* q / 10^d with d decimals after a '-' when neg; with trim, trailing zeros
+ * of the fraction and then a bare point are dropped. */
+static void put_scaled(int neg, uint64_t q, int d, int trim, char *out, size_t len)
+{
+    uint64_t ip = q / pow10_u[d], fp = q % pow10_u[d];
+    if (trim)
+        while (d > 0 && fp % 10 == 0) {
+            fp /= 10;
+            d--;
+        }
+    fmt_point(neg, ip, fp, d, out, len);
 }
 
 void fmt_fixed(double v, int d, char *buf, size_t len)

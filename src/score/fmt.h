@@ -6,11 +6,14 @@
  * does.  Exact means the same digits and the same rounding (the exact binary
  * value, ties to even) as glibc under the default rounding mode; values
  * outside the fast path go to snprintf, so the result is always printf's.
+ * Integers too (fmt_u64, fmt_point): the CSV and JSON writers print a few
+ * dozen per row.
  */
 #ifndef PCTS_FMT_H
 #define PCTS_FMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exactly snprintf(buf, len, "%.*f", decimals, v) (decimals 0..9 and
  * |v| < 9e9 for the fast path). */
@@ -19,5 +22,13 @@ void fmt_fixed(double v, int decimals, char *buf, size_t len);
 /* Exactly snprintf(buf, len, "%.*g", digits, v) (digits 1..6 and
  * 1e-3 <= |v| < 10^digits for the fast path). */
 void fmt_general(double v, int digits, char *buf, size_t len);
+
+/* Exactly sprintf(buf, "%llu", v) (buf holds the digits and a NUL, at most
+ * 21 bytes); returns the length. */
+size_t fmt_u64(uint64_t v, char *buf);
+
+/* Exactly snprintf(buf, len, "%s%llu.%0*llu", neg ? "-" : "", ip, d, fp)
+ * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0. */
+void fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *buf, size_t len);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <math.h>
 
 #include "output/output.h"
@@ -145,10 +146,10 @@ static void test_fmt_fixed_matches_printf(void **state)
     (void)state;
     unsigned long bad = 0;
     uint64_t x = 88172645463325252ull;
-    static const double fixed[] = {0.0,          -0.0,         0.5,      1.5,          2.5,
-                                   -2.5,         0.0009765625, 1e-10,    4e-10,        5e-10,
-                                   9.9999999995, 0.9995,       999.9995, 8999999999.5, 9e9,
-                                   1e300,        -1e-300,      3600.0,   1.0 / 3};
+    static const double fixed[] = {
+        0.0,     -0.0,   0.5,          1.5,    2.5,       -2.5,         0.0009765625, 1e-10,
+        4e-10,   5e-10,  9.9999999995, 0.9995, 999.9995,  8999999999.5, 9e9,          1e300,
+        -1e-300, 3600.0, 1.0 / 3,      5e-324, -2.2e-308, 0x1p-1022};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         for (int d = 0; d <= 9; d++)
             check_fixed(fixed[i], d, &bad);
@@ -223,6 +224,161 @@ static void test_fmt_general_matches_printf(void **state)
         check_fmt(v, d, 1, &bad);
     }
     assert_int_equal(bad, 0);
+}
+
+/* ---- integers and addresses by hand ------------------------------------ */
+
+static uint64_t xorshift(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* fmt_u64() and fmt_point() against printf: every magnitude, the edges,
+ * zero-padded fractions, and buffers too short (cut as snprintf cuts). */
+static void test_fmt_u64_and_point_match_printf(void **state)
+{
+    (void)state;
+    unsigned long bad = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    static const uint64_t edge[] = {0,
+                                    1,
+                                    9,
+                                    10,
+                                    99,
+                                    100,
+                                    999,
+                                    1000,
+                                    65535,
+                                    4294967295ull,
+                                    999999999999ull,
+                                    1000000000000ull,
+                                    UINT64_MAX - 1,
+                                    UINT64_MAX};
+    for (int i = 0; i < 200000; i++) {
+        uint64_t v = i < (int)(sizeof(edge) / sizeof(edge[0])) ? edge[i] : xorshift(&x) >> (x % 64);
+        char a[32], b[32];
+        size_t n = fmt_u64(v, a);
+        snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+        if (strcmp(a, b) || n != strlen(b)) {
+            if (bad++ < 5)
+                print_message("    fmt_u64(%s) = %s\n", b, a);
+        }
+        int d = (int)(xorshift(&x) % 11) - 1; /* -1..9 */
+        uint64_t ip = xorshift(&x) >> (x % 64), fp = d > 0 ? xorshift(&x) >> (x % 64) : 0;
+        if (d > 0)
+            fp %= (uint64_t[]){1,      10,      100,      1000,      10000,
+                               100000, 1000000, 10000000, 100000000, 1000000000}[d];
+        int neg = (int)(x >> 63);
+        static const size_t lens[] = {32, 12, 2, 1};
+        for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+            memset(a, 'x', sizeof(a));
+            memset(b, 'x', sizeof(b));
+            fmt_point(neg, ip, fp, d, a, lens[k]);
+            if (d > 0)
+                snprintf(b, lens[k], "%s%llu.%0*llu", neg ? "-" : "", (unsigned long long)ip, d,
+                         (unsigned long long)fp);
+            else
+                snprintf(b, lens[k], "%s%llu", neg ? "-" : "", (unsigned long long)ip);
+            if (strcmp(a, b)) {
+                if (bad++ < 5)
+                    print_message("    fmt_point(%d, %llu, %llu, %d, len %zu) = %s, printf %s\n",
+                                  neg, (unsigned long long)ip, (unsigned long long)fp, d, lens[k],
+                                  a, b);
+            }
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void check_ip(int family, const uint8_t *a, unsigned long *bad)
+{
+    char mine[INET6_ADDRSTRLEN + 8], ref[INET6_ADDRSTRLEN];
+    size_t n = fmt_ip(family, a, mine);
+    assert_non_null(inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, ref, sizeof(ref)));
+    if (strcmp(mine, ref) || n != strlen(ref)) {
+        if ((*bad)++ < 5)
+            print_message("    fmt_ip = %s, inet_ntop %s\n", mine, ref);
+    }
+}
+
+/* fmt_ip() against inet_ntop(): IPv4 edges and random addresses; IPv6
+ * with every pattern of zero words (the "::" run: longest, first of equal
+ * ones, never a single word), the IPv4-compatible and -mapped forms and
+ * their near misses, words of every hex width. */
+static void test_fmt_ip_matches_inet_ntop(void **state)
+{
+    (void)state;
+    unsigned long bad = 0;
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    uint8_t a[16];
+    static const uint8_t v4[][4] = {
+        {0, 0, 0, 0}, {255, 255, 255, 255}, {10, 0, 0, 1}, {1, 20, 100, 200}, {192, 168, 1, 2}};
+    for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+        check_ip(4, v4[i], &bad);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t r = xorshift(&x);
+        memcpy(a, &r, 4);
+        check_ip(4, a, &bad);
+    }
+    /* word values: zero, one, 0xffff, and random of 1..4 hex digits */
+    for (int i = 0; i < 300000; i++) {
+        unsigned mask = i < 256 ? (unsigned)i : (unsigned)xorshift(&x); /* 1 = zero word */
+        for (int w = 0; w < 8; w++) {
+            unsigned v;
+            uint64_t r = xorshift(&x);
+            if (mask >> w & 1)
+                v = 0;
+            else if (r % 8 == 0)
+                v = 0xffff;
+            else if (r % 8 == 1)
+                v = 1;
+            else
+                v = (unsigned)(r >> 8) & (0xffffu >> (4 * ((r >> 32) % 4)));
+            a[2 * w] = (uint8_t)(v >> 8);
+            a[2 * w + 1] = (uint8_t)v;
+        }
+        check_ip(6, a, &bad);
+    }
+    /* ::, ::1, ::a.b.c.d, ::ffff:a.b.c.d and near misses */
+    static const uint16_t v6[][8] = {{0, 0, 0, 0, 0, 0, 0, 0},
+                                     {0, 0, 0, 0, 0, 0, 0, 1},
+                                     {0, 0, 0, 0, 0, 0, 1, 0},
+                                     {0, 0, 0, 0, 0, 0, 0x0102, 0x0304},
+                                     {0, 0, 0, 0, 0, 0xffff, 0, 0},
+                                     {0, 0, 0, 0, 0, 0xffff, 0x0a00, 1},
+                                     {0, 0, 0, 0, 0, 0xfffe, 0x0a00, 1},
+                                     {0, 0, 0, 0, 1, 0xffff, 0x0a00, 1},
+                                     {1, 0, 0, 0, 0, 0xffff, 0x0a00, 1},
+                                     {0, 0, 0, 0, 0xffff, 0, 0x0a00, 1},
+                                     {0x64, 0xff9b, 0, 0, 0, 0, 0x0a00, 1},
+                                     {0xfe80, 0, 0, 0, 0, 0, 0, 1},
+                                     {0, 0, 0, 0, 0, 0, 0xffff, 0xffff},
+                                     {1, 0, 0, 1, 0, 0, 0, 1},
+                                     {1, 0, 1, 0, 1, 0, 1, 0},
+                                     {0, 1, 0, 1, 0, 1, 0, 1}};
+    for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+        for (int w = 0; w < 8; w++) {
+            a[2 * w] = (uint8_t)(v6[i][w] >> 8);
+            a[2 * w + 1] = (uint8_t)v6[i][w];
+        }
+        check_ip(6, a, &bad);
+    }
+    assert_int_equal(bad, 0);
+
+    /* fmt_addr: a buffer too short for the address gives "?" */
+    struct group_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = 6;
+    k.src[0] = 0x20;
+    k.src[15] = 1;
+    char buf[INET6_ADDRSTRLEN];
+    fmt_addr(&k, 0, buf, sizeof(buf));
+    assert_string_equal(buf, "2000::1");
+    fmt_addr(&k, 0, buf, 7);
+    assert_string_equal(buf, "?");
 }
 
 static void test_proto_name(void **state)
@@ -507,6 +663,48 @@ static void test_json_fields_and_nulls(void **state)
     free(s);
 }
 
+/* Names with bytes that CSV quotes and JSON escapes, and fields longer than
+ * the writers' row buffer, come out whole and exactly escaped. */
+static void test_escaping_and_long_fields(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    enum { LONG = 40000 };
+    char *big = malloc(LONG + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < LONG; i++)
+        big[i] = (char)('a' + i % 26);
+    big[LONG] = '\0';
+    big[LONG / 2] = '"';
+    fx.r[0].host = "q\"x,y\\z\r\n\x01\x1f end";
+    fx.r[0].allow = big;
+    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 1);
+    char *want = malloc(2 * LONG);
+    assert_non_null(want);
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\"\n", LONG / 2, big,
+             big + LONG / 2 + 1);
+    size_t sl = strlen(s), wl = strlen(want);
+    assert_true(sl > wl);
+    assert_string_equal(s + sl - wl, want);
+    free(s);
+
+    o.format = OUT_JSON;
+    s = write_to_string(&o, fx.r, 1);
+    snprintf(
+        want, 2 * LONG,
+        "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f end\"}\n",
+        LONG / 2, big, big + LONG / 2 + 1);
+    sl = strlen(s);
+    wl = strlen(want);
+    assert_true(sl > wl);
+    assert_string_equal(s + sl - wl, want);
+    free(s);
+    free(want);
+    free(big);
+}
+
 /* A group whose first and last times are at opposite ends of the int64
  * range (a damaged or crafted pcapng): the duration does not fit in int64
  * but is printed exactly, without signed overflow. */
@@ -603,10 +801,13 @@ int main(void)
         cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
         cmocka_unit_test(test_fmt_fixed_matches_printf),
         cmocka_unit_test(test_fmt_general_matches_printf),
+        cmocka_unit_test(test_fmt_u64_and_point_match_printf),
+        cmocka_unit_test(test_fmt_ip_matches_inet_ntop),
         cmocka_unit_test(test_proto_name),
         cmocka_unit_test(test_sort_key_parse),
         cmocka_unit_test(test_csv_fields_and_empty_values),
         cmocka_unit_test(test_json_fields_and_nulls),
+        cmocka_unit_test(test_escaping_and_long_fields),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_top_limits_rows),
         cmocka_unit_test(test_results_sort),
