@@ -663,19 +663,20 @@ static void loop_dns(struct run_ctx *x)
 /*
  * --series packets --group ip|port.  Reading and decoding fill batches of
  * (key, hash, time, size); a batch is then applied to the group table with
- * software pipelining: while packet i is appended, packet i+LAG_ADD-
- * LAG_LOOKUP is looked up (and the end of its event list prefetched), the
- * group of packet i+LAG_ADD-LAG_GROUP is prefetched and the index slot of
- * packet i+LAG_ADD too, so each cache miss has a dozen packets' time to
- * arrive.  Batches are applied in order and packets within them in order:
- * every group sees its packets in input order, whatever --threads says.
- * With --threads 2 and more, a second thread applies the batches while the
- * first reads and decodes the next ones (util/bqueue.h).
+ * software pipelining: while packet i is appended, the ring slot of a
+ * streaming group's packet i+LAG_ADD-LAG_TAIL is prefetched, packet
+ * i+LAG_ADD-LAG_LOOKUP is looked up (and the end of its event list, or its
+ * ring position, prefetched), the group of packet i+LAG_ADD-LAG_GROUP is
+ * prefetched and the index slot of packet i+LAG_ADD too, so each cache miss
+ * has several packets' time to arrive.  Batches are applied in order and packets within them in
+ * order: every group sees its packets in input order, whatever --threads says. With --threads 2 and
+ * more, a second thread applies the batches while the first reads and decodes the next ones
+ * (util/bqueue.h).
  */
 #define PBATCH 2048
 #define PQUEUE 4
 _Static_assert(PQUEUE <= BQ_MAX, "loop_pairs batches exceed bqueue slots");
-enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_ADD = 24 };
+enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_TAIL = 20, LAG_ADD = 24 };
 
 struct pev {
     struct group_key k;
@@ -725,6 +726,8 @@ static void pairs_apply(struct group_table *tab, struct pbatch *b, uint64_t *unt
             if (e->idx != GROUP_NONE)
                 series_prefetch(&tab->g[e->idx].s);
         }
+        if (t >= LAG_TAIL && t - LAG_TAIL < n && ev[t - LAG_TAIL].idx != GROUP_NONE)
+            series_prefetch_tail(&tab->g[ev[t - LAG_TAIL].idx].s);
         if (t >= LAG_ADD && t - LAG_ADD < n) {
             struct pev *e = &ev[t - LAG_ADD];
             if (e->idx == GROUP_NONE) {
@@ -946,10 +949,11 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
 }
 
 /* Add a consumed batch's series events, overlapping their misses: the
- * series head LAG events ahead, its tail half as far. */
+ * series head LAG events ahead, where the event goes (series_prefetch) two
+ * thirds as far, a streaming ring's slot a third. */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
-    enum { LAG = 8 };
+    enum { LAG = 12 };
     size_t n = b->n_sev;
     const struct sev *ev = b->sev;
     uint32_t top = 0;
@@ -960,8 +964,10 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
     for (size_t t = 0; t < n + LAG; t++) {
         if (t < n)
             __builtin_prefetch(&x->ser[ev[t].group]);
-        if (t >= LAG / 2 && t - LAG / 2 < n)
-            series_prefetch(&x->ser[ev[t - LAG / 2].group]);
+        if (t >= LAG / 3 && t - LAG / 3 < n)
+            series_prefetch(&x->ser[ev[t - LAG / 3].group]);
+        if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
+            series_prefetch_tail(&x->ser[ev[t - 2 * LAG / 3].group]);
         if (t >= LAG) {
             const struct sev *e = &ev[t - LAG];
             series_add(&x->ser[e->group], e->ts, e->size);

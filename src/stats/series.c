@@ -21,9 +21,9 @@
 #define RING SERIES_RING /* a power of two: % is a mask */
 
 struct series_stream {
-    int64_t ring[RING]; /* sorted pending times, circular */
+    uint32_t head, count; /* first: series_prefetch() fetches this line */
+    int64_t ring[RING];   /* sorted pending times, circular */
     uint32_t ring_sz[RING];
-    uint32_t head, count;
     int64_t last_fed;
     uint64_t fed; /* events fed so far */
     uint64_t nint;
@@ -432,6 +432,13 @@ static void to_stream(struct series *s)
 }
 
 /* 1 when a batch was fed (the sketches may have grown). */
+void series_stream_prefetch_tail(const struct series_stream *st)
+{
+    uint32_t pos = (st->head + st->count) % RING;
+    __builtin_prefetch(&st->ring[pos], 1);
+    __builtin_prefetch(&st->ring_sz[pos], 1);
+}
+
 static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
 {
     uint32_t pos = st->count;
