@@ -676,7 +676,7 @@ static void loop_dns(struct run_ctx *x)
 #define PBATCH 2048
 #define PQUEUE 4
 _Static_assert(PQUEUE <= BQ_MAX, "loop_pairs batches exceed bqueue slots");
-enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_TAIL = 20, LAG_ADD = 24 };
+enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_TAIL = 24, LAG_ADD = 32 };
 
 struct pev {
     struct group_key k;
