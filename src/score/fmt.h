@@ -23,7 +23,7 @@ void fmt_fixed(double v, int decimals, char *buf, size_t len);
  * 1e-3 <= |v| < 10^digits for the fast path). */
 void fmt_general(double v, int digits, char *buf, size_t len);
 
-/* Exactly sprintf(buf, "%llu", v) (buf holds the digits and a NUL, at most
+/* Exactly what "%llu" prints of v (buf holds the digits and a NUL, at most
  * 21 bytes); returns the length. */
 size_t fmt_u64(uint64_t v, char *buf);
 
