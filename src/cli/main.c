@@ -704,8 +704,7 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
             return;
         }
         struct pev *e = &b->ev[b->n++];
-        group_key_make(x->o->group, &m, &e->k);
-        e->h = group_table_hash(x->tab, &e->k);
+        e->h = group_key_make_hash(x->tab, x->o->group, &m, &e->k);
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
     }

@@ -7,6 +7,7 @@
 #include "../util/hash40.h"
 #include "../util/xalloc.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,7 @@ static uint32_t new_slot(struct flow_table *t)
     return i;
 }
 
+#if !HASH40_WORD_KEYS
 static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_side)
 {
     memset(k, 0, sizeof(*k));
@@ -241,6 +243,7 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
     k->port[*src_side] = sp;
     k->port[!*src_side] = dp;
 }
+#endif
 
 static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t h, size_t *slot)
 {
@@ -259,13 +262,46 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
 
 void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
 {
+#if HASH40_WORD_KEYS
+    /* make_key() as five words (hash40.h): family, proto, vlan, port[0],
+     * port[1] in the first, then addr[0] and addr[1] */
+    _Static_assert(offsetof(struct flow_key, port) == 4 && offsetof(struct flow_key, addr) == 8,
+                   "flow key words");
+    uint16_t sp = 0, dp = 0;
+    if (m->has_ports) {
+        sp = m->sport;
+        dp = m->dport;
+    } else if (m->proto == 1 || m->proto == 58) {
+        if (m->icmp_query) {
+            sp = dp = m->icmp_id;
+        } else {
+            sp = m->icmp_type;
+            dp = m->icmp_code;
+        }
+    }
+    uint64_t s0 = hash40_rd64(m->src), s1 = hash40_rd64(m->src + 8);
+    uint64_t d0 = hash40_rd64(m->dst), d1 = hash40_rd64(m->dst + 8);
+    uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
+    uint64_t bs1 = __builtin_bswap64(s1), bd1 = __builtin_bswap64(d1);
+    int c = bs0 != bd0 ? (bs0 < bd0 ? -1 : 1) : bs1 != bd1 ? (bs1 < bd1 ? -1 : 1) : 0;
+    int src_first = c < 0 || (c == 0 && sp <= dp);
+    uint64_t p0 = src_first ? sp : dp, p1 = src_first ? dp : sp;
+    uint64_t w[5] = {(uint64_t)m->family | (uint64_t)m->proto << 8 | (uint64_t)m->vlan << 16 |
+                         p0 << 32 | p1 << 48,
+                     src_first ? s0 : d0, src_first ? s1 : d1, src_first ? d0 : s0,
+                     src_first ? d1 : s1};
+    memcpy(&fp->k, w, sizeof(w));
+    fp->side = src_first ? 0 : 1;
+    fp->h = hash40_words(w, seed);
+#else
     make_key(m, &fp->k, &fp->side);
+    fp->h = key_hash(&fp->k, seed);
+#endif
     fp->has_ports = m->has_ports;
     fp->tcp_flags = m->tcp_flags;
     fp->pad = 0;
     fp->sport = m->sport;
     fp->dport = m->dport;
-    fp->h = key_hash(&fp->k, seed);
 }
 
 void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp)

@@ -7,6 +7,7 @@
 #include "../util/hash40.h"
 #include "../util/xalloc.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,35 @@ void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key
     }
 }
 
+static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
+{
+    _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
+    return hash40(k, seed);
+}
+
+uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
+                             const struct pkt_meta *m, struct group_key *k)
+{
+#if HASH40_WORD_KEYS
+    /* group_key_make() as five words (hash40.h) */
+    _Static_assert(offsetof(struct group_key, dport) == 4 && offsetof(struct group_key, src) == 8,
+                   "group key words");
+    uint64_t w0 = m->family;
+    if (by == GROUP_PORT) {
+        w0 |= (uint64_t)m->proto << 8;
+        if (m->has_ports)
+            w0 |= (uint64_t)1 << 16 | (uint64_t)m->dport << 32;
+    }
+    uint64_t w[5] = {w0, hash40_rd64(m->src), hash40_rd64(m->src + 8), hash40_rd64(m->dst),
+                     hash40_rd64(m->dst + 8)};
+    memcpy(k, w, sizeof(w));
+    return hash40_words(w, t->seed);
+#else
+    group_key_make(by, m, k);
+    return key_hash(k, t->seed);
+#endif
+}
+
 void group_key_from_flow(enum group_by by, const struct flow *f, struct group_key *k)
 {
     memset(k, 0, sizeof(*k));
@@ -67,12 +97,6 @@ void group_key_set_name(struct group_key *k, uint32_t name)
     memset(k->dst, 0, sizeof(k->dst));
     memcpy(k->dst, &name, sizeof(name));
     k->dst_name = 1;
-}
-
-static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
-{
-    _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
-    return hash40(k, seed);
 }
 
 uint64_t group_table_hash(const struct group_table *t, const struct group_key *k)

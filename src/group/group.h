@@ -78,6 +78,11 @@ void group_table_release(struct group_table *t);
  * GROUP_PORT: the packet's own direction). */
 void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k);
 
+/* The same, returning its hash in table t (group_table_hash()); builds the
+ * key as words, so the hash does not wait on the key's stores (hash40.h). */
+uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
+                             const struct pkt_meta *m, struct group_key *k);
+
 /* Fill a key from a flow: originator -> responder (GROUP_IP), plus protocol
  * and responder port (GROUP_PORT, GROUP_SERVICE). */
 void group_key_from_flow(enum group_by by, const struct flow *f, struct group_key *k);

@@ -19,6 +19,7 @@
 
 #include "flow/flow.h"
 #include "group/group.h"
+#include "util/hash40.h"
 #include "util.h"
 
 #define SEC 1000000000LL
@@ -1222,6 +1223,103 @@ static void mix_meta(uint32_t id, int from_server, uint8_t flags, struct pkt_met
     m->tcp_flags = flags;
 }
 
+/* flow_prep_make() builds its key as words (util/hash40.h): the same bytes
+ * and hash as the key written field by field, for random packets of every
+ * kind (ports, ICMP queries and messages, equal addresses, VLANs). */
+static void test_prep_key_matches_fields(void **state)
+{
+    (void)state;
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int it = 0; it < 200000; it++) {
+        struct pkt_meta m;
+        memset(&m, 0, sizeof(m));
+        uint64_t x = rng_next(&r);
+        m.family = (x & 1) ? 6 : 4;
+        static const uint8_t protos[] = {6, 17, 1, 58, 132, 47};
+        m.proto = protos[(x >> 1) % 6];
+        m.has_ports = (m.proto == 6 || m.proto == 17 || m.proto == 132) && ((x >> 4) & 7);
+        m.vlan = (x >> 8) & 1 ? (uint16_t)((x >> 9) & 0xFFF) : 0;
+        m.sport = (uint16_t)rng_next(&r);
+        m.dport = (x >> 21) & 1 ? m.sport : (uint16_t)rng_next(&r);
+        m.icmp_query = (x >> 22) & 1;
+        m.icmp_id = (uint16_t)rng_next(&r);
+        m.icmp_type = (uint8_t)(x >> 23);
+        m.icmp_code = (uint8_t)(x >> 31);
+        m.tcp_flags = (uint8_t)(x >> 40);
+        for (int i = 0; i < 16; i++) {
+            uint8_t b = (uint8_t)rng_next(&r);
+            if ((x >> 48) & 3) /* often a few values: equal prefixes and addresses */
+                b &= 1;
+            m.src[i] = (m.family == 4 && i >= 4) ? 0 : b;
+        }
+        for (int i = 0; i < 16; i++) {
+            uint8_t b = (uint8_t)rng_next(&r);
+            if ((x >> 48) & 3)
+                b &= 1;
+            m.dst[i] = (m.family == 4 && i >= 4) ? 0 : b;
+        }
+        if (((x >> 50) & 7) == 0)
+            memcpy(m.dst, m.src, 16);
+        /* the reference: field by field, as the struct lays it out */
+        struct flow_key k;
+        memset(&k, 0, sizeof(k));
+        k.family = m.family;
+        k.proto = m.proto;
+        k.vlan = m.vlan;
+        uint16_t sp = 0, dp = 0;
+        if (m.has_ports) {
+            sp = m.sport;
+            dp = m.dport;
+        } else if (m.proto == 1 || m.proto == 58) {
+            sp = m.icmp_query ? m.icmp_id : m.icmp_type;
+            dp = m.icmp_query ? m.icmp_id : m.icmp_code;
+        }
+        int c = memcmp(m.src, m.dst, 16);
+        int side = (c < 0 || (c == 0 && sp <= dp)) ? 0 : 1;
+        memcpy(k.addr[side], m.src, 16);
+        memcpy(k.addr[!side], m.dst, 16);
+        k.port[side] = sp;
+        k.port[!side] = dp;
+        struct flow_prep fp;
+        uint64_t seed = rng_next(&r);
+        flow_prep_make(seed, &m, &fp);
+        assert_memory_equal(&fp.k, &k, sizeof(k));
+        assert_int_equal(fp.side, side);
+        assert_int_equal(fp.h, hash40(&k, seed));
+    }
+}
+
+/* group_key_make_hash() builds its key as words: the same bytes and hash
+ * as group_key_make() and group_table_hash(), for both packet groupings. */
+static void test_group_key_words(void **state)
+{
+    (void)state;
+    uint64_t r = 0x243f6a8885a308d3ull;
+    for (int it = 0; it < 100000; it++) {
+        struct pkt_meta m;
+        memset(&m, 0, sizeof(m));
+        uint64_t x = rng_next(&r);
+        m.family = (x & 1) ? 6 : 4;
+        m.proto = (uint8_t)(x >> 1);
+        m.has_ports = (x >> 9) & 1;
+        m.sport = (uint16_t)(x >> 10);
+        m.dport = (uint16_t)(x >> 26);
+        for (int i = 0; i < 16; i++) {
+            m.src[i] = (m.family == 4 && i >= 4) ? 0 : (uint8_t)rng_next(&r);
+            m.dst[i] = (m.family == 4 && i >= 4) ? 0 : (uint8_t)rng_next(&r);
+        }
+        enum group_by by = (x >> 42) & 1 ? GROUP_PORT : GROUP_IP;
+        struct group_table t;
+        group_table_init(&t, by, rng_next(&r));
+        struct group_key a, b;
+        group_key_make(by, &m, &a);
+        uint64_t h = group_key_make_hash(&t, by, &m, &b);
+        assert_memory_equal(&a, &b, sizeof(a));
+        assert_int_equal(h, group_table_hash(&t, &a));
+        group_table_release(&t);
+    }
+}
+
 static void test_random_workload_against_model(void **state)
 {
     (void)state;
@@ -1386,6 +1484,8 @@ int main(void)
         cmocka_unit_test(test_group_key_from_flow),
         cmocka_unit_test(test_stress_create_expire_reuse),
         cmocka_unit_test(test_random_workload_against_model),
+        cmocka_unit_test(test_prep_key_matches_fields),
+        cmocka_unit_test(test_group_key_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
