@@ -210,6 +210,25 @@ static uint32_t new_slot(struct flow_table *t)
     return i;
 }
 
+/* The key's two "ports" of a packet, source side first: its ports, or an
+ * ICMP query's identifier on both sides, or an ICMP message's type and
+ * code; 0 for other protocols. */
+static void key_ports(const struct pkt_meta *m, uint16_t *sp, uint16_t *dp)
+{
+    *sp = *dp = 0;
+    if (m->has_ports) {
+        *sp = m->sport;
+        *dp = m->dport;
+    } else if (m->proto == 1 || m->proto == 58) {
+        if (m->icmp_query) {
+            *sp = *dp = m->icmp_id;
+        } else {
+            *sp = m->icmp_type;
+            *dp = m->icmp_code;
+        }
+    }
+}
+
 #if !HASH40_WORD_KEYS
 static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_side)
 {
@@ -217,18 +236,8 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
     k->family = m->family;
     k->proto = m->proto;
     k->vlan = m->vlan;
-    uint16_t sp = 0, dp = 0;
-    if (m->has_ports) {
-        sp = m->sport;
-        dp = m->dport;
-    } else if (m->proto == 1 || m->proto == 58) {
-        if (m->icmp_query) {
-            sp = dp = m->icmp_id;
-        } else {
-            sp = m->icmp_type;
-            dp = m->icmp_code;
-        }
-    }
+    uint16_t sp, dp;
+    key_ports(m, &sp, &dp);
     /* memcmp order of the addresses, as two big-endian words each: gcc
      * called libc's memcmp here, 2% of the default mode (perf) */
     uint64_t s0 = __builtin_bswap64(hash40_rd64(m->src)),
@@ -267,18 +276,8 @@ void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *f
      * port[1] in the first, then addr[0] and addr[1] */
     _Static_assert(offsetof(struct flow_key, port) == 4 && offsetof(struct flow_key, addr) == 8,
                    "flow key words");
-    uint16_t sp = 0, dp = 0;
-    if (m->has_ports) {
-        sp = m->sport;
-        dp = m->dport;
-    } else if (m->proto == 1 || m->proto == 58) {
-        if (m->icmp_query) {
-            sp = dp = m->icmp_id;
-        } else {
-            sp = m->icmp_type;
-            dp = m->icmp_code;
-        }
-    }
+    uint16_t sp, dp;
+    key_ports(m, &sp, &dp);
     uint64_t s0 = hash40_rd64(m->src), s1 = hash40_rd64(m->src + 8);
     uint64_t d0 = hash40_rd64(m->dst), d1 = hash40_rd64(m->dst + 8);
     uint64_t bs0 = __builtin_bswap64(s0), bd0 = __builtin_bswap64(d0);
