@@ -124,10 +124,17 @@ static inline void group_table_prefetch_group(const struct group_table *t, uint6
     uint32_t tag = (uint32_t)(h >> 32);
     uint64_t v = t->slot[(size_t)tag & t->mask];
     if (v && (uint32_t)(v >> 32) == tag) {
-        /* a group spans two cache lines (96 bytes, 16-byte aligned) */
+        /* What a packet touches is its first 128 bytes (key, counters,
+         * series head with its streaming state pointer at +104 and the
+         * packet count at +112); groups are 160 bytes, so half of them
+         * start mid-line and those bytes span three lines.  g + 127 is the
+         * third for those, a line already asked for otherwise.  (The
+         * streaming regime, which reads s.st at once, ran 9% faster;
+         * exact lists unchanged, 12 alternated runs.) */
         const char *g = (const char *)&t->g[(uint32_t)v - 1];
         __builtin_prefetch(g);
         __builtin_prefetch(g + 64);
+        __builtin_prefetch(g + 127);
     }
 }
 
