@@ -961,8 +961,10 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
     if (n)
         (void)series_of(x, top); /* no growth inside the loop */
     for (size_t t = 0; t < n + LAG; t++) {
-        if (t < n)
+        if (t < n) { /* 64 bytes, 16-byte aligned: may span two lines */
             __builtin_prefetch(&x->ser[ev[t].group]);
+            __builtin_prefetch((const char *)&x->ser[ev[t].group] + 63);
+        }
         if (t >= LAG / 3 && t - LAG / 3 < n)
             series_prefetch(&x->ser[ev[t - LAG / 3].group]);
         if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
