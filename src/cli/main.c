@@ -1125,11 +1125,8 @@ static void loop_flows(struct run_ctx *x)
     struct fbatch *batch[FQUEUE];
     void *slots[FQUEUE];
     size_t nb = x->o->threads > 1 ? FQUEUE : 1;
-    for (size_t i = 0; i < nb; i++) {
-        slots[i] = batch[i] = xmalloc(sizeof(struct fbatch));
-        batch[i]->sev = NULL;
-        batch[i]->n_sev = batch[i]->cap_sev = 0;
-    }
+    for (size_t i = 0; i < nb; i++)
+        slots[i] = batch[i] = xcalloc(1, sizeof(struct fbatch)); /* no series events yet */
     int more = flows_fill(x, batch[0]);
     /* the first batch is in hand: the others start free */
     int threaded = more && nb > 1 && flows_threaded(x) && bq_init(&fp.q, slots + 1, nb - 1) == 0;

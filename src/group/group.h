@@ -109,13 +109,21 @@ static inline void group_table_prefetch(const struct group_table *t, uint64_t h)
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h);
 /* (returns GROUP_NONE instead of creating a group past max_groups) */
 
-/* Prefetch the lines of the group at position idx (< t->n). */
+/*
+ * Prefetch the group at position idx (< t->n).  What a packet touches is
+ * its first 128 bytes (key, counters, series head with its streaming state
+ * pointer at +104 and the packet count at +112); groups are 160 bytes, so
+ * half of them start mid-line and those bytes span three lines.  g + 127 is
+ * the third for those, a line already asked for otherwise.  (The streaming
+ * regime, which reads s.st at once, ran 9% faster with it; exact lists
+ * unchanged, 12 alternated runs.)
+ */
 static inline void group_table_prefetch_index(const struct group_table *t, size_t idx)
 {
     const char *g = (const char *)&t->g[idx];
     __builtin_prefetch(g);
     __builtin_prefetch(g + 64);
-    __builtin_prefetch(g + sizeof(struct group) - 1);
+    __builtin_prefetch(g + 127);
 }
 
 /* Prefetch the group the slot of h most likely points at (second step). */
@@ -123,19 +131,8 @@ static inline void group_table_prefetch_group(const struct group_table *t, uint6
 {
     uint32_t tag = (uint32_t)(h >> 32);
     uint64_t v = t->slot[(size_t)tag & t->mask];
-    if (v && (uint32_t)(v >> 32) == tag) {
-        /* What a packet touches is its first 128 bytes (key, counters,
-         * series head with its streaming state pointer at +104 and the
-         * packet count at +112); groups are 160 bytes, so half of them
-         * start mid-line and those bytes span three lines.  g + 127 is the
-         * third for those, a line already asked for otherwise.  (The
-         * streaming regime, which reads s.st at once, ran 9% faster;
-         * exact lists unchanged, 12 alternated runs.) */
-        const char *g = (const char *)&t->g[(uint32_t)v - 1];
-        __builtin_prefetch(g);
-        __builtin_prefetch(g + 64);
-        __builtin_prefetch(g + 127);
-    }
+    if (v && (uint32_t)(v >> 32) == tag)
+        group_table_prefetch_index(t, (uint32_t)v - 1);
 }
 
 #endif
