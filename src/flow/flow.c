@@ -73,6 +73,7 @@ void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns
     t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
     t->free_head = FLOW_NONE;
     t->now = INT64_MIN;
+    t->expire_at = INT64_MAX;
     for (int i = 0; i < 3; i++)
         t->head[i] = t->tail[i] = FLOW_NONE;
 }
@@ -92,9 +93,37 @@ static inline uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 
 /* ---- expiry lists ------------------------------------------------------ */
 
+static int64_t timeout_of(const struct flow_table *t, uint8_t list);
+
+/*
+ * expire() is asked at every packet but has work only when a list's head
+ * has been idle past its timeout.  t->expire_at is the earliest time at
+ * which that can be true: the minimum over the three heads of queued +
+ * timeout (saturated), recomputed whenever a head changes (the only
+ * places are list_unlink and list_append below), so that the packet path
+ * compares one number instead of walking three heads (about 50 of the
+ * default mode's 1 060 instructions a packet).  Same decisions as before:
+ * idle() is now - queued > timeout with now >= queued, i.e. now > queued +
+ * timeout.
+ */
+static void heads_changed(struct flow_table *t)
+{
+    int64_t at = INT64_MAX;
+    for (uint8_t l = 0; l < 3; l++) {
+        if (t->head[l] == FLOW_NONE)
+            continue;
+        int64_t q = t->f[t->head[l]].queued, to = timeout_of(t, l);
+        int64_t d = to < 0 || q > INT64_MAX - to ? INT64_MAX : q + to;
+        if (d < at)
+            at = d;
+    }
+    t->expire_at = at;
+}
+
 static void list_unlink(struct flow_table *t, uint32_t i)
 {
     struct flow *f = &t->f[i];
+    int was_head = f->prev == FLOW_NONE;
     if (f->prev != FLOW_NONE)
         t->f[f->prev].next = f->next;
     else
@@ -103,6 +132,8 @@ static void list_unlink(struct flow_table *t, uint32_t i)
         t->f[f->next].prev = f->prev;
     else
         t->tail[f->list] = f->prev;
+    if (was_head)
+        heads_changed(t);
 }
 
 static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
@@ -112,11 +143,13 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
     f->queued = f->last;
     f->next = FLOW_NONE;
     f->prev = t->tail[list];
-    if (t->tail[list] != FLOW_NONE)
-        t->f[t->tail[list]].next = i;
-    else
-        t->head[list] = i;
     t->tail[list] = i;
+    if (f->prev != FLOW_NONE) {
+        t->f[f->prev].next = i;
+    } else {
+        t->head[list] = i;
+        heads_changed(t);
+    }
 }
 
 /* ---- index ---------------------------------------------------------------- */
@@ -341,7 +374,8 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_
 {
     if (ts > t->now)
         t->now = ts;
-    expire(t);
+    if (t->now > t->expire_at)
+        expire(t);
 
     const struct flow_key k = fp->k;
     int side = fp->side;
