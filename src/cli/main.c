@@ -818,10 +818,23 @@ struct sev {
     uint32_t size;
 };
 
+/* The series stage's array: 64-byte series on 64-byte boundaries, so that
+ * adding an event touches one line of it, not two (realloc aligns to 16). */
+_Static_assert(64 % sizeof(struct series) == 0, "no series spans two lines");
 static struct series *series_of(struct run_ctx *x, size_t gi)
 {
     if (gi >= x->ser_n) {
-        ALLOC_GROW(x->ser, gi + 1, x->ser_cap);
+        if (gi >= x->ser_cap) {
+            size_t nc = x->ser_cap < 64 ? 64 : st_add(x->ser_cap, x->ser_cap / 2);
+            if (nc <= gi)
+                nc = st_add(gi, 1);
+            struct series *a = xaligned_alloc(64, st_mult(nc, sizeof(*a)));
+            if (x->ser_n)
+                memcpy(a, x->ser, x->ser_n * sizeof(*a));
+            free(x->ser);
+            x->ser = a;
+            x->ser_cap = nc;
+        }
         for (size_t i = x->ser_n; i <= gi; i++)
             series_init(&x->ser[i]);
         x->ser_n = gi + 1;
@@ -961,10 +974,8 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
     if (n)
         (void)series_of(x, top); /* no growth inside the loop */
     for (size_t t = 0; t < n + LAG; t++) {
-        if (t < n) { /* 64 bytes, 16-byte aligned: may span two lines */
+        if (t < n) /* one line (series_of) */
             __builtin_prefetch(&x->ser[ev[t].group]);
-            __builtin_prefetch((const char *)&x->ser[ev[t].group] + 63);
-        }
         if (t >= LAG / 3 && t - LAG / 3 < n)
             series_prefetch(&x->ser[ev[t - LAG / 3].group]);
         if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)

@@ -7,6 +7,7 @@
 #include "order.h"
 #include "sketch.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -79,6 +80,7 @@ uint32_t series_exact_cap(void)
 static _Atomic uint64_t held;
 
 #define EXACT_EVENT_BYTES (sizeof(int64_t) + sizeof(uint32_t)) /* ts[] and sz[] */
+_Static_assert(EXACT_EVENT_BYTES == SERIES_REC, "a record is a time and a size");
 
 static void held_add(uint64_t bytes)
 {
@@ -382,10 +384,34 @@ static void feed(struct series_stream *st, int64_t t, uint32_t size)
     st->fed++;
 }
 
+/*
+ * Records (series.h) to the parallel arrays, in the same block: times at
+ * its start, sizes after the times' capacity.  The sizes go through a
+ * scratch array, since their place may overlap records not yet read.
+ */
+static void unpack(struct series *s)
+{
+    if (!s->ts || s->sz)
+        return;
+    uint32_t n = s->ts_n;
+    const unsigned char *r = (const unsigned char *)s->ts;
+    uint32_t *tmp = xmalloc(st_mult(n ? n : 1, sizeof(*tmp)));
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t t;
+        memcpy(&t, r + (size_t)i * SERIES_REC, sizeof(t));
+        memcpy(&tmp[i], r + (size_t)i * SERIES_REC + sizeof(t), sizeof(tmp[i]));
+        s->ts[i] = t; /* 8i <= 12i: only records already read are overwritten */
+    }
+    s->sz = (uint32_t *)(s->ts + s->ts_cap);
+    memcpy(s->sz, tmp, (size_t)n * sizeof(*tmp));
+    free(tmp);
+}
+
 /* Leave the exact regime: sorted times seed everything streaming. */
 static void to_stream(struct series *s)
 {
     struct series_stream *st = xcalloc(1, sizeof(*st));
+    unpack(s);
     uint32_t n = s->ts_n;
     sort_events(s->ts, s->sz, n);
     /* Pivot: exact median of all intervals seen so far (in ns). */
@@ -466,22 +492,19 @@ static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
 }
 
 /*
- * The exact regime's ts[] and sz[] share one block, sz right after ts's
- * capacity: one allocation per growth instead of two reallocs (malloc's
- * bookkeeping for 50 k small groups, each growing 5 times, was about 4% of
- * a --series packets bench run).  Sets ts_cap to cap (>= ts_n).
+ * The exact regime's events share one block, records while they are added
+ * and then ts[] with sz[] right after ts's capacity (unpack()): one
+ * allocation per growth instead of two reallocs (malloc's bookkeeping for
+ * 50 k small groups, each growing 5 times, was about 4% of a --series
+ * packets bench run).  Sets ts_cap to cap (>= ts_n).
  */
 static void exact_resize(struct series *s, uint32_t cap)
 {
     int64_t *ts = xmalloc(st_mult(cap, EXACT_EVENT_BYTES));
-    uint32_t *sz = (uint32_t *)(ts + cap); /* 8-byte aligned: ts + cap */
-    if (s->ts_n) {
-        memcpy(ts, s->ts, (size_t)s->ts_n * sizeof(*ts));
-        memcpy(sz, s->sz, (size_t)s->ts_n * sizeof(*sz));
-    }
+    if (s->ts_n)
+        memcpy(ts, s->ts, (size_t)s->ts_n * SERIES_REC); /* records: s->sz is NULL */
     free(s->ts);
     s->ts = ts;
-    s->sz = sz;
     s->ts_cap = cap;
 }
 
@@ -505,8 +528,7 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
     }
     if (s->ts_n == 0) {
         exact_resize(s, 4);
-        s->ts[0] = prev_first; /* the one event so far */
-        s->sz[0] = s->first_sz;
+        series_rec_put(s, 0, prev_first, s->first_sz); /* the one event so far */
         s->ts_n = 1;
         held_add((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
         budget_check();
@@ -524,8 +546,7 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
             exact_resize(s, nc);
             budget_check();
         }
-        s->ts[s->ts_n] = t;
-        s->sz[s->ts_n++] = size;
+        series_rec_put(s, s->ts_n++, t, size);
         return;
     }
     to_stream(s);
@@ -606,6 +627,7 @@ static const double *gcache_find(const struct series *s)
 
 static void finish_exact(struct series *s, struct interval_stats *o)
 {
+    unpack(s);
     uint32_t n = s->ts_n;
     if (n < 2)
         return;
@@ -871,6 +893,7 @@ void series_features(struct series *s, struct series_features *f)
     f->first = s->first;
     f->last = s->last;
     if (!s->st) {
+        unpack(s); /* done by series_finish; in case it was not called */
         features_exact(s, f);
         return;
     }
@@ -899,6 +922,7 @@ size_t series_events(const struct series *s, const int64_t **ts, const uint32_t 
         return s->st->smp_n;
     }
     if (s->ts_n) {
+        assert(s->sz); /* after series_finish: arrays, not records */
         *ts = s->ts;
         *sz = s->sz;
         return s->ts_n;
@@ -921,6 +945,7 @@ struct wval *series_intervals(const struct series *s, size_t *n)
     struct wval *a = xmalloc(st_mult(*n ? *n : 1, sizeof(*a)));
     if (!*n)
         return a;
+    assert(s->sz); /* after series_finish: sorted times, not records */
     double *g = xmalloc(st_mult(2 * *n, sizeof(*g)));
     sorted_gaps(s->ts, s->ts_n, g, g + *n);
     for (size_t i = 0; i < *n; i++) {

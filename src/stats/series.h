@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SERIES_EXACT_CAP 1024 /* default; see series_set_exact_cap() */
 #define SERIES_EXACT_MIN 128  /* must exceed SERIES_REORDER */
@@ -44,8 +45,9 @@ struct series {
     uint64_t n;    /* events */
     int64_t first; /* min time, ns */
     int64_t last;  /* max time, ns */
-    int64_t *ts;   /* exact regime: event times (unsorted); NULL while n <= 1 */
-    uint32_t *sz;  /* exact regime: event sizes, parallel to ts (in its block: free ts only) */
+    int64_t *ts;   /* exact regime: the event block (see SERIES_REC); NULL while n <= 1 */
+    uint32_t *sz;  /* NULL while the block holds records; then sizes parallel to ts (in ts's
+                      block: free ts only) */
     uint32_t ts_n, ts_cap;
     union {
         uint32_t first_sz;   /* size of the only event while n == 1 */
@@ -146,12 +148,30 @@ static inline uint32_t series_clamp_size(uint64_t size)
     return size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 }
 
+/*
+ * While events are added, an exact list holds them as packed records of
+ * SERIES_REC bytes (the time, then the size) in s->ts's block, s->sz NULL:
+ * the packet loops write every event at the end of one of 50 k lists, and
+ * separate time and size arrays were two scattered cache lines an event
+ * where records are one (mostly).  series_finish() and the switch to the
+ * streaming regime turn the records into the parallel arrays ts[] and sz[]
+ * that the statistics read.
+ */
+#define SERIES_REC 12
+
+static inline void series_rec_put(struct series *s, uint32_t i, int64_t t, uint32_t size)
+{
+    unsigned char *r = (unsigned char *)s->ts + (size_t)i * SERIES_REC;
+    memcpy(r, &t, sizeof(t));
+    memcpy(r + sizeof(t), &size, sizeof(size));
+}
+
 static inline int series_add_fast(struct series *s, int64_t t, uint64_t size)
 {
-    /* The common case, inlined into the packet loop: exact regime with room. */
+    /* The common case, inlined into the packet loop: exact regime with room
+     * (records: nothing is added after series_finish). */
     if (s->ts && s->ts_n < s->ts_cap) {
-        s->ts[s->ts_n] = t;
-        s->sz[s->ts_n++] = series_clamp_size(size);
+        series_rec_put(s, s->ts_n++, t, series_clamp_size(size));
         s->n++;
         if (t < s->first)
             s->first = t;
@@ -177,8 +197,9 @@ void series_stream_prefetch_tail(const struct series_stream *st);
 static inline void series_prefetch(const struct series *s)
 {
     if (s->ts) {
-        __builtin_prefetch(&s->ts[s->ts_n], 1);
-        __builtin_prefetch(&s->sz[s->ts_n], 1);
+        const unsigned char *r = (const unsigned char *)s->ts + (size_t)s->ts_n * SERIES_REC;
+        __builtin_prefetch(r, 1);
+        __builtin_prefetch(r + SERIES_REC - 1, 1); /* one record in eight spans two lines */
     } else if (s->st) {
         __builtin_prefetch(s->st, 1); /* its first line: head and count */
     }
