@@ -653,37 +653,43 @@ static void loop_dns(struct run_ctx *x)
 }
 
 /*
- * Directed packet pairs (--series packets with --group ip or port): no flow
- * state.  The loop works in batches: decode up to BATCH packets into small
- * events, then look their groups up, then update them, with a prefetch
- * between the steps.  A group lookup and update are two or three cache
- * misses on large tables; batching lets the CPU wait for many of them at
- * once instead of one after the other.
- */
-/*
- * --series packets --group ip|port.  Reading and decoding fill batches of
- * (key, hash, time, size); a batch is then applied to the group table with
- * software pipelining: while packet i is appended, the ring slot of a
- * streaming group's packet i+LAG_ADD-LAG_TAIL is prefetched, packet
- * i+LAG_ADD-LAG_LOOKUP is looked up (and the end of its event list, or its
- * ring position, prefetched), the group of packet i+LAG_ADD-LAG_GROUP is
- * prefetched and the index slot of packet i+LAG_ADD too, so each cache miss
- * has several packets' time to arrive.  Batches are applied in order and packets within them in
- * order: every group sees its packets in input order, whatever --threads says. With --threads 2 and
- * more, a second thread applies the batches while the first reads and decodes the next ones
- * (util/bqueue.h).
+ * --series packets --group ip|port: directed packet pairs, no flow state.
+ *
+ * Reading and decoding fill batches of (key, hash, time, size).  A batch's
+ * groups are then looked up with software pipelining: while packet i is
+ * looked up, the group of packet i+LAG_LOOKUP-LAG_GROUP and the index slot
+ * of packet i+LAG_LOOKUP are prefetched, so each cache miss has several
+ * packets' time to arrive.  Groups are created in input order.
+ *
+ * The events are not added to their groups' series at once: that wrote
+ * each one at the end of one of (on the bench file) 50 k event lists, a
+ * cache miss on the list and one on the group for every packet, about a
+ * third of the loop.  They go to a log instead, in input order; when it is
+ * full (PLOG_MAX events, less under a small --max-memory) it is sorted by
+ * group, stably, and becomes the drain log, which is given to the groups a
+ * little after each batch while the next log fills (pairs_apply).  A group
+ * then gets a run of events at once, its line and the end of its list
+ * fetched once a run, and the groups are visited in index order.  Every
+ * series still gets its events in input order, and the logs turn over at
+ * the same events whatever --threads says (with --threads 2 and more, a
+ * second thread looks up and logs while the first reads and decodes,
+ * util/bqueue.h), so the output is the same.  With the lookups' compact
+ * keys (group.h) the packet loop on one thread went from 1.2-1.6 s to
+ * 0.8-0.95 s on the bench file (docs/performance.md).
  */
 #define PBATCH 2048
 #define PQUEUE 4
 _Static_assert(PQUEUE <= BQ_MAX, "loop_pairs batches exceed bqueue slots");
-enum { LAG_GROUP = 8, LAG_LOOKUP = 16, LAG_TAIL = 24, LAG_ADD = 32 };
+enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
+/* events a log holds: 8 MiB a buffer (1 << 20 ran no faster, +25 MiB peak) */
+#define PLOG_MAX ((size_t)1 << 19)
 
 struct pev {
     struct group_key k;
     uint64_t h;
     int64_t ts;
     uint32_t wirelen;
-    size_t idx;
+    uint32_t compact; /* the key has a compact form (group.h) */
 };
 
 struct pbatch {
@@ -691,6 +697,33 @@ struct pbatch {
     int last; /* the input ended with this batch */
     struct pev ev[PBATCH];
 };
+
+struct plog_ev {
+    int64_t ts;
+    uint32_t group;
+    uint32_t size;
+};
+
+struct plog {
+    struct plog_ev *fill;  /* events being logged, in input order */
+    struct plog_ev *drain; /* a sorted log being given to its groups */
+    struct plog_ev *tmp;   /* the sort's other buffer */
+    size_t n_fill, n_drain, drained, cap;
+    size_t max; /* events a log may hold (plog_max) */
+};
+
+/* The logs (three buffers) take at most an eighth of the memory budget,
+ * which bounds the series (--max-memory, series.h): a small budget gets
+ * small logs, applied nearly in input order. */
+static size_t plog_max(void)
+{
+    struct series_budget_state b;
+    series_budget_get(&b);
+    uint64_t by_budget = b.budget / 8 / (3 * sizeof(struct plog_ev));
+    if (!b.budget || by_budget >= PLOG_MAX)
+        return PLOG_MAX;
+    return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
+}
 
 static void pairs_fill(struct run_ctx *x, struct pbatch *b)
 {
@@ -707,43 +740,134 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
         e->h = group_key_make_hash(x->tab, x->o->group, &m, &e->k);
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
+        e->compact = m.family == 4; /* IPv4 addresses fit the compact form (group.h) */
     }
 }
 
-static void pairs_apply(struct group_table *tab, struct pbatch *b, uint64_t *untracked)
+/* Sort l->fill's events by group, stably: least significant byte first,
+ * skipping the bytes every event has the same (two passes for up to
+ * 65 536 groups). */
+static void plog_sort(struct plog *l)
+{
+    size_t n = l->n_fill;
+    uint32_t any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= l->fill[i].group;
+    struct plog_ev *src = l->fill, *dst = l->tmp;
+    for (unsigned shift = 0; shift < 32 && (any >> shift); shift += 8) {
+        size_t pos[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            pos[(src[i].group >> shift) & 0xFF]++;
+        if (pos[(src[0].group >> shift) & 0xFF] == n)
+            continue; /* one digit: already in order */
+        size_t sum = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            size_t c = pos[d];
+            pos[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[pos[(src[i].group >> shift) & 0xFF]++] = src[i];
+        struct plog_ev *t = src;
+        src = dst;
+        dst = t;
+    }
+    l->fill = src;
+    l->tmp = dst;
+}
+
+/* Give the drain log's next events (at least want, ending at a group's
+ * run) to their groups. */
+static void plog_drain(struct plog *l, struct group_table *tab, size_t want)
+{
+    const struct plog_ev *a = l->drain;
+    size_t i = l->drained, stop = want < l->n_drain - i ? i + want : l->n_drain;
+    while (i < stop) {
+        uint32_t gi = a[i].group;
+        size_t j = i;
+        while (j < l->n_drain && a[j].group == gi)
+            j++;
+        if (j < l->n_drain) /* the next run's list end; group lines come in order */
+            series_prefetch(&tab->g[a[j].group].s);
+        struct group *g = &tab->g[gi];
+        g->packets += j - i;
+        for (; i < j; i++) {
+            g->bytes += a[i].size;
+            series_add(&g->s, a[i].ts, a[i].size);
+        }
+    }
+    l->drained = i;
+}
+
+/* The fill log is full or the input ended: finish the drain log, sort the
+ * fill log and make it the drain log. */
+static void plog_swap(struct plog *l, struct group_table *tab)
+{
+    plog_drain(l, tab, SIZE_MAX);
+    plog_sort(l);
+    struct plog_ev *t = l->drain;
+    l->drain = l->fill;
+    l->fill = t;
+    l->n_drain = l->n_fill;
+    l->drained = 0;
+    l->n_fill = 0;
+}
+
+/* The end of the input: every logged event to its group. */
+static void plog_flush(struct plog *l, struct group_table *tab)
+{
+    plog_swap(l, tab);
+    plog_drain(l, tab, SIZE_MAX);
+}
+
+/*
+ * Look a batch's groups up and log its events.  The sorted log is given to
+ * the groups a little after every batch, not all at once when the next log
+ * is full: with --threads 2, a second thread that stopped for a whole log
+ * (about 20 ms for 1 M events) left the reading thread waiting just as
+ * long, and the two threads' loop took the sum of their times, not the
+ * larger.  Draining twice a batch's events a batch empties the drain log
+ * before the fill log is full.  The single-threaded loop does the same, so
+ * the groups see the same sequence of events either way.
+ */
+static void pairs_apply(struct group_table *tab, struct plog *l, struct pbatch *b,
+                        uint64_t *untracked)
 {
     struct pev *ev = b->ev;
     size_t n = b->n;
-    for (size_t t = 0; t < n + LAG_ADD; t++) {
+    if (l->cap < l->max && l->n_fill + n > l->cap) { /* small inputs: small logs */
+        size_t nc = l->cap * 2 > l->n_fill + n ? l->cap * 2 : l->n_fill + n;
+        nc = nc < l->max ? nc : l->max;
+        l->fill = xrealloc(l->fill, st_mult(nc, sizeof(*l->fill)));
+        l->drain = xrealloc(l->drain, st_mult(nc, sizeof(*l->drain)));
+        free(l->tmp);
+        l->tmp = xmalloc(st_mult(nc, sizeof(*l->tmp)));
+        l->cap = nc;
+    }
+    for (size_t t = 0; t < n + LAG_LOOKUP; t++) {
         if (t < n)
             group_table_prefetch(tab, ev[t].h);
         if (t >= LAG_GROUP && t - LAG_GROUP < n)
-            group_table_prefetch_group(tab, ev[t - LAG_GROUP].h);
-        if (t >= LAG_LOOKUP && t - LAG_LOOKUP < n) {
+            group_table_prefetch_group(tab, ev[t - LAG_GROUP].h, ev[t - LAG_GROUP].compact);
+        if (t >= LAG_LOOKUP) {
             struct pev *e = &ev[t - LAG_LOOKUP];
-            e->idx = group_table_lookup(tab, &e->k, e->h);
-            if (e->idx != GROUP_NONE)
-                series_prefetch(&tab->g[e->idx].s);
-        }
-        if (t >= LAG_TAIL && t - LAG_TAIL < n && ev[t - LAG_TAIL].idx != GROUP_NONE)
-            series_prefetch_tail(&tab->g[ev[t - LAG_TAIL].idx].s);
-        if (t >= LAG_ADD && t - LAG_ADD < n) {
-            struct pev *e = &ev[t - LAG_ADD];
-            if (e->idx == GROUP_NONE) {
+            size_t gi = group_table_lookup(tab, &e->k, e->h);
+            if (gi == GROUP_NONE) {
                 (*untracked)++;
                 continue;
             }
-            struct group *g = &tab->g[e->idx];
-            g->bytes += e->wirelen;
-            g->packets++;
-            series_add(&g->s, e->ts, e->wirelen);
+            if (l->n_fill == l->cap)
+                plog_swap(l, tab);
+            l->fill[l->n_fill++] = (struct plog_ev){e->ts, (uint32_t)gi, e->wirelen};
         }
     }
+    plog_drain(l, tab, 2 * (size_t)PBATCH);
 }
 
 struct pairs_pipe {
     struct bqueue q;
     struct group_table *tab;
+    struct plog log;
     uint64_t untracked;
     double cpu; /* the consumer's CPU seconds */
 };
@@ -754,9 +878,10 @@ static void *pairs_consumer(void *arg)
     for (;;) {
         struct pbatch *b = bq_take(&pp->q);
         int last = b->last;
-        pairs_apply(pp->tab, b, &pp->untracked);
+        pairs_apply(pp->tab, &pp->log, b, &pp->untracked);
         bq_release(&pp->q, b);
         if (last) {
+            plog_flush(&pp->log, pp->tab);
             pp->cpu = thread_cpu_s();
             return NULL;
         }
@@ -770,7 +895,7 @@ static void loop_pairs(struct run_ctx *x)
     size_t nb = x->o->threads > 1 ? PQUEUE : 1;
     for (size_t i = 0; i < nb; i++)
         slots[i] = batch[i] = xmalloc(sizeof(struct pbatch));
-    struct pairs_pipe pp = {.tab = x->tab};
+    struct pairs_pipe pp = {.tab = x->tab, .log.max = plog_max()};
     pthread_t th;
     int threaded = nb > 1 && bq_init(&pp.q, slots, nb) == 0;
     if (threaded && pthread_create(&th, NULL, pairs_consumer, &pp)) {
@@ -792,10 +917,14 @@ static void loop_pairs(struct run_ctx *x)
     } else {
         do {
             pairs_fill(x, batch[0]);
-            pairs_apply(x->tab, batch[0], &pp.untracked);
+            pairs_apply(x->tab, &pp.log, batch[0], &pp.untracked);
         } while (!batch[0]->last);
+        plog_flush(&pp.log, x->tab);
     }
     x->cnt->untracked += pp.untracked;
+    free(pp.log.fill);
+    free(pp.log.drain);
+    free(pp.log.tmp);
     for (size_t i = 0; i < nb; i++)
         free(batch[i]);
 }

@@ -25,6 +25,7 @@ void group_table_release(struct group_table *t)
     for (size_t i = 0; i < t->n; i++)
         series_release(&t->g[i].s);
     free(t->g);
+    free(t->k16);
     free(t->slot);
     memset(t, 0, sizeof(*t));
 }
@@ -115,13 +116,17 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
 {
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)tag & t->mask;
+    uint64_t c[2];
+    int compact = group_key_compact(k, c);
     for (;;) {
         uint64_t v = t->slot[i];
         if (!v)
             break;
         if ((uint32_t)(v >> 32) == tag) {
             size_t idx = (uint32_t)v - 1;
-            if (hash40_eq(&t->g[idx].key, k))
+            /* a compact key equals only a compact key (group.h) */
+            if (compact ? t->k16[2 * idx] == c[0] && t->k16[2 * idx + 1] == c[1]
+                        : hash40_eq(&t->g[idx].key, k))
                 return idx;
         }
         i = (i + 1) & t->mask;
@@ -131,10 +136,19 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
         t->refused++;
         return GROUP_NONE;
     }
-    ALLOC_GROW(t->g, t->n + 1, t->cap);
+    if (t->n == t->cap) {
+        size_t nc = t->cap < 16 ? 16 : st_add(t->cap, t->cap / 2);
+        t->g = xrealloc(t->g, st_mult(nc, sizeof(*t->g)));
+        t->k16 = xrealloc(t->k16, st_mult(nc, 2 * sizeof(*t->k16)));
+        t->cap = nc;
+    }
     struct group *g = &t->g[t->n];
     memset(g, 0, sizeof(*g));
     g->key = *k;
+    if (!compact)
+        c[0] = c[1] = GROUP_K16_NONE;
+    t->k16[2 * t->n] = c[0];
+    t->k16[2 * t->n + 1] = c[1];
     series_init(&g->s);
     t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
     size_t idx = t->n++;

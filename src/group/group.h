@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum group_by {
     GROUP_IP,      /* source -> destination IP (packets), originator -> responder (flows) */
@@ -62,6 +63,8 @@ struct group_table {
     struct group *g;
     size_t n, cap;
     uint64_t *slot; /* hash high 32 bits | (index + 1); 0 = empty */
+    uint64_t *k16;  /* per group, two words: its key in 16 bytes (group_key_compact) or
+                       GROUP_K16_NONE twice */
     size_t mask;
     uint64_t seed;
     enum group_by by;
@@ -70,6 +73,35 @@ struct group_table {
 };
 
 #define GROUP_NONE ((size_t)-1)
+#define GROUP_K16_NONE UINT64_MAX /* a first word no key has (has_port and dst_name are 0 or 1) */
+
+/*
+ * A key whose addresses fit in their first 4 bytes (IPv4, or a name id in
+ * dst) is all in 16 bytes: its first word (family, protocol, port, name
+ * flag) and those two 4-byte halves, the rest being zero.  The table keeps
+ * that form of every key in a dense array beside the groups, and a lookup
+ * of such a key compares it there: 16 bytes a group (0.8 MB for 50 k
+ * groups) stay in cache where the groups (8 MB) do not, and a lookup cost
+ * a cache miss on the group itself (a quarter of a --series packets run).
+ * Returns 0 when k has no compact form.
+ */
+static inline int group_key_compact(const struct group_key *k, uint64_t c[2])
+{
+    uint64_t w0, hi_s, hi_d;
+    uint32_t s4, d4, s4b, d4b;
+    memcpy(&w0, k, sizeof(w0));
+    memcpy(&s4, k->src, 4);
+    memcpy(&s4b, k->src + 4, 4);
+    memcpy(&hi_s, k->src + 8, 8);
+    memcpy(&d4, k->dst, 4);
+    memcpy(&d4b, k->dst + 4, 4);
+    memcpy(&hi_d, k->dst + 8, 8);
+    if ((s4b | d4b) || (hi_s | hi_d))
+        return 0;
+    c[0] = w0;
+    c[1] = (uint64_t)s4 | (uint64_t)d4 << 32;
+    return 1;
+}
 
 void group_table_init(struct group_table *t, enum group_by by, uint64_t seed);
 void group_table_release(struct group_table *t);
@@ -126,13 +158,19 @@ static inline void group_table_prefetch_index(const struct group_table *t, size_
     __builtin_prefetch(g + 127);
 }
 
-/* Prefetch the group the slot of h most likely points at (second step). */
-static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h)
+/* Prefetch what looking up a key with hash h will compare, for the group
+ * the slot of h most likely points at (second step): its compact key when
+ * the key has one (compact: group_key_compact's answer), else the group. */
+static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h, int compact)
 {
     uint32_t tag = (uint32_t)(h >> 32);
     uint64_t v = t->slot[(size_t)tag & t->mask];
-    if (v && (uint32_t)(v >> 32) == tag)
-        group_table_prefetch_index(t, (uint32_t)v - 1);
+    if (v && (uint32_t)(v >> 32) == tag) {
+        if (compact)
+            __builtin_prefetch(&t->k16[2 * (size_t)((uint32_t)v - 1)]);
+        else
+            group_table_prefetch_index(t, (uint32_t)v - 1);
+    }
 }
 
 #endif

@@ -1320,6 +1320,64 @@ static void test_group_key_words(void **state)
     }
 }
 
+/*
+ * Group lookups compare keys whose addresses fit in 4 bytes in a 16-byte
+ * form (group.h).  Keys that differ only outside that form (bytes 4-15 of
+ * an address) or that have none must still be told apart: a table
+ * of random keys drawn from a small space, so that many collide on every
+ * field but one, must map equal keys, and only those, to one group,
+ * against a linear search over the keys seen so far.  Every key is given
+ * the same hash, so only the key comparison separates them.
+ */
+static void test_group_compact_keys(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    struct group_key *seen = calloc(N, sizeof(*seen));
+    assert_non_null(seen);
+    size_t nseen = 0;
+    uint64_t r = 0x13198a2e03707344ull;
+    struct group_table t;
+    group_table_init(&t, GROUP_PORT, 99);
+    int compact = 0, other = 0;
+    for (int it = 0; it < N; it++) {
+        uint64_t x = rng_next(&r);
+        struct group_key k;
+        memset(&k, 0, sizeof(k));
+        k.family = (x & 7) == 0 ? 6 : 4;
+        k.proto = (x >> 3) & 1 ? 6 : 17;
+        k.has_port = (x >> 4) & 1;
+        k.dport = (uint16_t)((x >> 5) & 3);
+        k.dst_name = (x >> 7) % 13 == 0;
+        k.src[0] = (uint8_t)((x >> 12) & 3);
+        k.dst[3] = (uint8_t)((x >> 14) & 3);
+        if ((x >> 16) % 11 == 0) /* outside the compact form */
+            k.src[4 + (x >> 20) % 12] = 1;
+        if ((x >> 24) % 17 == 0)
+            k.dst[4 + (x >> 28) % 12] = 2;
+        uint64_t c[2];
+        if (group_key_compact(&k, c))
+            compact++;
+        else
+            other++;
+        size_t want = SIZE_MAX;
+        for (size_t i = 0; i < nseen; i++)
+            if (!memcmp(&seen[i], &k, sizeof(k)))
+                want = i;
+        if (want == SIZE_MAX)
+            seen[want = nseen++] = k;
+        /* one hash for all: the tags never tell keys apart, the comparison must */
+        size_t got = group_table_lookup(&t, &k, 0x9e3779b97f4a7c15ull);
+        assert_int_equal(got, want);
+        assert_memory_equal(&t.g[got].key, &k, sizeof(k));
+    }
+    assert_int_equal(t.n, nseen);
+    assert_true(compact > N / 2 && other > N / 10); /* both kinds were exercised */
+    assert_true(nseen > 500 && nseen < N / 4);      /* and keys repeated */
+    group_table_release(&t);
+    free(seen);
+}
+
 static void test_random_workload_against_model(void **state)
 {
     (void)state;
@@ -1486,6 +1544,7 @@ int main(void)
         cmocka_unit_test(test_random_workload_against_model),
         cmocka_unit_test(test_prep_key_matches_fields),
         cmocka_unit_test(test_group_key_words),
+        cmocka_unit_test(test_group_compact_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
