@@ -104,7 +104,7 @@ demo: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	$(BUILD)/pcapgen sample out/sample.pcap
 	$(BUILD)/pcts -F table --top 12 out/sample.pcap
 
-bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor
+bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor $(BUILD)/memlat
 	@python3 bench/bench.py $(BUILD) $(BENCH_ARGS)
 
 # A >10 GB capture streamed through a pipe (docs/performance.md).
@@ -116,6 +116,10 @@ bench-peers: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	@sh bench/peers.sh $(BUILD)
 
 $(BUILD)/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/memlat: bench/memlat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 

@@ -52,6 +52,10 @@ def main():
                            check=True)
         return path
 
+    memlat = f"{b}/memlat"
+    if os.path.exists(memlat):  # what a random access costs here (docs/performance.md)
+        print("memory latency by working set (bench/memlat.c):", flush=True)
+        subprocess.run([memlat, "1", "4", "8", "32", "128"], check=True)
     main_file = capture(a.packets)
     size = os.path.getsize(main_file)
     subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # warm the cache
