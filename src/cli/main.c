@@ -655,31 +655,29 @@ static void loop_dns(struct run_ctx *x)
 /*
  * --series packets --group ip|port: directed packet pairs, no flow state.
  *
- * Reading and decoding fill batches of (key, hash, time, size).  A batch's
+ * Reading and decoding fill batches of (key, hash, time, size); a batch's
  * groups are then looked up with software pipelining: while packet i is
- * looked up, the group of packet i+LAG_LOOKUP-LAG_GROUP and the index slot
- * of packet i+LAG_LOOKUP are prefetched, so each cache miss has several
- * packets' time to arrive.  Groups are created in input order.
+ * looked up, the compact key (group.h) of packet i+LAG_LOOKUP-LAG_GROUP and
+ * the index slot of packet i+LAG_LOOKUP are prefetched, so each cache miss
+ * has several packets' time to arrive.  Groups are created in input order.
  *
  * The events are not added to their groups' series at once: that wrote
  * each one at the end of one of (on the bench file) 50 k event lists, a
  * cache miss on the list and one on the group for every packet, about a
- * third of the loop.  They go to a log instead, in input order; when it is
- * full (PLOG_MAX events, less under a small --max-memory) it is sorted by
- * group, stably, and becomes the drain log, which is given to the groups a
- * little after each batch while the next log fills (pairs_apply).  A group
- * then gets a run of events at once, its line and the end of its list
- * fetched once a run, and the groups are visited in index order.  Every
- * series still gets its events in input order, and the logs turn over at
- * the same events whatever --threads says (with --threads 2 and more, a
- * second thread looks up and logs while the first reads and decodes,
- * util/bqueue.h), so the output is the same.  With the lookups' compact
- * keys (group.h) the packet loop on one thread went from 1.2-1.6 s to
- * 0.8-0.95 s on the bench file (docs/performance.md).
+ * third of the loop.  They go to a log instead, in input order.  A full log
+ * (PLOG_MAX events, less under a small --max-memory) is sorted by group,
+ * stably, and each group gets its run of events at once: its series and the
+ * end of its list are fetched once a run, in group order.  Every series
+ * gets its events in input order, and the same logs are drained in the
+ * same order whatever --threads says, so the output is the same.
+ *
+ * With --threads 2 and more the reading thread reads, decodes, looks up and
+ * logs, and a second thread sorts and drains the full logs (two log buffers
+ * circulate through util/bqueue.h).  The second thread owns the series
+ * while the loop runs (struct pdrain), since the reading thread may move the
+ * group array when it creates groups; they go to the groups at the end.
  */
 #define PBATCH 2048
-#define PQUEUE 4
-_Static_assert(PQUEUE <= BQ_MAX, "loop_pairs batches exceed bqueue slots");
 enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
 /* events a log holds: 8 MiB a buffer (1 << 20 ran no faster, +25 MiB peak) */
 #define PLOG_MAX ((size_t)1 << 19)
@@ -705,16 +703,14 @@ struct plog_ev {
 };
 
 struct plog {
-    struct plog_ev *fill;  /* events being logged, in input order */
-    struct plog_ev *drain; /* a sorted log being given to its groups */
-    struct plog_ev *tmp;   /* the sort's other buffer */
-    size_t n_fill, n_drain, drained, cap;
-    size_t max; /* events a log may hold (plog_max) */
+    struct plog_ev *ev;
+    size_t n;
+    int last; /* the input ended with this log */
 };
 
 /* The logs (three buffers) take at most an eighth of the memory budget,
  * which bounds the series (--max-memory, series.h): a small budget gets
- * small logs, applied nearly in input order. */
+ * small logs. */
 static size_t plog_max(void)
 {
     struct series_budget_state b;
@@ -723,6 +719,97 @@ static size_t plog_max(void)
     if (!b.budget || by_budget >= PLOG_MAX)
         return PLOG_MAX;
     return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
+}
+
+/* The draining side: the groups' series and counters while the loop runs
+ * (index = group), and the sort's other buffer. */
+struct pdrain {
+    struct series *ser; /* 64-byte aligned: a series is one line */
+    uint64_t *packets, *bytes;
+    size_t n, cap;
+    struct plog_ev *tmp;
+};
+
+static void pdrain_reserve(struct pdrain *d, size_t n)
+{
+    if (n <= d->n)
+        return;
+    if (n > d->cap) {
+        size_t nc = d->cap < 64 ? 64 : st_add(d->cap, d->cap / 2);
+        nc = nc < n ? n : nc;
+        struct series *a = xaligned_alloc(64, st_mult(nc, sizeof(*a)));
+        if (d->n)
+            memcpy(a, d->ser, d->n * sizeof(*a));
+        free(d->ser);
+        d->ser = a;
+        d->packets = xrealloc(d->packets, st_mult(nc, sizeof(*d->packets)));
+        d->bytes = xrealloc(d->bytes, st_mult(nc, sizeof(*d->bytes)));
+        d->cap = nc;
+    }
+    for (size_t i = d->n; i < n; i++) {
+        series_init(&d->ser[i]);
+        d->packets[i] = d->bytes[i] = 0;
+    }
+    d->n = n;
+}
+
+/* Sort a log's events by group, stably: least significant byte first,
+ * skipping the bytes every event has the same (two passes for up to
+ * 65 536 groups); d->tmp is the other buffer. */
+static void plog_sort(struct plog *l, struct pdrain *d)
+{
+    uint32_t any = 0;
+    for (size_t i = 0; i < l->n; i++)
+        any |= l->ev[i].group;
+    struct plog_ev *src = l->ev, *dst = d->tmp;
+    for (unsigned shift = 0; shift < 32 && (any >> shift); shift += 8) {
+        size_t pos[256] = {0};
+        for (size_t i = 0; i < l->n; i++)
+            pos[(src[i].group >> shift) & 0xFF]++;
+        if (pos[(src[0].group >> shift) & 0xFF] == l->n)
+            continue; /* one digit: already in order */
+        size_t sum = 0;
+        for (unsigned k = 0; k < 256; k++) {
+            size_t c = pos[k];
+            pos[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < l->n; i++)
+            dst[pos[(src[i].group >> shift) & 0xFF]++] = src[i];
+        struct plog_ev *t = src;
+        src = dst;
+        dst = t;
+    }
+    l->ev = src;
+    d->tmp = dst;
+}
+
+/* Give a log's events to their series, run by run, and empty it. */
+static void plog_drain(struct plog *l, struct pdrain *d)
+{
+    if (!l->n)
+        return;
+    plog_sort(l, d);
+    const struct plog_ev *a = l->ev;
+    pdrain_reserve(d, (size_t)a[l->n - 1].group + 1); /* sorted: the largest is last */
+    size_t i = 0;
+    while (i < l->n) {
+        uint32_t gi = a[i].group;
+        size_t j = i;
+        while (j < l->n && a[j].group == gi)
+            j++;
+        if (j < l->n) /* the next run's list end; its series comes in order */
+            series_prefetch(&d->ser[a[j].group]);
+        struct series *s = &d->ser[gi];
+        uint64_t bytes = 0;
+        d->packets[gi] += j - i;
+        for (; i < j; i++) {
+            bytes += a[i].size;
+            series_add(s, a[i].ts, a[i].size);
+        }
+        d->bytes[gi] += bytes;
+    }
+    l->n = 0;
 }
 
 static void pairs_fill(struct run_ctx *x, struct pbatch *b)
@@ -744,144 +831,21 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
     }
 }
 
-/* Sort l->fill's events by group, stably: least significant byte first,
- * skipping the bytes every event has the same (two passes for up to
- * 65 536 groups). */
-static void plog_sort(struct plog *l)
-{
-    size_t n = l->n_fill;
-    uint32_t any = 0;
-    for (size_t i = 0; i < n; i++)
-        any |= l->fill[i].group;
-    struct plog_ev *src = l->fill, *dst = l->tmp;
-    for (unsigned shift = 0; shift < 32 && (any >> shift); shift += 8) {
-        size_t pos[256] = {0};
-        for (size_t i = 0; i < n; i++)
-            pos[(src[i].group >> shift) & 0xFF]++;
-        if (pos[(src[0].group >> shift) & 0xFF] == n)
-            continue; /* one digit: already in order */
-        size_t sum = 0;
-        for (unsigned d = 0; d < 256; d++) {
-            size_t c = pos[d];
-            pos[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[pos[(src[i].group >> shift) & 0xFF]++] = src[i];
-        struct plog_ev *t = src;
-        src = dst;
-        dst = t;
-    }
-    l->fill = src;
-    l->tmp = dst;
-}
-
-/* Give the drain log's next events (at least want, ending at a group's
- * run) to their groups. */
-static void plog_drain(struct plog *l, struct group_table *tab, size_t want)
-{
-    const struct plog_ev *a = l->drain;
-    size_t i = l->drained, stop = want < l->n_drain - i ? i + want : l->n_drain;
-    while (i < stop) {
-        uint32_t gi = a[i].group;
-        size_t j = i;
-        while (j < l->n_drain && a[j].group == gi)
-            j++;
-        if (j < l->n_drain) /* the next run's list end; group lines come in order */
-            series_prefetch(&tab->g[a[j].group].s);
-        struct group *g = &tab->g[gi];
-        g->packets += j - i;
-        for (; i < j; i++) {
-            g->bytes += a[i].size;
-            series_add(&g->s, a[i].ts, a[i].size);
-        }
-    }
-    l->drained = i;
-}
-
-/* The fill log is full or the input ended: finish the drain log, sort the
- * fill log and make it the drain log. */
-static void plog_swap(struct plog *l, struct group_table *tab)
-{
-    plog_drain(l, tab, SIZE_MAX);
-    plog_sort(l);
-    struct plog_ev *t = l->drain;
-    l->drain = l->fill;
-    l->fill = t;
-    l->n_drain = l->n_fill;
-    l->drained = 0;
-    l->n_fill = 0;
-}
-
-/* The end of the input: every logged event to its group. */
-static void plog_flush(struct plog *l, struct group_table *tab)
-{
-    plog_swap(l, tab);
-    plog_drain(l, tab, SIZE_MAX);
-}
-
-/*
- * Look a batch's groups up and log its events.  The sorted log is given to
- * the groups a little after every batch, not all at once when the next log
- * is full: with --threads 2, a second thread that stopped for a whole log
- * (about 20 ms for 1 M events) left the reading thread waiting just as
- * long, and the two threads' loop took the sum of their times, not the
- * larger.  Draining twice a batch's events a batch empties the drain log
- * before the fill log is full.  The single-threaded loop does the same, so
- * the groups see the same sequence of events either way.
- */
-static void pairs_apply(struct group_table *tab, struct plog *l, struct pbatch *b,
-                        uint64_t *untracked)
-{
-    struct pev *ev = b->ev;
-    size_t n = b->n;
-    if (l->cap < l->max && l->n_fill + n > l->cap) { /* small inputs: small logs */
-        size_t nc = l->cap * 2 > l->n_fill + n ? l->cap * 2 : l->n_fill + n;
-        nc = nc < l->max ? nc : l->max;
-        l->fill = xrealloc(l->fill, st_mult(nc, sizeof(*l->fill)));
-        l->drain = xrealloc(l->drain, st_mult(nc, sizeof(*l->drain)));
-        free(l->tmp);
-        l->tmp = xmalloc(st_mult(nc, sizeof(*l->tmp)));
-        l->cap = nc;
-    }
-    for (size_t t = 0; t < n + LAG_LOOKUP; t++) {
-        if (t < n)
-            group_table_prefetch(tab, ev[t].h);
-        if (t >= LAG_GROUP && t - LAG_GROUP < n)
-            group_table_prefetch_group(tab, ev[t - LAG_GROUP].h, ev[t - LAG_GROUP].compact);
-        if (t >= LAG_LOOKUP) {
-            struct pev *e = &ev[t - LAG_LOOKUP];
-            size_t gi = group_table_lookup(tab, &e->k, e->h);
-            if (gi == GROUP_NONE) {
-                (*untracked)++;
-                continue;
-            }
-            if (l->n_fill == l->cap)
-                plog_swap(l, tab);
-            l->fill[l->n_fill++] = (struct plog_ev){e->ts, (uint32_t)gi, e->wirelen};
-        }
-    }
-    plog_drain(l, tab, 2 * (size_t)PBATCH);
-}
-
 struct pairs_pipe {
     struct bqueue q;
-    struct group_table *tab;
-    struct plog log;
-    uint64_t untracked;
-    double cpu; /* the consumer's CPU seconds */
+    struct pdrain d;
+    double cpu; /* the draining thread's CPU seconds */
 };
 
-static void *pairs_consumer(void *arg)
+static void *pairs_drainer(void *arg)
 {
     struct pairs_pipe *pp = arg;
     for (;;) {
-        struct pbatch *b = bq_take(&pp->q);
-        int last = b->last;
-        pairs_apply(pp->tab, &pp->log, b, &pp->untracked);
-        bq_release(&pp->q, b);
+        struct plog *l = bq_take(&pp->q);
+        int last = l->last;
+        plog_drain(l, &pp->d);
+        bq_release(&pp->q, l);
         if (last) {
-            plog_flush(&pp->log, pp->tab);
             pp->cpu = thread_cpu_s();
             return NULL;
         }
@@ -890,43 +854,77 @@ static void *pairs_consumer(void *arg)
 
 static void loop_pairs(struct run_ctx *x)
 {
-    struct pbatch *batch[PQUEUE];
-    void *slots[PQUEUE];
-    size_t nb = x->o->threads > 1 ? PQUEUE : 1;
-    for (size_t i = 0; i < nb; i++)
-        slots[i] = batch[i] = xmalloc(sizeof(struct pbatch));
-    struct pairs_pipe pp = {.tab = x->tab, .log.max = plog_max()};
+    struct group_table *tab = x->tab;
+    struct pbatch *b = xmalloc(sizeof(*b));
+    size_t cap = plog_max();
+    struct plog logs[2];
+    void *slots[2] = {&logs[0], &logs[1]};
+    for (int i = 0; i < 2; i++)
+        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct plog_ev))), 0, 0};
+    struct pairs_pipe pp = {0};
+    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct plog_ev)));
     pthread_t th;
-    int threaded = nb > 1 && bq_init(&pp.q, slots, nb) == 0;
-    if (threaded && pthread_create(&th, NULL, pairs_consumer, &pp)) {
+    int threaded = x->o->threads > 1 && bq_init(&pp.q, slots, 2) == 0;
+    if (threaded && pthread_create(&th, NULL, pairs_drainer, &pp)) {
         bq_destroy(&pp.q);
         threaded = 0;
     }
-    if (threaded) {
-        for (;;) {
-            struct pbatch *b = bq_get_free(&pp.q);
-            pairs_fill(x, b);
-            int last = b->last;
-            bq_put(&pp.q, b);
-            if (last)
-                break;
+    struct plog *l = threaded ? bq_get_free(&pp.q) : &logs[0];
+    uint64_t untracked = 0;
+    do {
+        pairs_fill(x, b);
+        struct pev *ev = b->ev;
+        size_t n = b->n;
+        for (size_t t = 0; t < n + LAG_LOOKUP; t++) {
+            if (t < n)
+                group_table_prefetch(tab, ev[t].h);
+            if (t >= LAG_GROUP && t - LAG_GROUP < n)
+                group_table_prefetch_group(tab, ev[t - LAG_GROUP].h, ev[t - LAG_GROUP].compact);
+            if (t < LAG_LOOKUP)
+                continue;
+            struct pev *e = &ev[t - LAG_LOOKUP];
+            size_t gi = group_table_lookup(tab, &e->k, e->h);
+            if (gi == GROUP_NONE) {
+                untracked++;
+                continue;
+            }
+            if (l->n == cap) {
+                if (threaded) {
+                    bq_put(&pp.q, l);
+                    l = bq_get_free(&pp.q);
+                } else {
+                    plog_drain(l, &pp.d);
+                }
+            }
+            l->ev[l->n++] = (struct plog_ev){e->ts, (uint32_t)gi, e->wirelen};
         }
+    } while (!b->last);
+    if (threaded) {
+        l->last = 1;
+        bq_put(&pp.q, l);
         pthread_join(th, NULL);
         bq_destroy(&pp.q);
         x->cpu_second = pp.cpu;
     } else {
-        do {
-            pairs_fill(x, batch[0]);
-            pairs_apply(x->tab, &pp.log, batch[0], &pp.untracked);
-        } while (!batch[0]->last);
-        plog_flush(&pp.log, x->tab);
+        plog_drain(l, &pp.d);
     }
-    x->cnt->untracked += pp.untracked;
-    free(pp.log.fill);
-    free(pp.log.drain);
-    free(pp.log.tmp);
-    for (size_t i = 0; i < nb; i++)
-        free(batch[i]);
+    /* the series and counters to their groups */
+    for (size_t i = 0; i < tab->n; i++) {
+        struct group *g = &tab->g[i];
+        if (i < pp.d.n) {
+            g->s = pp.d.ser[i]; /* the group's own is empty, never used */
+            g->packets = pp.d.packets[i];
+            g->bytes = pp.d.bytes[i];
+        }
+    }
+    x->cnt->untracked += untracked;
+    free(pp.d.ser);
+    free(pp.d.packets);
+    free(pp.d.bytes);
+    free(pp.d.tmp);
+    for (int i = 0; i < 2; i++)
+        free(logs[i].ev);
+    free(b);
 }
 
 /*
