@@ -724,33 +724,26 @@ static size_t plog_max(void)
 /* The draining side: the groups' series and counters while the loop runs
  * (index = group), and the sort's other buffer. */
 struct pdrain {
-    struct series *ser; /* 64-byte aligned: a series is one line */
+    struct series *ser; /* 64-byte aligned (series_array_reserve) */
     uint64_t *packets, *bytes;
     size_t n, cap;
     struct plog_ev *tmp;
 };
 
+static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
+
 static void pdrain_reserve(struct pdrain *d, size_t n)
 {
     if (n <= d->n)
         return;
-    if (n > d->cap) {
-        size_t nc = d->cap < 64 ? 64 : st_add(d->cap, d->cap / 2);
-        nc = nc < n ? n : nc;
-        struct series *a = xaligned_alloc(64, st_mult(nc, sizeof(*a)));
-        if (d->n)
-            memcpy(a, d->ser, d->n * sizeof(*a));
-        free(d->ser);
-        d->ser = a;
-        d->packets = xrealloc(d->packets, st_mult(nc, sizeof(*d->packets)));
-        d->bytes = xrealloc(d->bytes, st_mult(nc, sizeof(*d->bytes)));
-        d->cap = nc;
+    size_t old = d->n, old_cap = d->cap;
+    series_array_reserve(&d->ser, &d->n, &d->cap, n);
+    if (d->cap != old_cap) {
+        d->packets = xrealloc(d->packets, st_mult(d->cap, sizeof(*d->packets)));
+        d->bytes = xrealloc(d->bytes, st_mult(d->cap, sizeof(*d->bytes)));
     }
-    for (size_t i = d->n; i < n; i++) {
-        series_init(&d->ser[i]);
+    for (size_t i = old; i < n; i++)
         d->packets[i] = d->bytes[i] = 0;
-    }
-    d->n = n;
 }
 
 /* Sort a log's events by group, stably: least significant byte first,
@@ -945,27 +938,29 @@ struct sev {
     uint32_t size;
 };
 
-/* The series stage's array: 64-byte series on 64-byte boundaries, so that
- * adding an event touches one line of it, not two (realloc aligns to 16). */
+/* Make an array of series hold need of them, the new ones empty: 64-byte
+ * series on 64-byte boundaries, so that adding an event touches one line of
+ * a series, not two (realloc aligns to 16).  The series stage's array and
+ * the packet series' draining side (struct pdrain) both grow this way. */
 _Static_assert(64 % sizeof(struct series) == 0, "no series spans two lines");
+static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need)
+{
+    if (need <= *n)
+        return;
+    if (need > *cap) {
+        size_t nc = *cap < 64 ? 64 : st_add(*cap, *cap / 2);
+        nc = nc < need ? need : nc;
+        *a = xaligned_realloc(*a, 64, *n * sizeof(**a), st_mult(nc, sizeof(**a)));
+        *cap = nc;
+    }
+    for (size_t i = *n; i < need; i++)
+        series_init(&(*a)[i]);
+    *n = need;
+}
+
 static struct series *series_of(struct run_ctx *x, size_t gi)
 {
-    if (gi >= x->ser_n) {
-        if (gi >= x->ser_cap) {
-            size_t nc = x->ser_cap < 64 ? 64 : st_add(x->ser_cap, x->ser_cap / 2);
-            if (nc <= gi)
-                nc = st_add(gi, 1);
-            struct series *a = xaligned_alloc(64, st_mult(nc, sizeof(*a)));
-            if (x->ser_n)
-                memcpy(a, x->ser, x->ser_n * sizeof(*a));
-            free(x->ser);
-            x->ser = a;
-            x->ser_cap = nc;
-        }
-        for (size_t i = x->ser_n; i <= gi; i++)
-            series_init(&x->ser[i]);
-        x->ser_n = gi + 1;
-    }
+    series_array_reserve(&x->ser, &x->ser_n, &x->ser_cap, gi + 1);
     return &x->ser[gi];
 }
 

@@ -221,11 +221,7 @@ static void expire(struct flow_table *t)
 static void grow_flows(struct flow_table *t)
 {
     size_t nc = t->cap < 64 ? 64 : st_add(t->cap, t->cap / 2);
-    struct flow *f = xaligned_alloc(64, st_mult(nc, sizeof(*f)));
-    if (t->n)
-        memcpy(f, t->f, t->n * sizeof(*f));
-    free(t->f);
-    t->f = f;
+    t->f = xaligned_realloc(t->f, 64, t->n * sizeof(*t->f), st_mult(nc, sizeof(*t->f)));
     t->cap = nc;
 }
 

@@ -30,6 +30,15 @@ void *xaligned_alloc(size_t align, size_t n)
     return p;
 }
 
+void *xaligned_realloc(void *p, size_t align, size_t keep, size_t n)
+{
+    void *q = xaligned_alloc(align, n);
+    if (keep)
+        memcpy(q, p, keep < n ? keep : n);
+    free(p);
+    return q;
+}
+
 void *xcalloc(size_t nmemb, size_t size)
 {
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);

@@ -14,6 +14,9 @@
 void *xmalloc(size_t n);
 /* align: a power of two; free() releases it. */
 void *xaligned_alloc(size_t align, size_t n);
+/* realloc for such a block: a new one of n bytes, the first keep bytes of p
+ * copied, p freed (realloc itself promises only 16-byte alignment). */
+void *xaligned_realloc(void *p, size_t align, size_t keep, size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
