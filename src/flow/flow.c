@@ -332,7 +332,7 @@ void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *f
     uint64_t w[5] = {(uint64_t)m->family | (uint64_t)m->proto << 8 | (uint64_t)m->vlan << 16 |
                          p0 << 32 | p1 << 48,
                      first ? s0 : d0, first ? s1 : d1, first ? d0 : s0, first ? d1 : s1};
-    memcpy(&fp->k, w, sizeof(w));
+    hash40_store(&fp->k, w);
     fp->side = first ? 0 : 1;
     fp->h = hash40_words(w, seed);
 #else

@@ -66,7 +66,7 @@ uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
     }
     uint64_t w[5] = {w0, hash40_rd64(m->src), hash40_rd64(m->src + 8), hash40_rd64(m->dst),
                      hash40_rd64(m->dst + 8)};
-    memcpy(k, w, sizeof(w));
+    hash40_store(k, w);
     return hash40_words(w, t->seed);
 #else
     group_key_make(by, m, k);
