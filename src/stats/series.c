@@ -797,18 +797,13 @@ static void features_exact(const struct series *s, struct series_features *f)
     double *x = u + n, *y = x + n / 2, *tmp = u + 2 * (size_t)n;
     size_t mixed = 0, cap_mixed = g ? n / 2 : 0;
     f->beat_iv = xmalloc(st_mult(n, sizeof(*f->beat_iv)));
-    f->sizes = xmalloc(st_mult(n, sizeof(*f->sizes)));
     int64_t beat_start = s->ts[0];
     f->beats = 1;
     f->active_bins = 1;
     int64_t last_bin = bin_of(s->ts[0]);
     int64_t next_bin =
         last_bin < INT64_MAX / SERIES_BIN_NS - 1 ? (last_bin + 1) * SERIES_BIN_NS : INT64_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        f->sizes[i].v = s->sz[i];
-        f->sizes[i].w = 1;
-        if (i == 0)
-            continue;
+    for (uint32_t i = 1; i < n; i++) {
         uint64_t d = gap(s->ts[i - 1], s->ts[i]);
         if (d >= (uint64_t)w) {
             double iv = (double)gap(beat_start, s->ts[i]);
@@ -832,6 +827,7 @@ static void features_exact(const struct series *s, struct series_features *f)
             next_bin = b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
         }
     }
+    f->sizes_u32 = s->sz;
     f->n_sizes = n;
     size_t nb = f->n_beat_iv;
     if (g && mixed <= cap_mixed && 2 * mixed <= nb) {
