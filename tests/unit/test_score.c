@@ -61,17 +61,16 @@ static uint64_t ev_bytes(const struct ev *e)
     return b;
 }
 
-/* Events -> features through the real series code. */
-static void features_of(const struct ev *e, struct series_features *f)
+/* Events -> features through the real series code.  The features may
+ * borrow from the series (sizes_u32): release s after scoring. */
+static void features_of(const struct ev *e, struct series *s, struct series_features *f)
 {
-    struct series s;
-    series_init(&s);
+    series_init(s);
     for (size_t i = 0; i < e->n; i++)
-        series_add(&s, e->t[i], e->sz[i]);
+        series_add(s, e->t[i], e->sz[i]);
     struct interval_stats st;
-    series_finish(&s, &st);
-    series_features(&s, f);
-    series_release(&s);
+    series_finish(s, &st);
+    series_features(s, f);
 }
 
 static struct score_context day_ctx(void)
@@ -87,13 +86,15 @@ static void score_at_cap(const struct ev *e, uint32_t cap, const struct score_co
 {
     uint32_t saved = series_exact_cap();
     assert_int_equal(series_set_exact_cap(cap), 0);
+    struct series s;
     struct series_features f;
-    features_of(e, &f);
+    features_of(e, &s, &f);
     assert_int_equal(series_set_exact_cap(saved), 0);
     if (approx)
         *approx = f.approx;
     score_compute(ctx, &f, group_bytes, out);
     series_features_release(&f);
+    series_release(&s);
 }
 
 static void score_exact(const struct ev *e, uint64_t group_bytes, struct beacon_score *out)
