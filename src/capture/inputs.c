@@ -227,6 +227,30 @@ int inputs_next(struct inputs *s, struct pkt *p)
     return 1;
 }
 
+int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n)
+{
+    *n = 0;
+    if (s->last >= 0 && s->heap_n == 1 && s->pending_pos == s->pending_n) {
+        /* one input left (inputs_next's shortcut): its reader's batch */
+        struct input *in = &s->in[s->last];
+        int rc = reader_next_batch(in->r, p, max, n, s->msg);
+        if (rc == 1)
+            return 1;
+        if (rc < 0)
+            s->cb(s->ctx, in->path, rc, s->msg, 1);
+        close_input(s, in, 1);
+        heap_pop(s);
+        s->last = -1;
+        return 0;
+    }
+    /* merging inputs: a record at a time (each input's next record is read
+     * ahead, which a batch's records must not outlive) */
+    if (!max || !inputs_next(s, p))
+        return 0;
+    *n = 1;
+    return 1;
+}
+
 size_t inputs_decompressing(const struct inputs *s)
 {
     size_t k = 0;

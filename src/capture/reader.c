@@ -28,6 +28,10 @@ struct iface {
     uint32_t snaplen;
     uint8_t tsresol; /* pcapng if_tsresol byte; default 6 */
     int64_t tsoffset_s;
+    /* ts_convert()'s common case, set by iface_prepare(): a decimal
+     * resolution of at most ns and no offset, so a time t in
+     * [0, ns_max] is t * ns_mul ns exactly; ns_mul 0 when not so */
+    uint64_t ns_mul, ns_max;
 };
 
 struct reader {
@@ -139,47 +143,65 @@ static void win_commit(struct reader *r)
 
 static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg);
 
+/* A 32-bit field of the file's byte order, whatever the host's. */
+static inline uint32_t rd32e(const uint8_t *b, int big_endian)
+{
+    return big_endian ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+                      : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+}
+
+/* A record of len bytes was parsed from the window: past WIN_COMMIT bytes,
+ * hand them back.  Consuming never moves the bytes: the records' data
+ * stays valid until the source's next need(). */
+static void win_advance(struct reader *r, size_t len)
+{
+    r->used += len;
+    if (r->used >= WIN_COMMIT) {
+        bytesrc_consume(r->src, r->used);
+        r->win_len = bytesrc_buffered(r->src, &r->win);
+        r->used = 0;
+    }
+}
+
 /*
  * Classic pcap records, fast path: while the next record is complete in the
  * bytes the source already holds, parse it there with the same checks as
  * pcap_next_slow() and no call into the source per record.  The per-record
  * calls (position, two need()s, consume) were a third of the instructions
  * of reading a packet.  Anything unusual (a record cut by the buffer end, a
- * bad length, end of data) goes to the slow path, which reports it.
+ * bad length, end of data) is left to the slow path, which reports it:
+ * 0 then, and nothing consumed.
  */
-static int pcap_next_rec(struct reader *r, struct pkt *p, char *msg)
+static int pcap_fast(struct reader *r, struct pkt *p)
 {
     size_t left = r->win_len - r->used;
-    if (left >= 16) {
-        const uint8_t *h = r->win + r->used;
-        uint32_t f[4];
-        memcpy(f, h, 16);
-        if (r->big_endian)
-            for (int i = 0; i < 4; i++)
-                f[i] = bswap32(f[i]);
-        uint32_t caplen = f[2], len = f[3];
-        if (caplen <= READER_MAX_RECORD && left - 16 >= caplen) {
-            if (caplen > r->snaplen && r->snaplen)
-                r->notes.caplen_over_snaplen++;
-            if (caplen > len)
-                r->notes.caplen_over_wirelen++;
-            if (f[1] >= (r->nsec ? 1000000000u : 1000000u))
-                r->notes.bad_ts_fraction++;
-            p->ts_ns = (int64_t)f[0] * 1000000000 + (int64_t)f[1] * (r->nsec ? 1 : 1000);
-            p->caplen = caplen;
-            p->wirelen = len;
-            p->linktype = r->linktype;
-            p->data = h + 16;
-            r->used += 16 + (size_t)caplen;
-            if (r->used >= WIN_COMMIT) {
-                /* consuming never moves the bytes: p->data stays valid */
-                bytesrc_consume(r->src, r->used);
-                r->win_len = bytesrc_buffered(r->src, &r->win);
-                r->used = 0;
-            }
-            return 1;
-        }
-    }
+    if (left < 16)
+        return 0;
+    const uint8_t *h = r->win + r->used;
+    int be = r->big_endian;
+    uint32_t sec = rd32e(h, be), frac = rd32e(h + 4, be), caplen = rd32e(h + 8, be),
+             len = rd32e(h + 12, be);
+    if (caplen > READER_MAX_RECORD || left - 16 < caplen)
+        return 0;
+    if (caplen > r->snaplen && r->snaplen)
+        r->notes.caplen_over_snaplen++;
+    if (caplen > len)
+        r->notes.caplen_over_wirelen++;
+    if (frac >= (r->nsec ? 1000000000u : 1000000u))
+        r->notes.bad_ts_fraction++;
+    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
+    p->caplen = caplen;
+    p->wirelen = len;
+    p->linktype = r->linktype;
+    p->data = h + 16;
+    win_advance(r, 16 + (size_t)caplen);
+    return 1;
+}
+
+static int pcap_next_rec(struct reader *r, struct pkt *p, char *msg)
+{
+    if (pcap_fast(r, p))
+        return 1;
     win_commit(r);
     int rc = pcap_next_slow(r, p, msg);
     if (rc == 1) /* p->data is consumed but still in place: keep reading after it */
@@ -281,6 +303,18 @@ static void idb_option(struct reader *r, uint16_t code, struct cursor *val, void
     }
 }
 
+static void iface_prepare(struct iface *ifc)
+{
+    ifc->ns_mul = ifc->ns_max = 0;
+    if ((ifc->tsresol & 0x80) || ifc->tsresol > 9 || ifc->tsoffset_s)
+        return;
+    uint64_t mul = 1;
+    for (unsigned i = ifc->tsresol; i < 9; i++)
+        mul *= 10;
+    ifc->ns_mul = mul;
+    ifc->ns_max = (uint64_t)INT64_MAX / mul;
+}
+
 static int ts_digits_of(uint8_t res)
 {
     int d;
@@ -300,6 +334,8 @@ static int ts_digits_of(uint8_t res)
  */
 static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
 {
+    if (ifc->ns_mul && t <= ifc->ns_max)
+        return (int64_t)(t * ifc->ns_mul);
     const __int128 max = INT64_MAX;
     int neg = (int64_t)t < 0;
     unsigned __int128 mag = neg ? (unsigned __int128)(~t) + 1 : t;
@@ -368,7 +404,7 @@ static int idb_parse(struct reader *r, struct cursor *body, uint64_t off, char *
                    (unsigned long long)off);
         return ERR_CORRUPT;
     }
-    struct iface ifc = {lt, snaplen, 6, 0};
+    struct iface ifc = {lt, snaplen, 6, 0, 0, 0};
     if (walk_options(r, body, idb_option, &ifc)) {
         errmsg_set(msg,
                    "'%s': interface description block at byte %llu has an option longer "
@@ -376,6 +412,7 @@ static int idb_parse(struct reader *r, struct cursor *body, uint64_t off, char *
                    r->path, (unsigned long long)off);
         return ERR_CORRUPT;
     }
+    iface_prepare(&ifc);
     ALLOC_GROW(r->ifs, r->n_ifs + 1, r->cap_ifs);
     r->ifs[r->n_ifs++] = ifc;
     int d = ts_digits_of(ifc.tsresol);
@@ -455,7 +492,59 @@ static int pcapng_block(struct reader *r, uint32_t *type_out, struct cursor *bod
     return 1;
 }
 
+/*
+ * pcapng, fast path, as for classic pcap: an enhanced packet block complete
+ * in the window, whose framing and fields pass every check the slow path
+ * makes (length a multiple of 4 within bounds, trailer equal to it, a known
+ * interface, the captured length inside the block), is parsed in place.
+ * Everything else (other blocks, damage, a block cut by the buffer end) is
+ * left to the slow path: 0 then, nothing consumed.  Blocks one at a time
+ * through the source cost a quarter of the packet series' loop more than
+ * classic pcap on the same packets.
+ */
+static int pcapng_fast(struct reader *r, struct pkt *p)
+{
+    enum { EPB_MIN = 32 }; /* type, length, 5 fields, trailer */
+    size_t left = r->win_len - r->used;
+    if (left < EPB_MIN)
+        return 0;
+    const uint8_t *b = r->win + r->used;
+    int be = r->big_endian;
+    uint32_t len = rd32e(b + 4, be);
+    if (rd32e(b, be) != 6 || len < EPB_MIN || (len & 3) || len > left ||
+        len > READER_MAX_RECORD + 4096 || rd32e(b + len - 4, be) != len)
+        return 0;
+    uint32_t ifid = rd32e(b + 8, be), caplen = rd32e(b + 20, be), wirelen = rd32e(b + 24, be);
+    if (ifid >= r->n_ifs || caplen > len - EPB_MIN)
+        return 0;
+    const struct iface *ifc = &r->ifs[ifid];
+    if (ifc->snaplen && caplen > ifc->snaplen)
+        r->notes.caplen_over_snaplen++;
+    if (caplen > wirelen)
+        r->notes.caplen_over_wirelen++;
+    p->ts_ns = ts_convert(r, ifc, (uint64_t)rd32e(b + 12, be) << 32 | rd32e(b + 16, be));
+    p->caplen = caplen;
+    p->wirelen = wirelen;
+    p->linktype = ifc->linktype;
+    p->data = b + 28;
+    win_advance(r, len);
+    return 1;
+}
+
+static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg);
+
 static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
+{
+    if (pcapng_fast(r, p))
+        return 1;
+    win_commit(r);
+    int rc = pcapng_next_slow(r, p, msg);
+    if (rc == 1) /* p->data is consumed but still in place: keep reading after it */
+        r->win_len = bytesrc_buffered(r->src, &r->win);
+    return rc;
+}
+
+static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg)
 {
     for (;;) {
         uint32_t type;
@@ -630,6 +719,27 @@ int reader_next(struct reader *r, struct pkt *p, char *msg)
     if (r->done)
         return 0;
     return r->fmt == FMT_PCAP ? pcap_next_rec(r, p, msg) : pcapng_next_rec(r, p, msg);
+}
+
+int reader_next_batch(struct reader *r, struct pkt *p, size_t max, size_t *n, char *msg)
+{
+    *n = 0;
+    if (!max)
+        return 1;
+    int rc = reader_next(r, &p[0], msg);
+    if (rc != 1)
+        return rc;
+    /* then only what the fast paths take: they never call need(), so the
+     * records already in p keep their data */
+    size_t k = 1;
+    if (r->fmt == FMT_PCAP)
+        while (k < max && pcap_fast(r, &p[k]))
+            k++;
+    else
+        while (k < max && pcapng_fast(r, &p[k]))
+            k++;
+    *n = k;
+    return 1;
 }
 
 const char *reader_format(const struct reader *r)

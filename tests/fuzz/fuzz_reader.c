@@ -1,6 +1,6 @@
 /*
  * fuzz_reader.c - libFuzzer target: a whole capture file (pcap, pcapng,
- * gzip, zstd, or garbage) through the reader and the decoder.
+ * gzip, zstd, or garbage) through the reader (in batches) and the decoder.
  *
  * The input is copied into an exactly sized allocation so ASan sees any
  * read past its end (skeeto's advice; libFuzzer's buffer may be larger).
@@ -24,11 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char msg[ERRMSG_MAX];
     struct reader *r;
     if (reader_open_mem(&r, copy, size, "fuzz", msg) == 0) {
-        struct pkt p;
+        struct pkt p[16];
         struct pkt_meta m;
-        /* Bounded: a crafted file must not make one input run forever. */
-        for (int i = 0; i < 100000 && reader_next(r, &p, msg) == 1; i++)
-            (void)decode_frame(p.linktype, p.data, p.caplen, &m);
+        /* In batches of 1 to 16 (from the input's size), every record of a
+         * batch decoded after the batch is read: their data must still be
+         * there.  Bounded: a crafted file must not make one input run
+         * forever. */
+        size_t max = size % 16 + 1, k;
+        for (int i = 0; i < 100000 && reader_next_batch(r, p, max, &k, msg) == 1; i += (int)k)
+            for (size_t j = 0; j < k; j++)
+                (void)decode_frame(p[j].linktype, p[j].data, p[j].caplen, &m);
         reader_free(r);
     }
     free(copy);

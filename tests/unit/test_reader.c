@@ -175,9 +175,41 @@ static void assert_rec(const struct pkt *p, const struct expect_rec *e)
         assert_int_equal(p->data[i], (uint8_t)(e->tag + i));
 }
 
+/* The same through reader_next_batch() with batches of at most max: the
+ * same records (checked after each batch, so their data must have stayed
+ * valid), the same end and the same message. */
+static void batch_expect(const char *path, const struct expect_rec *e, size_t n, int end_rc,
+                         const char *end_msg, size_t max)
+{
+    struct reader *r;
+    char msg[ERRMSG_MAX] = "";
+    assert_int_equal(reader_open(&r, path, msg), 0);
+    struct pkt p[64];
+    assert_true(max <= 64);
+    size_t seen = 0, k;
+    int rc;
+    while ((rc = reader_next_batch(r, p, max, &k, msg)) == 1) {
+        assert_true(k >= 1 && k <= max);
+        for (size_t i = 0; i < k; i++) {
+            if (seen + i >= n) {
+                print_error("batch of %zu: more than %zu records\n", max, n);
+                fail();
+            }
+            assert_rec(&p[i], &e[seen + i]);
+        }
+        seen += k;
+    }
+    assert_int_equal(seen, n);
+    assert_int_equal(rc, end_rc);
+    assert_string_equal(msg, end_msg);
+    assert_int_equal(reader_next_batch(r, p, max, &k, msg), 0);
+    assert_int_equal(k, 0);
+    reader_free(r);
+}
+
 /* Open, read every expected record, then expect `end_rc` (0 = clean end);
  * returns the reader (still open) for further checks, msg holds the last
- * message. */
+ * message.  Batched reading is checked against it on the way. */
 static struct reader *read_expect(const char *path, const struct expect_rec *e, size_t n,
                                   int end_rc, char *msg)
 {
@@ -199,6 +231,9 @@ static struct reader *read_expect(const char *path, const struct expect_rec *e, 
     }
     rc = reader_next(r, &p, msg);
     assert_int_equal(rc, end_rc);
+    static const size_t maxes[] = {1, 2, 3, 64};
+    for (size_t i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
+        batch_expect(path, e, n, end_rc, rc ? msg : "", maxes[i]);
     /* After the end or an error the reader stays at 0. */
     assert_int_equal(reader_next(r, &p, msg), 0);
     return r;
