@@ -104,6 +104,7 @@ struct flow_table {
     int64_t tcp_timeout, udp_timeout; /* ns */
     int64_t now;                      /* latest packet time seen */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
+    int expiring;                     /* inside expire(): expire_at is set at its end */
     uint32_t head[3], tail[3];        /* expiry lists */
     flow_done_cb done;
     flow_exchange_cb exchange; /* may be NULL */
