@@ -143,6 +143,12 @@ static void win_commit(struct reader *r)
 
 static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg);
 
+/* The fast paths prefetch the input this many bytes ahead: a record's
+ * first bytes were a cache miss that the hardware's stream prefetch left
+ * (pcap_fast's samples -30% with 2 KiB, alike up to 8 KiB; perf, one
+ * thread, 10 M file). */
+#define PF_AHEAD 2048
+
 /* A 32-bit field of the file's byte order, whatever the host's. */
 static inline uint32_t rd32e(const uint8_t *b, int big_endian)
 {
@@ -178,6 +184,8 @@ static int pcap_fast(struct reader *r, struct pkt *p)
     if (left < 16)
         return 0;
     const uint8_t *h = r->win + r->used;
+    if (left > PF_AHEAD)
+        __builtin_prefetch(h + PF_AHEAD);
     int be = r->big_endian;
     uint32_t sec = rd32e(h, be), frac = rd32e(h + 4, be), caplen = rd32e(h + 8, be),
              len = rd32e(h + 12, be);
@@ -509,6 +517,8 @@ static int pcapng_fast(struct reader *r, struct pkt *p)
     if (left < EPB_MIN)
         return 0;
     const uint8_t *b = r->win + r->used;
+    if (left > PF_AHEAD)
+        __builtin_prefetch(b + PF_AHEAD);
     int be = r->big_endian;
     uint32_t len = rd32e(b + 4, be);
     if (rd32e(b, be) != 6 || len < EPB_MIN || (len & 3) || len > left ||
