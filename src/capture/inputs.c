@@ -186,22 +186,9 @@ struct inputs *inputs_new(char *const *paths, size_t n, inputs_err_cb cb, void *
     return s;
 }
 
-int inputs_next(struct inputs *s, struct pkt *p)
+/* The next record of the merge by time over several inputs. */
+static int merge_next(struct inputs *s, struct pkt *p)
 {
-    /* One input left and none to open: no merge, read straight into *p
-     * (the heap bookkeeping was as costly as reading the record). */
-    if (s->last >= 0 && s->heap_n == 1 && s->pending_pos == s->pending_n) {
-        struct input *in = &s->in[s->last];
-        int rc = reader_next(in->r, p, s->msg);
-        if (rc == 1)
-            return 1;
-        if (rc < 0)
-            s->cb(s->ctx, in->path, rc, s->msg, 1);
-        close_input(s, in, 1);
-        heap_pop(s);
-        s->last = -1;
-        return 0;
-    }
     if (s->last >= 0) {
         struct input *in = &s->in[s->last];
         s->last = -1;
@@ -230,8 +217,12 @@ int inputs_next(struct inputs *s, struct pkt *p)
 int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n)
 {
     *n = 0;
+    if (!max)
+        return 0;
+    /* One input left and none to open: no merge, read straight into p (the
+     * heap bookkeeping was as costly as reading the record), a batch of
+     * its reader's at a time. */
     if (s->last >= 0 && s->heap_n == 1 && s->pending_pos == s->pending_n) {
-        /* one input left (inputs_next's shortcut): its reader's batch */
         struct input *in = &s->in[s->last];
         int rc = reader_next_batch(in->r, p, max, n, s->msg);
         if (rc == 1)
@@ -245,10 +236,16 @@ int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n)
     }
     /* merging inputs: a record at a time (each input's next record is read
      * ahead, which a batch's records must not outlive) */
-    if (!max || !inputs_next(s, p))
+    if (!merge_next(s, p))
         return 0;
     *n = 1;
     return 1;
+}
+
+int inputs_next(struct inputs *s, struct pkt *p)
+{
+    size_t n;
+    return inputs_next_batch(s, p, 1, &n);
 }
 
 size_t inputs_decompressing(const struct inputs *s)

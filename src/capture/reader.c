@@ -141,8 +141,6 @@ static void win_commit(struct reader *r)
  * drop mapped pages behind us and the progress bar moves. */
 #define WIN_COMMIT ((size_t)1 << 20)
 
-static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg);
-
 /* The fast paths prefetch the input this many bytes ahead: a record's
  * first bytes were a cache miss that the hardware's stream prefetch left
  * (pcap_fast's samples -30% with 2 KiB, alike up to 8 KiB; perf, one
@@ -154,6 +152,24 @@ static inline uint32_t rd32e(const uint8_t *b, int big_endian)
 {
     return big_endian ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
                       : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+}
+
+/* A classic pcap record whose header passed the length checks, into *p
+ * (both paths): the tolerated oddities counted, the time in ns. */
+static inline void pcap_record(struct reader *r, struct pkt *p, uint32_t sec, uint32_t frac,
+                               uint32_t caplen, uint32_t len, const uint8_t *data)
+{
+    if (caplen > r->snaplen && r->snaplen)
+        r->notes.caplen_over_snaplen++;
+    if (caplen > len)
+        r->notes.caplen_over_wirelen++;
+    if (frac >= (r->nsec ? 1000000000u : 1000000u))
+        r->notes.bad_ts_fraction++;
+    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
+    p->caplen = caplen;
+    p->wirelen = len;
+    p->linktype = r->linktype;
+    p->data = data;
 }
 
 /* A record of len bytes was parsed from the window: past WIN_COMMIT bytes,
@@ -191,30 +207,9 @@ static int pcap_fast(struct reader *r, struct pkt *p)
              len = rd32e(h + 12, be);
     if (caplen > READER_MAX_RECORD || left - 16 < caplen)
         return 0;
-    if (caplen > r->snaplen && r->snaplen)
-        r->notes.caplen_over_snaplen++;
-    if (caplen > len)
-        r->notes.caplen_over_wirelen++;
-    if (frac >= (r->nsec ? 1000000000u : 1000000u))
-        r->notes.bad_ts_fraction++;
-    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
-    p->caplen = caplen;
-    p->wirelen = len;
-    p->linktype = r->linktype;
-    p->data = h + 16;
+    pcap_record(r, p, sec, frac, caplen, len, h + 16);
     win_advance(r, 16 + (size_t)caplen);
     return 1;
-}
-
-static int pcap_next_rec(struct reader *r, struct pkt *p, char *msg)
-{
-    if (pcap_fast(r, p))
-        return 1;
-    win_commit(r);
-    int rc = pcap_next_slow(r, p, msg);
-    if (rc == 1) /* p->data is consumed but still in place: keep reading after it */
-        r->win_len = bytesrc_buffered(r->src, &r->win);
-    return rc;
 }
 
 static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg)
@@ -256,17 +251,7 @@ static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg)
                    r->path, (unsigned long long)off, 16 + caplen, got);
         return fail(r, ERR_TRUNCATED);
     }
-    if (caplen > r->snaplen && r->snaplen)
-        r->notes.caplen_over_snaplen++;
-    if (caplen > len)
-        r->notes.caplen_over_wirelen++;
-    if (frac >= (r->nsec ? 1000000000u : 1000000u))
-        r->notes.bad_ts_fraction++;
-    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
-    p->caplen = caplen;
-    p->wirelen = len;
-    p->linktype = r->linktype;
-    p->data = b + 16;
+    pcap_record(r, p, sec, frac, caplen, len, b + 16);
     bytesrc_consume(r->src, 16 + (size_t)caplen);
     return 1;
 }
@@ -500,6 +485,22 @@ static int pcapng_block(struct reader *r, uint32_t *type_out, struct cursor *bod
     return 1;
 }
 
+/* A pcapng packet block whose lengths passed the checks, into *p (both
+ * paths): the tolerated oddities counted, the time in ns. */
+static inline void epb_record(struct reader *r, const struct iface *ifc, struct pkt *p, uint64_t ts,
+                              uint32_t caplen, uint32_t wirelen, const uint8_t *data)
+{
+    if (ifc->snaplen && caplen > ifc->snaplen)
+        r->notes.caplen_over_snaplen++;
+    if (caplen > wirelen)
+        r->notes.caplen_over_wirelen++;
+    p->ts_ns = ts_convert(r, ifc, ts);
+    p->caplen = caplen;
+    p->wirelen = wirelen;
+    p->linktype = ifc->linktype;
+    p->data = data;
+}
+
 /*
  * pcapng, fast path, as for classic pcap: an enhanced packet block complete
  * in the window, whose framing and fields pass every check the slow path
@@ -527,31 +528,10 @@ static int pcapng_fast(struct reader *r, struct pkt *p)
     uint32_t ifid = rd32e(b + 8, be), caplen = rd32e(b + 20, be), wirelen = rd32e(b + 24, be);
     if (ifid >= r->n_ifs || caplen > len - EPB_MIN)
         return 0;
-    const struct iface *ifc = &r->ifs[ifid];
-    if (ifc->snaplen && caplen > ifc->snaplen)
-        r->notes.caplen_over_snaplen++;
-    if (caplen > wirelen)
-        r->notes.caplen_over_wirelen++;
-    p->ts_ns = ts_convert(r, ifc, (uint64_t)rd32e(b + 12, be) << 32 | rd32e(b + 16, be));
-    p->caplen = caplen;
-    p->wirelen = wirelen;
-    p->linktype = ifc->linktype;
-    p->data = b + 28;
+    epb_record(r, &r->ifs[ifid], p, (uint64_t)rd32e(b + 12, be) << 32 | rd32e(b + 16, be), caplen,
+               wirelen, b + 28);
     win_advance(r, len);
     return 1;
-}
-
-static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg);
-
-static int pcapng_next_rec(struct reader *r, struct pkt *p, char *msg)
-{
-    if (pcapng_fast(r, p))
-        return 1;
-    win_commit(r);
-    int rc = pcapng_next_slow(r, p, msg);
-    if (rc == 1) /* p->data is consumed but still in place: keep reading after it */
-        r->win_len = bytesrc_buffered(r->src, &r->win);
-    return rc;
 }
 
 static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg)
@@ -603,16 +583,8 @@ static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg)
                            r->path, (unsigned long long)off, ifid, r->n_ifs);
                 return fail(r, ERR_CORRUPT);
             }
-            const struct iface *ifc = &r->ifs[ifid];
-            if (ifc->snaplen && caplen > ifc->snaplen)
-                r->notes.caplen_over_snaplen++;
-            if (caplen > wirelen)
-                r->notes.caplen_over_wirelen++;
-            p->ts_ns = ts_convert(r, ifc, (uint64_t)hi << 32 | lo);
-            p->caplen = caplen;
-            p->wirelen = wirelen;
-            p->linktype = ifc->linktype;
-            p->data = body.p + body.off;
+            epb_record(r, &r->ifs[ifid], p, (uint64_t)hi << 32 | lo, caplen, wirelen,
+                       body.p + body.off);
             return 1;
         }
         case 3: /* SPB: no timestamp, useless for a time series */
@@ -728,7 +700,15 @@ int reader_next(struct reader *r, struct pkt *p, char *msg)
 {
     if (r->done)
         return 0;
-    return r->fmt == FMT_PCAP ? pcap_next_rec(r, p, msg) : pcapng_next_rec(r, p, msg);
+    int pcap = r->fmt == FMT_PCAP;
+    if (pcap ? pcap_fast(r, p) : pcapng_fast(r, p))
+        return 1;
+    /* the slow path reads through the source itself: the window first */
+    win_commit(r);
+    int rc = pcap ? pcap_next_slow(r, p, msg) : pcapng_next_slow(r, p, msg);
+    if (rc == 1) /* p->data is consumed but still in place: keep reading after it */
+        r->win_len = bytesrc_buffered(r->src, &r->win);
+    return rc;
 }
 
 int reader_next_batch(struct reader *r, struct pkt *p, size_t max, size_t *n, char *msg)
