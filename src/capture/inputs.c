@@ -217,8 +217,8 @@ static int merge_next(struct inputs *s, struct pkt *p)
 int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n)
 {
     *n = 0;
-    if (!max)
-        return 0;
+    if (!max) /* nothing asked, nothing read (as reader_next_batch) */
+        return 1;
     /* One input left and none to open: no merge, read straight into p (the
      * heap bookkeeping was as costly as reading the record), a batch of
      * its reader's at a time. */

@@ -32,8 +32,8 @@ struct inputs *inputs_new(char *const *paths, size_t n, inputs_err_cb cb, void *
 
 /* 1 and *p (borrowed until the next call), or 0 when every file is done. */
 int inputs_next(struct inputs *s, struct pkt *p);
-/* The next records, up to max, into p[0..*n) (reader_next_batch(): their
- * data stays valid until the next call); 0 at the end of all input. */
+/* The next records, up to max (>= 1), into p[0..*n) (reader_next_batch():
+ * their data stays valid until the next call); 0 at the end of all input. */
 int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n);
 
 /* Bytes of the underlying files read so far, and their total size. */

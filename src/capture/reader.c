@@ -28,9 +28,9 @@ struct iface {
     uint32_t snaplen;
     uint8_t tsresol; /* pcapng if_tsresol byte; default 6 */
     int64_t tsoffset_s;
-    /* ts_convert()'s common case, set by iface_prepare(): a decimal
-     * resolution of at most ns and no offset, so a time t in
-     * [0, ns_max] is t * ns_mul ns exactly; ns_mul 0 when not so */
+    /* set by iface_prepare(): ns_mul, ns a unit for a decimal resolution
+     * of at most ns (else 0); ns_max, with no offset as well, the largest
+     * time whose t * ns_mul needs no 128-bit arithmetic (else 0) */
     uint64_t ns_mul, ns_max;
 };
 
@@ -299,13 +299,14 @@ static void idb_option(struct reader *r, uint16_t code, struct cursor *val, void
 static void iface_prepare(struct iface *ifc)
 {
     ifc->ns_mul = ifc->ns_max = 0;
-    if ((ifc->tsresol & 0x80) || ifc->tsresol > 9 || ifc->tsoffset_s)
+    if ((ifc->tsresol & 0x80) || ifc->tsresol > 9)
         return;
     uint64_t mul = 1;
     for (unsigned i = ifc->tsresol; i < 9; i++)
         mul *= 10;
     ifc->ns_mul = mul;
-    ifc->ns_max = (uint64_t)INT64_MAX / mul;
+    if (!ifc->tsoffset_s)
+        ifc->ns_max = (uint64_t)INT64_MAX / mul;
 }
 
 static int ts_digits_of(uint8_t res)
@@ -327,7 +328,7 @@ static int ts_digits_of(uint8_t res)
  */
 static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
 {
-    if (ifc->ns_mul && t <= ifc->ns_max)
+    if (ifc->ns_max && t <= ifc->ns_max) /* the common case */
         return (int64_t)(t * ifc->ns_mul);
     const __int128 max = INT64_MAX;
     int neg = (int64_t)t < 0;
@@ -338,10 +339,7 @@ static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
         unsigned e = res & 0x7F;
         ns = e >= 127 ? 0 : (mag * 1000000000u) >> e;
     } else if (res <= 9) {
-        uint64_t mul = 1;
-        for (unsigned i = res; i < 9; i++)
-            mul *= 10;
-        ns = mag * mul;
+        ns = mag * ifc->ns_mul;
     } else {
         ns = mag;
         for (unsigned i = 9; i < res && ns; i++)
@@ -714,7 +712,7 @@ int reader_next(struct reader *r, struct pkt *p, char *msg)
 int reader_next_batch(struct reader *r, struct pkt *p, size_t max, size_t *n, char *msg)
 {
     *n = 0;
-    if (!max)
+    if (!max) /* nothing asked, nothing read */
         return 1;
     int rc = reader_next(r, &p[0], msg);
     if (rc != 1)

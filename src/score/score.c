@@ -381,20 +381,20 @@ void score_compute(const struct score_context *ctx, const struct series_features
 
     /* Size regularity. */
     int unit = !f->approx; /* series.h: the exact regime's weights are 1 */
-    if (f->n_sizes && f->sizes_u32 && f->has_size_median) { /* unit weights */
-        double m = f->size_median;
-        double tol = m * 0.10 > 16 ? m * 0.10 : 16;
-        uint64_t near = 0;
-        for (size_t i = 0; i < f->n_sizes; i++)
-            near += fabs((double)f->sizes_u32[i] - m) <= tol;
-        o->s_size = (double)near / (double)f->n_sizes;
-    } else if (f->n_sizes) {
+    if (f->n_sizes) {
         double m = f->has_size_median ? f->size_median : wval_median(f->sizes, f->n_sizes);
         double tol = m * 0.10 > 16 ? m * 0.10 : 16;
-        uint64_t near = 0, total = total_weight(f->sizes, f->n_sizes, unit);
-        for (size_t i = 0; i < f->n_sizes; i++)
-            if (fabs(f->sizes[i].v - m) <= tol)
-                near += f->sizes[i].w;
+        uint64_t near = 0, total;
+        if (f->sizes_u32) { /* the exact regime's own sizes, unit weights */
+            total = f->n_sizes;
+            for (size_t i = 0; i < f->n_sizes; i++)
+                near += fabs((double)f->sizes_u32[i] - m) <= tol;
+        } else {
+            total = total_weight(f->sizes, f->n_sizes, unit);
+            for (size_t i = 0; i < f->n_sizes; i++)
+                if (fabs(f->sizes[i].v - m) <= tol)
+                    near += f->sizes[i].w;
+        }
         o->s_size = total ? (double)near / (double)total : 0;
     }
 

@@ -90,7 +90,7 @@ struct series_features {
     struct wval *sizes; /* event sizes in bytes (any order; ascending when approx); owned */
     size_t n_sizes;
     /* or, in the exact regime, the series' own sizes (n_sizes of them, any
-     * order, unit weights), borrowed while the series lives: a copy as a
+     * order, unit weights; size_median set), borrowed while the series lives: a copy as a
      * weighted list was 16 bytes an event written and read back once */
     const uint32_t *sizes_u32;
     double size_median;  /* lower median of sizes, when has_size_median */
