@@ -58,6 +58,10 @@ echo "== generated captures"
 python3 tests/e2e/cases.py "$pcts" "$gen" "$work/cases" >"$work/cases.out" 2>&1
 cat "$work/cases.out"; add "$work/cases.out" cases
 
+echo "== thousands of groups: per-group figures against an independent reading"
+python3 tests/e2e/many_groups.py "$pcts" "$gen" "$work/many" >"$work/many.out" 2>&1
+cat "$work/many.out"; add "$work/many.out" many-groups
+
 echo "== ranking: planted beacons in generated day-long scenarios"
 python3 tests/e2e/ranking.py "$pcts" "$gen" "$work/rank" --seeds 1 >"$work/rank.out" 2>&1
 grep -v '^info ' "$work/rank.out"

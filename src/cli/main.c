@@ -682,14 +682,15 @@ static void loop_dns(struct run_ctx *x)
  * each one at the end of one of (on the bench file) 50 k event lists, a
  * cache miss on the list and one on the group for every packet, about a
  * third of the loop.  They go to a log instead, in input order.  A full log
- * (PLOG_MAX events, less under a small --max-memory) is sorted by group,
- * stably, and each group gets its run of events at once: its series and the
- * end of its list are fetched once a run, in group order.  Every series
- * gets its events in input order, and the same logs are drained in the
- * same order whatever --threads says, so the output is the same.
+ * (PLOG_MAX events, less under a small --max-memory) is partitioned by
+ * group, stably, into parts of at most 1 / 256 of the groups, and drained
+ * part by part: the series and list ends a part touches stay in cache
+ * (plog_partition).  Every series gets its events in input order, and the
+ * same logs are drained in the same order whatever --threads says, so the
+ * output is the same.
  *
  * With --threads 2 and more the reading thread reads, decodes, looks up and
- * logs, and a second thread sorts and drains the full logs (two log buffers
+ * logs, and a second thread partitions and drains the full logs (two log buffers
  * circulate through util/bqueue.h).  The second thread owns the series
  * while the loop runs (struct pdrain), since the reading thread may move the
  * group array when it creates groups; they go to the groups at the end.
@@ -713,16 +714,19 @@ struct pbatch {
     struct pev ev[PBATCH];
 };
 
-struct plog_ev {
+/* A series event on its way to its group's series: the packet series' logs
+ * and the default mode's series stage carry them. */
+struct sev {
     int64_t ts;
     uint32_t group;
     uint32_t size;
 };
 
 struct plog {
-    struct plog_ev *ev;
+    struct sev *ev;
     size_t n;
-    int last; /* the input ended with this log */
+    size_t groups; /* every event's group is below this (the table's size) */
+    int last;      /* the input ended with this log */
 };
 
 /* The logs (three buffers) take at most an eighth of the memory budget,
@@ -732,7 +736,7 @@ static size_t plog_max(void)
 {
     struct series_budget_state b;
     series_budget_get(&b);
-    uint64_t by_budget = b.budget / 8 / (3 * sizeof(struct plog_ev));
+    uint64_t by_budget = b.budget / 8 / (3 * sizeof(struct sev));
     if (!b.budget || by_budget >= PLOG_MAX)
         return PLOG_MAX;
     return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
@@ -744,7 +748,7 @@ struct pdrain {
     struct series *ser; /* 64-byte aligned (series_array_reserve) */
     uint64_t *packets, *bytes;
     size_t n, cap;
-    struct plog_ev *tmp;
+    struct sev *tmp;
 };
 
 static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
@@ -763,62 +767,80 @@ static void pdrain_reserve(struct pdrain *d, size_t n)
         d->packets[i] = d->bytes[i] = 0;
 }
 
-/* Sort a log's events by group, stably: least significant byte first,
- * skipping the bytes every event has the same (two passes for up to
- * 65 536 groups); d->tmp is the other buffer. */
-static void plog_sort(struct plog *l, struct pdrain *d)
+/*
+ * Add events to their series, overlapping their misses: the series LAG
+ * events ahead, where the event goes (series_prefetch) two thirds as far, a
+ * streaming ring's slot a third.  packets and bytes (may be NULL) count
+ * them per group.  Inlined into both loops, with the counters or without.
+ */
+static inline void series_apply(struct series *ser, const struct sev *ev, size_t n,
+                                uint64_t *packets, uint64_t *bytes)
 {
-    uint32_t any = 0;
-    for (size_t i = 0; i < l->n; i++)
-        any |= l->ev[i].group;
-    struct plog_ev *src = l->ev, *dst = d->tmp;
-    for (unsigned shift = 0; shift < 32 && (any >> shift); shift += 8) {
-        size_t pos[256] = {0};
-        for (size_t i = 0; i < l->n; i++)
-            pos[(src[i].group >> shift) & 0xFF]++;
-        if (pos[(src[0].group >> shift) & 0xFF] == l->n)
-            continue; /* one digit: already in order */
-        size_t sum = 0;
-        for (unsigned k = 0; k < 256; k++) {
-            size_t c = pos[k];
-            pos[k] = sum;
-            sum += c;
+    enum { LAG = 12 };
+    for (size_t t = 0; t < n + LAG; t++) {
+        if (t < n) /* one line (series_array_reserve) */
+            __builtin_prefetch(&ser[ev[t].group]);
+        if (t >= LAG / 3 && t - LAG / 3 < n)
+            series_prefetch(&ser[ev[t - LAG / 3].group]);
+        if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
+            series_prefetch_tail(&ser[ev[t - 2 * LAG / 3].group]);
+        if (t >= LAG) {
+            const struct sev *e = &ev[t - LAG];
+            if (packets) {
+                packets[e->group]++;
+                bytes[e->group] += e->size;
+            }
+            series_add(&ser[e->group], e->ts, e->size);
         }
-        for (size_t i = 0; i < l->n; i++)
-            dst[pos[(src[i].group >> shift) & 0xFF]++] = src[i];
-        struct plog_ev *t = src;
-        src = dst;
-        dst = t;
     }
-    l->ev = src;
-    d->tmp = dst;
 }
 
-/* Give a log's events to their series, run by run, and empty it. */
+/* Logs over at most this many groups are drained as they are: those
+ * groups' series, list ends and counters (about 200 bytes a group) stay in
+ * the second-level cache. */
+#define PLOG_HOT 1024
+
+/*
+ * Partition a log's events by group >> shift into at most 256 parts,
+ * stably (one counting pass, one scatter): draining the parts in turn
+ * then touches the series of at most 1 / 256 of the groups at a time, a
+ * few hundred on the bench file, which stay in cache while their events
+ * arrive in input order.  (A full sort by group, two radix passes for
+ * 50 k groups, made the same walk one run at a time and cost a third more
+ * passes over the log.)  d->tmp is the other buffer.
+ */
+static void plog_partition(struct plog *l, struct pdrain *d)
+{
+    if (l->groups <= PLOG_HOT)
+        return;
+    unsigned shift = 0;
+    while ((l->groups - 1) >> shift >= 256)
+        shift++;
+    size_t pos[256] = {0};
+    const struct sev *src = l->ev;
+    struct sev *dst = d->tmp;
+    for (size_t i = 0; i < l->n; i++)
+        pos[src[i].group >> shift]++;
+    size_t sum = 0;
+    for (unsigned k = 0; k < 256; k++) {
+        size_t c = pos[k];
+        pos[k] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        dst[pos[src[i].group >> shift]++] = src[i];
+    d->tmp = l->ev;
+    l->ev = dst;
+}
+
+/* Give a log's events to their series and empty it. */
 static void plog_drain(struct plog *l, struct pdrain *d)
 {
     if (!l->n)
         return;
-    plog_sort(l, d);
-    const struct plog_ev *a = l->ev;
-    pdrain_reserve(d, (size_t)a[l->n - 1].group + 1); /* sorted: the largest is last */
-    size_t i = 0;
-    while (i < l->n) {
-        uint32_t gi = a[i].group;
-        size_t j = i;
-        while (j < l->n && a[j].group == gi)
-            j++;
-        if (j < l->n) /* the next run's list end; its series comes in order */
-            series_prefetch(&d->ser[a[j].group]);
-        struct series *s = &d->ser[gi];
-        uint64_t bytes = 0;
-        d->packets[gi] += j - i;
-        for (; i < j; i++) {
-            bytes += a[i].size;
-            series_add(s, a[i].ts, a[i].size);
-        }
-        d->bytes[gi] += bytes;
-    }
+    pdrain_reserve(d, l->groups);
+    plog_partition(l, d);
+    series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
     l->n = 0;
 }
 
@@ -870,9 +892,9 @@ static void loop_pairs(struct run_ctx *x)
     struct plog logs[2];
     void *slots[2] = {&logs[0], &logs[1]};
     for (int i = 0; i < 2; i++)
-        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct plog_ev))), 0, 0};
+        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct sev))), 0, 0, 0};
     struct pairs_pipe pp = {0};
-    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct plog_ev)));
+    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
     pthread_t th;
     int threaded = x->o->threads > 1 && bq_init(&pp.q, slots, 2) == 0;
     if (threaded && pthread_create(&th, NULL, pairs_drainer, &pp)) {
@@ -899,6 +921,7 @@ static void loop_pairs(struct run_ctx *x)
                 continue;
             }
             if (l->n == cap) {
+                l->groups = tab->n;
                 if (threaded) {
                     bq_put(&pp.q, l);
                     l = bq_get_free(&pp.q);
@@ -906,9 +929,10 @@ static void loop_pairs(struct run_ctx *x)
                     plog_drain(l, &pp.d);
                 }
             }
-            l->ev[l->n++] = (struct plog_ev){e->ts, (uint32_t)gi, e->wirelen};
+            l->ev[l->n++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
         }
     } while (!b->last);
+    l->groups = tab->n;
     if (threaded) {
         l->last = 1;
         bq_put(&pp.q, l);
@@ -949,11 +973,6 @@ static void loop_pairs(struct run_ctx *x)
  * apart from the groups while the loop runs, since the flow stage may move
  * the group array (new groups) while the producer writes to a series.
  */
-struct sev {
-    int64_t ts;
-    uint32_t group;
-    uint32_t size;
-};
 
 /* Make an array of series hold need of them, the new ones empty: 64-byte
  * series on 64-byte boundaries, so that adding an event touches one line of
@@ -1099,12 +1118,9 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
     e->size = series_clamp_size(size);
 }
 
-/* Add a consumed batch's series events, overlapping their misses: the
- * series head LAG events ahead, where the event goes (series_prefetch) two
- * thirds as far, a streaming ring's slot a third. */
+/* Add a consumed batch's series events (series_apply). */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
-    enum { LAG = 12 };
     size_t n = b->n_sev;
     const struct sev *ev = b->sev;
     uint32_t top = 0;
@@ -1112,18 +1128,7 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
         top = ev[i].group > top ? ev[i].group : top;
     if (n)
         (void)series_of(x, top); /* no growth inside the loop */
-    for (size_t t = 0; t < n + LAG; t++) {
-        if (t < n) /* one line (series_of) */
-            __builtin_prefetch(&x->ser[ev[t].group]);
-        if (t >= LAG / 3 && t - LAG / 3 < n)
-            series_prefetch(&x->ser[ev[t - LAG / 3].group]);
-        if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
-            series_prefetch_tail(&x->ser[ev[t - 2 * LAG / 3].group]);
-        if (t >= LAG) {
-            const struct sev *e = &ev[t - LAG];
-            series_add(&x->ser[e->group], e->ts, e->size);
-        }
-    }
+    series_apply(x->ser, ev, n, NULL, NULL);
     b->n_sev = 0;
 }
 
