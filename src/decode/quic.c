@@ -150,7 +150,8 @@ static size_t crypto_prefix(const uint8_t *pt, size_t len, uint8_t *buf)
         cur_sub(&c, (size_t)n, &data);
         for (uint64_t i = 0; i < n && off + i < QUIC_CRYPTO_BUF; i++) {
             uint8_t b;
-            cur_u8(&data, &b);
+            if (cur_u8(&data, &b)) /* cannot fail (n bytes were taken); gcc -O1 cannot see it */
+                break;
             buf[off + i] = b;
             have[off + i] = 1;
         }
