@@ -1640,9 +1640,9 @@ int main(int argc, char **argv)
         free(items);
         results_sort(res, nres, o.sort);
         struct output_opts oo = {
-            o.format, o.group, o.series == SERIES_FLOWS || o.group == GROUP_DNS,
-            o.sort,   o.top,   inputs_ts_digits(in),
-            o.color};
+            o.format, o.group,  o.series == SERIES_FLOWS || o.group == GROUP_DNS,
+            o.sort,   o.top,    inputs_ts_digits(in),
+            o.color,  o.threads};
         /* Sparklines for the rows a table shows. */
         if (o.format == OUT_TABLE) {
             size_t shown = o.top && o.top < nres ? o.top : nres;

@@ -69,6 +69,7 @@ struct output_opts {
     size_t top;    /* 0 = all */
     int ts_digits; /* decimals of times */
     int color;     /* ANSI colours in the table */
+    int threads;   /* > 1: CSV and JSON rows formatted on two threads (same bytes) */
 };
 
 /* Parse a --sort value; -1 if unknown. */

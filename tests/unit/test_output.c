@@ -752,6 +752,70 @@ static void test_top_limits_rows(void **state)
     free(s);
 }
 
+/*
+ * With threads > 1 the CSV and JSON writers format every other chunk of
+ * rows on a helper thread: the bytes must be the one-thread run's, rows in
+ * order, also with rows longer than the write buffer (a 40 000-byte allow
+ * rule every 700 rows, escaped) and a last, partial chunk.
+ */
+static void test_threaded_writer_same_bytes(void **state)
+{
+    (void)state;
+    enum { N = 5 * 1024 + 77, LONG = 40000 };
+    struct fixture fx;
+    make_fixture(&fx);
+    struct result *r = calloc(N, sizeof(*r));
+    char *big = malloc(LONG + 1);
+    assert_non_null(r);
+    assert_non_null(big);
+    for (size_t i = 0; i < LONG; i++)
+        big[i] = (char)('a' + i % 26);
+    big[LONG] = '\0';
+    big[LONG / 3] = '"';
+    for (size_t i = 0; i < N; i++) {
+        r[i] = fx.r[i % 3];
+        r[i].packets = i; /* the row's position, to check the order */
+        r[i].allow = i % 700 == 5 ? big : NULL;
+    }
+    for (int fmt = 0; fmt < 2; fmt++) {
+        struct output_opts o = {
+            .format = fmt ? OUT_JSON : OUT_CSV, .by = GROUP_PORT, .ts_digits = 6, .threads = 1};
+        char *one = write_to_string(&o, r, N);
+        o.threads = 2;
+        for (int rep = 0; rep < 3; rep++) {
+            char *two = write_to_string(&o, r, N);
+            assert_int_equal(strlen(two), strlen(one));
+            assert_true(strcmp(one, two) == 0);
+            free(two);
+        }
+        /* every row once, in order: the packets field counts up */
+        size_t row = 0;
+        const char *p = one;
+        if (!fmt)
+            p = strchr(p, '\n') + 1; /* the header */
+        for (; *p; row++) {
+            char want[64];
+            const char *at = p;
+            if (fmt) {
+                snprintf(want, sizeof(want), "\"packets\":%zu,", row);
+                at = strstr(p, "\"packets\":");
+            } else { /* the fifth field: src, dst, proto and dport have no comma */
+                snprintf(want, sizeof(want), "%zu,", row);
+                for (int c = 0; c < 4; c++)
+                    at = strchr(at, ',') + 1;
+            }
+            const char *nl = strchr(p, '\n');
+            assert_non_null(nl);
+            assert_true(at && at < nl && strncmp(at, want, strlen(want)) == 0);
+            p = nl + 1;
+        }
+        assert_int_equal(row, N);
+        free(one);
+    }
+    free(big);
+    free(r);
+}
+
 static void test_results_sort(void **state)
 {
     (void)state;
@@ -810,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_escaping_and_long_fields),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_top_limits_rows),
+        cmocka_unit_test(test_threaded_writer_same_bytes),
         cmocka_unit_test(test_results_sort),
         cmocka_unit_test(test_write_error_is_reported),
     };
