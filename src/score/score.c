@@ -58,35 +58,106 @@ static double wmedian(const struct wval *a, size_t n, int unit)
     return a[n - 1].v;
 }
 
-/* Mode: the weighted centre of the most populated window [v, v*HIST_STEP)
- * of the ascending list (two pointers, O(n)). */
-static inline double wmode(const struct wval *a, size_t n, int unit)
+/*
+ * Mode: the weighted centre (mean) of the most populated window
+ * [v, v*HIST_STEP) of the ascending list, the first such window on ties.
+ * The windows are found first, weights counted in integers, then the best
+ * one is summed once, directly (more exactly than the running sum carried
+ * across windows this replaced, whose rounding drifted, and off the walk's
+ * carried path).
+ */
+static double wmode_sum(const struct wval *a, size_t lo, size_t hi, uint64_t w, int unit)
 {
-    double best_c = 0, wsum = 0;
+    double sum = 0;
+    for (size_t k = lo; k < hi; k++)
+        sum += unit ? a[k].v : a[k].v * (double)a[k].w;
+    return sum / (double)w;
+}
+
+/* The end of the window of i (a[i].v > 0) from the previous end j: the
+ * count of the next four values below the bound is added at once (they
+ * are a prefix, the list ascending), which rarely branches on the data
+ * where a step at a time mispredicted about once a value; the last three
+ * values a step at a time. */
+static inline size_t mode_end(const struct wval *a, size_t n, size_t i, size_t j)
+{
+    double hi = a[i].v * HIST_STEP;
+    if (j < i)
+        j = i;
+    while (j + 4 <= n) {
+        size_t c = (size_t)(a[j].v < hi) + (size_t)(a[j + 1].v < hi) + (size_t)(a[j + 2].v < hi) +
+                   (size_t)(a[j + 3].v < hi);
+        j += c;
+        if (c < 4)
+            return j;
+    }
+    while (j < n && a[j].v < hi)
+        j++;
+    return j;
+}
+
+/* Unit weights (the exact regime): the window of i holds j - i values.  The
+ * positive values are walked as two halves at once, two independent chains
+ * of loads for the one a single walk waited on. */
+static double wmode_unit(const struct wval *a, size_t n)
+{
+    size_t p = 0;
+    while (p < n && a[p].v <= 0)
+        p++;
+    if (p == n)
+        return 0;
+    size_t mid = p + (n - p) / 2, j1 = p, j2 = mid;
+    size_t b1 = 0, i1b = 0, j1b = 0, b2 = 0, i2b = 0, j2b = 0;
+    for (size_t t = 0; mid + t < n; t++) {
+        size_t i2 = mid + t;
+        j2 = mode_end(a, n, i2, j2);
+        if (j2 - i2 > b2) {
+            b2 = j2 - i2;
+            i2b = i2;
+            j2b = j2;
+        }
+        size_t i1 = p + t;
+        if (i1 < mid) {
+            j1 = mode_end(a, n, i1, j1);
+            if (j1 - i1 > b1) {
+                b1 = j1 - i1;
+                i1b = i1;
+                j1b = j1;
+            }
+        }
+    }
+    return b1 >= b2 ? wmode_sum(a, i1b, j1b, b1, 1) : wmode_sum(a, i2b, j2b, b2, 1);
+}
+
+static double wmode(const struct wval *a, size_t n, int unit)
+{
+    if (unit)
+        return wmode_unit(a, n);
     uint64_t best_w = 0, w = 0;
-    size_t j = 0;
+    size_t j = 0, bi = 0, bj = 0;
     for (size_t i = 0; i < n; i++) {
+        if (a[i].v <= 0)
+            continue; /* a prefix (ascending): the window is still empty */
         if (j <= i) { /* empty window: restart at i */
             j = i;
             w = 0;
-            wsum = 0;
         }
-        if (a[i].v <= 0)
-            continue; /* j == i here: nothing to remove */
         double hi = a[i].v * HIST_STEP;
-        while (j < n && a[j].v < hi) {
-            w += unit ? 1 : a[j].w;
-            wsum += unit ? a[j].v : a[j].v * (double)a[j].w;
-            j++;
-        }
-        if (a[i].v > 0 && w > best_w) {
+        while (j < n && a[j].v < hi)
+            w += a[j++].w;
+        if (w > best_w) {
             best_w = w;
-            best_c = wsum / (double)w;
+            bi = i;
+            bj = j;
         }
-        w -= unit ? 1 : a[i].w;
-        wsum -= unit ? a[i].v : a[i].v * (double)a[i].w;
+        w -= a[i].w;
     }
-    return best_c;
+    return best_w ? wmode_sum(a, bi, bj, best_w, 0) : 0;
+}
+
+double score_mode(const struct wval *a, size_t n, int unit)
+{
+    return wmode(a, n, unit);
 }
 
 struct fold {

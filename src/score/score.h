@@ -45,6 +45,11 @@ struct score_context {
 void score_compute(const struct score_context *ctx, const struct series_features *f,
                    uint64_t group_bytes, struct beacon_score *out);
 
+/* The mode candidate of the period (docs/scoring.md): the mean of the most
+ * populated window [v, 1.15 v) of the ascending list a, weighted (unit:
+ * every weight is 1); 0 when no value is positive.  For tests. */
+double score_mode(const struct wval *a, size_t n, int unit);
+
 /*
  * Second pass over all groups: C2 is one inside host calling one outside
  * service (DETECTION.md).  A destination service that many sources call in

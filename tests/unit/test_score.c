@@ -443,6 +443,69 @@ static void test_mode_candidate_wins(void **state)
     ev_free(&e);
 }
 
+/* The mode against a direct reading of its definition: for every start i
+ * with a positive value, the weight of a[i..j) with a[j] < 1.15 a[i]; the
+ * first largest; its weighted mean summed in order.  Random ascending
+ * lists with many ties, a non-positive prefix, runs longer than the
+ * four-at-a-time step, and zero weights. */
+static double ref_mode(const struct wval *a, size_t n, int unit)
+{
+    uint64_t best = 0;
+    size_t bi = 0, bj = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(a[i].v > 0))
+            continue;
+        uint64_t w = 0;
+        size_t j = i;
+        for (; j < n && a[j].v < a[i].v * 1.15; j++)
+            w += unit ? 1 : a[j].w;
+        if (w > best) {
+            best = w;
+            bi = i;
+            bj = j;
+        }
+    }
+    if (!best)
+        return 0;
+    double sum = 0;
+    for (size_t k = bi; k < bj; k++)
+        sum += unit ? a[k].v : a[k].v * (double)a[k].w;
+    return sum / (double)best;
+}
+
+static int cmp_wval(const void *x, const void *y)
+{
+    double a = ((const struct wval *)x)->v, b = ((const struct wval *)y)->v;
+    return (a > b) - (a < b);
+}
+
+static void test_mode_matches_definition(void **state)
+{
+    (void)state;
+    uint64_t rng = 1150;
+    struct wval a[300];
+    for (int round = 0; round < 4000; round++) {
+        size_t n = rng_below(&rng, 300);
+        int unit = round % 3 != 0;
+        double scale = 1 + (double)rng_below(&rng, 1000);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t r = rng_below(&rng, 100);
+            /* a few non-positive values, clusters with ties, a spread */
+            a[k].v = r < 3    ? -(double)r
+                     : r < 40 ? scale * (1 + (double)rng_below(&rng, 8) / 64)
+                              : scale * (double)rng_below(&rng, 5000) / 100;
+            a[k].w = unit ? 1 : rng_below(&rng, 6);
+        }
+        qsort(a, n, sizeof(a[0]), cmp_wval);
+        double got = score_mode(a, n, unit), want = ref_mode(a, n, unit);
+        if (got != want) {
+            print_error("round %d n %zu unit %d: %.17g != %.17g\n", round, n, unit, got, want);
+            fail();
+        }
+    }
+    assert_true(score_mode(NULL, 0, 1) == 0);
+}
+
 /* Size share: within max(10% of the median, 16 bytes) of the median. */
 static void test_size_share(void **state)
 {
@@ -685,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_streaming_regime),
         cmocka_unit_test(test_mode_candidate_wins),
+        cmocka_unit_test(test_mode_matches_definition),
         cmocka_unit_test(test_size_share),
         cmocka_unit_test(test_zero_capture_span),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
