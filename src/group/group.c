@@ -3,7 +3,6 @@
  */
 #include "group.h"
 
-#include "../util/slotidx.h"
 #include "../util/hash40.h"
 #include "../util/xalloc.h"
 
@@ -17,7 +16,9 @@ void group_table_init(struct group_table *t, enum group_by by, uint64_t seed)
     t->by = by;
     t->seed = seed;
     t->mask = 1023;
-    t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
+    t->slot = xaligned_alloc(64, (t->mask + 1) * sizeof(*t->slot));
+    memset(t->slot, 0, (t->mask + 1) * sizeof(*t->slot));
+    t->tag = xmalloc((t->mask + 1) * sizeof(*t->tag));
 }
 
 void group_table_release(struct group_table *t)
@@ -25,8 +26,8 @@ void group_table_release(struct group_table *t)
     for (size_t i = 0; i < t->n; i++)
         series_release(&t->g[i].s);
     free(t->g);
-    free(t->k16);
     free(t->slot);
+    free(t->tag);
     memset(t, 0, sizeof(*t));
 }
 
@@ -112,24 +113,46 @@ struct group *group_table_get(struct group_table *t, const struct group_key *k)
     return idx == GROUP_NONE ? NULL : &t->g[idx];
 }
 
+/* Double the index, re-probing every entry from its tag. */
+static void index_grow(struct group_table *t)
+{
+    size_t mask = st_add(st_mult(t->mask, 2), 1), slots = st_add(mask, 1);
+    struct group_slot *slot = xaligned_alloc(64, st_mult(slots, sizeof(*slot)));
+    uint32_t *tag = xmalloc(st_mult(slots, sizeof(*tag)));
+    memset(slot, 0, slots * sizeof(*slot));
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (!t->slot[i].idx1)
+            continue;
+        size_t j = (size_t)t->tag[i] & mask;
+        while (slot[j].idx1)
+            j = (j + 1) & mask;
+        slot[j] = t->slot[i];
+        tag[j] = t->tag[i];
+    }
+    free(t->slot);
+    free(t->tag);
+    t->slot = slot;
+    t->tag = tag;
+    t->mask = mask;
+}
+
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)
 {
-    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t tag = (uint32_t)(h >> 32), k0;
+    uint64_t k1;
+    int full = !group_key_compact(k, &k0, &k1);
+    if (full) {
+        k0 = GROUP_SLOT_FULL;
+        k1 = h;
+    }
     size_t i = (size_t)tag & t->mask;
-    uint64_t c[2];
-    int compact = group_key_compact(k, c);
-    for (;;) {
-        uint64_t v = t->slot[i];
-        if (!v)
+    for (;; i = (i + 1) & t->mask) {
+        const struct group_slot *s = &t->slot[i];
+        if (!s->idx1)
             break;
-        if ((uint32_t)(v >> 32) == tag) {
-            size_t idx = (uint32_t)v - 1;
-            /* a compact key equals only a compact key (group.h) */
-            if (compact ? t->k16[2 * idx] == c[0] && t->k16[2 * idx + 1] == c[1]
-                        : hash40_eq(&t->g[idx].key, k))
-                return idx;
-        }
-        i = (i + 1) & t->mask;
+        /* a compact key equals only a compact key: the FULL bit */
+        if (s->k0 == k0 && s->k1 == k1 && (!full || hash40_eq(&t->g[s->idx1 - 1].key, k)))
+            return s->idx1 - 1;
     }
     /* New group. */
     if ((t->max_groups && t->n >= t->max_groups) || t->n >= UINT32_MAX - 1) {
@@ -139,21 +162,16 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
     if (t->n == t->cap) {
         size_t nc = t->cap < 16 ? 16 : st_add(t->cap, t->cap / 2);
         t->g = xrealloc(t->g, st_mult(nc, sizeof(*t->g)));
-        t->k16 = xrealloc(t->k16, st_mult(nc, 2 * sizeof(*t->k16)));
         t->cap = nc;
     }
     struct group *g = &t->g[t->n];
     memset(g, 0, sizeof(*g));
     g->key = *k;
-    if (!compact)
-        c[0] = c[1] = GROUP_K16_NONE;
-    t->k16[2 * t->n] = c[0];
-    t->k16[2 * t->n + 1] = c[1];
     series_init(&g->s);
-    t->slot[i] = (uint64_t)tag << 32 | (uint64_t)(t->n + 1);
+    t->slot[i] = (struct group_slot){k1, k0, (uint32_t)(t->n + 1)};
+    t->tag[i] = tag;
     size_t idx = t->n++;
     if (t->n * 2 > t->mask + 1)
-        slotidx_grow(&t->slot, &t->mask);
-    (void)g;
+        index_grow(t);
     return idx;
 }

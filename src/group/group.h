@@ -9,8 +9,7 @@
  *
  * The table owns its groups and their series; group_table_release() frees
  * everything.  Groups live in one dense array (cheap to iterate and sort);
- * the open-addressing index stores (hash, position) pairs, probed linearly,
- * kept at most half full.
+ * an open-addressing index (struct group_slot) finds them.
  */
 #ifndef PCTS_GROUP_H
 #define PCTS_GROUP_H
@@ -59,12 +58,29 @@ struct group {
 /* Output and the report find a group from its key: the key comes first. */
 _Static_assert(offsetof(struct group, key) == 0, "struct group starts with its key");
 
+/*
+ * The index: open addressing, probed linearly from the hash's high 32 bits,
+ * kept at most half full.  A slot holds the key itself when it has a
+ * compact form (below): a lookup then compares in the slot it probes, one
+ * cache line a packet, where a slot of (tag, position) sent it to a second
+ * array for the comparison, a second dependent miss (the loads of that
+ * comparison were 70% of the lookup's samples, and skipping it, as an
+ * experiment, took 12% off the packet series' loop).  Other keys (IPv6)
+ * hold their 64-bit hash and are compared in the group.
+ */
+struct group_slot {
+    uint64_t k1;   /* compact: source and destination halves; else the hash */
+    uint32_t k0;   /* compact: family, protocol, port and flags packed; else GROUP_SLOT_FULL */
+    uint32_t idx1; /* the group's position + 1; 0 = empty */
+};
+_Static_assert(sizeof(struct group_slot) == 16, "four slots a cache line");
+#define GROUP_SLOT_FULL 0x80000000u /* no packed first word has this bit */
+
 struct group_table {
     struct group *g;
     size_t n, cap;
-    uint64_t *slot; /* hash high 32 bits | (index + 1); 0 = empty */
-    uint64_t *k16;  /* per group, two words: its key in 16 bytes (group_key_compact) or
-                       GROUP_K16_NONE twice */
+    struct group_slot *slot; /* mask + 1 of them, 64-byte aligned */
+    uint32_t *tag;           /* per slot, the hash's high 32 bits: where growth re-probes from */
     size_t mask;
     uint64_t seed;
     enum group_by by;
@@ -73,33 +89,29 @@ struct group_table {
 };
 
 #define GROUP_NONE ((size_t)-1)
-#define GROUP_K16_NONE UINT64_MAX /* a first word no key has (has_port and dst_name are 0 or 1) */
 
 /*
  * A key whose addresses fit in their first 4 bytes (IPv4, or a name id in
- * dst) is all in 16 bytes: its first word (family, protocol, port, name
- * flag) and those two 4-byte halves, the rest being zero.  The table keeps
- * that form of every key in a dense array beside the groups, and a lookup
- * of such a key compares it there: 16 bytes a group (0.8 MB for 50 k
- * groups) stay in cache where the groups (8 MB) do not, and a lookup cost
- * a cache miss on the group itself (a quarter of a --series packets run).
- * Returns 0 when k has no compact form.
+ * dst) is all in 12 bytes: its first word (family 4 or 6, protocol, port,
+ * the two flags) packed into 32 bits, and the two 4-byte halves.  Returns 0
+ * when k has no compact form.
  */
-static inline int group_key_compact(const struct group_key *k, uint64_t c[2])
+static inline int group_key_compact(const struct group_key *k, uint32_t *k0, uint64_t *k1)
 {
-    uint64_t w0, hi_s, hi_d;
+    uint64_t hi_s, hi_d;
     uint32_t s4, d4, s4b, d4b;
-    memcpy(&w0, k, sizeof(w0));
     memcpy(&s4, k->src, 4);
     memcpy(&s4b, k->src + 4, 4);
     memcpy(&hi_s, k->src + 8, 8);
     memcpy(&d4, k->dst, 4);
     memcpy(&d4b, k->dst + 4, 4);
     memcpy(&hi_d, k->dst + 8, 8);
-    if ((s4b | d4b) || (hi_s | hi_d))
+    uint32_t fam = k->family == 4 ? 1 : k->family == 6 ? 2 : 0;
+    if ((s4b | d4b) || (hi_s | hi_d) || !fam || k->has_port > 1 || k->dst_name > 1 || k->pad2)
         return 0;
-    c[0] = w0;
-    c[1] = (uint64_t)s4 | (uint64_t)d4 << 32;
+    *k0 = (uint32_t)k->dport | (uint32_t)k->proto << 16 | fam << 24 | (uint32_t)k->has_port << 26 |
+          (uint32_t)k->dst_name << 27;
+    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
     return 1;
 }
 
@@ -158,19 +170,16 @@ static inline void group_table_prefetch_index(const struct group_table *t, size_
     __builtin_prefetch(g + 127);
 }
 
-/* Prefetch what looking up a key with hash h will compare, for the group
- * the slot of h most likely points at (second step): its compact key when
- * the key has one (compact: group_key_compact's answer), else the group. */
+/* Prefetch what looking up a key with hash h will compare beyond its slot
+ * (second step): nothing for a compact key (compact: group_key_compact's
+ * answer), else the group the slot most likely points at. */
 static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h, int compact)
 {
-    uint32_t tag = (uint32_t)(h >> 32);
-    uint64_t v = t->slot[(size_t)tag & t->mask];
-    if (v && (uint32_t)(v >> 32) == tag) {
-        if (compact)
-            __builtin_prefetch(&t->k16[2 * (size_t)((uint32_t)v - 1)]);
-        else
-            group_table_prefetch_index(t, (uint32_t)v - 1);
-    }
+    if (compact)
+        return;
+    const struct group_slot *s = &t->slot[(size_t)(h >> 32) & t->mask];
+    if (s->idx1 && s->k0 == GROUP_SLOT_FULL && s->k1 == h)
+        group_table_prefetch_index(t, s->idx1 - 1);
 }
 
 #endif

@@ -1355,8 +1355,9 @@ static void test_group_compact_keys(void **state)
             k.src[4 + (x >> 20) % 12] = 1;
         if ((x >> 24) % 17 == 0)
             k.dst[4 + (x >> 28) % 12] = 2;
-        uint64_t c[2];
-        if (group_key_compact(&k, c))
+        uint32_t c0;
+        uint64_t c1;
+        if (group_key_compact(&k, &c0, &c1))
             compact++;
         else
             other++;
