@@ -377,6 +377,50 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 (unsigned long long)late, SERIES_REORDER);
 }
 
+/* A series event on its way to its group's series: the packet loops' logs
+ * and loop_flows' batches carry them. */
+struct sev {
+    int64_t ts;
+    uint32_t group;
+    uint32_t size;
+};
+
+/* A log of series events, partitioned by group and drained into the series
+ * when full (plog_drain). */
+struct plog {
+    struct sev *ev;
+    size_t n;
+    size_t groups; /* every event's group is below this */
+    int last;      /* the input ended with this log */
+};
+
+/* The groups' series and packet counters while a packet loop runs (index =
+ * group), apart from the groups, which the loop may move: the packet
+ * series' draining side, and loop_flows' series stage; tmp is the packet
+ * series' partition buffer. */
+struct pdrain {
+    struct series *ser; /* 64-byte aligned (series_array_reserve) */
+    uint64_t *packets, *bytes;
+    size_t n, cap;
+    struct sev *tmp;
+};
+
+static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
+
+static void pdrain_reserve(struct pdrain *d, size_t n)
+{
+    if (n <= d->n)
+        return;
+    size_t old = d->n, old_cap = d->cap;
+    series_array_reserve(&d->ser, &d->n, &d->cap, n);
+    if (d->cap != old_cap) {
+        d->packets = xrealloc(d->packets, st_mult(d->cap, sizeof(*d->packets)));
+        d->bytes = xrealloc(d->bytes, st_mult(d->cap, sizeof(*d->bytes)));
+    }
+    for (size_t i = old; i < n; i++)
+        d->packets[i] = d->bytes[i] = 0;
+}
+
 /* Everything the packet loops share. */
 struct run_ctx {
     struct options *o;
@@ -400,8 +444,10 @@ struct run_ctx {
      * and the series it feeds, by group index, moved into the groups when
      * the loop ends */
     struct fbatch *sev_to;
-    struct series *ser;
-    size_t ser_n, ser_cap;
+    struct pdrain st;
+    struct plog slog; /* the stage's events not yet in st (capacity slog_cap) */
+    size_t slog_cap;
+    int count_events;  /* the events are packets: count them per group in st */
     double cpu_second; /* PCTS_PHASES: CPU seconds of the loop's second thread */
     /* next_record's batch of records read ahead, pq[pq_i..pq_n) */
     size_t pq_i, pq_n;
@@ -719,21 +765,6 @@ struct pbatch {
     struct pev ev[PBATCH];
 };
 
-/* A series event on its way to its group's series: the packet series' logs
- * and the default mode's series stage carry them. */
-struct sev {
-    int64_t ts;
-    uint32_t group;
-    uint32_t size;
-};
-
-struct plog {
-    struct sev *ev;
-    size_t n;
-    size_t groups; /* every event's group is below this (the table's size) */
-    int last;      /* the input ended with this log */
-};
-
 /* The logs (PLOG_BUFS and the partition's other buffer) take at most an
  * eighth of the memory budget, which bounds the series (--max-memory,
  * series.h): a small budget gets small logs. */
@@ -745,31 +776,6 @@ static size_t plog_max(void)
     if (!b.budget || by_budget >= PLOG_MAX)
         return PLOG_MAX;
     return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
-}
-
-/* The draining side: the groups' series and counters while the loop runs
- * (index = group), and the sort's other buffer. */
-struct pdrain {
-    struct series *ser; /* 64-byte aligned (series_array_reserve) */
-    uint64_t *packets, *bytes;
-    size_t n, cap;
-    struct sev *tmp;
-};
-
-static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
-
-static void pdrain_reserve(struct pdrain *d, size_t n)
-{
-    if (n <= d->n)
-        return;
-    size_t old = d->n, old_cap = d->cap;
-    series_array_reserve(&d->ser, &d->n, &d->cap, n);
-    if (d->cap != old_cap) {
-        d->packets = xrealloc(d->packets, st_mult(d->cap, sizeof(*d->packets)));
-        d->bytes = xrealloc(d->bytes, st_mult(d->cap, sizeof(*d->bytes)));
-    }
-    for (size_t i = old; i < n; i++)
-        d->packets[i] = d->bytes[i] = 0;
 }
 
 /*
@@ -841,13 +847,16 @@ static void plog_partition(struct plog *l, struct pdrain *d)
 }
 
 /* Give a log's events to their series and empty it. */
-static void plog_drain(struct plog *l, struct pdrain *d)
+static void plog_drain(struct plog *l, struct pdrain *d, int count)
 {
     if (!l->n)
         return;
     pdrain_reserve(d, l->groups);
     plog_partition(l, d);
-    series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
+    if (count)
+        series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
+    else
+        series_apply(d->ser, l->ev, l->n, NULL, NULL);
     l->n = 0;
 }
 
@@ -882,7 +891,7 @@ static void *pairs_drainer(void *arg)
     for (;;) {
         struct plog *l = bq_take(&pp->q);
         int last = l->last;
-        plog_drain(l, &pp->d);
+        plog_drain(l, &pp->d, 1);
         bq_release(&pp->q, l);
         if (last) {
             pp->cpu = thread_cpu_s();
@@ -937,7 +946,7 @@ static void loop_pairs(struct run_ctx *x)
                     bq_put(&pp.q, l);
                     l = bq_get_free(&pp.q);
                 } else {
-                    plog_drain(l, &pp.d);
+                    plog_drain(l, &pp.d, 1);
                 }
             }
             l->ev[l->n++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
@@ -951,7 +960,7 @@ static void loop_pairs(struct run_ctx *x)
         bq_destroy(&pp.q);
         x->cpu_second = pp.cpu;
     } else {
-        plog_drain(l, &pp.d);
+        plog_drain(l, &pp.d, 1);
     }
     /* the series and counters to their groups */
     for (size_t i = 0; i < tab->n; i++) {
@@ -978,11 +987,16 @@ static void loop_pairs(struct run_ctx *x)
  * group's series (the scattered writes to every group's event list, a
  * third of the default mode's loop) is left to the producer thread, which
  * otherwise waits for the flow stage: each batch carries its series events
- * back, and the producer applies them before refilling it.  Batches return
- * in the order they were filled (bqueue.h), so every series gets its
- * events in the same order whatever the thread count.  The series live
- * apart from the groups while the loop runs, since the flow stage may move
- * the group array (new groups) while the producer writes to a series.
+ * back, and the producer puts them in a log before refilling it; a full
+ * log is partitioned by group and drained, as the packet series' logs are
+ * (applying each batch's events at once, in their order, was 15% of a
+ * --series packets --group service run: a miss on a series and one on its
+ * list end an event).  Batches return in the order they were filled
+ * (bqueue.h), so every series gets its events in the same order whatever
+ * the thread count.  The series and, in the packet series, the packet
+ * counters live apart from the groups while the loop runs (struct pdrain),
+ * since the flow stage may move the group array (new groups) while the
+ * producer writes to a series.
  */
 
 /* Make an array of series hold need of them, the new ones empty: 64-byte
@@ -1005,30 +1019,63 @@ static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size
     *n = need;
 }
 
-static struct series *series_of(struct run_ctx *x, size_t gi)
+/* Put events in the stage's log, draining it when full.  The log fills
+ * with the same events in the same order whatever --threads says, so it is
+ * drained at the same points. */
+static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
 {
-    series_array_reserve(&x->ser, &x->ser_n, &x->ser_cap, gi + 1);
-    return &x->ser[gi];
+    struct plog *l = &x->slog;
+    if (!l->ev) {
+        x->slog_cap = plog_max();
+        l->ev = xmalloc(st_mult(x->slog_cap, sizeof(*l->ev)));
+        x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
+    }
+    while (n) {
+        size_t k = x->slog_cap - l->n < n ? x->slog_cap - l->n : n;
+        for (size_t i = 0; i < k; i++)
+            if (ev[i].group >= l->groups)
+                l->groups = (size_t)ev[i].group + 1;
+        memcpy(l->ev + l->n, ev, k * sizeof(*ev));
+        l->n += k;
+        ev += k;
+        n -= k;
+        if (l->n == x->slog_cap)
+            plog_drain(l, &x->st, x->count_events);
+    }
 }
 
 static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
 
+/* A series event: to the batch being consumed, else (after the loop, the
+ * flow table's flush) to the stage's log. */
 static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
 {
-    if (x->sev_to)
+    if (x->sev_to) {
         sev_push(x->sev_to, gi, ts, size);
-    else
-        series_add(series_of(x, gi), ts, size);
+        return;
+    }
+    struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
+    slog_put(x, &e, 1);
 }
 
-/* Give every group the series the stage built for it (the loop's end). */
+/* Give every group the series and packet counts the stage built for it
+ * (the loop's end). */
 static void series_stage_done(struct run_ctx *x)
 {
-    for (size_t i = 0; i < x->ser_n; i++)
-        x->tab->g[i].s = x->ser[i]; /* the group's own is empty, never used */
-    free(x->ser);
-    x->ser = NULL;
-    x->ser_n = x->ser_cap = 0;
+    plog_drain(&x->slog, &x->st, x->count_events);
+    free(x->slog.ev);
+    free(x->st.tmp);
+    memset(&x->slog, 0, sizeof(x->slog));
+    for (size_t i = 0; i < x->st.n; i++) {
+        struct group *g = &x->tab->g[i];
+        g->s = x->st.ser[i]; /* the group's own is empty, never used */
+        g->packets += x->st.packets[i];
+        g->bytes += x->st.bytes[i];
+    }
+    free(x->st.ser);
+    free(x->st.packets);
+    free(x->st.bytes);
+    memset(&x->st, 0, sizeof(x->st));
 }
 
 /* A flow ended: list it, or add it to its group's connection series. */
@@ -1129,17 +1176,10 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
     e->size = series_clamp_size(size);
 }
 
-/* Add a consumed batch's series events (series_apply). */
+/* A consumed batch's series events go to the stage's log. */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
-    size_t n = b->n_sev;
-    const struct sev *ev = b->sev;
-    uint32_t top = 0;
-    for (size_t i = 0; i < n; i++)
-        top = ev[i].group > top ? ev[i].group : top;
-    if (n)
-        (void)series_of(x, top); /* no growth inside the loop */
-    series_apply(x->ser, ev, n, NULL, NULL);
+    slog_put(x, b->sev, b->n_sev);
     b->n_sev = 0;
 }
 
@@ -1173,17 +1213,10 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         if (b->ev[i].kind == EV_PACKET)
             flow_table_prefetch(x->flows, &b->ev[i].fp);
     unsigned warm = 0;
-    const struct flow *hint[FBATCH];
     for (size_t i = 0; i < b->n; i++)
-        hint[i] =
-            b->ev[i].kind == EV_PACKET ? flow_table_warm(x->flows, &b->ev[i].fp, &warm) : NULL;
+        if (b->ev[i].kind == EV_PACKET)
+            (void)flow_table_warm(x->flows, &b->ev[i].fp, &warm);
     b->warm = warm; /* (see flow_table_warm) */
-    /* In the packet series every packet of a known flow updates its group's
-     * counters: the group lines too. */
-    if (packets)
-        for (size_t i = 0; i < b->n; i++)
-            if (hint[i] && hint[i]->group != FLOW_GROUP_UNSET)
-                group_table_prefetch_index(x->tab, hint[i]->group);
     x->sev_to = b;
     for (size_t i = 0; i < b->n; i++) {
         struct fev *e = &b->ev[i];
@@ -1213,10 +1246,7 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
             x->cnt->untracked++;
             continue;
         }
-        struct group *g = &x->tab->g[gi];
-        g->packets++;
-        g->bytes += e->wirelen;
-        series_event(x, gi, e->ts, e->wirelen);
+        series_event(x, gi, e->ts, e->wirelen); /* and counts the packet (count_events) */
     }
     x->sev_to = NULL;
 }
@@ -1286,6 +1316,10 @@ static void loop_flows(struct run_ctx *x)
 {
     struct fpipe fp = {.x = x};
     pthread_t th;
+    /* in the packet series every series event is a packet of its group,
+     * counted where the events are added (not in the group, a cache miss a
+     * packet in the flow stage) */
+    x->count_events = x->o->series == SERIES_PACKETS && !x->fw;
     /* no more batches in circulation than queue slots: a full queue then
      * means no free batch, and the producer waits */
     struct fbatch *batch[FQUEUE];
@@ -1556,9 +1590,18 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct run_ctx x = {&o,   in,   flt,    &run,    &cnt,      &pg, &frags,     &tab,
-                        NULL, NULL, &names, domains, &dns_seen, 0,   UINT32_MAX, 0,
-                        NULL, NULL, 0,      0,       0,         0,   0,          {{0}}};
+    struct run_ctx x = {.o = &o,
+                        .in = in,
+                        .flt = flt,
+                        .run = &run,
+                        .cnt = &cnt,
+                        .pg = &pg,
+                        .frags = &frags,
+                        .tab = &tab,
+                        .names = &names,
+                        .domains = domains,
+                        .dns_seen = &dns_seen,
+                        .last_lt = UINT32_MAX};
     struct flow_table flows;
     struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
     int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&

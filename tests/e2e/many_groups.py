@@ -4,15 +4,17 @@
 Usage: many_groups.py PCTS PCAPGEN WORKDIR
 
 The small generated cases (cases.py) and most reference captures have few
-groups.  The packet series' loop only partitions its event logs by group
-past a thousand groups, and only fills more than one log past half a million
-packets (fewer under a small --max-memory).  This generates bench captures
+groups.  The packet loops partition their event logs by group only past 64
+groups, and fill more than one log only past half a million events (fewer
+under a small --max-memory).  This generates bench captures
 of 3 000 and 20 000 pairs, reads them here with struct (classic pcap,
 Ethernet, IPv4, nothing else), and compares every pair's packets, bytes,
 first, last, interval count, mean, min, max, median and MAD with what
 `pcts --series packets --group ip` reports, with one and two threads and
-with logs shrunk by --max-memory so that many of them are drained.  Ends
-with "N passed, N failed".
+with logs shrunk by --max-memory so that many of them are drained; and
+with `--group service`, whose packets go through the flow table and
+loop_flows' series stage (the generator gives each pair one service, one
+way, so the groups are the pairs).  Ends with "N passed, N failed".
 """
 import collections
 import json
@@ -102,11 +104,14 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         want = {k: expected(v) for k, v in read_pairs(path).items()}
         # 24 MiB of budget: logs of 39 321 events (main.c, plog_max), 4 to 6 of them
-        for extra in (["--threads", "1"], ["--threads", "2"],
-                      ["--threads", "1", "--max-memory", "24M"],
-                      ["--threads", "2", "--max-memory", "24M"]):
-            p = subprocess.run([pcts, "-q", "-F", "json", "--series", "packets", "--group", "ip"]
-                               + extra + [path],
+        # the generator gives each pair one service, one way: --group service
+        # (the flow loop's series stage) has the same groups
+        for extra in (["--group", "ip", "--threads", "1"], ["--group", "ip", "--threads", "2"],
+                      ["--group", "ip", "--threads", "1", "--max-memory", "24M"],
+                      ["--group", "ip", "--threads", "2", "--max-memory", "24M"],
+                      ["--group", "service", "--threads", "1"],
+                      ["--group", "service", "--threads", "2", "--max-memory", "24M"]):
+            p = subprocess.run([pcts, "-q", "-F", "json", "--series", "packets"] + extra + [path],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
             rows = [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]
             problems = [] if p.returncode == 0 else [f"exit {p.returncode}: {p.stderr[:300]}"]
