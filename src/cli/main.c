@@ -987,15 +987,14 @@ static void loop_pairs(struct run_ctx *x)
  * group's series (the scattered writes to every group's event list, a
  * third of the default mode's loop) is left to the producer thread, which
  * otherwise waits for the flow stage: each batch carries its series events
- * back, and the producer puts them in a log before refilling it; a full
- * log is partitioned by group and drained, as the packet series' logs are
- * (applying each batch's events at once, in their order, was 15% of a
- * --series packets --group service run: a miss on a series and one on its
- * list end an event).  Batches return in the order they were filled
- * (bqueue.h), so every series gets its events in the same order whatever
- * the thread count.  The series and, in the packet series, the packet
- * counters live apart from the groups while the loop runs (struct pdrain),
- * since the flow stage may move the group array (new groups) while the
+ * back, and the producer adds them before refilling it.  In the packet
+ * series they go to a log first, partitioned by group and drained when
+ * full, as the packet series' logs are (adding each batch's events at
+ * once, in their order, was 15% of a --series packets --group service run:
+ * a miss on a series and one on its list end an event).  Batches return in the order they were
+ * filled (bqueue.h), so every series gets its events in the same order whatever the thread count.
+ * The series and, in the packet series, the packet counters live apart from the groups while the
+ * loop runs (struct pdrain), since the flow stage may move the group array (new groups) while the
  * producer writes to a series.
  */
 
@@ -1047,15 +1046,18 @@ static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
 static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
 
 /* A series event: to the batch being consumed, else (after the loop, the
- * flow table's flush) to the stage's log. */
+ * flow table's flush) to the stage's log or series. */
 static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
 {
     if (x->sev_to) {
         sev_push(x->sev_to, gi, ts, size);
-        return;
+    } else if (x->count_events) {
+        struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
+        slog_put(x, &e, 1);
+    } else {
+        pdrain_reserve(&x->st, gi + 1);
+        series_add(&x->st.ser[gi], ts, size);
     }
-    struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
-    slog_put(x, &e, 1);
 }
 
 /* Give every group the series and packet counts the stage built for it
@@ -1176,11 +1178,27 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
     e->size = series_clamp_size(size);
 }
 
-/* A consumed batch's series events go to the stage's log. */
+/*
+ * A consumed batch's series events: in the packet series (an event a
+ * packet) to the stage's log; the default mode's flow events, fewer, to
+ * their series at once (a log's drain is a burst of work on this thread
+ * while the flow stage may run out of batches; it bought nothing there).
+ */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
-    slog_put(x, b->sev, b->n_sev);
+    size_t n = b->n_sev;
+    const struct sev *ev = b->sev;
     b->n_sev = 0;
+    if (x->count_events) {
+        slog_put(x, ev, n);
+        return;
+    }
+    uint32_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = ev[i].group > top ? ev[i].group : top;
+    if (n)
+        pdrain_reserve(&x->st, (size_t)top + 1); /* no growth inside the loop */
+    series_apply(x->st.ser, ev, n, NULL, NULL);
 }
 
 struct learn_sink {
