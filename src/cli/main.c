@@ -440,9 +440,9 @@ struct run_ctx {
     uint32_t last_lt;
     int last_lt_ok;
     /* loop_flows' series stage (see there): where the flow stage puts the
-     * series events of the batch it is consuming (NULL: add them directly),
-     * and the series it feeds, by group index, moved into the groups when
-     * the loop ends */
+     * series events of the batch it is consuming (NULL: to the stage's log
+     * or series directly), and the series it feeds, by group index, moved
+     * into the groups when the loop ends */
     struct fbatch *sev_to;
     struct pdrain st;
     struct plog slog; /* the stage's events not yet in st (capacity slog_cap) */
@@ -736,10 +736,11 @@ static void loop_dns(struct run_ctx *x)
  * output is the same.
  *
  * With --threads 2 and more the reading thread reads, decodes, looks up and
- * logs, and a second thread partitions and drains the full logs (PLOG_BUFS log buffers
- * circulate through util/bqueue.h).  The second thread owns the series
- * while the loop runs (struct pdrain), since the reading thread may move the
- * group array when it creates groups; they go to the groups at the end.
+ * logs, and a second thread partitions and drains the full logs
+ * (PLOG_BUFS log buffers circulate through util/bqueue.h).  The second
+ * thread owns the series while the loop runs (struct pdrain), since the
+ * reading thread may move the group array when it creates groups; they go
+ * to the groups at the end.
  */
 #define PBATCH 2048
 enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
@@ -991,11 +992,12 @@ static void loop_pairs(struct run_ctx *x)
  * series they go to a log first, partitioned by group and drained when
  * full, as the packet series' logs are (adding each batch's events at
  * once, in their order, was 15% of a --series packets --group service run:
- * a miss on a series and one on its list end an event).  Batches return in the order they were
- * filled (bqueue.h), so every series gets its events in the same order whatever the thread count.
- * The series and, in the packet series, the packet counters live apart from the groups while the
- * loop runs (struct pdrain), since the flow stage may move the group array (new groups) while the
- * producer writes to a series.
+ * a miss on a series and one on its list end an event).  Batches return
+ * in the order they were filled (bqueue.h), so every series gets its
+ * events in the same order whatever the thread count.  The series and, in
+ * the packet series, the packet counters live apart from the groups while
+ * the loop runs (struct pdrain), since the flow stage may move the group
+ * array (new groups) while the producer writes to a series.
  */
 
 /* Make an array of series hold need of them, the new ones empty: 64-byte
