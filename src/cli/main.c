@@ -718,7 +718,7 @@ static void loop_dns(struct run_ctx *x)
 /*
  * --series packets --group ip|port: directed packet pairs, no flow state.
  *
- * Reading and decoding fill batches of (key, hash, time, size); a batch's
+ * Reading and decoding fill batches of (compact key, hash, time, size); a batch's
  * groups are then looked up with software pipelining: while packet i is
  * looked up, the compact key (group.h) of packet i+LAG_LOOKUP-LAG_GROUP and
  * the index slot of packet i+LAG_LOOKUP are prefetched, so each cache miss
@@ -752,18 +752,22 @@ enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
  * 0.543 / 0.620 (8 alternated runs, 10 M file; three: 0.593 / 0.685) */
 #define PLOG_BUFS 4
 
+/* A packet's key in its compact form (group.h: IPv4, 32 bytes an event,
+ * no 40-byte key built), or k0 = GROUP_SLOT_FULL and the key in the
+ * batch's full[]. */
 struct pev {
-    struct group_key k;
+    uint64_t k1;
     uint64_t h;
     int64_t ts;
+    uint32_t k0;
     uint32_t wirelen;
-    uint32_t compact; /* the key has a compact form (group.h) */
 };
 
 struct pbatch {
     size_t n;
     int last; /* the input ended with this batch */
     struct pev ev[PBATCH];
+    struct group_key full[PBATCH]; /* keys without a compact form, at their event's index */
 };
 
 /* The logs (PLOG_BUFS and the partition's other buffer) take at most an
@@ -872,11 +876,14 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
             b->last = 1;
             return;
         }
-        struct pev *e = &b->ev[b->n++];
-        e->h = group_key_make_hash(x->tab, x->o->group, &m, &e->k);
+        struct pev *e = &b->ev[b->n];
+        if (!group_key_make_compact(x->tab, x->o->group, &m, &e->k0, &e->k1, &e->h)) {
+            e->h = group_key_make_hash(x->tab, x->o->group, &m, &b->full[b->n]);
+            e->k0 = GROUP_SLOT_FULL;
+        }
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
-        e->compact = m.family == 4; /* IPv4 addresses fit the compact form (group.h) */
+        b->n++;
     }
 }
 
@@ -932,11 +939,14 @@ static void loop_pairs(struct run_ctx *x)
             if (t < n)
                 group_table_prefetch(tab, ev[t].h);
             if (t >= LAG_GROUP && t - LAG_GROUP < n)
-                group_table_prefetch_group(tab, ev[t - LAG_GROUP].h, ev[t - LAG_GROUP].compact);
+                group_table_prefetch_group(tab, ev[t - LAG_GROUP].h,
+                                           ev[t - LAG_GROUP].k0 != GROUP_SLOT_FULL);
             if (t < LAG_LOOKUP)
                 continue;
             struct pev *e = &ev[t - LAG_LOOKUP];
-            size_t gi = group_table_lookup(tab, &e->k, e->h);
+            size_t gi = e->k0 != GROUP_SLOT_FULL
+                            ? group_table_lookup_compact(tab, e->k0, e->k1, e->h)
+                            : group_table_lookup(tab, &b->full[t - LAG_LOOKUP], e->h);
             if (gi == GROUP_NONE) {
                 untracked++;
                 continue;

@@ -49,7 +49,46 @@ void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key
 static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
 {
     _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
+    uint32_t k0;
+    uint64_t k1;
+    if (group_key_compact(k, &k0, &k1))
+        return group_compact_hash(k0, k1, seed);
     return hash40(k, seed);
+}
+
+int group_key_make_compact(const struct group_table *t, enum group_by by, const struct pkt_meta *m,
+                           uint32_t *k0, uint64_t *k1, uint64_t *h)
+{
+    uint64_t s0 = hash40_rd64(m->src), d0 = hash40_rd64(m->dst);
+    if (m->family != 4 ||
+        (s0 >> 32) | (d0 >> 32) | hash40_rd64(m->src + 8) | hash40_rd64(m->dst + 8))
+        return 0;
+    uint32_t s4, d4;
+    memcpy(&s4, m->src, 4);
+    memcpy(&d4, m->dst, 4);
+    uint32_t c0 = 1u << 24; /* family 4 (group_key_compact) */
+    if (by == GROUP_PORT) {
+        c0 |= (uint32_t)m->proto << 16;
+        if (m->has_ports)
+            c0 |= 1u << 26 | m->dport;
+    }
+    *k0 = c0;
+    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
+    *h = group_compact_hash(c0, *k1, t->seed);
+    return 1;
+}
+
+void group_key_expand(uint32_t k0, uint64_t k1, struct group_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = (k0 >> 24 & 3) == 1 ? 4 : 6;
+    k->proto = (uint8_t)(k0 >> 16);
+    k->dport = (uint16_t)k0;
+    k->has_port = k0 >> 26 & 1;
+    k->dst_name = k0 >> 27 & 1;
+    uint32_t s4 = (uint32_t)k1, d4 = (uint32_t)(k1 >> 32);
+    memcpy(k->src, &s4, 4);
+    memcpy(k->dst, &d4, 4);
 }
 
 uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
@@ -68,7 +107,7 @@ uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
     uint64_t w[5] = {w0, hash40_rd64(m->src), hash40_rd64(m->src + 8), hash40_rd64(m->dst),
                      hash40_rd64(m->dst + 8)};
     hash40_store(k, w);
-    return hash40_words(w, t->seed);
+    return key_hash(k, t->seed);
 #else
     group_key_make(by, m, k);
     return key_hash(k, t->seed);
@@ -136,25 +175,10 @@ static void index_grow(struct group_table *t)
     t->mask = mask;
 }
 
-size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)
+/* A new group for key k in the empty slot i (the end of its probe). */
+static size_t insert(struct group_table *t, size_t i, const struct group_key *k, uint32_t k0,
+                     uint64_t k1, uint32_t tag)
 {
-    uint32_t tag = (uint32_t)(h >> 32), k0;
-    uint64_t k1;
-    int full = !group_key_compact(k, &k0, &k1);
-    if (full) {
-        k0 = GROUP_SLOT_FULL;
-        k1 = h;
-    }
-    size_t i = (size_t)tag & t->mask;
-    for (;; i = (i + 1) & t->mask) {
-        const struct group_slot *s = &t->slot[i];
-        if (!s->idx1)
-            break;
-        /* a compact key equals only a compact key: the FULL bit */
-        if (s->k0 == k0 && s->k1 == k1 && (!full || hash40_eq(&t->g[s->idx1 - 1].key, k)))
-            return s->idx1 - 1;
-    }
-    /* New group. */
     if ((t->max_groups && t->n >= t->max_groups) || t->n >= UINT32_MAX - 1) {
         t->refused++;
         return GROUP_NONE;
@@ -174,4 +198,37 @@ size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint
     if (t->n * 2 > t->mask + 1)
         index_grow(t);
     return idx;
+}
+
+size_t group_table_lookup_compact(struct group_table *t, uint32_t k0, uint64_t k1, uint64_t h)
+{
+    size_t i = (size_t)(h >> 32) & t->mask;
+    for (;; i = (i + 1) & t->mask) {
+        const struct group_slot *s = &t->slot[i];
+        if (!s->idx1)
+            break;
+        if (s->k0 == k0 && s->k1 == k1)
+            return s->idx1 - 1;
+    }
+    struct group_key k;
+    group_key_expand(k0, k1, &k);
+    return insert(t, i, &k, k0, k1, (uint32_t)(h >> 32));
+}
+
+size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)
+{
+    uint32_t k0;
+    uint64_t k1;
+    if (group_key_compact(k, &k0, &k1))
+        return group_table_lookup_compact(t, k0, k1, h);
+    /* other keys hold their hash and compare in the group */
+    size_t i = (size_t)(h >> 32) & t->mask;
+    for (;; i = (i + 1) & t->mask) {
+        const struct group_slot *s = &t->slot[i];
+        if (!s->idx1)
+            break;
+        if (s->k0 == GROUP_SLOT_FULL && s->k1 == h && hash40_eq(&t->g[s->idx1 - 1].key, k))
+            return s->idx1 - 1;
+    }
+    return insert(t, i, k, GROUP_SLOT_FULL, h, (uint32_t)(h >> 32));
 }

@@ -17,6 +17,7 @@
 #include "../decode/decode.h"
 #include "../flow/flow.h"
 #include "../stats/series.h"
+#include "../util/hash40.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -123,7 +124,7 @@ void group_table_release(struct group_table *t);
 void group_key_make(enum group_by by, const struct pkt_meta *m, struct group_key *k);
 
 /* The same, returning its hash in table t (group_table_hash()); builds the
- * key as words, so the hash does not wait on the key's stores (hash40.h). */
+ * key in 8-byte words (hash40.h), which the hash's reads forward from. */
 uint64_t group_key_make_hash(const struct group_table *t, enum group_by by,
                              const struct pkt_meta *m, struct group_key *k);
 
@@ -152,6 +153,25 @@ static inline void group_table_prefetch(const struct group_table *t, uint64_t h)
 }
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h);
 /* (returns GROUP_NONE instead of creating a group past max_groups) */
+
+/*
+ * The packet series' fast path: a key's compact form (group_key_compact)
+ * and its hash straight from a decoded packet, without the 40-byte key;
+ * 0 when the key has none (then group_key_make_hash()).  The hash of a
+ * key with a compact form is that form's (group_compact_hash), so it
+ * equals group_table_hash() of the full key.
+ */
+static inline uint64_t group_compact_hash(uint32_t k0, uint64_t k1, uint64_t seed)
+{
+    return hash40_mix(hash40_mix(k1 ^ seed ^ 0xa0761d6478bd642full, k0 ^ 0xe7037ed1a0b428dbull),
+                      0x1d8e4e27c47d124full ^ seed);
+}
+int group_key_make_compact(const struct group_table *t, enum group_by by, const struct pkt_meta *m,
+                           uint32_t *k0, uint64_t *k1, uint64_t *h);
+/* The full key of a compact form. */
+void group_key_expand(uint32_t k0, uint64_t k1, struct group_key *k);
+/* group_table_lookup() of the key whose compact form is (k0, k1). */
+size_t group_table_lookup_compact(struct group_table *t, uint32_t k0, uint64_t k1, uint64_t h);
 
 /*
  * Prefetch the group at position idx (< t->n).  What a packet touches is
