@@ -28,11 +28,6 @@ def run_rss(cmd):
     return dt, ru.ru_maxrss / 1024.0
 
 
-def best_of(n, cmd):
-    runs = [run_rss(cmd) for _ in range(n)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -60,32 +55,43 @@ def main():
     size = os.path.getsize(main_file)
     subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # warm the cache
     n = a.packets
-    rows = []
-
-    def add(name, cmd):
-        dt, rss = best_of(a.repeat, cmd)
-        rows.append((name, dt, n / dt / 1e6, size / dt / 1e6, rss))
-        return dt, rss
-
-    t_read, _ = add("floor: read(2) + walk records", [floor, "read", main_file])
-    t_hash, _ = add("floor: + IPv4 pair hash count", [floor, "hash", main_file])
-    t_ip1, _ = add("pcts --series packets --group ip -T1",
-                   [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip",
-                    "--threads", "1", main_file])
-    t_ip, _ = add("pcts --series packets --group ip",
-                  [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", main_file])
-    add("pcts --series packets --group port",
-        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "port", main_file])
-    add("pcts ... --group ip -f 'tcp'",
-        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "-f", "tcp", main_file])
-    t_flows1, _ = add("pcts (default) --threads 1",
-                      [pcts, "-q", "-F", "csv", "--threads", "1", main_file])
-    t_flows, _ = add("pcts (flows, service: default)", [pcts, "-q", "-F", "csv", main_file])
-    add("pcts --series packets --group service",
-        [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "service", main_file])
+    runs = [
+        ("floor: read(2) + walk records", [floor, "read", main_file]),
+        ("floor: + IPv4 pair hash count", [floor, "hash", main_file]),
+        ("pcts --series packets --group ip -T1",
+         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "--threads", "1",
+          main_file]),
+        ("pcts --series packets --group ip",
+         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", main_file]),
+        ("pcts --series packets --group port",
+         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "port", main_file]),
+        ("pcts ... --group ip -f 'tcp'",
+         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "-f", "tcp",
+          main_file]),
+        ("pcts (default) --threads 1", [pcts, "-q", "-F", "csv", "--threads", "1", main_file]),
+        ("pcts (flows, service: default)", [pcts, "-q", "-F", "csv", main_file]),
+        ("pcts --series packets --group service",
+         [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "service", main_file]),
+    ]
+    # Rounds that run every command once, best of the rounds: this machine's
+    # speed drifts by tens of percent over minutes, and a slow minute then
+    # slows one run of every command instead of every run of one, which
+    # skewed the ratios when each command ran its repeats in a row.
+    best = {name: (float("inf"), 0.0) for name, _ in runs}
+    for _ in range(a.repeat):
+        subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # still cached?
+        for name, cmd in runs:
+            dt, rss = run_rss(cmd)
+            best[name] = (min(best[name][0], dt), max(best[name][1], rss))
+    rows = [(name, best[name][0], n / best[name][0] / 1e6, size / best[name][0] / 1e6,
+             best[name][1]) for name, _ in runs]
+    t = {name: best[name][0] for name, _ in runs}
+    t_read, t_hash = t["floor: read(2) + walk records"], t["floor: + IPv4 pair hash count"]
+    t_ip1, t_ip = t["pcts --series packets --group ip -T1"], t["pcts --series packets --group ip"]
+    t_flows1, t_flows = t["pcts (default) --threads 1"], t["pcts (flows, service: default)"]
 
     print(f"\ncapture: {main_file}: {n} packets, {a.pairs} pairs, {size / 1e6:.0f} MB "
-          f"(best of {a.repeat} runs, file in page cache)\n")
+          f"(best of {a.repeat} rounds of every run, file in page cache)\n")
     print(f"{'run':36} {'seconds':>8} {'Mpkt/s':>8} {'MB/s':>8} {'peak MiB':>9} {'x floor(read)':>14}")
     for name, dt, mpps, mbs, rss in rows:
         print(f"{name:36} {dt:8.3f} {mpps:8.2f} {mbs:8.0f} {rss:9.1f} {dt / t_read:14.2f}")
