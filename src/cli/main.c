@@ -718,10 +718,11 @@ static void loop_dns(struct run_ctx *x)
 /*
  * --series packets --group ip|port: directed packet pairs, no flow state.
  *
- * Reading and decoding fill batches of (compact key, hash, time, size); a batch's
- * groups are then looked up with software pipelining: while packet i is
- * looked up, the compact key (group.h) of packet i+LAG_LOOKUP-LAG_GROUP and
- * the index slot of packet i+LAG_LOOKUP are prefetched, so each cache miss
+ * Reading and decoding fill batches of (compact key, hash, time, size); a
+ * batch's groups are then looked up with software pipelining: while packet
+ * i is looked up, the index slot of packet i+LAG_LOOKUP is prefetched (and,
+ * for a key without a compact form, the group of packet
+ * i+LAG_LOOKUP-LAG_GROUP, where its key is compared), so each cache miss
  * has several packets' time to arrive.  Groups are created in input order.
  *
  * The events are not added to their groups' series at once: that wrote
@@ -729,7 +730,7 @@ static void loop_dns(struct run_ctx *x)
  * cache miss on the list and one on the group for every packet, about a
  * third of the loop.  They go to a log instead, in input order.  A full log
  * (PLOG_MAX events, less under a small --max-memory) is partitioned by
- * group, stably, into parts of at most 1 / 256 of the groups, and drained
+ * group, stably, into at most 256 parts of consecutive groups, and drained
  * part by part: the series and list ends a part touches stay in cache
  * (plog_partition).  Every series gets its events in input order, and the
  * same logs are drained in the same order whatever --threads says, so the
@@ -821,9 +822,9 @@ static inline void series_apply(struct series *ser, const struct sev *ev, size_t
 /*
  * Partition a log's events by group >> shift into at most 256 parts,
  * stably (one counting pass, one scatter): draining the parts in turn
- * then touches the series of at most 1 / 256 of the groups at a time, a
- * few hundred on the bench file, which stay in cache while their events
- * arrive in input order.  (A full sort by group, two radix passes for
+ * then touches the series of one part's groups at a time (2^shift of
+ * them, under 2 / 256 of all: 256 on the bench file), which stay in
+ * cache while their events arrive in input order.  (A full sort by group, two radix passes for
  * 50 k groups, made the same walk one run at a time and cost a third more
  * passes over the log.)  d->tmp is the other buffer.
  */

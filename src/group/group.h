@@ -66,8 +66,9 @@ _Static_assert(offsetof(struct group, key) == 0, "struct group starts with its k
  * cache line a packet, where a slot of (tag, position) sent it to a second
  * array for the comparison, a second dependent miss (the loads of that
  * comparison were 70% of the lookup's samples, and skipping it, as an
- * experiment, took 12% off the packet series' loop).  Other keys (IPv6)
- * hold their 64-bit hash and are compared in the group.
+ * experiment, took 12% off the packet series' loop).  Other keys (IPv6
+ * addresses past their first 4 bytes) hold their 64-bit hash and are
+ * compared in the group.
  */
 struct group_slot {
     uint64_t k1;   /* compact: source and destination halves; else the hash */
@@ -191,8 +192,9 @@ static inline void group_table_prefetch_index(const struct group_table *t, size_
 }
 
 /* Prefetch what looking up a key with hash h will compare beyond its slot
- * (second step): nothing for a compact key (compact: group_key_compact's
- * answer), else the group the slot most likely points at. */
+ * (second step): nothing for a compact key (compact: nonzero when the
+ * caller looks it up in its compact form), else the group the slot most
+ * likely points at. */
 static inline void group_table_prefetch_group(const struct group_table *t, uint64_t h, int compact)
 {
     if (compact)

@@ -145,6 +145,8 @@ static double wmode(const struct wval *a, size_t n, int unit)
         double hi = a[i].v * HIST_STEP;
         while (j < n && a[j].v < hi)
             w += a[j++].w;
+        if (j <= i)
+            continue; /* v * HIST_STEP rounded to v (a denormal): an empty window */
         if (w > best_w) {
             best_w = w;
             bi = i;

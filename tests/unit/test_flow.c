@@ -1382,13 +1382,14 @@ static void test_group_key_make_compact(void **state)
 }
 
 /*
- * Group lookups compare keys whose addresses fit in 4 bytes in a 16-byte
- * form (group.h).  Keys that differ only outside that form (bytes 4-15 of
- * an address) or that have none must still be told apart: a table
- * of random keys drawn from a small space, so that many collide on every
- * field but one, must map equal keys, and only those, to one group,
- * against a linear search over the keys seen so far.  Every key is given
- * the same hash, so only the key comparison separates them.
+ * Group lookups compare keys whose addresses fit in 4 bytes in a 12-byte
+ * compact form held in the index slot (group.h), and other keys in their
+ * group.  Keys that differ only outside that form (bytes 4-15 of an
+ * address) or that have none must still be told apart: a table of random
+ * keys drawn from a small space, so that many collide on every field but
+ * one, must map equal keys, and only those, to one group, against a linear
+ * search over the keys seen so far.  Every key is given the same hash, so
+ * only the key comparison separates them.
  */
 static void test_group_compact_keys(void **state)
 {
