@@ -407,6 +407,23 @@ struct pdrain {
 
 static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
 
+/* The loop's end: every group gets its series and adds its packet counts;
+ * d is emptied. */
+static void pdrain_to_groups(struct pdrain *d, struct group_table *tab)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        struct group *g = &tab->g[i];
+        g->s = d->ser[i]; /* the group's own is empty, never used */
+        g->packets += d->packets[i];
+        g->bytes += d->bytes[i];
+    }
+    free(d->ser);
+    free(d->packets);
+    free(d->bytes);
+    free(d->tmp);
+    memset(d, 0, sizeof(*d));
+}
+
 static void pdrain_reserve(struct pdrain *d, size_t n)
 {
     if (n <= d->n)
@@ -974,20 +991,8 @@ static void loop_pairs(struct run_ctx *x)
     } else {
         plog_drain(l, &pp.d, 1);
     }
-    /* the series and counters to their groups */
-    for (size_t i = 0; i < tab->n; i++) {
-        struct group *g = &tab->g[i];
-        if (i < pp.d.n) {
-            g->s = pp.d.ser[i]; /* the group's own is empty, never used */
-            g->packets = pp.d.packets[i];
-            g->bytes = pp.d.bytes[i];
-        }
-    }
+    pdrain_to_groups(&pp.d, tab);
     x->cnt->untracked += untracked;
-    free(pp.d.ser);
-    free(pp.d.packets);
-    free(pp.d.bytes);
-    free(pp.d.tmp);
     for (size_t i = 0; i < nlogs; i++)
         free(logs[i].ev);
     free(b);
@@ -1079,18 +1084,8 @@ static void series_stage_done(struct run_ctx *x)
 {
     plog_drain(&x->slog, &x->st, x->count_events);
     free(x->slog.ev);
-    free(x->st.tmp);
     memset(&x->slog, 0, sizeof(x->slog));
-    for (size_t i = 0; i < x->st.n; i++) {
-        struct group *g = &x->tab->g[i];
-        g->s = x->st.ser[i]; /* the group's own is empty, never used */
-        g->packets += x->st.packets[i];
-        g->bytes += x->st.bytes[i];
-    }
-    free(x->st.ser);
-    free(x->st.packets);
-    free(x->st.bytes);
-    memset(&x->st, 0, sizeof(x->st));
+    pdrain_to_groups(&x->st, x->tab);
 }
 
 /* A flow ended: list it, or add it to its group's connection series. */
@@ -1239,14 +1234,14 @@ struct fpipe {
 static void consume_batch(struct run_ctx *x, struct fbatch *b)
 {
     int from_orig;
-    int packets = x->o->series == SERIES_PACKETS && !x->fw;
+    int packets = x->count_events; /* the packet series (loop_flows) */
     for (size_t i = 0; i < b->n; i++)
         if (b->ev[i].kind == EV_PACKET)
             flow_table_prefetch(x->flows, &b->ev[i].fp);
     unsigned warm = 0;
     for (size_t i = 0; i < b->n; i++)
         if (b->ev[i].kind == EV_PACKET)
-            (void)flow_table_warm(x->flows, &b->ev[i].fp, &warm);
+            flow_table_warm(x->flows, &b->ev[i].fp, &warm);
     b->warm = warm; /* (see flow_table_warm) */
     x->sev_to = b;
     for (size_t i = 0; i < b->n; i++) {

@@ -66,12 +66,10 @@ int group_key_make_compact(const struct group_table *t, enum group_by by, const 
     uint32_t s4, d4;
     memcpy(&s4, m->src, 4);
     memcpy(&d4, m->dst, 4);
-    uint32_t c0 = 1u << 24; /* family 4 (group_key_compact) */
-    if (by == GROUP_PORT) {
-        c0 |= (uint32_t)m->proto << 16;
-        if (m->has_ports)
-            c0 |= 1u << 26 | m->dport;
-    }
+    /* group_key_make()'s key: protocol and port with GROUP_PORT only */
+    int port = by == GROUP_PORT && m->has_ports;
+    uint32_t c0 =
+        group_k0_pack(1, by == GROUP_PORT ? m->proto : 0, port ? m->dport : 0, (uint32_t)port, 0);
     *k0 = c0;
     *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
     *h = group_compact_hash(c0, *k1, t->seed);
@@ -183,11 +181,7 @@ static size_t insert(struct group_table *t, size_t i, const struct group_key *k,
         t->refused++;
         return GROUP_NONE;
     }
-    if (t->n == t->cap) {
-        size_t nc = t->cap < 16 ? 16 : st_add(t->cap, t->cap / 2);
-        t->g = xrealloc(t->g, st_mult(nc, sizeof(*t->g)));
-        t->cap = nc;
-    }
+    ALLOC_GROW(t->g, t->n + 1, t->cap);
     struct group *g = &t->g[t->n];
     memset(g, 0, sizeof(*g));
     g->key = *k;

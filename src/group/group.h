@@ -92,6 +92,14 @@ struct group_table {
 
 #define GROUP_NONE ((size_t)-1)
 
+/* A compact key's first word packed into 32 bits (fam: 1 for family 4, 2
+ * for 6; the flags 0 or 1); group_key_expand() undoes it. */
+static inline uint32_t group_k0_pack(uint32_t fam, uint8_t proto, uint16_t dport, uint32_t has_port,
+                                     uint32_t dst_name)
+{
+    return (uint32_t)dport | (uint32_t)proto << 16 | fam << 24 | has_port << 26 | dst_name << 27;
+}
+
 /*
  * A key whose addresses fit in their first 4 bytes (IPv4, or a name id in
  * dst) is all in 12 bytes: its first word (family 4 or 6, protocol, port,
@@ -111,8 +119,7 @@ static inline int group_key_compact(const struct group_key *k, uint32_t *k0, uin
     uint32_t fam = k->family == 4 ? 1 : k->family == 6 ? 2 : 0;
     if ((s4b | d4b) || (hi_s | hi_d) || !fam || k->has_port > 1 || k->dst_name > 1 || k->pad2)
         return 0;
-    *k0 = (uint32_t)k->dport | (uint32_t)k->proto << 16 | fam << 24 | (uint32_t)k->has_port << 26 |
-          (uint32_t)k->dst_name << 27;
+    *k0 = group_k0_pack(fam, k->proto, k->dport, k->has_port, k->dst_name);
     *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
     return 1;
 }
