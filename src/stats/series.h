@@ -26,6 +26,7 @@
 #define PCTS_SERIES_H
 
 #include "sketch.h" /* struct wval */
+#include "../util/prefetch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -198,7 +199,7 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size);
  */
 void series_stream_prefetch_tail(const struct series_stream *st);
 
-static inline void series_prefetch(const struct series *s)
+PREFETCH_FN void series_prefetch(const struct series *s)
 {
     if (s->ts) {
         const unsigned char *r = (const unsigned char *)s->ts + (size_t)s->ts_n * SERIES_REC;
@@ -209,7 +210,7 @@ static inline void series_prefetch(const struct series *s)
     }
 }
 
-static inline void series_prefetch_tail(const struct series *s)
+PREFETCH_FN void series_prefetch_tail(const struct series *s)
 {
     if (s->st)
         series_stream_prefetch_tail(s->st);
