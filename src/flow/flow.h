@@ -15,11 +15,14 @@
  * End: a TCP flow ends on an RST or once both sides sent FIN (it lingers
  * FLOW_LINGER_NS so the last ACKs still count for it; a new SYN on it starts
  * a new flow), or after tcp_timeout of inactivity; other protocols after
- * udp_timeout.  Inactive flows are found from the head of three lists (TCP
+ * udp_timeout.  Inactive flows are found from the head of three queues (TCP
  * open, TCP closed, other) ordered by the time a flow was queued: a packet
  * only updates its flow's last-seen time, and a flow found at the head that
  * was active since is requeued then (at most once per timeout), so the
- * per-packet cost has no list surgery.
+ * per-packet cost has no list surgery.  A queue is an array of entries
+ * (struct flow_queue), not a list through the flows: requeueing a flow
+ * writes no other flow, the time it was queued is read from the entry, and
+ * the flows of the next entries are prefetched.
  *
  * Memory: the table holds only active flows; an ended flow is handed to the
  * caller's callback and its slot reused.  The table owns its flows.
@@ -64,27 +67,56 @@ enum {
 
 /*
  * Exactly two cache lines, and the table is 64-byte aligned: a packet's
- * lookup and update touch the first line (key, state, times) and the
- * second (counters, expiry links, exchange), never a third.  (It was 152
- * bytes over three lines; the change saved 24 bytes a flow but no time
- * measurable on the bench machine, 6 alternated runs each.)
+ * lookup and update touch the first line (key, state, last-seen time, queue
+ * position) and the second (counters, exchange), never a third; the expiry
+ * queues read only the first.  (It was 152 bytes over three lines; the
+ * change saved 24 bytes a flow but no time measurable on the bench machine,
+ * 6 alternated runs each.)
  */
 struct flow {
     struct flow_key key;
     uint8_t orig;   /* key side (0 or 1) of the originator */
     uint8_t hist;   /* FH_* bits */
-    uint8_t list;   /* which expiry list */
+    uint8_t list;   /* which expiry queue (FLOW_QNONE: none, a free slot) */
     uint8_t closed; /* TCP: RST, or FIN both ways */
     uint32_t name;  /* caller's: the responder's name (TLS SNI, HTTP Host) */
-    int64_t start, last;
+    int64_t last;
+    uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */
+    int64_t start;
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
-    uint32_t prev, next;        /* expiry list links (flow indices) */
-    int64_t queued;             /* last-seen time when (re)queued on its list */
     int64_t ex_start;           /* current exchange (connectionless flows) */
     uint32_t ex_bytes;          /* its originator bytes (saturating: sizes are 32-bit) */
     uint32_t group;             /* caller's cache: a group index or FLOW_GROUP_UNSET */
+    uint32_t next;              /* free list link (a free slot) */
+    uint32_t pad;
 };
 _Static_assert(sizeof(struct flow) == 128, "a flow is two cache lines");
+
+_Static_assert(offsetof(struct flow, qpos) + 8 <= 64, "queue fields in the first line");
+
+#define FLOW_QNONE 3 /* struct flow.list of a free slot */
+
+/*
+ * An expiry queue: a ring of entries in the order flows were (re)queued,
+ * positions [head, tail) counted from the queue's start (64-bit: they never
+ * wrap).  An entry is current while its flow's list and qpos still name it;
+ * a flow that ends or moves to another queue leaves its entry behind,
+ * skipped when it reaches the head (never at the head: the head is always
+ * current or the queue empty) and dropped when the ring is compacted, so
+ * the ring holds at most twice the queue's flows or 64 entries before it
+ * grows.
+ */
+struct flow_qent {
+    int64_t queued; /* the flow's last-seen time when it was queued */
+    uint32_t idx;   /* its flow */
+    uint32_t pad;
+};
+struct flow_queue {
+    struct flow_qent *e; /* cap entries, a power of two */
+    uint64_t head, tail;
+    size_t cap;
+    size_t live; /* current entries */
+};
 
 const char *flow_state(const struct flow *f);
 /* A TCP connection attempt that never got established (S0, REJ, SH, ...). */
@@ -105,7 +137,7 @@ struct flow_table {
     int64_t now;                      /* latest packet time seen */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */
-    uint32_t head[3], tail[3];        /* expiry lists */
+    struct flow_queue q[3];           /* expiry queues */
     flow_done_cb done;
     flow_exchange_cb exchange; /* may be NULL */
     void *ctx;

@@ -6,8 +6,8 @@
  *
  * Ended flows are copied out of the callback into an array the test owns;
  * nothing here reads the table's internals except the documented counters
- * (live, flows_total, peak_live) and, after a flush, that the hash index
- * holds no stale entry.
+ * (live, flows_total, peak_live), the expiry queues' sizes, and, after a
+ * flush, that the hash index holds no stale entry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,8 +69,8 @@ static void flush_and_check_empty(struct flow_table *t)
     flow_table_flush(t);
     assert_int_equal(t->live, 0);
     for (int l = 0; l < 3; l++) {
-        assert_true(t->head[l] == FLOW_NONE);
-        assert_true(t->tail[l] == FLOW_NONE);
+        assert_true(t->q[l].head == t->q[l].tail);
+        assert_int_equal(t->q[l].live, 0);
     }
     for (size_t i = 0; i <= t->mask; i++)
         if (t->slot[i]) {
@@ -1582,6 +1582,92 @@ static void test_random_workload_against_model(void **state)
     col_free(&c);
 }
 
+/* TCP connection id (distinct client address), from the client or the
+ * server. */
+static void conn_meta(uint32_t id, int from_server, uint8_t flags, struct pkt_meta *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->family = 4;
+    m->proto = 6;
+    m->has_ports = 1;
+    m->tcp_flags = flags;
+    uint8_t cli[4] = {10, (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    uint8_t srv[4] = {192, 0, 2, 1};
+    memcpy(from_server ? m->dst : m->src, cli, 4);
+    memcpy(from_server ? m->src : m->dst, srv, 4);
+    m->sport = from_server ? 443 : 40000;
+    m->dport = from_server ? 40000 : 443;
+}
+
+/*
+ * A flow that closes (to the closed queue) or ends leaves its entry behind
+ * in the queue it left.  Those entries must be skipped at the head and
+ * dropped when a ring fills, so the rings stay in proportion to the live
+ * flows however many connections come and go, and the flows queued around
+ * them still expire on time.  100 rounds a second apart of 1 000
+ * connections each (SYN, FIN both ways, last ACK): 100 000 entries left in
+ * the open queue, 1 000 to 6 000 flows live (closed ones linger 5 s).
+ */
+static void test_queue_stale_entries_bounded(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta m;
+    /* a connection opened first and kept alive every 10 s: its entry is
+     * requeued past every compaction and must stay its current one */
+    const uint32_t KEEP = 0xffffff;
+    conn_meta(KEEP, 0, F_SYN, &m);
+    send_(&t, &m, 0, 60, NULL);
+    int64_t now = 0;
+    uint32_t id = 0;
+    size_t max_cap = 0;
+    for (int r = 0; r < 100; r++) {
+        for (int i = 0; i < 1000; i++, id++) {
+            now += MSEC / 2;
+            conn_meta(id, 0, F_SYN, &m);
+            send_(&t, &m, now, 60, NULL);
+            conn_meta(id, 1, F_SYN | F_ACK, &m);
+            send_(&t, &m, now, 60, NULL);
+            conn_meta(id, 0, F_FIN | F_ACK, &m);
+            send_(&t, &m, now, 60, NULL);
+            conn_meta(id, 1, F_FIN | F_ACK, &m);
+            struct flow *f = send_(&t, &m, now, 60, NULL);
+            assert_int_equal(f->closed, 1);
+        }
+        now += SEC / 2; /* rounds 1 s apart */
+        if (r % 10 == 9) {
+            conn_meta(KEEP, 0, F_ACK, &m);
+            send_(&t, &m, now, 60, NULL);
+        }
+        for (int l = 0; l < 3; l++)
+            if (t.q[l].cap > max_cap)
+                max_cap = t.q[l].cap;
+        /* the closed ones linger 5 s, so at most 6 rounds are live */
+        assert_true(t.live <= 6 * 1000 + 1);
+    }
+    print_message("    largest ring %zu entries for at most %llu live flows\n", max_cap,
+                  (unsigned long long)t.peak_live);
+    assert_true(max_cap <= 4 * t.peak_live + 64);
+    assert_true(c.n >= 94 * 1000); /* ended after their linger */
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(stress_id(&c.f[i]) != KEEP);
+    /* the kept connection ends exactly 300 s after its last packet */
+    int64_t last = now;
+    conn_meta(id, 0, F_SYN, &m); /* another flow's packets drive expiry */
+    send_(&t, &m, last + 300 * SEC, 60, NULL);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(stress_id(&c.f[i]) != KEEP);
+    send_(&t, &m, last + 300 * SEC + 1, 60, NULL);
+    assert_int_equal(stress_id(&c.f[c.n - 1]), KEEP);
+    assert_int_equal(c.f[c.n - 1].pkts[0], 11);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 100 * 1000 + 2);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1597,6 +1683,7 @@ int main(void)
         cmocka_unit_test(test_unswept_idle_flow_is_split),
         cmocka_unit_test(test_flush_order_is_last_activity),
         cmocka_unit_test(test_exchanges),
+        cmocka_unit_test(test_queue_stale_entries_bounded),
         cmocka_unit_test(test_max_live_evicts_oldest),
         cmocka_unit_test(test_max_live_keeps_active_flow),
         cmocka_unit_test(test_icmp_echo_and_messages),
