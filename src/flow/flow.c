@@ -422,11 +422,6 @@ void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *f
     fp->dport = m->dport;
 }
 
-void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp)
-{
-    __builtin_prefetch(&t->slot[(size_t)(fp->h >> 32) & t->mask]);
-}
-
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)
 {
     flow_prep_make(t->seed, m, fp);

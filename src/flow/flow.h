@@ -31,6 +31,7 @@
 #define PCTS_FLOW_H
 
 #include "../decode/decode.h"
+#include "../util/prefetch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -176,34 +177,37 @@ void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, st
 /* The pure part of flow_table_prepare (key and hash for a table seeded with
  * seed; touches no table, so another thread may run it), and the prefetch. */
 void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp);
-void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp);
+PREFETCH_FN void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp)
+{
+    __builtin_prefetch(&t->slot[(size_t)(fp->h >> 32) & t->mask]);
+}
 
 /*
- * Second step, a pass after flow_table_prefetch() over a whole batch: load
- * the cache lines of the flow the index slot points at, so that the
- * batch's misses overlap instead of each stalling its packet in turn.
- * Real loads, not prefetch instructions: a prefetch pass bought nothing
- * measurable on the bench machine, this pass about 7% of the default mode's
- * packet loop (10 M packets, 50 k flows, 6 alternating runs each: best 3.10
- * s against 3.38 s).  It follows the probe chain to the slot with the
- * packet's tag, as lookup() will: at the index's load (up to 1/2) about a
- * fifth of the flows sit past their home slot, and warming only the home
- * slot left their misses to lookup() (default mode's loop, one thread, 6
- * alternated runs: best 1.415 to 1.165 s).  *sum collects the loaded bytes
- * so the loads are not optimised out.
+ * Second step, some packets after flow_table_prefetch() (its slot has
+ * arrived): prefetch both lines of the flow the slot with the packet's tag
+ * points at, following the probe chain as lookup() will (at the index's
+ * load, up to 1/2, about a fifth of the flows sit past their home slot).
+ * A batched loop issues the two steps a fixed number of packets ahead of
+ * the packet it accounts (main.c, consume_batch), so a bounded number of
+ * misses is in flight while it works.  History, default mode's packet
+ * loop, 10 M file, one thread: a pass of real loads over the whole batch
+ * after a pass of slot prefetches (3.10 s against 3.38 with no such pass,
+ * session 2; a pass of prefetches bought nothing then); the loads pass
+ * following the probe chain, 1.415 to 1.165 s; this lagged prefetch in
+ * place of both passes, 1.43 to 0.97-1.07 s (6 alternated runs each).
  */
-static inline void flow_table_warm(const struct flow_table *t, const struct flow_prep *fp,
-                                   unsigned *sum)
+PREFETCH_FN void flow_table_prefetch_flow(const struct flow_table *t, const struct flow_prep *fp)
 {
     uint32_t tag = (uint32_t)(fp->h >> 32);
     size_t s = (size_t)tag & t->mask;
     uint64_t v;
     while ((v = t->slot[s]) && (uint32_t)(v >> 32) != tag)
         s = (s + 1) & t->mask;
-    if (!v)
-        return;
-    const volatile uint8_t *f = (const volatile uint8_t *)&t->f[(uint32_t)v - 1];
-    *sum += (unsigned)f[0] + f[64] + f[sizeof(struct flow) - 1];
+    if (v) {
+        const char *f = (const char *)&t->f[(uint32_t)v - 1];
+        __builtin_prefetch(f);
+        __builtin_prefetch(f + 64);
+    }
 }
 struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_prep *fp,
                                         int64_t ts, uint32_t wirelen, int *from_orig);
