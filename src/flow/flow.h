@@ -103,9 +103,11 @@ _Static_assert(offsetof(struct flow, qpos) + 8 <= 64, "queue fields in the first
  * wrap).  An entry is current while its flow's list and qpos still name it;
  * a flow that ends or moves to another queue leaves its entry behind,
  * skipped when it reaches the head (never at the head: the head is always
- * current or the queue empty) and dropped when the ring is compacted, so
- * the ring holds at most twice the queue's flows or 64 entries before it
- * grows.
+ * current or the queue empty) and dropped when the ring is compacted.  A
+ * full ring is compacted in place unless more than half its entries are
+ * current, then doubled: it stays under 4x the queue's peak live flows, or
+ * 64 entries (the unit test's bound), and never shrinks, like the flow
+ * array.
  */
 struct flow_qent {
     int64_t queued; /* the flow's last-seen time when it was queued */
