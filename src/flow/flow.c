@@ -169,9 +169,7 @@ static void list_unlink(struct flow_table *t, uint32_t i)
     int was_head = f->qpos == q->head;
     f->list = FLOW_QNONE; /* its entry is no longer current */
     q->live--;
-    if (was_head) {
-        qprefetch(t, q, q->head);
-        q->head++;
+    if (was_head) { /* qskip drops it with the stale entries behind it */
         qskip(t, l);
         heads_changed(t);
     }
@@ -192,9 +190,8 @@ static void qroom(struct flow_table *t, uint8_t l)
     uint64_t out = q->head; /* positions stay above every older entry's */
     for (uint64_t p = q->head; p < q->tail; p++) {
         const struct flow_qent *x = qent(q, p);
-        struct flow *f = &t->f[x->idx];
-        if (f->list == l && f->qpos == p) {
-            f->qpos = out;
+        if (qent_current(t, l, p)) {
+            t->f[x->idx].qpos = out;
             e[out++ & (cap - 1)] = *x;
         }
     }
@@ -481,10 +478,10 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_
                     list_unlink(t, h0);
                     list_append(t, h0, l);
                 }
-                if (q->head < q->tail &&
-                    (victim == FLOW_NONE || qent(q, q->head)->queued < victim_queued)) {
-                    victim = qent(q, q->head)->idx;
-                    victim_queued = qent(q, q->head)->queued;
+                const struct flow_qent *hd = q->head < q->tail ? qent(q, q->head) : NULL;
+                if (hd && (victim == FLOW_NONE || hd->queued < victim_queued)) {
+                    victim = hd->idx;
+                    victim_queued = hd->queued;
                 }
             }
             if (victim != FLOW_NONE) {
