@@ -3,13 +3,18 @@
  */
 #include "bqueue.h"
 
+#include "spin.h"
+
 int bq_init(struct bqueue *q, void *const *batches, size_t n)
 {
     if (n == 0 || n > BQ_MAX)
         return -1; /* none: bq_get_free() would wait forever; more: bq_put() overflows */
-    q->head = q->count = q->fhead = q->nfree = 0;
+    q->head = q->fhead = 0;
+    atomic_init(&q->count, 0);
     for (size_t i = 0; i < n; i++)
-        q->free_ring[q->nfree++] = batches[i];
+        q->free_ring[i] = batches[i];
+    atomic_init(&q->nfree, n);
+    q->spin = spin_allowed();
     if (pthread_mutex_init(&q->mu, NULL))
         return -1;
     if (pthread_cond_init(&q->can_put, NULL)) {
@@ -33,6 +38,7 @@ void bq_destroy(struct bqueue *q)
 
 void *bq_get_free(struct bqueue *q)
 {
+    spin_while_zero(&q->nfree, q->spin);
     pthread_mutex_lock(&q->mu);
     while (q->nfree == 0)
         pthread_cond_wait(&q->can_put, &q->mu);
@@ -54,6 +60,7 @@ void bq_put(struct bqueue *q, void *b)
 
 void *bq_take(struct bqueue *q)
 {
+    spin_while_zero(&q->count, q->spin);
     pthread_mutex_lock(&q->mu);
     while (q->count == 0)
         pthread_cond_wait(&q->can_get, &q->mu);

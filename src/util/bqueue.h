@@ -9,11 +9,14 @@
  * a producer may read what the consumer left in a batch (loop_flows' series
  * events) and see it in order.  Used by the packet loops of --threads
  * (reading and decoding on one core, tables and series on the other).
+ * A side with nothing to take spins up to about 100 us before it sleeps
+ * (util/spin.h): waking a sleeping thread cost more than that.
  */
 #ifndef PCTS_BQUEUE_H
 #define PCTS_BQUEUE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define BQ_MAX 16
@@ -22,9 +25,12 @@ struct bqueue {
     pthread_mutex_t mu;
     pthread_cond_t can_put, can_get;
     void *full[BQ_MAX];
-    size_t head, count;
+    size_t head;
+    _Atomic size_t count;    /* changed under mu; read without it while spinning */
     void *free_ring[BQ_MAX]; /* FIFO, like full */
-    size_t fhead, nfree;
+    size_t fhead;
+    _Atomic size_t nfree;
+    int spin; /* spin a little before sleeping (util/spin.h) */
 };
 
 /* n (1..BQ_MAX) batches, all free at first; 0, or -1 if the pthread

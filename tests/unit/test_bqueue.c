@@ -1,6 +1,7 @@
 /*
  * test_bqueue.c - the producer/consumer batch queue of the --threads
- * pipelines: bounds of bq_init, order and completeness across threads.
+ * pipelines: bounds of bq_init, order and completeness across threads,
+ * and the bounded spin before a wait (util/spin.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,8 +9,10 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/bqueue.h"
+#include "util/spin.h"
 
 struct batch {
     uint64_t seq; /* the producer's counter, in order */
@@ -106,11 +109,42 @@ static void test_bq_order_across_threads(void **state)
     }
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* The spin gives up by itself (about 100 us) when nothing comes, returns
+ * at once when something is there or when it is off. */
+static void test_spin_bounded(void **state)
+{
+    (void)state;
+    _Atomic size_t zero = 0, one = 1;
+    double fast = 1, t1 = 0;
+    for (int i = 0; i < 5; i++) { /* best of 5: a preemption is no spin */
+        double t0 = now_s();
+        spin_while_zero(&one, 1);
+        spin_while_zero(&zero, 0);
+        t1 = now_s();
+        if (t1 - t0 < fast)
+            fast = t1 - t0;
+    }
+    spin_while_zero(&zero, 1);
+    double t2 = now_s();
+    assert_true(fast < 50e-6);
+    assert_true(t2 - t1 >= 90e-6); /* it did wait */
+    assert_true(t2 - t1 < 0.5);    /* and stopped: generous, a loaded machine */
+    assert_int_equal(zero, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bq_init_bounds),
         cmocka_unit_test(test_bq_order_across_threads),
+        cmocka_unit_test(test_spin_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
