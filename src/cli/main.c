@@ -464,8 +464,11 @@ struct run_ctx {
     struct pdrain st;
     struct plog slog; /* the stage's events not yet in st (capacity slog_cap) */
     size_t slog_cap;
-    int count_events;  /* the events are packets: count them per group in st */
-    double cpu_second; /* PCTS_PHASES: CPU seconds of the loop's second thread */
+    int count_events; /* the events are packets: count them per group in st */
+    /* PCTS_PHASES: CPU seconds of the loop's second thread, and what it
+     * ran ("reading": the main thread ran the other stage) */
+    double cpu_second;
+    const char *second_role;
     /* next_record's batch of records read ahead, pq[pq_i..pq_n) */
     size_t pq_i, pq_n;
     struct pkt pq[64];
@@ -908,46 +911,34 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
 struct pairs_pipe {
     struct bqueue q;
     struct pdrain d;
-    double cpu; /* the draining thread's CPU seconds */
+    struct run_ctx *x;
+    struct plog *logs;
+    size_t cap;
+    int threaded;
+    double cpu; /* the reading thread's CPU seconds */
 };
 
-static void *pairs_drainer(void *arg)
+/*
+ * The reading stage: read, decode, look up and log, handing full logs to
+ * the drain (through the queue when threaded, else draining them itself).
+ * With --threads it runs on the second thread and the main thread drains:
+ * the drain allocates the series' event lists, some 170 MB on the bench
+ * file, and a thread's own malloc arena grows a page or so at a time, one
+ * mprotect(2) each (41 000 calls a run, strace), where the main arena
+ * grows through brk(2) 128 KiB at a time (1 250 calls).  Drain thread CPU
+ * 0.407 s against 0.341 s in its arena and in the main one (8 alternated
+ * runs, median).
+ */
+static void *pairs_read(void *arg)
 {
     struct pairs_pipe *pp = arg;
-    for (;;) {
-        struct plog *l = bq_take(&pp->q);
-        int last = l->last;
-        plog_drain(l, &pp->d, 1);
-        bq_release(&pp->q, l);
-        if (last) {
-            pp->cpu = thread_cpu_s();
-            return NULL;
-        }
-    }
-}
-
-static void loop_pairs(struct run_ctx *x)
-{
+    struct run_ctx *x = pp->x;
+    double cpu0 = thread_cpu_s();
     struct group_table *tab = x->tab;
     struct pbatch *b = xmalloc(sizeof(*b));
-    size_t cap = plog_max();
-    int threaded = x->o->threads > 1;
-    size_t nlogs = threaded ? PLOG_BUFS : 1;
-    struct plog logs[PLOG_BUFS];
-    void *slots[PLOG_BUFS];
-    for (size_t i = 0; i < nlogs; i++) {
-        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct sev))), 0, 0, 0};
-        slots[i] = &logs[i];
-    }
-    struct pairs_pipe pp = {0};
-    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
-    pthread_t th;
-    threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
-    if (threaded && pthread_create(&th, NULL, pairs_drainer, &pp)) {
-        bq_destroy(&pp.q);
-        threaded = 0;
-    }
-    struct plog *l = threaded ? bq_get_free(&pp.q) : &logs[0];
+    size_t cap = pp->cap;
+    int threaded = pp->threaded;
+    struct plog *l = threaded ? bq_get_free(&pp->q) : &pp->logs[0];
     uint64_t untracked = 0;
     do {
         pairs_fill(x, b);
@@ -972,10 +963,10 @@ static void loop_pairs(struct run_ctx *x)
             if (l->n == cap) {
                 l->groups = tab->n;
                 if (threaded) {
-                    bq_put(&pp.q, l);
-                    l = bq_get_free(&pp.q);
+                    bq_put(&pp->q, l);
+                    l = bq_get_free(&pp->q);
                 } else {
-                    plog_drain(l, &pp.d, 1);
+                    plog_drain(l, &pp->d, 1);
                 }
             }
             l->ev[l->n++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
@@ -984,18 +975,55 @@ static void loop_pairs(struct run_ctx *x)
     l->groups = tab->n;
     if (threaded) {
         l->last = 1;
-        bq_put(&pp.q, l);
+        bq_put(&pp->q, l);
+    } else {
+        plog_drain(l, &pp->d, 1);
+    }
+    x->cnt->untracked += untracked;
+    free(b);
+    pp->cpu = thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+static void loop_pairs(struct run_ctx *x)
+{
+    size_t cap = plog_max();
+    int threaded = x->o->threads > 1;
+    size_t nlogs = threaded ? PLOG_BUFS : 1;
+    struct plog logs[PLOG_BUFS];
+    void *slots[PLOG_BUFS];
+    for (size_t i = 0; i < nlogs; i++) {
+        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct sev))), 0, 0, 0};
+        slots[i] = &logs[i];
+    }
+    struct pairs_pipe pp = {.x = x, .logs = logs, .cap = cap};
+    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
+    pthread_t th;
+    threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
+    pp.threaded = threaded;
+    if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
+        bq_destroy(&pp.q);
+        pp.threaded = threaded = 0;
+    }
+    if (threaded) { /* this thread drains, until the last log */
+        for (;;) {
+            struct plog *l = bq_take(&pp.q);
+            int last = l->last;
+            plog_drain(l, &pp.d, 1);
+            bq_release(&pp.q, l);
+            if (last)
+                break;
+        }
         pthread_join(th, NULL);
         bq_destroy(&pp.q);
         x->cpu_second = pp.cpu;
+        x->second_role = "reading";
     } else {
-        plog_drain(l, &pp.d, 1);
+        pairs_read(&pp);
     }
-    pdrain_to_groups(&pp.d, tab);
-    x->cnt->untracked += untracked;
+    pdrain_to_groups(&pp.d, x->tab);
     for (size_t i = 0; i < nlogs; i++)
         free(logs[i].ev);
-    free(b);
 }
 
 /*
@@ -1237,6 +1265,8 @@ static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t clien
 struct fpipe {
     struct bqueue q;
     struct run_ctx *x;
+    struct fbatch *first;      /* the batch filled before the pipeline started */
+    double cpu_read, cpu_flow; /* PCTS_PHASES: each stage's CPU seconds */
 };
 
 static void consume_batch(struct run_ctx *x, struct fbatch *b)
@@ -1294,16 +1324,37 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
 static void *consumer(void *arg)
 {
     struct fpipe *fp = arg;
+    double cpu0 = thread_cpu_s();
     for (;;) {
         struct fbatch *b = bq_take(&fp->q);
         int last = b->last;
         consume_batch(fp->x, b);
         bq_release(&fp->q, b);
         if (last) {
-            fp->x->cpu_second = thread_cpu_s(); /* read after the join */
+            fp->cpu_flow = thread_cpu_s() - cpu0;
             return NULL;
         }
     }
+}
+
+static int flows_fill(struct run_ctx *x, struct fbatch *b);
+
+/* The reading stage of a threaded loop_flows, from the batch already
+ * filled to the input's end. */
+static void *producer(void *arg)
+{
+    struct fpipe *fp = arg;
+    struct run_ctx *x = fp->x;
+    double cpu0 = thread_cpu_s();
+    bq_put(&fp->q, fp->first);
+    for (int more = 1; more;) {
+        struct fbatch *b = bq_get_free(&fp->q);
+        series_stage_apply(x, b);
+        more = flows_fill(x, b);
+        bq_put(&fp->q, b);
+    }
+    fp->cpu_read = thread_cpu_s() - cpu0;
+    return NULL;
 }
 
 /* Fill a batch with the next packets (and the name events they cause);
@@ -1370,19 +1421,24 @@ static void loop_flows(struct run_ctx *x)
     int more = flows_fill(x, batch[0]);
     /* the first batch is in hand: the others start free */
     int threaded = more && nb > 1 && flows_threaded(x) && bq_init(&fp.q, slots + 1, nb - 1) == 0;
-    if (threaded && pthread_create(&th, NULL, consumer, &fp)) {
+    /* Which stage keeps the main thread: the one that grows the series'
+     * event lists, for the main malloc arena (loop_pairs' pairs_read): in
+     * the default mode the flow stage, in the packet series the reading
+     * stage (series_stage_apply). */
+    int main_reads = x->count_events;
+    fp.first = batch[0];
+    if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
         threaded = 0;
     }
     if (threaded) {
-        bq_put(&fp.q, batch[0]);
-        while (more) {
-            struct fbatch *b = bq_get_free(&fp.q);
-            series_stage_apply(x, b);
-            more = flows_fill(x, b);
-            bq_put(&fp.q, b);
-        }
+        if (main_reads)
+            producer(&fp);
+        else
+            consumer(&fp);
         pthread_join(th, NULL);
+        x->second_role = main_reads ? "flows" : "reading";
+        x->cpu_second = main_reads ? fp.cpu_flow : fp.cpu_read; /* written before the join */
         /* every batch is free now, in the order it was consumed: their
          * last series events, in that order */
         for (size_t i = 0; i < nb; i++)
@@ -1747,9 +1803,10 @@ int main(int argc, char **argv)
         if (phases)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
-                    "output %.3f s; packet loop CPU: main thread %.3f s, second thread %.3f s\n",
-                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish, cpu_loop,
-                    x.cpu_second);
+                    "output %.3f s; packet loop CPU: main thread %.3f s, second thread %.3f s "
+                    "(%s)\n",
+                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish, cpu_loop, x.cpu_second,
+                    x.second_role ? x.second_role : "none");
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));
