@@ -3,6 +3,7 @@
  */
 #include "options.h"
 
+#include "../util/cpus.h"
 #include "../util/err.h"
 #include "../util/xalloc.h"
 
@@ -82,7 +83,8 @@ void options_usage(FILE *f)
           "  --color[=auto|always|never]\n"
           "                        colour in the table (auto: on a terminal, unless\n"
           "                        NO_COLOR is set)\n"
-          "  --threads N           threads to use (default: the number of cores); with\n"
+          "  --threads N           threads to use (default: the cores this process may\n"
+          "                        use: taskset's mask, a container's CPU quota); with\n"
           "                        2 or more, reading and decoding run beside the\n"
           "                        flow and group tables, and the statistics of the\n"
           "                        groups are computed on N threads (same output)\n"
@@ -222,8 +224,10 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     o->min_events = 4;
     o->html_top = 50;
     o->color = -1;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    o->threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (unsigned)ncpu;
+    /* the CPUs this process may use (taskset, a container's quota), not
+     * all the machine's: cpus.h */
+    unsigned ncpu = cpus_usable();
+    o->threads = ncpu > 64 ? 64 : ncpu;
     o->allow = xcalloc((size_t)argc + 1, sizeof(char *));
     int sort_set = 0, group_set = 0;
     /* `pcts flows ...`: the subcommand form of --flows */

@@ -46,7 +46,7 @@ struct options {
     size_t html_top;     /* candidates with pictures */
     int color;           /* -1 auto, 0 never, 1 always */
     unsigned threads;    /* 1 inline; 2+: two pipeline stages, statistics on all */
-    int threads_set;     /* --threads was given (else: the number of cores) */
+    int threads_set;     /* --threads was given (else: cpus_usable()) */
 };
 
 /* 0 to run, 1 when --help/--version was handled (exit 0), or ERR_USAGE

@@ -10,10 +10,10 @@
  */
 #include "spin.h"
 
-#include <sched.h>
+#include "cpus.h"
+
 #include <stdint.h>
 #include <time.h>
-#include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define cpu_relax() _mm_pause()
@@ -27,12 +27,7 @@
 
 int spin_allowed(void)
 {
-#ifdef CPU_COUNT
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0)
-        return CPU_COUNT(&set) > 1;
-#endif
-    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    return cpus_two_full();
 }
 
 static int64_t now_ns(void)

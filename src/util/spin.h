@@ -16,8 +16,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-/* Whether spinning can help: the process may run on two CPUs or more.  On
- * one, a spinner only delays the thread it waits for. */
+/* Whether spinning can help: two threads of the process can run side by
+ * side (cpus.h: the affinity mask, a container's CPU quota).  On one CPU's
+ * worth, a spinner only delays the thread it waits for. */
 int spin_allowed(void);
 
 /* Spin while *v is 0, for at most about 100 us (or not at all when !on).

@@ -263,6 +263,21 @@ ok_if "  ...and with --series packets --group host and a gzip input" \
     "$P -q --threads 1 --series packets --group host '$w/ok.pcap.gz' >'$w/t1' && $P -q --threads 2 --series packets --group host '$w/ok.pcap.gz' >'$w/t2' && cmp -s '$w/t1' '$w/t2' && test -s '$w/t1'"
 ok_if "  ...and the flow list" "$pcts flows -q -F csv --threads 1 '$w/sample.pcap' >'$w/t1' && $pcts flows -q -F csv --threads 2 '$w/sample.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2'"
 t "--threads 0" 2 "invalid --threads" -- $P --threads 0 "$c/eth_basic.pcap"
+# the default thread count follows the CPUs the process may use (cpus.h):
+# pinned to one CPU, the packet loop keeps one thread (PCTS_PHASES names
+# the second thread's stage, "none" without one)
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+    ok_if "  ...default --threads under taskset -c 0: one packet-loop thread" \
+        "PCTS_PHASES=1 taskset -c 0 $pcts -q '$w/sample.pcap' 2>&1 >/dev/null | grep -q 'second thread 0.000 s (none)'"
+    if taskset -c 0,1 true 2>/dev/null; then
+        ok_if "  ...and under taskset -c 0,1: two" \
+            "PCTS_PHASES=1 taskset -c 0,1 $pcts -q '$w/sample.pcap' 2>&1 >/dev/null | grep -q 'second thread .* s (reading)'"
+    else
+        echo "skip   ...default --threads on two CPUs (one CPU here)"
+    fi
+else
+    echo "skip   ...default --threads under taskset (no taskset, or it may not pin here)"
+fi
 # enough groups (3000) that the statistics run on several threads, some of
 # them past the exact limit (the sketches), in both packet-series loops
 "$gen" bench "$w/thr.pcap" --packets 400000 --pairs 3000 >/dev/null

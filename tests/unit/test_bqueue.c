@@ -1,7 +1,8 @@
 /*
  * test_bqueue.c - the producer/consumer batch queue of the --threads
  * pipelines: bounds of bq_init, order and completeness across threads,
- * and the bounded spin before a wait (util/spin.h).
+ * the bounded spin before a wait (util/spin.h), and the CPU quota of a
+ * cgroup tree (util/cpus.h) that decides --threads' default and the spin.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,9 +10,15 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/bqueue.h"
+#include "util/cpus.h"
 #include "util/spin.h"
 
 struct batch {
@@ -139,12 +146,72 @@ static void test_spin_bounded(void **state)
     assert_int_equal(zero, 0);
 }
 
+/* A file of a fake cgroup tree under root (directories made as needed). */
+static void put(const char *root, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        mkdir(path, 0700);
+        *p = '/';
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void rm_tree(const char *root)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* cgroup v2 (cpu.max) and v1 (cfs quota), the strictest of a cgroup and
+ * its ancestors, "max" and -1 as none, unreadable as none. */
+static void test_cgroup_quota(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/pcts-cgroup-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    /* nothing there: no quota */
+    assert_true(cpus_cgroup_quota("0::/a/b\n", root) == 0);
+    /* v2: the leaf says 1.5 CPUs, its parent none, the root's none */
+    put(root, "a/b/cpu.max", "150000 100000\n");
+    put(root, "a/cpu.max", "max 100000\n");
+    assert_true(cpus_cgroup_quota("0::/a/b\n", root) == 1.5);
+    /* a stricter parent wins */
+    put(root, "a/cpu.max", "50000 100000\n");
+    assert_true(cpus_cgroup_quota("0::/a/b\n", root) == 0.5);
+    /* a container's view: its own cgroup is the root of the mount */
+    put(root, "cpu.max", "200000 100000\n");
+    assert_true(cpus_cgroup_quota("0::/\n", root) == 2);
+    /* garbage is no quota */
+    put(root, "cpu.max", "lots\n");
+    assert_true(cpus_cgroup_quota("0::/\n", root) == 0);
+    /* v1, hybrid: the cpu controller's own hierarchy; -1 is none */
+    put(root, "cpu,cpuacct/svc/cpu.cfs_quota_us", "-1\n");
+    put(root, "cpu,cpuacct/svc/cpu.cfs_period_us", "100000\n");
+    const char *v1 = "12:pids:/svc\n4:cpu,cpuacct:/svc\n1:name=systemd:/svc\n0::/svc\n";
+    assert_true(cpus_cgroup_quota(v1, root) == 0);
+    put(root, "cpu,cpuacct/svc/cpu.cfs_quota_us", "100000\n");
+    assert_true(cpus_cgroup_quota(v1, root) == 1);
+    /* a controller list that only looks like cpu is not it */
+    assert_true(cpus_cgroup_quota("4:cpuacct:/svc\n", root) == 0);
+    rm_tree(root);
+    /* whatever this machine says, at least one CPU */
+    assert_true(cpus_usable() >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bq_init_bounds),
         cmocka_unit_test(test_bq_order_across_threads),
         cmocka_unit_test(test_spin_bounded),
+        cmocka_unit_test(test_cgroup_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
