@@ -79,8 +79,11 @@ def main():
     # skewed the ratios when each command ran its repeats in a row.
     best = {name: (float("inf"), 0.0) for name, _ in runs}
     for _ in range(a.repeat):
-        subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # still cached?
         for name, cmd in runs:
+            # before every run: this machine's kernel pages out cold page
+            # cache on its own (DAMON, action pageout), and a run that
+            # reads part of the file from disk times the disk
+            subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)
             dt, rss = run_rss(cmd)
             best[name] = (min(best[name][0], dt), max(best[name][1], rss))
     rows = [(name, best[name][0], n / best[name][0] / 1e6, size / best[name][0] / 1e6,
