@@ -1092,17 +1092,14 @@ static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
 static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
 
 /* A series event: to the batch being consumed, else (after the loop, the
- * flow table's flush) to the stage's log or series. */
+ * flow table's flush) to the stage's log, behind the events before it. */
 static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
 {
     if (x->sev_to) {
         sev_push(x->sev_to, gi, ts, size);
-    } else if (x->count_events) {
+    } else {
         struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
         slog_put(x, &e, 1);
-    } else {
-        pdrain_reserve(&x->st, gi + 1);
-        series_add(&x->st.ser[gi], ts, size);
     }
 }
 
@@ -1218,31 +1215,24 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
 }
 
 /*
- * A consumed batch's series events: in the packet series (an event a
- * packet) to the stage's log, on the reading thread; the default mode's
- * flow events, fewer, to their series at once, by consume_batch() on the
- * flow stage's thread (the reading thread was the busier one: with 16
- * batches in circulation, 8 alternated runs, loop min / median 0.664 /
- * 0.796 s here against 0.593 / 0.661 there).  A log's drain for those
- * bought nothing (a burst of work while the other stage may run dry).
+ * A consumed batch's series events, to the stage's log (drained as
+ * loop_pairs' logs are: partitioned by group, so the series and list ends
+ * being written stay in cache).  In the packet series (an event a packet)
+ * on the reading thread; the default mode's flow events, fewer, by
+ * consume_batch() on the flow stage's thread (the reading thread was the
+ * busier one: with 16 batches in circulation, 8 alternated runs, loop min
+ * / median 0.664 / 0.796 s there against 0.593 / 0.661 here).  The default
+ * mode's events went to their series at once until session 8: through the
+ * log, one thread, 8 alternated runs twice, loop median 1.176 to 1.090 s
+ * and 1.163 to 1.093 (3 M exchange events on the bench file, two misses
+ * each when added at once); two threads, 10 runs, 0.867 to 0.840.
  */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
     size_t n = b->n_sev;
-    const struct sev *ev = b->sev;
     b->n_sev = 0;
-    if (!n) /* the reading thread's call in the default mode: x->st is not its own */
-        return;
-    if (x->count_events) {
-        slog_put(x, ev, n);
-        return;
-    }
-    uint32_t top = 0;
-    for (size_t i = 0; i < n; i++)
-        top = ev[i].group > top ? ev[i].group : top;
-    if (n)
-        pdrain_reserve(&x->st, (size_t)top + 1); /* no growth inside the loop */
-    series_apply(x->st.ser, ev, n, NULL, NULL);
+    if (n) /* none: the reading thread's call in the default mode (x->st is not its own) */
+        slog_put(x, b->sev, n);
 }
 
 struct learn_sink {
