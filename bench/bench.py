@@ -53,7 +53,6 @@ def main():
         subprocess.run([memlat, "1", "4", "8", "32", "128"], check=True)
     main_file = capture(a.packets)
     size = os.path.getsize(main_file)
-    subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)  # warm the cache
     n = a.packets
     runs = [
         ("floor: read(2) + walk records", [floor, "read", main_file]),
@@ -98,7 +97,9 @@ def main():
     print(f"{'run':36} {'seconds':>8} {'Mpkt/s':>8} {'MB/s':>8} {'peak MiB':>9} {'x floor(read)':>14}")
     for name, dt, mpps, mbs, rss in rows:
         print(f"{name:36} {dt:8.3f} {mpps:8.2f} {mbs:8.0f} {rss:9.1f} {dt / t_read:14.2f}")
-    threads = os.cpu_count()
+    # pcts' default: the CPUs it may use (affinity mask; a cgroup quota may
+    # lower it further, util/cpus.h)
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"\npcts --series packets --group ip: one thread {n / t_ip1 / 1e6:.2f} M packets/s "
           f"({t_ip1 / t_hash:.2f}x the time of the minimal pair-hash loop), "
           f"default threads ({threads}) {n / t_ip / 1e6:.2f} M packets/s ({t_ip / t_hash:.2f}x)")

@@ -458,8 +458,8 @@ struct run_ctx {
     int last_lt_ok;
     /* loop_flows' series stage (see there): where the flow stage puts the
      * series events of the batch it is consuming (NULL: to the stage's log
-     * or series directly), and the series it feeds, by group index, moved
-     * into the groups when the loop ends */
+     * directly), and the series it feeds, by group index, moved into the
+     * groups when the loop ends */
     struct fbatch *sev_to;
     struct pdrain st;
     struct plog slog; /* the stage's events not yet in st (capacity slog_cap) */
@@ -756,12 +756,12 @@ static void loop_dns(struct run_ctx *x)
  * same logs are drained in the same order whatever --threads says, so the
  * output is the same.
  *
- * With --threads 2 and more the reading thread reads, decodes, looks up and
- * logs, and a second thread partitions and drains the full logs
- * (PLOG_BUFS log buffers circulate through util/bqueue.h).  The second
- * thread owns the series while the loop runs (struct pdrain), since the
- * reading thread may move the group array when it creates groups; they go
- * to the groups at the end.
+ * With --threads 2 and more the reading stage (pairs_read, on the second
+ * thread) reads, decodes, looks up and logs, and the main thread
+ * partitions and drains the full logs (PLOG_BUFS log buffers circulate
+ * through util/bqueue.h).  The draining thread owns the series while the
+ * loop runs (struct pdrain), since the reading stage may move the group
+ * array when it creates groups; they go to the groups at the end.
  */
 #define PBATCH 2048
 enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
@@ -1027,21 +1027,20 @@ static void loop_pairs(struct run_ctx *x)
 }
 
 /*
- * The series stage of loop_flows.  The flow stage (the consumer thread with
- * --threads 2) decides which group an event belongs to; adding it to the
- * group's series (the scattered writes to every group's event list, a
- * third of the default mode's loop) is left to the producer thread, which
- * otherwise waits for the flow stage: each batch carries its series events
- * back, and the producer adds them before refilling it.  In the packet
- * series they go to a log first, partitioned by group and drained when
- * full, as the packet series' logs are (adding each batch's events at
- * once, in their order, was 15% of a --series packets --group service run:
- * a miss on a series and one on its list end an event).  Batches return
- * in the order they were filled (bqueue.h), so every series gets its
- * events in the same order whatever the thread count.  The series and, in
- * the packet series, the packet counters live apart from the groups while
- * the loop runs (struct pdrain), since the flow stage may move the group
- * array (new groups) while the producer writes to a series.
+ * The series stage of loop_flows.  The flow stage (the consumer) decides
+ * which group an event belongs to and puts the event in its batch; the
+ * events go to a log, partitioned by group and drained when full, as the
+ * packet series' logs are (adding each batch's events at once, in their
+ * order, was 15% of a --series packets --group service run: a miss on a
+ * series and one on its list end an event).  Who logs them: in the packet
+ * series the producer, which otherwise waits for the flow stage, when a
+ * batch comes back to it and before refilling it; in the default mode the
+ * flow stage itself, at the end of each batch (series_stage_apply).
+ * Batches return in the order they were filled (bqueue.h), so every series
+ * gets its events in the same order whatever the thread count.  The series
+ * and, in the packet series, the packet counters live apart from the groups
+ * while the loop runs (struct pdrain), since the flow stage may move the
+ * group array (new groups) while the producer writes to a series.
  */
 
 /* Make an array of series hold need of them, the new ones empty: 64-byte
@@ -1161,11 +1160,12 @@ static void on_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_
 /*
  * Everything that needs connections: flow series, service groups of
  * packets, and the flow list.  Two stages:
- *   producer (the main thread): read, decode, learn names, compute flow keys
- *     and hashes, and put events into batches;
+ *   producer: read, decode, learn names, compute flow keys and hashes, and
+ *     put events into batches;
  *   consumer: flows, groups, series, in batch order.
- * With --threads 2 the consumer runs on a second thread and batches pass
- * through a small bounded queue; with 1 it runs inline.  Either way it sees
+ * With --threads 2 one of them runs on a second thread (the one that does
+ * not grow the series: loop_flows) and batches pass through a small
+ * bounded queue; with 1 both run inline.  Either way it sees
  * the same events in the same order, so the output is byte-identical.  The
  * name table is split the same way: the producer owns the names (interning),
  * the consumer the address map, and DNS answers reach the map as "learn"
@@ -1447,7 +1447,7 @@ static void loop_flows(struct run_ctx *x)
         free(batch[i]->sev);
         free(batch[i]);
     }
-    flow_table_flush(x->flows); /* its events go straight to the series */
+    flow_table_flush(x->flows); /* its events go to the log, behind the loop's */
     series_stage_done(x);
 }
 

@@ -198,8 +198,21 @@ static void test_cgroup_quota(void **state)
     assert_true(cpus_cgroup_quota(v1, root) == 0);
     put(root, "cpu,cpuacct/svc/cpu.cfs_quota_us", "100000\n");
     assert_true(cpus_cgroup_quota(v1, root) == 1);
-    /* a controller list that only looks like cpu is not it */
+    /* a controller list that only looks like cpu is not it (files there) */
+    put(root, "cpuacct/svc/cpu.cfs_quota_us", "50000\n");
+    put(root, "cpuacct/svc/cpu.cfs_period_us", "100000\n");
     assert_true(cpus_cgroup_quota("4:cpuacct:/svc\n", root) == 0);
+    assert_true(cpus_cgroup_quota("4:cpu:/svc\n", root) == 0); /* root/cpu: nothing */
+    /* a bad or missing period is no quota; trailing slashes are one cgroup */
+    put(root, "cpu,cpuacct/x/cpu.cfs_quota_us", "100000\n");
+    assert_true(cpus_cgroup_quota("4:cpu,cpuacct:/x\n", root) == 0);
+    put(root, "cpu,cpuacct/x/cpu.cfs_period_us", "0\n");
+    assert_true(cpus_cgroup_quota("4:cpu,cpuacct:/x\n", root) == 0);
+    put(root, "cpu,cpuacct/x/cpu.cfs_period_us", "400000\n");
+    assert_true(cpus_cgroup_quota("4:cpu,cpuacct:/x//\n", root) == 0.25);
+    /* v2 beside v1 (hybrid): the unified hierarchy under root/unified */
+    put(root, "unified/u/cpu.max", "300000 100000\n");
+    assert_true(cpus_cgroup_quota("0::/u\n", root) == 3);
     rm_tree(root);
     /* whatever this machine says, at least one CPU */
     assert_true(cpus_usable() >= 1);
