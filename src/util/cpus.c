@@ -120,6 +120,11 @@ double cpus_cgroup_quota(const char *proc_cgroup, const char *root)
             if (plen < sizeof(path)) {
                 memcpy(path, c2 + 1, plen);
                 path[plen] = '\0';
+            }
+            /* a cgroup outside this cgroup namespace shows as "/../x": its
+             * files are not under root, and the namespace's root is not its
+             * ancestor: no quota known from this line */
+            if (plen < sizeof(path) && !strstr(path, "/..")) {
                 double q[2] = {0, 0};
                 if (clen == 0) { /* v2: mounted at root, or root/unified beside v1 */
                     q[0] = chain_quota(root, path);
