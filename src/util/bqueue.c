@@ -3,6 +3,7 @@
  */
 #include "bqueue.h"
 
+#include "cpus.h"
 #include "spin.h"
 
 int bq_init(struct bqueue *q, void *const *batches, size_t n)
@@ -14,7 +15,7 @@ int bq_init(struct bqueue *q, void *const *batches, size_t n)
     for (size_t i = 0; i < n; i++)
         q->free_ring[i] = batches[i];
     atomic_init(&q->nfree, n);
-    q->spin = spin_allowed();
+    q->spin = cpus_two_full();
     if (pthread_mutex_init(&q->mu, NULL))
         return -1;
     if (pthread_cond_init(&q->can_put, NULL)) {

@@ -63,6 +63,12 @@ static double dir_quota(const char *dir)
     return (double)q / (double)per;
 }
 
+/* The stricter of two quotas in CPUs, 0 being none. */
+static double stricter(double a, double b)
+{
+    return a > 0 && (b == 0 || a < b) ? a : b;
+}
+
 /* The strictest quota of the cgroup at base + path and its ancestors up
  * to base (a limit on a parent applies to its children); 0 if none. */
 static double chain_quota(const char *base, const char *path)
@@ -77,9 +83,7 @@ static double chain_quota(const char *base, const char *path)
         size_t len = strlen(dir);
         while (len > blen && dir[len - 1] == '/') /* "/" paths and trailing slashes */
             dir[--len] = '\0';
-        double q = dir_quota(dir);
-        if (q > 0 && (best == 0 || q < best))
-            best = q;
+        best = stricter(dir_quota(dir), best);
         if (len <= blen)
             return best;
         char *slash = strrchr(dir + blen, '/');
@@ -103,43 +107,44 @@ static int has_cpu_controller(const char *list, size_t len)
     return 0;
 }
 
+/* The quota one line of /proc/self/cgroup ("hierarchy:controllers:path",
+ * len bytes) sets under root; 0 if none. */
+static double line_quota(const char *line, size_t len, const char *root)
+{
+    const char *c1 = memchr(line, ':', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+    if (!c2)
+        return 0;
+    char path[PATH_MAX], base[PATH_MAX];
+    size_t plen = len - (size_t)(c2 + 1 - line);
+    size_t clen = (size_t)(c2 - c1 - 1);
+    if (plen >= sizeof(path))
+        return 0;
+    memcpy(path, c2 + 1, plen);
+    path[plen] = '\0';
+    /* a cgroup outside this cgroup namespace shows as "/../x": its files
+     * are not under root, and the namespace's root is not its ancestor */
+    if (strstr(path, "/.."))
+        return 0;
+    if (clen == 0) { /* v2: mounted at root, or root/unified beside v1 */
+        double q = chain_quota(root, path);
+        if (snprintf(base, sizeof(base), "%s/unified", root) < (int)sizeof(base))
+            q = stricter(chain_quota(base, path), q);
+        return q;
+    }
+    if (!has_cpu_controller(c1 + 1, clen) ||
+        snprintf(base, sizeof(base), "%s/%.*s", root, (int)clen, c1 + 1) >= (int)sizeof(base))
+        return 0;
+    return chain_quota(base, path);
+}
+
 double cpus_cgroup_quota(const char *proc_cgroup, const char *root)
 {
     double best = 0;
-    const char *line = proc_cgroup;
-    while (line && *line) {
+    for (const char *line = proc_cgroup; line && *line;) {
         const char *eol = strchr(line, '\n');
         size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        /* "hierarchy:controllers:path" */
-        const char *c1 = memchr(line, ':', len);
-        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-        if (c2) {
-            char path[PATH_MAX], base[PATH_MAX];
-            size_t plen = len - (size_t)(c2 + 1 - line);
-            size_t clen = (size_t)(c2 - c1 - 1);
-            if (plen < sizeof(path)) {
-                memcpy(path, c2 + 1, plen);
-                path[plen] = '\0';
-            }
-            /* a cgroup outside this cgroup namespace shows as "/../x": its
-             * files are not under root, and the namespace's root is not its
-             * ancestor: no quota known from this line */
-            if (plen < sizeof(path) && !strstr(path, "/..")) {
-                double q[2] = {0, 0};
-                if (clen == 0) { /* v2: mounted at root, or root/unified beside v1 */
-                    q[0] = chain_quota(root, path);
-                    if (snprintf(base, sizeof(base), "%s/unified", root) < (int)sizeof(base))
-                        q[1] = chain_quota(base, path);
-                } else if (has_cpu_controller(c1 + 1, clen) &&
-                           snprintf(base, sizeof(base), "%s/%.*s", root, (int)clen, c1 + 1) <
-                               (int)sizeof(base)) {
-                    q[0] = chain_quota(base, path);
-                }
-                for (int i = 0; i < 2; i++)
-                    if (q[i] > 0 && (best == 0 || q[i] < best))
-                        best = q[i];
-            }
-        }
+        best = stricter(line_quota(line, len, root), best);
         line = eol ? eol + 1 : NULL;
     }
     return best;

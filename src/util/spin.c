@@ -10,8 +10,6 @@
  */
 #include "spin.h"
 
-#include "cpus.h"
-
 #include <stdint.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -24,11 +22,6 @@
 #endif
 
 #define SPIN_NS 100000
-
-int spin_allowed(void)
-{
-    return cpus_two_full();
-}
 
 static int64_t now_ns(void)
 {

@@ -9,17 +9,14 @@
  * Waking a thread that sleeps took about 100 us on the machine pcts is
  * measured on (a KVM guest: an idle vCPU halts, and a wake-up is an
  * interrupt to it), several batches' worth of work for the thread that
- * waits on it; numbers in spin.c.
+ * waits on it; numbers in spin.c.  Worth it only where two threads of the
+ * process run side by side (cpus_two_full(), util/cpus.h): on one CPU's
+ * worth, a spinner only delays the thread it waits for.
  */
 #ifndef PCTS_SPIN_H
 #define PCTS_SPIN_H
 #include <stdatomic.h>
 #include <stddef.h>
-
-/* Whether spinning can help: two threads of the process can run side by
- * side (cpus.h: the affinity mask, a container's CPU quota).  On one CPU's
- * worth, a spinner only delays the thread it waits for. */
-int spin_allowed(void);
 
 /* Spin while *v is 0, for at most about 100 us (or not at all when !on).
  * Only saves a sleep: the caller then checks under its mutex as before,

@@ -216,7 +216,6 @@ static void test_cgroup_quota(void **state)
     assert_true(cpus_cgroup_quota("0::/../x\n", root) == 0);
     assert_true(cpus_cgroup_quota("0::/\n", root) == 4);
     put(root, "cpu.max", "max 100000\n");
-    put(root, "cpu.max", "max 100000\n");
     /* v2 beside v1 (hybrid): the unified hierarchy under root/unified */
     put(root, "unified/u/cpu.max", "300000 100000\n");
     assert_true(cpus_cgroup_quota("0::/u\n", root) == 3);
