@@ -1090,8 +1090,9 @@ static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
 
 static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
 
-/* A series event: to the batch being consumed, else (after the loop, the
- * flow table's flush) to the stage's log, behind the events before it. */
+/* A series event: to the batch being consumed (the packet series), else
+ * to the stage's log, behind the events before it (the default mode, and
+ * the flow table's flush after the loop). */
 static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
 {
     if (x->sev_to) {
@@ -1215,17 +1216,18 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
 }
 
 /*
- * A consumed batch's series events, to the stage's log (drained as
- * loop_pairs' logs are: partitioned by group, so the series and list ends
- * being written stay in cache).  In the packet series (an event a packet)
- * on the reading thread; the default mode's flow events, fewer, by
- * consume_batch() on the flow stage's thread (the reading thread was the
- * busier one: with 16 batches in circulation, 8 alternated runs, loop min
- * / median 0.664 / 0.796 s there against 0.593 / 0.661 here).  The default
- * mode's events went to their series at once until session 8: through the
- * log, one thread, 8 alternated runs twice, loop median 1.176 to 1.090 s
- * and 1.163 to 1.093 (3 M exchange events on the bench file, two misses
- * each when added at once); two threads, 10 runs, 0.867 to 0.840.
+ * A consumed batch's series events (the packet series: an event a packet),
+ * to the stage's log on the reading thread when the batch comes back to it.
+ * The logs are drained as loop_pairs' are: partitioned by group, so the
+ * series and list ends being written stay in cache.  The default mode's
+ * flow events, fewer, go to the log from the flow stage's thread as they
+ * come (series_event; the reading thread was the busier one: with 16
+ * batches in circulation, 8 alternated runs, loop min / median 0.664 /
+ * 0.796 s on the reading thread against 0.593 / 0.661 on the flow stage's).
+ * They went to their series at once until session 8: through the log, one
+ * thread, 8 alternated runs twice, loop median 1.176 to 1.090 s and 1.163 to
+ * 1.093 (3 M exchange events on the bench file, two misses each when added
+ * at once); two threads, 10 runs, 0.867 to 0.840.
  */
 static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
@@ -1268,7 +1270,10 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
      * alike) */
     enum { LAG_SLOT = 12, LAG_FLOW = 24 };
     size_t n = b->n;
-    x->sev_to = b;
+    /* the packet series' events go back with the batch to the reading
+     * stage, which logs them; the default mode's to this stage's log at
+     * once (series_event) */
+    x->sev_to = packets ? b : NULL;
     for (size_t t = 0; t < n + LAG_FLOW; t++) {
         if (t < n && b->ev[t].kind == EV_PACKET)
             flow_table_prefetch(x->flows, &b->ev[t].fp);
@@ -1307,8 +1312,6 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         series_event(x, gi, e->ts, e->wirelen); /* and counts the packet (count_events) */
     }
     x->sev_to = NULL;
-    if (!packets) /* the default mode's events: on this thread (series_stage_apply) */
-        series_stage_apply(x, b);
 }
 
 static void *consumer(void *arg)
