@@ -35,7 +35,8 @@ LDFLAGS += $(filter -fsanitize=%,$(OPT))
 LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm
 
 SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/group/*.c \
-                 src/stats/*.c src/score/*.c src/names/*.c src/output/*.c)
+                 src/stats/*.c src/score/*.c src/names/*.c src/output/*.c \
+                 src/pipeline/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 

@@ -14,7 +14,6 @@
 
 #define PCTS_VERSION_STRING "0.2.0"
 
-enum series_kind { SERIES_FLOWS, SERIES_PACKETS };
 enum allow_mode { ALLOW_MARK, ALLOW_DROP };
 
 struct options {

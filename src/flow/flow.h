@@ -190,7 +190,7 @@ PREFETCH_FN void flow_table_prefetch(const struct flow_table *t, const struct fl
  * points at, following the probe chain as lookup() will (at the index's
  * load, up to 1/2, about a fifth of the flows sit past their home slot).
  * A batched loop issues the two steps a fixed number of packets ahead of
- * the packet it accounts (main.c, consume_batch), so a bounded number of
+ * the packet it accounts (pipeline/pipeline.c, consume_batch), so a bounded number of
  * misses is in flight while it works.  History, default mode's packet
  * loop, 10 M file, one thread: a pass of real loads over the whole batch
  * after a pass of slot prefetches (3.10 s against 3.38 with no such pass,

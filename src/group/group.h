@@ -32,6 +32,10 @@ enum group_by {
     GROUP_DNS,     /* client -> registered domain of its DNS queries */
 };
 
+/* What a group's events are (--series): its flows' starts and exchanges,
+ * or its packets. */
+enum series_kind { SERIES_FLOWS, SERIES_PACKETS };
+
 struct group_key {
     uint8_t family;   /* 4 or 6 */
     uint8_t proto;    /* GROUP_PORT only */

@@ -1,0 +1,1097 @@
+/*
+ * pipeline.c - see pipeline.h.  One translation unit on purpose: the
+ * record and decode steps (next_decoded) inline into each loop.
+ *
+ * The packet loops are kept free of system calls: the clock is read once
+ * every 64 Ki packets, for the progress bar only.
+ */
+#include "pipeline.h"
+
+#include "../decode/names.h"
+#include "../decode/quic.h"
+#include "../util/bqueue.h"
+#include "../util/clock.h"
+#include "../util/err.h"
+#include "../util/xalloc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fmt_bytes_si(uint64_t b, char *buf, size_t len)
+{
+    if (b >= 1000000000ull)
+        snprintf(buf, len, "%.2f GB", (double)b / 1e9);
+    else if (b >= 1000000)
+        snprintf(buf, len, "%.1f MB", (double)b / 1e6);
+    else
+        snprintf(buf, len, "%.0f kB", (double)b / 1e3);
+}
+
+static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t pkts)
+{
+    double t = now_s();
+    if (t - pg->start < 0.5 || t - pg->last_draw < 0.2)
+        return;
+    pg->last_draw = t;
+    uint64_t done, total;
+    inputs_progress(in, &done, &total);
+    double el = t - pg->start;
+    char d[32], tot[32];
+    fmt_bytes_si(done, d, sizeof(d));
+    double rate = (double)pkts / el;
+    if (total) {
+        fmt_bytes_si(total, tot, sizeof(tot));
+        double frac = (double)done / (double)total;
+        double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+        int w = 30, fill = (int)(frac * w);
+        char bar[32];
+        for (int i = 0; i < w; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[w] = '\0';
+        fprintf(stderr, "\r[%s] %3.0f%% %s/%s  %.2f M pkt/s  ETA %.0fs\033[K", bar, frac * 100, d,
+                tot, rate / 1e6, eta);
+    } else {
+        fprintf(stderr, "\r%s read  %.2f M pkt/s\033[K", d, rate / 1e6);
+    }
+    pg->drawn = 1;
+}
+
+static void warn_linktype(struct run *r, uint32_t lt)
+{
+    for (size_t i = 0; i < r->n_warned_lt; i++)
+        if (r->warned_lt[i] == lt)
+            return;
+    if (r->n_warned_lt < sizeof(r->warned_lt) / sizeof(r->warned_lt[0]))
+        r->warned_lt[r->n_warned_lt++] = lt;
+    warnx_("warning: link type %u (%s) is not supported; its packets are counted as skipped", lt,
+           decode_linktype_name(lt));
+}
+
+static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
+
+/* The loop's end: every group gets its series and adds its packet counts;
+ * d is emptied. */
+static void pdrain_to_groups(struct pdrain *d, struct group_table *tab)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        struct group *g = &tab->g[i];
+        g->s = d->ser[i]; /* the group's own is empty, never used */
+        g->packets += d->packets[i];
+        g->bytes += d->bytes[i];
+    }
+    free(d->ser);
+    free(d->packets);
+    free(d->bytes);
+    free(d->tmp);
+    memset(d, 0, sizeof(*d));
+}
+
+static void pdrain_reserve(struct pdrain *d, size_t n)
+{
+    if (n <= d->n)
+        return;
+    size_t old = d->n, old_cap = d->cap;
+    series_array_reserve(&d->ser, &d->n, &d->cap, n);
+    if (d->cap != old_cap) {
+        d->packets = xrealloc(d->packets, st_mult(d->cap, sizeof(*d->packets)));
+        d->bytes = xrealloc(d->bytes, st_mult(d->cap, sizeof(*d->bytes)));
+    }
+    for (size_t i = old; i < n; i++)
+        d->packets[i] = d->bytes[i] = 0;
+}
+
+/* The next record of the input, from a batch (inputs_next_batch: a loop
+ * over a batch costs fewer instructions a record than three calls a
+ * record).  Its data stays valid until the next call. */
+static int next_record(struct run_ctx *x, struct pkt *p)
+{
+    if (x->pq_i == x->pq_n) {
+        x->pq_i = 0;
+        if (!inputs_next_batch(x->in, x->pq, sizeof(x->pq) / sizeof(x->pq[0]), &x->pq_n))
+            return 0;
+    }
+    *p = x->pq[x->pq_i++];
+    return 1;
+}
+
+/*
+ * Read until the next packet that decodes to IP, keeping every counter of
+ * the summary.  1 with *p and *m filled, 0 at the end of all input.
+ */
+static int next_decoded(struct run_ctx *x, struct pkt *p, struct pkt_meta *m)
+{
+    struct counters *cnt = x->cnt;
+    while (next_record(x, p)) {
+        cnt->read++;
+        if (x->pg->on && (cnt->read & 0xFFFF) == 0)
+            progress_tick(x->pg, x->in, cnt->read);
+        if (p->ts_ns < cnt->prev_ts) {
+            uint64_t back = (uint64_t)cnt->prev_ts - (uint64_t)p->ts_ns;
+            cnt->backwards++;
+            if (back > cnt->max_back)
+                cnt->max_back = back;
+        }
+        cnt->prev_ts = p->ts_ns;
+        if (p->ts_ns < cnt->min_ts)
+            cnt->min_ts = p->ts_ns;
+        if (p->ts_ns > cnt->max_ts)
+            cnt->max_ts = p->ts_ns;
+        if (p->ts_ns == 0)
+            cnt->zero_ts++;
+        if (p->linktype != x->last_lt) {
+            x->last_lt = p->linktype;
+            x->last_lt_ok = decode_linktype_supported(p->linktype);
+        }
+        if (!x->last_lt_ok) { /* before the filter: it may not compile for it */
+            cnt->skip[DEC_LINKTYPE]++;
+            warn_linktype(x->run, p->linktype);
+            continue;
+        }
+        if (x->flt && !filter_match(x->flt, p)) {
+            cnt->filtered++;
+            continue;
+        }
+        enum dec_result dr = decode_frame(p->linktype, p->data, p->caplen, m);
+        if (dr != DEC_OK) {
+            cnt->skip[dr]++;
+            continue;
+        }
+        cnt->decoded++;
+        if (m->anomalies)
+            for (unsigned i = 0; i < ANOM__COUNT; i++)
+                if (m->anomalies & (1u << i))
+                    cnt->anomaly[i]++;
+        if (m->is_frag && x->o->group != GROUP_IP)
+            frag_cache_apply(x->frags, m, p->ts_ns);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+void u64set_init(struct u64set *s, size_t limit)
+{
+    *s = (struct u64set){xcalloc(1024, sizeof(uint64_t)), 1023, 0, limit, 0};
+}
+
+void u64set_release(struct u64set *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+static int u64set_add(struct u64set *s, uint64_t x)
+{
+    x = x * 0x9E3779B97F4A7C15ull + 1; /* never 0 */
+    size_t i = (size_t)(x >> 20) & s->mask;
+    for (; s->v[i]; i = (i + 1) & s->mask)
+        if (s->v[i] == x)
+            return 0;
+    if (s->n >= s->limit) {
+        s->full = 1;
+        return 0;
+    }
+    s->v[i] = x;
+    if (++s->n * 2 > s->mask + 1) {
+        size_t nm = s->mask * 2 + 1;
+        uint64_t *nv = xcalloc(nm + 1, sizeof(*nv));
+        for (size_t k = 0; k <= s->mask; k++) {
+            if (!s->v[k])
+                continue;
+            size_t j = (size_t)(s->v[k] >> 20) & nm;
+            while (nv[j])
+                j = (j + 1) & nm;
+            nv[j] = s->v[k];
+        }
+        free(s->v);
+        s->v = nv;
+        s->mask = nm;
+    }
+    return 1;
+}
+
+/* Shannon entropy (bits per character) of a string. */
+static double entropy(const char *s, size_t n)
+{
+    unsigned cnt[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        cnt[(unsigned char)s[i]]++;
+    double h = 0;
+    for (int c = 0; c < 256; c++)
+        if (cnt[c]) {
+            double p = (double)cnt[c] / (double)n;
+            h -= p * log2(p);
+        }
+    return h;
+}
+
+static int is_dns_port(const struct pkt_meta *m)
+{
+    return m->has_ports && (m->sport == 53 || m->dport == 53);
+}
+
+/* A DNS query of --group dns: one event of (client, registered domain). */
+static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
+                            int64_t ts, uint32_t size)
+{
+    char reg[NAME_MAX_LEN + 1];
+    size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
+    uint32_t dom = names_intern(x->names, reg);
+    if (!dom)
+        return;
+    struct group_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = m->family;
+    memcpy(k.src, m->src, 16);
+    group_key_set_name(&k, dom);
+    struct group *g = group_table_get(x->tab, &k);
+    if (!g) {
+        x->cnt->untracked++;
+        return;
+    }
+    g->host = dom;
+    g->packets++;
+    g->bytes += size;
+    series_add(&g->s, ts, size);
+    uint32_t qid = names_intern(x->names, qname);
+    if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
+        g->dns_subdomains++;
+        g->dns_label_sum += (double)sub;
+        g->dns_entropy_sum += sub ? entropy(qname, sub) : 0;
+    }
+}
+
+/*
+ * Learn what a packet says about names: DNS answers map addresses to the
+ * name the client asked for (from this moment on); a TLS ClientHello or an
+ * HTTP request names its own flow's server (*flow_name).  With --group dns,
+ * DNS queries are the events.  Payload pointers are valid only now.
+ */
+struct learn_sink; /* see loop_flows: DNS mappings travel with the packets */
+static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+                       const uint8_t server[16], uint32_t name);
+
+static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
+                        int64_t ts, uint32_t *flow_name)
+{
+    *flow_name = 0;
+    if (!m->payload)
+        return;
+    char name[NAME_MAX_LEN + 1];
+    if (is_dns_port(m)) {
+        const uint8_t *msg = m->payload;
+        size_t len = m->payload_len;
+        if (m->proto == 6 && dns_tcp_strip(m->payload, m->payload_len, &msg, &len))
+            return;
+        struct name_addr addrs[16];
+        size_t n = 0;
+        uint16_t qtype;
+        int resp = 0;
+        int rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
+        if (rc == 1) {
+            uint32_t id = names_intern(x->names, name);
+            for (size_t i = 0; i < n && i < 16; i++) {
+                if (sink)
+                    sink_learn(sink, addrs[i].family, m->dst, addrs[i].addr, id);
+                else
+                    names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
+            }
+        }
+        /* never with a sink: that is loop_flows' producer, and the group
+         * table belongs to its consumer thread */
+        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
+            dns_query_event(x, m, name, ts, m->payload_len);
+        return;
+    }
+    int rc = 0;
+    if (m->proto == 17) {
+        /* QUIC: the client's Initial (long header) towards the server */
+        if (m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 && m->sport != 443 &&
+            quic_initial_sni(m->payload, m->payload_len, name) == 1 && name[0])
+            *flow_name = names_intern(x->names, name);
+        return;
+    }
+    if (m->proto != 6)
+        return;
+    if (m->payload[0] == 0x16)
+        rc = tls_client_hello_sni(m->payload, m->payload_len, name);
+    else if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
+        rc = http_request_host(m->payload, m->payload_len, name);
+    if (rc == 1 && name[0])
+        *flow_name = names_intern(x->names, name);
+}
+
+/* The name of a flow's responder: its own SNI/Host, else a DNS answer. */
+static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
+{
+    if (f->name)
+        return f->name;
+    if (!x->names->learned)
+        return 0;
+    return names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
+}
+
+/* The group of a flow for this run's grouping, created if needed; cached
+ * in the flow (a connectionless flow has many exchanges).  With --group
+ * host the name may still change (SNI after the first exchange): no cache. */
+static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
+{
+    if (f->group != FLOW_GROUP_UNSET && x->o->group != GROUP_HOST) {
+        *host = 0;
+        return f->group;
+    }
+    struct group_key k;
+    enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
+    group_key_from_flow(by, f, &k);
+    *host = flow_host(x, f);
+    if (x->o->group == GROUP_HOST)
+        group_key_set_name(&k, *host);
+    size_t gi = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    /* a refused group (GROUP_NONE, --max-groups) is not cached: it is asked
+     * for, and counted as refused, again at the flow's next event */
+    f->group = gi == GROUP_NONE ? FLOW_GROUP_UNSET : (uint32_t)gi;
+    return gi;
+}
+
+/* --group dns: only DNS queries matter; no flows needed. */
+static void loop_dns(struct run_ctx *x)
+{
+    struct pkt p;
+    struct pkt_meta m;
+    uint32_t unused;
+    while (next_decoded(x, &p, &m))
+        learn_names(x, NULL, &m, p.ts_ns, &unused);
+}
+
+/*
+ * --series packets --group ip|port: directed packet pairs, no flow state.
+ *
+ * Reading and decoding fill batches of (compact key, hash, time, size); a
+ * batch's groups are then looked up with software pipelining: while packet
+ * i is looked up, the index slot of packet i+LAG_LOOKUP is prefetched (and,
+ * for a key without a compact form, the group of packet
+ * i+LAG_LOOKUP-LAG_GROUP, where its key is compared), so each cache miss
+ * has several packets' time to arrive.  Groups are created in input order.
+ *
+ * The events are not added to their groups' series at once: that wrote
+ * each one at the end of one of (on the bench file) 50 k event lists, a
+ * cache miss on the list and one on the group for every packet, about a
+ * third of the loop.  They go to a log instead, in input order.  A full log
+ * (PLOG_MAX events, less under a small --max-memory) is partitioned by
+ * group, stably, into at most 256 parts of consecutive groups, and drained
+ * part by part: the series and list ends a part touches stay in cache
+ * (plog_partition).  Every series gets its events in input order, and the
+ * same logs are drained in the same order whatever --threads says, so the
+ * output is the same.
+ *
+ * With --threads 2 and more the reading stage (pairs_read, on the second
+ * thread) reads, decodes, looks up and logs, and the main thread
+ * partitions and drains the full logs (PLOG_BUFS log buffers circulate
+ * through util/bqueue.h).  The draining thread owns the series while the
+ * loop runs (struct pdrain), since the reading stage may move the group
+ * array when it creates groups; they go to the groups at the end.
+ */
+#define PBATCH 2048
+enum { LAG_GROUP = 8, LAG_LOOKUP = 16 };
+/* events a log holds: 8 MiB a buffer (1 << 20 ran no faster, +25 MiB peak) */
+#define PLOG_MAX ((size_t)1 << 19)
+/* logs in flight with --threads: with two, the reading thread waited for a
+ * free one 0.15-0.23 s of a 0.8-1.0 s loop while the drainer's pace varied;
+ * with four the packet loop's min / median went from 0.626 / 0.737 s to
+ * 0.543 / 0.620 (8 alternated runs, 10 M file; three: 0.593 / 0.685) */
+#define PLOG_BUFS 4
+
+/* A packet's key in its compact form (group.h: IPv4, 32 bytes an event,
+ * no 40-byte key built), or k0 = GROUP_SLOT_FULL and the key in the
+ * batch's full[]. */
+struct pev {
+    uint64_t k1;
+    uint64_t h;
+    int64_t ts;
+    uint32_t k0;
+    uint32_t wirelen;
+};
+
+struct pbatch {
+    size_t n;
+    int last; /* the input ended with this batch */
+    struct pev ev[PBATCH];
+    struct group_key full[PBATCH]; /* keys without a compact form, at their event's index */
+};
+
+/* The logs (PLOG_BUFS and the partition's other buffer) take at most an
+ * eighth of the memory budget, which bounds the series (--max-memory,
+ * series.h): a small budget gets small logs. */
+static size_t plog_max(void)
+{
+    struct series_budget_state b;
+    series_budget_get(&b);
+    uint64_t by_budget = b.budget / 8 / ((PLOG_BUFS + 1) * sizeof(struct sev));
+    if (!b.budget || by_budget >= PLOG_MAX)
+        return PLOG_MAX;
+    return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
+}
+
+/*
+ * Add events to their series, overlapping their misses: the series LAG
+ * events ahead, where the event goes (series_prefetch) two thirds as far, a
+ * streaming ring's slot a third.  packets and bytes (may be NULL) count
+ * them per group.  Inlined into both loops, with the counters or without.
+ */
+static inline void series_apply(struct series *ser, const struct sev *ev, size_t n,
+                                uint64_t *packets, uint64_t *bytes)
+{
+    enum { LAG = 12 };
+    for (size_t t = 0; t < n + LAG; t++) {
+        if (t < n) /* one line (series_array_reserve) */
+            __builtin_prefetch(&ser[ev[t].group]);
+        if (t >= LAG / 3 && t - LAG / 3 < n)
+            series_prefetch(&ser[ev[t - LAG / 3].group]);
+        if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
+            series_prefetch_tail(&ser[ev[t - 2 * LAG / 3].group]);
+        if (t >= LAG) {
+            const struct sev *e = &ev[t - LAG];
+            if (packets) {
+                packets[e->group]++;
+                bytes[e->group] += e->size;
+            }
+            series_add(&ser[e->group], e->ts, e->size);
+        }
+    }
+}
+
+/* Logs over at most this many groups are drained as they are: their
+ * series and list ends stay in the first-level cache and TLB.  (3 M
+ * packets, packet loop: 16 groups 0.40 s as they are, 0.46 partitioned;
+ * 100 groups 0.41 and 0.40; 1 000 groups 0.65 and 0.50, list ends in a
+ * thousand pages being past the TLB.) */
+#define PLOG_HOT 64
+
+/*
+ * Partition a log's events by group >> shift into at most 256 parts,
+ * stably (one counting pass, one scatter): draining the parts in turn
+ * then touches the series of one part's groups at a time (2^shift of
+ * them, under 2 / 256 of all: 256 on the bench file), which stay in
+ * cache while their events arrive in input order.  (A full sort by group, two radix passes for
+ * 50 k groups, made the same walk one run at a time and cost a third more
+ * passes over the log.)  d->tmp is the other buffer.
+ */
+static void plog_partition(struct plog *l, struct pdrain *d)
+{
+    if (l->groups <= PLOG_HOT)
+        return;
+    unsigned shift = 0;
+    while ((l->groups - 1) >> shift >= 256)
+        shift++;
+    size_t pos[256] = {0};
+    const struct sev *src = l->ev;
+    struct sev *dst = d->tmp;
+    for (size_t i = 0; i < l->n; i++)
+        pos[src[i].group >> shift]++;
+    size_t sum = 0;
+    for (unsigned k = 0; k < 256; k++) {
+        size_t c = pos[k];
+        pos[k] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        dst[pos[src[i].group >> shift]++] = src[i];
+    d->tmp = l->ev;
+    l->ev = dst;
+}
+
+/* Give a log's events to their series and empty it. */
+static void plog_drain(struct plog *l, struct pdrain *d, int count)
+{
+    if (!l->n)
+        return;
+    pdrain_reserve(d, l->groups);
+    plog_partition(l, d);
+    if (count)
+        series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
+    else
+        series_apply(d->ser, l->ev, l->n, NULL, NULL);
+    l->n = 0;
+}
+
+static void pairs_fill(struct run_ctx *x, struct pbatch *b)
+{
+    struct pkt p;
+    struct pkt_meta m;
+    b->n = 0;
+    b->last = 0;
+    while (b->n < PBATCH) {
+        if (!next_decoded(x, &p, &m)) {
+            b->last = 1;
+            return;
+        }
+        struct pev *e = &b->ev[b->n];
+        if (!group_key_make_compact(x->tab, x->o->group, &m, &e->k0, &e->k1, &e->h)) {
+            e->h = group_key_make_hash(x->tab, x->o->group, &m, &b->full[b->n]);
+            e->k0 = GROUP_SLOT_FULL;
+        }
+        e->ts = p.ts_ns;
+        e->wirelen = p.wirelen;
+        b->n++;
+    }
+}
+
+struct pairs_pipe {
+    struct bqueue q;
+    struct pdrain d;
+    struct run_ctx *x;
+    struct plog *logs;
+    size_t cap;
+    int threaded;
+    double cpu; /* the reading thread's CPU seconds */
+};
+
+/*
+ * The reading stage: read, decode, look up and log, handing full logs to
+ * the drain (through the queue when threaded, else draining them itself).
+ * With --threads it runs on the second thread and the main thread drains:
+ * the drain allocates the series' event lists, some 170 MB on the bench
+ * file, and a thread's own malloc arena grows a page or so at a time, one
+ * mprotect(2) each (41 000 calls a run, strace), where the main arena
+ * grows through brk(2) 128 KiB at a time (1 250 calls).  Drain thread CPU
+ * 0.407 s against 0.341 s in its arena and in the main one (8 alternated
+ * runs, median).
+ */
+static void *pairs_read(void *arg)
+{
+    struct pairs_pipe *pp = arg;
+    struct run_ctx *x = pp->x;
+    double cpu0 = thread_cpu_s();
+    struct group_table *tab = x->tab;
+    struct pbatch *b = xmalloc(sizeof(*b));
+    size_t cap = pp->cap;
+    int threaded = pp->threaded;
+    struct plog *l = threaded ? bq_get_free(&pp->q) : &pp->logs[0];
+    uint64_t untracked = 0;
+    do {
+        pairs_fill(x, b);
+        struct pev *ev = b->ev;
+        size_t n = b->n;
+        for (size_t t = 0; t < n + LAG_LOOKUP; t++) {
+            if (t < n)
+                group_table_prefetch(tab, ev[t].h);
+            if (t >= LAG_GROUP && t - LAG_GROUP < n)
+                group_table_prefetch_group(tab, ev[t - LAG_GROUP].h,
+                                           ev[t - LAG_GROUP].k0 != GROUP_SLOT_FULL);
+            if (t < LAG_LOOKUP)
+                continue;
+            struct pev *e = &ev[t - LAG_LOOKUP];
+            size_t gi = e->k0 != GROUP_SLOT_FULL
+                            ? group_table_lookup_compact(tab, e->k0, e->k1, e->h)
+                            : group_table_lookup(tab, &b->full[t - LAG_LOOKUP], e->h);
+            if (gi == GROUP_NONE) {
+                untracked++;
+                continue;
+            }
+            if (l->n == cap) {
+                l->groups = tab->n;
+                if (threaded) {
+                    bq_put(&pp->q, l);
+                    l = bq_get_free(&pp->q);
+                } else {
+                    plog_drain(l, &pp->d, 1);
+                }
+            }
+            l->ev[l->n++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
+        }
+    } while (!b->last);
+    l->groups = tab->n;
+    if (threaded) {
+        l->last = 1;
+        bq_put(&pp->q, l);
+    } else {
+        plog_drain(l, &pp->d, 1);
+    }
+    x->cnt->untracked += untracked;
+    free(b);
+    pp->cpu = thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+static void loop_pairs(struct run_ctx *x)
+{
+    size_t cap = plog_max();
+    int threaded = x->o->threads > 1;
+    size_t nlogs = threaded ? PLOG_BUFS : 1;
+    struct plog logs[PLOG_BUFS];
+    void *slots[PLOG_BUFS];
+    for (size_t i = 0; i < nlogs; i++) {
+        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct sev))), 0, 0, 0};
+        slots[i] = &logs[i];
+    }
+    struct pairs_pipe pp = {.x = x, .logs = logs, .cap = cap};
+    pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
+    pthread_t th;
+    threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
+    pp.threaded = threaded;
+    if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
+        bq_destroy(&pp.q);
+        pp.threaded = threaded = 0;
+    }
+    if (threaded) { /* this thread drains, until the last log */
+        for (;;) {
+            struct plog *l = bq_take(&pp.q);
+            int last = l->last;
+            plog_drain(l, &pp.d, 1);
+            bq_release(&pp.q, l);
+            if (last)
+                break;
+        }
+        pthread_join(th, NULL);
+        bq_destroy(&pp.q);
+        x->cpu_second = pp.cpu;
+        x->second_role = "reading";
+    } else {
+        pairs_read(&pp);
+    }
+    pdrain_to_groups(&pp.d, x->tab);
+    for (size_t i = 0; i < nlogs; i++)
+        free(logs[i].ev);
+}
+
+/*
+ * The series stage of loop_flows.  The flow stage (the consumer) decides
+ * which group an event belongs to and puts the event in its batch; the
+ * events go to a log, partitioned by group and drained when full, as the
+ * packet series' logs are (adding each batch's events at once, in their
+ * order, was 15% of a --series packets --group service run: a miss on a
+ * series and one on its list end an event).  Who logs them: in the packet
+ * series the producer, which otherwise waits for the flow stage, when a
+ * batch comes back to it and before refilling it; in the default mode the
+ * flow stage itself, at the end of each batch (series_stage_apply).
+ * Batches return in the order they were filled (bqueue.h), so every series
+ * gets its events in the same order whatever the thread count.  The series
+ * and, in the packet series, the packet counters live apart from the groups
+ * while the loop runs (struct pdrain), since the flow stage may move the
+ * group array (new groups) while the producer writes to a series.
+ */
+
+/* Make an array of series hold need of them, the new ones empty: 64-byte
+ * series on 64-byte boundaries, so that adding an event touches one line of
+ * a series, not two (realloc aligns to 16).  The series stage's array and
+ * the packet series' draining side (struct pdrain) both grow this way. */
+_Static_assert(64 % sizeof(struct series) == 0, "no series spans two lines");
+static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need)
+{
+    if (need <= *n)
+        return;
+    if (need > *cap) {
+        size_t nc = *cap < 64 ? 64 : st_add(*cap, *cap / 2);
+        nc = nc < need ? need : nc;
+        *a = xaligned_realloc(*a, 64, *n * sizeof(**a), st_mult(nc, sizeof(**a)));
+        *cap = nc;
+    }
+    for (size_t i = *n; i < need; i++)
+        series_init(&(*a)[i]);
+    *n = need;
+}
+
+/* Put events in the stage's log, draining it when full.  The log fills
+ * with the same events in the same order whatever --threads says, so it is
+ * drained at the same points. */
+static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
+{
+    struct plog *l = &x->slog;
+    if (!l->ev) {
+        x->slog_cap = plog_max();
+        l->ev = xmalloc(st_mult(x->slog_cap, sizeof(*l->ev)));
+        x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
+    }
+    while (n) {
+        size_t k = x->slog_cap - l->n < n ? x->slog_cap - l->n : n;
+        for (size_t i = 0; i < k; i++)
+            if (ev[i].group >= l->groups)
+                l->groups = (size_t)ev[i].group + 1;
+        memcpy(l->ev + l->n, ev, k * sizeof(*ev));
+        l->n += k;
+        ev += k;
+        n -= k;
+        if (l->n == x->slog_cap)
+            plog_drain(l, &x->st, x->count_events);
+    }
+}
+
+static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
+
+/* A series event: to the batch being consumed (the packet series), else
+ * to the stage's log, behind the events before it (the default mode, and
+ * the flow table's flush after the loop). */
+static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
+{
+    if (x->sev_to) {
+        sev_push(x->sev_to, gi, ts, size);
+    } else {
+        struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
+        slog_put(x, &e, 1);
+    }
+}
+
+/* Give every group the series and packet counts the stage built for it
+ * (the loop's end). */
+static void series_stage_done(struct run_ctx *x)
+{
+    plog_drain(&x->slog, &x->st, x->count_events);
+    free(x->slog.ev);
+    memset(&x->slog, 0, sizeof(x->slog));
+    pdrain_to_groups(&x->st, x->tab);
+}
+
+/* A flow ended: list it, or add it to its group's connection series. */
+void pipeline_flow_done(void *ctx, struct flow *f)
+{
+    struct run_ctx *x = ctx;
+    if (x->fw) {
+        if (!(x->o->established_only && flow_failed(f)))
+            flow_writer_row(x->fw, f);
+        return;
+    }
+    if (x->o->series != SERIES_FLOWS)
+        return; /* packets were counted as they came */
+    int failed = flow_failed(f);
+    if (x->o->established_only && failed) {
+        x->skipped_failed++;
+        return;
+    }
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi == GROUP_NONE) {
+        x->cnt->untracked += f->pkts[0] + f->pkts[1];
+        return;
+    }
+    struct group *g = &x->tab->g[gi];
+    if (!g->host)
+        g->host = host ? host : flow_host(x, f);
+    g->flows++;
+    g->failed += (uint64_t)failed;
+    g->packets += f->pkts[0] + f->pkts[1];
+    g->bytes += f->bytes[0] + f->bytes[1];
+    if (f->key.proto == 6) /* connectionless flows add their exchanges instead */
+        series_event(x, gi, f->start, f->bytes[0]);
+}
+
+/* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
+void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+{
+    struct run_ctx *x = ctx;
+    if (x->fw || x->o->series != SERIES_FLOWS)
+        return;
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi != GROUP_NONE)
+        series_event(x, gi, start, orig_bytes);
+}
+
+/*
+ * Everything that needs connections: flow series, service groups of
+ * packets, and the flow list.  Two stages:
+ *   producer: read, decode, learn names, compute flow keys and hashes, and
+ *     put events into batches;
+ *   consumer: flows, groups, series, in batch order.
+ * With --threads 2 one of them runs on a second thread (the one that does
+ * not grow the series: loop_flows) and batches pass through a small
+ * bounded queue; with 1 both run inline.  Either way it sees
+ * the same events in the same order, so the output is byte-identical.  The
+ * name table is split the same way: the producer owns the names (interning),
+ * the consumer the address map, and DNS answers reach the map as "learn"
+ * events in packet order, so a mapping applies from the time of its answer
+ * in both modes, without locks.
+ */
+enum { EV_PACKET, EV_LEARN };
+
+/* 80 bytes: what the flow stage needs of a packet is in its flow_prep (it
+ * was 152 bytes with the whole pkt_meta, when the flow stage walked a batch
+ * three times). */
+struct fev {
+    uint8_t kind;
+    uint32_t wirelen;
+    uint32_t name; /* EV_PACKET: TLS SNI / HTTP Host / QUIC SNI; EV_LEARN: the name */
+    int64_t ts;
+    struct flow_prep fp; /* EV_LEARN: fp.k.family, fp.k.addr[0] client, [1] server */
+};
+
+/* 512 events (40 KiB): each batch is a hand-over between the threads, and
+ * with 256 the wake-ups and context switches were about 6% of a --threads 2
+ * run's CPU (perf); 10 M bench, 5 alternated runs: packet loop best 1.10 s
+ * against 1.30 (1024: 1.25), one thread unchanged.  16 in circulation
+ * (640 KiB, within a core's L2): with 8 the two threads, about as fast as
+ * each other, waited on each other's bursts (default mode, 8 alternated
+ * runs: loop min / median 0.740 / 0.887 s with 8, 0.664 / 0.796 with 16,
+ * 32 no better). */
+#define FBATCH 512
+#define FQUEUE 16
+_Static_assert(FQUEUE <= BQ_MAX, "loop_flows batches exceed bqueue slots");
+
+struct fbatch {
+    struct fev ev[FBATCH];
+    size_t n;
+    int last;
+    struct sev *sev; /* series events of the consumed batch, for the producer */
+    size_t n_sev, cap_sev;
+};
+
+static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size)
+{
+    ALLOC_GROW(b->sev, b->n_sev + 1, b->cap_sev);
+    struct sev *e = &b->sev[b->n_sev++];
+    e->ts = ts;
+    e->group = (uint32_t)gi; /* group positions fit 32 bits (group_table_lookup) */
+    e->size = series_clamp_size(size);
+}
+
+/*
+ * A consumed batch's series events (the packet series: an event a packet),
+ * to the stage's log on the reading thread when the batch comes back to it.
+ * The logs are drained as loop_pairs' are: partitioned by group, so the
+ * series and list ends being written stay in cache.  The default mode's
+ * flow events, fewer, go to the log from the flow stage's thread as they
+ * come (series_event; the reading thread was the busier one: with 16
+ * batches in circulation, 8 alternated runs, loop min / median 0.664 /
+ * 0.796 s on the reading thread against 0.593 / 0.661 on the flow stage's).
+ * They went to their series at once until session 8: through the log, one
+ * thread, 8 alternated runs twice, loop median 1.176 to 1.090 s and 1.163 to
+ * 1.093 (3 M exchange events on the bench file, two misses each when added
+ * at once); two threads, 10 runs, 0.867 to 0.840.
+ */
+static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
+{
+    size_t n = b->n_sev;
+    b->n_sev = 0;
+    if (n) /* none: the reading thread's call in the default mode (x->st is not its own) */
+        slog_put(x, b->sev, n);
+}
+
+struct learn_sink {
+    struct fbatch *b;
+};
+
+static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+                       const uint8_t server[16], uint32_t name)
+{
+    if (!name || k->b->n >= FBATCH)
+        return; /* room is reserved per packet; see loop_flows */
+    struct fev *e = &k->b->ev[k->b->n++];
+    e->kind = EV_LEARN;
+    e->fp.k.family = family;
+    memcpy(e->fp.k.addr[0], client, 16);
+    memcpy(e->fp.k.addr[1], server, 16);
+    e->name = name;
+}
+
+struct fpipe {
+    struct bqueue q;
+    struct run_ctx *x;
+    struct fbatch *first;      /* the batch filled before the pipeline started */
+    double cpu_read, cpu_flow; /* PCTS_PHASES: each stage's CPU seconds */
+};
+
+static void consume_batch(struct run_ctx *x, struct fbatch *b)
+{
+    int from_orig;
+    int packets = x->count_events; /* the packet series (loop_flows) */
+    /* the index slot LAG_FLOW packets ahead, the flow it points at
+     * LAG_FLOW - LAG_SLOT ahead (flow.h; 8/16, 12/24 and 16/32 measured
+     * alike) */
+    enum { LAG_SLOT = 12, LAG_FLOW = 24 };
+    size_t n = b->n;
+    /* the packet series' events go back with the batch to the reading
+     * stage, which logs them; the default mode's to this stage's log at
+     * once (series_event) */
+    x->sev_to = packets ? b : NULL;
+    for (size_t t = 0; t < n + LAG_FLOW; t++) {
+        if (t < n && b->ev[t].kind == EV_PACKET)
+            flow_table_prefetch(x->flows, &b->ev[t].fp);
+        if (t >= LAG_SLOT && t - LAG_SLOT < n && b->ev[t - LAG_SLOT].kind == EV_PACKET)
+            flow_table_prefetch_flow(x->flows, &b->ev[t - LAG_SLOT].fp);
+        if (t < LAG_FLOW)
+            continue;
+        size_t i = t - LAG_FLOW;
+        struct fev *e = &b->ev[i];
+        if (e->kind == EV_LEARN) {
+            names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name);
+            continue;
+        }
+        struct flow *f =
+            flow_table_packet_prepared(x->flows, &e->fp, e->ts, e->wirelen, &from_orig);
+        if (e->name && !f->name) {
+            f->name = e->name;
+            /* the packet series picked its group at the first packet; a
+             * name seen later (SNI, Host) still names it */
+            if (f->group != FLOW_GROUP_UNSET && !x->tab->g[f->group].host)
+                x->tab->g[f->group].host = e->name;
+        }
+        if (!packets)
+            continue;
+        size_t gi = f->group;
+        if (f->group == FLOW_GROUP_UNSET) {
+            uint32_t host;
+            gi = flow_group(x, f, &host);
+            if (gi != GROUP_NONE && !x->tab->g[gi].host)
+                x->tab->g[gi].host = host;
+        }
+        if (gi == GROUP_NONE) {
+            x->cnt->untracked++;
+            continue;
+        }
+        series_event(x, gi, e->ts, e->wirelen); /* and counts the packet (count_events) */
+    }
+    x->sev_to = NULL;
+}
+
+static void *consumer(void *arg)
+{
+    struct fpipe *fp = arg;
+    double cpu0 = thread_cpu_s();
+    for (;;) {
+        struct fbatch *b = bq_take(&fp->q);
+        int last = b->last;
+        consume_batch(fp->x, b);
+        bq_release(&fp->q, b);
+        if (last) {
+            fp->cpu_flow = thread_cpu_s() - cpu0;
+            return NULL;
+        }
+    }
+}
+
+static int flows_fill(struct run_ctx *x, struct fbatch *b);
+
+/* The reading stage of a threaded loop_flows, from the batch already
+ * filled to the input's end. */
+static void *producer(void *arg)
+{
+    struct fpipe *fp = arg;
+    struct run_ctx *x = fp->x;
+    double cpu0 = thread_cpu_s();
+    bq_put(&fp->q, fp->first);
+    for (int more = 1; more;) {
+        struct fbatch *b = bq_get_free(&fp->q);
+        series_stage_apply(x, b);
+        more = flows_fill(x, b);
+        bq_put(&fp->q, b);
+    }
+    fp->cpu_read = thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+/* Fill a batch with the next packets (and the name events they cause);
+ * 0 once the input has ended (b->last set). */
+static int flows_fill(struct run_ctx *x, struct fbatch *b)
+{
+    uint64_t seed = x->flows->seed;
+    struct pkt p;
+    b->n = 0;
+    b->last = 0;
+    struct learn_sink sink = {b};
+    /* each packet may add up to 16 learn events before its own */
+    while (b->n + 17 <= FBATCH) {
+        struct pkt_meta m;
+        if (!next_decoded(x, &p, &m)) {
+            b->last = 1;
+            return 0;
+        }
+        uint32_t name;
+        learn_names(x, &sink, &m, p.ts_ns, &name);
+        struct fev *e = &b->ev[b->n++];
+        e->kind = EV_PACKET;
+        e->ts = p.ts_ns;
+        e->wirelen = p.wirelen;
+        e->name = name;
+        flow_prep_make(seed, &m, &e->fp);
+    }
+    return 1;
+}
+
+/*
+ * Whether the flow pipeline gets its second thread.  Asked for (--threads
+ * N), always; by default only when a core is left for it: a compressed
+ * input has its own decompressing thread, and on two cores the default mode
+ * ran faster with one pipeline thread beside the decompressor than with two
+ * (zstd bench file: best of 5, 2.78 s against 3.25 s; plain 2.78 s).  The
+ * packet series keeps both: its reading side is the heavier one.  Decided
+ * after the first batch, once the first input is open.
+ */
+static int flows_threaded(const struct run_ctx *x)
+{
+    if (x->o->threads < 2)
+        return 0;
+    if (x->o->threads_set)
+        return 1;
+    return x->o->threads >= 2 + inputs_decompressing(x->in);
+}
+
+static void loop_flows(struct run_ctx *x)
+{
+    struct fpipe fp = {.x = x};
+    pthread_t th;
+    /* in the packet series every series event is a packet of its group,
+     * counted where the events are added (not in the group, a cache miss a
+     * packet in the flow stage) */
+    x->count_events = x->o->series == SERIES_PACKETS && !x->fw;
+    /* no more batches in circulation than queue slots: a full queue then
+     * means no free batch, and the producer waits */
+    struct fbatch *batch[FQUEUE];
+    void *slots[FQUEUE];
+    size_t nb = x->o->threads > 1 ? FQUEUE : 1;
+    for (size_t i = 0; i < nb; i++)
+        slots[i] = batch[i] = xcalloc(1, sizeof(struct fbatch)); /* no series events yet */
+    int more = flows_fill(x, batch[0]);
+    /* the first batch is in hand: the others start free */
+    int threaded = more && nb > 1 && flows_threaded(x) && bq_init(&fp.q, slots + 1, nb - 1) == 0;
+    /* Which stage keeps the main thread: the one that grows the series'
+     * event lists, for the main malloc arena (loop_pairs' pairs_read): in
+     * the default mode the flow stage, in the packet series the reading
+     * stage (series_stage_apply). */
+    int main_reads = x->count_events;
+    fp.first = batch[0];
+    if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
+        bq_destroy(&fp.q);
+        threaded = 0;
+    }
+    if (threaded) {
+        if (main_reads)
+            producer(&fp);
+        else
+            consumer(&fp);
+        pthread_join(th, NULL);
+        x->second_role = main_reads ? "flows" : "reading";
+        x->cpu_second = main_reads ? fp.cpu_flow : fp.cpu_read; /* written before the join */
+        /* every batch is free now, in the order it was consumed: their
+         * last series events, in that order */
+        for (size_t i = 0; i < nb; i++)
+            series_stage_apply(x, bq_get_free(&fp.q));
+        bq_destroy(&fp.q);
+    } else {
+        consume_batch(x, batch[0]);
+        series_stage_apply(x, batch[0]);
+        while (more) {
+            more = flows_fill(x, batch[0]);
+            consume_batch(x, batch[0]);
+            series_stage_apply(x, batch[0]);
+        }
+    }
+    for (size_t i = 0; i < nb; i++) {
+        free(batch[i]->sev);
+        free(batch[i]);
+    }
+    flow_table_flush(x->flows); /* its events go to the log, behind the loop's */
+    series_stage_done(x);
+}
+
+void pipeline_run(struct run_ctx *x)
+{
+    if (x->flows)
+        loop_flows(x);
+    else if (x->o->group == GROUP_DNS)
+        loop_dns(x);
+    else
+        loop_pairs(x);
+}
