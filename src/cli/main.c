@@ -486,31 +486,32 @@ int main(int argc, char **argv)
     if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
-    struct run run = {0};
-    struct counters cnt = {0};
+    PIPELINE_OWN_LINES struct run run = {0};
+    PIPELINE_OWN_LINES struct counters cnt = {0};
     cnt.prev_ts = INT64_MIN;
     cnt.min_ts = INT64_MAX;
     cnt.max_ts = INT64_MIN;
-    struct group_table tab;
+    PIPELINE_OWN_LINES struct group_table tab;
     group_table_init(&tab, o.group, seed);
     tab.max_groups = o.max_groups ? o.max_groups : default_max_groups();
-    struct frag_cache frags;
+    PIPELINE_OWN_LINES struct frag_cache frags;
     frag_cache_init(&frags, seed);
-    struct progress pg = {0};
+    PIPELINE_OWN_LINES struct progress pg = {0};
     pg.on = !o.quiet && (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO)));
     pg.start = now_s();
 
-    struct name_table names;
+    PIPELINE_OWN_LINES struct name_table names;
     names_init(&names, seed);
     struct domains *domains = NULL;
-    struct u64set dns_seen;
+    PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
     if (o.group == GROUP_DNS && !o.list_flows && domains_open(&domains, msg)) {
         warnx_("%s", msg);
         return EXIT_USAGE;
     }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set, o.established_only};
+    PIPELINE_OWN_LINES struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set,
+                                              o.established_only};
     struct run_ctx x = {.o = &lo,
                         .in = in,
                         .flt = flt,
@@ -523,8 +524,8 @@ int main(int argc, char **argv)
                         .domains = domains,
                         .dns_seen = &dns_seen,
                         .last_lt = UINT32_MAX};
-    struct flow_table flows;
-    struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
+    PIPELINE_OWN_LINES struct flow_table flows;
+    PIPELINE_OWN_LINES struct flow_writer fw = {out, o.format, inputs_ts_digits(in), 0};
     int use_flows = !(o.group == GROUP_DNS && !o.list_flows) &&
                     (o.list_flows || o.series == SERIES_FLOWS || o.group == GROUP_SERVICE ||
                      o.group == GROUP_HOST);

@@ -153,6 +153,13 @@ struct run_ctx {
     struct pkt pq[64];
 };
 
+/* For what the caller hands to a loop through struct run_ctx (counters,
+ * tables, progress, options): each on cache lines of its own, since the two
+ * stages of a threaded loop write different ones as they go, and one line
+ * shared by a structure each stage writes costs a transfer between the
+ * cores at every access (struct run_ctx). */
+#define PIPELINE_OWN_LINES _Alignas(64)
+
 /* Run the loop the options ask for over every input: the flow loop when
  * x->flows is set, the DNS query loop for --group dns, else the packet
  * series' pair loop.  The groups then hold their series. */
