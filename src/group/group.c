@@ -56,26 +56,6 @@ static inline uint64_t key_hash(const struct group_key *k, uint64_t seed)
     return hash40(k, seed);
 }
 
-int group_key_make_compact(const struct group_table *t, enum group_by by, const struct pkt_meta *m,
-                           uint32_t *k0, uint64_t *k1, uint64_t *h)
-{
-    uint64_t s0 = hash40_rd64(m->src), d0 = hash40_rd64(m->dst);
-    if (m->family != 4 ||
-        (s0 >> 32) | (d0 >> 32) | hash40_rd64(m->src + 8) | hash40_rd64(m->dst + 8))
-        return 0;
-    uint32_t s4, d4;
-    memcpy(&s4, m->src, 4);
-    memcpy(&d4, m->dst, 4);
-    /* group_key_make()'s key: protocol and port with GROUP_PORT only */
-    int port = by == GROUP_PORT && m->has_ports;
-    uint32_t c0 =
-        group_k0_pack(1, by == GROUP_PORT ? m->proto : 0, port ? m->dport : 0, (uint32_t)port, 0);
-    *k0 = c0;
-    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
-    *h = group_compact_hash(c0, *k1, t->seed);
-    return 1;
-}
-
 void group_key_expand(uint32_t k0, uint64_t k1, struct group_key *k)
 {
     memset(k, 0, sizeof(*k));
@@ -194,19 +174,12 @@ static size_t insert(struct group_table *t, size_t i, const struct group_key *k,
     return idx;
 }
 
-size_t group_table_lookup_compact(struct group_table *t, uint32_t k0, uint64_t k1, uint64_t h)
+size_t group_table_insert_compact(struct group_table *t, size_t slot, uint32_t k0, uint64_t k1,
+                                  uint64_t h)
 {
-    size_t i = (size_t)(h >> 32) & t->mask;
-    for (;; i = (i + 1) & t->mask) {
-        const struct group_slot *s = &t->slot[i];
-        if (!s->idx1)
-            break;
-        if (s->k0 == k0 && s->k1 == k1)
-            return s->idx1 - 1;
-    }
     struct group_key k;
     group_key_expand(k0, k1, &k);
-    return insert(t, i, &k, k0, k1, (uint32_t)(h >> 32));
+    return insert(t, slot, &k, k0, k1, (uint32_t)(h >> 32));
 }
 
 size_t group_table_lookup(struct group_table *t, const struct group_key *k, uint64_t h)

@@ -121,7 +121,8 @@ static int next_record(struct run_ctx *x, struct pkt *p)
  * Read until the next packet that decodes to IP, keeping every counter of
  * the summary.  1 with *p and *m filled, 0 at the end of all input.
  */
-static int next_decoded(struct run_ctx *x, struct pkt *p, struct pkt_meta *m)
+__attribute__((always_inline)) static inline int next_decoded(struct run_ctx *x, struct pkt *p,
+                                                              struct pkt_meta *m)
 {
     struct counters *cnt = x->cnt;
     while (next_record(x, p)) {
@@ -275,23 +276,52 @@ struct learn_sink; /* see loop_flows: DNS mappings travel with the packets */
 static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
                        const uint8_t server[16], uint32_t name);
 
-static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
-                        int64_t ts, uint32_t *flow_name)
+/* Where a packet's name may be, by its protocol, ports and first payload
+ * byte. */
+enum name_source { NS_NONE, NS_DNS, NS_QUIC, NS_TLS, NS_HTTP };
+
+static inline enum name_source name_source(const struct pkt_meta *m)
 {
-    *flow_name = 0;
-    if (!m->payload)
-        return;
+    if (!m->payload) /* else payload_len >= 1 (decode__transport) */
+        return NS_NONE;
+    if (is_dns_port(m))
+        return NS_DNS;
+    if (m->proto == 17) /* QUIC: the client's Initial (long header) towards the server */
+        return m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 && m->sport != 443
+                   ? NS_QUIC
+                   : NS_NONE;
+    if (m->proto != 6)
+        return NS_NONE;
+    if (m->payload[0] == 0x16)
+        return NS_TLS;
+    if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
+        return NS_HTTP;
+    return NS_NONE;
+}
+
+/* learn_names for a packet that may name something: out of line, since its
+ * frame (a name buffer, 16 addresses) cost the loops 16 instructions a
+ * packet when every packet entered it (callgrind; most packets have no
+ * name). */
+__attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
+                                                           struct learn_sink *sink,
+                                                           const struct pkt_meta *m, int64_t ts,
+                                                           enum name_source src)
+{
     char name[NAME_MAX_LEN + 1];
-    if (is_dns_port(m)) {
+    int rc = 0;
+    switch (src) {
+    case NS_NONE: return 0;
+    case NS_DNS: {
         const uint8_t *msg = m->payload;
         size_t len = m->payload_len;
         if (m->proto == 6 && dns_tcp_strip(m->payload, m->payload_len, &msg, &len))
-            return;
+            return 0;
         struct name_addr addrs[16];
         size_t n = 0;
         uint16_t qtype;
         int resp = 0;
-        int rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
+        rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
         if (rc == 1) {
             uint32_t id = names_intern(x->names, name);
             for (size_t i = 0; i < n && i < 16; i++) {
@@ -305,24 +335,20 @@ static void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct
          * table belongs to its consumer thread */
         if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
             dns_query_event(x, m, name, ts, m->payload_len);
-        return;
+        return 0;
     }
-    int rc = 0;
-    if (m->proto == 17) {
-        /* QUIC: the client's Initial (long header) towards the server */
-        if (m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 && m->sport != 443 &&
-            quic_initial_sni(m->payload, m->payload_len, name) == 1 && name[0])
-            *flow_name = names_intern(x->names, name);
-        return;
+    case NS_QUIC: rc = quic_initial_sni(m->payload, m->payload_len, name); break;
+    case NS_TLS: rc = tls_client_hello_sni(m->payload, m->payload_len, name); break;
+    case NS_HTTP: rc = http_request_host(m->payload, m->payload_len, name); break;
     }
-    if (m->proto != 6)
-        return;
-    if (m->payload[0] == 0x16)
-        rc = tls_client_hello_sni(m->payload, m->payload_len, name);
-    else if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
-        rc = http_request_host(m->payload, m->payload_len, name);
-    if (rc == 1 && name[0])
-        *flow_name = names_intern(x->names, name);
+    return rc == 1 && name[0] ? names_intern(x->names, name) : 0;
+}
+
+static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
+                               int64_t ts, uint32_t *flow_name)
+{
+    enum name_source src = name_source(m);
+    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, src);
 }
 
 /* The name of a flow's responder: its own SNI/Host, else a DNS answer. */
@@ -338,12 +364,8 @@ static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
 /* The group of a flow for this run's grouping, created if needed; cached
  * in the flow (a connectionless flow has many exchanges).  With --group
  * host the name may still change (SNI after the first exchange): no cache. */
-static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
+static size_t flow_group_find(struct run_ctx *x, struct flow *f, uint32_t *host)
 {
-    if (f->group != FLOW_GROUP_UNSET && x->o->group != GROUP_HOST) {
-        *host = 0;
-        return f->group;
-    }
     struct group_key k;
     enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
     group_key_from_flow(by, f, &k);
@@ -355,6 +377,17 @@ static size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
      * for, and counted as refused, again at the flow's next event */
     f->group = gi == GROUP_NONE ? FLOW_GROUP_UNSET : (uint32_t)gi;
     return gi;
+}
+
+/* The cached group inline (an exchange or a flow's end asks for it: 38
+ * instructions an exchange as a call, callgrind), the lookup out of line. */
+static inline size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
+{
+    if (f->group != FLOW_GROUP_UNSET && x->o->group != GROUP_HOST) {
+        *host = 0;
+        return f->group;
+    }
+    return flow_group_find(x, f, host);
 }
 
 /* --group dns: only DNS queries matter; no flows needed. */
@@ -729,9 +762,18 @@ static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size
 {
     if (x->sev_to) {
         sev_push(x->sev_to, gi, ts, size);
+        return;
+    }
+    struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
+    struct plog *l = &x->slog;
+    if (l->n < x->slog_cap) { /* slog_put for one event, without its loop and memcpy call */
+        if (e.group >= l->groups)
+            l->groups = (size_t)e.group + 1;
+        l->ev[l->n++] = e;
+        if (l->n == x->slog_cap)
+            plog_drain(l, &x->st, x->count_events);
     } else {
-        struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
-        slog_put(x, &e, 1);
+        slog_put(x, &e, 1); /* the log's first event: it allocates the log */
     }
 }
 
@@ -742,6 +784,7 @@ static void series_stage_done(struct run_ctx *x)
     plog_drain(&x->slog, &x->st, x->count_events);
     free(x->slog.ev);
     memset(&x->slog, 0, sizeof(x->slog));
+    x->slog_cap = 0; /* series_event: no room in a log not allocated */
     pdrain_to_groups(&x->st, x->tab);
 }
 
