@@ -389,7 +389,10 @@ static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t 
     return FLOW_NONE;
 }
 
-void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
+/* flow_prep_make() and flow_prep_key(): with_hash is a constant in each,
+ * so each gets its own copy without the test. */
+static inline void prep(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp,
+                        int with_hash)
 {
 #if HASH40_WORD_KEYS
     /* make_key() as five words (hash40.h): family, proto, vlan, port[0],
@@ -407,16 +410,26 @@ void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *f
                      first ? s0 : d0, first ? s1 : d1, first ? d0 : s0, first ? d1 : s1};
     hash40_store(&fp->k, w);
     fp->side = first ? 0 : 1;
-    fp->h = hash40_words(w, seed);
+    fp->h = with_hash ? hash40_words(w, seed) : 0;
 #else
     make_key(m, &fp->k, &fp->side);
-    fp->h = key_hash(&fp->k, seed);
+    fp->h = with_hash ? key_hash(&fp->k, seed) : 0;
 #endif
     fp->has_ports = m->has_ports;
     fp->tcp_flags = m->tcp_flags;
     fp->pad = 0;
     fp->sport = m->sport;
     fp->dport = m->dport;
+}
+
+void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
+{
+    prep(seed, m, fp, 1);
+}
+
+void flow_prep_key(const struct pkt_meta *m, struct flow_prep *fp)
+{
+    prep(0, m, fp, 0);
 }
 
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)

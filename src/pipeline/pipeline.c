@@ -836,9 +836,9 @@ void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_b
 /*
  * Everything that needs connections: flow series, service groups of
  * packets, and the flow list.  Two stages:
- *   producer: read, decode, learn names, compute flow keys and hashes, and
- *     put events into batches;
- *   consumer: flows, groups, series, in batch order.
+ *   producer: read, decode, learn names, build flow keys, and put events
+ *     into batches;
+ *   consumer: hash the keys; flows, groups, series, in batch order.
  * With --threads 2 one of them runs on a second thread (the one that does
  * not grow the series: loop_flows) and batches pass through a small
  * bounded queue; with 1 both run inline.  Either way it sees
@@ -950,8 +950,10 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
      * once (series_event) */
     x->sev_to = packets ? b : NULL;
     for (size_t t = 0; t < n + LAG_FLOW; t++) {
-        if (t < n && b->ev[t].kind == EV_PACKET)
+        if (t < n && b->ev[t].kind == EV_PACKET) {
+            flow_prep_hash(x->flows, &b->ev[t].fp);
             flow_table_prefetch(x->flows, &b->ev[t].fp);
+        }
         if (t >= LAG_SLOT && t - LAG_SLOT < n && b->ev[t - LAG_SLOT].kind == EV_PACKET)
             flow_table_prefetch_flow(x->flows, &b->ev[t - LAG_SLOT].fp);
         if (t < LAG_FLOW)
@@ -1029,7 +1031,6 @@ static void *producer(void *arg)
  * 0 once the input has ended (b->last set). */
 static int flows_fill(struct run_ctx *x, struct fbatch *b)
 {
-    uint64_t seed = x->flows->seed;
     struct pkt p;
     b->n = 0;
     b->last = 0;
@@ -1048,7 +1049,7 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
         e->name = name;
-        flow_prep_make(seed, &m, &e->fp);
+        flow_prep_key(&m, &e->fp);
     }
     return 1;
 }

@@ -1286,6 +1286,15 @@ static void test_prep_key_matches_fields(void **state)
         assert_memory_equal(&fp.k, &k, sizeof(k));
         assert_int_equal(fp.side, side);
         assert_int_equal(fp.h, hash40(&k, seed));
+        /* the flow pipeline's two steps (key, then hash): the same prep */
+        struct flow_table seeded;
+        memset(&seeded, 0, sizeof(seeded));
+        seeded.seed = seed;
+        struct flow_prep fp2;
+        flow_prep_key(&m, &fp2);
+        assert_memory_equal(&fp2.k, &k, sizeof(k));
+        flow_prep_hash(&seeded, &fp2);
+        assert_memory_equal(&fp2, &fp, sizeof(fp));
     }
 }
 
