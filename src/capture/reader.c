@@ -193,8 +193,10 @@ static void win_advance(struct reader *r, size_t len)
  * of reading a packet.  Anything unusual (a record cut by the buffer end, a
  * bad length, end of data) is left to the slow path, which reports it:
  * 0 then, and nothing consumed.
+ * Inlined into reader_next_batch's loop: a call a record was 18 of its 71
+ * instructions (callgrind).
  */
-static int pcap_fast(struct reader *r, struct pkt *p)
+__attribute__((always_inline)) static inline int pcap_fast(struct reader *r, struct pkt *p)
 {
     size_t left = r->win_len - r->used;
     if (left < 16)
