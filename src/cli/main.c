@@ -466,12 +466,22 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    struct domains *domains = NULL; /* --group dns: the public suffix list */
+    if (o.group == GROUP_DNS && !o.list_flows && domains_open(&domains, msg)) {
+        warnx_("%s", msg);
+        filter_free(flt);
+        allow_free(allow);
+        options_release(&o);
+        return EXIT_USAGE;
+    }
+
     /* Open the output first: a typo in -o should not cost a long read. */
     FILE *out = stdout;
     if (o.output && strcmp(o.output, "-")) {
         out = fopen(o.output, "w");
         if (!out) {
             warnx_("cannot open output '%s': %s", o.output, strerror(errno));
+            domains_free(domains);
             filter_free(flt);
             allow_free(allow);
             options_release(&o);
@@ -502,13 +512,8 @@ int main(int argc, char **argv)
 
     PIPELINE_OWN_LINES struct name_table names;
     names_init(&names, seed);
-    struct domains *domains = NULL;
     PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
-    if (o.group == GROUP_DNS && !o.list_flows && domains_open(&domains, msg)) {
-        warnx_("%s", msg);
-        return EXIT_USAGE;
-    }
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
     PIPELINE_OWN_LINES struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set,
                                               o.established_only};
@@ -596,7 +601,7 @@ int main(int argc, char **argv)
             items[i].key = res[i].key;
             items[i].sc = &res[i].sc;
         }
-        score_apply_context(items, nres);
+        score_apply_context(items, nres, seed);
         free(items);
         results_sort(res, nres, o.sort);
         struct output_opts oo = {

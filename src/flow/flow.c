@@ -563,30 +563,36 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_
     return f;
 }
 
-static const struct flow *flush_flows;
+/* A flow to end at the flush, with its last activity beside it: sorting
+ * indices whose comparisons read the flows (128 bytes each, all over the
+ * array) took 9 ms for 50 k flows. */
+struct flush_rec {
+    int64_t last;
+    uint32_t idx;
+};
+
 static int cmp_last(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int64_t lx = flush_flows[x].last, ly = flush_flows[y].last;
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
-    return (x > y) - (x < y);
+    const struct flush_rec *x = a, *y = b;
+    if (x->last != y->last)
+        return x->last < y->last ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 void flow_table_flush(struct flow_table *t)
 {
     /* In the order of last activity (ties: slot order, deterministic). The
      * lists are ordered by queue time, which lags behind activity. */
-    uint32_t *idx = xmalloc(st_mult(t->live ? t->live : 1, sizeof(*idx)));
+    struct flush_rec *r = xmalloc(st_mult(t->live ? t->live : 1, sizeof(*r)));
     size_t n = 0;
     for (uint8_t l = 0; l < 3; l++)
         for (uint64_t p = t->q[l].head; p < t->q[l].tail; p++)
-            if (qent_current(t, l, p))
-                idx[n++] = qent(&t->q[l], p)->idx;
-    flush_flows = t->f;
-    qsort(idx, n, sizeof(*idx), cmp_last);
-    flush_flows = NULL;
+            if (qent_current(t, l, p)) {
+                uint32_t i = qent(&t->q[l], p)->idx;
+                r[n++] = (struct flush_rec){t->f[i].last, i};
+            }
+    qsort(r, n, sizeof(*r), cmp_last);
     for (size_t k = 0; k < n; k++)
-        end_flow(t, idx[k]);
-    free(idx);
+        end_flow(t, r[k].idx);
+    free(r);
 }

@@ -16,6 +16,7 @@
 #include "score.h"
 
 #include "../stats/order.h"
+#include "../util/hash40.h"
 #include "../util/xalloc.h"
 #include "fmt.h"
 
@@ -558,28 +559,6 @@ void score_compute(const struct score_context *ctx, const struct series_features
 
 /* ---- context: prevalence and locality ------------------------------------- */
 
-static const struct score_item *ctx_items;
-
-static int cmp_dest(const void *a, const void *b)
-{
-    const struct group_key *x = ctx_items[*(const size_t *)a].key;
-    const struct group_key *y = ctx_items[*(const size_t *)b].key;
-    int c = (x->family > y->family) - (x->family < y->family);
-    if (!c)
-        c = (x->dst_name > y->dst_name) - (x->dst_name < y->dst_name);
-    if (!c)
-        c = (x->has_port > y->has_port) - (x->has_port < y->has_port);
-    if (!c)
-        c = memcmp(x->dst, y->dst, 16);
-    if (!c)
-        c = (x->proto > y->proto) - (x->proto < y->proto);
-    if (!c)
-        c = (x->dport > y->dport) - (x->dport < y->dport);
-    if (!c)
-        c = memcmp(x->src, y->src, 16);
-    return c;
-}
-
 static int same_dest(const struct group_key *x, const struct group_key *y)
 {
     return x->family == y->family && x->dst_name == y->dst_name && !memcmp(x->dst, y->dst, 16) &&
@@ -611,43 +590,64 @@ static int locality(const struct group_key *k)
     return !memcmp(a, loop6, 16);
 }
 
-void score_apply_context(struct score_item *items, size_t n)
+/* The destination part of a key (all but the source), hashed. */
+static uint64_t dest_hash(const struct group_key *k, uint64_t seed)
 {
-    size_t *idx = xmalloc(st_mult(n ? n : 1, sizeof(*idx)));
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    ctx_items = items;
-    qsort(idx, n, sizeof(*idx), cmp_dest);
-    ctx_items = NULL;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        uint64_t sources = 0;
-        while (j < n && same_dest(items[idx[j]].key, items[idx[i]].key)) {
-            if (j == i || memcmp(items[idx[j]].key->src, items[idx[j - 1]].key->src, 16))
-                sources++;
-            j++;
-        }
-        for (size_t k = i; k < j; k++) {
-            struct beacon_score *sc = items[idx[k]].sc;
-            const struct group_key *key = items[idx[k]].key;
-            int loc = locality(key);
-            double f = 1 / (1 + 0.5 * log2((double)sources));
-            f *= loc == 2 ? 0.5 : loc == 1 ? 0.8 : 1.0;
-            sc->sources = sources;
-            sc->context = f;
-            if (!sc->valid)
-                continue;
-            sc->score *= f;
-            struct text t = {sc->reason, sizeof(sc->reason), strlen(sc->reason)};
-            if (sources > 1) {
-                put(&t, ", ");
-                put_u64(&t, sources);
-                put(&t, " sources share it");
-            }
-            if (loc)
-                put(&t, loc == 2 ? ", broadcast/multicast destination" : ", internal destination");
-        }
-        i = j;
+    struct group_key d = *k;
+    memset(d.src, 0, sizeof(d.src));
+    return hash40(&d, seed);
+}
+
+/*
+ * Count the items of each destination in an open-addressing table (the
+ * first item of a destination and the count), then apply.  Items are
+ * distinct groups, so their sources within a destination are distinct:
+ * the count is the number of sources.  (A sort of the items by
+ * destination, with its comparisons reaching into 160-byte groups spread
+ * over the whole group array, took 50 ms for 50 k groups, a tenth of a
+ * two-thread run of the bench file.)
+ */
+void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
+{
+    if (!n)
+        return;
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    struct dest_slot {
+        size_t first1; /* the first item of this destination + 1; 0: empty */
+        uint64_t count;
+    } *tab = xcalloc(cap, sizeof(*tab));
+    size_t *slot_of = xmalloc(st_mult(n, sizeof(*slot_of)));
+    for (size_t i = 0; i < n; i++) {
+        size_t s = (size_t)dest_hash(items[i].key, seed) & (cap - 1);
+        while (tab[s].first1 && !same_dest(items[tab[s].first1 - 1].key, items[i].key))
+            s = (s + 1) & (cap - 1);
+        if (!tab[s].first1)
+            tab[s].first1 = i + 1;
+        tab[s].count++;
+        slot_of[i] = s;
     }
-    free(idx);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t sources = tab[slot_of[i]].count;
+        struct beacon_score *sc = items[i].sc;
+        int loc = locality(items[i].key);
+        double f = 1 / (1 + 0.5 * log2((double)sources));
+        f *= loc == 2 ? 0.5 : loc == 1 ? 0.8 : 1.0;
+        sc->sources = sources;
+        sc->context = f;
+        if (!sc->valid)
+            continue;
+        sc->score *= f;
+        struct text t = {sc->reason, sizeof(sc->reason), strlen(sc->reason)};
+        if (sources > 1) {
+            put(&t, ", ");
+            put_u64(&t, sources);
+            put(&t, " sources share it");
+        }
+        if (loc)
+            put(&t, loc == 2 ? ", broadcast/multicast destination" : ", internal destination");
+    }
+    free(slot_of);
+    free(tab);
 }

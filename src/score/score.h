@@ -62,6 +62,8 @@ struct score_item {
     const struct group_key *key;
     struct beacon_score *sc;
 };
-void score_apply_context(struct score_item *items, size_t n);
+/* items: distinct groups' keys (so a destination's sources are distinct),
+ * any order; seed: the run's random hash seed. */
+void score_apply_context(struct score_item *items, size_t n, uint64_t seed);
 
 #endif

@@ -816,6 +816,112 @@ static void test_threaded_writer_same_bytes(void **state)
     free(r);
 }
 
+/* The order each --sort documents, written out plainly: the value
+ * (descending, undefined last; first ascending, last descending; src and
+ * dst by their bytes), ties by the key's bytes. */
+static int ref_stat_desc(double a, int ha, double b, int hb)
+{
+    if (ha != hb)
+        return ha ? -1 : 1;
+    return ha ? (a < b) - (a > b) : 0;
+}
+
+static int ref_u64_desc(uint64_t a, uint64_t b)
+{
+    return (a < b) - (a > b);
+}
+
+static int ref_cmp(enum sort_key k, const struct result *a, const struct result *b)
+{
+    int c = 0;
+    switch (k) {
+    case SORT_SCORE: c = ref_stat_desc(a->sc.score, a->sc.valid, b->sc.score, b->sc.valid); break;
+    case SORT_EVENTS: c = ref_u64_desc(a->events, b->events); break;
+    case SORT_PERIOD:
+        c = ref_stat_desc(a->sc.period, a->sc.period > 0, b->sc.period, b->sc.period > 0);
+        break;
+    case SORT_PACKETS: c = ref_u64_desc(a->packets, b->packets); break;
+    case SORT_BYTES: c = ref_u64_desc(a->bytes, b->bytes); break;
+    case SORT_DURATION:
+        c = ref_u64_desc((uint64_t)a->last - (uint64_t)a->first,
+                         (uint64_t)b->last - (uint64_t)b->first);
+        break;
+    case SORT_INTERVALS: c = ref_u64_desc(a->iv.count, b->iv.count); break;
+    case SORT_MEAN:
+        c = ref_stat_desc(a->iv.mean, a->iv.count > 0, b->iv.mean, b->iv.count > 0);
+        break;
+    case SORT_STD: c = ref_stat_desc(a->iv.std, a->iv.has_std, b->iv.std, b->iv.has_std); break;
+    case SORT_MEDIAN:
+        c = ref_stat_desc(a->iv.median, a->iv.count > 0, b->iv.median, b->iv.count > 0);
+        break;
+    case SORT_MAD: c = ref_stat_desc(a->iv.mad, a->iv.count > 0, b->iv.mad, b->iv.count > 0); break;
+    case SORT_FIRST: c = (a->first > b->first) - (a->first < b->first); break;
+    case SORT_LAST: c = (a->last < b->last) - (a->last > b->last); break;
+    case SORT_SRC: c = memcmp(a->key->src, b->key->src, 16); break;
+    case SORT_DST: c = memcmp(a->key->dst, b->key->dst, 16); break;
+    }
+    return c ? c : memcmp(a->key, b->key, sizeof(*a->key));
+}
+
+/* Every --sort on 600 results with many ties (values from small pools,
+ * negative and huge times, -0.0, undefined values): strictly ascending in
+ * ref_cmp's order, each result once. */
+static void test_results_sort_every_key(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    struct group_key *k = calloc(N, sizeof(*k));
+    struct result *r = calloc(N, sizeof(*r));
+    int *seen = calloc(N, sizeof(*seen));
+    assert_non_null(k);
+    assert_non_null(r);
+    assert_non_null(seen);
+    static const double vals[] = {0.0, -0.0, 0.25, 0.5, 1e-9, 3.0, 1e300};
+    static const int64_t times[] = {INT64_MIN, -5, 0, 7, 1500000000, INT64_MAX};
+    for (int key = SORT_SCORE; key <= SORT_DST; key++) {
+        uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(key + 1);
+        for (int i = 0; i < N; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            memset(&k[i], 0, sizeof(k[i]));
+            k[i].family = x >> 60 & 1 ? 4 : 6;
+            k[i].src[0] = (uint8_t)(x >> 50 & 3);
+            k[i].dst[0] = (uint8_t)(x >> 52 & 3);
+            k[i].src[15] = (uint8_t)(x >> 54 & 3);
+            memcpy(k[i].dst + 8, &i, sizeof(i)); /* distinct keys */
+            struct result *a = &r[i];
+            memset(a, 0, sizeof(*a));
+            a->key = &k[i];
+            a->packets = (uint64_t)i; /* the identity, to check the permutation */
+            a->events = x >> 20 & 3;
+            a->bytes = x >> 22 & 1 ? UINT64_MAX : x >> 23 & 3;
+            a->first = times[(x >> 25) % 6];
+            a->last = times[(x >> 28) % 6];
+            a->iv.count = x >> 31 & 3;
+            a->iv.has_std = x >> 33 & 1;
+            a->iv.mean = vals[(x >> 34) % 7];
+            a->iv.std = vals[(x >> 37) % 7];
+            a->iv.median = vals[(x >> 40) % 7];
+            a->iv.mad = vals[(x >> 43) % 7];
+            a->sc.valid = x >> 46 & 1;
+            a->sc.score = vals[(x >> 47) % 7];
+            a->sc.period = x >> 57 & 1 ? -1 : vals[(x >> 58) % 7];
+        }
+        results_sort(r, N, (enum sort_key)key);
+        memset(seen, 0, N * sizeof(*seen));
+        for (int i = 0; i < N; i++) {
+            assert_true(r[i].packets < N);
+            seen[r[i].packets]++;
+            if (i)
+                assert_true(ref_cmp((enum sort_key)key, &r[i - 1], &r[i]) < 0);
+        }
+        for (int i = 0; i < N; i++)
+            assert_int_equal(seen[i], 1);
+    }
+    free(seen);
+    free(r);
+    free(k);
+}
+
 static void test_results_sort(void **state)
 {
     (void)state;
@@ -876,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_top_limits_rows),
         cmocka_unit_test(test_threaded_writer_same_bytes),
         cmocka_unit_test(test_results_sort),
+        cmocka_unit_test(test_results_sort_every_key),
         cmocka_unit_test(test_write_error_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

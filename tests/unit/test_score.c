@@ -622,7 +622,7 @@ static void test_context_factors(void **state)
         it[N - 1 - i].key = &k[i]; /* any order */
         it[N - 1 - i].sc = &sc[i];
     }
-    score_apply_context(it, N);
+    score_apply_context(it, N, 0x5eed);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sc[i].sources, 5);
         assert_near(sc[i].context, 1 / (1 + 0.5 * log2(5.0)), 1e-12);
@@ -638,7 +638,52 @@ static void test_context_factors(void **state)
     assert_non_null(strstr(sc[6].reason, "broadcast/multicast"));
     assert_int_equal(sc[7].sources, 5);
     assert_true(sc[7].score == 0.8); /* not scored: left alone */
-    score_apply_context(NULL, 0);
+    score_apply_context(NULL, 0, 0);
+}
+
+/* Sources per destination against a count by pairs, for many groups over
+ * few destinations (IPv4 and IPv6, ports, names; long probe runs). */
+static void test_context_sources_many(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    struct group_key *k = calloc(N, sizeof(*k));
+    struct beacon_score *sc = calloc(N, sizeof(*sc));
+    struct score_item *it = calloc(N, sizeof(*it));
+    assert_non_null(k);
+    assert_non_null(sc);
+    assert_non_null(it);
+    uint64_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t d = r >> 33; /* the destination: each field on its own bits */
+        k[i].family = d & 1 ? 4 : 6;
+        k[i].proto = d & 2 ? 6 : 17;
+        k[i].has_port = (d & 4) != 0;
+        k[i].dport = k[i].has_port ? (uint16_t)(443 + (d >> 3 & 1)) : 0;
+        k[i].dst_name = (d & 16) != 0;
+        k[i].dst[0] = (uint8_t)(d >> 5 & 1);
+        k[i].dst[15] = (uint8_t)(d >> 6 & 1);
+        memcpy(k[i].src, &i, sizeof(i)); /* distinct sources: distinct groups */
+        sc[i].valid = 1;
+        sc[i].score = 0.5;
+        it[i].key = &k[i];
+        it[i].sc = &sc[i];
+    }
+    score_apply_context(it, N, 1);
+    for (int i = 0; i < N; i++) {
+        uint64_t want = 0;
+        for (int j = 0; j < N; j++) {
+            struct group_key a = k[i], b = k[j];
+            memset(a.src, 0, 16);
+            memset(b.src, 0, 16);
+            want += !memcmp(&a, &b, sizeof(a));
+        }
+        assert_int_equal(sc[i].sources, want);
+    }
+    free(k);
+    free(sc);
+    free(it);
 }
 
 /* ---- wval_median -------------------------------------------------------------- */
@@ -753,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_zero_capture_span),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
         cmocka_unit_test(test_context_factors),
+        cmocka_unit_test(test_context_sources_many),
         cmocka_unit_test(test_wval_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
