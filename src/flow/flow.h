@@ -181,9 +181,9 @@ void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, st
  * seed; touches no table, so another thread may run it), and the prefetch. */
 void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp);
 /* The same in two steps: the key (any thread), then its hash for t.  The
- * default mode's pipeline hashes on its flow stage, the lighter one: two
- * threads, the reading stage's CPU a tenth lower and the flow stage's
- * waits halved (perf, 10 M bench file). */
+ * flow pipeline (loop_flows) hashes on its flow stage, in the default mode
+ * the lighter one: two threads, the reading stage's CPU a tenth lower and
+ * the flow stage's waits halved (perf, 10 M bench file). */
 void flow_prep_key(const struct pkt_meta *m, struct flow_prep *fp);
 static inline void flow_prep_hash(const struct flow_table *t, struct flow_prep *fp)
 {

@@ -693,14 +693,15 @@ static void loop_pairs(struct run_ctx *x)
 
 /*
  * The series stage of loop_flows.  The flow stage (the consumer) decides
- * which group an event belongs to and puts the event in its batch; the
- * events go to a log, partitioned by group and drained when full, as the
- * packet series' logs are (adding each batch's events at once, in their
- * order, was 15% of a --series packets --group service run: a miss on a
- * series and one on its list end an event).  Who logs them: in the packet
- * series the producer, which otherwise waits for the flow stage, when a
- * batch comes back to it and before refilling it; in the default mode the
- * flow stage itself, at the end of each batch (series_stage_apply).
+ * which group an event belongs to; the events go to a log, partitioned by
+ * group and drained when full, as the packet series' logs are (adding each
+ * batch's events at once, in their order, was 15% of a --series packets
+ * --group service run: a miss on a series and one on its list end an
+ * event).  Who logs them: in the packet series the producer, which
+ * otherwise waits for the flow stage: the flow stage puts them in the batch
+ * and the producer logs them when the batch comes back to it, before
+ * refilling it (series_stage_apply); in the default mode the flow stage
+ * itself, as they come (series_event).
  * Batches return in the order they were filled (bqueue.h), so every series
  * gets its events in the same order whatever the thread count.  The series
  * and, in the packet series, the packet counters live apart from the groups
@@ -807,7 +808,7 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
     if (gi == GROUP_NONE) {
-        x->cnt->untracked += f->pkts[0] + f->pkts[1];
+        x->untracked += f->pkts[0] + f->pkts[1];
         return;
     }
     struct group *g = &x->tab->g[gi];
@@ -983,7 +984,7 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
                 x->tab->g[gi].host = host;
         }
         if (gi == GROUP_NONE) {
-            x->cnt->untracked++;
+            x->untracked++;
             continue;
         }
         series_event(x, gi, e->ts, e->wirelen); /* and counts the packet (count_events) */
@@ -1128,6 +1129,8 @@ static void loop_flows(struct run_ctx *x)
     }
     flow_table_flush(x->flows); /* its events go to the log, behind the loop's */
     series_stage_done(x);
+    x->cnt->untracked += x->untracked;
+    x->untracked = 0;
 }
 
 void pipeline_run(struct run_ctx *x)

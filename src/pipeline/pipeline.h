@@ -121,7 +121,6 @@ struct run_ctx {
     struct name_table *names;
     struct domains *domains; /* --group dns */
     struct u64set *dns_seen; /* --group dns: (group, name) pairs seen */
-    uint64_t skipped_failed; /* --established-only */
     int count_events;        /* the events are packets: count them per group in st */
     /* PCTS_PHASES: CPU seconds of the loop's second thread, and what it
      * ran ("reading": the main thread ran the other stage) */
@@ -135,13 +134,18 @@ struct run_ctx {
      * other core (perf: the reading stage's next_decoded 261 samples on
      * one thread, 409 on two).
      *
-     * loop_flows' series stage (see there): where the flow stage puts the
-     * series events of the batch it is consuming (NULL: to the stage's log
-     * directly), and the series it feeds, by group index, moved into the
-     * groups when the loop ends.
+     * loop_flows' flow stage: where it puts the series events of the batch
+     * it is consuming (NULL: to the series stage's log directly), and what
+     * it counts (added to cnt when the loop ends: cnt is the reading
+     * stage's).
      */
     _Alignas(64) struct fbatch *sev_to;
-    struct pdrain st;
+    uint64_t untracked;      /* packets or flows of groups past --max-groups */
+    uint64_t skipped_failed; /* --established-only */
+    /* loop_flows' series stage (see there; the flow stage's in the default
+     * mode, the reading stage's in the packet series): the series it feeds,
+     * by group index, moved into the groups when the loop ends */
+    _Alignas(64) struct pdrain st;
     struct plog slog; /* the stage's events not yet in st (capacity slog_cap) */
     size_t slog_cap;
     /* the reading stage's: next_record's batch of records read ahead,

@@ -302,6 +302,14 @@ ok_if "  ...series events of the flow loop keep their order across threads (2 sk
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
 t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --series packets --group ip --max-groups 20000 "$w/spoof.pcap"
 ok_if "  ...exactly the limit of groups reported" "test \$(wc -l <'$w/out') -eq 20000"
+# the flow loop counts what it refuses on its own stage and adds it at the end
+for m in "" "--series packets --group service"; do
+    for th in 1 2; do
+        t "  ...the same count from the flow loop (${m:-default mode}, --threads $th)" 0 \
+            "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- \
+            $P --max-groups 20000 --threads $th $m "$w/spoof.pcap"
+    done
+done
 if [ -z "${PCTS_SANITIZED:-}" ]; then
     ok_if "  ...peak memory stays small (< 64 MiB for 20000 groups)" "python3 - '$pcts' '$w/spoof.pcap' <<'PY'
 import os, sys

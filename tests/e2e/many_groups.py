@@ -103,7 +103,7 @@ def main():
         subprocess.run([gen, "bench", path, "--packets", str(packets), "--pairs", str(pairs)],
                        check=True, stdout=subprocess.DEVNULL)
         want = {k: expected(v) for k, v in read_pairs(path).items()}
-        # 24 MiB of budget: logs of 39 321 events (main.c, plog_max), 4 to 6 of them
+        # 24 MiB of budget: logs of 39 321 events (pipeline/pipeline.c, plog_max), 4 to 6 of them
         # the generator gives each pair one service, one way: --group service
         # (the flow loop's series stage) has the same groups
         for extra in (["--group", "ip", "--threads", "1"], ["--group", "ip", "--threads", "2"],
