@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { L_TCP = 0, L_CLOSED = 1, L_OTHER = 2 };
+enum { L_TCP = FLOW_LIST_TCP, L_CLOSED = FLOW_LIST_CLOSED, L_OTHER = FLOW_LIST_OTHER };
 
 const char *flow_state(const struct flow *f)
 {
@@ -255,7 +255,7 @@ static void end_flow(struct flow_table *t, uint32_t i)
 
 static int64_t timeout_of(const struct flow_table *t, uint8_t list)
 {
-    return list == L_TCP ? t->tcp_timeout : list == L_CLOSED ? FLOW_LINGER_NS : t->udp_timeout;
+    return flow_table_timeout(t, list);
 }
 
 static inline int idle(const struct flow_table *t, int64_t since, int64_t to)
@@ -263,7 +263,7 @@ static inline int idle(const struct flow_table *t, int64_t since, int64_t to)
     return (uint64_t)t->now - (uint64_t)since > (uint64_t)to;
 }
 
-static void expire(struct flow_table *t)
+void flow_table_expire(struct flow_table *t)
 {
     /* Every flow reaches a head once per timeout and, still active, is
      * requeued: the deadline is recomputed once at the end, not at each
@@ -374,19 +374,10 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
 }
 #endif
 
-static uint32_t lookup(struct flow_table *t, const struct flow_key *k, uint64_t h, size_t *slot)
+static uint32_t lookup(const struct flow_table *t, const struct flow_key *k, uint64_t h,
+                       size_t *slot)
 {
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t s = (size_t)tag & t->mask;
-    for (;; s = (s + 1) & t->mask) {
-        uint64_t v = t->slot[s];
-        if (!v)
-            break;
-        if ((uint32_t)(v >> 32) == tag && hash40_eq(&t->f[(uint32_t)v - 1].key, k))
-            return (uint32_t)v - 1;
-    }
-    *slot = s;
-    return FLOW_NONE;
+    return flow_table_find(t, k, h, slot);
 }
 
 /* flow_prep_make() and flow_prep_key(): with_hash is a constant in each,
@@ -446,32 +437,16 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, i
     return flow_table_packet_prepared(t, &fp, ts, wirelen, from_orig);
 }
 
-struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_prep *fp,
-                                        int64_t ts, uint32_t wirelen, int *from_orig)
+uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64_t ts, uint32_t i,
+                         size_t slot, int syn, int ack)
 {
-    if (ts > t->now)
-        t->now = ts;
-    if (t->now > t->expire_at)
-        expire(t);
-
-    const struct flow_key k = fp->k;
+    const struct flow_key *k = &fp->k;
     int side = fp->side;
     uint64_t h = fp->h;
-    size_t slot;
-    uint32_t i = lookup(t, &k, h, &slot);
-    int is_tcp = fp->k.proto == 6;
-    int syn = is_tcp && fp->has_ports && (fp->tcp_flags & 0x02);
-    int ack = is_tcp && (fp->tcp_flags & 0x10);
-    if (i != FLOW_NONE) {
-        struct flow *f = &t->f[i];
-        /* A new SYN on a closed connection starts a new one; so does any
-         * packet after the flow timed out but before it was swept. */
-        int stale =
-            ts > f->last && (uint64_t)ts - (uint64_t)f->last > (uint64_t)timeout_of(t, f->list);
-        if ((f->closed && syn && !ack) || stale) {
-            end_flow(t, i);
-            i = lookup(t, &k, h, &slot);
-        }
+    int is_tcp = k->proto == 6;
+    if (i != FLOW_NONE) { /* stale or reopened: end it first */
+        end_flow(t, i);
+        i = lookup(t, k, h, &slot);
     }
     if (i == FLOW_NONE) {
         if (t->max_live && t->live >= t->max_live) {
@@ -500,13 +475,13 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_
             if (victim != FLOW_NONE) {
                 end_flow(t, victim);
                 t->evicted++;
-                (void)lookup(t, &k, h, &slot); /* the index changed: new free slot */
+                (void)lookup(t, k, h, &slot); /* the index changed: new free slot */
             }
         }
         i = new_slot(t);
         struct flow *f = &t->f[i];
         memset(f, 0, sizeof(*f));
-        f->key = k;
+        f->key = *k;
         f->start = f->last = f->ex_start = ts;
         f->group = FLOW_GROUP_UNSET;
         if (is_tcp && syn && ack)
@@ -524,43 +499,13 @@ struct flow *flow_table_packet_prepared(struct flow_table *t, const struct flow_
         if (t->live * 2 > t->mask + 1)
             slotidx_grow(&t->slot, &t->mask);
     }
-    struct flow *f = &t->f[i];
-    int o = side == f->orig;
-    *from_orig = o;
-    int role = o ? 0 : 1;
-    if (!is_tcp && ts > f->last && (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
-        if (t->exchange)
-            t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
-        f->ex_start = ts;
-        f->ex_bytes = 0;
-    }
-    if (o)
-        f->ex_bytes = f->ex_bytes > UINT32_MAX - wirelen ? UINT32_MAX : f->ex_bytes + wirelen;
-    f->pkts[role]++;
-    f->bytes[role] += wirelen;
-    if (ts > f->last)
-        f->last = ts;
-    if (ts < f->start)
-        f->start = ts;
-    f->hist |= o ? FH_DATA_O : FH_DATA_R;
-    if (is_tcp) {
-        uint8_t fl = fp->tcp_flags;
-        if ((fl & 0x02) && !(fl & 0x10) && o)
-            f->hist |= FH_SYN_O;
-        if ((fl & 0x02) && (fl & 0x10) && !o)
-            f->hist |= FH_SYNACK_R;
-        if (fl & 0x01)
-            f->hist |= o ? FH_FIN_O : FH_FIN_R;
-        if (fl & 0x04)
-            f->hist |= o ? FH_RST_O : FH_RST_R;
-        if (!f->closed &&
-            ((f->hist & (FH_RST_O | FH_RST_R)) || ((f->hist & FH_FIN_O) && (f->hist & FH_FIN_R)))) {
-            f->closed = 1;
-            list_unlink(t, i);
-            list_append(t, i, L_CLOSED);
-        }
-    }
-    return f;
+    return i;
+}
+
+void flow_table_closed(struct flow_table *t, uint32_t i)
+{
+    list_unlink(t, i);
+    list_append(t, i, L_CLOSED);
 }
 
 /* A flow to end at the flush, with its last activity beside it: sorting
