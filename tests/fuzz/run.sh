@@ -17,6 +17,7 @@ fi
 mkdir -p build/fuzz/crashes
 for t in reader decode series names quic; do
     echo "== fuzz_$t for ${secs}s"
+    mkdir -p "$c/$t" # the seeds cover reader, decode and series; the others start empty
     ./build/fuzz/fuzz_$t "$c/$t" tests/fuzz/regress -max_total_time="$secs" -max_len=262144 \
         -rss_limit_mb=4096 -timeout=10 -artifact_prefix=build/fuzz/crashes/$t- -print_final_stats=1 \
         2>&1 | grep -E '^#[0-9]+.*(DONE|pulse)|cov:|stat::|ERROR|SUMMARY|Test unit written' | tail -n 12
