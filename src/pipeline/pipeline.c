@@ -555,22 +555,25 @@ static void pairs_fill(struct run_ctx *x, struct pbatch *b)
 {
     struct pkt p;
     struct pkt_meta m;
-    b->n = 0;
+    const struct group_table *tab = x->tab;
+    enum group_by by = x->o->group;
+    size_t n = 0; /* b->n, in a register (the stores below may alias it) */
     b->last = 0;
-    while (b->n < PBATCH) {
+    while (n < PBATCH) {
         if (!next_decoded(x, &p, &m)) {
             b->last = 1;
-            return;
+            break;
         }
-        struct pev *e = &b->ev[b->n];
-        if (!group_key_make_compact(x->tab, x->o->group, &m, &e->k0, &e->k1, &e->h)) {
-            e->h = group_key_make_hash(x->tab, x->o->group, &m, &b->full[b->n]);
+        struct pev *e = &b->ev[n];
+        if (!group_key_make_compact(tab, by, &m, &e->k0, &e->k1, &e->h)) {
+            e->h = group_key_make_hash(tab, by, &m, &b->full[n]);
             e->k0 = GROUP_SLOT_FULL;
         }
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
-        b->n++;
+        n++;
     }
+    b->n = n;
 }
 
 struct pairs_pipe {
@@ -608,7 +611,7 @@ static void *pairs_read(void *arg)
     do {
         pairs_fill(x, b);
         struct pev *ev = b->ev;
-        size_t n = b->n;
+        size_t n = b->n, ln = l->n; /* l->n, in a register while the loop writes events */
         for (size_t t = 0; t < n + LAG_LOOKUP; t++) {
             if (t < n)
                 group_table_prefetch(tab, ev[t].h);
@@ -625,7 +628,8 @@ static void *pairs_read(void *arg)
                 untracked++;
                 continue;
             }
-            if (l->n == cap) {
+            if (ln == cap) {
+                l->n = ln;
                 l->groups = tab->n;
                 if (threaded) {
                     bq_put(&pp->q, l);
@@ -633,9 +637,11 @@ static void *pairs_read(void *arg)
                 } else {
                     plog_drain(l, &pp->d, 1);
                 }
+                ln = l->n;
             }
-            l->ev[l->n++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
+            l->ev[ln++] = (struct sev){e->ts, (uint32_t)gi, e->wirelen};
         }
+        l->n = ln;
     } while (!b->last);
     l->groups = tab->n;
     if (threaded) {
