@@ -15,10 +15,19 @@ if [ ! -d "$c/reader" ]; then
     python3 tests/fuzz/seeds.py "$c" "$@"
 fi
 mkdir -p build/fuzz/crashes
+failed=0
 for t in reader decode series names quic; do
     echo "== fuzz_$t for ${secs}s"
     mkdir -p "$c/$t" # the seeds cover reader, decode and series; the others start empty
-    ./build/fuzz/fuzz_$t "$c/$t" tests/fuzz/regress -max_total_time="$secs" -max_len=262144 \
+    # the pipe below loses libFuzzer's exit status: its status goes to a file
+    { ./build/fuzz/fuzz_$t "$c/$t" tests/fuzz/regress -max_total_time="$secs" -max_len=262144 \
         -rss_limit_mb=4096 -timeout=10 -artifact_prefix=build/fuzz/crashes/$t- -print_final_stats=1 \
-        2>&1 | grep -E '^#[0-9]+.*(DONE|pulse)|cov:|stat::|ERROR|SUMMARY|Test unit written' | tail -n 12
+        2>&1; echo $? >build/fuzz/status; } |
+        grep -E '^#[0-9]+.*(DONE|pulse)|cov:|stat::|ERROR|SUMMARY|Test unit written' | tail -n 12
+    rc=$(cat build/fuzz/status)
+    if [ "$rc" != 0 ]; then
+        echo "FAIL fuzz_$t: exit $rc (inputs that failed are in build/fuzz/crashes/$t-*)"
+        failed=$((failed + 1))
+    fi
 done
+[ "$failed" = 0 ] || exit 1
