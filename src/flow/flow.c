@@ -94,8 +94,6 @@ static inline uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 
 /* ---- expiry queues ------------------------------------------------------ */
 
-static int64_t timeout_of(const struct flow_table *t, uint8_t list);
-
 static inline struct flow_qent *qent(const struct flow_queue *q, uint64_t pos)
 {
     return &q->e[pos & (q->cap - 1)];
@@ -153,7 +151,7 @@ static void heads_changed(struct flow_table *t)
         const struct flow_queue *q = &t->q[l];
         if (q->head == q->tail)
             continue;
-        int64_t qt = qent(q, q->head)->queued, to = timeout_of(t, l);
+        int64_t qt = qent(q, q->head)->queued, to = flow_table_timeout(t, l);
         int64_t d = to < 0 || qt > INT64_MAX - to ? INT64_MAX : qt + to;
         if (d < at)
             at = d;
@@ -253,11 +251,6 @@ static void end_flow(struct flow_table *t, uint32_t i)
     t->live--;
 }
 
-static int64_t timeout_of(const struct flow_table *t, uint8_t list)
-{
-    return flow_table_timeout(t, list);
-}
-
 static inline int idle(const struct flow_table *t, int64_t since, int64_t to)
 {
     return (uint64_t)t->now - (uint64_t)since > (uint64_t)to;
@@ -270,7 +263,7 @@ void flow_table_expire(struct flow_table *t)
      * of those (3% of the default mode's samples, perf). */
     t->expiring = 1;
     for (uint8_t l = 0; l < 3; l++) {
-        int64_t to = timeout_of(t, l);
+        int64_t to = flow_table_timeout(t, l);
         const struct flow_queue *q = &t->q[l];
         while (q->head < q->tail) { /* the head entry is current */
             const struct flow_qent *e = qent(q, q->head);
@@ -331,27 +324,17 @@ static void key_ports(const struct pkt_meta *m, uint16_t *sp, uint16_t *dp)
     }
 }
 
-/* The first 8 bytes at p as a number in memcmp order. */
-static inline uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = hash40_rd64(p);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 /* Is the packet's source the key's first side: the lower address in memcmp
  * order, or on equal addresses the lower port.  The addresses compare as
  * two words each: gcc called libc's memcmp here, 2% of the default mode
  * (perf). */
 static int src_first(const struct pkt_meta *m, uint16_t sp, uint16_t dp)
 {
-    uint64_t s = be64(m->src), d = be64(m->dst);
+    uint64_t s = hash40_rd64_be(m->src), d = hash40_rd64_be(m->dst);
     if (s != d)
         return s < d;
-    s = be64(m->src + 8);
-    d = be64(m->dst + 8);
+    s = hash40_rd64_be(m->src + 8);
+    d = hash40_rd64_be(m->dst + 8);
     if (s != d)
         return s < d;
     return sp <= dp;
@@ -373,12 +356,6 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
     k->port[!*src_side] = dp;
 }
 #endif
-
-static uint32_t lookup(const struct flow_table *t, const struct flow_key *k, uint64_t h,
-                       size_t *slot)
-{
-    return flow_table_find(t, k, h, slot);
-}
 
 /* flow_prep_make() and flow_prep_key(): with_hash is a constant in each,
  * so each gets its own copy without the test. */
@@ -446,7 +423,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
     int is_tcp = k->proto == 6;
     if (i != FLOW_NONE) { /* stale or reopened: end it first */
         end_flow(t, i);
-        i = lookup(t, k, h, &slot);
+        i = flow_table_find(t, k, h, &slot);
     }
     if (i == FLOW_NONE) {
         if (t->max_live && t->live >= t->max_live) {
@@ -475,7 +452,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
             if (victim != FLOW_NONE) {
                 end_flow(t, victim);
                 t->evicted++;
-                (void)lookup(t, k, h, &slot); /* the index changed: new free slot */
+                (void)flow_table_find(t, k, h, &slot); /* the index changed: new free slot */
             }
         }
         i = new_slot(t);

@@ -5,6 +5,7 @@
 
 #include "../util/bqueue.h"
 #include "../util/err.h"
+#include "../util/hash40.h"
 #include "../util/xalloc.h"
 
 #include <arpa/inet.h>
@@ -249,20 +250,12 @@ static void rec_desc(struct sort_rec *s, double v, int defined)
     s->k1 = s->undef ? 0 : ~dbl_ord(v);
 }
 
-static uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static void make_rec(enum sort_key key, const struct result *a, struct sort_rec *s)
 {
     memset(s, 0, sizeof(*s));
     const uint8_t *kb = (const uint8_t *)a->key;
     for (int i = 0; i < 5; i++)
-        s->kw[i] = be64(kb + 8 * i);
+        s->kw[i] = hash40_rd64_be(kb + 8 * i);
     switch (key) {
     case SORT_SCORE: rec_desc(s, a->sc.score, a->sc.valid); break;
     case SORT_EVENTS: s->k1 = ~(uint64_t)a->events; break;
@@ -278,12 +271,12 @@ static void make_rec(enum sort_key key, const struct result *a, struct sort_rec 
     case SORT_FIRST: s->k1 = (uint64_t)a->first ^ (1ull << 63); break;
     case SORT_LAST: s->k1 = ~((uint64_t)a->last ^ (1ull << 63)); break;
     case SORT_SRC:
-        s->k1 = be64(a->key->src);
-        s->k2 = be64(a->key->src + 8);
+        s->k1 = hash40_rd64_be(a->key->src);
+        s->k2 = hash40_rd64_be(a->key->src + 8);
         break;
     case SORT_DST:
-        s->k1 = be64(a->key->dst);
-        s->k2 = be64(a->key->dst + 8);
+        s->k1 = hash40_rd64_be(a->key->dst);
+        s->k2 = hash40_rd64_be(a->key->dst + 8);
         break;
     }
 }

@@ -20,6 +20,17 @@ static inline uint64_t hash40_rd64(const uint8_t *p)
     return v;
 }
 
+/* The 8 bytes at p as a number in memcmp order: comparing two such words
+ * compares the bytes as memcmp() would (key comparisons, sorts by key). */
+static inline uint64_t hash40_rd64_be(const uint8_t *p)
+{
+    uint64_t v = hash40_rd64(p);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
 static inline uint64_t hash40_mix(uint64_t a, uint64_t b)
 {
     unsigned __int128 r = (unsigned __int128)a * b;
