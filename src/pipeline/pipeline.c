@@ -735,29 +735,27 @@ static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size
     *n = need;
 }
 
-/* Put events in the stage's log, draining it when full.  The log fills
+/* The stage's log and the partition's other buffer, at its first event. */
+static void slog_open(struct run_ctx *x)
+{
+    x->slog_cap = plog_max();
+    x->slog.ev = xmalloc(st_mult(x->slog_cap, sizeof(*x->slog.ev)));
+    x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
+}
+
+/* Put an event in the stage's log, draining it when full.  The log fills
  * with the same events in the same order whatever --threads says, so it is
  * drained at the same points. */
-static void slog_put(struct run_ctx *x, const struct sev *ev, size_t n)
+static inline void slog_put(struct run_ctx *x, struct sev e)
 {
     struct plog *l = &x->slog;
-    if (!l->ev) {
-        x->slog_cap = plog_max();
-        l->ev = xmalloc(st_mult(x->slog_cap, sizeof(*l->ev)));
-        x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
-    }
-    while (n) {
-        size_t k = x->slog_cap - l->n < n ? x->slog_cap - l->n : n;
-        for (size_t i = 0; i < k; i++)
-            if (ev[i].group >= l->groups)
-                l->groups = (size_t)ev[i].group + 1;
-        memcpy(l->ev + l->n, ev, k * sizeof(*ev));
-        l->n += k;
-        ev += k;
-        n -= k;
-        if (l->n == x->slog_cap)
-            plog_drain(l, &x->st, x->count_events);
-    }
+    if (!l->ev)
+        slog_open(x);
+    if (e.group >= l->groups)
+        l->groups = (size_t)e.group + 1;
+    l->ev[l->n++] = e;
+    if (l->n == x->slog_cap)
+        plog_drain(l, &x->st, x->count_events);
 }
 
 static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
@@ -771,17 +769,7 @@ static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size
         sev_push(x->sev_to, gi, ts, size);
         return;
     }
-    struct sev e = {ts, (uint32_t)gi, series_clamp_size(size)};
-    struct plog *l = &x->slog;
-    if (l->n < x->slog_cap) { /* slog_put for one event, without its loop and memcpy call */
-        if (e.group >= l->groups)
-            l->groups = (size_t)e.group + 1;
-        l->ev[l->n++] = e;
-        if (l->n == x->slog_cap)
-            plog_drain(l, &x->st, x->count_events);
-    } else {
-        slog_put(x, &e, 1); /* the log's first event: it allocates the log */
-    }
+    slog_put(x, (struct sev){ts, (uint32_t)gi, series_clamp_size(size)});
 }
 
 /* Give every group the series and packet counts the stage built for it
@@ -791,7 +779,6 @@ static void series_stage_done(struct run_ctx *x)
     plog_drain(&x->slog, &x->st, x->count_events);
     free(x->slog.ev);
     memset(&x->slog, 0, sizeof(x->slog));
-    x->slog_cap = 0; /* series_event: no room in a log not allocated */
     pdrain_to_groups(&x->st, x->tab);
 }
 
@@ -915,8 +902,9 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
 {
     size_t n = b->n_sev;
     b->n_sev = 0;
-    if (n) /* none: the reading thread's call in the default mode (x->st is not its own) */
-        slog_put(x, b->sev, n);
+    /* none: the reading thread's call in the default mode (x->st is not its own) */
+    for (size_t i = 0; i < n; i++)
+        slog_put(x, b->sev[i]);
 }
 
 struct learn_sink {
