@@ -53,4 +53,17 @@ enum src_kind bytesrc_kind(const struct bytesrc *s);
 
 void bytesrc_free(struct bytesrc *s);
 
+/*
+ * Page work on another thread (source.c): while on, a mapped file opened
+ * afterwards registers (up to a few at a time), and bytesrc_assist(),
+ * called by a thread that waits anyway, maps the pages just ahead of its
+ * reader and drops those behind it, one short slice a call (returns 1 when
+ * it did some, 0 when it has none for now, -1 when off or no registered
+ * source is open).  The reader still does what the
+ * assistant did not.  Turn it off only when no registered source is being
+ * read any more.
+ */
+void bytesrc_assist_set(int on);
+int bytesrc_assist(void);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include "../capture/filter.h"
 #include "../capture/inputs.h"
+#include "../capture/source.h"
 #include "../decode/decode.h"
 #include "../flow/flow.h"
 #include "../group/frag.h"
@@ -514,6 +515,9 @@ int main(int argc, char **argv)
     names_init(&names, seed);
     PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
+    /* the pipeline's waiting thread does the mapped files' page work
+     * (source.h); on before the files are opened, which registers them */
+    bytesrc_assist_set(o.threads > 1 && !(o.group == GROUP_DNS && !o.list_flows));
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
     PIPELINE_OWN_LINES struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set,
                                               o.established_only};
@@ -651,6 +655,7 @@ int main(int argc, char **argv)
     }
     free(res);
     inputs_free(in);
+    bytesrc_assist_set(0);
     if (use_flows)
         flow_table_release(&flows);
     group_table_release(&tab);

@@ -7,6 +7,7 @@
  */
 #include "pipeline.h"
 
+#include "../capture/source.h"
 #include "../decode/names.h"
 #include "../decode/quic.h"
 #include "../util/bqueue.h"
@@ -537,6 +538,8 @@ static void plog_partition(struct plog *l, struct pdrain *d)
     l->ev = dst;
 }
 
+#define DRAIN_SLICE 2048
+
 /* Give a log's events to their series and empty it. */
 static void plog_drain(struct plog *l, struct pdrain *d, int count)
 {
@@ -544,10 +547,26 @@ static void plog_drain(struct plog *l, struct pdrain *d, int count)
         return;
     pdrain_reserve(d, l->groups);
     plog_partition(l, d);
-    if (count)
+    if (d->idle) {
+        /* The reading stage crosses some 40 MB of the file while a full log
+         * drains: a slice of its page work (bytesrc_assist) every
+         * DRAIN_SLICE events keeps the pages ahead of it mapped, where the
+         * waits between logs alone covered about half.  (10 M file, two
+         * threads: the reading stage 0.62 to 0.54 s of CPU, loop median
+         * 0.67 to 0.59.) */
+        for (size_t o = 0; o < l->n; o += DRAIN_SLICE) {
+            size_t k = l->n - o < DRAIN_SLICE ? l->n - o : DRAIN_SLICE;
+            if (count)
+                series_apply(d->ser, l->ev + o, k, d->packets, d->bytes);
+            else
+                series_apply(d->ser, l->ev + o, k, NULL, NULL);
+            (void)d->idle();
+        }
+    } else if (count) {
         series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
-    else
+    } else {
         series_apply(d->ser, l->ev, l->n, NULL, NULL);
+    }
     l->n = 0;
 }
 
@@ -671,6 +690,10 @@ static void loop_pairs(struct run_ctx *x)
     pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
     pthread_t th;
     threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
+    if (threaded) {
+        bq_set_idle(&pp.q, bytesrc_assist);
+        pp.d.idle = pp.q.idle; /* NULL where the queue does not spin */
+    }
     pp.threaded = threaded;
     if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
         bq_destroy(&pp.q);
@@ -1091,6 +1114,8 @@ static void loop_flows(struct run_ctx *x)
      * stage (series_stage_apply). */
     int main_reads = x->count_events;
     fp.first = batch[0];
+    if (threaded)
+        bq_set_idle(&fp.q, bytesrc_assist); /* the consumer waits on the reading stage */
     if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
         threaded = 0;

@@ -19,6 +19,7 @@
 
 #include "capture/inputs.h"
 #include "capture/reader.h"
+#include "capture/source.h"
 #include "util/err.h"
 #include "util.h"
 
@@ -971,6 +972,102 @@ static void test_inputs_missing_and_truncated_files(void **state)
     assert_true(saw_missing && saw_cut);
 }
 
+/* ---- page work on another thread (source.h: bytesrc_assist) ----------- */
+
+/* This process's resident set, KiB (VmRSS). */
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* Run the assistant until it has nothing to do for now; the calls made. */
+static int assist_until_idle(void)
+{
+    int calls = 0, w;
+    while ((w = bytesrc_assist()) > 0)
+        calls++;
+    assert_int_equal(w, 0); /* a source is registered: "none for now" */
+    return calls;
+}
+
+/*
+ * A mapped file read with the assistant on: its bytes are read back
+ * unchanged; the assistant maps the 16 MiB ahead of the reader's committed
+ * position (the resident set grows by that before a byte is read) and
+ * drops what lies 8 MiB behind it, so the resident set stays near 8 + 16
+ * MiB while 96 MiB go by (the reader alone, with the assistant on, would
+ * wait for 32 MiB behind it); off, or with no mapped source, it says so
+ * (-1); a freed source is never touched again.
+ */
+static void test_source_assist(void **state)
+{
+    (void)state;
+    const size_t mib = (size_t)1 << 20, len = 96 * mib;
+    struct bb b = {0};
+    for (size_t i = 0; i < len / 8; i++)
+        bb_e64(&b, 0, i * 0x9E3779B97F4A7C15ull);
+    char path[256], msg[ERRMSG_MAX];
+    write_bb("assist.bin", &b, path);
+    bb_free(&b);
+
+    bytesrc_assist_set(0);
+    assert_int_equal(bytesrc_assist(), -1); /* off */
+    bytesrc_assist_set(1);
+    assert_int_equal(bytesrc_assist(), -1); /* on, nothing mapped yet */
+
+    long rss0 = rss_kib();
+    struct bytesrc *s;
+    assert_int_equal(bytesrc_open(&s, path, msg), 0);
+    assert_int_equal(bytesrc_kind(s), SRC_PLAIN);
+    int calls = assist_until_idle();
+    long ahead = rss_kib() - rss0;
+    /* 16 MiB in 256 KiB slices: 64 calls; the pages are mapped */
+    assert_int_equal(calls, 64);
+    assert_true(ahead >= 15 * 1024);
+
+    long peak = 0;
+    uint64_t i = 0, bad = 0;
+    for (size_t off = 0; off < len; off += mib) {
+        const uint8_t *p;
+        size_t got = 0;
+        assert_int_equal(bytesrc_need(s, mib, &p, &got, msg), 1);
+        for (size_t k = 0; k < mib; k += 8, i++) {
+            uint64_t v;
+            memcpy(&v, p + k, 8);
+            bad += v != i * 0x9E3779B97F4A7C15ull;
+        }
+        bytesrc_consume(s, mib);
+        assist_until_idle();
+        long r = rss_kib() - rss0;
+        if (r > peak)
+            peak = r;
+    }
+    assert_int_equal(bad, 0);
+    /* 8 MiB behind, 16 ahead (1 MiB drop slices, the 1 MiB read) */
+    assert_true(peak <= 27 * 1024);
+    bytesrc_free(s);
+    assert_int_equal(bytesrc_assist(), -1); /* unregistered: nothing open */
+    /* freed with work left: the assistant never reaches for its range */
+    assert_int_equal(bytesrc_open(&s, path, msg), 0);
+    assert_int_equal(bytesrc_assist(), 1);
+    bytesrc_free(s);
+    assert_int_equal(bytesrc_assist(), -1);
+    /* and its slot is free: a new source's 16 MiB are all the work */
+    assert_int_equal(bytesrc_open(&s, path, msg), 0);
+    assert_int_equal(assist_until_idle(), 64);
+    bytesrc_free(s);
+    bytesrc_assist_set(0);
+    assert_int_equal(bytesrc_assist(), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -988,6 +1085,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_damaged_blocks),
         cmocka_unit_test(test_pcapng_version_checked_at_open),
         cmocka_unit_test(test_gzip_and_zstd_read_back),
+        cmocka_unit_test(test_source_assist),
         cmocka_unit_test(test_corrupt_gzip_is_an_error),
         cmocka_unit_test(test_truncated_zstd_and_gzip_return_records_first),
         cmocka_unit_test(test_inputs_three_interleaved_files),
