@@ -436,18 +436,21 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
  * bounded (0.04 s): a sixth of the reading stage of a --threads run, the
  * stage that bounds the packet series.  While the pipeline's other thread
  * waits for a batch, bytesrc_assist() does that work for the mapped
- * sources being read: it maps (MADV_POPULATE_READ) the next ASSIST_AHEAD
- * bytes past the reader's committed position and drops what lies MAP_DROP
- * behind it, one slice a call, and the reader drops only when the
- * assistant falls behind.  It is only ever a hint: a page not populated
- * faults as before, and a dropped page of a private mapping never written
- * would fault back from the page cache with the same bytes.  What must not
- * happen is a madvise on a range unmapped meanwhile (perhaps reused by
- * another mapping): bytesrc_free() unregisters under the mutex, which the
- * assistant holds across each call, before it unmaps.
+ * sources being read: it maps the pages of the next ASSIST_AHEAD bytes past
+ * the reader's committed position (MADV_POPULATE_READ, or a read of a byte
+ * a page where the kernel lacks it) and drops what lies MAP_DROP behind
+ * it, one slice a call, and the reader drops only when the assistant falls
+ * behind.  It is only ever a hint: a page not populated faults as before,
+ * and a dropped page of a private mapping never written would fault back
+ * from the page cache with the same bytes.  What must not happen is a
+ * madvise on a range unmapped meanwhile (perhaps reused by another
+ * mapping): bytesrc_free() unregisters under the mutex, which the
+ * assistant holds across each call, before it unmaps.  Every drop, the
+ * reader's too, is made under the mutex as well, so a slice is never
+ * populated below what was already dropped (it would stay mapped).
  */
 #define ASSIST_SLOTS 4            /* merged inputs read at once; more do their own */
-#define ASSIST_AHEAD (16u << 20)  /* populated ahead of the reader */
+#define ASSIST_AHEAD (16u << 20)  /* populated ahead of the reader, shared by the slots in use */
 #define ASSIST_SLICE (256u << 10) /* a populate call: about 25-50 us here */
 #define ASSIST_DROP_SLICE (1u << 20)
 #define ASSIST_LAG (4 * MAP_DROP) /* the reader drops itself past this */
@@ -455,9 +458,9 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
 struct assist_slot {
     uint8_t *base; /* the mapping; NULL: a free slot (under assist.mu) */
     size_t len;
-    size_t ahead;           /* populated up to here (the assistant's, under assist.mu) */
+    size_t ahead;           /* populated up to here (under assist.mu) */
     _Atomic size_t pos;     /* the reader's committed offset */
-    _Atomic size_t dropped; /* dropped up to here, by either (only grows) */
+    _Atomic size_t dropped; /* dropped up to here (changed under assist.mu, only grows) */
 };
 
 static struct {
@@ -506,16 +509,19 @@ static void assist_unregister(struct bytesrc *s)
     s->as = NULL;
 }
 
-static void dropped_raise(_Atomic size_t *d, size_t to)
+/* Drop slot a's pages in [dropped, upto) (under assist.mu). */
+static void assist_drop(struct assist_slot *a, size_t upto)
 {
-    size_t cur = atomic_load_explicit(d, memory_order_relaxed);
-    while (cur < to && !atomic_compare_exchange_weak_explicit(d, &cur, to, memory_order_relaxed,
-                                                              memory_order_relaxed))
-        ;
+    size_t dropped = atomic_load_explicit(&a->dropped, memory_order_relaxed);
+    if (upto <= dropped)
+        return;
+    /* a hint: a failure leaves the pages mapped, as without it */
+    (void)madvise(a->base + dropped, upto - dropped, MADV_DONTNEED);
+    atomic_store_explicit(&a->dropped, upto, memory_order_relaxed);
 }
 
 /* One slice of page work on slot a (under assist.mu); 1 if it did some. */
-static int assist_slot_work(struct assist_slot *a)
+static int assist_slot_work(struct assist_slot *a, unsigned live)
 {
     size_t pos = atomic_load_explicit(&a->pos, memory_order_relaxed);
     size_t dropped = atomic_load_explicit(&a->dropped, memory_order_relaxed);
@@ -523,50 +529,60 @@ static int assist_slot_work(struct assist_slot *a)
     if (pos > MAP_DROP) {
         size_t upto = (pos - MAP_DROP) & ~(size_t)(ASSIST_DROP_SLICE - 1);
         if (upto > dropped) {
-            if (upto - dropped > ASSIST_DROP_SLICE)
-                upto = dropped + ASSIST_DROP_SLICE;
-            /* a hint: a failure leaves the pages mapped, as before */
-            (void)madvise(a->base + dropped, upto - dropped, MADV_DONTNEED);
-            dropped_raise(&a->dropped, upto);
+            assist_drop(a, upto - dropped > ASSIST_DROP_SLICE ? dropped + ASSIST_DROP_SLICE : upto);
             return 1;
         }
     }
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    /* madvise wants a page-aligned start: every bound is a page boundary
+     * (the mapping's last page included whole, as the kernel maps it) */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), ahead = ASSIST_AHEAD / (live ? live : 1);
+    size_t end = (a->len + page - 1) & ~(page - 1);
     size_t from = pos & ~(page - 1);
     if (from < a->ahead)
         from = a->ahead;
-    size_t to = a->len - pos > ASSIST_AHEAD ? pos + ASSIST_AHEAD : a->len;
+    if (from < dropped) /* never below a drop: those pages would stay */
+        from = dropped;
+    size_t to = end - pos > ahead ? (pos + ahead + page - 1) & ~(page - 1) : end;
     if (from >= to)
         return 0;
     size_t n = to - from > ASSIST_SLICE ? ASSIST_SLICE : to - from;
 #ifdef MADV_POPULATE_READ
     if (!assist.touch && madvise(a->base + from, n, MADV_POPULATE_READ) && errno == EINVAL)
-        assist.touch = 1;
+        assist.touch = 1; /* an aligned range in the mapping: the kernel lacks it */
 #else
     assist.touch = 1;
 #endif
     if (assist.touch) {
         volatile const uint8_t *p = a->base + from;
-        for (size_t o = 0; o < n; o += page)
+        size_t valid = a->len - from; /* past the file's end a read would fault */
+        for (size_t o = 0; o < n && o < valid; o += page)
             (void)p[o];
     }
     a->ahead = from + n;
     return 1;
 }
 
+int bytesrc_assist_touching(void)
+{
+    pthread_mutex_lock(&assist.mu);
+    int t = assist.touch;
+    pthread_mutex_unlock(&assist.mu);
+    return t;
+}
+
 int bytesrc_assist(void)
 {
     /* no mapped input open (pipe, compressed, or between files): the
      * waiting thread sleeps until its next batch, and asks again then */
-    if (!atomic_load_explicit(&assist.on, memory_order_relaxed) ||
-        !atomic_load_explicit(&assist.live, memory_order_relaxed))
+    unsigned live = atomic_load_explicit(&assist.live, memory_order_relaxed);
+    if (!atomic_load_explicit(&assist.on, memory_order_relaxed) || !live)
         return -1;
     if (pthread_mutex_trylock(&assist.mu))
-        return 0; /* a reader is (un)registering: next time */
+        return 0; /* a reader is (un)registering or dropping: next time */
     int did = 0;
     for (unsigned k = 0; k < ASSIST_SLOTS && !did; k++) {
         unsigned i = (assist.next + k) % ASSIST_SLOTS;
-        if (assist.s[i].base && assist_slot_work(&assist.s[i])) {
+        if (assist.s[i].base && assist_slot_work(&assist.s[i], live)) {
             did = 1;
             assist.next = i + 1;
         }
@@ -579,24 +595,36 @@ void bytesrc_consume(struct bytesrc *s, size_t n)
 {
     s->start += n;
     s->pos += n;
-    if (s->map) {
-        s->raw_pos = s->pos;
-        /* Pages already parsed leave the process (they stay in the page
-         * cache): peak RSS does not grow with the file size. */
-        size_t dropped = s->dropped, lag = 2 * MAP_DROP;
-        if (s->as) { /* the assistant's work, unless it falls behind */
-            atomic_store_explicit(&s->as->pos, s->start, memory_order_relaxed);
-            dropped = atomic_load_explicit(&s->as->dropped, memory_order_relaxed);
-            lag = ASSIST_LAG;
+    if (!s->map)
+        return;
+    s->raw_pos = s->pos;
+    /* Pages already parsed leave the process (they stay in the page
+     * cache): peak RSS does not grow with the file size. */
+    if (s->as && atomic_load_explicit(&assist.on, memory_order_relaxed)) {
+        /* the assistant's work, unless it falls behind */
+        struct assist_slot *a = s->as;
+        atomic_store_explicit(&a->pos, s->start, memory_order_relaxed);
+        if (s->start - atomic_load_explicit(&a->dropped, memory_order_relaxed) >= ASSIST_LAG) {
+            pthread_mutex_lock(&assist.mu);
+            assist_drop(a, (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1));
+            pthread_mutex_unlock(&assist.mu);
         }
-        if (s->start - dropped >= lag) {
-            size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
-            if (upto > dropped) {
+        return;
+    }
+    size_t dropped = s->dropped;
+    if (s->as) /* registered, the assistant since switched off */
+        dropped = atomic_load_explicit(&s->as->dropped, memory_order_relaxed);
+    if (s->start - dropped >= 2 * MAP_DROP) {
+        size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
+        if (upto > dropped) {
+            if (s->as) {
+                pthread_mutex_lock(&assist.mu);
+                assist_drop(s->as, upto);
+                pthread_mutex_unlock(&assist.mu);
+            } else {
                 madvise(s->map + dropped, upto - dropped, MADV_DONTNEED);
-                s->dropped = upto;
-                if (s->as)
-                    dropped_raise(&s->as->dropped, upto);
             }
+            s->dropped = upto;
         }
     }
 }

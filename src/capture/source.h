@@ -65,5 +65,8 @@ void bytesrc_free(struct bytesrc *s);
  */
 void bytesrc_assist_set(int on);
 int bytesrc_assist(void);
+/* Whether the assistant reads a byte a page instead of MADV_POPULATE_READ
+ * (a kernel before 5.14 refused it). */
+int bytesrc_assist_touching(void);
 
 #endif

@@ -699,6 +699,10 @@ static void loop_pairs(struct run_ctx *x)
         bq_destroy(&pp.q);
         pp.threaded = threaded = 0;
     }
+    if (!threaded) { /* no one to do the page work: the reader drops as alone */
+        bytesrc_assist_set(0);
+        pp.d.idle = NULL;
+    }
     if (threaded) { /* this thread drains, until the last log */
         for (;;) {
             struct plog *l = bq_take(&pp.q);
@@ -1120,6 +1124,8 @@ static void loop_flows(struct run_ctx *x)
         bq_destroy(&fp.q);
         threaded = 0;
     }
+    if (!threaded) /* no one to do the page work (compressed input on two cores) */
+        bytesrc_assist_set(0);
     if (threaded) {
         if (main_reads)
             producer(&fp);

@@ -67,26 +67,33 @@ void bq_put(struct bqueue *q, void *b)
     pthread_mutex_unlock(&q->mu);
 }
 
-/* Before Linux puts the consumer to sleep for good: the idle work while
- * there is some, a spin when there is none for now, and a nap of
- * BQ_IDLE_NAP_NS when a spin brought neither a batch nor work (the work
- * comes back as the producer moves on: pages ahead of the reader). */
+/* How the consumer waits with idle work (bq_set_idle): the work while
+ * there is some, a spin when there is none for now, then a nap of
+ * BQ_IDLE_NAP_NS, since the producer's progress brings more (pages ahead
+ * of the reader); after BQ_IDLE_NAPS naps in a row that found none (the
+ * producer itself stalled, on a pipe say), an ordinary wait. */
 #define BQ_IDLE_NAP_NS 1000000
+#define BQ_IDLE_NAPS 8
 
 static void idle_wait(struct bqueue *q)
 {
+    int naps = 0;
     while (!atomic_load_explicit(&q->count, memory_order_relaxed)) {
         int w = q->idle();
-        if (w > 0)
+        if (w > 0) {
+            naps = 0;
             continue;
-        if (w < 0)
+        }
+        if (w < 0 || naps == BQ_IDLE_NAPS)
             return; /* none to come: an ordinary wait */
         spin_while_zero(&q->count, 1);
         if (atomic_load_explicit(&q->count, memory_order_relaxed))
             return;
         w = q->idle();
-        if (w > 0)
+        if (w > 0) {
+            naps = 0;
             continue;
+        }
         if (w < 0)
             return;
         struct timespec t;
@@ -100,6 +107,7 @@ static void idle_wait(struct bqueue *q)
         if (!q->count)
             pthread_cond_timedwait(&q->can_get, &q->mu, &t);
         pthread_mutex_unlock(&q->mu);
+        naps++;
     }
 }
 
