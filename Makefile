@@ -65,7 +65,7 @@ $(BUILD)/pcapgen: tools/pcapgen.c
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # Fuzzing.  Replay drivers (no libFuzzer) run in `make test`; `make fuzz`
 # builds the libFuzzer targets with clang; `make fuzz-run FUZZ_SECONDS=N`

@@ -10,8 +10,11 @@
  * QUIC flow.  The CRYPTO frames of that packet are put back in order and the
  * contiguous start of the handshake is handed to tls.c's ClientHello parser
  * (behind a synthetic record header).  A ClientHello larger than one packet
- * (post-quantum key shares) may put the SNI in the second Initial: then no
- * name is found, which is the documented limit of "where it is cheap".
+ * (post-quantum key shares: Chrome's are some 1.8 KB, over two Initials, its
+ * extensions in random order) may put the SNI in a later Initial: the
+ * CRYPTO bytes of a ClientHello not yet complete wait in a small table
+ * (struct quic_reasm) for the client's next Initial to the same connection
+ * ID, in either order.
  *
  * Hostile input: every byte read through cursor.h; lengths checked before
  * use; the decrypted plaintext is bounded by the packet; frames are parsed
@@ -23,6 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define QUIC_V1 0x00000001u
@@ -31,6 +35,58 @@
 #define QUIC_MAX_PACKET 1500 * 2 /* an Initial fits a datagram */
 #define QUIC_CRYPTO_BUF 4096     /* start of the handshake we reassemble */
 #define QUIC_MAX_FRAMES 64
+#define QUIC_PENDING 16 /* ClientHellos awaiting their next Initial; the oldest gives way */
+
+/* The CRYPTO stream's start so far of one client's handshake. */
+struct quic_pending {
+    uint64_t conn, age; /* age 0: a free entry */
+    uint8_t dcid[QUIC_MAX_CID], dl;
+    uint8_t buf[QUIC_CRYPTO_BUF], have[QUIC_CRYPTO_BUF];
+};
+
+struct quic_reasm {
+    struct quic_pending e[QUIC_PENDING];
+    uint64_t clock;
+};
+
+struct quic_reasm *quic_reasm_new(void)
+{
+    return calloc(1, sizeof(struct quic_reasm));
+}
+
+void quic_reasm_free(struct quic_reasm *r)
+{
+    free(r);
+}
+
+size_t quic_reasm_pending(const struct quic_reasm *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; r && i < QUIC_PENDING; i++)
+        n += r->e[i].age != 0;
+    return n;
+}
+
+static struct quic_pending *pending_find(struct quic_reasm *r, uint64_t conn, const uint8_t *dcid,
+                                         uint8_t dl)
+{
+    for (size_t i = 0; i < QUIC_PENDING; i++) {
+        struct quic_pending *e = &r->e[i];
+        if (e->age && e->conn == conn && e->dl == dl && !memcmp(e->dcid, dcid, dl))
+            return e;
+    }
+    return NULL;
+}
+
+/* A free entry, else the oldest. */
+static struct quic_pending *pending_take(struct quic_reasm *r)
+{
+    struct quic_pending *best = &r->e[0];
+    for (size_t i = 0; i < QUIC_PENDING && best->age; i++)
+        if (r->e[i].age < best->age)
+            best = &r->e[i];
+    return best;
+}
 
 static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
                                     0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
@@ -122,11 +178,10 @@ static int aes_gcm_open(const uint8_t key[16], const uint8_t nonce[12], const ui
     return ok ? 0 : -1;
 }
 
-/* Reassemble the start of the CRYPTO stream from the frames of one packet. */
-static size_t crypto_prefix(const uint8_t *pt, size_t len, uint8_t *buf)
+/* The CRYPTO frames of one packet into buf/have (the stream's first
+ * QUIC_CRYPTO_BUF bytes; have[i] set for each byte given). */
+static void crypto_frames(const uint8_t *pt, size_t len, uint8_t *buf, uint8_t *have)
 {
-    uint8_t have[QUIC_CRYPTO_BUF];
-    memset(have, 0, sizeof(have));
     struct cursor c;
     cur_init(&c, pt, len);
     for (int steps = 0; steps < QUIC_MAX_FRAMES && cur_left(&c); steps++) {
@@ -141,14 +196,14 @@ static size_t crypto_prefix(const uint8_t *pt, size_t len, uint8_t *buf)
         }
         if (type == 0x01) /* PING */
             continue;
-        if (type != 0x06) /* not CRYPTO: ACK and others are not in a first Initial */
+        if (type != 0x06) /* not CRYPTO: ACK and others are not in a first flight */
             break;
         uint64_t off, n;
         if (cur_varint(&c, &off) || cur_varint(&c, &n) || n > cur_left(&c))
             break;
         struct cursor data;
         cur_sub(&c, (size_t)n, &data);
-        for (uint64_t i = 0; i < n && off + i < QUIC_CRYPTO_BUF; i++) {
+        for (uint64_t i = 0; i < n && off < QUIC_CRYPTO_BUF && off + i < QUIC_CRYPTO_BUF; i++) {
             uint8_t b;
             if (cur_u8(&data, &b)) /* cannot fail (n bytes were taken); gcc -O1 cannot see it */
                 break;
@@ -156,13 +211,24 @@ static size_t crypto_prefix(const uint8_t *pt, size_t len, uint8_t *buf)
             have[off + i] = 1;
         }
     }
-    size_t prefix = 0;
-    while (prefix < QUIC_CRYPTO_BUF && have[prefix])
-        prefix++;
-    return prefix;
 }
 
-int quic_initial_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
+/* The ClientHello's SNI from the stream's first n bytes (behind a
+ * synthetic TLS record header, for tls.c's parser). */
+static int hello_sni(const uint8_t *buf, size_t n, char out[NAME_MAX_LEN + 1])
+{
+    uint8_t rec[5 + QUIC_CRYPTO_BUF];
+    rec[0] = 0x16;
+    rec[1] = 0x03;
+    rec[2] = 0x03;
+    rec[3] = (uint8_t)(n >> 8);
+    rec[4] = (uint8_t)n;
+    memcpy(rec + 5, buf, n);
+    return tls_client_hello_sni(rec, 5 + n, out);
+}
+
+int quic_initial_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *p, size_t len,
+                     char out[NAME_MAX_LEN + 1])
 {
     out[0] = '\0';
     if (len > QUIC_MAX_PACKET)
@@ -233,14 +299,39 @@ int quic_initial_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
     if (aes_gcm_open(key, nonce, hdr, hdr_len, ct, ct_len, tag, pt))
         return -1; /* not a client Initial for this DCID, or damaged */
 
-    uint8_t rec[5 + QUIC_CRYPTO_BUF];
-    size_t n = crypto_prefix(pt, ct_len, rec + 5);
-    if (n < 4)
-        return 0;
-    rec[0] = 0x16; /* a synthetic TLS record around the handshake bytes */
-    rec[1] = 0x03;
-    rec[2] = 0x03;
-    rec[3] = (uint8_t)(n >> 8);
-    rec[4] = (uint8_t)n;
-    return tls_client_hello_sni(rec, 5 + n, out);
+    uint8_t buf[QUIC_CRYPTO_BUF], have[QUIC_CRYPTO_BUF];
+    memset(buf, 0, sizeof(buf));
+    memset(have, 0, sizeof(have));
+    crypto_frames(pt, ct_len, buf, have);
+    struct quic_pending *e = r ? pending_find(r, conn, dcid, dl) : NULL;
+    if (e) /* an earlier Initial's bytes fill the gaps (retransmitted bytes are equal) */
+        for (size_t i = 0; i < QUIC_CRYPTO_BUF; i++)
+            if (!have[i] && e->have[i]) {
+                buf[i] = e->buf[i];
+                have[i] = 1;
+            }
+    size_t n = 0;
+    while (n < QUIC_CRYPTO_BUF && have[n])
+        n++;
+    int rc = n >= 4 ? hello_sni(buf, n, out) : 0;
+    /* complete: the whole ClientHello is there (or all the room is) */
+    size_t need = n >= 4 ? 4 + ((size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]) : SIZE_MAX;
+    int done = rc == 1 || n >= need || n == QUIC_CRYPTO_BUF || (n >= 1 && buf[0] != 0x01);
+    if (done || !r) {
+        if (e)
+            e->age = 0;
+        return rc == 1 ? 1 : rc < 0 && done ? -1 : 0;
+    }
+    /* not complete yet: keep it for the client's next Initial */
+    if (!e) {
+        e = pending_take(r);
+        e->conn = conn;
+        memcpy(e->dcid, dcid, dl);
+        e->dl = dl;
+    }
+    e->age = ++r->clock;
+    memcpy(e->buf, buf, sizeof(buf));
+    memcpy(e->have, have, sizeof(have));
+    out[0] = '\0';
+    return 0;
 }

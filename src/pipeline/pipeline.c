@@ -300,6 +300,15 @@ static inline enum name_source name_source(const struct pkt_meta *m)
     return NS_NONE;
 }
 
+/* A QUIC client's connection, for the ClientHellos that wait for their
+ * next Initial (quic.h): its addresses and ports. */
+static uint64_t quic_conn(const struct pkt_meta *m)
+{
+    uint64_t h = hash40_mix(hash40_rd64(m->src), hash40_rd64(m->src + 8) ^ m->sport);
+    h = hash40_mix(h ^ hash40_rd64(m->dst), hash40_rd64(m->dst + 8) ^ m->dport);
+    return h;
+}
+
 /* learn_names for a packet that may name something: out of line, since its
  * frame (a name buffer, 16 addresses) cost the loops 16 instructions a
  * packet when every packet entered it (callgrind; most packets have no
@@ -338,7 +347,11 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
             dns_query_event(x, m, name, ts, m->payload_len);
         return 0;
     }
-    case NS_QUIC: rc = quic_initial_sni(m->payload, m->payload_len, name); break;
+    case NS_QUIC:
+        if (!x->quic)
+            x->quic = quic_reasm_new(); /* NULL: each Initial on its own */
+        rc = quic_initial_sni(x->quic, quic_conn(m), m->payload, m->payload_len, name);
+        break;
     case NS_TLS: rc = tls_client_hello_sni(m->payload, m->payload_len, name); break;
     case NS_HTTP: rc = http_request_host(m->payload, m->payload_len, name); break;
     }
@@ -1166,4 +1179,6 @@ void pipeline_run(struct run_ctx *x)
         loop_dns(x);
     else
         loop_pairs(x);
+    quic_reasm_free(x->quic);
+    x->quic = NULL;
 }

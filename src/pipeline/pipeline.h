@@ -106,6 +106,7 @@ struct pdrain {
 };
 
 struct fbatch;
+struct quic_reasm;
 
 /* Everything the packet loops share. */
 struct run_ctx {
@@ -155,6 +156,7 @@ struct run_ctx {
     size_t pq_n;
     uint32_t last_lt;
     int last_lt_ok;
+    struct quic_reasm *quic; /* split QUIC ClientHellos (quic.h), made at the first */
     struct pkt pq[64];
 };
 
