@@ -13,8 +13,11 @@
  * (post-quantum key shares: Chrome's are some 1.8 KB, over two Initials, its
  * extensions in random order) may put the SNI in a later Initial: the
  * CRYPTO bytes of a ClientHello not yet complete wait in a small table
- * (struct quic_reasm) for the client's next Initial to the same connection
- * ID, in either order.
+ * (struct quic_reasm) for the client's next Initial with the same
+ * Destination Connection ID from the same client address and port (the
+ * caller's connection key), in either order.  Connections already named
+ * are remembered a while, so that the Initials after the one that named
+ * them (a second half, a retransmission) do not take places in the table.
  *
  * Hostile input: every byte read through cursor.h; lengths checked before
  * use; the decrypted plaintext is bounded by the packet; frames are parsed
@@ -44,10 +47,31 @@ struct quic_pending {
     uint8_t buf[QUIC_CRYPTO_BUF], have[QUIC_CRYPTO_BUF];
 };
 
+#define QUIC_NAMED 32 /* connections named lately */
+
 struct quic_reasm {
     struct quic_pending e[QUIC_PENDING];
     uint64_t clock;
+    uint64_t named[QUIC_NAMED]; /* a ring of connection and DCID digests */
+    unsigned named_next;
 };
+
+/* A connection's digest for the ring: its key and its DCID. */
+static uint64_t conn_digest(uint64_t conn, const uint8_t *dcid, uint8_t dl)
+{
+    uint64_t h = conn ^ ((uint64_t)dl << 56) ^ 0x9E3779B97F4A7C15ull;
+    for (uint8_t i = 0; i < dl; i++)
+        h = (h ^ dcid[i]) * 0x100000001B3ull; /* FNV-1a's step */
+    return h | 1;                             /* never 0, an empty place */
+}
+
+static int named_seen(const struct quic_reasm *r, uint64_t d)
+{
+    for (size_t i = 0; i < QUIC_NAMED; i++)
+        if (r->named[i] == d)
+            return 1;
+    return 0;
+}
 
 struct quic_reasm *quic_reasm_new(void)
 {
@@ -227,6 +251,55 @@ static int hello_sni(const uint8_t *buf, size_t n, char out[NAME_MAX_LEN + 1])
     return tls_client_hello_sni(rec, 5 + n, out);
 }
 
+int quic_crypto_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *dcid, size_t dl,
+                    const uint8_t *pt, size_t len, char out[NAME_MAX_LEN + 1])
+{
+    out[0] = '\0';
+    if (dl > QUIC_MAX_CID)
+        return -1;
+    uint8_t buf[QUIC_CRYPTO_BUF], have[QUIC_CRYPTO_BUF];
+    memset(buf, 0, sizeof(buf));
+    memset(have, 0, sizeof(have));
+    crypto_frames(pt, len, buf, have);
+    struct quic_pending *e = r ? pending_find(r, conn, dcid, (uint8_t)dl) : NULL;
+    if (e) /* an earlier Initial's bytes fill the gaps (retransmitted bytes are equal) */
+        for (size_t i = 0; i < QUIC_CRYPTO_BUF; i++)
+            if (!have[i] && e->have[i]) {
+                buf[i] = e->buf[i];
+                have[i] = 1;
+            }
+    size_t n = 0;
+    while (n < QUIC_CRYPTO_BUF && have[n])
+        n++;
+    int rc = n >= 4 ? hello_sni(buf, n, out) : 0;
+    /* done: named, or never to be: the whole ClientHello is there (or all
+     * the room is), it is something else, or what is there is already
+     * malformed (tls.c says -1 only for bytes present, never for a cut) */
+    size_t need = n >= 4 ? 4 + ((size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]) : SIZE_MAX;
+    int done = rc != 0 || n >= need || n == QUIC_CRYPTO_BUF || (n >= 1 && buf[0] != 0x01);
+    uint64_t d = r ? conn_digest(conn, dcid, (uint8_t)dl) : 0;
+    if (done || !r || (!e && named_seen(r, d))) {
+        if (e)
+            e->age = 0;
+        if (rc == 1 && r && !named_seen(r, d)) {
+            r->named[r->named_next] = d;
+            r->named_next = (r->named_next + 1) % QUIC_NAMED;
+        }
+        return rc;
+    }
+    /* not complete yet: keep it for the client's next Initial */
+    if (!e) {
+        e = pending_take(r);
+        e->conn = conn;
+        memcpy(e->dcid, dcid, dl);
+        e->dl = (uint8_t)dl;
+    }
+    e->age = ++r->clock;
+    memcpy(e->buf, buf, sizeof(buf));
+    memcpy(e->have, have, sizeof(have));
+    return 0;
+}
+
 int quic_initial_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *p, size_t len,
                      char out[NAME_MAX_LEN + 1])
 {
@@ -299,39 +372,5 @@ int quic_initial_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *p, size
     if (aes_gcm_open(key, nonce, hdr, hdr_len, ct, ct_len, tag, pt))
         return -1; /* not a client Initial for this DCID, or damaged */
 
-    uint8_t buf[QUIC_CRYPTO_BUF], have[QUIC_CRYPTO_BUF];
-    memset(buf, 0, sizeof(buf));
-    memset(have, 0, sizeof(have));
-    crypto_frames(pt, ct_len, buf, have);
-    struct quic_pending *e = r ? pending_find(r, conn, dcid, dl) : NULL;
-    if (e) /* an earlier Initial's bytes fill the gaps (retransmitted bytes are equal) */
-        for (size_t i = 0; i < QUIC_CRYPTO_BUF; i++)
-            if (!have[i] && e->have[i]) {
-                buf[i] = e->buf[i];
-                have[i] = 1;
-            }
-    size_t n = 0;
-    while (n < QUIC_CRYPTO_BUF && have[n])
-        n++;
-    int rc = n >= 4 ? hello_sni(buf, n, out) : 0;
-    /* complete: the whole ClientHello is there (or all the room is) */
-    size_t need = n >= 4 ? 4 + ((size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]) : SIZE_MAX;
-    int done = rc == 1 || n >= need || n == QUIC_CRYPTO_BUF || (n >= 1 && buf[0] != 0x01);
-    if (done || !r) {
-        if (e)
-            e->age = 0;
-        return rc == 1 ? 1 : rc < 0 && done ? -1 : 0;
-    }
-    /* not complete yet: keep it for the client's next Initial */
-    if (!e) {
-        e = pending_take(r);
-        e->conn = conn;
-        memcpy(e->dcid, dcid, dl);
-        e->dl = dl;
-    }
-    e->age = ++r->clock;
-    memcpy(e->buf, buf, sizeof(buf));
-    memcpy(e->have, have, sizeof(have));
-    out[0] = '\0';
-    return 0;
+    return quic_crypto_sni(r, conn, dcid, dl, pt, ct_len, out);
 }

@@ -12,8 +12,9 @@
 
 /*
  * ClientHellos spread over several Initial packets wait here for the
- * client's next Initial (at most 16 at a time, about 130 KiB; the oldest
- * gives way).  One per reading thread.
+ * client's next Initial (at most 16 at a time, 8 KiB each; the oldest
+ * gives way), and the last 32 connections named are remembered, so that
+ * their later Initials do not wait.  One per reading thread.
  */
 struct quic_reasm;
 struct quic_reasm *quic_reasm_new(void); /* NULL when out of memory */
@@ -30,5 +31,12 @@ size_t quic_reasm_pending(const struct quic_reasm *r); /* (tests) */
  */
 int quic_initial_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *p, size_t len,
                      char out[NAME_MAX_LEN + 1]);
+
+/* Its second half, after the decryption: pt/len the plaintext of a client
+ * Initial (its frames) for Destination Connection ID dcid (dl bytes, at
+ * most 20); the same results.  Apart for the fuzzer, which cannot make an
+ * AEAD tag. */
+int quic_crypto_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *dcid, size_t dl,
+                    const uint8_t *pt, size_t len, char out[NAME_MAX_LEN + 1]);
 
 #endif

@@ -154,7 +154,7 @@ static size_t initial(const uint8_t *dcid, size_t dl, uint32_t pn, const uint8_t
 /* ---- ClientHellos and frames ------------------------------------------ */
 
 struct bytes {
-    uint8_t b[4096];
+    uint8_t b[8192];
     size_t n;
 };
 
@@ -280,28 +280,33 @@ static void test_two_initials(void **state)
     assert_int_equal(quic_initial_sni(NULL, 1, p1, 1200, out), 0);
     assert_int_equal(quic_initial_sni(NULL, 1, p2, 1200, out), 0);
 
-    /* in order, then the other way round */
+    /* in order (connection key 1), then the other way round (3) */
     struct quic_reasm *r = quic_reasm_new();
     assert_int_equal(quic_initial_sni(r, 1, p1, 1200, out), 0);
     assert_int_equal(quic_reasm_pending(r), 1);
     assert_int_equal(quic_initial_sni(r, 1, p2, 1200, out), 1);
     assert_string_equal(out, "split.example.org");
     assert_int_equal(quic_reasm_pending(r), 0);
-    assert_int_equal(quic_initial_sni(r, 1, p2, 1200, out), 0);
+    assert_int_equal(quic_initial_sni(r, 3, p2, 1200, out), 0);
     assert_int_equal(quic_reasm_pending(r), 1);
-    assert_int_equal(quic_initial_sni(r, 1, p1, 1200, out), 1);
+    assert_int_equal(quic_initial_sni(r, 3, p1, 1200, out), 1);
     assert_string_equal(out, "split.example.org");
     assert_int_equal(quic_reasm_pending(r), 0);
 
+    /* a connection named does not wait again: its second half retransmitted */
+    assert_int_equal(quic_initial_sni(r, 1, p2, 1200, out), 0);
+    assert_int_equal(quic_initial_sni(r, 3, p2, 1200, out), 0);
+    assert_int_equal(quic_reasm_pending(r), 0);
+
     /* the first Initial again (a retransmission) before the second */
-    assert_int_equal(quic_initial_sni(r, 1, p1, 1200, out), 0);
-    assert_int_equal(quic_initial_sni(r, 1, p1, 1200, out), 0);
+    assert_int_equal(quic_initial_sni(r, 4, p1, 1200, out), 0);
+    assert_int_equal(quic_initial_sni(r, 4, p1, 1200, out), 0);
     assert_int_equal(quic_reasm_pending(r), 1);
-    assert_int_equal(quic_initial_sni(r, 1, p2, 1200, out), 1);
+    assert_int_equal(quic_initial_sni(r, 4, p2, 1200, out), 1);
 
     /* another connection's (another client's, same DCID) second half
      * does not complete it */
-    assert_int_equal(quic_initial_sni(r, 1, p1, 1200, out), 0);
+    assert_int_equal(quic_initial_sni(r, 5, p1, 1200, out), 0);
     assert_int_equal(quic_initial_sni(r, 2, p2, 1200, out), 0);
     assert_int_equal(quic_reasm_pending(r), 2);
     quic_reasm_free(r);
@@ -360,23 +365,93 @@ static void test_not_kept(void **state)
 
 /* For tests/e2e/cli.sh, which has no AES-GCM of its own: the two
  * Initials of test_two_initials (frames shuffled as there) as
- * DIR/quic_initial_1.bin and DIR/quic_initial_2.bin (UDP payloads). */
+ * DIR/quic_initial_1.bin and DIR/quic_initial_2.bin (UDP payloads); and
+ * DIR/quic_frames.bin, the seed of tests/fuzz/regress/quic-frames-split. */
 static int write_initials(const char *dir)
 {
     struct bytes h;
     hello(&h, 1, 1500, "split.example.org");
     uint8_t p1[1200], p2[1200];
     two_initials(&h, 1000, dcid_a, p1, p2);
-    for (int i = 1; i <= 2; i++) {
+    /* and fuzz_quic's decrypted-side input: [cut][dl][dcid][frames], the
+     * cut inside the ClientHello, before its name */
+    struct bytes z = {.n = 0}, f = {.n = 0};
+    crypto(&f, &h, 0, 1000);
+    for (int i = 0; i < 40; i++)
+        put8(&f, 0); /* PADDING, where the cut falls (the harness's cut is coarse) */
+    crypto(&f, &h, 1000, h.n - 1000);
+    put8(&z, 255 * (1005 + 20) / (unsigned)f.n);
+    put8(&z, 8);
+    put(&z, dcid_a, 8);
+    put(&z, f.b, f.n);
+    for (int i = 1; i <= 3; i++) {
         char path[512];
-        snprintf(path, sizeof(path), "%s/quic_initial_%d.bin", dir, i);
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(i == 1 ? p1 : p2, 1, 1200, f) != 1200 || fclose(f)) {
+        snprintf(path, sizeof(path), i < 3 ? "%s/quic_initial_%d.bin" : "%s/quic_frames.bin", dir,
+                 i);
+        const uint8_t *b = i == 1 ? p1 : i == 2 ? p2 : z.b;
+        size_t n = i < 3 ? 1200 : z.n;
+        FILE *fp = fopen(path, "wb");
+        if (!fp || fwrite(b, 1, n, fp) != n || fclose(fp)) {
             fprintf(stderr, "test_quic: cannot write %s\n", path);
             return 1;
         }
     }
     return 0;
+}
+
+/* The same rules on the decrypted side (quic_crypto_sni): what tls.c
+ * already finds malformed is -1 and not kept; a ClientHello past the 4 KiB
+ * kept, its SNI beyond them, is given up; a DCID that differs only in its
+ * length is another connection; an entry brought up to date is young
+ * again (the oldest gives way, not it). */
+static void test_crypto_rules(void **state)
+{
+    (void)state;
+    struct quic_reasm *r = quic_reasm_new();
+    char out[NAME_MAX_LEN + 1];
+    struct bytes h, f;
+
+    /* a session id of 40 bytes (TLS allows 32), the hello cut at 1000 */
+    hello(&h, 1, 1500, "bad.example");
+    h.b[4 + 2 + 32] = 40;
+    f.n = 0;
+    crypto(&f, &h, 0, 1000);
+    assert_int_equal(quic_crypto_sni(NULL, 1, dcid_a, 8, f.b, f.n, out), -1);
+    assert_int_equal(quic_crypto_sni(r, 1, dcid_a, 8, f.b, f.n, out), -1);
+    assert_int_equal(quic_reasm_pending(r), 0);
+
+    /* 4 KiB and more before the name: all the room used, given up */
+    hello(&h, 1, 4200, "far.example");
+    f.n = 0;
+    crypto(&f, &h, 0, 4096);
+    assert_int_equal(quic_crypto_sni(r, 1, dcid_a, 8, f.b, f.n, out), 0);
+    assert_int_equal(quic_reasm_pending(r), 0);
+
+    /* the DCID's first 7 bytes are not the DCID */
+    hello(&h, 1, 1500, "len.example");
+    f.n = 0;
+    crypto(&f, &h, 0, 1000);
+    struct bytes g = {.n = 0};
+    crypto(&g, &h, 1000, h.n - 1000);
+    assert_int_equal(quic_crypto_sni(r, 1, dcid_a, 8, f.b, f.n, out), 0);
+    assert_int_equal(quic_crypto_sni(r, 1, dcid_a, 7, g.b, g.n, out), 0);
+    assert_int_equal(quic_reasm_pending(r), 2);
+    assert_int_equal(quic_crypto_sni(r, 1, dcid_a, 8, g.b, g.n, out), 1);
+    assert_string_equal(out, "len.example");
+    quic_reasm_free(r);
+
+    /* 16 waiting (connection keys 100..115), the first brought up to date
+     * by a retransmission, then a 17th: the second gives way, not it */
+    r = quic_reasm_new();
+    for (uint64_t c = 100; c < 116; c++)
+        assert_int_equal(quic_crypto_sni(r, c, dcid_a, 8, f.b, f.n, out), 0);
+    assert_int_equal(quic_crypto_sni(r, 100, dcid_a, 8, f.b, f.n, out), 0);
+    assert_int_equal(quic_crypto_sni(r, 116, dcid_a, 8, f.b, f.n, out), 0);
+    assert_int_equal(quic_reasm_pending(r), 16);
+    assert_int_equal(quic_crypto_sni(r, 101, dcid_a, 8, g.b, g.n, out), 0);
+    assert_int_equal(quic_crypto_sni(r, 100, dcid_a, 8, g.b, g.n, out), 1);
+    assert_string_equal(out, "len.example");
+    quic_reasm_free(r);
 }
 
 int main(int argc, char **argv)
@@ -389,6 +464,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_two_initials),
         cmocka_unit_test(test_waiting_bound),
         cmocka_unit_test(test_not_kept),
+        cmocka_unit_test(test_crypto_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
