@@ -279,6 +279,8 @@ for t, f in recs:
 PY
     t "--group host names a QUIC server whose SNI is in the second Initial" 0 "" -- $P --group host "$w/quic.pcap"
     ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"split.example.org\",\"proto\":\"udp\",\"dport\":443' '$w/out'"
+    ok_if "  ...the same bytes with the reading stage on its own thread (--threads 2) and on one" \
+        "$P -q --threads 2 --group host '$w/quic.pcap' >'$w/q2' && $P -q --threads 1 --group host '$w/quic.pcap' >'$w/q1' && cmp -s '$w/q1' '$w/q2' && grep -q '\"dst\":\"split.example.org\"' '$w/q2'"
     # (the packet series picks a flow's group at its first packet, before
     # the name: the name goes to the group's host field, as for TLS)
     ok_if "  ...--series packets: the host field, the same with --threads 1 and 2" \
