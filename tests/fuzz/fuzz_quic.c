@@ -15,6 +15,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A result in range, the name NUL-terminated and valid. */
+static void check(int rc, const char out[NAME_MAX_LEN + 1])
+{
+    if (rc < -1 || rc > 1 || !memchr(out, '\0', NAME_MAX_LEN + 1))
+        abort();
+    if (rc == 1)
+        for (const char *p = out; *p; p++)
+            if (!name_char_ok((unsigned char)*p))
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *copy = malloc(size ? size : 1);
@@ -28,13 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int pass = 0; pass < 3; pass++) {
         char out[NAME_MAX_LEN + 1];
         memset(out, 'x', sizeof(out));
-        int rc = quic_initial_sni(pass ? r : NULL, 7, copy, size, out);
-        if (rc < -1 || rc > 1 || !memchr(out, '\0', sizeof(out)))
-            abort();
-        if (rc == 1)
-            for (const char *p = out; *p; p++)
-                if (!name_char_ok((unsigned char)*p))
-                    abort();
+        check(quic_initial_sni(pass ? r : NULL, 7, copy, size, out), out);
     }
     if (quic_reasm_pending(r) > 1)
         abort(); /* one connection, one entry at most */
@@ -55,14 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 memset(out, 'x', sizeof(out));
                 const uint8_t *q = pass & 1 ? pt + cut : pt;
                 size_t qn = pass & 1 ? n - cut : cut;
-                int rc =
-                    quic_crypto_sni(pass < 2 ? r : NULL, pass == 3 ? 2 : 1, dcid, dl, q, qn, out);
-                if (rc < -1 || rc > 1 || !memchr(out, '\0', sizeof(out)))
-                    abort();
-                if (rc == 1)
-                    for (const char *c = out; *c; c++)
-                        if (!name_char_ok((unsigned char)*c))
-                            abort();
+                check(quic_crypto_sni(pass < 2 ? r : NULL, pass == 3 ? 2 : 1, dcid, dl, q, qn, out),
+                      out);
             }
             if (quic_reasm_pending(r) > 1)
                 abort();
