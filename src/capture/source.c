@@ -71,10 +71,10 @@ struct assist_slot;
 
 struct bytesrc {
     int fd;
-    struct pipeline *pipe; /* compressed input: the producer thread */
-    uint8_t *map;          /* plain regular file: mapped whole, zero copy */
-    size_t map_len, dropped;
-    struct assist_slot *as; /* the mapping's page work is shared (bytesrc_assist) */
+    struct pipeline *pipe;   /* compressed input: the producer thread */
+    uint8_t *map;            /* plain regular file: mapped whole, zero copy */
+    size_t map_len, dropped; /* dropped: unless as, whose own says */
+    struct assist_slot *as;  /* the mapping's page work is shared (bytesrc_assist) */
     enum src_kind kind;
     const char *name; /* borrowed, for messages */
     uint8_t *buf;
@@ -599,33 +599,25 @@ void bytesrc_consume(struct bytesrc *s, size_t n)
         return;
     s->raw_pos = s->pos;
     /* Pages already parsed leave the process (they stay in the page
-     * cache): peak RSS does not grow with the file size. */
-    if (s->as && atomic_load_explicit(&assist.on, memory_order_relaxed)) {
-        /* the assistant's work, unless it falls behind */
-        struct assist_slot *a = s->as;
+     * cache): peak RSS does not grow with the file size.  With an
+     * assistant, that is its work, unless it falls ASSIST_LAG behind. */
+    struct assist_slot *a = s->as;
+    size_t lag = 2 * MAP_DROP;
+    if (a && atomic_load_explicit(&assist.on, memory_order_relaxed)) {
         atomic_store_explicit(&a->pos, s->start, memory_order_relaxed);
-        if (s->start - atomic_load_explicit(&a->dropped, memory_order_relaxed) >= ASSIST_LAG) {
-            pthread_mutex_lock(&assist.mu);
-            assist_drop(a, (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1));
-            pthread_mutex_unlock(&assist.mu);
-        }
-        return;
+        lag = ASSIST_LAG;
     }
-    size_t dropped = s->dropped;
-    if (s->as) /* registered, the assistant since switched off */
-        dropped = atomic_load_explicit(&s->as->dropped, memory_order_relaxed);
-    if (s->start - dropped >= 2 * MAP_DROP) {
-        size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
-        if (upto > dropped) {
-            if (s->as) {
-                pthread_mutex_lock(&assist.mu);
-                assist_drop(s->as, upto);
-                pthread_mutex_unlock(&assist.mu);
-            } else {
-                madvise(s->map + dropped, upto - dropped, MADV_DONTNEED);
-            }
-            s->dropped = upto;
-        }
+    size_t dropped = a ? atomic_load_explicit(&a->dropped, memory_order_relaxed) : s->dropped;
+    if (s->start - dropped < lag)
+        return;
+    size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
+    if (a) { /* registered: drops are made under the assistant's mutex */
+        pthread_mutex_lock(&assist.mu);
+        assist_drop(a, upto);
+        pthread_mutex_unlock(&assist.mu);
+    } else if (upto > dropped) {
+        madvise(s->map + dropped, upto - dropped, MADV_DONTNEED);
+        s->dropped = upto;
     }
 }
 

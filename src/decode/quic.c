@@ -277,11 +277,14 @@ int quic_crypto_sni(struct quic_reasm *r, uint64_t conn, const uint8_t *dcid, si
      * malformed (tls.c says -1 only for bytes present, never for a cut) */
     size_t need = n >= 4 ? 4 + ((size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]) : SIZE_MAX;
     int done = rc != 0 || n >= need || n == QUIC_CRYPTO_BUF || (n >= 1 && buf[0] != 0x01);
-    uint64_t d = r ? conn_digest(conn, dcid, (uint8_t)dl) : 0;
-    if (done || !r || (!e && named_seen(r, d))) {
+    if (!r)
+        return rc;
+    uint64_t d = conn_digest(conn, dcid, (uint8_t)dl);
+    int seen = named_seen(r, d);
+    if (done || (!e && seen)) {
         if (e)
             e->age = 0;
-        if (rc == 1 && r && !named_seen(r, d)) {
+        if (rc == 1 && !seen) {
             r->named[r->named_next] = d;
             r->named_next = (r->named_next + 1) % QUIC_NAMED;
         }

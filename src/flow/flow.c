@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { L_TCP = FLOW_LIST_TCP, L_CLOSED = FLOW_LIST_CLOSED, L_OTHER = FLOW_LIST_OTHER };
-
 const char *flow_state(const struct flow *f)
 {
     unsigned h = f->hist;
@@ -468,7 +466,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         else
             f->orig = (uint8_t)side;
         t->slot[slot] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(i + 1);
-        list_append(t, i, is_tcp ? L_TCP : L_OTHER);
+        list_append(t, i, is_tcp ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
         t->live++;
         t->flows_total++;
         if (t->live > t->peak_live)
@@ -482,7 +480,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
 void flow_table_closed(struct flow_table *t, uint32_t i)
 {
     list_unlink(t, i);
-    list_append(t, i, L_CLOSED);
+    list_append(t, i, FLOW_LIST_CLOSED);
 }
 
 /* A flow to end at the flush, with its last activity beside it: sorting
