@@ -118,7 +118,7 @@ bench-peers: deps $(BUILD)/pcts $(BUILD)/pcapgen
 
 $(BUILD)/floor: bench/floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lm
 
 $(BUILD)/memlat: bench/memlat.c
 	@mkdir -p $(dir $@)

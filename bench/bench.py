@@ -8,6 +8,7 @@ Figures are printed as a table; ratios are what to compare across machines.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +60,7 @@ def main():
     runs = [
         ("floor: read(2) + walk records", [floor, "read", main_file]),
         ("floor: + IPv4 pair hash count", [floor, "hash", main_file]),
+        ("floor: + exact interval medians", [floor, "median", main_file]),
         ("pcts --series packets --group ip -T1",
          [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip", "--threads", "1",
           main_file]),
@@ -74,6 +76,21 @@ def main():
         ("pcts --series packets --group service",
          [pcts, "-q", "-F", "csv", "--series", "packets", "--group", "service", main_file]),
     ]
+    # Compressed input: the same capture through zstd (level 3, zstd's
+    # default), and the decompressor alone as its floor.
+    zstd = shutil.which("zstd")
+    zst_file = main_file + ".zst"
+    if zstd:
+        if not os.path.exists(zst_file):
+            print(f"compressing {zst_file} ...", flush=True)
+            subprocess.run([zstd, "-q", "-3", "-f", "-o", zst_file, main_file], check=True)
+        runs += [
+            ("zstd -dc (decompressor alone)", [zstd, "-qdc", zst_file]),
+            ("pcts (default) --threads 1 .zst",
+             [pcts, "-q", "-F", "csv", "--threads", "1", zst_file]),
+            ("pcts (default) .zst", [pcts, "-q", "-F", "csv", zst_file]),
+        ]
+    warm = {name: (zst_file if "zst" in name else main_file) for name, _ in runs}
     # Rounds that run every command once, best of the rounds: this machine's
     # speed drifts by tens of percent over minutes, and a slow minute then
     # slows one run of every command instead of every run of one, which
@@ -84,13 +101,14 @@ def main():
             # before every run: this machine's kernel pages out cold page
             # cache on its own (DAMON, action pageout), and a run that
             # reads part of the file from disk times the disk
-            subprocess.run(["cat", main_file], stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(["cat", warm[name]], stdout=subprocess.DEVNULL, check=True)
             dt, rss = run_rss(cmd)
             best[name] = (min(best[name][0], dt), max(best[name][1], rss))
     rows = [(name, best[name][0], n / best[name][0] / 1e6, size / best[name][0] / 1e6,
              best[name][1]) for name, _ in runs]
     t = {name: best[name][0] for name, _ in runs}
     t_read, t_hash = t["floor: read(2) + walk records"], t["floor: + IPv4 pair hash count"]
+    t_med = t["floor: + exact interval medians"]
     t_ip1, t_ip = t["pcts --series packets --group ip -T1"], t["pcts --series packets --group ip"]
     t_flows1, t_flows = t["pcts (default) --threads 1"], t["pcts (flows, service: default)"]
 
@@ -105,11 +123,22 @@ def main():
     print(f"\npcts --series packets --group ip: one thread {n / t_ip1 / 1e6:.2f} M packets/s "
           f"({t_ip1 / t_hash:.2f}x the time of the minimal pair-hash loop), "
           f"default threads ({threads}) {n / t_ip / 1e6:.2f} M packets/s ({t_ip / t_hash:.2f}x)")
+    print(f"pcts --series packets --group ip, one thread: {t_ip1 / t_med:.2f}x the time of the "
+          f"minimal loop that also keeps exact interval medians ({n / t_med / 1e6:.2f} M "
+          f"packets/s); default threads {t_ip / t_med:.2f}x")
     print(f"pcts default (flows): one thread {n / t_flows1 / 1e6:.2f} M packets/s, "
           f"{threads} threads {n / t_flows / 1e6:.2f} M packets/s: {t_flows1 / t_flows:.2f}x "
           f"the one-thread rate")
     print(f"pcts default (flows): {n / t_flows / 1e6:.2f} M packets/s, "
           f"{t_flows / t_ip:.2f}x the time of --series packets --group ip (goal: at most 1.5x)")
+
+    if zstd:
+        t_z, t_z1 = t["pcts (default) .zst"], t["pcts (default) --threads 1 .zst"]
+        t_dc = t["zstd -dc (decompressor alone)"]
+        print(f"zstd input (default mode): one analysis thread {t_z1 / t_flows1:.2f}x the plain "
+              f"run's time, default threads {t_z / t_flows:.2f}x (goal: at most 1.3x); "
+              f"the decompressor alone takes {t_dc / t_flows1:.2f}x / {t_dc / t_flows:.2f}x "
+              f"the plain runs' time, and pcts on the .zst {t_z / t_dc:.2f}x the decompressor's")
 
     # The two-thread ratio again, from adjacent pairs of runs: best against
     # best above takes each from a different second of a host whose speed
