@@ -17,6 +17,22 @@
  *                     rate; this measures it on the same file in the same
  *                     run, so that pcts' packet series can be held against
  *                     the least its exact statistics cost.
+ *   floor flows FILE  the least the default mode (connections per service)
+ *                     needs: each IPv4 packet's flow found by its 5-tuple
+ *                     in either direction (a 64-byte entry: last time,
+ *                     packets and bytes each way, its service), a
+ *                     connection start (a new flow, one idle past 300 s
+ *                     for TCP or 60 s otherwise) or, for UDP and ICMP, an
+ *                     exchange (2 s of silence before) added to the
+ *                     responder's service (address, port, protocol), and
+ *                     at the end each service's interval statistics as for
+ *                     median.  Flows are prefetched FLOW_LAG packets ahead
+ *                     of their lookup, as pcts' batches do (no prefetch:
+ *                     1.15-1.57 s on the bench file against 0.61-1.08).
+ *                     No TCP states, no names, no expiry sweep, no other
+ *                     link or network types: the floor for the flow mode's
+ *                     one-thread rate (not a proven bound: a loop as short
+ *                     as the semantics allow, with the batching pcts uses).
  *
  * Deliberately minimal and trusting (bench input only, little-endian
  * microsecond pcap from pcapgen): not a pattern for real parsing.
@@ -90,6 +106,18 @@ static double median(int64_t *v, size_t n)
     return ((double)lo + (double)hi) / 2;
 }
 
+static int times_add(struct times *v, int64_t t)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 16;
+        v->t = realloc(v->t, v->cap * sizeof(*v->t));
+        if (!v->t)
+            return -1;
+    }
+    v->t[v->n++] = t;
+    return 0;
+}
+
 /* Mean, standard deviation, median and MAD of each pair's intervals. */
 static double interval_stats(struct times *tm, size_t slots)
 {
@@ -124,15 +152,163 @@ static double interval_stats(struct times *tm, size_t slots)
     return sum;
 }
 
+struct flow {        /* 64 bytes */
+    uint64_t k0, k1; /* (address << 16 | port) of each side, lower first; k0 | protocol << 48 */
+    int64_t last;
+    uint64_t bytes[2];
+    uint32_t pkts[2];
+    uint32_t svc; /* slot in the service table */
+    uint8_t orig; /* key side of the first packet's sender */
+    uint8_t pad[3];
+};
+
+struct flows {
+    struct flow *f;
+    size_t mask, n;
+    uint64_t *skey; /* service table: key + 1, or 0 (free) */
+    struct times *st;
+    size_t smask, nsvc;
+};
+
+static size_t flow_home(const struct flows *t, uint64_t k0, uint64_t k1)
+{
+    return (size_t)(((k0 * 0x9E3779B97F4A7C15ull) ^ (k1 * 0xC2B2AE3D27D4EB4Full)) >> 40) & t->mask;
+}
+
+/* Zeroed entries on cache-line boundaries: an entry is one line. */
+static struct flow *flows_alloc(size_t n)
+{
+    struct flow *f = aligned_alloc(64, n * sizeof(*f));
+    if (f)
+        memset(f, 0, n * sizeof(*f));
+    return f;
+}
+
+static int flows_grow(struct flows *t)
+{
+    struct flow *old = t->f;
+    size_t ocap = t->mask + 1;
+    t->mask = 2 * ocap - 1;
+    t->f = flows_alloc(t->mask + 1);
+    if (!t->f)
+        return -1;
+    for (size_t i = 0; i < ocap; i++) {
+        if (!old[i].k1)
+            continue;
+        size_t j = flow_home(t, old[i].k0, old[i].k1);
+        while (t->f[j].k1)
+            j = (j + 1) & t->mask;
+        t->f[j] = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+static int service_event(struct flows *t, uint32_t svc, int64_t ts)
+{
+    return times_add(&t->st[svc], ts);
+}
+
+/* A packet's part of the flow table's work, parsed ahead of it. */
+struct fpkt {
+    uint64_t k0, k1, dst, dp;
+    int64_t ts;
+    uint32_t wire;
+    uint8_t proto, side;
+};
+
+static void flow_parse(const struct flows *t, const uint8_t *f, uint32_t caplen, uint32_t wire,
+                       int64_t ts, struct fpkt *p)
+{
+    size_t ihl = (size_t)(f[14] & 15) * 4;
+    uint64_t src = rd32(f + 26), sp = 0;
+    p->proto = f[23];
+    p->dst = rd32(f + 30);
+    p->dp = 0;
+    if ((p->proto == 6 || p->proto == 17) && caplen >= 14 + ihl + 4) {
+        sp = (uint64_t)f[14 + ihl] << 8 | f[15 + ihl];
+        p->dp = (uint64_t)f[16 + ihl] << 8 | f[17 + ihl];
+    }
+    uint64_t a = src << 16 | sp, b = p->dst << 16 | p->dp;
+    p->side = a > b;
+    p->k0 = (p->side ? b : a) | (uint64_t)p->proto << 48;
+    p->k1 = p->side ? a : b;
+    p->ts = ts;
+    p->wire = wire;
+    /* its flow, some packets before it is accounted: the lookups of the
+     * packets in between overlap their misses, as pcts' batches do */
+    __builtin_prefetch(&t->f[flow_home(t, p->k0, p->k1)]);
+}
+
+static int flow_account(struct flows *t, const struct fpkt *p)
+{
+    size_t i = flow_home(t, p->k0, p->k1);
+    while (t->f[i].k1 && (t->f[i].k0 != p->k0 || t->f[i].k1 != p->k1))
+        i = (i + 1) & t->mask;
+    struct flow *fl = &t->f[i];
+    int64_t idle = p->ts - fl->last;
+    if (!fl->k1 || idle > (p->proto == 6 ? 300 : 60) * 1000000ll) {
+        if (!fl->k1) {
+            if (t->n + 1 > (t->mask + 1) / 2) {
+                if (flows_grow(t))
+                    return -1;
+                return flow_account(t, p);
+            }
+            t->n++;
+            fl->k0 = p->k0;
+            fl->k1 = p->k1;
+        }
+        uint64_t sk = (p->dst << 24 | p->dp << 8 | p->proto) + 1;
+        size_t s = (size_t)((sk * 0x9E3779B97F4A7C15ull) >> 40) & t->smask;
+        while (t->skey[s] && t->skey[s] != sk)
+            s = (s + 1) & t->smask;
+        if (!t->skey[s]) {
+            if (++t->nsvc > t->smask / 2)
+                return -1; /* a fixed table: plenty for the bench file */
+            t->skey[s] = sk;
+        }
+        fl->svc = (uint32_t)s;
+        fl->orig = p->side;
+        fl->pkts[0] = fl->pkts[1] = 0;
+        fl->bytes[0] = fl->bytes[1] = 0;
+        if (service_event(t, fl->svc, p->ts))
+            return -1;
+    } else if (p->proto != 6 && idle >= 2000000) {
+        if (service_event(t, fl->svc, p->ts))
+            return -1;
+    }
+    int role = p->side != fl->orig;
+    fl->last = p->ts;
+    fl->pkts[role]++;
+    fl->bytes[role] += p->wire;
+    return 0;
+}
+
+#ifndef FLOW_LAG
+#define FLOW_LAG 16 /* packets parsed (and their flows prefetched) ahead */
+#endif
+
 int main(int argc, char **argv)
 {
-    if (argc != 3 ||
-        (strcmp(argv[1], "read") && strcmp(argv[1], "hash") && strcmp(argv[1], "median"))) {
-        fprintf(stderr, "usage: floor read|hash|median FILE.pcap\n");
+    if (argc != 3 || (strcmp(argv[1], "read") && strcmp(argv[1], "hash") &&
+                      strcmp(argv[1], "median") && strcmp(argv[1], "flows"))) {
+        fprintf(stderr, "usage: floor read|hash|median|flows FILE.pcap\n");
         return 2;
     }
     int med = !strcmp(argv[1], "median");
     int hash = med || !strcmp(argv[1], "hash");
+    struct flows fls = {0};
+    struct fpkt ring[FLOW_LAG];
+    uint64_t nring = 0;
+    if (!strcmp(argv[1], "flows")) {
+        fls.mask = (1u << 16) - 1;
+        fls.smask = (1u << 16) - 1;
+        fls.f = flows_alloc(fls.mask + 1);
+        fls.skey = calloc(fls.smask + 1, sizeof(*fls.skey));
+        fls.st = calloc(fls.smask + 1, sizeof(*fls.st));
+        if (!fls.f || !fls.skey || !fls.st)
+            return 1;
+    }
     int fd = open(argv[2], O_RDONLY);
     if (fd < 0) {
         perror(argv[2]);
@@ -196,6 +372,15 @@ int main(int argc, char **argv)
                 v->t[v->n++] = (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4);
             }
         }
+        if (fls.f && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+            struct fpkt *q = &ring[nring++ % FLOW_LAG];
+            if (nring > FLOW_LAG && flow_account(&fls, q)) {
+                fprintf(stderr, "floor: out of memory or too many services\n");
+                return 1;
+            }
+            flow_parse(&fls, f, caplen, rd32(buf + start + 12),
+                       (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4), q);
+        }
         start += 16 + (size_t)caplen;
     }
     printf("packets=%llu pairs=%llu", (unsigned long long)packets, (unsigned long long)pairs);
@@ -204,6 +389,21 @@ int main(int argc, char **argv)
         for (size_t i = 0; i <= mask; i++)
             free(tm[i].t);
         free(tm);
+    }
+    for (uint64_t k = nring > FLOW_LAG ? nring - FLOW_LAG : 0; k < nring; k++) {
+        if (flow_account(&fls, &ring[k % FLOW_LAG])) {
+            fprintf(stderr, "floor: out of memory or too many services\n");
+            return 1;
+        }
+    }
+    if (fls.f) {
+        printf(" flows=%zu services=%zu checksum=%.6g", fls.n, fls.nsvc,
+               interval_stats(fls.st, fls.smask + 1));
+        for (size_t i = 0; i <= fls.smask; i++)
+            free(fls.st[i].t);
+        free(fls.st);
+        free(fls.skey);
+        free(fls.f);
     }
     printf("\n");
     free(buf);
