@@ -17,11 +17,13 @@
  * read from (the name's start, then each earlier jump target).  That rule is
  * what a real encoder produces (it only refers back to names written before
  * the current one) and it makes every jump go to a lower offset, so pointer
- * loops are impossible; the 32-jump cap bounds the work besides.  Label bytes
- * are lowercased; a byte outside [a-z0-9_*-] (a '.' inside a label included)
- * makes the name unusable: the message is malformed if it is the first
- * question's name, and an answer record owned by (or a CNAME pointing to)
- * such a name is skipped, since it can never equal a valid question name.
+ * loops are impossible; the 32-jump cap bounds the work besides.  Names come
+ * out in presentation form (names.h, DNS_TEXT_MAX): letters lowercased, a
+ * byte outside [a-z0-9_*-] (a '.' inside a label included) as \DDD.  Until
+ * session 11 such a byte made the name unusable, and the message malformed
+ * when it was in the question: the queries of DNS tunnels that use 8-bit or
+ * Base64 labels (iodine) never reached --group dns.  The 253-character limit
+ * is on the name's bytes, as on the wire.
  *
  * Sections.  QDCOUNT above 4 is malformed (servers answer FORMERR to more
  * than one).  Answers are read only for responses with OPCODE 0 (QUERY) and
@@ -52,8 +54,7 @@
 
 enum name_rc {
     NAME_OK = 0,
-    NAME_BAD = -1,    /* malformed: the message cannot be parsed further */
-    NAME_BADCHAR = -2 /* well formed, but a byte outside the name alphabet */
+    NAME_BAD = -1 /* malformed: the message cannot be parsed further */
 };
 
 static unsigned char lower(unsigned char c)
@@ -62,19 +63,19 @@ static unsigned char lower(unsigned char c)
 }
 
 /*
- * Read the name starting at c->off into out (text, lowercase, no trailing
- * dot, "" for the root) and advance c past the name's own bytes (up to and
- * including its first pointer or its terminating zero).  c must start at
- * the beginning of the message, so that pointer targets are offsets into it.
- * On any result but NAME_OK, out is "" and c is not advanced.
+ * Read the name starting at c->off into out (presentation form, lowercase,
+ * no trailing dot, "" for the root) and advance c past the name's own bytes
+ * (up to and including its first pointer or its terminating zero).  c must
+ * start at the beginning of the message, so that pointer targets are
+ * offsets into it.  On any result but NAME_OK, out is "" and c is not
+ * advanced.
  */
-static enum name_rc dns_name(struct cursor *c, char out[NAME_MAX_LEN + 1])
+static enum name_rc dns_name(struct cursor *c, char out[DNS_TEXT_MAX + 1])
 {
     struct cursor m; /* the whole window, for reads at absolute offsets */
     cur_init(&m, c->p, c->len);
-    size_t pos = c->off, lowest = c->off, end = 0, n = 0;
+    size_t pos = c->off, lowest = c->off, end = 0, n = 0, bytes = 0;
     unsigned jumps = 0, labels = 0;
-    int badchar = 0;
 
     out[0] = '\0';
     /* Each turn reads a pointer (at most DNS_MAX_PTR_JUMPS), a label (at most
@@ -107,29 +108,31 @@ static enum name_rc dns_name(struct cursor *c, char out[NAME_MAX_LEN + 1])
         labels++;
         if (labels > DNS_MAX_LABELS)
             goto bad;
-        size_t need = (labels > 1 ? 1u : 0u) + b;
-        if (n + need > NAME_MAX_LEN)
+        bytes += (labels > 1 ? 1u : 0u) + b;
+        if (bytes > NAME_MAX_LEN)
             goto bad;
         if (labels > 1)
             out[n++] = '.';
+        /* a byte is at most 4 characters, a dot 1: n <= 4 * bytes <= DNS_TEXT_MAX */
         for (size_t i = 1; i <= b; i++) {
             uint8_t ch;
             if (cur_peek_u8(&m, pos + i, &ch))
                 goto bad;
             ch = lower(ch);
-            if (ch == '.' || !name_char_ok(ch))
-                badchar = 1;
-            out[n++] = (char)ch;
+            if (ch != '.' && name_char_ok(ch)) {
+                out[n++] = (char)ch;
+            } else {
+                out[n++] = '\\';
+                out[n++] = (char)('0' + ch / 100);
+                out[n++] = (char)('0' + ch / 10 % 10);
+                out[n++] = (char)('0' + ch % 10);
+            }
         }
         pos += 1 + (size_t)b;
     }
     out[n] = '\0';
     if (cur_skip(c, end - c->off))
         goto bad;
-    if (badchar) {
-        out[0] = '\0';
-        return NAME_BADCHAR;
-    }
     return NAME_OK;
 
 bad:
@@ -139,7 +142,7 @@ bad:
 
 /* The name at offset off of msg[0, end): for names already validated once. */
 static enum name_rc dns_name_at(const uint8_t *msg, size_t end, size_t off,
-                                char out[NAME_MAX_LEN + 1])
+                                char out[DNS_TEXT_MAX + 1])
 {
     struct cursor c;
     cur_init(&c, msg, end);
@@ -176,7 +179,7 @@ static void put_addr(struct name_addr *a, const uint8_t *msg, size_t len, const 
  */
 static int dns_answers(struct cursor *c, unsigned ancount, struct dns_rr *rrs, size_t *nrr)
 {
-    char name[NAME_MAX_LEN + 1];
+    char name[DNS_TEXT_MAX + 1];
     unsigned nan = ancount < DNS_MAX_ANSWERS ? ancount : DNS_MAX_ANSWERS;
 
     *nrr = 0;
@@ -206,23 +209,18 @@ static int dns_answers(struct cursor *c, unsigned ancount, struct dns_rr *rrs, s
             cur_init(&t, c->p, r.rdata + r.rdlen);
             if (cur_skip(&t, r.rdata))
                 return -1;
-            enum name_rc trc = dns_name(&t, name);
-            if (trc == NAME_BAD || cur_left(&t) != 0)
+            if (dns_name(&t, name) != NAME_OK || cur_left(&t) != 0)
                 return -1;
-            if (trc == NAME_BADCHAR)
-                continue; /* cannot lead to a usable name */
         } else if (r.type != DNS_T_A && r.type != DNS_T_AAAA) {
             continue;
         }
-        if (rc == NAME_BADCHAR)
-            continue;
         rrs[(*nrr)++] = r;
     }
     return 0;
 }
 
 /* Is s one of the first n names of the chain? */
-static int on_chain(char chain[][NAME_MAX_LEN + 1], size_t n, const char *s)
+static int on_chain(char chain[][DNS_TEXT_MAX + 1], size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(chain[i], s) == 0)
@@ -230,11 +228,11 @@ static int on_chain(char chain[][NAME_MAX_LEN + 1], size_t n, const char *s)
     return 0;
 }
 
-int dns_parse(const uint8_t *msg, size_t len, char qname[NAME_MAX_LEN + 1], uint16_t *qtype,
+int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint16_t *qtype,
               int *is_response, struct name_addr *addrs, size_t max_addrs, size_t *n_addrs)
 {
-    char qbuf[NAME_MAX_LEN + 1], name[NAME_MAX_LEN + 1];
-    char chain[DNS_MAX_CNAME_HOPS + 1][NAME_MAX_LEN + 1];
+    char qbuf[DNS_TEXT_MAX + 1], name[DNS_TEXT_MAX + 1];
+    char chain[DNS_MAX_CNAME_HOPS + 1][DNS_TEXT_MAX + 1];
     struct dns_rr rrs[DNS_MAX_ANSWERS];
     char *q = qname ? qname : qbuf;
     struct cursor c;
@@ -264,7 +262,7 @@ int dns_parse(const uint8_t *msg, size_t len, char qname[NAME_MAX_LEN + 1], uint
     for (unsigned i = 0; i < qdcount; i++) {
         uint16_t t, cls;
         enum name_rc rc = dns_name(&c, i == 0 ? q : name);
-        if (rc == NAME_BAD || (i == 0 && rc == NAME_BADCHAR))
+        if (rc == NAME_BAD)
             goto bad;
         if (cur_be16(&c, &t) || cur_be16(&c, &cls))
             goto bad;

@@ -10,8 +10,10 @@
  * length, but nothing to report) or -1 (malformed).  A name handed back is
  * always NUL-terminated inside NAME_MAX_LEN + 1 bytes, lowercase, without a
  * trailing dot, and made only of letters, digits, '-', '_', '.' and '*'
- * (name_char_ok); the one exception is an HTTP Host that is an IPv6 literal,
- * returned with its brackets ("[2001:db8::1]", see http_request_host).
+ * (name_char_ok); the exceptions are an HTTP Host that is an IPv6 literal,
+ * returned with its brackets ("[2001:db8::1]", see http_request_host), and
+ * DNS names, whose labels may hold any byte on the wire: they come in
+ * presentation form (DNS_TEXT_MAX, dns_text_ok).
  */
 #ifndef PCTS_NAMES_H
 #define PCTS_NAMES_H
@@ -20,6 +22,25 @@
 #include <stdint.h>
 
 #define NAME_MAX_LEN 253 /* longest DNS name in text form, no trailing dot */
+
+/*
+ * A DNS name in presentation form (RFC 1035 5.1, as dig prints it): the
+ * bytes of name_char_ok as they are (upper case lowered), any other byte of
+ * a label as a backslash and its value in three decimal digits ("\032" for
+ * a space, "\046" for a '.' inside a label, "\195\169" for UTF-8 "é").
+ * DNS tunnels put arbitrary bytes in their labels (iodine's Base128, Base64's
+ * '+'), and --group dns must still see their queries; the escapes keep every
+ * name printable, unambiguous and free of the characters spreadsheets read
+ * as formulas (=, +, @).  The wire allows 253 characters of text, each byte
+ * at most 4 characters escaped.
+ */
+#define DNS_TEXT_MAX (4 * NAME_MAX_LEN)
+
+/* Is s (n characters) a name in that form? */
+static inline int dns_text_ok(const char *s, size_t n);
+/* The bytes the first n characters of such a name stand for, in out (at
+ * most n bytes); returns how many. */
+static inline size_t dns_text_bytes(const char *s, size_t n, uint8_t *out);
 
 /* Caps on loops over counts and chains taken from the wire. */
 #define DNS_MAX_LABEL 63       /* RFC 1035 2.3.4 */
@@ -53,7 +74,7 @@ struct name_addr {
  * question (qname "" and qtype 0), -1 if malformed (then qname is "" and no
  * address is reported).  Any output pointer may be NULL.
  */
-int dns_parse(const uint8_t *msg, size_t len, char qname[NAME_MAX_LEN + 1], uint16_t *qtype,
+int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint16_t *qtype,
               int *is_response, struct name_addr *addrs, size_t max_addrs, size_t *n_addrs);
 
 /*
@@ -99,6 +120,44 @@ static inline int name_char_ok(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
            c == '*';
+}
+
+static inline int dns_text_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            if (!name_char_ok((unsigned char)s[i]))
+                return 0;
+            continue;
+        }
+        if (n - i < 4)
+            return 0;
+        unsigned v = 0;
+        for (size_t k = 1; k <= 3; k++) {
+            if (s[i + k] < '0' || s[i + k] > '9')
+                return 0;
+            v = v * 10 + (unsigned)(s[i + k] - '0');
+        }
+        /* only what the reader escapes: a byte of the alphabet stays as is */
+        if (v > 255 || (name_char_ok((unsigned char)v) && v != '.') || (v >= 'A' && v <= 'Z'))
+            return 0;
+        i += 3;
+    }
+    return 1;
+}
+
+static inline size_t dns_text_bytes(const char *s, size_t n, uint8_t *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && n - i >= 4) {
+            out[m++] = (uint8_t)((s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0'));
+            i += 3;
+        } else {
+            out[m++] = (uint8_t)s[i];
+        }
+    }
+    return m;
 }
 
 #endif

@@ -216,12 +216,12 @@ static int u64set_add(struct u64set *s, uint64_t x)
     return 1;
 }
 
-/* Shannon entropy (bits per character) of a string. */
-static double entropy(const char *s, size_t n)
+/* Shannon entropy (bits per byte) of n bytes. */
+static double entropy(const uint8_t *s, size_t n)
 {
     unsigned cnt[256] = {0};
     for (size_t i = 0; i < n; i++)
-        cnt[(unsigned char)s[i]]++;
+        cnt[s[i]]++;
     double h = 0;
     for (int c = 0; c < 256; c++)
         if (cnt[c]) {
@@ -240,7 +240,7 @@ static int is_dns_port(const struct pkt_meta *m)
 static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
                             int64_t ts, uint32_t size)
 {
-    char reg[NAME_MAX_LEN + 1];
+    char reg[DNS_TEXT_MAX + 1];
     size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
     uint32_t dom = names_intern(x->names, reg);
     if (!dom)
@@ -261,9 +261,12 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
     series_add(&g->s, ts, size);
     uint32_t qid = names_intern(x->names, qname);
     if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
+        /* the bytes of the subdomain part, not their escapes (names.h) */
+        uint8_t raw[DNS_TEXT_MAX];
+        size_t nb = dns_text_bytes(qname, sub, raw);
         g->dns_subdomains++;
-        g->dns_label_sum += (double)sub;
-        g->dns_entropy_sum += sub ? entropy(qname, sub) : 0;
+        g->dns_label_sum += (double)nb;
+        g->dns_entropy_sum += nb ? entropy(raw, nb) : 0;
     }
 }
 
@@ -318,7 +321,7 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
                                                            const struct pkt_meta *m, int64_t ts,
                                                            enum name_source src)
 {
-    char name[NAME_MAX_LEN + 1];
+    char name[DNS_TEXT_MAX + 1]; /* a DNS name's presentation form, or a host name */
     int rc = 0;
     switch (src) {
     case NS_NONE: return 0;

@@ -249,6 +249,49 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 
+# DNS labels holding any byte (iodine's Base128 and Base64 upstream
+# encodings): the queries still count for --group dns, and names come in
+# presentation form, \DDD for a byte outside [a-z0-9_*-]
+python3 - "$w/tun8.pcap" <<'PY'
+import struct, sys
+def ip4(a): return bytes(int(x) for x in a.split("."))
+def pkt(src, dst, proto, l4):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, ip4(src), ip4(dst))
+    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + h + l4
+def udp(sp, dp, data): return struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
+def tcp(sp, dp, flags): return struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 65535, 0, 0)
+def qname(labels): return b"".join(bytes([len(l)]) + l for l in labels) + b"\0"
+def dns_q(labels): return struct.pack("!HHHHHH", 9, 0x0100, 1, 0, 0, 0) + qname(labels) + struct.pack("!HH", 10, 1)
+def dns_resp(labels, addr):
+    return (struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0) + qname(labels) + struct.pack("!HH", 1, 1)
+            + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + ip4(addr))
+recs = []
+for i in range(12):  # a query every 30 s: half 8-bit labels, half Base64 with '+' and '/'
+    data = bytes(0xbc + (i * 7 + j) % 66 for j in range(40)) if i % 2 else b"Ab+/%02d" % i + b"x" * 30
+    recs.append((30 * i, pkt("10.0.0.2", "10.0.0.53", 17, udp(42000 + i, 53, dns_q([data, b"t", b"tun8", b"example"])))))
+recs.append((1, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42100, dns_resp([b"CAF\xc3\xa9", b"example"], "203.0.113.77")))))
+for i in range(6):
+    recs.append((5 + 60 * i, pkt("10.0.0.2", "203.0.113.77", 6, tcp(51000 + i, 443, 0x02))))
+recs.sort(key=lambda r: r[0])
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for t, f in recs:
+    ts = 1709294400 + t
+    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
+PY
+t "--group dns counts queries whose labels hold 8-bit and Base64 bytes" 0 "" -- $P --group dns "$w/tun8.pcap"
+ok_if "  ...tun8.example: all 12 queries, 12 distinct names" "grep -q '\"src\":\"10.0.0.2\",\"dst\":\"tun8.example\".*\"events\":12,.*12 distinct names' '$w/out'"
+t "a DNS answer for a name with UTF-8 bytes names the destination" 0 "" -- $P --group host "$w/tun8.pcap"
+ok_if "  ...in presentation form, lowercase (JSON escapes the backslashes)" "grep -q -F '\"dst\":\"caf\\\\195\\\\169.example\",\"proto\":\"tcp\"' '$w/out'"
+ok_if "  ...and in CSV as it is" "$pcts -q -F csv --group host '$w/tun8.pcap' | grep -q -F ',caf\\195\\169.example,'"
+iod="$(dirname "$0")/../../../shared/pcaps/c2/ndpi_dns-tunnel-iodine.pcap"
+if [ -f "$iod" ]; then
+    t "--group dns on nDPI's iodine capture (../shared)" 0 "" -- $P --group dns "$iod"
+    ok_if "  ...all 222 of its queries (181 while 8-bit labels made a query malformed)" "grep -q '\"dst\":\"pirate.sea\".*\"events\":222,' '$w/out'"
+else
+    echo "skip --group dns on nDPI's iodine capture: ../shared/pcaps not found"
+fi
+
 # QUIC: a ClientHello over two Initials (post-quantum key shares), its SNI
 # in the second; the protected packets come from the unit test's own
 # RFC 9001 implementation (this script has no AES-GCM)

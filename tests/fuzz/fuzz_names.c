@@ -8,9 +8,10 @@
  * pre-filled with garbage.  abort() when a result is outside {-1, 0, 1}, a
  * returned name is not NUL-terminated within NAME_MAX_LEN + 1 bytes or has a
  * byte name_normalise would reject (or an uppercase letter), more addresses
- * are reported than fit, or an address family is not 4 or 6.  The one shape
- * outside the name alphabet is an HTTP Host IPv6 literal ("[" hex, ':', '.'
- * "]"), checked separately.
+ * are reported than fit, or an address family is not 4 or 6.  Two shapes are
+ * checked separately: a DNS name, in presentation form (\DDD escapes,
+ * dns_text_ok) inside DNS_TEXT_MAX + 1 bytes and at most NAME_MAX_LEN bytes
+ * once unescaped, and an HTTP Host IPv6 literal ("[" hex, ':', '.' "]").
  */
 #include "decode/names.h"
 
@@ -63,10 +64,22 @@ static void check_name(const char *s, int rc, int allow_ipv6)
         abort();
 }
 
+/* A DNS name: presentation form inside its buffer, at most 253 bytes. */
+static void check_dns_name(const char *s)
+{
+    const char *nul = memchr(s, '\0', DNS_TEXT_MAX + 1);
+    if (!nul)
+        abort();
+    size_t n = (size_t)(nul - s);
+    uint8_t raw[DNS_TEXT_MAX];
+    if (!dns_text_ok(s, n) || dns_text_bytes(s, n, raw) > NAME_MAX_LEN)
+        abort();
+}
+
 static void dns_one(const uint8_t *p, size_t n, size_t max_addrs)
 {
     struct name_addr addrs[4];
-    char qname[NAME_MAX_LEN + 1];
+    char qname[DNS_TEXT_MAX + 1];
     uint16_t qtype = 0xEEEE;
     int resp = 7;
     size_t nad = 999;
@@ -77,7 +90,7 @@ static void dns_one(const uint8_t *p, size_t n, size_t max_addrs)
     int rc = dns_parse(buf, n, qname, &qtype, &resp, addrs, max_addrs, &nad);
     free(buf);
     check_result(rc);
-    check_name(qname, 1, 0);
+    check_dns_name(qname);
     if (nad > max_addrs || (rc != 1 && nad != 0))
         abort();
     if (resp != 0 && resp != 1)

@@ -38,6 +38,18 @@ static void check_name(const char *s, int allow_ipv6)
         assert_true(name_char_ok((unsigned char)s[i]));
 }
 
+/* A DNS name: terminated inside its buffer, in presentation form
+ * (names.h), at most 253 bytes when its escapes are undone. */
+static void check_dns_name(const char *s)
+{
+    const char *nul = memchr(s, '\0', DNS_TEXT_MAX + 1);
+    assert_non_null(nul);
+    size_t n = (size_t)(nul - s);
+    assert_true(dns_text_ok(s, n));
+    uint8_t raw[DNS_TEXT_MAX];
+    assert_true(dns_text_bytes(s, n, raw) <= NAME_MAX_LEN);
+}
+
 static uint8_t *exact_copy(const uint8_t *p, size_t n)
 {
     uint8_t *copy = malloc(n ? n : 1);
@@ -152,7 +164,7 @@ struct dres {
     int resp;
     uint16_t qtype;
     size_t n;
-    char qname[NAME_MAX_LEN + 1];
+    char qname[DNS_TEXT_MAX + 1];
     struct name_addr a[8];
 };
 
@@ -164,7 +176,7 @@ static int dparse_max(const uint8_t *p, size_t len, struct dres *r, size_t max)
     r->rc = dns_parse(copy, len, r->qname, &r->qtype, &r->resp, r->a, max, &r->n);
     free(copy);
     assert_true(r->rc >= -1 && r->rc <= 1);
-    check_name(r->qname, 0);
+    check_dns_name(r->qname);
     assert_true(r->n <= max);
     if (r->rc == -1) {
         assert_string_equal(r->qname, "");
@@ -712,27 +724,44 @@ static void test_dns_uppercase_lowercased(void **state)
     bb_free(&b);
 }
 
-static void test_dns_bad_characters(void **state)
+static void test_dns_escaped_characters(void **state)
 {
     (void)state;
     struct bb b = {0};
     struct dres r;
-    /* In the question name: malformed. */
-    const char *bad[] = {"a b.example", "a\x01.example", "caf\xc3\xa9.example", "a:b.example"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    /* In the question name: kept, each byte outside [a-z0-9_*-] as \DDD
+     * (a space, a control byte, UTF-8, a colon, Base64's '+' and '/', a
+     * backslash), letters lowercased. */
+    static const struct {
+        const char *wire, *text;
+    } esc[] = {
+        {"a b.example", "a\\032b.example"},
+        {"a\x01.example", "a\\001.example"},
+        {"CAF\xc3\xa9.example", "caf\\195\\169.example"},
+        {"a:b.example", "a\\058b.example"},
+        {"Ab+/=.example", "ab\\043\\047\\061.example"},
+        {"a\\b.example", "a\\092b.example"},
+        {"\xff\x80\x7f.example", "\\255\\128\\127.example"},
+    };
+    for (size_t i = 0; i < sizeof(esc) / sizeof(esc[0]); i++) {
         dns_hdr(&b, F_QUERY, 1, 0);
-        dns_question(&b, bad[i], T_A);
-        assert_int_equal(dparse(&b, &r), -1);
+        dns_question(&b, esc[i].wire, T_A);
+        assert_int_equal(dparse(&b, &r), 0);
+        assert_string_equal(r.qname, esc[i].text);
+        uint8_t raw[DNS_TEXT_MAX];
+        size_t nb = dns_text_bytes(r.qname, strlen(r.qname), raw);
+        assert_int_equal(nb, strlen(esc[i].wire)); /* the bytes back, lowercase */
         bb_free(&b);
     }
-    /* A '.' byte inside a label would read as two labels. */
+    /* A '.' byte inside a label is not a label boundary. */
     dns_hdr(&b, F_QUERY, 1, 0);
     bb_u8(&b, 3);
     bb_bytes(&b, "a.b", 3);
     bb_u8(&b, 0);
     bb_be16(&b, T_A);
     bb_be16(&b, 1);
-    assert_int_equal(dparse(&b, &r), -1);
+    assert_int_equal(dparse(&b, &r), 0);
+    assert_string_equal(r.qname, "a\\046b");
     bb_free(&b);
     /* A NUL byte inside a label. */
     dns_hdr(&b, F_QUERY, 1, 0);
@@ -742,29 +771,63 @@ static void test_dns_bad_characters(void **state)
     bb_u8(&b, 0);
     bb_be16(&b, T_A);
     bb_be16(&b, 1);
-    assert_int_equal(dparse(&b, &r), -1);
+    assert_int_equal(dparse(&b, &r), 0);
+    assert_string_equal(r.qname, "a\\000");
+    bb_free(&b);
+    /* 253 bytes of 8-bit labels: 4 characters a byte, the longest text. */
+    dns_hdr(&b, F_QUERY, 1, 0);
+    for (int l = 0; l < 4; l++) {
+        unsigned len = l < 3 ? 63 : 61; /* 3 * 64 + 61 = 253 bytes of text */
+        bb_u8(&b, len);
+        for (unsigned k = 0; k < len; k++)
+            bb_u8(&b, 0xC8);
+    }
+    bb_u8(&b, 0);
+    bb_be16(&b, T_A);
+    bb_be16(&b, 1);
+    assert_int_equal(dparse(&b, &r), 0);
+    assert_int_equal(strlen(r.qname), 250 * 4 + 3);
     bb_free(&b);
 
-    /* In answers: the record is skipped, the rest still counts. */
+    /* In answers: a record owned by an escaped name that is not on the
+     * chain is skipped; a CNAME to an escaped name is followed like any. */
     dns_hdr(&b, F_RESPONSE, 1, 3);
     dns_question(&b, "example.com", T_A);
     dns_name(&b, "bad name.example");
     dns_a(&b, 60, 6, 6, 6, 6);
     dns_ptr(&b, 12);
     dns_cname(&b, "bad\x7f.example");
-    dns_ptr(&b, 12);
+    dns_name(&b, "BAD\x7f.example");
     dns_a(&b, 60, 1, 2, 3, 4);
     assert_int_equal(dparse(&b, &r), 1);
     assert_int_equal(r.n, 1);
     expect_v4(&r.a[0], 1, 2, 3, 4);
     bb_free(&b);
 
-    /* Wildcard, underscore and hyphen are allowed. */
+    /* Wildcard, underscore and hyphen are kept as they are. */
     dns_hdr(&b, F_QUERY, 1, 0);
     dns_question(&b, "*._dmarc.my-host.example", T_TXT);
     assert_int_equal(dparse(&b, &r), 0);
     assert_string_equal(r.qname, "*._dmarc.my-host.example");
     bb_free(&b);
+}
+
+/* The presentation form's check and its decoding (names.h). */
+static void test_dns_text(void **state)
+{
+    (void)state;
+    static const char *good[] = {"", "a", "a.b", "\\032", "a\\255b", "\\046.\\092", "*._x-y"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_true(dns_text_ok(good[i], strlen(good[i])));
+    /* not what the reader writes: an escaped letter, digit or '-', a value
+     * over 255, a short escape, upper case, a byte outside the alphabet */
+    static const char *bad[] = {"\\097", "\\065", "\\048", "\\045", "\\256", "\\03",
+                                "a\\",   "A",     "a b",   "a+b",   "\\99x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(dns_text_ok(bad[i], strlen(bad[i])));
+    uint8_t raw[16];
+    assert_int_equal(dns_text_bytes("a\\032\\255.", 10, raw), 4);
+    assert_memory_equal(raw, "a \xff.", 4);
 }
 
 static void test_dns_rdata_lengths(void **state)
@@ -1671,7 +1734,8 @@ int main(void)
         cmocka_unit_test(test_dns_nxdomain_and_other_rcodes),
         cmocka_unit_test(test_dns_txt_answers),
         cmocka_unit_test(test_dns_uppercase_lowercased),
-        cmocka_unit_test(test_dns_bad_characters),
+        cmocka_unit_test(test_dns_escaped_characters),
+        cmocka_unit_test(test_dns_text),
         cmocka_unit_test(test_dns_rdata_lengths),
         cmocka_unit_test(test_dns_ttl_high_bit_reads_zero),
         cmocka_unit_test(test_dns_max_addrs_and_null_outputs),
