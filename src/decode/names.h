@@ -24,7 +24,7 @@
 #define NAME_MAX_LEN 253 /* longest DNS name in text form, no trailing dot */
 
 /*
- * A DNS name in presentation form (RFC 1035 5.1, as dig prints it): the
+ * A DNS name in presentation form (RFC 1035 5.1; dig's \DDD, stricter): the
  * bytes of name_char_ok as they are (upper case lowered), any other byte of
  * a label as a backslash and its value in three decimal digits ("\032" for
  * a space, "\046" for a '.' inside a label, "\195\169" for UTF-8 "é").

@@ -31,6 +31,7 @@ void names_init(struct name_table *t, uint64_t seed)
     t->mmask = 1023;
     t->m = xcalloc(t->mmask + 1, sizeof(*t->m));
     t->n = 1; /* id 0 is "no name" */
+    t->max_bytes = NAMES_MAX_BYTES;
 }
 
 void names_release(struct name_table *t)
@@ -56,10 +57,11 @@ uint32_t names_intern(struct name_table *t, const char *name)
         if ((uint32_t)(v >> 32) == tag && !strcmp(t->str[(uint32_t)v], name))
             return (uint32_t)v;
     }
-    if (t->n >= NAMES_MAX_STRINGS) {
+    if (t->n >= NAMES_MAX_STRINGS || len + 1 > t->max_bytes - t->bytes) {
         t->dropped_names++;
         return 0;
     }
+    t->bytes += len + 1;
     ALLOC_GROW(t->str, (size_t)t->n + 1, t->cap);
     uint32_t id = t->n++;
     t->str[id] = xstrdup(name);

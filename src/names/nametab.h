@@ -4,7 +4,9 @@
  *
  * Two parts, both bounded:
  *  - an intern table of names (each distinct name stored once, referred to
- *    by a 32-bit id; 0 means "no name"), at most NAMES_MAX_STRINGS;
+ *    by a 32-bit id; 0 means "no name"), at most NAMES_MAX_STRINGS names and
+ *    NAMES_MAX_BYTES of their text (since DNS names in presentation form can
+ *    be 1012 characters, names.h, the count alone would allow 1 GB);
  *  - an address map (client, server address) -> name id, filled from DNS
  *    answers as they are seen (so a mapping applies from the time of the
  *    answer on), with a client-independent fallback entry per server
@@ -20,6 +22,7 @@
 #include <stdint.h>
 
 #define NAMES_MAX_STRINGS (1u << 20)
+#define NAMES_MAX_BYTES ((size_t)256 << 20) /* 1 M names of 256 bytes */
 #define NAMES_MAX_MAP (1u << 20)
 
 struct name_map_entry {
@@ -38,9 +41,10 @@ struct name_table {
     struct name_map_entry *m;
     size_t mmask, mlive;
     uint64_t seed;
-    uint64_t dropped_names; /* intern table full */
-    uint64_t learned;       /* address mappings learned */
-    uint64_t dropped_maps;  /* address map full: mappings not kept */
+    size_t bytes, max_bytes; /* text interned (with NULs); its cap, NAMES_MAX_BYTES */
+    uint64_t dropped_names;  /* intern table full */
+    uint64_t learned;        /* address mappings learned */
+    uint64_t dropped_maps;   /* address map full: mappings not kept */
 };
 
 void names_init(struct name_table *t, uint64_t seed);

@@ -331,7 +331,8 @@ void results_sort(struct result *r, size_t n, enum sort_key key)
 /* ---- writers ------------------------------------------------------------ */
 
 struct row {
-    char src[INET6_ADDRSTRLEN], dst[264];
+    char src[INET6_ADDRSTRLEN], dstbuf[INET6_ADDRSTRLEN];
+    const char *dst; /* dstbuf, or the group's name whole (up to DNS_TEXT_MAX) */
     char protobuf[8];
     const char *proto; /* NULL when not grouped by protocol */
     char dport[8];     /* "" when none */
@@ -349,10 +350,12 @@ static void fmt_part(double v, char *buf, size_t len)
 static void make_row(const struct output_opts *o, const struct result *r, struct row *w)
 {
     fmt_addr(r->key, 0, w->src, sizeof(w->src));
-    if (r->key->dst_name)
-        snprintf(w->dst, sizeof(w->dst), "%s", r->host ? r->host : "?");
-    else
-        fmt_addr(r->key, 1, w->dst, sizeof(w->dst));
+    if (r->key->dst_name) {
+        w->dst = r->host ? r->host : "?";
+    } else {
+        fmt_addr(r->key, 1, w->dstbuf, sizeof(w->dstbuf));
+        w->dst = w->dstbuf;
+    }
     int ports = o->by != GROUP_IP && o->by != GROUP_DNS;
     w->proto = ports ? proto_name(r->key->proto, w->protobuf, sizeof(w->protobuf)) : NULL;
     w->dport[0] = '\0';
@@ -713,6 +716,29 @@ enum {
     TC__N
 };
 
+/*
+ * A name in a table cell: at most TABLE_NAME_MAX characters, a longer one
+ * cut to fit with "..." after it, never inside a \DDD escape (DNS names in
+ * presentation form, names.h), which would read as another byte.  JSON and
+ * CSV carry names whole.
+ */
+#define TABLE_NAME_MAX 60
+static void cell_name(char *cell, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= TABLE_NAME_MAX) {
+        snprintf(cell, cap, "%s", s);
+        return;
+    }
+    n = TABLE_NAME_MAX - 3;
+    for (size_t k = n >= 3 ? n - 3 : 0; k < n; k++)
+        if (s[k] == '\\') { /* an escape starts here and would not end by n */
+            n = k;
+            break;
+        }
+    snprintf(cell, cap, "%.*s...", (int)n, s);
+}
+
 /* Table for people: the score first, human units, the reason last (not
  * padded, so long reasons do not widen every row). */
 static void write_table(FILE *f, const struct output_opts *o, const struct result *r, size_t n,
@@ -753,8 +779,8 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         else
             snprintf(x[TC_SCORE], W, "-%s", r[i].allow ? "*" : "");
         snprintf(x[TC_SRC], W, "%s", w.src);
-        snprintf(x[TC_DST], W, "%.60s", w.dst);
-        snprintf(x[TC_HOST], W, "%.60s", r[i].host && !r[i].key->dst_name ? r[i].host : "-");
+        cell_name(x[TC_DST], W, w.dst);
+        cell_name(x[TC_HOST], W, r[i].host && !r[i].key->dst_name ? r[i].host : "-");
         snprintf(x[TC_PROTO], W, "%s", w.proto ? w.proto : "");
         snprintf(x[TC_DPORT], W, "%s", w.dport[0] ? w.dport : "-");
         snprintf(x[TC_EVENTS], W, "%llu", (unsigned long long)r[i].events);

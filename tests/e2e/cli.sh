@@ -270,8 +270,11 @@ for i in range(12):  # a query every 30 s: half 8-bit labels, half Base64 with '
     data = bytes(0xbc + (i * 7 + j) % 66 for j in range(40)) if i % 2 else b"Ab+/%02d" % i + b"x" * 30
     recs.append((30 * i, pkt("10.0.0.2", "10.0.0.53", 17, udp(42000 + i, 53, dns_q([data, b"t", b"tun8", b"example"])))))
 recs.append((1, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42100, dns_resp([b"CAF\xc3\xa9", b"example"], "203.0.113.77")))))
+# and a name of 189 8-bit bytes, 758 characters in presentation form
+recs.append((2, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42101, dns_resp([b"\xc8" * 63] * 3 + [b"example"], "203.0.113.78")))))
 for i in range(6):
     recs.append((5 + 60 * i, pkt("10.0.0.2", "203.0.113.77", 6, tcp(51000 + i, 443, 0x02))))
+    recs.append((6 + 60 * i, pkt("10.0.0.2", "203.0.113.78", 6, tcp(52000 + i, 443, 0x02))))
 recs.sort(key=lambda r: r[0])
 out = open(sys.argv[1], "wb")
 out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -281,9 +284,22 @@ for t, f in recs:
 PY
 t "--group dns counts queries whose labels hold 8-bit and Base64 bytes" 0 "" -- $P --group dns "$w/tun8.pcap"
 ok_if "  ...tun8.example: all 12 queries, 12 distinct names" "grep -q '\"src\":\"10.0.0.2\",\"dst\":\"tun8.example\".*\"events\":12,.*12 distinct names' '$w/out'"
+# (mean length and entropy of the subdomain parts' bytes, not of their
+# escapes: 40.0 and 3.379 by an independent count in Python)
+ok_if "  ...lengths and entropy count the bytes on the wire" "grep -q 'subdomains 40.0 chars, 3.38 bits/char' '$w/out'"
 t "a DNS answer for a name with UTF-8 bytes names the destination" 0 "" -- $P --group host "$w/tun8.pcap"
 ok_if "  ...in presentation form, lowercase (JSON escapes the backslashes)" "grep -q -F '\"dst\":\"caf\\\\195\\\\169.example\",\"proto\":\"tcp\"' '$w/out'"
 ok_if "  ...and in CSV as it is" "$pcts -q -F csv --group host '$w/tun8.pcap' | grep -q -F ',caf\\195\\169.example,'"
+ok_if "  ...a 758-character name whole in JSON and CSV, cut with ... between escapes in the table" "$pcts -q -F csv --group host '$w/tun8.pcap' >'$w/long.csv' && $pcts -q -F table --group host '$w/tun8.pcap' >'$w/long.txt' && python3 -c '
+import csv, json, sys
+w = sys.argv[1]
+name = \"\\\\200\" * 63
+name = \".\".join([name] * 3) + \".example\"
+rows = [json.loads(l) for l in open(w + \"/out\")]
+assert [r[\"host\"] for r in rows if r[\"dst\"] == name] == [name], \"json\"
+assert any(r[\"dst\"] == name and r[\"host\"] == name for r in csv.DictReader(open(w + \"/long.csv\"))), \"csv\"
+assert (\"\\\\200\" * 14 + \"... \") in open(w + \"/long.txt\").read(), \"table\"
+' '$w'"
 iod="$(dirname "$0")/../../../shared/pcaps/c2/ndpi_dns-tunnel-iodine.pcap"
 if [ -f "$iod" ]; then
     t "--group dns on nDPI's iodine capture (../shared)" 0 "" -- $P --group dns "$iod"

@@ -750,7 +750,14 @@ static void test_dns_escaped_characters(void **state)
         assert_string_equal(r.qname, esc[i].text);
         uint8_t raw[DNS_TEXT_MAX];
         size_t nb = dns_text_bytes(r.qname, strlen(r.qname), raw);
-        assert_int_equal(nb, strlen(esc[i].wire)); /* the bytes back, lowercase */
+        char low[32];
+        size_t wl = strlen(esc[i].wire);
+        for (size_t k = 0; k <= wl; k++) {
+            unsigned char ch = (unsigned char)esc[i].wire[k];
+            low[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        }
+        assert_int_equal(nb, wl); /* the bytes back, lowercase */
+        assert_memory_equal(raw, low, wl);
         bb_free(&b);
     }
     /* A '.' byte inside a label is not a label boundary. */
@@ -787,6 +794,33 @@ static void test_dns_escaped_characters(void **state)
     bb_be16(&b, 1);
     assert_int_equal(dparse(&b, &r), 0);
     assert_int_equal(strlen(r.qname), 250 * 4 + 3);
+    bb_free(&b);
+    /* One byte more, 254: malformed, escaped or not. */
+    for (unsigned byte = 'a'; byte <= 0xC8; byte += 0xC8 - 'a') {
+        dns_hdr(&b, F_QUERY, 1, 0);
+        for (int l = 0; l < 4; l++) {
+            unsigned len = l < 3 ? 63 : 62;
+            bb_u8(&b, len);
+            for (unsigned k = 0; k < len; k++)
+                bb_u8(&b, byte);
+        }
+        bb_u8(&b, 0);
+        bb_be16(&b, T_A);
+        bb_be16(&b, 1);
+        assert_int_equal(dparse(&b, &r), -1);
+        bb_free(&b);
+    }
+    /* Bytes that differ only outside ASCII letters stay distinct: an answer
+     * owned by 0xE3 does not answer a question for 0xC3 (as 'A' would 'a'). */
+    dns_hdr(&b, F_RESPONSE, 1, 2);
+    dns_question(&b, "\xc3.example", T_A);
+    dns_name(&b, "\xe3.example");
+    dns_a(&b, 60, 6, 6, 6, 6);
+    dns_name(&b, "\xc3.EXAMPLE");
+    dns_a(&b, 60, 1, 2, 3, 4);
+    assert_int_equal(dparse(&b, &r), 1);
+    assert_int_equal(r.n, 1);
+    expect_v4(&r.a[0], 1, 2, 3, 4);
     bb_free(&b);
 
     /* In answers: a record owned by an escaped name that is not on the

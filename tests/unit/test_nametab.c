@@ -1,0 +1,62 @@
+/*
+ * test_nametab.c - the intern table's bounds (names/nametab.h): a name is
+ * stored once, ids are stable, and past the byte budget new names get id 0
+ * and are counted while known ones still resolve.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "names/nametab.h"
+
+static void test_intern_once(void **state)
+{
+    (void)state;
+    struct name_table t;
+    names_init(&t, 42);
+    uint32_t a = names_intern(&t, "a.example"), b = names_intern(&t, "b.example");
+    assert_true(a && b && a != b);
+    assert_int_equal(names_intern(&t, "a.example"), a);
+    assert_string_equal(names_str(&t, b), "b.example");
+    assert_null(names_str(&t, 0));
+    assert_int_equal(t.bytes, 20); /* both names and their NULs */
+    names_release(&t);
+}
+
+static void test_byte_budget(void **state)
+{
+    (void)state;
+    struct name_table t;
+    names_init(&t, 7);
+    assert_int_equal(t.max_bytes, NAMES_MAX_BYTES);
+    t.max_bytes = 30;
+    char long_name[1013];
+    memset(long_name, 'x', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_int_equal(names_intern(&t, long_name), 0);     /* 1013 bytes > 30 */
+    uint32_t a = names_intern(&t, "0123456789abcdefghi"); /* 20 bytes */
+    assert_true(a != 0);
+    uint32_t b = names_intern(&t, "0123456789"); /* 11 more: 31 > 30 */
+    assert_int_equal(b, 0);
+    uint32_t c = names_intern(&t, "012345678"); /* 10 more: exactly 30 */
+    assert_true(c != 0 && c != a);
+    assert_int_equal(names_intern(&t, "z"), 0);
+    assert_int_equal(t.dropped_names, 3);
+    assert_int_equal(names_intern(&t, "0123456789abcdefghi"), a); /* known: still found */
+    assert_int_equal(t.bytes, 30);
+    names_release(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_intern_once),
+        cmocka_unit_test(test_byte_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
