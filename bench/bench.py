@@ -124,13 +124,13 @@ def main():
     print(f"\npcts --series packets --group ip: one thread {n / t_ip1 / 1e6:.2f} M packets/s "
           f"({t_ip1 / t_hash:.2f}x the time of the minimal pair-hash loop), "
           f"default threads ({threads}) {n / t_ip / 1e6:.2f} M packets/s ({t_ip / t_hash:.2f}x)")
-    print(f"pcts --series packets --group ip, one thread: {t_ip1 / t_med:.2f}x the time of the "
-          f"minimal loop that also keeps exact interval medians ({n / t_med / 1e6:.2f} M "
+    print(f"pcts --series packets --group ip, one thread: {t_ip1 / t_med:.2f}x the time of a "
+          f"plain loop that also keeps exact interval medians ({n / t_med / 1e6:.2f} M "
           f"packets/s); default threads {t_ip / t_med:.2f}x")
     print(f"pcts default (flows): one thread {n / t_flows1 / 1e6:.2f} M packets/s, "
           f"{threads} threads {n / t_flows / 1e6:.2f} M packets/s: {t_flows1 / t_flows:.2f}x "
           f"the one-thread rate")
-    print(f"pcts default (flows), one thread: {t_flows1 / t_ffl:.2f}x the time of the minimal "
+    print(f"pcts default (flows), one thread: {t_flows1 / t_ffl:.2f}x the time of a plain "
           f"5-tuple flow loop with services' exact statistics ({n / t_ffl / 1e6:.2f} M "
           f"packets/s; goal for pcts: 15 M packets/s on one core)")
     print(f"pcts default (flows): {n / t_flows / 1e6:.2f} M packets/s, "

@@ -7,35 +7,35 @@
  *   floor hash FILE   the same, plus the least a per-pair statistic needs:
  *                     find the IPv4 (src, dst) of each Ethernet frame and
  *                     count it in an open-addressing hash table.
- *   floor median FILE the same, plus the least exact interval statistics
- *                     need (what --series packets computes): every packet's
- *                     pair and time appended to a log, the log sorted by
- *                     pair at the end (one counting pass: stable, so each
- *                     pair's times stay in order), and each pair's intervals
- *                     with their mean, standard deviation, median and MAD
- *                     (quickselect, twice).  The log is 12% faster than a
- *                     growing array per pair (1.19-1.33 s against 1.40-1.66
- *                     on the bench file, 4 alternated runs each).  The speed issue's own reference
- *                     puts such a loop at about a quarter of the hash one's
- *                     rate; this measures it on the same file in the same
- *                     run, so that pcts' packet series can be held against
- *                     the least its exact statistics cost.
- *   floor flows FILE  the least the default mode (connections per service)
- *                     needs: each IPv4 packet's flow found by its 5-tuple
- *                     in either direction (a 64-byte entry: last time,
- *                     packets and bytes each way, its service), a
- *                     connection start (a new flow, one idle past 300 s
- *                     for TCP or 60 s otherwise) or, for UDP and ICMP, an
- *                     exchange (2 s of silence before) added to the
- *                     responder's service (address, port, protocol), and
- *                     at the end each service's interval statistics as for
- *                     median.  Flows are prefetched FLOW_LAG packets ahead
- *                     of their lookup, as pcts' batches do (no prefetch:
- *                     1.15-1.57 s on the bench file against 0.61-1.08).
- *                     No TCP states, no names, no expiry sweep, no other
- *                     link or network types: the floor for the flow mode's
- *                     one-thread rate (not a proven bound: a loop as short
- *                     as the semantics allow, with the batching pcts uses).
+ *   floor median FILE the same, plus what exact interval statistics need
+ *                     (what --series packets computes), done plainly:
+ *                     every packet's pair and time appended to a log, the
+ *                     log sorted by pair at the end (one counting pass:
+ *                     stable, so each pair's times stay in order), and each
+ *                     pair's intervals with their mean, standard deviation,
+ *                     median and MAD (quickselect, twice).  The log is 12%
+ *                     faster than a growing array per pair.  The speed
+ *                     issue's own reference puts such a loop at about a
+ *                     quarter of the hash one's rate.
+ *   floor flows FILE  what the default mode (connections per service) needs,
+ *                     done plainly: each IPv4 packet's flow found by its
+ *                     5-tuple in either direction (a 64-byte entry: last
+ *                     time, packets and bytes each way, its service),
+ *                     prefetched FLOW_LAG packets ahead of its lookup as
+ *                     pcts' batches do; a connection start (a new flow, one
+ *                     idle past 300 s for TCP or 60 s otherwise) or, for UDP
+ *                     and ICMP, an exchange (2 s of silence before) added to
+ *                     the responder's service (address, port, protocol); at
+ *                     the end each service's interval statistics as for
+ *                     median.  No TCP states, names, expiry sweep, or other
+ *                     link or network types.
+ *
+ * These are floors in the sense of straightforward loops with the same
+ * semantics, not lower bounds: in session 11 a loop written only to beat
+ * floor median on the bench file (a prefetch pipeline three stages deep,
+ * intervals as 32-bit deltas in lines laid out for its round-robin
+ * traffic, AVX-512 sorting networks) computed the same statistics in
+ * 0.32-0.45 s, less than floor hash itself (docs/performance.md).
  *
  * Deliberately minimal and trusting (bench input only, little-endian
  * microsecond pcap from pcapgen): not a pattern for real parsing.
