@@ -7,7 +7,12 @@
  *   floor hash FILE   the same, plus the least a per-pair statistic needs:
  *                     find the IPv4 (src, dst) of each Ethernet frame and
  *                     count it in an open-addressing hash table.
- *   floor median FILE the same, plus what exact interval statistics need
+ *   floor hashp FILE  the same count per pair done as tightly as this file
+ *                     knows how: 16-byte entries (key, count) in one table
+ *                     of 2^17 (doubled when half full), each looked up 16
+ *                     packets after a prefetch of its slot.  floor hash
+ *                     stays as it was for comparison with earlier sessions.
+ *   floor median FILE the same as hash, plus what exact interval statistics need
  *                     (what --series packets computes), done plainly:
  *                     every packet's pair and time appended to a log, the
  *                     log sorted by pair at the end (one counting pass:
@@ -287,16 +292,72 @@ static int flow_account(struct flows *t, const struct fpkt *p)
     return 0;
 }
 
+/* floor hashp: one table of (key, count), prefetched HASH_LAG packets ahead. */
+struct hent {
+    uint64_t key, cnt; /* key 0: free */
+};
+struct hashp {
+    struct hent *e;
+    size_t mask, n;
+};
+
+static size_t hashp_home(const struct hashp *t, uint64_t k)
+{
+    return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 40) & t->mask;
+}
+
+static int hashp_count(struct hashp *t, uint64_t k)
+{
+    size_t i = hashp_home(t, k);
+    while (t->e[i].key && t->e[i].key != k)
+        i = (i + 1) & t->mask;
+    if (!t->e[i].key) {
+        if (t->n + 1 > (t->mask + 1) / 2) {
+            struct hent *old = t->e;
+            size_t ocap = t->mask + 1;
+            t->mask = 2 * ocap - 1;
+            t->e = calloc(t->mask + 1, sizeof(*t->e));
+            if (!t->e)
+                return -1;
+            for (size_t j = 0; j < ocap; j++) {
+                if (!old[j].key)
+                    continue;
+                size_t h = hashp_home(t, old[j].key);
+                while (t->e[h].key)
+                    h = (h + 1) & t->mask;
+                t->e[h] = old[j];
+            }
+            free(old);
+            return hashp_count(t, k);
+        }
+        t->e[i].key = k;
+        t->n++;
+    }
+    t->e[i].cnt++;
+    return 0;
+}
+
+#define HASH_LAG 16
+
 #ifndef FLOW_LAG
 #define FLOW_LAG 16 /* packets parsed (and their flows prefetched) ahead */
 #endif
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "read") && strcmp(argv[1], "hash") &&
-                      strcmp(argv[1], "median") && strcmp(argv[1], "flows"))) {
-        fprintf(stderr, "usage: floor read|hash|median|flows FILE.pcap\n");
+    if (argc != 3 ||
+        (strcmp(argv[1], "read") && strcmp(argv[1], "hash") && strcmp(argv[1], "hashp") &&
+         strcmp(argv[1], "median") && strcmp(argv[1], "flows"))) {
+        fprintf(stderr, "usage: floor read|hash|hashp|median|flows FILE.pcap\n");
         return 2;
+    }
+    struct hashp hp = {0};
+    uint64_t hring[HASH_LAG], nh = 0;
+    if (!strcmp(argv[1], "hashp")) {
+        hp.mask = (1u << 17) - 1;
+        hp.e = calloc(hp.mask + 1, sizeof(*hp.e));
+        if (!hp.e)
+            return 1;
     }
     int med = !strcmp(argv[1], "median");
     int hash = med || !strcmp(argv[1], "hash");
@@ -379,6 +440,13 @@ int main(int argc, char **argv)
                 lts[nlog++] = (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4);
             }
         }
+        if (hp.e && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+            uint64_t *q = &hring[nh++ % HASH_LAG];
+            if (nh > HASH_LAG && hashp_count(&hp, *q))
+                return 1;
+            *q = (uint64_t)rd32(f + 26) << 32 | rd32(f + 30);
+            __builtin_prefetch(&hp.e[hashp_home(&hp, *q)]);
+        }
         if (fls.f && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
             struct fpkt *q = &ring[nring++ % FLOW_LAG];
             if (nring > FLOW_LAG && flow_account(&fls, q)) {
@@ -389,6 +457,13 @@ int main(int argc, char **argv)
                        (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4), q);
         }
         start += 16 + (size_t)caplen;
+    }
+    for (uint64_t k = nh > HASH_LAG ? nh - HASH_LAG : 0; k < nh; k++)
+        if (hashp_count(&hp, hring[k % HASH_LAG]))
+            return 1;
+    if (hp.e) {
+        pairs = hp.n;
+        free(hp.e);
     }
     printf("packets=%llu pairs=%llu", (unsigned long long)packets, (unsigned long long)pairs);
     if (med) {
