@@ -418,7 +418,9 @@ int main(int argc, char **argv)
             break;
         const uint8_t *f = buf + start + 16;
         packets++;
-        if (hash && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+        int ipv4 = caplen >= 34 && f[12] == 0x08 && f[13] == 0x00;
+        int64_t ts = (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4);
+        if (hash && ipv4) {
             uint64_t k = (uint64_t)rd32(f + 26) << 32 | rd32(f + 30);
             size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 44) & mask;
             while (keys[i] && keys[i] != k)
@@ -437,24 +439,23 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 lid[nlog] = (uint32_t)i;
-                lts[nlog++] = (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4);
+                lts[nlog++] = ts;
             }
         }
-        if (hp.e && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+        if (hp.e && ipv4) {
             uint64_t *q = &hring[nh++ % HASH_LAG];
             if (nh > HASH_LAG && hashp_count(&hp, *q))
                 return 1;
             *q = (uint64_t)rd32(f + 26) << 32 | rd32(f + 30);
             __builtin_prefetch(&hp.e[hashp_home(&hp, *q)]);
         }
-        if (fls.f && caplen >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+        if (fls.f && ipv4) {
             struct fpkt *q = &ring[nring++ % FLOW_LAG];
             if (nring > FLOW_LAG && flow_account(&fls, q)) {
                 fprintf(stderr, "floor: out of memory or too many services\n");
                 return 1;
             }
-            flow_parse(&fls, f, caplen, rd32(buf + start + 12),
-                       (int64_t)rd32(buf + start) * 1000000 + rd32(buf + start + 4), q);
+            flow_parse(&fls, f, caplen, rd32(buf + start + 12), ts, q);
         }
         start += 16 + (size_t)caplen;
     }

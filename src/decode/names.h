@@ -36,12 +36,6 @@
  */
 #define DNS_TEXT_MAX (4 * NAME_MAX_LEN)
 
-/* Is s (n characters) a name in that form? */
-static inline int dns_text_ok(const char *s, size_t n);
-/* The bytes the first n characters of such a name stand for, in out (at
- * most n bytes); returns how many. */
-static inline size_t dns_text_bytes(const char *s, size_t n, uint8_t *out);
-
 /* Caps on loops over counts and chains taken from the wire. */
 #define DNS_MAX_LABEL 63       /* RFC 1035 2.3.4 */
 #define DNS_MAX_LABELS 128     /* labels per name */
@@ -122,6 +116,7 @@ static inline int name_char_ok(unsigned char c)
            c == '*';
 }
 
+/* Is s (n characters) a DNS name in presentation form (DNS_TEXT_MAX)? */
 static inline int dns_text_ok(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -146,6 +141,8 @@ static inline int dns_text_ok(const char *s, size_t n)
     return 1;
 }
 
+/* The bytes the first n characters of such a name stand for, in out (at
+ * most n bytes); returns how many. */
 static inline size_t dns_text_bytes(const char *s, size_t n, uint8_t *out)
 {
     size_t m = 0;

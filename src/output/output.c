@@ -730,13 +730,11 @@ static void cell_name(char *cell, size_t cap, const char *s)
         snprintf(cell, cap, "%s", s);
         return;
     }
+    /* an escape starting in the last 3 characters kept would not end by
+     * them: cut before it */
     n = TABLE_NAME_MAX - 3;
-    for (size_t k = n >= 3 ? n - 3 : 0; k < n; k++)
-        if (s[k] == '\\') { /* an escape starts here and would not end by n */
-            n = k;
-            break;
-        }
-    snprintf(cell, cap, "%.*s...", (int)n, s);
+    const char *esc = memchr(s + n - 3, '\\', 3);
+    snprintf(cell, cap, "%.*s...", (int)(esc ? (size_t)(esc - s) : n), s);
 }
 
 /* Table for people: the score first, human units, the reason last (not

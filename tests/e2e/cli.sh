@@ -207,7 +207,8 @@ ok_if "  ...only the TCP group is left" "test \$(wc -l <'$w/out') -eq 1 && grep 
 t "--allow default loads the shipped list" 0 "" -- $P --allow default "$c/eth_basic.pcap"
 
 # --- names: DNS answers, --group host, --group dns, name allow rules
-python3 - "$w/names.pcap" <<'PY'
+# (names.pcap; tun8.pcap, for DNS labels holding any byte, further down)
+python3 - "$w/names.pcap" "$w/tun8.pcap" <<'PY'
 import struct, sys
 def csum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b + (b"\0" if len(b) % 2 else b"")))
@@ -220,24 +221,38 @@ def pkt(src, dst, proto, l4):
     return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + h + l4
 def udp(sp, dp, data): return struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
 def tcp(sp, dp, flags): return struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 65535, 0, 0)
-def qname(n): return b"".join(bytes([len(l)]) + l.encode() for l in n.split(".")) + b"\0"
-def dns_resp(n, addr):
-    return (struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0) + qname(n) + struct.pack("!HH", 1, 1)
+def labels(n): return [l.encode() for l in n.split(".")]
+def qname(ls): return b"".join(bytes([len(l)]) + l for l in ls) + b"\0"
+def dns_resp(ls, addr):
+    return (struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0) + qname(ls) + struct.pack("!HH", 1, 1)
             + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + ip4(addr))
-def dns_q(n): return struct.pack("!HHHHHH", 9, 0x0100, 1, 0, 0, 0) + qname(n) + struct.pack("!HH", 16, 1)
-recs = [(0, pkt("10.0.0.1", "10.0.0.53", 17, udp(40000, 53, dns_q("beacon.evil.example")))),
-        (0.001, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 40000, dns_resp("beacon.evil.example", "203.0.113.9"))))]
+def dns_q(ls, qtype): return struct.pack("!HHHHHH", 9, 0x0100, 1, 0, 0, 0) + qname(ls) + struct.pack("!HH", qtype, 1)
+def write(path, recs):
+    out = open(path, "wb")
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, f in sorted(recs, key=lambda r: r[0]):
+        ts = 1709294400 + t
+        out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
+recs = [(0, pkt("10.0.0.1", "10.0.0.53", 17, udp(40000, 53, dns_q(labels("beacon.evil.example"), 16)))),
+        (0.001, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 40000, dns_resp(labels("beacon.evil.example"), "203.0.113.9"))))]
 for i in range(8):
     t = 10 + 60 * i
     recs.append((t, pkt("10.0.0.1", "203.0.113.9", 6, tcp(50000 + i, 443, 0x02))))
     recs.append((t + 0.01, pkt("203.0.113.9", "10.0.0.1", 6, tcp(443, 50000 + i, 0x12))))
     recs.append((t + 1, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 41000 + i, b""))))
-    recs.append((t + 2, pkt("10.0.0.1", "10.0.0.53", 17, udp(41000 + i, 53, dns_q("x%da.tun.example" % i)))))
-out = open(sys.argv[1], "wb")
-out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-for t, f in recs:
-    ts = 1709294400 + t
-    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
+    recs.append((t + 2, pkt("10.0.0.1", "10.0.0.53", 17, udp(41000 + i, 53, dns_q(labels("x%da.tun.example" % i), 16)))))
+write(sys.argv[1], recs)
+recs = []
+for i in range(12):  # a query every 30 s: half 8-bit labels, half Base64 with '+' and '/'
+    data = bytes(0xbc + (i * 7 + j) % 66 for j in range(40)) if i % 2 else b"Ab+/%02d" % i + b"x" * 30
+    recs.append((30 * i, pkt("10.0.0.2", "10.0.0.53", 17, udp(42000 + i, 53, dns_q([data, b"t", b"tun8", b"example"], 10)))))
+recs.append((1, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42100, dns_resp([b"CAF\xc3\xa9", b"example"], "203.0.113.77")))))
+# and a name of 189 8-bit bytes, 758 characters in presentation form
+recs.append((2, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42101, dns_resp([b"\xc8" * 63] * 3 + [b"example"], "203.0.113.78")))))
+for i in range(6):
+    recs.append((5 + 60 * i, pkt("10.0.0.2", "203.0.113.77", 6, tcp(51000 + i, 443, 0x02))))
+    recs.append((6 + 60 * i, pkt("10.0.0.2", "203.0.113.78", 6, tcp(52000 + i, 443, 0x02))))
+write(sys.argv[2], recs)
 PY
 t "--group host names the destination from a DNS answer" 0 "" -- $P --group host "$w/names.pcap"
 ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"beacon.evil.example\",\"proto\":\"tcp\",\"dport\":443' '$w/out' && grep -q '\"host\":\"beacon.evil.example\"' '$w/out'"
@@ -250,38 +265,9 @@ t "--group dns: client and registered domain of its queries" 0 "" -- $P --group 
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 
 # DNS labels holding any byte (iodine's Base128 and Base64 upstream
-# encodings): the queries still count for --group dns, and names come in
-# presentation form, \DDD for a byte outside [a-z0-9_*-]
-python3 - "$w/tun8.pcap" <<'PY'
-import struct, sys
-def ip4(a): return bytes(int(x) for x in a.split("."))
-def pkt(src, dst, proto, l4):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, ip4(src), ip4(dst))
-    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + h + l4
-def udp(sp, dp, data): return struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
-def tcp(sp, dp, flags): return struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 65535, 0, 0)
-def qname(labels): return b"".join(bytes([len(l)]) + l for l in labels) + b"\0"
-def dns_q(labels): return struct.pack("!HHHHHH", 9, 0x0100, 1, 0, 0, 0) + qname(labels) + struct.pack("!HH", 10, 1)
-def dns_resp(labels, addr):
-    return (struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0) + qname(labels) + struct.pack("!HH", 1, 1)
-            + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + ip4(addr))
-recs = []
-for i in range(12):  # a query every 30 s: half 8-bit labels, half Base64 with '+' and '/'
-    data = bytes(0xbc + (i * 7 + j) % 66 for j in range(40)) if i % 2 else b"Ab+/%02d" % i + b"x" * 30
-    recs.append((30 * i, pkt("10.0.0.2", "10.0.0.53", 17, udp(42000 + i, 53, dns_q([data, b"t", b"tun8", b"example"])))))
-recs.append((1, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42100, dns_resp([b"CAF\xc3\xa9", b"example"], "203.0.113.77")))))
-# and a name of 189 8-bit bytes, 758 characters in presentation form
-recs.append((2, pkt("10.0.0.53", "10.0.0.2", 17, udp(53, 42101, dns_resp([b"\xc8" * 63] * 3 + [b"example"], "203.0.113.78")))))
-for i in range(6):
-    recs.append((5 + 60 * i, pkt("10.0.0.2", "203.0.113.77", 6, tcp(51000 + i, 443, 0x02))))
-    recs.append((6 + 60 * i, pkt("10.0.0.2", "203.0.113.78", 6, tcp(52000 + i, 443, 0x02))))
-recs.sort(key=lambda r: r[0])
-out = open(sys.argv[1], "wb")
-out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-for t, f in recs:
-    ts = 1709294400 + t
-    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
-PY
+# encodings; tun8.pcap, written above): the queries still count for --group
+# dns, and names come in presentation form, \DDD for a byte outside
+# [a-z0-9_*-]
 t "--group dns counts queries whose labels hold 8-bit and Base64 bytes" 0 "" -- $P --group dns "$w/tun8.pcap"
 ok_if "  ...tun8.example: all 12 queries, 12 distinct names" "grep -q '\"src\":\"10.0.0.2\",\"dst\":\"tun8.example\".*\"events\":12,.*12 distinct names' '$w/out'"
 # (mean length and entropy of the subdomain parts' bytes, not of their
