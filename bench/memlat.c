@@ -1,6 +1,6 @@
 /*
  * memlat.c - what a random memory access costs on this machine, by working
- * set size (docs/performance.md, "Memory latency").  For each size in MiB
+ * set size (docs/performance.md, "Machine and conditions").  For each size in MiB
  * given: a dependent chain of loads over a random cyclic permutation of
  * 64-byte lines (the latency of one miss, nothing to overlap), then the
  * same number of independent loads at random lines (what overlapping
