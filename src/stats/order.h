@@ -24,11 +24,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sort a[0..n) ascending; tmp is scratch of n values.  No NaNs. */
+/* Sort a[0..n) ascending; tmp is scratch of n values.  No NaNs, no -0.
+ * With AVX-512 where the CPU has it (the same result, order.c). */
 void order_sort(double *a, double *tmp, size_t n);
 
-/* Merge ascending x[0..nx) and y[0..ny) into out (nx + ny values). */
+/* For tests and benchmarks: the AVX-512 sort when simd and the CPU has it
+ * (order_simd_available()), else the scalar one. */
+void order_sort_with(double *a, double *tmp, size_t n, int simd);
+int order_simd_available(void);
+
+/* Merge ascending x[0..nx) and y[0..ny) into out (nx + ny values); with
+ * AVX-512 where the CPU has it, like order_sort. */
 void order_merge(const double *x, size_t nx, const double *y, size_t ny, double *out);
+void order_merge_with(const double *x, size_t nx, const double *y, size_t ny, double *out,
+                      int simd);
 
 /* The k-th smallest (0-based, k < n) of a[0..n), without reordering it: a
  * radix selection, one counting pass per byte in which the values differ

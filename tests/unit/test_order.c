@@ -80,9 +80,12 @@ static void test_sort(void **state)
         double *tmp = malloc((n ? n : 1) * sizeof(*tmp));
         for (int kind = 0; kind < KINDS; kind++) {
             fill_dbl(a, n, kind, &rng);
-            memcpy(b, a, n * sizeof(*a));
-            order_sort(b, tmp, n);
-            check_sorted_as_reference(b, a, n, "sort");
+            /* the scalar sort, and the AVX-512 one where the CPU has it */
+            for (int simd = 0; simd <= order_simd_available(); simd++) {
+                memcpy(b, a, n * sizeof(*a));
+                order_sort_with(b, tmp, n, simd);
+                check_sorted_as_reference(b, a, n, simd ? "sort (AVX-512)" : "sort");
+            }
         }
         free(a);
         free(b);
@@ -104,8 +107,10 @@ static void test_merge(void **state)
                 qsort(y, ny, sizeof(*y), cmp_dbl);
                 memcpy(in, x, nx * sizeof(*x));
                 memcpy(in + nx, y, ny * sizeof(*y));
-                order_merge(x, nx, y, ny, out);
-                check_sorted_as_reference(out, in, nx + ny, "merge");
+                for (int simd = 0; simd <= order_simd_available(); simd++) {
+                    order_merge_with(x, nx, y, ny, out, simd);
+                    check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
+                }
             }
 }
 
