@@ -28,7 +28,7 @@
  * 2015).  The sorts of a group's gaps and beat intervals and the score's
  * merges were a quarter of the statistics phase of a one-thread --series
  * packets run (perf, the 10 M bench file); this takes 0.5-0.65 of the
- * scalar code's time on 30 to 1 000 values (docs/performance.md, "Session
+ * scalar code's time on 16 to 1 000 values (docs/performance.md, "Session
  * 12").  Chosen at run time: the scalar code runs elsewhere (and under
  * valgrind, which has no AVX-512).  Every value is a double without NaN or
  * -0 (order.h), so min and max pick values, never mix them: the output is
@@ -148,7 +148,7 @@ static void merge_scalar(const double *x, size_t nx, const double *y, size_t ny,
 void order_merge_with(const double *x, size_t nx, const double *y, size_t ny, double *out, int simd)
 {
 #if ORDER_SIMD
-    if (simd && nx >= 8 && ny >= 8) {
+    if (simd && nx >= 8 && ny >= 8 && order_simd_available()) {
         merge_simd(x, nx, y, ny, out);
         return;
     }
@@ -160,7 +160,7 @@ void order_merge_with(const double *x, size_t nx, const double *y, size_t ny, do
 
 void order_merge(const double *x, size_t nx, const double *y, size_t ny, double *out)
 {
-    order_merge_with(x, nx, y, ny, out, order_simd_available());
+    order_merge_with(x, nx, y, ny, out, 1);
 }
 
 /* Merge the ascending a[0..l) and a[l..l+r), r = l or l + 1, into out from
@@ -288,7 +288,7 @@ int order_simd_available(void)
 void order_sort_with(double *a, double *tmp, size_t n, int simd)
 {
 #if ORDER_SIMD
-    if (simd) {
+    if (simd && order_simd_available()) {
         merge_sort_simd(a, tmp, n, 0);
         return;
     }
@@ -300,7 +300,7 @@ void order_sort_with(double *a, double *tmp, size_t n, int simd)
 
 void order_sort(double *a, double *tmp, size_t n)
 {
-    order_sort_with(a, tmp, n, order_simd_available());
+    order_sort_with(a, tmp, n, 1);
 }
 
 uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k)

@@ -76,15 +76,18 @@ static void test_sort(void **state)
     static const size_t big[] = {511, 512, 513, 1000, 1024, 4097};
     for (size_t t = 0; t < 301 + sizeof(big) / sizeof(big[0]); t++) {
         size_t n = t < 301 ? t : big[t - 301];
-        double *a = malloc((n ? n : 1) * sizeof(*a)), *b = malloc((n ? n : 1) * sizeof(*b));
-        double *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+        /* one more value after b and tmp: nothing may be written there */
+        double *a = malloc((n ? n : 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b));
+        double *tmp = malloc((n + 1) * sizeof(*tmp));
         for (int kind = 0; kind < KINDS; kind++) {
             fill_dbl(a, n, kind, &rng);
             /* the scalar sort, and the AVX-512 one where the CPU has it */
             for (int simd = 0; simd <= order_simd_available(); simd++) {
                 memcpy(b, a, n * sizeof(*a));
+                b[n] = tmp[n] = -7.5;
                 order_sort_with(b, tmp, n, simd);
                 check_sorted_as_reference(b, a, n, simd ? "sort (AVX-512)" : "sort");
+                assert_true(b[n] == -7.5 && tmp[n] == -7.5);
             }
         }
         free(a);
@@ -93,11 +96,73 @@ static void test_sort(void **state)
     }
 }
 
+/* The 0-1 principle: a comparator network that sorts every sequence of
+ * zeros and ones sorts every sequence.  Every 0/1 input of 1 to 16 values
+ * (the AVX-512 leaves' sizes) and of 17 to 18 (a merge of two leaves). */
+static void test_sort_01(void **state)
+{
+    (void)state;
+    if (!order_simd_available()) {
+        print_message("    (no AVX-512 here: the scalar sort only, in test_sort)\n");
+        return;
+    }
+    double a[19], tmp[19];
+    for (unsigned n = 1; n <= 18; n++)
+        for (uint32_t bits = 0; bits < 1u << n; bits++) {
+            unsigned ones = 0;
+            for (unsigned i = 0; i < n; i++) {
+                a[i] = bits >> i & 1;
+                ones += bits >> i & 1;
+            }
+            a[n] = tmp[n] = 5;
+            order_sort_with(a, tmp, n, 1);
+            for (unsigned i = 0; i < n; i++)
+                if (a[i] != (i >= n - ones)) {
+                    print_error("n %u input %#x: position %u is %g\n", n, bits, i, a[i]);
+                    fail();
+                }
+            assert_true(a[n] == 5 && tmp[n] == 5);
+        }
+}
+
+/* Merges of very unequal lengths (the AVX-512 merge takes eight values a
+ * step while both lists last) into an output with a guard value after it. */
+static void test_merge_unequal(void **state)
+{
+    (void)state;
+    enum { BIG = 10000 };
+    static const size_t lens[][2] = {{8, BIG}, {BIG, 8}, {9, BIG}, {BIG, 15}, {8, 8}, {BIG, BIG}};
+    uint64_t rng = 99;
+    double *x = malloc(BIG * sizeof(*x)), *y = malloc(BIG * sizeof(*y));
+    double *in = malloc(2 * BIG * sizeof(*in)), *out = malloc((2 * BIG + 1) * sizeof(*out));
+    assert_true(x && y && in && out);
+    for (size_t t = 0; t < sizeof(lens) / sizeof(lens[0]); t++)
+        for (int kind = 0; kind < KINDS; kind++) {
+            size_t nx = lens[t][0], ny = lens[t][1];
+            fill_dbl(x, nx, kind, &rng);
+            fill_dbl(y, ny, (kind + 3) % KINDS, &rng);
+            qsort(x, nx, sizeof(*x), cmp_dbl);
+            qsort(y, ny, sizeof(*y), cmp_dbl);
+            memcpy(in, x, nx * sizeof(*x));
+            memcpy(in + nx, y, ny * sizeof(*y));
+            for (int simd = 0; simd <= order_simd_available(); simd++) {
+                out[nx + ny] = -1;
+                order_merge_with(x, nx, y, ny, out, simd);
+                check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
+                assert_true(out[nx + ny] == -1);
+            }
+        }
+    free(x);
+    free(y);
+    free(in);
+    free(out);
+}
+
 static void test_merge(void **state)
 {
     (void)state;
     uint64_t rng = 777;
-    double x[70], y[70], in[140], out[140];
+    double x[70], y[70], in[140], out[141];
     for (size_t nx = 0; nx < 70; nx += 1 + nx / 8)
         for (size_t ny = 0; ny < 70; ny += 1 + ny / 8)
             for (int kind = 0; kind < KINDS; kind++) {
@@ -108,8 +173,10 @@ static void test_merge(void **state)
                 memcpy(in, x, nx * sizeof(*x));
                 memcpy(in + nx, y, ny * sizeof(*y));
                 for (int simd = 0; simd <= order_simd_available(); simd++) {
+                    out[nx + ny] = -1;
                     order_merge_with(x, nx, y, ny, out, simd);
                     check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
+                    assert_true(out[nx + ny] == -1);
                 }
             }
 }
@@ -317,7 +384,8 @@ static void test_weighted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sort),       cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_sort),       cmocka_unit_test(test_sort_01),
+        cmocka_unit_test(test_merge),      cmocka_unit_test(test_merge_unequal),
         cmocka_unit_test(test_select_u32), cmocka_unit_test(test_absdev_kth),
         cmocka_unit_test(test_weighted),
     };
