@@ -360,8 +360,9 @@ static void finish_all(struct finish_job *j, unsigned threads)
 }
 
 static int write_report(const struct options *o, const struct inputs *in, const struct counters *c,
-                        const struct group_table *tab, const struct result *res, size_t nres,
-                        const struct output_opts *oo, int argc, char **argv, char *msg)
+                        const struct group_table *tab, const struct result *res,
+                        const uint32_t *order, size_t nres, const struct output_opts *oo, int argc,
+                        char **argv, char *msg)
 {
     static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
     size_t nf = inputs_count(in);
@@ -420,13 +421,14 @@ static int write_report(const struct options *o, const struct inputs *in, const 
     struct html_group *top = xcalloc(ntop ? ntop : 1, sizeof(*top));
     struct wval **ivs = xcalloc(ntop ? ntop : 1, sizeof(*ivs));
     for (size_t i = 0; i < ntop; i++) {
-        const struct group *g = (const struct group *)res[i].key; /* key is its first member */
-        top[i].r = &res[i];
+        const struct result *r = &res[order[i]];
+        const struct group *g = (const struct group *)r->key; /* key is its first member */
+        top[i].r = r;
         top[i].n = series_events(&g->s, &top[i].ts, &top[i].sz, &top[i].sampled);
         ivs[i] = series_intervals(&g->s, &top[i].n_iv);
         top[i].iv = ivs[i];
     }
-    int rc = html_write(o->html, &info, oo, res, nres, top, ntop, msg);
+    int rc = html_write(o->html, &info, oo, res, order, nres, top, ntop, msg);
     for (size_t i = 0; i < ntop; i++)
         free(ivs[i]);
     free(ivs);
@@ -610,7 +612,10 @@ int main(int argc, char **argv)
         }
         score_apply_context(items, nres, seed);
         free(items);
-        results_sort(res, nres, o.sort);
+        /* ranked through an order: moving the results (544 bytes each) into
+         * it took 0.29-0.34 s for 1 M groups */
+        uint32_t *order = results_order(res, nres, o.sort);
+        double t_ranked = phases ? now_s() : 0;
         struct output_opts oo = {
             o.format, o.group,  o.series == SERIES_FLOWS || o.group == GROUP_DNS,
             o.sort,   o.top,    inputs_ts_digits(in),
@@ -619,27 +624,29 @@ int main(int argc, char **argv)
         if (o.format == OUT_TABLE) {
             size_t shown = o.top && o.top < nres ? o.top : nres;
             for (size_t i = 0; i < shown; i++) {
+                struct result *r = &res[order[i]];
                 size_t niv;
-                struct wval *iv = series_intervals(&((const struct group *)res[i].key)->s, &niv);
-                sparkline(iv, niv, res[i].spark, sizeof(res[i].spark));
+                struct wval *iv = series_intervals(&((const struct group *)r->key)->s, &niv);
+                sparkline(iv, niv, r->spark, sizeof(r->spark));
                 free(iv);
             }
         }
-        if (o.html && write_report(&o, in, &cnt, &tab, res, nres, &oo, argc, argv, msg)) {
+        if (o.html && write_report(&o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
-        if (output_write(out, out_name, &oo, res, nres, msg)) {
+        if (output_write(out, out_name, &oo, res, order, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
+        free(order);
         if (phases)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
-                    "output %.3f s; packet loop CPU: main thread %.3f s, second thread %.3f s "
-                    "(%s)\n",
-                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish, cpu_loop, x.cpu_second,
-                    x.second_role ? x.second_role : "none");
+                    "output %.3f s (ranking %.3f s); packet loop CPU: main thread %.3f s, second "
+                    "thread %.3f s (%s)\n",
+                    t_loop - t_start, t_finish - t_loop, now_s() - t_finish, t_ranked - t_finish,
+                    cpu_loop, x.cpu_second, x.second_role ? x.second_role : "none");
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));

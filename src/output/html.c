@@ -1017,21 +1017,22 @@ static void write_card(FILE *f, const struct output_opts *o, const struct html_g
     fputs("}}", f);
 }
 
-/* Row index of a top candidate in the table, or -1. */
-static long row_of(const struct result *all, size_t n_all, const struct result *r)
+/* The row of the k-th top candidate r in the table, or -1: k when the
+ * candidates are the table's first rows (as pcts makes them), else found. */
+static long row_of(const struct result *all, const uint32_t *order, size_t n_all,
+                   const struct result *r, size_t k)
 {
-    uintptr_t p = (uintptr_t)r, a = (uintptr_t)all;
-    if (p >= a && p < a + n_all * sizeof(*all) && (p - a) % sizeof(*all) == 0)
-        return (long)((p - a) / sizeof(*all));
+    if (k < n_all && &all[order ? order[k] : k] == r)
+        return (long)k;
     for (size_t i = 0; i < n_all; i++)
-        if (all[i].key == r->key)
+        if (all[order ? order[i] : i].key == r->key)
             return (long)i;
     return -1;
 }
 
 int html_write(const char *path, const struct html_info *info, const struct output_opts *o,
-               const struct result *all, size_t n_all, const struct html_group *top, size_t n_top,
-               char *msg)
+               const struct result *all, const uint32_t *order, size_t n_all,
+               const struct html_group *top, size_t n_top, char *msg)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -1130,13 +1131,13 @@ int html_write(const char *path, const struct html_info *info, const struct outp
     for (size_t i = 0; i < n_all; i++) {
         if (i)
             fputs(",\n", f);
-        write_row(f, o, &all[i]);
+        write_row(f, o, &all[order ? order[i] : i]);
     }
     fputs("]</script>\n<script type=\"application/json\" id=\"pcts-cards\">[", f);
     for (size_t k = 0; k < n_top; k++) {
         if (k)
             fputs(",\n", f);
-        write_card(f, o, &top[k], row_of(all, n_all, top[k].r), t0, span, cap);
+        write_card(f, o, &top[k], row_of(all, order, n_all, top[k].r, k), t0, span, cap);
     }
     fputs("]</script>\n<script>\n", f);
     puts_lines(f, js_lines);

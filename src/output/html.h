@@ -37,12 +37,12 @@ struct html_info {
 };
 
 /*
- * Write the report.  all/n_all: every ranked group (the table), in display
- * order; top/n_top: the candidates that get pictures.  0, or ERR_IO with msg
- * set.
+ * Write the report.  all/n_all: every ranked group (the table), displayed
+ * in the order all[order[0]], all[order[1]], ... (order NULL: as they are);
+ * top/n_top: the candidates that get pictures.  0, or ERR_IO with msg set.
  */
 int html_write(const char *path, const struct html_info *info, const struct output_opts *o,
-               const struct result *all, size_t n_all, const struct html_group *top, size_t n_top,
-               char *msg);
+               const struct result *all, const uint32_t *order, size_t n_all,
+               const struct html_group *top, size_t n_top, char *msg);
 
 #endif

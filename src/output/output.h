@@ -76,11 +76,18 @@ struct output_opts {
 int sort_key_parse(const char *s);
 const char *sort_key_names(void);
 
+/* The results' positions in the order of key (descending by score and the
+ * other measures, ascending by times and addresses; ties, and undefined
+ * values, as in docs/...: by the key's bytes); an array of n the caller frees. */
+uint32_t *results_order(const struct result *r, size_t n, enum sort_key key);
+
+/* The same, the results moved into that order. */
 void results_sort(struct result *r, size_t n, enum sort_key key);
 
-/* Write results; returns 0, or ERR_IO with msg set (disk full, closed pipe). */
+/* Write results, r[order[0]] first (order NULL: r in its order); returns 0, or ERR_IO with msg set
+ * (disk full, closed pipe). */
 int output_write(FILE *f, const char *name, const struct output_opts *o, const struct result *r,
-                 size_t n, char *msg);
+                 const uint32_t *order, size_t n, char *msg);
 
 /*
  * Streaming list of flows (`pcts flows`), Zeek conn.log style, one row per

@@ -486,13 +486,15 @@ static void make_fixture(struct fixture *fx)
         .count = 1, .mean = 0.25, .min = 0.25, .max = 0.25, .median = 0.25, .mad = 0};
 }
 
-/* Run output_write into a temporary file and return its contents. */
-static char *write_to_string(const struct output_opts *o, const struct result *r, size_t n)
+/* Run output_write (through order, unless NULL) into a temporary file and
+ * return its contents. */
+static char *write_ordered_to_string(const struct output_opts *o, const struct result *r,
+                                     const uint32_t *order, size_t n)
 {
     FILE *f = tmpfile();
     assert_non_null(f);
     char msg[ERRMSG_MAX];
-    assert_int_equal(output_write(f, "test", o, r, n, msg), 0);
+    assert_int_equal(output_write(f, "test", o, r, order, n, msg), 0);
     long len = ftell(f);
     assert_true(len >= 0);
     rewind(f);
@@ -500,6 +502,11 @@ static char *write_to_string(const struct output_opts *o, const struct result *r
     assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
     fclose(f);
     return s;
+}
+
+static char *write_to_string(const struct output_opts *o, const struct result *r, size_t n)
+{
+    return write_ordered_to_string(o, r, NULL, n);
 }
 
 /* Split a CSV line (no quoting needed in these rows) into fields. */
@@ -816,6 +823,58 @@ static void test_threaded_writer_same_bytes(void **state)
     free(r);
 }
 
+/* Writing through an order (the results left where they are, as pcts
+ * writes them) gives the bytes of writing the results moved into that
+ * order: every format, one and two threads (rows in chunks of 1024), all
+ * rows and --top; and results_order agrees with results_sort. */
+static void test_writer_order_same_bytes(void **state)
+{
+    (void)state;
+    enum { N = 3 * 1024 + 5 };
+    struct fixture fx;
+    make_fixture(&fx);
+    struct result *r = calloc(N, sizeof(*r)), *moved = calloc(N, sizeof(*moved));
+    uint32_t *order = malloc(N * sizeof(*order));
+    assert_non_null(r);
+    assert_non_null(moved);
+    assert_non_null(order);
+    for (size_t i = 0; i < N; i++) {
+        r[i] = fx.r[i % 3];
+        r[i].packets = i;
+    }
+    for (size_t i = 0; i < N; i++) { /* 7919 is prime, N = 17 * 181: a permutation */
+        order[i] = (uint32_t)(i * 7919u % N);
+        moved[i] = r[order[i]];
+    }
+    for (int fmt = 0; fmt < 3; fmt++)
+        for (unsigned threads = 1; threads <= 2; threads++)
+            for (size_t top = 0; top <= 100; top += 100) {
+                struct output_opts o = {.format = fmt == 0   ? OUT_TABLE
+                                                  : fmt == 1 ? OUT_CSV
+                                                             : OUT_JSON,
+                                        .by = GROUP_PORT,
+                                        .top = top,
+                                        .ts_digits = 6,
+                                        .threads = threads};
+                char *a = write_ordered_to_string(&o, r, order, N);
+                char *b = write_to_string(&o, moved, N);
+                assert_true(strlen(a) > 100);
+                assert_string_equal(a, b);
+                free(a);
+                free(b);
+            }
+    uint32_t *by_packets = results_order(r, N, SORT_PACKETS);
+    results_sort(r, N, SORT_PACKETS);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(by_packets[i], N - 1 - i); /* packets descending: the last first */
+        assert_int_equal(r[i].packets, N - 1 - i);
+    }
+    free(by_packets);
+    free(order);
+    free(moved);
+    free(r);
+}
+
 /* The order each --sort documents, written out plainly: the value
  * (descending, undefined last; first ascending, last descending; src and
  * dst by their bytes), ties by the key's bytes. */
@@ -957,7 +1016,7 @@ static void test_write_error_is_reported(void **state)
     for (int fmt = OUT_TABLE; fmt <= OUT_JSON; fmt++) {
         struct output_opts o = {.format = (enum out_format)fmt, .by = GROUP_PORT, .ts_digits = 6};
         clearerr(f);
-        assert_int_equal(output_write(f, "/dev/full", &o, fx.r, 3, msg), ERR_IO);
+        assert_int_equal(output_write(f, "/dev/full", &o, fx.r, NULL, 3, msg), ERR_IO);
         assert_non_null(strstr(msg, "/dev/full"));
     }
     fclose(f);
@@ -981,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_top_limits_rows),
         cmocka_unit_test(test_threaded_writer_same_bytes),
+        cmocka_unit_test(test_writer_order_same_bytes),
         cmocka_unit_test(test_results_sort),
         cmocka_unit_test(test_results_sort_every_key),
         cmocka_unit_test(test_write_error_is_reported),
