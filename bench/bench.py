@@ -3,8 +3,10 @@
 measured in the same run, on a generated capture (default 10 M packets,
 50 k directed pairs, 64-byte snapshot).
 
-Usage: bench.py BUILD_DIR [--packets N] [--pairs P]
+Usage: bench.py BUILD_DIR [--packets N] [--pairs P] [--many-groups G]
 Figures are printed as a table; ratios are what to compare across machines.
+Last, a capture of 5 G packets over G pairs (default 1 M) shows what grows
+with the groups rather than the packets.
 """
 import argparse
 import os
@@ -37,16 +39,19 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--pairs-ratio", type=int, default=6,
                     help="adjacent one-/two-thread run pairs for the default mode's ratio")
+    ap.add_argument("--many-groups", type=int, default=1_000_000,
+                    help="pairs of the many-groups capture (5 packets each); 0: skip it")
     a = ap.parse_args()
     b = a.build
     pcts, gen, floor = f"{b}/pcts", f"{b}/pcapgen", f"{b}/floor"
     os.makedirs("bench/data", exist_ok=True)
 
-    def capture(n):
-        path = f"bench/data/bench-{n}-{a.pairs}.pcap"
+    def capture(n, pairs=None):
+        pairs = pairs or a.pairs
+        path = f"bench/data/bench-{n}-{pairs}.pcap"
         if not os.path.exists(path):
             print(f"generating {path} ...", flush=True)
-            subprocess.run([gen, "bench", path, "--packets", str(n), "--pairs", str(a.pairs)],
+            subprocess.run([gen, "bench", path, "--packets", str(n), "--pairs", str(pairs)],
                            check=True)
         return path
 
@@ -181,6 +186,34 @@ def main():
         _, rss_s = run_rss([pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip",
                             "--exact-limit", "128", f])
         print(f"{k:10d} {rss_d:12.1f} {rss_s:20.1f}")
+
+    # Many groups: the costs that grow with groups (statistics, ranking,
+    # output: a JSON row each), which the bench file's 50 k pairs hide.
+    if a.many_groups:
+        g = a.many_groups
+        f = capture(5 * g, g)
+        print(f"\nmany groups: {f}: {5 * g} packets over {g} pairs, JSON to /dev/null "
+              f"(one run each; seconds, then the phases of a second run)")
+        for name, args in (("--series packets --group ip -T1",
+                             ["--series", "packets", "--group", "ip", "--threads", "1"]),
+                           ("(default) --threads 1", ["--threads", "1"]),
+                           ("(default)", [])):
+            cmd = [pcts, "-q", "-F", "json", *args, f, "-o", "/dev/null"]
+            subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=True)
+            dt, rss = run_rss(cmd)
+            _, ph = phases(cmd)
+            print(f"  pcts {name:34} {dt:6.2f} s {rss:8.1f} MiB  {dt / g * 1e6:5.2f} us a group; "
+                  f"{ph}")
+
+
+def phases(cmd):
+    """The time of one run and its PCTS_PHASES=1 line (from stderr), up to the CPU figures."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, env=dict(os.environ, PCTS_PHASES="1"), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, check=True)
+    dt = time.perf_counter() - t0
+    line = next((l for l in p.stderr.splitlines() if l.startswith("pcts: phases:")), "")
+    return dt, line[len("pcts: phases: "):].split(";")[0]
 
 
 if __name__ == "__main__":
