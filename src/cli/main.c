@@ -547,6 +547,7 @@ int main(int argc, char **argv)
         flow_table_init(&flows, seed, (int64_t)(o.tcp_timeout * 1e9),
                         (int64_t)(o.udp_timeout * 1e9), pipeline_flow_done, &x);
         flows.exchange = pipeline_exchange;
+        flows.ending = pipeline_flow_ending;
         /* a flow is about 200 bytes with its index slots; 2 KiB leaves room
          * for the groups the flows feed */
         flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);

@@ -84,12 +84,6 @@ void flow_table_release(struct flow_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-static inline uint64_t key_hash(const struct flow_key *k, uint64_t seed)
-{
-    _Static_assert(sizeof(*k) == 40, "hash40() reads exactly 40 bytes");
-    return hash40(k, seed);
-}
-
 /* ---- expiry queues ------------------------------------------------------ */
 
 static inline struct flow_qent *qent(const struct flow_queue *q, uint64_t pos)
@@ -115,8 +109,11 @@ static inline int qent_current(const struct flow_table *t, uint8_t l, uint64_t p
 
 PREFETCH_FN void qprefetch(const struct flow_table *t, const struct flow_queue *q, uint64_t pos)
 {
-    if (pos + QAHEAD < q->tail)
-        __builtin_prefetch(&t->f[qent(q, pos + QAHEAD)->idx]);
+    if (pos + QAHEAD < q->tail) {
+        const struct flow *f = &t->f[qent(q, pos + QAHEAD)->idx];
+        __builtin_prefetch(f);
+        __builtin_prefetch((const char *)f + 64); /* ending: counters, group, hash */
+    }
 }
 
 /* Drop the entries at the head of queue l that are no longer current. */
@@ -220,8 +217,7 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
  * deletion (no tombstones, so probe chains stay short). */
 static void index_remove(struct flow_table *t, uint32_t i)
 {
-    uint64_t h = key_hash(&t->f[i].key, t->seed);
-    size_t s = (size_t)(h >> 32) & t->mask;
+    size_t s = (size_t)t->f[i].hash_hi & t->mask; /* the hash kept: not computed again */
     while ((uint32_t)t->slot[s] != i + 1)
         s = (s + 1) & t->mask;
     size_t hole = s;
@@ -267,6 +263,23 @@ void flow_table_expire(struct flow_table *t)
             const struct flow_qent *e = qent(q, q->head);
             if (!idle(t, e->queued, to))
                 break; /* ordered by queued time: nothing older */
+            /* The flow QAHEAD / 2 entries on (loaded QAHEAD on, qprefetch):
+             * its index slot, and whatever the caller's callbacks will touch
+             * when it ends (its group).  Not only if it is idle already: in
+             * a steady stream each packet ends about one flow, the head,
+             * and the flows behind it are due a few packets later, when
+             * they reach the head.  (A flow a packet, 1 M services, 5 M
+             * packets, one thread: the packet loop 3.8-4.9 s to 2.6-3.3,
+             * 4 alternated runs; the bench file's 50 k unchanged.) */
+            uint64_t pb = q->head + QAHEAD / 2, pc = q->head + QAHEAD / 4;
+            if (pb < q->tail && qent_current(t, l, pb)) {
+                const struct flow *fb = &t->f[qent(q, pb)->idx];
+                __builtin_prefetch(&t->slot[(size_t)fb->hash_hi & t->mask]);
+                if (t->ending)
+                    t->ending(t->ctx, fb, 0);
+            }
+            if (t->ending && pc < q->tail && qent_current(t, l, pc))
+                t->ending(t->ctx, &t->f[qent(q, pc)->idx], 1);
             uint32_t i = e->idx;
             if (idle(t, t->f[i].last, to)) {
                 end_flow(t, i);
@@ -379,7 +392,8 @@ static inline void prep(uint64_t seed, const struct pkt_meta *m, struct flow_pre
     fp->h = with_hash ? hash40_words(w, seed) : 0;
 #else
     make_key(m, &fp->k, &fp->side);
-    fp->h = with_hash ? key_hash(&fp->k, seed) : 0;
+    _Static_assert(sizeof(fp->k) == 40, "hash40() reads exactly 40 bytes");
+    fp->h = with_hash ? hash40(&fp->k, seed) : 0;
 #endif
     fp->has_ports = m->has_ports;
     fp->tcp_flags = m->tcp_flags;
@@ -465,7 +479,8 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
             f->orig = fp->sport > fp->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
         else
             f->orig = (uint8_t)side;
-        t->slot[slot] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(i + 1);
+        f->hash_hi = (uint32_t)(h >> 32);
+        t->slot[slot] = (uint64_t)f->hash_hi << 32 | (uint64_t)(i + 1);
         list_append(t, i, is_tcp ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
         t->live++;
         t->flows_total++;
