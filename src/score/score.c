@@ -618,9 +618,17 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         size_t first1; /* the first item of this destination + 1; 0: empty */
         uint64_t count;
     } *tab = xcalloc(cap, sizeof(*tab));
+    /* Each item's home slot first, then the probes with the slot AHEAD
+     * items on being fetched, and the counts read back the same way: the
+     * table (32 MB for 1 M groups) missed once an item in each pass. */
+    enum { AHEAD = 16 };
     size_t *slot_of = xmalloc(st_mult(n, sizeof(*slot_of)));
+    for (size_t i = 0; i < n; i++)
+        slot_of[i] = (size_t)dest_hash(items[i].key, seed) & (cap - 1);
     for (size_t i = 0; i < n; i++) {
-        size_t s = (size_t)dest_hash(items[i].key, seed) & (cap - 1);
+        if (i + AHEAD < n)
+            __builtin_prefetch(&tab[slot_of[i + AHEAD]]);
+        size_t s = slot_of[i];
         while (tab[s].first1 && !same_dest(items[tab[s].first1 - 1].key, items[i].key))
             s = (s + 1) & (cap - 1);
         if (!tab[s].first1)
@@ -629,6 +637,8 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         slot_of[i] = s;
     }
     for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            __builtin_prefetch(&tab[slot_of[i + AHEAD]]);
         uint64_t sources = tab[slot_of[i]].count;
         struct beacon_score *sc = items[i].sc;
         int loc = locality(items[i].key);
