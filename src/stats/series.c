@@ -395,7 +395,8 @@ static void unpack(struct series *s)
         return;
     uint32_t n = s->ts_n;
     const unsigned char *r = (const unsigned char *)s->ts;
-    uint32_t *tmp = xmalloc(st_mult(n ? n : 1, sizeof(*tmp)));
+    uint32_t small[64]; /* most groups: no allocation */
+    uint32_t *tmp = n <= 64 ? small : xmalloc(st_mult(n, sizeof(*tmp)));
     for (uint32_t i = 0; i < n; i++) {
         int64_t t;
         memcpy(&t, r + (size_t)i * SERIES_REC, sizeof(t));
@@ -404,7 +405,8 @@ static void unpack(struct series *s)
     }
     s->sz = (uint32_t *)(s->ts + s->ts_cap);
     memcpy(s->sz, tmp, (size_t)n * sizeof(*tmp));
-    free(tmp);
+    if (tmp != small)
+        free(tmp);
 }
 
 /* Leave the exact regime: sorted times seed everything streaming. */
