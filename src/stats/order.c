@@ -27,7 +27,7 @@
  * bitonic merge network (the merge in registers of Inoue and Taura, VLDB
  * 2015).  The sorts of a group's gaps and beat intervals and the score's
  * merges were a quarter of the statistics phase of a one-thread --series
- * packets run (perf, the 10 M bench file); this takes 0.5-0.65 of the
+ * packets run (perf, the 10 M bench file); this takes 0.45-0.65 of the
  * scalar code's time on 16 to 1 000 values (docs/performance.md, "Session
  * 12").  Chosen at run time: the scalar code runs elsewhere (and under
  * valgrind, which has no AVX-512).  Every value is a double without NaN or
