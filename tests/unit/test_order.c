@@ -125,6 +125,26 @@ static void test_sort_01(void **state)
         }
 }
 
+/* Merge sorted x and y of the given kinds (x, y, in and out have room for
+ * them, out one more) by both merges, each checked against the reference
+ * and for a write past its end. */
+static void check_merge(double *x, size_t nx, int kx, double *y, size_t ny, int ky, double *in,
+                        double *out, uint64_t *rng)
+{
+    fill_dbl(x, nx, kx, rng);
+    fill_dbl(y, ny, ky, rng);
+    qsort(x, nx, sizeof(*x), cmp_dbl);
+    qsort(y, ny, sizeof(*y), cmp_dbl);
+    memcpy(in, x, nx * sizeof(*x));
+    memcpy(in + nx, y, ny * sizeof(*y));
+    for (int simd = 0; simd <= order_simd_available(); simd++) {
+        out[nx + ny] = -1;
+        order_merge_with(x, nx, y, ny, out, simd);
+        check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
+        assert_true(out[nx + ny] == -1);
+    }
+}
+
 /* Merges of very unequal lengths (the AVX-512 merge takes eight values a
  * step while both lists last) into an output with a guard value after it. */
 static void test_merge_unequal(void **state)
@@ -137,21 +157,8 @@ static void test_merge_unequal(void **state)
     double *in = malloc(2 * BIG * sizeof(*in)), *out = malloc((2 * BIG + 1) * sizeof(*out));
     assert_true(x && y && in && out);
     for (size_t t = 0; t < sizeof(lens) / sizeof(lens[0]); t++)
-        for (int kind = 0; kind < KINDS; kind++) {
-            size_t nx = lens[t][0], ny = lens[t][1];
-            fill_dbl(x, nx, kind, &rng);
-            fill_dbl(y, ny, (kind + 3) % KINDS, &rng);
-            qsort(x, nx, sizeof(*x), cmp_dbl);
-            qsort(y, ny, sizeof(*y), cmp_dbl);
-            memcpy(in, x, nx * sizeof(*x));
-            memcpy(in + nx, y, ny * sizeof(*y));
-            for (int simd = 0; simd <= order_simd_available(); simd++) {
-                out[nx + ny] = -1;
-                order_merge_with(x, nx, y, ny, out, simd);
-                check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
-                assert_true(out[nx + ny] == -1);
-            }
-        }
+        for (int kind = 0; kind < KINDS; kind++)
+            check_merge(x, lens[t][0], kind, y, lens[t][1], (kind + 3) % KINDS, in, out, &rng);
     free(x);
     free(y);
     free(in);
@@ -165,20 +172,8 @@ static void test_merge(void **state)
     double x[70], y[70], in[140], out[141];
     for (size_t nx = 0; nx < 70; nx += 1 + nx / 8)
         for (size_t ny = 0; ny < 70; ny += 1 + ny / 8)
-            for (int kind = 0; kind < KINDS; kind++) {
-                fill_dbl(x, nx, kind, &rng);
-                fill_dbl(y, ny, (kind + 1) % KINDS, &rng);
-                qsort(x, nx, sizeof(*x), cmp_dbl);
-                qsort(y, ny, sizeof(*y), cmp_dbl);
-                memcpy(in, x, nx * sizeof(*x));
-                memcpy(in + nx, y, ny * sizeof(*y));
-                for (int simd = 0; simd <= order_simd_available(); simd++) {
-                    out[nx + ny] = -1;
-                    order_merge_with(x, nx, y, ny, out, simd);
-                    check_sorted_as_reference(out, in, nx + ny, simd ? "merge (AVX-512)" : "merge");
-                    assert_true(out[nx + ny] == -1);
-                }
-            }
+            for (int kind = 0; kind < KINDS; kind++)
+                check_merge(x, nx, kind, y, ny, (kind + 1) % KINDS, in, out, &rng);
 }
 
 static void test_select_u32(void **state)
