@@ -5,7 +5,7 @@ measured in the same run, on a generated capture (default 10 M packets,
 
 Usage: bench.py BUILD_DIR [--packets N] [--pairs P] [--many-groups G]
 Figures are printed as a table; ratios are what to compare across machines.
-Last, a capture of 5 G packets over G pairs (default 1 M) shows what grows
+Last, a capture of 5 x G packets over G pairs (default G = 1 M) shows what grows
 with the groups rather than the packets.
 """
 import argparse

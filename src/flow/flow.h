@@ -133,8 +133,8 @@ typedef void (*flow_done_cb)(void *ctx, struct flow *f);
 typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes);
 /* A flow the expiry will soon end (a few queue entries on, unless it is
  * active meanwhile): a hint, for prefetching what done and exchange touch,
- * in two steps: step 0 four entries before the flow is checked, step 1 two
- * entries before. */
+ * in two steps: step 0 about four queue entries before the flow is checked,
+ * step 1 about two (the head may jump past several stale entries at once). */
 typedef void (*flow_ending_cb)(void *ctx, const struct flow *f, int step);
 
 struct flow_table {
