@@ -65,28 +65,38 @@ SIMD_FN __m512d sort8(__m512d v)
     return bitonic_clean(v); /* k 8: ascending */
 }
 
-/* Sort the 1 to 16 values at a into out (which may be a): two registers
- * sorted, the second reversed against the first (a bitonic 16), then
- * cleaned.  The missing values are +inf in the registers, never stored. */
-__attribute__((target("avx512f"))) static void leaf16(const double *a, size_t n, double *out)
+/* *lo and *hi ascending: after, *lo holds the eight smallest of the
+ * sixteen and *hi the eight largest, each ascending (hi reversed against
+ * lo makes a bitonic sixteen; one min/max step and two cleaners sort it). */
+SIMD_FN void merge16(__m512d *lo, __m512d *hi)
 {
-    __m512d inf = _mm512_set1_pd(INFINITY);
-    __mmask8 m0 = n >= 8 ? 0xFF : (__mmask8)((1u << n) - 1);
-    __mmask8 m1 = n >= 16 ? 0xFF : n > 8 ? (__mmask8)((1u << (n - 8)) - 1) : 0;
-    __m512d x = sort8(_mm512_mask_loadu_pd(inf, m0, a));
-    __m512d y = sort8(_mm512_mask_loadu_pd(inf, m1, a + 8));
-    y = _mm512_permutexvar_pd(_mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7), y);
-    __m512d lo = bitonic_clean(_mm512_min_pd(x, y)), hi = bitonic_clean(_mm512_max_pd(x, y));
-    _mm512_mask_storeu_pd(out, m0, lo);
-    _mm512_mask_storeu_pd(out + 8, m1, hi);
+    __m512d r = _mm512_permutexvar_pd(_mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7), *hi);
+    __m512d a = _mm512_min_pd(*lo, r), b = _mm512_max_pd(*lo, r);
+    *lo = bitonic_clean(a);
+    *hi = bitonic_clean(b);
+}
+
+/* The lanes of the first n values of a register (n capped at 8). */
+static inline __mmask8 lanes(size_t n)
+{
+    return n >= 8 ? 0xFF : (__mmask8)((1u << n) - 1);
 }
 
 /* Up to 8 values of [p, e) in a register, +inf after them. */
 SIMD_FN __m512d load_upto8(const double *p, const double *e)
 {
-    size_t left = (size_t)(e - p);
-    __mmask8 m = left >= 8 ? 0xFF : (__mmask8)((1u << left) - 1);
-    return _mm512_mask_loadu_pd(_mm512_set1_pd(INFINITY), m, p);
+    return _mm512_mask_loadu_pd(_mm512_set1_pd(INFINITY), lanes((size_t)(e - p)), p);
+}
+
+/* Sort the 9 to 16 values at a into out (which may be a): two registers
+ * sorted and merged.  The missing values are +inf in the registers, never
+ * stored. */
+__attribute__((target("avx512f"))) static void leaf16(const double *a, size_t n, double *out)
+{
+    __m512d lo = sort8(load_upto8(a, a + n)), hi = sort8(load_upto8(a + 8, a + n));
+    merge16(&lo, &hi);
+    _mm512_mask_storeu_pd(out, lanes(n), lo);
+    _mm512_mask_storeu_pd(out + 8, lanes(n - 8), hi);
 }
 
 /* Merge ascending x[0..nx) and y[0..ny), both at least 8, into out, eight
@@ -102,17 +112,13 @@ __attribute__((target("avx512f"))) static void merge_simd(const double *x, size_
     const double *xe = x + nx, *ye = y + ny;
     double *oe = out + nx + ny;
     __m512d lo = _mm512_loadu_pd(x), hi = _mm512_loadu_pd(y);
-    __m512i rev = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
     x += 8;
     y += 8;
     for (;;) {
-        __m512d r = _mm512_permutexvar_pd(rev, hi);
-        __m512d a = _mm512_min_pd(lo, r), b = _mm512_max_pd(lo, r);
-        lo = bitonic_clean(a);
-        hi = bitonic_clean(b);
+        merge16(&lo, &hi);
         size_t left = (size_t)(oe - out);
         if (left <= 8) { /* the last values: lo holds them (hi may hold more +inf) */
-            _mm512_mask_storeu_pd(out, (__mmask8)((1u << left) - 1), lo);
+            _mm512_mask_storeu_pd(out, lanes(left), lo);
             return;
         }
         _mm512_storeu_pd(out, lo);
