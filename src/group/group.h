@@ -222,6 +222,24 @@ static inline size_t group_table_lookup_compact(struct group_table *t, uint32_t 
     }
 }
 
+/* The group in the slot a lookup of key k (hash h) probes first, or
+ * GROUP_NONE (a new key, or one further along its probe): once that slot
+ * has arrived (group_table_prefetch), the group a lookup is about to find,
+ * to prefetch it.  The slot compares as in the lookups: the compact form
+ * in the slot, else the hash. */
+static inline size_t group_table_first_probe(const struct group_table *t, const struct group_key *k,
+                                             uint64_t h)
+{
+    const struct group_slot *s = &t->slot[(size_t)(h >> 32) & t->mask];
+    uint32_t k0;
+    uint64_t k1;
+    if (!s->idx1)
+        return GROUP_NONE;
+    int match = group_key_compact(k, &k0, &k1) ? s->k0 == k0 && s->k1 == k1
+                                               : s->k0 == GROUP_SLOT_FULL && s->k1 == h;
+    return match ? s->idx1 - 1 : GROUP_NONE;
+}
+
 /*
  * Prefetch the group at position idx (< t->n).  What a packet touches is
  * its first 128 bytes (key, counters, series head with its streaming state

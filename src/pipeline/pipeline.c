@@ -876,13 +876,9 @@ void pipeline_flow_ending(void *ctx, const struct flow *f, int step)
             group_table_prefetch(tab, h);
             return;
         }
-        const struct group_slot *s = &tab->slot[(size_t)(h >> 32) & tab->mask];
-        uint32_t k0;
-        uint64_t k1;
-        if (!s->idx1 || (group_key_compact(&k, &k0, &k1) ? s->k0 != k0 || s->k1 != k1
-                                                         : s->k0 != GROUP_SLOT_FULL || s->k1 != h))
+        gi = group_table_first_probe(tab, &k, h);
+        if (gi == GROUP_NONE)
             return; /* a new group, or not in the first slot probed */
-        gi = s->idx1 - 1;
     } else if (step) {
         return; /* fetched at step 0 */
     }
