@@ -645,8 +645,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
                     "output %.3f s (ranking, with the context factors: %.3f s); packet loop CPU: "
-                    "main thread %.3f s, second "
-                    "thread %.3f s (%s)\n",
+                    "main thread %.3f s, second thread %.3f s (%s)\n",
                     t_loop - t_start, t_finish - t_loop, now_s() - t_finish, t_ranked - t_finish,
                     cpu_loop, x.cpu_second, x.second_role ? x.second_role : "none");
     }

@@ -76,9 +76,9 @@ struct output_opts {
 int sort_key_parse(const char *s);
 const char *sort_key_names(void);
 
-/* The results' positions in the order of key (descending by score and the
- * other measures, ascending by times and addresses; ties, and undefined
- * values, as in docs/...: by the key's bytes); an array of n the caller frees. */
+/* The results' positions in the order of key: descending by score and the
+ * other measures, ascending by first time and addresses, undefined values
+ * last, ties by the key's bytes.  An array of n the caller frees. */
 uint32_t *results_order(const struct result *r, size_t n, enum sort_key key);
 
 /* The same, the results moved into that order. */
