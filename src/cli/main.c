@@ -301,8 +301,7 @@ struct finish_job {
     size_t n;
     const struct score_context *sctx;
     unsigned min_events;
-    int dns; /* --group dns: append the subdomain figures to the reason */
-    int dns_full;
+    int dns; /* --group dns: the subdomain figures for the reason */
     atomic_size_t next;
 };
 
@@ -319,11 +318,9 @@ static void finish_one(const struct finish_job *j, struct result *r)
     score_compute(j->sctx, &feat, g->bytes, &r->sc);
     series_features_release(&feat);
     if (j->dns && g->dns_subdomains) {
-        size_t len = strlen(r->sc.reason);
-        snprintf(r->sc.reason + len, sizeof(r->sc.reason) - len,
-                 "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char", g->dns_subdomains,
-                 j->dns_full ? "+" : "", g->dns_label_sum / g->dns_subdomains,
-                 g->dns_entropy_sum / g->dns_subdomains);
+        r->dns_names = g->dns_subdomains;
+        r->dns_label_mean = g->dns_label_sum / g->dns_subdomains;
+        r->dns_bits_mean = g->dns_entropy_sum / g->dns_subdomains;
     }
 }
 
@@ -601,8 +598,7 @@ int main(int argc, char **argv)
             r->last = g->s.last;
             nres++;
         }
-        struct finish_job fj = {res,           nres, &sctx, o.min_events, o.group == GROUP_DNS,
-                                dns_seen.full, 0};
+        struct finish_job fj = {res, nres, &sctx, o.min_events, o.group == GROUP_DNS, 0};
         finish_all(&fj, o.threads);
         if (phases)
             t_finish = now_s();
@@ -613,24 +609,28 @@ int main(int argc, char **argv)
         }
         score_apply_context(items, nres, seed);
         free(items);
-        /* ranked through an order: moving the results (544 bytes each) into
-         * it took 0.29-0.34 s for 1 M groups */
+        /* ranked through an order: moving the results (then 544 bytes each)
+         * into it took 0.29-0.34 s for 1 M groups */
         uint32_t *order = results_order(res, nres, o.sort);
         double t_ranked = phases ? now_s() : 0;
         struct output_opts oo = {
-            o.format, o.group,  o.series == SERIES_FLOWS || o.group == GROUP_DNS,
-            o.sort,   o.top,    inputs_ts_digits(in),
-            o.color,  o.threads};
-        /* Sparklines for the rows a table shows. */
+            o.format, o.group,   o.series == SERIES_FLOWS || o.group == GROUP_DNS,
+            o.sort,   o.top,     inputs_ts_digits(in),
+            o.color,  o.threads, dns_seen.full,
+            NULL};
+        /* Sparklines for the rows a table shows, in their order. */
+        char(*spark)[SPARK_MAX] = NULL;
         if (o.format == OUT_TABLE) {
             size_t shown = o.top && o.top < nres ? o.top : nres;
+            spark = xmalloc(st_mult(shown ? shown : 1, sizeof(*spark)));
             for (size_t i = 0; i < shown; i++) {
-                struct result *r = &res[order[i]];
+                const struct result *r = &res[order[i]];
                 size_t niv;
                 struct wval *iv = series_intervals(&((const struct group *)r->key)->s, &niv);
-                sparkline(iv, niv, r->spark, sizeof(r->spark));
+                sparkline(iv, niv, spark[i], sizeof(spark[i]));
                 free(iv);
             }
+            oo.spark = (const char(*)[SPARK_MAX])spark;
         }
         if (o.html && write_report(&o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg)) {
             warnx_("%s", msg);
@@ -641,6 +641,7 @@ int main(int argc, char **argv)
             status = EXIT_INPUT;
         }
         free(order);
+        free(spark);
         if (phases)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "

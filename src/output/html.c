@@ -907,7 +907,9 @@ static void write_row(FILE *f, const struct output_opts *o, const struct result 
     jnum(f, NUM_G6, (double)((uint64_t)r->last - (uint64_t)r->first) * 1e-9,
          r->events > 0 && r->last >= r->first);
     fputc(',', f);
-    jstr(f, r->sc.reason);
+    char why[SCORE_REASON_MAX];
+    result_reason(o, r, why, sizeof(why));
+    jstr(f, why);
     fputc(',', f);
     jstr(f, r->allow);
     fputc(']', f);

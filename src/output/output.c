@@ -606,7 +606,9 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
         jsonw_num_or_null(b, score_fields[k], w.score[k]);
     jsonw_num_or_null(b, JKEY("period"), w.period);
     jsonw_u64(b, JKEY("sources"), ri->sc.sources);
-    jsonw_str_or_null(b, JKEY("reason"), ri->sc.reason);
+    char why[SCORE_REASON_MAX];
+    result_reason(o, ri, why, sizeof(why));
+    jsonw_str_or_null(b, JKEY("reason"), why);
     jsonw_str_or_null(b, JKEY("allow"), ri->allow);
     jsonw_str_or_null(b, JKEY("host"), ri->host);
     ob_str(b, "}\n");
@@ -674,9 +676,23 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
         csv_field(b, w.score[k], 0);
     csv_field(b, w.period, 0);
     csv_u64(b, ri->sc.sources);
-    csv_field(b, ri->sc.reason, 0);
+    char why[SCORE_REASON_MAX];
+    result_reason(o, ri, why, sizeof(why));
+    csv_field(b, why, 0);
     csv_field(b, ri->allow ? ri->allow : "", 0);
     csv_field(b, ri->host ? ri->host : "", 1);
+}
+
+size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)
+{
+    size_t len = score_reason(&r->sc, buf, cap);
+    if (r->dns_names && len + 1 < cap) {
+        int k = snprintf(buf + len, cap - len,
+                         "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char",
+                         r->dns_names, o->dns_full ? "+" : "", r->dns_label_mean, r->dns_bits_mean);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    return len;
 }
 
 static void fmt_utc(int64_t ns, char *buf, size_t len)
@@ -801,8 +817,8 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
     if (!o->flows_series)
         show[TC_EVENTS] = 0; /* events are the packets */
     show[TC_SPARK] = 0;
-    for (size_t i = 0; i < n; i++)
-        if (r[i].spark[0])
+    for (size_t i = 0; o->spark && i < n; i++)
+        if (o->spark[i][0])
             show[TC_SPARK] = 1;
     show[TC_HOST] = 0; /* only when some row has a name the DST column does not show */
     for (size_t i = 0; i < n; i++)
@@ -845,9 +861,10 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
             snprintf(x[TC_MEDIAN], W, "-");
             snprintf(x[TC_MAD], W, "-");
         }
-        snprintf(x[TC_SPARK], W, "%s", r[i].spark);
-        snprintf(x[TC_REASON], W, "%s%s%s", r[i].sc.reason, r[i].allow ? "; allowed: " : "",
-                 r[i].allow ? r[i].allow : "");
+        snprintf(x[TC_SPARK], W, "%s", o->spark ? o->spark[i] : "");
+        size_t len = result_reason(o, &r[i], x[TC_REASON], W);
+        if (r[i].allow && len + 1 < W)
+            snprintf(x[TC_REASON] + len, W - len, "; allowed: %s", r[i].allow);
         for (int c = 0; c < TC_REASON; c++)
             if (utf8_width(x[c]) > width[c])
                 width[c] = utf8_width(x[c]);

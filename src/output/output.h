@@ -54,8 +54,14 @@ struct result {
     struct beacon_score sc;
     const char *allow; /* the --allow rule that matched, or NULL */
     const char *host;  /* the destination's name, or NULL (borrowed) */
-    char spark[48];    /* table: sparkline of the interval histogram (UTF-8), or "" */
+    /* --group dns: distinct names queried under the domain (0: none, or
+     * another grouping), their subdomain labels' mean length and entropy */
+    uint32_t dns_names;
+    double dns_label_mean, dns_bits_mean;
 };
+
+/* Sparkline buffer size: 12 three-byte blocks and the terminator fit. */
+#define SPARK_MAX 48
 
 /* A one-line histogram of intervals (log-scale bins, Unicode blocks) into
  * out; "" when there are fewer than 2 intervals. */
@@ -70,7 +76,15 @@ struct output_opts {
     int ts_digits; /* decimals of times */
     int color;     /* ANSI colours in the table */
     int threads;   /* > 1: CSV and JSON rows formatted on two threads (same bytes) */
+    int dns_full;  /* --group dns: the distinct-name counts stopped at their limit ("+") */
+    /* table: the sparkline of the i-th row written (UTF-8), or NULL for none */
+    const char (*spark)[SPARK_MAX];
 };
+
+/* The reason column: the score's reason (score_reason), then, for --group
+ * dns, the names' figures, into buf (cap bytes, SCORE_REASON_MAX for the
+ * whole reason; cut as snprintf cuts).  Returns its full length. */
+size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap);
 
 /* Parse a --sort value; -1 if unknown. */
 int sort_key_parse(const char *s);

@@ -439,16 +439,16 @@ void score_compute(const struct score_context *ctx, const struct series_features
     memset(o, 0, sizeof(*o));
     o->events = f->events;
     o->beats = f->beats;
-    struct text t = {o->reason, sizeof(o->reason), 0};
+    o->noun = ctx->event_noun;
     unsigned min_events = ctx->min_events ? ctx->min_events : SCORE_MIN_EVENTS;
-    if (f->events < min_events) {
-        put_count(&t, f->events, ctx->event_noun);
-        put(&t, ": too few to score");
+    if (f->events < min_events)
         return;
-    }
     o->valid = 1;
     double span = (double)((uint64_t)f->last - (uint64_t)f->first) * 1e-9;
     double cap = (double)((uint64_t)ctx->capture_last - (uint64_t)ctx->capture_first) * 1e-9;
+    o->span = span;
+    o->capture_span = cap;
+    o->active_bins = f->active_bins;
     o->s_coverage = cap > 0 ? span / cap : 1;
     if (o->s_coverage > 1)
         o->s_coverage = 1;
@@ -475,12 +475,9 @@ void score_compute(const struct score_context *ctx, const struct series_features
     uint64_t nd = total_weight(f->beat_iv, f->n_beat_iv, unit);
     if (nd < 2) {
         o->score = 0;
-        put_count(&t, f->events, ctx->event_noun);
-        put(&t, " in ");
-        put_u64(&t, f->beats);
-        put(&t, f->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
         return;
     }
+    o->repeats = 1;
     struct fold best, c;
     double cands[2];
     if (unit) {
@@ -523,38 +520,65 @@ void score_compute(const struct score_context *ctx, const struct series_features
         o->score = 1;
     if (o->score < 0)
         o->score = 0;
+}
 
-    put(&t, "every ");
-    put_period(&t, o->period);
-    put(&t, " ±");
-    put_num(&t, o->spread * 100, 0, 0);
-    put(&t, "% over ");
-    put_span(&t, span);
-    put(&t, ", ");
-    put_count(&t, f->events, ctx->event_noun);
-    if (f->events >= 2 * f->beats) {
+size_t score_reason(const struct beacon_score *sc, char *buf, size_t cap)
+{
+    struct text t = {buf, cap, 0};
+    if (cap)
+        buf[0] = '\0';
+    if (!sc->noun) /* not made by score_compute (zeroed): no reason */
+        return 0;
+    if (!sc->valid) {
+        put_count(&t, sc->events, sc->noun);
+        put(&t, ": too few to score");
+        return t.len;
+    }
+    if (!sc->repeats) {
+        put_count(&t, sc->events, sc->noun);
         put(&t, " in ");
-        put_u64(&t, f->beats);
-        put(&t, " bursts");
-    }
-    if (o->missed >= 0.05) {
+        put_u64(&t, sc->beats);
+        put(&t, sc->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
+    } else {
+        put(&t, "every ");
+        put_period(&t, sc->period);
+        put(&t, " ±");
+        put_num(&t, sc->spread * 100, 0, 0);
+        put(&t, "% over ");
+        put_span(&t, sc->span);
         put(&t, ", ");
-        put_num(&t, o->missed * 100, 0, 0);
-        put(&t, "% beats missed");
+        put_count(&t, sc->events, sc->noun);
+        if (sc->events >= 2 * sc->beats) {
+            put(&t, " in ");
+            put_u64(&t, sc->beats);
+            put(&t, " bursts");
+        }
+        if (sc->missed >= 0.05) {
+            put(&t, ", ");
+            put_num(&t, sc->missed * 100, 0, 0);
+            put(&t, "% beats missed");
+        }
+        if (sc->capture_span >= 2 * 3600) {
+            double bins = ceil(sc->capture_span / 3600),
+                   share = 100 * (double)sc->active_bins / bins;
+            put(&t, ", ");
+            put_num(&t, share > 100 ? 100 : share, 0, 0);
+            put(&t, "% of hours");
+        }
+        if (sc->s_size >= 0.8)
+            put(&t, ", sizes steady");
+        if (sc->penalty < 0.5)
+            put(&t, ", bulk/stream (penalised)");
     }
-    if (cap >= 2 * 3600) {
-        double bins = ceil(cap / 3600);
+    /* the context factors' notes (score_apply_context) */
+    if (sc->sources > 1) {
         put(&t, ", ");
-        put_num(&t,
-                100 * (double)f->active_bins / bins > 100 ? 100
-                                                          : 100 * (double)f->active_bins / bins,
-                0, 0);
-        put(&t, "% of hours");
+        put_u64(&t, sc->sources);
+        put(&t, " sources share it");
     }
-    if (o->s_size >= 0.8)
-        put(&t, ", sizes steady");
-    if (pen < 0.5)
-        put(&t, ", bulk/stream (penalised)");
+    if (sc->locality)
+        put(&t, sc->locality == 2 ? ", broadcast/multicast destination" : ", internal destination");
+    return t.len;
 }
 
 /* ---- context: prevalence and locality ------------------------------------- */
@@ -646,17 +670,9 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         f *= loc == 2 ? 0.5 : loc == 1 ? 0.8 : 1.0;
         sc->sources = sources;
         sc->context = f;
-        if (!sc->valid)
-            continue;
-        sc->score *= f;
-        struct text t = {sc->reason, sizeof(sc->reason), strlen(sc->reason)};
-        if (sources > 1) {
-            put(&t, ", ");
-            put_u64(&t, sources);
-            put(&t, " sources share it");
-        }
-        if (loc)
-            put(&t, loc == 2 ? ", broadcast/multicast destination" : ", internal destination");
+        sc->locality = (uint8_t)loc;
+        if (sc->valid)
+            sc->score *= f;
     }
     free(slot_of);
     free(tab);

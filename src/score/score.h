@@ -33,8 +33,18 @@ struct beacon_score {
     uint64_t events, beats;
     uint64_t sources; /* distinct sources of the same destination service */
     double context;   /* prevalence x locality factor applied to the score */
-    char reason[200];
+    /* What the reason (score_reason) is made of, besides the figures above;
+     * kept instead of the text, which only the rows written need. */
+    double span;          /* seconds from the first event to the last */
+    double capture_span;  /* seconds, of the whole capture */
+    uint64_t active_bins; /* hours with an event (series.h) */
+    const char *noun;     /* the events' noun (score_context), a static string */
+    uint8_t repeats;      /* valid and at least two beat intervals: a period was sought */
+    uint8_t locality;     /* destination: 0 public, 1 internal, 2 broadcast/multicast */
 };
+
+/* Longest reason plus its terminator: reasons are cut to fit. */
+#define SCORE_REASON_MAX 200
 
 struct score_context {
     int64_t capture_first, capture_last; /* ns */
@@ -44,6 +54,13 @@ struct score_context {
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,
                    uint64_t group_bytes, struct beacon_score *out);
+
+/* The one-line human reason for a score ("every 1m ±2% over 3.0h, 180
+ * conns, sizes steady"), with the context factors' notes once
+ * score_apply_context has run, into buf (cap bytes, cut as snprintf cuts,
+ * always terminated).  Returns the reason's full length; "" for a score
+ * score_compute did not make (all zero). */
+size_t score_reason(const struct beacon_score *sc, char *buf, size_t cap);
 
 /* The mode candidate of the period (docs/scoring.md): the mean of the most
  * populated window [v, 1.15 v) of the ascending list a, weighted (unit:

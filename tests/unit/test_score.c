@@ -106,12 +106,23 @@ static void score_exact(const struct ev *e, uint64_t group_bytes, struct beacon_
     assert_int_equal(approx, 0);
 }
 
+/* A score's reason (score_reason), in one of four buffers used in turn, so
+ * that an assertion can compare two. */
+static const char *why(const struct beacon_score *s)
+{
+    static char buf[4][SCORE_REASON_MAX];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    score_reason(s, b, SCORE_REASON_MAX);
+    return b;
+}
+
 static void show(const char *what, const struct beacon_score *s)
 {
     print_message("    %-22s score %.3f period %.2f spread %.3f missed %.3f conf %.3f pen %.3f "
                   "size %.2f cov %.3f beats %llu | %s\n",
                   what, s->score, s->period, s->spread, s->missed, s->confidence, s->penalty,
-                  s->s_size, s->s_coverage, (unsigned long long)s->beats, s->reason);
+                  s->s_size, s->s_coverage, (unsigned long long)s->beats, why(s));
 }
 
 static void assert_sane(const struct beacon_score *s)
@@ -125,7 +136,9 @@ static void assert_sane(const struct beacon_score *s)
     assert_true(s->s_coverage >= 0 && s->s_coverage <= 1);
     assert_true(s->missed >= 0 && s->missed <= 1);
     assert_true(s->penalty > 0 && s->penalty <= 1);
-    assert_non_null(memchr(s->reason, '\0', sizeof(s->reason)));
+    char buf[SCORE_REASON_MAX + 8];
+    size_t len = score_reason(s, buf, sizeof(buf));
+    assert_true(len > 0 && len == strlen(buf) && len < SCORE_REASON_MAX);
 }
 
 #define assert_near(got, want, tol) assert_near_((got), (want), (tol), #got, __FILE__, __LINE__)
@@ -165,8 +178,8 @@ static void test_too_few_events(void **state)
     assert_int_equal(s.valid, 0);
     assert_true(s.score == 0);
     assert_int_equal(s.events, 3);
-    assert_non_null(strstr(s.reason, "too few"));
-    assert_non_null(strstr(s.reason, "3 conns"));
+    assert_non_null(strstr(why(&s), "too few"));
+    assert_non_null(strstr(why(&s), "3 conns"));
     /* min_events from the context: 3 is enough at 3 */
     struct score_context ctx = day_ctx();
     ctx.min_events = 3;
@@ -181,7 +194,7 @@ static void test_too_few_events(void **state)
     beacon(&e, 60, 1, 300);
     score_exact(&e, 300, &s);
     assert_int_equal(s.valid, 0);
-    assert_non_null(strstr(s.reason, "1 conn:"));
+    assert_non_null(strstr(why(&s), "1 conn:"));
     ev_free(&e);
 }
 
@@ -202,9 +215,9 @@ static void test_perfect_beacon(void **state)
     assert_int_equal(s.beats, 1440);
     assert_true(s.s_size == 1);
     assert_true(s.penalty == 1);
-    assert_true(strncmp(s.reason, "every 1m", 8) == 0 || strncmp(s.reason, "every 60s", 9) == 0);
-    assert_non_null(strstr(s.reason, "1440 conns"));
-    assert_non_null(strstr(s.reason, "sizes steady"));
+    assert_true(strncmp(why(&s), "every 1m", 8) == 0 || strncmp(why(&s), "every 60s", 9) == 0);
+    assert_non_null(strstr(why(&s), "1440 conns"));
+    assert_non_null(strstr(why(&s), "sizes steady"));
     ev_free(&e);
 }
 
@@ -253,7 +266,7 @@ static void test_missed_beats(void **state)
     double want_missed = 1 - (double)(e.n - 1) / 719.0;
     assert_near(s.missed, want_missed, 0.01);
     assert_near(s.missed, 0.25, 0.04);
-    assert_non_null(strstr(s.reason, "beats missed"));
+    assert_non_null(strstr(why(&s), "beats missed"));
     ev_free(&e);
 }
 
@@ -277,7 +290,7 @@ static void test_bursts(void **state)
     assert_int_equal(s.beats, 144);
     assert_near(s.period, 600, 6);
     assert_true(s.score > 0.7);
-    assert_non_null(strstr(s.reason, "in 144 bursts"));
+    assert_non_null(strstr(why(&s), "in 144 bursts"));
     ev_free(&e);
 }
 
@@ -294,7 +307,7 @@ static void test_slow_hourly(void **state)
     assert_near(s.period, 3600, 36);
     assert_near(s.confidence, 1 - exp(-23.0 / 5), 1e-12);
     assert_near(s.confidence, 0.99, 0.005);
-    assert_true(strncmp(s.reason, "every 60m", 9) == 0 || strncmp(s.reason, "every 1h", 8) == 0);
+    assert_true(strncmp(why(&s), "every 60m", 9) == 0 || strncmp(why(&s), "every 1h", 8) == 0);
     ev_free(&e);
 }
 
@@ -327,7 +340,7 @@ static void test_bulk_penalised(void **state)
     assert_sane(&s);
     assert_true(s.penalty < 0.1);
     assert_true(s.score < 0.1);
-    assert_non_null(strstr(s.reason, "bulk/stream"));
+    assert_non_null(strstr(why(&s), "bulk/stream"));
     ev_free(&e);
 }
 
@@ -368,7 +381,7 @@ static void test_deterministic(void **state)
     assert_memory_equal(&a.score, &b.score, sizeof(a.score));
     assert_memory_equal(&a.period, &b.period, sizeof(a.period));
     assert_memory_equal(&a.spread, &b.spread, sizeof(a.spread));
-    assert_string_equal(a.reason, b.reason);
+    assert_string_equal(why(&a), why(&b));
     /* the input order does not matter either (the series sorts) */
     for (size_t i = e.n; i > 1; i--) {
         size_t k = (size_t)rng_below(&rng, i);
@@ -381,7 +394,7 @@ static void test_deterministic(void **state)
     }
     score_exact(&e, ev_bytes(&e), &b);
     assert_memory_equal(&a.score, &b.score, sizeof(a.score));
-    assert_string_equal(a.reason, b.reason);
+    assert_string_equal(why(&a), why(&b));
     ev_free(&e);
 }
 
@@ -546,8 +559,8 @@ static void test_zero_capture_span(void **state)
     score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
     assert_sane(&s);
     assert_true(s.s_coverage == 1);
-    assert_non_null(strstr(s.reason, "10 pkts"));
-    assert_null(strstr(s.reason, "of hours"));
+    assert_non_null(strstr(why(&s), "10 pkts"));
+    assert_null(strstr(why(&s), "of hours"));
     ev_free(&e);
 }
 
@@ -579,13 +592,12 @@ static void test_simultaneous_events_form_one_beat(void **state)
         ev_add(&e, EPOCH, 100);
     score_exact(&e, ev_bytes(&e), &s);
     ev_free(&e);
-    print_message("    10 at one instant: beats %llu | %s\n", (unsigned long long)s.beats,
-                  s.reason);
+    print_message("    10 at one instant: beats %llu | %s\n", (unsigned long long)s.beats, why(&s));
     assert_int_equal(s.valid, 1);
     assert_true(s.score == 0);
     assert_false(isnan(s.s_coverage));
     assert_int_equal(s.beats, 1);
-    assert_non_null(strstr(s.reason, "no repetition"));
+    assert_non_null(strstr(why(&s), "no repetition"));
 }
 
 /* ---- context (prevalence and locality) ---------------------------------------- */
@@ -618,7 +630,8 @@ static void test_context_factors(void **state)
         memset(&sc[i], 0, sizeof(sc[i]));
         sc[i].valid = i != 7;
         sc[i].score = 0.8;
-        snprintf(sc[i].reason, sizeof(sc[i].reason), "every 60s");
+        sc[i].noun = "conn"; /* reason: "10 conns in 10 bursts: no repetition" */
+        sc[i].events = sc[i].beats = 10;
         it[N - 1 - i].key = &k[i]; /* any order */
         it[N - 1 - i].sc = &sc[i];
     }
@@ -627,18 +640,60 @@ static void test_context_factors(void **state)
         assert_int_equal(sc[i].sources, 5);
         assert_near(sc[i].context, 1 / (1 + 0.5 * log2(5.0)), 1e-12);
         assert_near(sc[i].score, 0.8 / (1 + 0.5 * log2(5.0)), 1e-12);
-        assert_non_null(strstr(sc[i].reason, "5 sources share it"));
+        assert_non_null(strstr(why(&sc[i]), "5 sources share it"));
     }
     assert_int_equal(sc[4].sources, 1);
     assert_near(sc[4].score, 0.8, 1e-12);
-    assert_string_equal(sc[4].reason, "every 60s");
+    assert_string_equal(why(&sc[4]), "10 conns in 10 bursts: no repetition");
     assert_near(sc[5].score, 0.8 * 0.8, 1e-12);
-    assert_non_null(strstr(sc[5].reason, "internal destination"));
+    assert_non_null(strstr(why(&sc[5]), "internal destination"));
     assert_near(sc[6].score, 0.8 * 0.5, 1e-12);
-    assert_non_null(strstr(sc[6].reason, "broadcast/multicast"));
+    assert_non_null(strstr(why(&sc[6]), "broadcast/multicast"));
     assert_int_equal(sc[7].sources, 5);
-    assert_true(sc[7].score == 0.8); /* not scored: left alone */
+    assert_true(sc[7].score == 0.8);                                /* not scored: left alone */
+    assert_string_equal(why(&sc[7]), "10 conns: too few to score"); /* and no notes */
     score_apply_context(NULL, 0, 0);
+}
+
+/* The reason is cut as snprintf cuts and its full length returned, however
+ * small the buffer; the notes of the context factors come last. */
+static void test_reason_cut(void **state)
+{
+    (void)state;
+    struct beacon_score sc;
+    memset(&sc, 0, sizeof(sc));
+    char buf[SCORE_REASON_MAX];
+    assert_int_equal(score_reason(&sc, buf, sizeof(buf)), 0); /* not made by score_compute */
+    assert_string_equal(buf, "");
+    sc.valid = sc.repeats = 1;
+    sc.noun = "query";
+    sc.period = 60;
+    sc.spread = 0.02;
+    sc.span = 3 * 3600;
+    sc.capture_span = 4 * 3600;
+    sc.active_bins = 3;
+    sc.events = 180;
+    sc.beats = 60;
+    sc.missed = 0.5;
+    sc.s_size = 0.9;
+    sc.penalty = 0.25;
+    sc.sources = 3;
+    sc.locality = 1;
+    const char *full = "every 60s ±2% over 3.0h, 180 queries in 60 bursts, 50% beats missed, "
+                       "75% of hours, sizes steady, bulk/stream (penalised), 3 sources share it, "
+                       "internal destination";
+    assert_int_equal(score_reason(&sc, buf, sizeof(buf)), strlen(full));
+    assert_string_equal(buf, full);
+    for (size_t cap = 0; cap < 12; cap++) {
+        memset(buf, 'x', sizeof(buf));
+        assert_int_equal(score_reason(&sc, buf, cap), strlen(full));
+        if (cap) {
+            assert_int_equal(strlen(buf), cap - 1);
+            assert_memory_equal(buf, full, cap - 1);
+        } else {
+            assert_int_equal(buf[0], 'x'); /* nothing written */
+        }
+    }
 }
 
 /* Sources per destination against a count by pairs, for many groups over
@@ -798,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_zero_capture_span),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
         cmocka_unit_test(test_context_factors),
+        cmocka_unit_test(test_reason_cut),
         cmocka_unit_test(test_context_sources_many),
         cmocka_unit_test(test_wval_median),
     };
