@@ -3,10 +3,12 @@
 measured in the same run, on a generated capture (default 10 M packets,
 50 k directed pairs, 64-byte snapshot).
 
-Usage: bench.py BUILD_DIR [--packets N] [--pairs P] [--many-groups G]
+Usage: bench.py BUILD_DIR [--packets N] [--pairs P] [--long-pairs L] [--many-groups G]
 Figures are printed as a table; ratios are what to compare across machines.
-Last, a capture of 5 x G packets over G pairs (default G = 1 M) shows what grows
-with the groups rather than the packets.
+Then the same number of packets over L pairs (default 2 000: 5 000 packets a
+pair, past the exact limit, so most events go through the bounded sketches, as
+in long captures), and a capture of 5 x G packets over G pairs (default G = 1 M)
+that shows what grows with the groups rather than the packets.
 """
 import argparse
 import os
@@ -39,6 +41,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--pairs-ratio", type=int, default=6,
                     help="adjacent one-/two-thread run pairs for the default mode's ratio")
+    ap.add_argument("--long-pairs", type=int, default=2_000,
+                    help="pairs of the long-series capture (same packets); 0: skip it")
     ap.add_argument("--many-groups", type=int, default=1_000_000,
                     help="pairs of the many-groups capture (5 packets each); 0: skip it")
     a = ap.parse_args()
@@ -186,6 +190,29 @@ def main():
         _, rss_s = run_rss([pcts, "-q", "-F", "csv", "--series", "packets", "--group", "ip",
                             "--exact-limit", "128", f])
         print(f"{k:10d} {rss_d:12.1f} {rss_s:20.1f}")
+
+    # Long series: the bench file's packets over few pairs, so that past
+    # --exact-limit (1 024) most events stream into the sketches, as in
+    # long captures; the bench file's 200 packets a pair never do.
+    if a.long_pairs:
+        f = capture(a.packets, a.long_pairs)
+        print(f"\nlong series: {f}: {a.packets} packets over {a.long_pairs} pairs "
+              f"({a.packets // a.long_pairs} a pair; best of {a.repeat}; then the phases of a "
+              f"run)")
+        for name, args, ref in (("--series packets --group ip -T1",
+                                 ["--series", "packets", "--group", "ip", "--threads", "1"], t_ip1),
+                                ("--series packets --group ip",
+                                 ["--series", "packets", "--group", "ip"], t_ip),
+                                ("(default) --threads 1", ["--threads", "1"], t_flows1)):
+            cmd = [pcts, "-q", "-F", "csv", *args, f]
+            dt, rss = float("inf"), 0.0
+            for _ in range(a.repeat):
+                subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=True)
+                d, r = run_rss(cmd)
+                dt, rss = min(dt, d), max(rss, r)
+            _, ph = phases(cmd)
+            print(f"  pcts {name:34} {dt:6.3f} s {a.packets / dt / 1e6:6.2f} M packets/s "
+                  f"{rss:8.1f} MiB  {dt / ref:4.2f}x the bench file's time; {ph}")
 
     # Many groups: the costs that grow with groups (statistics, ranking,
     # output: a JSON row each), which the bench file's 50 k pairs hide.

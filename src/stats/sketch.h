@@ -81,6 +81,10 @@ static inline uint32_t sketch_count(const struct sketch_side *sd, uint32_t i)
 /* The representative value of bucket i (0-based in cnt[]) of a side. */
 double sketch_bucket_value(const struct sketch_side *sd, uint32_t i);
 
+/* Level-0 bucket of a value a > 0: ceil(log(a) / log(g0)), 0 for a <= 1
+ * (the bucket of |x - pivot| that sketch_add counts).  For tests. */
+int32_t sketch_bucket0(double a);
+
 /* log of the level-0 bucket ratio g0 = (1+SKETCH_ALPHA)/(1-SKETCH_ALPHA). */
 double sketch_log_gamma0(void);
 

@@ -1084,9 +1084,60 @@ static void test_series_beat_intervals_exact(void **state)
     }
 }
 
+/* The formula sketch.h states, computed here with log(). */
+static int32_t bucket_by_log(double a)
+{
+    double x = log(a) / log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA));
+    return x > 0 ? (int32_t)ceil(x) : 0;
+}
+
+static double bits_to_double(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof(d));
+    return d;
+}
+
+/* sketch_bucket0 finds buckets from tables instead of log(): the same
+ * bucket for every value.  Away from a bucket's lower end the bucket is the
+ * same for a whole stretch of values; near one, log()'s rounding (a few
+ * units in the last place of x, some 25 of a) decides, so the 1 024 doubles
+ * around every end up to 2^64 are all checked, then random values, small
+ * integers and the ends of the fast range. */
+static void test_sketch_bucket0_is_the_formula(void **state)
+{
+    (void)state;
+    double lg = log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA));
+    int32_t last = bucket_by_log(0x1p64);
+    assert_true(last > 4000);
+    for (int32_t i = 1; i <= last + 1; i++) {
+        double edge = exp((double)(i - 1) * lg);
+        uint64_t b;
+        memcpy(&b, &edge, sizeof(b));
+        for (uint64_t k = b - 512; k <= b + 512; k++) {
+            double a = bits_to_double(k);
+            if (sketch_bucket0(a) != bucket_by_log(a))
+                fail_msg("bucket of %.17g (%#llx): %d, log() gives %d", a, (unsigned long long)k,
+                         sketch_bucket0(a), bucket_by_log(a));
+        }
+    }
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 1000000; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        double a = exp((double)(r >> 11) * 0x1p-53 * 46); /* 1 to e^46, log-uniform */
+        assert_int_equal(sketch_bucket0(a), bucket_by_log(a));
+    }
+    for (int v = -3; v <= 200000; v++)
+        assert_int_equal(sketch_bucket0(v), bucket_by_log(v));
+    const double ends[] = {0, 0.5, 1, 1.0000000000000002, 0x1p64, 0x1.fffffffffffffp63, 1e300};
+    for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+        assert_int_equal(sketch_bucket0(ends[i]), bucket_by_log(ends[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sketch_bucket0_is_the_formula),
         cmocka_unit_test(test_series_zero_one_two_three_events),
         cmocka_unit_test(test_series_exact_regime_is_order_independent),
         cmocka_unit_test(test_series_switches_to_streaming_after_exact_cap),
