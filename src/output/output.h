@@ -81,9 +81,10 @@ struct output_opts {
     const char (*spark)[SPARK_MAX];
 };
 
-/* The reason column: the score's reason (score_reason), then, for --group
- * dns, the names' figures, into buf (cap bytes, SCORE_REASON_MAX for the
- * whole reason; cut as snprintf cuts).  Returns its full length. */
+/* The reason column: the score's reason (score_reason) with, for --group
+ * dns, the names' figures before the context factors' notes, into buf (cap
+ * bytes, SCORE_REASON_MAX for the whole reason; cut as snprintf cuts).
+ * Returns its full length. */
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap);
 
 /* Parse a --sort value; -1 if unknown. */

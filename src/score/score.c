@@ -522,16 +522,21 @@ void score_compute(const struct score_context *ctx, const struct series_features
         o->score = 0;
 }
 
-size_t score_reason(const struct beacon_score *sc, char *buf, size_t cap)
+size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf, size_t cap)
 {
     struct text t = {buf, cap, 0};
     if (cap)
         buf[0] = '\0';
-    if (!sc->noun) /* not made by score_compute (zeroed): no reason */
-        return 0;
+    if (!infix)
+        infix = "";
+    if (!sc->noun) { /* not made by score_compute (zeroed): no reason of its own */
+        put(&t, infix);
+        return t.len;
+    }
     if (!sc->valid) {
         put_count(&t, sc->events, sc->noun);
         put(&t, ": too few to score");
+        put(&t, infix);
         return t.len;
     }
     if (!sc->repeats) {
@@ -570,6 +575,7 @@ size_t score_reason(const struct beacon_score *sc, char *buf, size_t cap)
         if (sc->penalty < 0.5)
             put(&t, ", bulk/stream (penalised)");
     }
+    put(&t, infix);
     /* the context factors' notes (score_apply_context) */
     if (sc->sources > 1) {
         put(&t, ", ");

@@ -56,11 +56,13 @@ void score_compute(const struct score_context *ctx, const struct series_features
                    uint64_t group_bytes, struct beacon_score *out);
 
 /* The one-line human reason for a score ("every 1m ±2% over 3.0h, 180
- * conns, sizes steady"), with the context factors' notes once
- * score_apply_context has run, into buf (cap bytes, cut as snprintf cuts,
- * always terminated).  Returns the reason's full length; "" for a score
- * score_compute did not make (all zero). */
-size_t score_reason(const struct beacon_score *sc, char *buf, size_t cap);
+ * conns, sizes steady"), then infix (the caller's figures, e.g. --group
+ * dns's names; NULL for none), then the context factors' notes once
+ * score_apply_context has run ("3 sources share it"), into buf (cap bytes,
+ * cut as snprintf cuts, always terminated).  Returns the reason's full
+ * length.  A score score_compute did not make (all zero) has only the
+ * infix. */
+size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf, size_t cap);
 
 /* The mode candidate of the period (docs/scoring.md): the mean of the most
  * populated window [v, 1.15 v) of the ascending list a, weighted (unit:

@@ -241,6 +241,8 @@ for i in range(8):
     recs.append((t + 0.01, pkt("203.0.113.9", "10.0.0.1", 6, tcp(443, 50000 + i, 0x12))))
     recs.append((t + 1, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 41000 + i, b""))))
     recs.append((t + 2, pkt("10.0.0.1", "10.0.0.53", 17, udp(41000 + i, 53, dns_q(labels("x%da.tun.example" % i), 16)))))
+for i in range(4):  # a second client of tun.example: the domain's two sources
+    recs.append((20 + 90 * i, pkt("10.0.0.3", "10.0.0.53", 17, udp(43000 + i, 53, dns_q(labels("y%d.tun.example" % i), 16)))))
 write(sys.argv[1], recs)
 recs = []
 for i in range(12):  # a query every 30 s: half 8-bit labels, half Base64 with '+' and '/'
@@ -263,6 +265,7 @@ t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allo
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
+ok_if "  ...the names' figures before the note of the domain's two sources" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*; 8 distinct names, subdomains [0-9.]* chars, [0-9.]* bits/char, 2 sources share it\"' '$w/out'"
 
 # DNS labels holding any byte (iodine's Base128 and Base64 upstream
 # encodings; tun8.pcap, written above): the queries still count for --group

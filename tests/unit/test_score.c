@@ -113,7 +113,7 @@ static const char *why(const struct beacon_score *s)
     static char buf[4][SCORE_REASON_MAX];
     static unsigned next;
     char *b = buf[next++ % 4];
-    score_reason(s, b, SCORE_REASON_MAX);
+    score_reason(s, NULL, b, SCORE_REASON_MAX);
     return b;
 }
 
@@ -137,7 +137,7 @@ static void assert_sane(const struct beacon_score *s)
     assert_true(s->missed >= 0 && s->missed <= 1);
     assert_true(s->penalty > 0 && s->penalty <= 1);
     char buf[SCORE_REASON_MAX + 8];
-    size_t len = score_reason(s, buf, sizeof(buf));
+    size_t len = score_reason(s, NULL, buf, sizeof(buf));
     assert_true(len > 0 && len == strlen(buf) && len < SCORE_REASON_MAX);
 }
 
@@ -663,7 +663,7 @@ static void test_reason_cut(void **state)
     struct beacon_score sc;
     memset(&sc, 0, sizeof(sc));
     char buf[SCORE_REASON_MAX];
-    assert_int_equal(score_reason(&sc, buf, sizeof(buf)), 0); /* not made by score_compute */
+    assert_int_equal(score_reason(&sc, NULL, buf, sizeof(buf)), 0); /* not made by score_compute */
     assert_string_equal(buf, "");
     sc.valid = sc.repeats = 1;
     sc.noun = "query";
@@ -682,11 +682,11 @@ static void test_reason_cut(void **state)
     const char *full = "every 60s ±2% over 3.0h, 180 queries in 60 bursts, 50% beats missed, "
                        "75% of hours, sizes steady, bulk/stream (penalised), 3 sources share it, "
                        "internal destination";
-    assert_int_equal(score_reason(&sc, buf, sizeof(buf)), strlen(full));
+    assert_int_equal(score_reason(&sc, NULL, buf, sizeof(buf)), strlen(full));
     assert_string_equal(buf, full);
     for (size_t cap = 0; cap < 12; cap++) {
         memset(buf, 'x', sizeof(buf));
-        assert_int_equal(score_reason(&sc, buf, cap), strlen(full));
+        assert_int_equal(score_reason(&sc, NULL, buf, cap), strlen(full));
         if (cap) {
             assert_int_equal(strlen(buf), cap - 1);
             assert_memory_equal(buf, full, cap - 1);
@@ -694,6 +694,22 @@ static void test_reason_cut(void **state)
             assert_int_equal(buf[0], 'x'); /* nothing written */
         }
     }
+    /* the caller's figures (--group dns) go before the context notes */
+    const char *dns = "; 7 distinct names, subdomains 12.0 chars, 3.50 bits/char";
+    char want[512];
+    snprintf(want, sizeof(want), "%.*s%s%s", (int)(strstr(full, ", 3 sources") - full), full, dns,
+             ", 3 sources share it, internal destination");
+    assert_int_equal(score_reason(&sc, dns, buf, sizeof(buf)), strlen(want));
+    want[SCORE_REASON_MAX - 1] = '\0'; /* cut as a whole */
+    assert_string_equal(buf, want);
+    sc.sources = 1;
+    sc.locality = 0;
+    score_reason(&sc, dns, buf, sizeof(buf)); /* no notes: ends with the figures */
+    assert_non_null(strstr(buf, "(penalised); 7 distinct names, subdomains 12.0 chars"));
+    sc.valid = 0; /* too few: the figures, no notes */
+    score_reason(&sc, dns, buf, sizeof(buf));
+    assert_string_equal(buf, "180 queries: too few to score; 7 distinct names, subdomains 12.0 "
+                             "chars, 3.50 bits/char");
 }
 
 /* Sources per destination against a count by pairs, for many groups over
