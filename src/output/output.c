@@ -478,7 +478,7 @@ static void ob_grow(struct obuf *b, size_t n);
 /* Inlined into each row writer, so that the keys' lengths are constants and
  * their copies a few moves where a call to memcpy was: the copies were a
  * sixth of writing 1 M JSON rows (perf), and these inlined took the writing
- * from 1.9-2.1 to 1.4-1.8 s (one thread, alternated runs). */
+ * from 1.9-2.1 to 1.4-1.6 s (one thread, alternated runs). */
 #define OB_INLINE static inline __attribute__((always_inline))
 
 /* Room for n more bytes (in a stream's buffer: n <= sizeof(b->local)). */

@@ -71,8 +71,9 @@ static int32_t bucket0_log(double a)
  *    1/64) / log(g0) = 1.55 buckets, so a value is at most two thresholds
  *    above its slice's start.
  * That is bucket0_log exactly where bucket0_log never decreases as a
- * grows; test_sketch checks every threshold's neighbourhood, the only place
- * where log()'s rounding could break that.
+ * grows; test_stats (test_sketch_bucket0_is_the_formula) checks every
+ * bucket end's neighbourhood, the only place where log()'s rounding could
+ * break that.
  */
 enum { B0_SLICE_BITS = 6, B0_BINADES = 64, B0_THR = 4448 };
 static int16_t b0_start[B0_BINADES << B0_SLICE_BITS]; /* 8 KiB: most stay in L1 */
