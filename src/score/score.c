@@ -522,61 +522,63 @@ void score_compute(const struct score_context *ctx, const struct series_features
         o->score = 0;
 }
 
+/* What the score itself says (score_reason's first part). */
+static void put_verdict(struct text *t, const struct beacon_score *sc)
+{
+    if (!sc->valid) {
+        put_count(t, sc->events, sc->noun);
+        put(t, ": too few to score");
+        return;
+    }
+    if (!sc->repeats) {
+        put_count(t, sc->events, sc->noun);
+        put(t, " in ");
+        put_u64(t, sc->beats);
+        put(t, sc->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
+        return;
+    }
+    put(t, "every ");
+    put_period(t, sc->period);
+    put(t, " ±");
+    put_num(t, sc->spread * 100, 0, 0);
+    put(t, "% over ");
+    put_span(t, sc->span);
+    put(t, ", ");
+    put_count(t, sc->events, sc->noun);
+    if (sc->events >= 2 * sc->beats) {
+        put(t, " in ");
+        put_u64(t, sc->beats);
+        put(t, " bursts");
+    }
+    if (sc->missed >= 0.05) {
+        put(t, ", ");
+        put_num(t, sc->missed * 100, 0, 0);
+        put(t, "% beats missed");
+    }
+    if (sc->capture_span >= 2 * 3600) {
+        double bins = ceil(sc->capture_span / 3600), share = 100 * (double)sc->active_bins / bins;
+        put(t, ", ");
+        put_num(t, share > 100 ? 100 : share, 0, 0);
+        put(t, "% of hours");
+    }
+    if (sc->s_size >= 0.8)
+        put(t, ", sizes steady");
+    if (sc->penalty < 0.5)
+        put(t, ", bulk/stream (penalised)");
+}
+
 size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf, size_t cap)
 {
     struct text t = {buf, cap, 0};
     if (cap)
         buf[0] = '\0';
-    if (!infix)
-        infix = "";
-    if (!sc->noun) { /* not made by score_compute (zeroed): no reason of its own */
+    if (sc->noun) /* else not made by score_compute (zeroed): no reason of its own */
+        put_verdict(&t, sc);
+    if (infix)
         put(&t, infix);
+    if (!sc->valid)
         return t.len;
-    }
-    if (!sc->valid) {
-        put_count(&t, sc->events, sc->noun);
-        put(&t, ": too few to score");
-        put(&t, infix);
-        return t.len;
-    }
-    if (!sc->repeats) {
-        put_count(&t, sc->events, sc->noun);
-        put(&t, " in ");
-        put_u64(&t, sc->beats);
-        put(&t, sc->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
-    } else {
-        put(&t, "every ");
-        put_period(&t, sc->period);
-        put(&t, " ±");
-        put_num(&t, sc->spread * 100, 0, 0);
-        put(&t, "% over ");
-        put_span(&t, sc->span);
-        put(&t, ", ");
-        put_count(&t, sc->events, sc->noun);
-        if (sc->events >= 2 * sc->beats) {
-            put(&t, " in ");
-            put_u64(&t, sc->beats);
-            put(&t, " bursts");
-        }
-        if (sc->missed >= 0.05) {
-            put(&t, ", ");
-            put_num(&t, sc->missed * 100, 0, 0);
-            put(&t, "% beats missed");
-        }
-        if (sc->capture_span >= 2 * 3600) {
-            double bins = ceil(sc->capture_span / 3600),
-                   share = 100 * (double)sc->active_bins / bins;
-            put(&t, ", ");
-            put_num(&t, share > 100 ? 100 : share, 0, 0);
-            put(&t, "% of hours");
-        }
-        if (sc->s_size >= 0.8)
-            put(&t, ", sizes steady");
-        if (sc->penalty < 0.5)
-            put(&t, ", bulk/stream (penalised)");
-    }
-    put(&t, infix);
-    /* the context factors' notes (score_apply_context) */
+    /* the context factors' notes (score_apply_context), for scored groups */
     if (sc->sources > 1) {
         put(&t, ", ");
         put_u64(&t, sc->sources);
