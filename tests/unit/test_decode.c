@@ -1187,6 +1187,119 @@ static void test_fuzz_prefixes_and_random_bytes(void **state)
         bb_free(&corpus[i]);
 }
 
+/* ---- the fast path for the commonest frame ------------------------------ */
+
+/* Every field of two decodings, the payload by address: the fast path must
+ * be the general path, not merely close to it. */
+static void expect_same_meta(const struct pkt_meta *a, const struct pkt_meta *b)
+{
+    assert_int_equal(a->family, b->family);
+    assert_int_equal(a->proto, b->proto);
+    assert_int_equal(a->has_ports, b->has_ports);
+    assert_int_equal(a->is_frag, b->is_frag);
+    assert_int_equal(a->frag_first, b->frag_first);
+    assert_int_equal(a->tcp_flags, b->tcp_flags);
+    assert_int_equal(a->icmp_type, b->icmp_type);
+    assert_int_equal(a->icmp_code, b->icmp_code);
+    assert_int_equal(a->anomalies, b->anomalies);
+    assert_int_equal(a->sport, b->sport);
+    assert_int_equal(a->dport, b->dport);
+    assert_int_equal(a->frag_id, b->frag_id);
+    assert_int_equal(a->vlan, b->vlan);
+    assert_int_equal(a->icmp_id, b->icmp_id);
+    assert_int_equal(a->icmp_query, b->icmp_query);
+    assert_ptr_equal(a->payload, b->payload);
+    assert_int_equal(a->payload_len, b->payload_len);
+    assert_memory_equal(a->src, b->src, 16);
+    assert_memory_equal(a->dst, b->dst, 16);
+}
+
+/* decode_frame() and decode_frame_general() on one exactly sized copy. */
+static void expect_fast_is_general(uint32_t lt, const uint8_t *p, size_t n)
+{
+    static const uint8_t empty[1];
+    uint8_t *copy = n ? malloc(n) : NULL;
+    if (n)
+        memcpy(copy, p, n);
+    const uint8_t *d = copy ? copy : empty;
+    struct pkt_meta a, b;
+    memset(&a, 0xA5, sizeof(a));
+    memset(&b, 0x5A, sizeof(b));
+    enum dec_result ra = decode_frame(lt, d, (uint32_t)n, &a);
+    enum dec_result rb = decode_frame_general(lt, d, (uint32_t)n, &b);
+    assert_int_equal(ra, rb);
+    if (ra == DEC_OK)
+        expect_same_meta(&a, &b);
+    free(copy);
+}
+
+/*
+ * Ethernet + IPv4 + TCP or UDP frames around every bound the fast path
+ * checks: the header's version and length, the total length (0, below the
+ * header, cutting the transport header, shorter and longer than the
+ * capture), fragments, the protocol, the TCP data offset, the ethertype,
+ * and each captured length at and around those bounds.
+ */
+static void test_fast_path_is_general_path(void **state)
+{
+    (void)state;
+    static const unsigned types[] = {0x0800, 0x86DD, 0x8100};
+    static const unsigned vihls[] = {0x45, 0x46, 0x44, 0x55, 0x4F};
+    static const unsigned totals[] = {0, 19, 20, 23, 24, 27, 28, 33, 34, 35, 39, 40, 41, 60, 1500};
+    static const unsigned frags[] = {0, 0x4000, 0x2000, 0x0001, 0x8000};
+    static const unsigned protos[] = {6, 17, 1, 132};
+    static const size_t caps[] = {0,  13, 14, 33, 34, 37, 38, 41, 42, 43,
+                                  47, 48, 49, 53, 54, 55, 61, 62, 74, 90};
+    uint8_t f[90];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(f); i++)
+        f[i] = (uint8_t)(i * 37 + 11);
+    for (size_t ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++)
+        for (size_t vi = 0; vi < sizeof(vihls) / sizeof(vihls[0]); vi++)
+            for (size_t li = 0; li < sizeof(totals) / sizeof(totals[0]); li++)
+                for (size_t fi = 0; fi < sizeof(frags) / sizeof(frags[0]); fi++)
+                    for (size_t pi = 0; pi < sizeof(protos) / sizeof(protos[0]); pi++)
+                        for (unsigned off = 0; off < 16; off += (protos[pi] == 6 ? 1 : 16)) {
+                            f[12] = (uint8_t)(types[ti] >> 8);
+                            f[13] = (uint8_t)types[ti];
+                            f[14] = (uint8_t)vihls[vi];
+                            f[16] = (uint8_t)(totals[li] >> 8);
+                            f[17] = (uint8_t)totals[li];
+                            f[20] = (uint8_t)(frags[fi] >> 8);
+                            f[21] = (uint8_t)frags[fi];
+                            f[23] = (uint8_t)protos[pi];
+                            f[14 + 20 + 12] = (uint8_t)(off << 4);
+                            for (size_t ci = 0; ci < sizeof(caps) / sizeof(caps[0]); ci++) {
+                                expect_fast_is_general(LT_EN10MB, f, caps[ci]);
+                                n++;
+                            }
+                        }
+    /* and valid frames of the builders with random bytes flipped */
+    struct bb b = {0};
+    uint64_t r = 0x243F6A8885A308D3ull;
+    for (int k = 0; k < 20000; k++) {
+        bb_free(&b);
+        eth(&b, 0x0800);
+        size_t o = ip4_begin(&b, k % 2 ? 6 : 17, 5 + (k % 7 == 0));
+        if (k % 2)
+            tcp(&b, 40000, 443, 0x18);
+        else
+            udp(&b, 53000, 53);
+        bb_bytes(&b, f, (size_t)(k % 23)); /* a payload */
+        ip4_end(&b, o);
+        bb_bytes(&b, f, (size_t)(k % 5)); /* Ethernet padding past the total */
+        for (int flips = 0; flips < 3; flips++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            b.p[(r >> 33) % 50] ^= (uint8_t)(1u << ((r >> 29) & 7));
+        }
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        expect_fast_is_general(LT_EN10MB, b.p, (r >> 40) % (b.n + 1));
+        n++;
+    }
+    bb_free(&b);
+    assert_true(n > 100000);
+}
+
 static void test_names_cover_every_value(void **state)
 {
     (void)state;
@@ -1245,6 +1358,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_ext_truncated),
         cmocka_unit_test(test_ipv6_header_39_bytes_truncated),
         cmocka_unit_test(test_fuzz_prefixes_and_random_bytes),
+        cmocka_unit_test(test_fast_path_is_general_path),
         cmocka_unit_test(test_names_cover_every_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
