@@ -35,8 +35,8 @@ enum dec_result decode__ipv4(struct cursor *c, struct pkt_meta *m)
         cur_limit(&ip, total); /* total >= ihl >= 20: the view stays inside */
     if (cur_skip(&ip, 20))
         return DEC_TRUNCATED;
-    memcpy(m->src, h + 12, 4);
-    memcpy(m->dst, h + 16, 4);
+    decode__put_ip4(m->src, h + 12);
+    decode__put_ip4(m->dst, h + 16);
     m->family = 4;
     m->proto = proto;
     if (frag & 0x3FFF) { /* MF set or offset != 0 */

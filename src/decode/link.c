@@ -474,8 +474,8 @@ static inline int eth_ipv4_common(const struct cursor *c, struct pkt_meta *m)
     }
     m->family = 4;
     m->proto = proto;
-    memcpy(m->src, v + 14 + 12, 4);
-    memcpy(m->dst, v + 14 + 16, 4);
+    decode__put_ip4(m->src, v + 14 + 12);
+    decode__put_ip4(m->dst, v + 14 + 16);
     m->sport = view_be16(v, 14 + 20);
     m->dport = view_be16(v, 14 + 20 + 2);
     m->has_ports = 1;
