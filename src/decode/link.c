@@ -442,57 +442,23 @@ int decode_linktype_supported(uint32_t lt)
     }
 }
 
-/*
- * The commonest frame of all, untagged Ethernet carrying IPv4 without
- * options, not a fragment, TCP or UDP with every header byte pcts reads
- * captured: decoded from one view checked once, where the general path
- * (decode_ethernet, the IPv4 header, the transport) checks each field on
- * its own (144 instructions a packet, callgrind, a third of the packet
- * series' loop).  1 with m filled exactly as decode_frame_general() fills
- * it (test_decode and fuzz_decode compare the two), 0 with m untouched
- * for anything else.
- */
-static inline int eth_ipv4_common(const struct cursor *c, struct pkt_meta *m)
-{
-    const uint8_t *v = cur_view(c, 14 + 20 + 8); /* up to the UDP header's end */
-    if (!v || view_be16(v, 12) != ET_IPV4 || v[14] != 0x45)
-        return 0;
-    uint16_t total = view_be16(v, 16), frag = view_be16(v, 20);
-    uint8_t proto = v[23];
-    if (total < 20 || (frag & 0x3FFF) || (proto != 6 && proto != 17))
-        return 0;
-    /* the IPv4 window: the total length, or less where the capture ends */
-    size_t left = cur_left(c) - 14 < total ? cur_left(c) - 14 - 20 : (size_t)total - 20;
-    size_t hl = 8;
-    if (proto == 6) {
-        if (left < 14 || !(v = cur_view(c, 14 + 20 + 14))) /* TCP: flags at byte 13 */
-            return 0;
-        hl = (size_t)(v[14 + 20 + 12] >> 4) * 4;
-        m->tcp_flags = v[14 + 20 + 13];
-    } else if (left < 8) {
-        return 0;
-    }
-    m->family = 4;
-    m->proto = proto;
-    decode__put_ip4(m->src, v + 14 + 12);
-    decode__put_ip4(m->dst, v + 14 + 16);
-    m->sport = view_be16(v, 14 + 20);
-    m->dport = view_be16(v, 14 + 20 + 2);
-    m->has_ports = 1;
-    if (hl >= 8 && left > hl) {
-        m->payload = v + 14 + 20 + hl; /* inside the window: hl < left */
-        m->payload_len = (uint32_t)(left - hl);
-    }
-    return 1;
-}
-
 enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, struct pkt_meta *m)
 {
-    struct cursor c;
-    cur_init(&c, data, caplen);
     memset(m, 0, sizeof(*m));
-    if (lt == LT_ETHERNET && eth_ipv4_common(&c, m))
+    struct dec_ip4 f;
+    if (decode_eth_ip4(lt, data, caplen, &f)) { /* decode.h: the commonest frame */
+        m->family = 4;
+        m->proto = f.proto;
+        decode__put_ip4(m->src, f.src);
+        decode__put_ip4(m->dst, f.dst);
+        m->has_ports = 1;
+        m->sport = f.sport;
+        m->dport = f.dport;
+        m->tcp_flags = f.tcp_flags;
+        m->payload = f.payload;
+        m->payload_len = f.payload_len;
         return DEC_OK;
+    }
     return decode_frame_general(lt, data, caplen, m);
 }
 

@@ -179,6 +179,25 @@ static inline uint64_t group_compact_hash(uint32_t k0, uint64_t k1, uint64_t see
     return hash40_mix(hash40_mix(k1 ^ seed ^ 0xa0761d6478bd642full, k0 ^ 0xe7037ed1a0b428dbull),
                       0x1d8e4e27c47d124full ^ seed);
 }
+/* The compact key (and its hash) of an IPv4 packet from src to dst, as
+ * group_key_make() would make it for grouping by: protocol and port with
+ * GROUP_PORT only (has_ports: dport is valid). */
+static inline void group_key_compact_ip4(const struct group_table *t, enum group_by by,
+                                         const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
+                                         int has_ports, uint16_t dport, uint32_t *k0, uint64_t *k1,
+                                         uint64_t *h)
+{
+    uint32_t s4, d4;
+    memcpy(&s4, src, 4);
+    memcpy(&d4, dst, 4);
+    int port = by == GROUP_PORT && has_ports;
+    uint32_t c0 =
+        group_k0_pack(1, by == GROUP_PORT ? proto : 0, port ? dport : 0, (uint32_t)port, 0);
+    *k0 = c0;
+    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
+    *h = group_compact_hash(c0, *k1, t->seed);
+}
+
 /* (Inline, as is the hit path of group_table_lookup_compact(): as calls
  * they were 51 instructions of a packet's 340 in the packet series'
  * reading stage, callgrind.) */
@@ -190,16 +209,7 @@ static inline int group_key_make_compact(const struct group_table *t, enum group
     if (m->family != 4 ||
         (s0 >> 32) | (d0 >> 32) | hash40_rd64(m->src + 8) | hash40_rd64(m->dst + 8))
         return 0;
-    uint32_t s4, d4;
-    memcpy(&s4, m->src, 4);
-    memcpy(&d4, m->dst, 4);
-    /* group_key_make()'s key: protocol and port with GROUP_PORT only */
-    int port = by == GROUP_PORT && m->has_ports;
-    uint32_t c0 =
-        group_k0_pack(1, by == GROUP_PORT ? m->proto : 0, port ? m->dport : 0, (uint32_t)port, 0);
-    *k0 = c0;
-    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
-    *h = group_compact_hash(c0, *k1, t->seed);
+    group_key_compact_ip4(t, by, m->src, m->dst, m->proto, m->has_ports, m->dport, k0, k1, h);
     return 1;
 }
 /* The full key of a compact form. */
