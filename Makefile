@@ -24,12 +24,23 @@ BUILD ?= build/rel
 OPT = -O2 -g
 endif
 
+# The statistics, the scores and the output are loops over arrays that -O3
+# vectorises: 8% fewer instructions in the statistics and scores, 10% in
+# the output (callgrind, 1 M file, packet series); the statistics phase's
+# median 0.384 to 0.367 s (10 M file, 6 alternated runs, a noisy hour).  The
+# packet loops gained nothing from it and stay at -O2.  Results are the same bit
+# for bit: ISO C mode keeps floating-point operations unfused and in order
+# (-ffp-contract=off also for compilers whose default is to fuse).
+ifneq ($(SANITIZE),1)
+$(BUILD)/src/stats/%.o $(BUILD)/src/score/%.o $(BUILD)/src/output/%.o: OPT = -O3 -g
+endif
+
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CFLAGS ?=
-CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
+CFLAGS += -std=c11 -D_GNU_SOURCE -ffp-contract=off $(OPT) $(WARN) -MMD -MP
 LDFLAGS ?=
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm
