@@ -191,27 +191,57 @@ static void win_advance(struct reader *r, size_t len)
  * pcap_next_slow() and no call into the source per record.  The per-record
  * calls (position, two need()s, consume) were a third of the instructions
  * of reading a packet.  Anything unusual (a record cut by the buffer end, a
- * bad length, end of data) is left to the slow path, which reports it:
- * 0 then, and nothing consumed.
- * Inlined into reader_next_batch's loop: a call a record was 18 of its 71
- * instructions (callgrind).
+ * bad length, end of data) is left to the slow path, which reports it.
+ * Records go to p[k..max); returns the new k.
+ *
+ * The reader's fields live in locals for the run (a store to a record may
+ * alias them as far as the compiler knows: they were loaded again for every
+ * record) and the byte order is a constant where reader_next_batch
+ * instantiates it.
  */
-__attribute__((always_inline)) static inline int pcap_fast(struct reader *r, struct pkt *p)
+__attribute__((always_inline)) static inline size_t pcap_fast(struct reader *r, struct pkt *p,
+                                                              size_t k, size_t max, int be)
 {
-    size_t left = r->win_len - r->used;
-    if (left < 16)
-        return 0;
-    const uint8_t *h = r->win + r->used;
-    if (left > PF_AHEAD)
-        __builtin_prefetch(h + PF_AHEAD);
-    int be = r->big_endian;
-    uint32_t sec = rd32e(h, be), frac = rd32e(h + 4, be), caplen = rd32e(h + 8, be),
-             len = rd32e(h + 12, be);
-    if (caplen > READER_MAX_RECORD || left - 16 < caplen)
-        return 0;
-    pcap_record(r, p, sec, frac, caplen, len, h + 16);
-    win_advance(r, 16 + (size_t)caplen);
-    return 1;
+    const uint32_t snap = r->snaplen ? r->snaplen : UINT32_MAX, lt = r->linktype;
+    const uint32_t frac_max = r->nsec ? 1000000000u : 1000000u;
+    const int64_t frac_ns = r->nsec ? 1 : 1000;
+    const uint8_t *win = r->win;
+    size_t win_len = r->win_len, used = r->used;
+    while (k < max) {
+        size_t left = win_len - used;
+        if (left < 16)
+            break;
+        const uint8_t *h = win + used;
+        if (left > PF_AHEAD)
+            __builtin_prefetch(h + PF_AHEAD);
+        uint32_t sec = rd32e(h, be), frac = rd32e(h + 4, be), caplen = rd32e(h + 8, be),
+                 len = rd32e(h + 12, be);
+        if (caplen > READER_MAX_RECORD || left - 16 < caplen)
+            break;
+        /* the tolerated oddities, counted as pcap_record() counts them: one
+         * test for the three, rarely true */
+        if ((caplen > snap) | (caplen > len) | (frac >= frac_max)) {
+            r->notes.caplen_over_snaplen += caplen > snap;
+            r->notes.caplen_over_wirelen += caplen > len;
+            r->notes.bad_ts_fraction += frac >= frac_max;
+        }
+        struct pkt *q = &p[k++];
+        q->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * frac_ns;
+        q->caplen = caplen;
+        q->wirelen = len;
+        q->linktype = lt;
+        q->data = h + 16;
+        used += 16 + (size_t)caplen;
+        if (used >= WIN_COMMIT) { /* win_advance(): the window moves on */
+            r->used = used;
+            win_advance(r, 0);
+            win = r->win;
+            win_len = r->win_len;
+            used = r->used;
+        }
+    }
+    r->used = used;
+    return k;
 }
 
 static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg)
@@ -701,7 +731,7 @@ int reader_next(struct reader *r, struct pkt *p, char *msg)
     if (r->done)
         return 0;
     int pcap = r->fmt == FMT_PCAP;
-    if (pcap ? pcap_fast(r, p) : pcapng_fast(r, p))
+    if (pcap ? pcap_fast(r, p, 0, 1, r->big_endian) == 1 : pcapng_fast(r, p))
         return 1;
     /* the slow path reads through the source itself: the window first */
     win_commit(r);
@@ -722,9 +752,10 @@ int reader_next_batch(struct reader *r, struct pkt *p, size_t max, size_t *n, ch
     /* then only what the fast paths take: they never call need(), so the
      * records already in p keep their data */
     size_t k = 1;
-    if (r->fmt == FMT_PCAP)
-        while (k < max && pcap_fast(r, &p[k]))
-            k++;
+    if (r->fmt == FMT_PCAP && r->big_endian)
+        k = pcap_fast(r, p, k, max, 1);
+    else if (r->fmt == FMT_PCAP)
+        k = pcap_fast(r, p, k, max, 0);
     else
         while (k < max && pcapng_fast(r, &p[k]))
             k++;

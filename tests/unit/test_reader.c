@@ -182,7 +182,7 @@ static void assert_rec(const struct pkt *p, const struct expect_rec *e)
  * same records (checked after each batch, so their data must have stayed
  * valid), the same end and the same message. */
 static void batch_expect(const char *path, const struct expect_rec *e, size_t n, int end_rc,
-                         const char *end_msg, size_t max)
+                         const char *end_msg, size_t max, const struct reader_notes *notes)
 {
     struct reader *r;
     char msg[ERRMSG_MAX] = "";
@@ -207,6 +207,8 @@ static void batch_expect(const char *path, const struct expect_rec *e, size_t n,
     assert_string_equal(msg, end_msg);
     assert_int_equal(reader_next_batch(r, p, max, &k, msg), 0);
     assert_int_equal(k, 0);
+    /* the oddities counted in batches as one record at a time */
+    assert_memory_equal(reader_notes(r), notes, sizeof(*notes));
     reader_free(r);
 }
 
@@ -236,7 +238,7 @@ static struct reader *read_expect(const char *path, const struct expect_rec *e, 
     assert_int_equal(rc, end_rc);
     static const size_t maxes[] = {1, 2, 3, 64};
     for (size_t i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
-        batch_expect(path, e, n, end_rc, rc ? msg : "", maxes[i]);
+        batch_expect(path, e, n, end_rc, rc ? msg : "", maxes[i], reader_notes(r));
     /* After the end or an error the reader stays at 0. */
     assert_int_equal(reader_next(r, &p, msg), 0);
     return r;
@@ -534,24 +536,28 @@ static void test_pcapng_timestamp_extremes(void **state)
 static void test_pcap_tolerated_oddities_are_counted(void **state)
 {
     (void)state;
-    struct bb b = {0};
-    pcap_hdr(&b, 0, 0, 2, 1);               /* snaplen 65535 */
-    pcap_rec(&b, 0, 5, 1000000, 4, 4, 1);   /* usec field out of range */
-    pcap_rec(&b, 0, 6, 0, 10, 4, 2);        /* caplen > wirelen */
-    pcap_rec(&b, 0, 7, 0, 70000, 70000, 3); /* caplen > snaplen */
-    const struct expect_rec e[] = {
-        {6000000000LL, 4, 4, 1, 1},
-        {6000000000LL, 10, 4, 1, 2},
-        {7000000000LL, 70000, 70000, 1, 3},
-    };
-    char path[256], msg[ERRMSG_MAX];
-    write_bb("odd.pcap", &b, path);
-    struct reader *r = read_expect(path, e, 3, 0, msg);
-    assert_int_equal(reader_notes(r)->bad_ts_fraction, 1);
-    assert_int_equal(reader_notes(r)->caplen_over_wirelen, 1);
-    assert_int_equal(reader_notes(r)->caplen_over_snaplen, 1);
-    reader_free(r);
-    bb_free(&b);
+    for (int be = 0; be <= 1; be++) { /* the batch loop has a version for each */
+        struct bb b = {0};
+        pcap_hdr(&b, be, 0, 2, 1);                /* snaplen 65535 */
+        pcap_rec(&b, be, 5, 1000000, 4, 4, 1);    /* usec field out of range */
+        pcap_rec(&b, be, 6, 0, 10, 4, 2);         /* caplen > wirelen */
+        pcap_rec(&b, be, 7, 0, 70000, 70000, 3);  /* caplen > snaplen */
+        pcap_rec(&b, be, 8, 999999, 70001, 9, 4); /* caplen > both */
+        const struct expect_rec e[] = {
+            {6000000000LL, 4, 4, 1, 1},
+            {6000000000LL, 10, 4, 1, 2},
+            {7000000000LL, 70000, 70000, 1, 3},
+            {8999999000LL, 70001, 9, 1, 4},
+        };
+        char path[256], msg[ERRMSG_MAX];
+        write_bb("odd.pcap", &b, path);
+        struct reader *r = read_expect(path, e, 4, 0, msg);
+        assert_int_equal(reader_notes(r)->bad_ts_fraction, 1);
+        assert_int_equal(reader_notes(r)->caplen_over_wirelen, 2);
+        assert_int_equal(reader_notes(r)->caplen_over_snaplen, 2);
+        reader_free(r);
+        bb_free(&b);
+    }
 }
 
 static void test_pcapng_damaged_blocks(void **state)
