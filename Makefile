@@ -66,7 +66,8 @@ pcts: $(BUILD)/pcts
 $(BUILD)/pcts: $(OBJ) $(MAIN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+# Makefile: a change of flags here rebuilds the objects
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
