@@ -155,7 +155,8 @@ static inline uint32_t rd32e(const uint8_t *b, int big_endian)
 }
 
 /* A classic pcap record whose header passed the length checks, into *p
- * (both paths): the tolerated oddities counted, the time in ns. */
+ * (the slow path; pcap_fast makes the same counts and time inline): the
+ * tolerated oddities counted, the time in ns. */
 static inline void pcap_record(struct reader *r, struct pkt *p, uint32_t sec, uint32_t frac,
                                uint32_t caplen, uint32_t len, const uint8_t *data)
 {
@@ -197,7 +198,8 @@ static void win_advance(struct reader *r, size_t len)
  * The reader's fields live in locals for the run (a store to a record may
  * alias them as far as the compiler knows: they were loaded again for every
  * record) and the byte order is a constant where reader_next_batch
- * instantiates it.
+ * instantiates it: 52.7 to 47.7 instructions a record (callgrind), where a
+ * call a record had been 18 of 71 before it was inlined.
  */
 __attribute__((always_inline)) static inline size_t pcap_fast(struct reader *r, struct pkt *p,
                                                               size_t k, size_t max, int be)
