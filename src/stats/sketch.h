@@ -60,6 +60,9 @@ struct wval {
 void sketch_init(struct sketch *s, double pivot);
 void sketch_init_buckets(struct sketch *s, double pivot, uint32_t buckets);
 void sketch_add(struct sketch *s, double x);
+/* A hint that sketch_add() on s comes soon, several times: its counters in
+ * use (their first 1 KiB on each side) are fetched. */
+void sketch_prefetch(const struct sketch *s);
 
 /* Median and median absolute deviation of x, in the unit of the inputs
  * (ns), with pandas' convention for an even count (mean of the two middle).
