@@ -154,22 +154,37 @@ static inline uint32_t rd32e(const uint8_t *b, int big_endian)
                       : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 }
 
-/* A classic pcap record whose header passed the length checks, into *p
- * (the slow path; pcap_fast makes the same counts and time inline): the
- * tolerated oddities counted, the time in ns. */
-static inline void pcap_record(struct reader *r, struct pkt *p, uint32_t sec, uint32_t frac,
-                               uint32_t caplen, uint32_t len, const uint8_t *data)
+/* What a classic pcap record is checked and scaled against: the reader's
+ * fields, read once (pcap_fast keeps them in registers for a batch). */
+struct pcap_rules {
+    uint32_t snap;     /* the snapshot length, or UINT32_MAX for none */
+    uint32_t frac_max; /* the first invalid value of the fraction */
+    uint32_t lt;
+    int64_t frac_ns; /* ns in a unit of the fraction */
+};
+
+static inline struct pcap_rules pcap_rules(const struct reader *r)
 {
-    if (caplen > r->snaplen && r->snaplen)
-        r->notes.caplen_over_snaplen++;
-    if (caplen > len)
-        r->notes.caplen_over_wirelen++;
-    if (frac >= (r->nsec ? 1000000000u : 1000000u))
-        r->notes.bad_ts_fraction++;
-    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (r->nsec ? 1 : 1000);
+    return (struct pcap_rules){r->snaplen ? r->snaplen : UINT32_MAX,
+                               r->nsec ? 1000000000u : 1000000u, r->linktype, r->nsec ? 1 : 1000};
+}
+
+/* A classic pcap record whose header passed the length checks, into *p
+ * (both paths): the tolerated oddities counted (one test for the three,
+ * rarely true), the time in ns. */
+static inline void pcap_record(struct reader *r, const struct pcap_rules *k, struct pkt *p,
+                               uint32_t sec, uint32_t frac, uint32_t caplen, uint32_t len,
+                               const uint8_t *data)
+{
+    if ((caplen > k->snap) | (caplen > len) | (frac >= k->frac_max)) {
+        r->notes.caplen_over_snaplen += caplen > k->snap;
+        r->notes.caplen_over_wirelen += caplen > len;
+        r->notes.bad_ts_fraction += frac >= k->frac_max;
+    }
+    p->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * k->frac_ns;
     p->caplen = caplen;
     p->wirelen = len;
-    p->linktype = r->linktype;
+    p->linktype = k->lt;
     p->data = data;
 }
 
@@ -204,9 +219,7 @@ static void win_advance(struct reader *r, size_t len)
 __attribute__((always_inline)) static inline size_t pcap_fast(struct reader *r, struct pkt *p,
                                                               size_t k, size_t max, int be)
 {
-    const uint32_t snap = r->snaplen ? r->snaplen : UINT32_MAX, lt = r->linktype;
-    const uint32_t frac_max = r->nsec ? 1000000000u : 1000000u;
-    const int64_t frac_ns = r->nsec ? 1 : 1000;
+    const struct pcap_rules rules = pcap_rules(r);
     const uint8_t *win = r->win;
     size_t win_len = r->win_len, used = r->used;
     while (k < max) {
@@ -220,19 +233,7 @@ __attribute__((always_inline)) static inline size_t pcap_fast(struct reader *r, 
                  len = rd32e(h + 12, be);
         if (caplen > READER_MAX_RECORD || left - 16 < caplen)
             break;
-        /* the tolerated oddities, counted as pcap_record() counts them: one
-         * test for the three, rarely true */
-        if ((caplen > snap) | (caplen > len) | (frac >= frac_max)) {
-            r->notes.caplen_over_snaplen += caplen > snap;
-            r->notes.caplen_over_wirelen += caplen > len;
-            r->notes.bad_ts_fraction += frac >= frac_max;
-        }
-        struct pkt *q = &p[k++];
-        q->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * frac_ns;
-        q->caplen = caplen;
-        q->wirelen = len;
-        q->linktype = lt;
-        q->data = h + 16;
+        pcap_record(r, &rules, &p[k++], sec, frac, caplen, len, h + 16);
         used += 16 + (size_t)caplen;
         if (used >= WIN_COMMIT) { /* win_advance(): the window moves on */
             r->used = used;
@@ -285,7 +286,8 @@ static int pcap_next_slow(struct reader *r, struct pkt *p, char *msg)
                    r->path, (unsigned long long)off, 16 + caplen, got);
         return fail(r, ERR_TRUNCATED);
     }
-    pcap_record(r, p, sec, frac, caplen, len, b + 16);
+    const struct pcap_rules rules = pcap_rules(r);
+    pcap_record(r, &rules, p, sec, frac, caplen, len, b + 16);
     bytesrc_consume(r->src, 16 + (size_t)caplen);
     return 1;
 }
