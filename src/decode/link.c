@@ -444,9 +444,9 @@ int decode_linktype_supported(uint32_t lt)
 
 enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, struct pkt_meta *m)
 {
-    memset(m, 0, sizeof(*m));
     struct dec_ip4 f;
     if (decode_eth_ip4(lt, data, caplen, &f)) { /* decode.h: the commonest frame */
+        memset(m, 0, sizeof(*m));               /* the general path clears it itself */
         m->family = 4;
         m->proto = f.proto;
         decode__put_ip4(m->src, f.src);

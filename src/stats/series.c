@@ -330,6 +330,12 @@ static int64_t bin_of(int64_t t)
     return (t < 0 && t % SERIES_BIN_NS) ? b - 1 : b;
 }
 
+/* Where the bin after bin b starts, or INT64_MAX past the last one. */
+static int64_t bin_next(int64_t b)
+{
+    return b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
+}
+
 static void feed(struct series_stream *st, int64_t t, uint32_t size)
 {
     if (st->fed && t < st->last_fed) {
@@ -368,7 +374,7 @@ static void feed(struct series_stream *st, int64_t t, uint32_t size)
             st->active_bins++;
             st->last_bin = b;
         }
-        st->next_bin = b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
+        st->next_bin = bin_next(b);
     }
     sketch_add(&st->size, (double)size);
     if (st->fed == st->smp_next) {
@@ -822,8 +828,7 @@ static void features_exact(const struct series *s, struct series_features *f)
     f->beats = 1;
     f->active_bins = 1;
     int64_t last_bin = bin_of(s->ts[0]);
-    int64_t next_bin =
-        last_bin < INT64_MAX / SERIES_BIN_NS - 1 ? (last_bin + 1) * SERIES_BIN_NS : INT64_MAX;
+    int64_t next_bin = bin_next(last_bin);
     for (uint32_t i = 1; i < n; i++) {
         uint64_t d = gap(s->ts[i - 1], s->ts[i]);
         if (d >= (uint64_t)w) {
@@ -845,7 +850,7 @@ static void features_exact(const struct series *s, struct series_features *f)
                 f->active_bins++;
                 last_bin = b;
             }
-            next_bin = b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
+            next_bin = bin_next(b);
         }
     }
     f->sizes_u32 = s->sz;
