@@ -43,7 +43,15 @@ CFLAGS ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE -ffp-contract=off $(OPT) $(WARN) -MMD -MP
 LDFLAGS ?=
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
-LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm
+LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm $(ISAL_LIBS)
+
+# gzip input through ISA-L where Debian has it (libisal-dev, installed by
+# tools/deps.sh on amd64 and arm64), else zlib (src/capture/source.c).
+# Deferred (=): evaluated when a recipe runs, after deps installed it.
+ISAL = $(shell pkg-config --exists libisal 2>/dev/null && echo 1)
+ISAL_CFLAGS = $(if $(ISAL),-DPCTS_HAVE_ISAL)
+ISAL_LIBS = $(if $(ISAL),-lisal)
+$(BUILD)/src/capture/source.o: CFLAGS += $(ISAL_CFLAGS)
 
 SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/group/*.c \
                  src/stats/*.c src/score/*.c src/names/*.c src/output/*.c \
@@ -96,7 +104,7 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "clang libFuzzer target fuzz_$$t"; \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Isrc -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(SRC) \
+	    -fno-sanitize-recover=all $(ISAL_CFLAGS) -Isrc -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(SRC) \
 	    $(LDLIBS) || exit 1; \
 	done
 

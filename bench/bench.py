@@ -101,7 +101,26 @@ def main():
              [pcts, "-q", "-F", "csv", "--threads", "1", zst_file]),
             ("pcts (default) .zst", [pcts, "-q", "-F", "csv", zst_file]),
         ]
-    warm = {name: (zst_file if "zst" in name else main_file) for name, _ in runs}
+    # and through gzip (level 6, gzip's default), which pcts inflates with
+    # ISA-L where it was built with it (src/capture/source.c): ISA-L's own
+    # igzip -dc as the decompressor's floor, else gzip -dc
+    gzip = shutil.which("gzip")
+    gz_file = main_file + ".gz"
+    if gzip:
+        if not os.path.exists(gz_file):
+            print(f"compressing {gz_file} ...", flush=True)
+            with open(gz_file + ".tmp", "wb") as out:
+                subprocess.run([gzip, "-6", "-c", main_file], stdout=out, check=True)
+            os.replace(gz_file + ".tmp", gz_file)
+        gunzip = shutil.which("igzip") or gzip
+        runs += [
+            (f"{os.path.basename(gunzip)} -dc (decompressor alone)", [gunzip, "-dc", gz_file]),
+            ("pcts (default) --threads 1 .gz",
+             [pcts, "-q", "-F", "csv", "--threads", "1", gz_file]),
+            ("pcts (default) .gz", [pcts, "-q", "-F", "csv", gz_file]),
+        ]
+    warm = {name: (zst_file if "zst" in name else gz_file if ".gz" in name or "-dc" in name
+                   else main_file) for name, _ in runs}
     # Rounds that run every command once, best of the rounds: this machine's
     # speed drifts by tens of percent over minutes, and a slow minute then
     # slows one run of every command instead of every run of one, which
@@ -156,6 +175,14 @@ def main():
               f"run's time, default threads {t_z / t_flows:.2f}x (goal: at most 1.3x); "
               f"the decompressor alone takes {t_dc / t_flows1:.2f}x / {t_dc / t_flows:.2f}x "
               f"the plain runs' time, and pcts on the .zst {t_z / t_dc:.2f}x the decompressor's")
+    if gzip:
+        t_g, t_g1 = t["pcts (default) .gz"], t["pcts (default) --threads 1 .gz"]
+        t_gd = t[f"{os.path.basename(gunzip)} -dc (decompressor alone)"]
+        print(f"gzip input (default mode, {os.path.basename(gunzip)} -dc as the decompressor): "
+              f"one analysis thread {t_g1 / t_flows1:.2f}x the plain run's time, default threads "
+              f"{t_g / t_flows:.2f}x; the decompressor alone takes {t_gd / t_flows1:.2f}x / "
+              f"{t_gd / t_flows:.2f}x the plain runs' time, and pcts on the .gz "
+              f"{t_g / t_gd:.2f}x the decompressor's")
 
     # The two-thread ratio again, from adjacent pairs of runs: best against
     # best above takes each from a different second of a host whose speed

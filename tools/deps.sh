@@ -3,7 +3,10 @@
 # Run as root it installs them (apt-get); otherwise it says what to install.
 set -u
 need=""
-for p in build-essential libpcap-dev zlib1g-dev libzstd-dev libcmocka-dev libpsl-dev publicsuffix libssl-dev python3 gzip zstd; do
+pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libzstd-dev libcmocka-dev libpsl-dev publicsuffix libssl-dev python3 gzip zstd"
+# ISA-L's inflate for gzip input (src/capture/source.c); zlib elsewhere
+case "$(dpkg --print-architecture 2>/dev/null)" in amd64 | arm64) pkgs="$pkgs libisal-dev" ;; esac
+for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -51,6 +51,12 @@ uint64_t bytesrc_raw_size(const struct bytesrc *s);
 
 enum src_kind bytesrc_kind(const struct bytesrc *s);
 
+/* Which library decompresses gzip input opened from now on: "isa-l" (the
+ * default where pcts was built with it) or "zlib".  source_gzip_zlib(1)
+ * makes it zlib (tests compare the two); 0 restores the default. */
+const char *source_gzip_engine(void);
+void source_gzip_zlib(int on);
+
 void bytesrc_free(struct bytesrc *s);
 
 /*

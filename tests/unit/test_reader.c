@@ -791,6 +791,172 @@ static void test_truncated_zstd_and_gzip_return_records_first(void **state)
     bb_free(&z);
 }
 
+/*
+ * A gzip member of p[0, n) in stored deflate blocks (RFC 1951 3.2.4), made
+ * by hand so that its size is exact: 18 + 5 a block + n bytes.
+ */
+static void gz_stored(struct bb *out, const uint8_t *p, size_t n)
+{
+    static const uint8_t hdr[10] = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF};
+    bb_bytes(out, hdr, sizeof(hdr));
+    size_t o = 0;
+    do {
+        size_t k = n - o < 65535 ? n - o : 65535;
+        bb_u8(out, o + k == n); /* BFINAL, BTYPE 00 */
+        bb_e16(out, 0, (uint16_t)k);
+        bb_e16(out, 0, (uint16_t)~k);
+        bb_bytes(out, p + o, k);
+        o += k;
+    } while (o < n);
+    bb_e32(out, 0, (uint32_t)crc32(0, p, (uInt)n));
+    bb_e32(out, 0, (uint32_t)n);
+}
+
+/* The engines this build has: ISA-L (when built with it), then zlib. */
+static size_t gzip_engines(const char *names[2])
+{
+    size_t k = 0;
+    source_gzip_zlib(0);
+    if (!strcmp(source_gzip_engine(), "isa-l"))
+        names[k++] = "isa-l";
+    names[k++] = "zlib";
+    return k;
+}
+
+static void use_engine(const char *name)
+{
+    source_gzip_zlib(!strcmp(name, "zlib"));
+    assert_string_equal(source_gzip_engine(), name);
+}
+
+/*
+ * Both gzip engines read concatenated members, whatever the read
+ * boundaries cut: the second member's header placed across the first
+ * 256 KiB read (source.c's SRC_IN_BUF) at 48 offsets, with zero padding
+ * between the members in half of the files and after the last; then one
+ * file compressed by zlib at levels 1 and 9 and cut into three members.
+ */
+static void test_gzip_members_any_boundary_both_engines(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    size_t n = 3000;
+    struct expect_rec *e = random_pcap(&b, n, 120, 9);
+    char path[256], msg[ERRMSG_MAX];
+    const char *eng[2];
+    size_t ne = gzip_engines(eng);
+    print_message("    engines: %s%s%s\n", eng[0], ne > 1 ? ", " : "", ne > 1 ? eng[1] : "");
+    for (size_t x = 0; x < ne; x++) {
+        use_engine(eng[x]);
+        for (size_t k = 0; k < 48; k++) {
+            /* member 1: 18 bytes of framing and 5 a block of at most 65535 */
+            size_t target = 262144 - 24 + k, m = 0;
+            for (size_t blocks = 1; blocks < 8 && !m; blocks++)
+                if ((target - 18 - 5 * blocks + 65534) / 65535 == blocks)
+                    m = target - 18 - 5 * blocks;
+            assert_true(m > 0 && m < b.n);
+            struct bb g = {0};
+            gz_stored(&g, b.p, m);
+            assert_int_equal(g.n, target);
+            if (k % 2)
+                bb_fill(&g, 0, 1 + k);
+            gz_stored(&g, b.p + m, b.n - m);
+            bb_fill(&g, 0, k);
+            write_bb("members.pcap.gz", &g, path);
+            reader_free(read_expect(path, e, n, 0, msg));
+            bb_free(&g);
+        }
+        for (int level = 1; level <= 9; level += 8) {
+            struct bb g = {0};
+            size_t cut[4] = {0, b.n / 3, b.n / 3 + 7, b.n};
+            for (size_t i = 0; i < 3; i++) {
+                uLongf cap = compressBound((uLong)(cut[i + 1] - cut[i])) + 32;
+                uint8_t *z = malloc(cap);
+                z_stream zs = {0};
+                assert_int_equal(
+                    deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+                zs.next_in = b.p + cut[i];
+                zs.avail_in = (uInt)(cut[i + 1] - cut[i]);
+                zs.next_out = z;
+                zs.avail_out = (uInt)cap;
+                assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+                bb_bytes(&g, z, cap - zs.avail_out);
+                deflateEnd(&zs);
+                free(z);
+            }
+            write_bb("levels.pcap.gz", &g, path);
+            reader_free(read_expect(path, e, n, 0, msg));
+            bb_free(&g);
+        }
+    }
+    source_gzip_zlib(0);
+    free(e);
+    bb_free(&b);
+}
+
+/*
+ * Damage both engines must report the same way: a wrong CRC-32 or length
+ * in a member's trailer and garbage after a member are corrupt data (exit
+ * 3 in the CLI, after every record before them), a member cut short is a
+ * truncated stream; every record before the damage is returned first.
+ */
+static void test_gzip_damage_same_on_both_engines(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    size_t n = 500;
+    struct expect_rec *e = random_pcap(&b, n, 100, 11);
+    char path[256], msg[ERRMSG_MAX];
+    const char *eng[2];
+    size_t ne = gzip_engines(eng);
+    struct bb ok = {0};
+    gz_stored(&ok, b.p, b.n);
+    static const struct {
+        const char *what;
+        size_t flip; /* from the end: a trailer byte; 0: none */
+        const char *append;
+        size_t cut; /* bytes removed from the end */
+        int rc;
+        const char *text;
+    } cases[] = {
+        {"CRC-32", 8, NULL, 0, ERR_CORRUPT, "corrupt gzip data"},
+        {"length", 2, NULL, 0, ERR_CORRUPT, "corrupt gzip data"},
+        {"garbage after a member", 0, "not gzip at all, 40 bytes of it......", 0, ERR_CORRUPT,
+         "corrupt gzip data"},
+        {"trailer cut", 0, NULL, 3, ERR_TRUNCATED, "ends early"},
+        {"data cut", 0, NULL, 4000, ERR_TRUNCATED, "ends early"},
+    };
+    for (size_t x = 0; x < ne; x++) {
+        use_engine(eng[x]);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            struct bb g = {0};
+            bb_bytes(&g, ok.p, ok.n - cases[i].cut);
+            if (cases[i].flip)
+                g.p[g.n - cases[i].flip] ^= 0x40;
+            if (cases[i].append)
+                bb_bytes(&g, (const uint8_t *)cases[i].append, strlen(cases[i].append));
+            write_bb("damaged.pcap.gz", &g, path);
+            size_t got;
+            msg[0] = '\0';
+            int rc = drain(path, &got, msg);
+            print_message("    %s, %s: %zu records, %d (%s)\n", eng[x], cases[i].what, got, rc,
+                          msg);
+            assert_int_equal(rc, cases[i].rc);
+            assert_non_null(strstr(msg, cases[i].text));
+            /* every record before the damage; the cut data loses its end */
+            if (cases[i].cut < 1000)
+                assert_int_equal(got, n);
+            else
+                assert_true(got > n / 2 && got < n);
+            bb_free(&g);
+        }
+    }
+    source_gzip_zlib(0);
+    free(e);
+    bb_free(&b);
+    bb_free(&ok);
+}
+
 /* ---- several inputs --------------------------------------------------------- */
 
 /* A nanosecond pcap whose records carry (file id, index) in their data. */
@@ -1142,6 +1308,8 @@ int main(void)
         cmocka_unit_test(test_source_assist),
         cmocka_unit_test(test_corrupt_gzip_is_an_error),
         cmocka_unit_test(test_truncated_zstd_and_gzip_return_records_first),
+        cmocka_unit_test(test_gzip_members_any_boundary_both_engines),
+        cmocka_unit_test(test_gzip_damage_same_on_both_engines),
         cmocka_unit_test(test_inputs_three_interleaved_files),
         cmocka_unit_test(test_inputs_six_files_lazy_reopen),
         cmocka_unit_test(test_inputs_missing_and_truncated_files),
