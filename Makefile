@@ -48,6 +48,7 @@ LDLIBS = -lpcap -lz -lzstd -lpsl -lcrypto -lpthread -lm $(ISAL_LIBS)
 # gzip input through ISA-L where Debian has it (libisal-dev, installed by
 # tools/deps.sh on amd64 and arm64), else zlib (src/capture/source.c).
 # Deferred (=): evaluated when a recipe runs, after deps installed it.
+# `make ISAL=` builds with zlib alone.
 ISAL = $(shell pkg-config --exists libisal 2>/dev/null && echo 1)
 ISAL_CFLAGS = $(if $(ISAL),-DPCTS_HAVE_ISAL)
 ISAL_LIBS = $(if $(ISAL),-lisal)
