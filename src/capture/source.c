@@ -8,7 +8,7 @@
  * read loop runs at memory speed, which is all a sequential scan needs.  gzip goes through
  * ISA-L's inflate where the build has it (PCTS_HAVE_ISAL; Debian's libisal on amd64 and arm64),
  * else zlib's: several concatenated members are one stream, as gzip(1) treats them.  ISA-L
- * inflates the 10 M-packet bench file (800 MB, gzip -6) in 1.29-1.35 s where zlib takes
+ * inflates the 10 M-packet bench file (800 MB, gzip -1) in 1.29-1.35 s where zlib takes
  * 2.19-2.32 (256 KiB in, 1 MiB out), and the decompressor is what a compressed capture's
  * analysis waits for (docs/performance.md).  zstd goes through the streaming decoder of libzstd
  * (concatenated frames likewise).
@@ -184,10 +184,12 @@ const char *source_gzip_engine(void)
 }
 
 /*
- * The input's end, or zero bytes after a gzip member (padding: tape
- * blocks, some writers; gzip -t accepts them, so does pcts).  Returns 1
- * when the stream is over (s->eof set; an error if a member is open), 0
- * when another member (or trailing garbage) follows, or an error.
+ * Between reads of a gzip stream: the input refilled, and zero bytes after
+ * a member skipped (padding: tape blocks, some writers; gzip -t accepts
+ * them, so does pcts).  *over is set when the input has ended (s->eof set;
+ * ERR_TRUNCATED if a member is still open); else more data follows, of the
+ * open member or of another one (or trailing garbage).  Returns 0 or an
+ * error.
  */
 static int gzip_between(struct bytesrc *s, int *over, char *msg)
 {
