@@ -53,6 +53,12 @@ ISAL = $(shell pkg-config --exists libisal 2>/dev/null && echo 1)
 ISAL_CFLAGS = $(if $(ISAL),-DPCTS_HAVE_ISAL)
 ISAL_LIBS = $(if $(ISAL),-lisal)
 $(BUILD)/src/capture/source.o: CFLAGS += $(ISAL_CFLAGS)
+# source.o is rebuilt when the choice changes (a stale object would not link)
+$(BUILD)/src/capture/source.o: $(BUILD)/isal.choice
+$(BUILD)/isal.choice: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ISAL)' | cmp -s - $@ || echo '$(ISAL)' >$@
+FORCE:
 
 SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/group/*.c \
                  src/stats/*.c src/score/*.c src/names/*.c src/output/*.c \
@@ -63,7 +69,7 @@ MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e demo bench bench-big bench-peers clean format lint fuzz fuzz-run
+.PHONY: all deps test unit e2e demo bench bench-big bench-peers clean format lint fuzz fuzz-run FORCE
 all: pcts
 
 deps:

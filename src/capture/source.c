@@ -10,7 +10,8 @@
  * else zlib's: several concatenated members are one stream, as gzip(1) treats them.  ISA-L
  * inflates the 10 M-packet bench file (800 MB, gzip -1) in 1.29-1.35 s where zlib takes
  * 2.19-2.32 (256 KiB in, 1 MiB out), and the decompressor is what a compressed capture's
- * analysis waits for (docs/performance.md).  zstd goes through the streaming decoder of libzstd
+ * analysis waits for (docs/performance.md).  Both paths follow the same rules and give the same
+ * messages (test_reader.c compares them).  zstd goes through the streaming decoder of libzstd
  * (concatenated frames likewise).
  */
 #include "source.h"
@@ -99,7 +100,8 @@ struct bytesrc {
     z_stream z;
     int z_init, z_member_done;
 #ifdef PCTS_HAVE_ISAL
-    struct inflate_state *isal; /* gzip through ISA-L, else through z */
+    struct inflate_state *isal;       /* gzip through ISA-L, else through z */
+    struct isal_gzip_header isal_hdr; /* the member's header, read across calls */
 #endif
     /* memory input instead of fd */
     const uint8_t *mem;
@@ -225,9 +227,33 @@ static const char *isal_error(int rc)
     case ISAL_INVALID_WRAPPER: return "not a gzip member header";
     case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
     case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
-    case ISAL_NEED_DICT: return "needs a preset dictionary";
     default: return "inflate error";
     }
+}
+
+static int isal_corrupt(struct bytesrc *s, const char *why, char *msg)
+{
+    errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
+               (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)), why);
+    s->eof = 1;
+    return ERR_CORRUPT;
+}
+
+/*
+ * A member begins: the decoder reset, its header to be read.  The header
+ * is read here with isal_read_gzip_header() and a header record that lives
+ * as long as the member: isal_inflate() would read it itself, but into a
+ * record of its own call, so a header cut between two reads (the first
+ * member's always is: sniff() reads its magic apart) lost its flags and
+ * its CRC (intel/isa-l#224): valid files with a header CRC, or with names
+ * or extra fields across a read, were refused.
+ */
+static void isal_member_start(struct bytesrc *s)
+{
+    isal_inflate_reset(s->isal);
+    s->isal->crc_flag = ISAL_GZIP;                /* the trailer's CRC-32 and length checked */
+    memset(&s->isal_hdr, 0, sizeof(s->isal_hdr)); /* its flags too, which init leaves */
+    isal_gzip_header_init(&s->isal_hdr);
 }
 
 /* fill_gzip with ISA-L: the same stream rules, the same messages. */
@@ -240,31 +266,45 @@ static int fill_gzip_isal(struct bytesrc *s, size_t want, char *msg)
         if (rc || over)
             return rc;
         if (s->z_member_done) { /* another member follows (or trailing garbage) */
-            isal_inflate_reset(z);
-            z->crc_flag = ISAL_GZIP; /* header, CRC-32 and length checked */
+            /* what zlib refuses at once: not a gzip magic (so a few bytes of
+             * garbage at the end are corrupt, not a member cut short) */
+            const uint8_t *h = s->in + s->in_start;
+            if (h[0] != 0x1F || (s->in_end - s->in_start > 1 && h[1] != 0x8B))
+                return isal_corrupt(s, "not a gzip member header", msg);
+            isal_member_start(s);
             s->z_member_done = 0;
         }
-        size_t in = s->in_end - s->in_start, out = s->cap - s->end;
-        if (out > UINT32_MAX)
-            out = UINT32_MAX;
+        size_t in = s->in_end - s->in_start;
         z->next_in = s->in + s->in_start;
         z->avail_in = (uint32_t)in; /* at most SRC_IN_BUF */
+        if (!z->wrapper_flag) {     /* the header, which may take several reads */
+            int hr = isal_read_gzip_header(z, &s->isal_hdr);
+            s->in_start += in - z->avail_in;
+            if (hr == ISAL_END_INPUT) /* all of it taken: more to come */
+                continue;
+            if (hr == ISAL_INCORRECT_CHECKSUM)
+                return isal_corrupt(s, "header crc mismatch", msg);
+            if (hr)
+                return isal_corrupt(s, isal_error(hr), msg);
+            if (s->isal_hdr.flags & 0xE0) /* reserved (RFC 1952 2.3.1), as zlib */
+                return isal_corrupt(s, "unknown header flags set", msg);
+            continue;
+        }
+        size_t out = s->cap - s->end;
+        if (out > UINT32_MAX)
+            out = UINT32_MAX;
         z->next_out = s->buf + s->end;
         z->avail_out = (uint32_t)out;
         int zr = isal_inflate(z);
         size_t used = in - z->avail_in, made = out - z->avail_out;
         s->in_start += used;
         s->end += made;
-        /* no progress with input and room left: never seen (ISA-L buffers a
-         * partial header), but a stuck decoder must not hang the run */
-        if (zr < 0 || zr == ISAL_NEED_DICT ||
-            (!used && !made && z->block_state != ISAL_BLOCK_FINISH)) {
-            errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
-                       (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)),
-                       zr < 0 || zr == ISAL_NEED_DICT ? isal_error(zr) : "no progress");
-            s->eof = 1;
-            return ERR_CORRUPT;
-        }
+        if (zr < 0)
+            return isal_corrupt(s, isal_error(zr), msg);
+        /* no progress with input and room left: never seen (ISA-L buffers
+         * what it cannot use yet), but a stuck decoder must not hang the run */
+        if (!used && !made && z->block_state != ISAL_BLOCK_FINISH)
+            return isal_corrupt(s, "no progress", msg);
         if (z->block_state == ISAL_BLOCK_FINISH)
             s->z_member_done = 1;
     }
@@ -801,9 +841,11 @@ static int sniff(struct bytesrc *s, struct bytesrc **out, char *msg)
         s->kind = SRC_GZIP;
 #ifdef PCTS_HAVE_ISAL
         if (!gzip_zlib_forced) {
-            s->isal = xmalloc(sizeof(*s->isal));
+            /* zeroed: on some bad back-references ISA-L writes bytes of its
+             * window before the error, which must not be uninitialised */
+            s->isal = xcalloc(1, sizeof(*s->isal));
             isal_inflate_init(s->isal);
-            s->isal->crc_flag = ISAL_GZIP; /* header, CRC-32 and length checked */
+            isal_member_start(s);
         }
 #endif
         if (!gzip_isal(s)) {

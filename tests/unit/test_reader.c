@@ -791,14 +791,36 @@ static void test_truncated_zstd_and_gzip_return_records_first(void **state)
     bb_free(&z);
 }
 
+/* Header flags (RFC 1952 2.3.1) gz_member() writes fields for. */
+enum { GZ_FHCRC = 2, GZ_FEXTRA = 4, GZ_FNAME = 8, GZ_FCOMMENT = 16, GZ_ALL = 30 };
+
+/* A gzip member's header with the fields flags asks for (its CRC last). */
+static void gz_head(struct bb *out, unsigned flags)
+{
+    size_t start = out->n;
+    const uint8_t base[10] = {0x1F, 0x8B, 8, (uint8_t)flags, 0x10, 0x20, 0x30, 0x40, 0, 3};
+    bb_bytes(out, base, sizeof(base));
+    if (flags & GZ_FEXTRA) {
+        static const uint8_t extra[] = {'p', 'c', 4, 0, 1, 2, 3, 4};
+        bb_e16(out, 0, sizeof(extra));
+        bb_bytes(out, extra, sizeof(extra));
+    }
+    if (flags & GZ_FNAME)
+        bb_bytes(out, (const uint8_t *)"capture.pcap", 13);
+    if (flags & GZ_FCOMMENT)
+        bb_bytes(out, (const uint8_t *)"a comment, from a test", 23);
+    if (flags & GZ_FHCRC)
+        bb_e16(out, 0, (uint16_t)crc32(0, out->p + start, (uInt)(out->n - start)));
+}
+
 /*
  * A gzip member of p[0, n) in stored deflate blocks (RFC 1951 3.2.4), made
- * by hand so that its size is exact: 18 + 5 a block + n bytes.
+ * by hand so that its size is exact: the header, 5 bytes a block, n bytes
+ * and 8 of trailer.
  */
-static void gz_stored(struct bb *out, const uint8_t *p, size_t n)
+static void gz_member(struct bb *out, const uint8_t *p, size_t n, unsigned flags)
 {
-    static const uint8_t hdr[10] = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF};
-    bb_bytes(out, hdr, sizeof(hdr));
+    gz_head(out, flags);
     size_t o = 0;
     do {
         size_t k = n - o < 65535 ? n - o : 65535;
@@ -810,6 +832,11 @@ static void gz_stored(struct bb *out, const uint8_t *p, size_t n)
     } while (o < n);
     bb_e32(out, 0, (uint32_t)crc32(0, p, (uInt)n));
     bb_e32(out, 0, (uint32_t)n);
+}
+
+static void gz_stored(struct bb *out, const uint8_t *p, size_t n)
+{
+    gz_member(out, p, n, 0);
 }
 
 /* The engines this build has: ISA-L (when built with it), then zlib. */
@@ -831,10 +858,12 @@ static void use_engine(const char *name)
 
 /*
  * Both gzip engines read concatenated members, whatever the read
- * boundaries cut: the second member's header placed across the first
- * 256 KiB read (source.c's SRC_IN_BUF) at 48 offsets, with zero padding
- * between the members in half of the files and after the last; then one
- * file compressed by zlib at levels 1 and 9 and cut into three members.
+ * boundaries cut: the second member's header (its optional fields too)
+ * placed across the first 256 KiB read (source.c's SRC_IN_BUF) at 48
+ * offsets, with zero padding between the members in half of the files and
+ * after the last; a first member with every optional header field (its
+ * header is always read in two parts: the magic apart); then one file
+ * compressed by zlib at levels 1 and 9 and cut into three members.
  */
 static void test_gzip_members_any_boundary_both_engines(void **state)
 {
@@ -860,9 +889,20 @@ static void test_gzip_members_any_boundary_both_engines(void **state)
             assert_int_equal(g.n, target);
             if (k % 2)
                 bb_fill(&g, 0, 1 + k);
-            gz_stored(&g, b.p + m, b.n - m);
+            /* the second member's header, with every field in three files of
+             * four, lies across the first read (intel/isa-l#224) */
+            gz_member(&g, b.p + m, b.n - m, k % 4 ? GZ_ALL : 0);
             bb_fill(&g, 0, k);
             write_bb("members.pcap.gz", &g, path);
+            reader_free(read_expect(path, e, n, 0, msg));
+            bb_free(&g);
+        }
+        for (unsigned f = 0; f <= GZ_ALL; f += 2) { /* each field alone, and all */
+            if (f && f != GZ_ALL && (f & (f - 1)))
+                continue;
+            struct bb g = {0};
+            gz_member(&g, b.p, b.n, f);
+            write_bb("fields.pcap.gz", &g, path);
             reader_free(read_expect(path, e, n, 0, msg));
             bb_free(&g);
         }
@@ -915,16 +955,23 @@ static void test_gzip_damage_same_on_both_engines(void **state)
         const char *what;
         size_t flip; /* from the end: a trailer byte; 0: none */
         const char *append;
-        size_t cut; /* bytes removed from the end */
+        size_t append_len; /* 0: strlen(append) */
+        size_t cut;        /* bytes removed from the end */
         int rc;
         const char *text;
     } cases[] = {
-        {"CRC-32", 8, NULL, 0, ERR_CORRUPT, "corrupt gzip data"},
-        {"length", 2, NULL, 0, ERR_CORRUPT, "corrupt gzip data"},
-        {"garbage after a member", 0, "not gzip at all, 40 bytes of it......", 0, ERR_CORRUPT,
+        {"CRC-32", 8, NULL, 0, 0, ERR_CORRUPT, "corrupt gzip data"},
+        {"length", 2, NULL, 0, 0, ERR_CORRUPT, "corrupt gzip data"},
+        {"garbage after a member", 0, "not gzip at all, 40 bytes of it......", 0, 0, ERR_CORRUPT,
          "corrupt gzip data"},
-        {"trailer cut", 0, NULL, 3, ERR_TRUNCATED, "ends early"},
-        {"data cut", 0, NULL, 4000, ERR_TRUNCATED, "ends early"},
+        {"a few bytes of garbage after a member", 0, "hello", 0, 0, ERR_CORRUPT,
+         "corrupt gzip data"},
+        /* an empty member whose header sets a reserved flag (0x20) */
+        {"reserved header flag", 0,
+         "\x1f\x8b\x08\x20\0\0\0\0\0\x03\x01\0\0\xff\xff\0\0\0\0\0\0\0\0", 23, 0, ERR_CORRUPT,
+         "corrupt gzip data"},
+        {"trailer cut", 0, NULL, 0, 3, ERR_TRUNCATED, "ends early"},
+        {"data cut", 0, NULL, 0, 4000, ERR_TRUNCATED, "ends early"},
     };
     for (size_t x = 0; x < ne; x++) {
         use_engine(eng[x]);
@@ -934,7 +981,8 @@ static void test_gzip_damage_same_on_both_engines(void **state)
             if (cases[i].flip)
                 g.p[g.n - cases[i].flip] ^= 0x40;
             if (cases[i].append)
-                bb_bytes(&g, (const uint8_t *)cases[i].append, strlen(cases[i].append));
+                bb_bytes(&g, (const uint8_t *)cases[i].append,
+                         cases[i].append_len ? cases[i].append_len : strlen(cases[i].append));
             write_bb("damaged.pcap.gz", &g, path);
             size_t got;
             msg[0] = '\0';
