@@ -10,9 +10,10 @@
  * else zlib's: several concatenated members are one stream, as gzip(1) treats them.  ISA-L
  * inflates the 10 M-packet bench file (800 MB, gzip -1) in 1.29-1.35 s where zlib takes
  * 2.19-2.32 (256 KiB in, 1 MiB out), and the decompressor is what a compressed capture's
- * analysis waits for (docs/performance.md).  Both paths follow the same rules and give the same
- * messages (test_reader.c compares them).  zstd goes through the streaming decoder of libzstd
- * (concatenated frames likewise).
+ * analysis waits for (docs/performance.md).  Both paths follow the same rules and refuse the
+ * same damage with the same status (test_reader.c compares them); the reason after the message's
+ * colon is each library's own.  zstd goes through the streaming decoder of libzstd (concatenated
+ * frames likewise).
  */
 #include "source.h"
 
@@ -256,7 +257,7 @@ static void isal_member_start(struct bytesrc *s)
     isal_gzip_header_init(&s->isal_hdr);
 }
 
-/* fill_gzip with ISA-L: the same stream rules, the same messages. */
+/* fill_gzip with ISA-L: the same stream rules, the same statuses. */
 static int fill_gzip_isal(struct bytesrc *s, size_t want, char *msg)
 {
     struct inflate_state *z = s->isal;
