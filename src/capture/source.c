@@ -218,6 +218,15 @@ static int gzip_between(struct bytesrc *s, int *over, char *msg)
     }
 }
 
+/* Damaged gzip data, where the decoder stands (both engines). */
+static int gzip_corrupt(struct bytesrc *s, const char *why, char *msg)
+{
+    errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
+               (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)), why);
+    s->eof = 1;
+    return ERR_CORRUPT;
+}
+
 #ifdef PCTS_HAVE_ISAL
 static const char *isal_error(int rc)
 {
@@ -230,14 +239,6 @@ static const char *isal_error(int rc)
     case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
     default: return "inflate error";
     }
-}
-
-static int isal_corrupt(struct bytesrc *s, const char *why, char *msg)
-{
-    errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
-               (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)), why);
-    s->eof = 1;
-    return ERR_CORRUPT;
 }
 
 /*
@@ -271,7 +272,7 @@ static int fill_gzip_isal(struct bytesrc *s, size_t want, char *msg)
              * garbage at the end are corrupt, not a member cut short) */
             const uint8_t *h = s->in + s->in_start;
             if (h[0] != 0x1F || (s->in_end - s->in_start > 1 && h[1] != 0x8B))
-                return isal_corrupt(s, "not a gzip member header", msg);
+                return gzip_corrupt(s, "not a gzip member header", msg);
             isal_member_start(s);
             s->z_member_done = 0;
         }
@@ -284,11 +285,11 @@ static int fill_gzip_isal(struct bytesrc *s, size_t want, char *msg)
             if (hr == ISAL_END_INPUT) /* all of it taken: more to come */
                 continue;
             if (hr == ISAL_INCORRECT_CHECKSUM)
-                return isal_corrupt(s, "header crc mismatch", msg);
+                return gzip_corrupt(s, "header crc mismatch", msg);
             if (hr)
-                return isal_corrupt(s, isal_error(hr), msg);
+                return gzip_corrupt(s, isal_error(hr), msg);
             if (s->isal_hdr.flags & 0xE0) /* reserved (RFC 1952 2.3.1), as zlib */
-                return isal_corrupt(s, "unknown header flags set", msg);
+                return gzip_corrupt(s, "unknown header flags set", msg);
             continue;
         }
         size_t out = s->cap - s->end;
@@ -301,11 +302,11 @@ static int fill_gzip_isal(struct bytesrc *s, size_t want, char *msg)
         s->in_start += used;
         s->end += made;
         if (zr < 0)
-            return isal_corrupt(s, isal_error(zr), msg);
+            return gzip_corrupt(s, isal_error(zr), msg);
         /* no progress with input and room left: never seen (ISA-L buffers
          * what it cannot use yet), but a stuck decoder must not hang the run */
         if (!used && !made && z->block_state != ISAL_BLOCK_FINISH)
-            return isal_corrupt(s, "no progress", msg);
+            return gzip_corrupt(s, "no progress", msg);
         if (z->block_state == ISAL_BLOCK_FINISH)
             s->z_member_done = 1;
     }
@@ -355,11 +356,7 @@ static int fill_gzip(struct bytesrc *s, size_t want, char *msg)
         if (zr == Z_STREAM_END) {
             s->z_member_done = 1;
         } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            errmsg_set(msg, "'%s': corrupt gzip data near compressed byte %llu: %s", s->name,
-                       (unsigned long long)(s->raw_pos - (s->in_end - s->in_start)),
-                       s->z.msg ? s->z.msg : "inflate error");
-            s->eof = 1;
-            return ERR_CORRUPT;
+            return gzip_corrupt(s, s->z.msg ? s->z.msg : "inflate error", msg);
         }
     }
     return 0;
