@@ -12,6 +12,9 @@
 # installs what is missing when run as root (and says what to install
 # otherwise).
 
+# The first rule below is not `all` (the ISA-L choice's rules come first).
+.DEFAULT_GOAL := all
+
 CC ?= cc
 SANITIZE ?=
 PKGS = libpcap zlib libzstd
