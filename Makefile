@@ -67,7 +67,7 @@ SRC = $(wildcard src/util/*.c src/capture/*.c src/decode/*.c src/flow/*.c src/gr
                  src/stats/*.c src/score/*.c src/names/*.c src/output/*.c \
                  src/pipeline/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o
+MAIN_OBJ = $(BUILD)/src/cli/main.o $(BUILD)/src/cli/options.o $(BUILD)/src/cli/hugepages.o
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

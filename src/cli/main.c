@@ -24,6 +24,7 @@
 #include "../util/cpus.h"
 #include "../util/err.h"
 #include "../util/xalloc.h"
+#include "hugepages.h"
 #include "options.h"
 
 #include <errno.h>
@@ -449,6 +450,8 @@ int main(int argc, char **argv)
         options_release(&o);
         return EXIT_USAGE;
     }
+    /* before anything is opened or read: it may start pcts again */
+    hugepages_reexec(argv, o.inputs, o.n_inputs);
 
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);
@@ -646,9 +649,10 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "pcts: phases: packets %.3f s, statistics and scores %.3f s, ranking and "
                     "output %.3f s (ranking, with the context factors: %.3f s); packet loop CPU: "
-                    "main thread %.3f s, second thread %.3f s (%s)\n",
+                    "main thread %.3f s, second thread %.3f s (%s); heap on huge pages: %s\n",
                     t_loop - t_start, t_finish - t_loop, now_s() - t_finish, t_ranked - t_finish,
-                    cpu_loop, x.cpu_second, x.second_role ? x.second_role : "none");
+                    cpu_loop, x.cpu_second, x.second_role ? x.second_role : "none",
+                    hugepages_on() ? "yes" : "no");
     }
     if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         warnx_("cannot write '%s': %s", o.output, strerror(errno));

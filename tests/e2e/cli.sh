@@ -369,6 +369,23 @@ if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
 else
     echo "skip   ...default --threads under taskset (no taskset, or it may not pin here)"
 fi
+# --- the heap on transparent huge pages (cli/hugepages.c): pcts starts
+# itself again with glibc.malloc.hugetlb=1 for large or unknown-size inputs
+ok_if "small input: no second start (PCTS_PHASES says so)" \
+    "PCTS_PHASES=1 $pcts -q '$c/eth_basic.pcap' 2>&1 >/dev/null | grep -q 'huge pages: no\$'"
+ok_if "  ...PCTS_HUGE_PAGES=0 on standard input: none either" \
+    "PCTS_HUGE_PAGES=0 PCTS_PHASES=1 $pcts -q - <'$w/sample.pcap' 2>&1 >/dev/null | grep -q 'huge pages: no\$'"
+if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null ||
+    [ ! -r /sys/kernel/mm/transparent_hugepage/enabled ] || ! ldd --version 2>&1 | grep -q GLIBC; then
+    echo "skip   huge pages (no transparent huge pages here, or not glibc)"
+else
+    ok_if "  ...standard input (size unknown): started again on huge pages" \
+        "PCTS_PHASES=1 $pcts -q - <'$w/sample.pcap' 2>&1 >/dev/null | grep -q 'huge pages: yes\$'"
+    ok_if "  ...PCTS_HUGE_PAGES=1 on a small file, with other tunables kept: same bytes as without" \
+        "GLIBC_TUNABLES=glibc.malloc.perturb=0 PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $P -q --series packets --group host '$w/sample.pcap' '$w/ok.pcap.gz' >'$w/h1' 2>'$w/h1e' && grep -q 'huge pages: yes\$' '$w/h1e' && PCTS_HUGE_PAGES=0 $P -q --series packets --group host '$w/sample.pcap' '$w/ok.pcap.gz' >'$w/h0' && cmp -s '$w/h0' '$w/h1' && test -s '$w/h0'"
+    ok_if "  ...the tunable set by the user: no second start, no loop" \
+        "GLIBC_TUNABLES=glibc.malloc.hugetlb=0 PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $pcts -q '$c/eth_basic.pcap' 2>&1 >/dev/null | grep -q 'huge pages: no\$'"
+fi
 # enough groups (3000) that the statistics run on several threads, some of
 # them past the exact limit (the sketches), in both packet-series loops
 "$gen" bench "$w/thr.pcap" --packets 400000 --pairs 3000 >/dev/null
