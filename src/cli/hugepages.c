@@ -86,8 +86,14 @@ static int thp_available(void)
 static int glibc_has_tunable(void)
 {
 #if defined(__GLIBC__)
-    unsigned major = 0, minor = 0;
-    if (sscanf(gnu_get_libc_version(), "%u.%u", &major, &minor) != 2)
+    const char *v = gnu_get_libc_version();
+    char *end;
+    unsigned long major = strtoul(v, &end, 10), minor = 0;
+    if (end == v || *end != '.')
+        return 0;
+    v = end + 1;
+    minor = strtoul(v, &end, 10);
+    if (end == v)
         return 0;
     return major > 2 || (major == 2 && minor >= 35);
 #else
