@@ -138,7 +138,7 @@ static void win_commit(struct reader *r)
 }
 
 /* Past this many parsed bytes the window is committed, so the source can
- * drop mapped pages behind us and the progress bar moves. */
+ * refill its buffer and the progress bar moves. */
 #define WIN_COMMIT ((size_t)1 << 20)
 
 /* The fast paths prefetch the input this many bytes ahead: a record's

@@ -1,11 +1,10 @@
 /*
  * source.c - see source.h.
  *
- * A plain regular file is mapped and walked in place (bytesrc_open), with
- * its page work shared with a waiting thread when there is one
- * (bytesrc_assist); other plain input (a pipe, a file mmap refuses) is read
- * with read(2) in large chunks into one buffer: on this machine a 1 MiB
- * read loop runs at memory speed, which is all a sequential scan needs.  gzip goes through
+ * Plain input (a regular file or a pipe) is read with read(2) in 1 MiB
+ * chunks into one buffer that the reader walks in place; a 1 MiB
+ * read loop runs at memory speed, which is all a sequential scan needs
+ * (bytesrc_open says why files are not mapped).  gzip goes through
  * ISA-L's inflate where the build has it (PCTS_HAVE_ISAL; Debian's libisal on amd64 and arm64),
  * else zlib's: several concatenated members are one stream, as gzip(1) treats them.  ISA-L
  * inflates the 10 M-packet bench file (800 MB, gzip -1) in 1.29-1.35 s where zlib takes
@@ -23,10 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -76,14 +73,9 @@ struct pipeline {
     int have_cur, done;
 };
 
-struct assist_slot;
-
 struct bytesrc {
     int fd;
-    struct pipeline *pipe;   /* compressed input: the producer thread */
-    uint8_t *map;            /* plain regular file: mapped whole, zero copy */
-    size_t map_len, dropped; /* dropped: unless as, whose own says */
-    struct assist_slot *as;  /* the mapping's page work is shared (bytesrc_assist) */
+    struct pipeline *pipe; /* compressed input: the producer thread */
     enum src_kind kind;
     const char *name; /* borrowed, for messages */
     uint8_t *buf;
@@ -536,11 +528,6 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
         *p = s->buf + s->start;
         return 1;
     }
-    if (s->map) { /* the whole file is there: fewer bytes means its end */
-        *p = s->buf + s->start;
-        *got = s->end - s->start;
-        return 0;
-    }
     /* Slide what is left to the front, grow if one record is larger. */
     size_t left = s->end - s->start;
     if (s->start > 0) {
@@ -578,198 +565,10 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
     return 0;
 }
 
-#define MAP_DROP (8u << 20)
-
-/*
- * Page work for another thread.  Walking a mapped file costs its reader
- * page faults (the kernel mapping the page cache's pages: 0.07 s for the
- * 800 MB bench file) and the MADV_DONTNEED behind it that keeps RSS
- * bounded (0.04 s): a sixth of the reading stage of a --threads run, the
- * stage that bounds the packet series.  While the pipeline's other thread
- * waits for a batch, bytesrc_assist() does that work for the mapped
- * sources being read: it maps the pages of the next ASSIST_AHEAD bytes past
- * the reader's committed position (MADV_POPULATE_READ, or a read of a byte
- * a page where the kernel lacks it) and drops what lies MAP_DROP behind
- * it, one slice a call, and the reader drops only when the assistant falls
- * behind.  It is only ever a hint: a page not populated faults as before,
- * and a dropped page of a private mapping never written would fault back
- * from the page cache with the same bytes.  What must not happen is a
- * madvise on a range unmapped meanwhile (perhaps reused by another
- * mapping): bytesrc_free() unregisters under the mutex, which the
- * assistant holds across each call, before it unmaps.  Every drop, the
- * reader's too, is made under the mutex as well, so a slice is never
- * populated below what was already dropped (it would stay mapped).
- */
-#define ASSIST_SLOTS 4            /* merged inputs read at once; more do their own */
-#define ASSIST_AHEAD (16u << 20)  /* populated ahead of the reader, shared by the slots in use */
-#define ASSIST_SLICE (256u << 10) /* a populate call: about 25-50 us here */
-#define ASSIST_DROP_SLICE (1u << 20)
-#define ASSIST_LAG (4 * MAP_DROP) /* the reader drops itself past this */
-
-struct assist_slot {
-    uint8_t *base; /* the mapping; NULL: a free slot (under assist.mu) */
-    size_t len;
-    size_t ahead;           /* populated up to here (under assist.mu) */
-    _Atomic size_t pos;     /* the reader's committed offset */
-    _Atomic size_t dropped; /* dropped up to here (changed under assist.mu, only grows) */
-};
-
-static struct {
-    pthread_mutex_t mu;
-    _Atomic int on;
-    _Atomic unsigned live; /* slots in use (changed under mu) */
-    int touch;             /* MADV_POPULATE_READ refused (before Linux 5.14): read a byte a page */
-    unsigned next;
-    struct assist_slot s[ASSIST_SLOTS];
-} assist = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-void bytesrc_assist_set(int on)
-{
-    atomic_store_explicit(&assist.on, on, memory_order_relaxed);
-}
-
-static void assist_register(struct bytesrc *s)
-{
-    if (!atomic_load_explicit(&assist.on, memory_order_relaxed))
-        return;
-    pthread_mutex_lock(&assist.mu);
-    for (unsigned i = 0; i < ASSIST_SLOTS; i++) {
-        struct assist_slot *a = &assist.s[i];
-        if (!a->base) {
-            a->base = s->map;
-            a->len = s->map_len;
-            a->ahead = 0;
-            atomic_store_explicit(&a->pos, 0, memory_order_relaxed);
-            atomic_store_explicit(&a->dropped, 0, memory_order_relaxed);
-            s->as = a;
-            atomic_fetch_add_explicit(&assist.live, 1, memory_order_relaxed);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&assist.mu);
-}
-
-static void assist_unregister(struct bytesrc *s)
-{
-    if (!s->as)
-        return;
-    pthread_mutex_lock(&assist.mu);
-    s->as->base = NULL;
-    atomic_fetch_sub_explicit(&assist.live, 1, memory_order_relaxed);
-    pthread_mutex_unlock(&assist.mu);
-    s->as = NULL;
-}
-
-/* Drop slot a's pages in [dropped, upto) (under assist.mu). */
-static void assist_drop(struct assist_slot *a, size_t upto)
-{
-    size_t dropped = atomic_load_explicit(&a->dropped, memory_order_relaxed);
-    if (upto <= dropped)
-        return;
-    /* a hint: a failure leaves the pages mapped, as without it */
-    (void)madvise(a->base + dropped, upto - dropped, MADV_DONTNEED);
-    atomic_store_explicit(&a->dropped, upto, memory_order_relaxed);
-}
-
-/* One slice of page work on slot a (under assist.mu); 1 if it did some. */
-static int assist_slot_work(struct assist_slot *a, unsigned live)
-{
-    size_t pos = atomic_load_explicit(&a->pos, memory_order_relaxed);
-    size_t dropped = atomic_load_explicit(&a->dropped, memory_order_relaxed);
-    /* drop first: bounded RSS is the promise, the speed only a hope */
-    if (pos > MAP_DROP) {
-        size_t upto = (pos - MAP_DROP) & ~(size_t)(ASSIST_DROP_SLICE - 1);
-        if (upto > dropped) {
-            assist_drop(a, upto - dropped > ASSIST_DROP_SLICE ? dropped + ASSIST_DROP_SLICE : upto);
-            return 1;
-        }
-    }
-    /* madvise wants a page-aligned start: every bound is a page boundary
-     * (the mapping's last page included whole, as the kernel maps it) */
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), ahead = ASSIST_AHEAD / (live ? live : 1);
-    size_t end = (a->len + page - 1) & ~(page - 1);
-    size_t from = pos & ~(page - 1);
-    if (from < a->ahead)
-        from = a->ahead;
-    if (from < dropped) /* never below a drop: those pages would stay */
-        from = dropped;
-    size_t to = end - pos > ahead ? (pos + ahead + page - 1) & ~(page - 1) : end;
-    if (from >= to)
-        return 0;
-    size_t n = to - from > ASSIST_SLICE ? ASSIST_SLICE : to - from;
-#ifdef MADV_POPULATE_READ
-    if (!assist.touch && madvise(a->base + from, n, MADV_POPULATE_READ) && errno == EINVAL)
-        assist.touch = 1; /* an aligned range in the mapping: the kernel lacks it */
-#else
-    assist.touch = 1;
-#endif
-    if (assist.touch) {
-        volatile const uint8_t *p = a->base + from;
-        size_t valid = a->len - from; /* past the file's end a read would fault */
-        for (size_t o = 0; o < n && o < valid; o += page)
-            (void)p[o];
-    }
-    a->ahead = from + n;
-    return 1;
-}
-
-int bytesrc_assist_touching(void)
-{
-    pthread_mutex_lock(&assist.mu);
-    int t = assist.touch;
-    pthread_mutex_unlock(&assist.mu);
-    return t;
-}
-
-int bytesrc_assist(void)
-{
-    /* no mapped input open (pipe, compressed, or between files): the
-     * waiting thread sleeps until its next batch, and asks again then */
-    unsigned live = atomic_load_explicit(&assist.live, memory_order_relaxed);
-    if (!atomic_load_explicit(&assist.on, memory_order_relaxed) || !live)
-        return -1;
-    if (pthread_mutex_trylock(&assist.mu))
-        return 0; /* a reader is (un)registering or dropping: next time */
-    int did = 0;
-    for (unsigned k = 0; k < ASSIST_SLOTS && !did; k++) {
-        unsigned i = (assist.next + k) % ASSIST_SLOTS;
-        if (assist.s[i].base && assist_slot_work(&assist.s[i], live)) {
-            did = 1;
-            assist.next = i + 1;
-        }
-    }
-    pthread_mutex_unlock(&assist.mu);
-    return did;
-}
-
 void bytesrc_consume(struct bytesrc *s, size_t n)
 {
     s->start += n;
     s->pos += n;
-    if (!s->map)
-        return;
-    s->raw_pos = s->pos;
-    /* Pages already parsed leave the process (they stay in the page
-     * cache): peak RSS does not grow with the file size.  With an
-     * assistant, that is its work, unless it falls ASSIST_LAG behind. */
-    struct assist_slot *a = s->as;
-    size_t lag = 2 * MAP_DROP;
-    if (a && atomic_load_explicit(&assist.on, memory_order_relaxed)) {
-        atomic_store_explicit(&a->pos, s->start, memory_order_relaxed);
-        lag = ASSIST_LAG;
-    }
-    size_t dropped = a ? atomic_load_explicit(&a->dropped, memory_order_relaxed) : s->dropped;
-    if (s->start - dropped < lag)
-        return;
-    size_t upto = (s->start - MAP_DROP) & ~(size_t)(MAP_DROP - 1);
-    if (a) { /* registered: drops are made under the assistant's mutex */
-        pthread_mutex_lock(&assist.mu);
-        assist_drop(a, upto);
-        pthread_mutex_unlock(&assist.mu);
-    } else if (upto > dropped) {
-        madvise(s->map + dropped, upto - dropped, MADV_DONTNEED);
-        s->dropped = upto;
-    }
 }
 
 size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p)
@@ -949,33 +748,20 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
     s->name = is_stdin ? "(standard input)" : path;
     s->raw_size = size;
     /*
-     * A plain regular file is mapped: the reader then walks records in
-     * place, saving the copy of read(2) (about a tenth of a run once
-     * grouping was fast).  Compressed files and pipes use the buffered
-     * path; so does any file mmap refuses.
+     * Every input is read with read(2), a regular file too.  Until session
+     * 16 a plain file was mapped and walked in place, which saves read's
+     * copy; but a mapping costs the page tables' work for every 4 KiB page
+     * (faults, MADV_DONTNEED behind the reader to bound RSS), and where
+     * that work is dear the copy is the cheaper half.  On the PVM guest
+     * pcts is measured on (shadow page tables: every new mapping of a page
+     * traps to the host), walking the 800 MB bench file took 0.31-0.38 s
+     * mapped against 0.06-0.08 s read into a 1 MiB buffer, and whole runs
+     * went from 1.31-1.59 s to 0.89-1.08 on one thread, 0.90-1.20 to
+     * 0.60-0.85 on two (docs/performance.md, "Session 16").  Where page
+     * faults are cheap the two were within a tenth of a one-thread run of
+     * each other (session 10).  The buffer stays in cache and is reused, so
+     * RSS does not grow with the file either.
      */
-    if (!is_stdin && size >= 24 && size <= (uint64_t)SIZE_MAX) {
-        uint8_t head[8];
-        ssize_t hr = pread(fd, head, sizeof(head), 0);
-        size_t hn = hr > 0 ? (size_t)hr : 0;
-        int compressed = (hn >= 2 && head[0] == 0x1F && head[1] == 0x8B) ||
-                         (hn >= 4 && !memcmp(head, "\x28\xB5\x2F\xFD", 4)) ||
-                         other_compression(head, hn) != NULL; /* named by sniff() */
-        if (!compressed) {
-            void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m != MAP_FAILED) {
-                madvise(m, (size_t)size, MADV_SEQUENTIAL);
-                s->map = m;
-                s->map_len = (size_t)size;
-                s->buf = m;
-                s->cap = s->end = (size_t)size;
-                s->eof = 1;
-                assist_register(s);
-                *out = s;
-                return 0;
-            }
-        }
-    }
     int rc = sniff(s, out, msg);
     return rc ? rc : start_pipeline(out);
 }
@@ -1026,10 +812,6 @@ void bytesrc_free(struct bytesrc *s)
     if (s->fd > STDIN_FILENO)
         close(s->fd);
     free(s->in);
-    assist_unregister(s); /* before the range can be reused */
-    if (s->map)
-        munmap(s->map, s->map_len);
-    else
-        free(s->buf);
+    free(s->buf);
     free(s);
 }

@@ -37,8 +37,7 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
 
 void bytesrc_consume(struct bytesrc *s, size_t n);
 
-/* The bytes already buffered (the rest of the file when it is mapped), at
- * *p, without reading: valid until the next bytesrc_need() or
+/* The bytes already buffered, at *p, without reading: valid until the next bytesrc_need() or
  * bytesrc_consume(). */
 size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p);
 
@@ -58,21 +57,5 @@ const char *source_gzip_engine(void);
 void source_gzip_zlib(int on);
 
 void bytesrc_free(struct bytesrc *s);
-
-/*
- * Page work on another thread (source.c): while on, a mapped file opened
- * afterwards registers (up to a few at a time), and bytesrc_assist(),
- * called by a thread that waits anyway, maps the pages just ahead of its
- * reader and drops those behind it, one short slice a call (returns 1 when
- * it did some, 0 when it has none for now, -1 when off or no registered
- * source is open).  The reader still does what the
- * assistant did not.  Turn it off only when no registered source is being
- * read any more.
- */
-void bytesrc_assist_set(int on);
-int bytesrc_assist(void);
-/* Whether the assistant reads a byte a page instead of MADV_POPULATE_READ
- * (a kernel before 5.14 refused it). */
-int bytesrc_assist_touching(void);
 
 #endif

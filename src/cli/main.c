@@ -21,7 +21,6 @@
 #include "../score/score.h"
 #include "../stats/series.h"
 #include "../util/clock.h"
-#include "../util/cpus.h"
 #include "../util/err.h"
 #include "../util/xalloc.h"
 #include "hugepages.h"
@@ -518,11 +517,6 @@ int main(int argc, char **argv)
     names_init(&names, seed);
     PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
-    /* the pipeline's waiting thread does the mapped files' page work
-     * (source.h), where it will run (bqueue.h: two full CPUs); on before
-     * the files are opened, which registers them */
-    bytesrc_assist_set(o.threads > 1 && cpus_two_full() &&
-                       !(o.group == GROUP_DNS && !o.list_flows));
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
     PIPELINE_OWN_LINES struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set,
                                               o.established_only};
@@ -671,7 +665,6 @@ int main(int argc, char **argv)
     }
     free(res);
     inputs_free(in);
-    bytesrc_assist_set(0);
     if (use_flows)
         flow_table_release(&flows);
     group_table_release(&tab);

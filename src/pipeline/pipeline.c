@@ -574,8 +574,6 @@ static void plog_partition(struct plog *l, struct pdrain *d)
     l->ev = dst;
 }
 
-#define DRAIN_SLICE 2048
-
 /* Give a log's events to their series and empty it. */
 static void plog_drain(struct plog *l, struct pdrain *d, int count)
 {
@@ -583,22 +581,10 @@ static void plog_drain(struct plog *l, struct pdrain *d, int count)
         return;
     pdrain_reserve(d, l->groups);
     plog_partition(l, d);
-    /* With an assistant (threaded loop_pairs) the log drains in slices,
-     * one slice of the reading stage's page work (bytesrc_assist) after
-     * each: the reading stage crosses some 40 MB of the file while a full
-     * log drains, and the waits between logs alone kept only about half
-     * of the pages ahead of it mapped.  (10 M file, two threads: the
-     * reading stage 0.62 to 0.54 s of CPU, loop median 0.67 to 0.59.) */
-    size_t slice = d->idle ? DRAIN_SLICE : l->n;
-    for (size_t o = 0; o < l->n; o += slice) {
-        size_t k = l->n - o < slice ? l->n - o : slice;
-        if (count) /* two calls: each inlined copy knows whether it counts */
-            series_apply(d->ser, l->ev + o, k, d->packets, d->bytes);
-        else
-            series_apply(d->ser, l->ev + o, k, NULL, NULL);
-        if (d->idle)
-            (void)d->idle();
-    }
+    if (count) /* two calls: each inlined copy knows whether it counts */
+        series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
+    else
+        series_apply(d->ser, l->ev, l->n, NULL, NULL);
     l->n = 0;
 }
 
@@ -736,18 +722,10 @@ static void loop_pairs(struct run_ctx *x)
     pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
     pthread_t th;
     threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
-    if (threaded) {
-        bq_set_idle(&pp.q, bytesrc_assist);
-        pp.d.idle = pp.q.idle; /* NULL where the queue does not spin */
-    }
     pp.threaded = threaded;
     if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
         bq_destroy(&pp.q);
         pp.threaded = threaded = 0;
-    }
-    if (!threaded) { /* no one to do the page work: the reader drops as alone */
-        bytesrc_assist_set(0);
-        pp.d.idle = NULL;
     }
     if (threaded) { /* this thread drains, until the last log */
         for (;;) {
@@ -1198,14 +1176,10 @@ static void loop_flows(struct run_ctx *x)
      * stage (series_stage_apply). */
     int main_reads = x->count_events;
     fp.first = batch[0];
-    if (threaded)
-        bq_set_idle(&fp.q, bytesrc_assist); /* the consumer waits on the reading stage */
     if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
         threaded = 0;
     }
-    if (!threaded) /* no one to do the page work (compressed input on two cores) */
-        bytesrc_assist_set(0);
     if (threaded) {
         if (main_reads)
             producer(&fp);

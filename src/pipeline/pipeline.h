@@ -102,7 +102,6 @@ struct pdrain {
     uint64_t *packets, *bytes;
     size_t n, cap;
     struct sev *tmp;
-    int (*idle)(void); /* threaded loop_pairs: the reading stage's page work (source.h) */
 };
 
 struct fbatch;

@@ -6,8 +6,6 @@
 #include "cpus.h"
 #include "spin.h"
 
-#include <time.h>
-
 int bq_init(struct bqueue *q, void *const *batches, size_t n)
 {
     if (n == 0 || n > BQ_MAX)
@@ -18,7 +16,6 @@ int bq_init(struct bqueue *q, void *const *batches, size_t n)
         q->free_ring[i] = batches[i];
     atomic_init(&q->nfree, n);
     q->spin = cpus_two_full();
-    q->idle = NULL;
     if (pthread_mutex_init(&q->mu, NULL))
         return -1;
     if (pthread_cond_init(&q->can_put, NULL)) {
@@ -38,11 +35,6 @@ void bq_destroy(struct bqueue *q)
     pthread_cond_destroy(&q->can_get);
     pthread_cond_destroy(&q->can_put);
     pthread_mutex_destroy(&q->mu);
-}
-
-void bq_set_idle(struct bqueue *q, int (*idle)(void))
-{
-    q->idle = q->spin ? idle : NULL;
 }
 
 void *bq_get_free(struct bqueue *q)
@@ -67,54 +59,8 @@ void bq_put(struct bqueue *q, void *b)
     pthread_mutex_unlock(&q->mu);
 }
 
-/* How the consumer waits with idle work (bq_set_idle): the work while
- * there is some, a spin when there is none for now, then a nap of
- * BQ_IDLE_NAP_NS, since the producer's progress brings more (pages ahead
- * of the reader); after BQ_IDLE_NAPS naps in a row that found none (the
- * producer itself stalled, on a pipe say), an ordinary wait. */
-#define BQ_IDLE_NAP_NS 1000000
-#define BQ_IDLE_NAPS 8
-
-static void idle_wait(struct bqueue *q)
-{
-    int naps = 0;
-    while (!atomic_load_explicit(&q->count, memory_order_relaxed)) {
-        int w = q->idle();
-        if (w > 0) {
-            naps = 0;
-            continue;
-        }
-        if (w < 0 || naps == BQ_IDLE_NAPS)
-            return; /* none to come: an ordinary wait */
-        spin_while_zero(&q->count, 1);
-        if (atomic_load_explicit(&q->count, memory_order_relaxed))
-            return;
-        w = q->idle();
-        if (w > 0) {
-            naps = 0;
-            continue;
-        }
-        if (w < 0)
-            return;
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t); /* the condition variable's clock */
-        t.tv_nsec += BQ_IDLE_NAP_NS;
-        if (t.tv_nsec >= 1000000000) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000;
-        }
-        pthread_mutex_lock(&q->mu);
-        if (!q->count)
-            pthread_cond_timedwait(&q->can_get, &q->mu, &t);
-        pthread_mutex_unlock(&q->mu);
-        naps++;
-    }
-}
-
 void *bq_take(struct bqueue *q)
 {
-    if (q->idle)
-        idle_wait(q);
     spin_while_zero(&q->count, q->spin);
     pthread_mutex_lock(&q->mu);
     while (q->count == 0)

@@ -30,24 +30,13 @@ struct bqueue {
     void *free_ring[BQ_MAX]; /* FIFO, like full */
     size_t fhead;
     _Atomic size_t nfree;
-    int spin;          /* spin a little before sleeping (util/spin.h) */
-    int (*idle)(void); /* the consumer's work while it waits (bq_set_idle) */
+    int spin; /* spin a little before sleeping (util/spin.h) */
 };
 
 /* n (1..BQ_MAX) batches, all free at first; 0, or -1 if the pthread
  * objects cannot be created. */
 int bq_init(struct bqueue *q, void *const *batches, size_t n);
 void bq_destroy(struct bqueue *q);
-
-/* While bq_take() waits, call idle() in a loop: it returns 1 when it did
- * some work, 0 when it has none for now (bq_take spins, then naps a
- * millisecond, and asks again; after 8 naps in a row without work it
- * waits as without it), -1 when it has none to come for now (bq_take
- * waits as without it, and asks again at its next call).  Only where
- * spinning is on (two full CPUs): otherwise the waiting thread would take
- * CPU from the one it waits for.  idle() must be short (tens of
- * microseconds): a batch waits for it to return. */
-void bq_set_idle(struct bqueue *q, int (*idle)(void));
 
 void *bq_get_free(struct bqueue *q);        /* producer: waits for a free batch */
 void bq_put(struct bqueue *q, void *b);     /* producer: a filled batch, in order */

@@ -1,8 +1,7 @@
 /*
  * test_bqueue.c - the producer/consumer batch queue of the --threads
  * pipelines: bounds of bq_init, order and completeness across threads,
- * the bounded spin before a wait (util/spin.h), the consumer's idle work,
- * and the CPU quota of a
+ * the bounded spin before a wait (util/spin.h), and the CPU quota of a
  * cgroup tree (util/cpus.h) that decides --threads' default and the spin.
  */
 #include <setjmp.h>
@@ -147,65 +146,6 @@ static void test_spin_bounded(void **state)
     assert_int_equal(zero, 0);
 }
 
-/* The consumer's work while it waits (bq_set_idle): done while there is
- * some, asked again after spins and short naps while there is none for
- * now, given up when there will be none (-1); never where the queue does
- * not spin.  The batch still arrives, in order, in every case. */
-static _Atomic int idle_calls, idle_work, idle_none;
-
-static int idle_fn(void)
-{
-    atomic_fetch_add(&idle_calls, 1);
-    if (atomic_load(&idle_work) > 0) {
-        atomic_fetch_sub(&idle_work, 1);
-        return 1;
-    }
-    return atomic_load(&idle_none) ? -1 : 0;
-}
-
-/* One batch put after wait_s, taken on another thread; idle()'s calls. */
-static int take_with_idle(int spin, int work, int none, double wait_s)
-{
-    struct batch b = {.seq = 7, .last = 1};
-    void *p[1] = {&b};
-    struct run r = {.seen = 7};
-    assert_int_equal(bq_init(&r.q, p, 1), 0);
-    r.q.spin = spin; /* as cpus_two_full() would say */
-    bq_set_idle(&r.q, idle_fn);
-    atomic_store(&idle_calls, 0);
-    atomic_store(&idle_work, work);
-    atomic_store(&idle_none, none);
-    struct batch *x = bq_get_free(&r.q);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, consume, &r), 0);
-    struct timespec t = {0, (long)(wait_s * 1e9)};
-    nanosleep(&t, NULL);
-    bq_put(&r.q, x);
-    pthread_join(th, NULL);
-    assert_int_equal(r.seen, 8);
-    assert_int_equal(r.bad_order, 0);
-    bq_destroy(&r.q);
-    return atomic_load(&idle_calls);
-}
-
-static void test_bq_idle_work(void **state)
-{
-    (void)state;
-    /* 3 slices of work, then none for now: the naps (1 ms) keep asking,
-     * twice a nap (before and after its spin), 8 naps in a row, then an
-     * ordinary wait: 3 + 2 * 8 + 1 calls in the 60 ms before the batch.
-     * Sleeping for good after the first "none" would ask 4 or 5 times,
-     * napping on without end some 100. */
-    int calls = take_with_idle(1, 3, 0, 0.06);
-    assert_true(calls >= 12);
-    assert_true(calls <= 20);
-    assert_int_equal(idle_work, 0);
-    /* none in this run: asked once, then an ordinary wait */
-    assert_int_equal(take_with_idle(1, 0, 1, 0.02), 1);
-    /* a queue that does not spin (one CPU's worth) never asks */
-    assert_int_equal(take_with_idle(0, 3, 0, 0.02), 0);
-}
-
 /* A file of a fake cgroup tree under root (directories made as needed). */
 static void put(const char *root, const char *rel, const char *text)
 {
@@ -287,8 +227,9 @@ static void test_cgroup_quota(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bq_init_bounds), cmocka_unit_test(test_bq_order_across_threads),
-        cmocka_unit_test(test_spin_bounded),   cmocka_unit_test(test_bq_idle_work),
+        cmocka_unit_test(test_bq_init_bounds),
+        cmocka_unit_test(test_bq_order_across_threads),
+        cmocka_unit_test(test_spin_bounded),
         cmocka_unit_test(test_cgroup_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -1194,7 +1193,7 @@ static void test_inputs_missing_and_truncated_files(void **state)
     assert_true(saw_missing && saw_cut);
 }
 
-/* ---- page work on another thread (source.h: bytesrc_assist) ----------- */
+/* ---- a regular file through read(2) (source.c: bytesrc_open) ---------- */
 
 /* This process's resident set, KiB (VmRSS). */
 static long rss_kib(void)
@@ -1210,42 +1209,13 @@ static long rss_kib(void)
     return v;
 }
 
-/* Whether this kernel has MADV_POPULATE_READ (Linux 5.14). */
-static int populate_read_works(void)
-{
-#ifdef MADV_POPULATE_READ
-    long page = sysconf(_SC_PAGESIZE);
-    void *m = mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return 0;
-    int ok = madvise(m, (size_t)page, MADV_POPULATE_READ) == 0;
-    munmap(m, (size_t)page);
-    return ok;
-#else
-    return 0;
-#endif
-}
-
-/* Run the assistant until it has nothing to do for now; the calls made. */
-static int assist_until_idle(void)
-{
-    int calls = 0, w;
-    while ((w = bytesrc_assist()) > 0)
-        calls++;
-    assert_int_equal(w, 0); /* a source is registered: "none for now" */
-    return calls;
-}
-
 /*
- * A mapped file read with the assistant on: its bytes are read back
- * unchanged; the assistant maps the 16 MiB ahead of the reader's committed
- * position (the resident set grows by that before a byte is read) and
- * drops what lies 8 MiB behind it, so the resident set stays near 8 + 16
- * MiB while 96 MiB go by (the reader alone, with the assistant on, would
- * wait for 32 MiB behind it); off, or with no mapped source, it says so
- * (-1); a freed source is never touched again.
+ * A 96 MiB regular file read in steps off the buffer's size (as records
+ * end): every byte comes back unchanged and in order, a request larger
+ * than the buffer grows it, and the resident set stays within a few MiB
+ * while the file goes by (no mapping that would grow with it).
  */
-static void test_source_assist(void **state)
+static void test_source_regular_file_bounded(void **state)
 {
     (void)state;
     const size_t mib = (size_t)1 << 20, len = 96 * mib;
@@ -1253,87 +1223,47 @@ static void test_source_assist(void **state)
     for (size_t i = 0; i < len / 8; i++)
         bb_e64(&b, 0, i * 0x9E3779B97F4A7C15ull);
     char path[256], msg[ERRMSG_MAX];
-    write_bb("assist.bin", &b, path);
+    write_bb("regular.bin", &b, path);
     bb_free(&b);
 
-    bytesrc_assist_set(0);
-    assert_int_equal(bytesrc_assist(), -1); /* off */
-    bytesrc_assist_set(1);
-    assert_int_equal(bytesrc_assist(), -1); /* on, nothing mapped yet */
-
-    long rss0 = rss_kib();
+    long rss0 = rss_kib(), peak = 0;
     struct bytesrc *s;
     assert_int_equal(bytesrc_open(&s, path, msg), 0);
     assert_int_equal(bytesrc_kind(s), SRC_PLAIN);
-    int calls = assist_until_idle();
-    long ahead = rss_kib() - rss0;
-    /* 16 MiB in 256 KiB slices: 64 calls; the pages are mapped */
-    assert_int_equal(calls, 64);
-    assert_true(ahead >= 15 * 1024);
-
-    /* committed in steps off the page size, as records end: every window
-     * the assistant maps must still start on a page (madvise refuses
-     * others, and the assistant would fall back to reading a byte a page) */
-    const size_t step = mib + 8 * 13;
-    long peak = 0;
+    assert_int_equal(bytesrc_raw_size(s), len);
     uint64_t i = 0, bad = 0;
-    for (size_t off = 0; off < len; off += step) {
-        size_t k_n = len - off < step ? len - off : step;
+    size_t off = 0;
+    for (unsigned k = 0; off < len; k++) {
+        /* mostly 1 MiB and a bit, now and then 3 MiB (past the buffer) */
+        size_t step = k % 7 == 3 ? 3 * mib + 8 : mib + 8 * 13;
+        if (step > len - off)
+            step = len - off;
         const uint8_t *p;
         size_t got = 0;
-        assert_int_equal(bytesrc_need(s, k_n, &p, &got, msg), 1);
-        for (size_t k = 0; k < k_n; k += 8, i++) {
+        assert_int_equal(bytesrc_need(s, step, &p, &got, msg), 1);
+        for (size_t j = 0; j < step; j += 8, i++) {
             uint64_t v;
-            memcpy(&v, p + k, 8);
+            memcpy(&v, p + j, 8);
             bad += v != i * 0x9E3779B97F4A7C15ull;
         }
-        bytesrc_consume(s, k_n);
-        assist_until_idle();
+        bytesrc_consume(s, step);
+        off += step;
+        assert_int_equal(bytesrc_pos(s), off);
         long r = rss_kib() - rss0;
         if (r > peak)
             peak = r;
     }
     assert_int_equal(bad, 0);
     assert_int_equal(i, len / 8);
-    if (populate_read_works())
-        assert_false(bytesrc_assist_touching());
-    /* 8 MiB behind, 16 ahead (1 MiB drop slices, the 1 MiB read) */
-    assert_true(peak <= 27 * 1024);
+    /* the end: nothing more, cleanly */
+    const uint8_t *p;
+    size_t got = 1;
+    assert_int_equal(bytesrc_need(s, 1, &p, &got, msg), 0);
+    assert_int_equal(got, 0);
+    assert_int_equal(bytesrc_raw_pos(s), len);
+    /* the buffer (grown to 3 MiB) and slack, not the 96 MiB */
+    assert_true(peak <= 8 * 1024);
     bytesrc_free(s);
-    assert_int_equal(bytesrc_assist(), -1); /* unregistered: nothing open */
-    /* freed with work left: the assistant never reaches for its range */
-    assert_int_equal(bytesrc_open(&s, path, msg), 0);
-    assert_int_equal(bytesrc_assist(), 1);
-    bytesrc_free(s);
-    assert_int_equal(bytesrc_assist(), -1);
-    /* and its slot is free: a new source's 16 MiB are all the work */
-    assert_int_equal(bytesrc_open(&s, path, msg), 0);
-    assert_int_equal(assist_until_idle(), 64);
-    bytesrc_free(s);
-
-    /* registered, then no assistant after all (the loop kept to one
-     * thread): the reader drops as it does alone, 8 to 16 MiB behind, not
-     * waiting for an assistant's 32 */
-    assert_int_equal(bytesrc_open(&s, path, msg), 0);
-    bytesrc_assist_set(0);
-    rss0 = rss_kib();
-    peak = 0;
-    for (size_t off = 0; off < len; off += mib) {
-        const uint8_t *p;
-        size_t got = 0;
-        assert_int_equal(bytesrc_need(s, mib, &p, &got, msg), 1);
-        volatile const uint8_t *vp = p;
-        for (size_t k = 0; k < mib; k += 4096)
-            (void)vp[k]; /* fault the pages in, as a reader does */
-        bytesrc_consume(s, mib);
-        long r = rss_kib() - rss0;
-        if (r > peak)
-            peak = r;
-    }
-    assert_true(peak <= 18 * 1024);
-    bytesrc_free(s);
-    bytesrc_assist_set(0);
-    assert_int_equal(bytesrc_assist(), -1);
 }
 
 int main(void)
@@ -1353,7 +1283,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_damaged_blocks),
         cmocka_unit_test(test_pcapng_version_checked_at_open),
         cmocka_unit_test(test_gzip_and_zstd_read_back),
-        cmocka_unit_test(test_source_assist),
+        cmocka_unit_test(test_source_regular_file_bounded),
         cmocka_unit_test(test_corrupt_gzip_is_an_error),
         cmocka_unit_test(test_truncated_zstd_and_gzip_return_records_first),
         cmocka_unit_test(test_gzip_members_any_boundary_both_engines),
