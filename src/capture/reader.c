@@ -707,6 +707,11 @@ static int open_common(struct reader **out, struct bytesrc *src, const char *nam
             goto out_fail;
         bytesrc_consume(src, 24);
     } else {
+        /* compressed: the decompressor's complaint, if it has one, is the cause */
+        rc = bytesrc_error_ahead(src, (size_t)1 << 20, msg);
+        if (rc < 0)
+            goto out_fail;
+        (void)bytesrc_buffered(src, &b); /* the buffer may have moved */
         const char *what = other_format(b, have);
         if (what)
             errmsg_set(msg, "'%s' is %s", r->path, what);

@@ -571,6 +571,18 @@ void bytesrc_consume(struct bytesrc *s, size_t n)
     s->pos += n;
 }
 
+int bytesrc_error_ahead(struct bytesrc *s, size_t ahead, char *msg)
+{
+    if (s->kind == SRC_PLAIN)
+        return 0;
+    if (ahead > SRC_BUF_MIN)
+        ahead = SRC_BUF_MIN;
+    const uint8_t *p;
+    size_t got;
+    int rc = bytesrc_need(s, ahead, &p, &got, msg);
+    return rc < 0 ? rc : 0;
+}
+
 size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p)
 {
     *p = s->buf + s->start;

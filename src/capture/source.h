@@ -37,6 +37,16 @@ int bytesrc_need(struct bytesrc *s, size_t n, const uint8_t **p, size_t *got, ch
 
 void bytesrc_consume(struct bytesrc *s, size_t n);
 
+/*
+ * For compressed input whose first bytes are no capture: the
+ * decompressor's own error within the next `ahead` bytes, if it reports
+ * one (negative enum err, msg set), else 0.  A damaged deflate block can
+ * pass bytes on before its damage is found, and "corrupt gzip data" says
+ * more than "not a capture file".  Plain input: always 0.  Reads ahead
+ * without consuming (ahead at most the buffer's 1 MiB).
+ */
+int bytesrc_error_ahead(struct bytesrc *s, size_t ahead, char *msg);
+
 /* The bytes already buffered, at *p, without reading: valid until the next bytesrc_need() or
  * bytesrc_consume(). */
 size_t bytesrc_buffered(const struct bytesrc *s, const uint8_t **p);

@@ -1004,6 +1004,50 @@ static void test_gzip_damage_same_on_both_engines(void **state)
     bb_free(&ok);
 }
 
+/*
+ * A damaged deflate stream whose first bytes come out before the damage is
+ * found (a stored block of 100 bytes that are no capture, then a block of
+ * the reserved type): the decompressor's error is the message, on both
+ * engines, not "not a capture file".  The same bytes undamaged are no
+ * capture, and say so.
+ */
+static void test_gzip_damage_before_the_capture_header(void **state)
+{
+    (void)state;
+    uint8_t junk[100];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(0x41 + i % 26);
+    char path[256], msg[ERRMSG_MAX];
+    const char *eng[2];
+    size_t ne = gzip_engines(eng);
+    for (size_t x = 0; x < ne; x++) {
+        use_engine(eng[x]);
+        struct bb g = {0};
+        gz_head(&g, 0);
+        bb_u8(&g, 0); /* BFINAL 0, BTYPE 00: stored */
+        bb_e16(&g, 0, sizeof(junk));
+        bb_e16(&g, 0, (uint16_t) ~sizeof(junk));
+        bb_bytes(&g, junk, sizeof(junk));
+        bb_u8(&g, 0x07); /* BFINAL 1, BTYPE 11: reserved */
+        bb_bytes(&g, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0", 10);
+        write_bb("early-damage.pcap.gz", &g, path);
+        size_t got;
+        msg[0] = '\0';
+        int rc = drain(path, &got, msg);
+        print_message("    %s: %d (%s)\n", eng[x], rc, msg);
+        assert_int_equal(rc, ERR_CORRUPT);
+        assert_non_null(strstr(msg, "corrupt gzip data"));
+        bb_free(&g);
+        gz_stored(&g, junk, sizeof(junk));
+        write_bb("no-capture.pcap.gz", &g, path);
+        rc = drain(path, &got, msg);
+        assert_int_equal(rc, ERR_FORMAT);
+        assert_non_null(strstr(msg, "not a capture file"));
+        bb_free(&g);
+    }
+    source_gzip_zlib(0);
+}
+
 /* ---- several inputs --------------------------------------------------------- */
 
 /* A nanosecond pcap whose records carry (file id, index) in their data. */
@@ -1288,6 +1332,7 @@ int main(void)
         cmocka_unit_test(test_truncated_zstd_and_gzip_return_records_first),
         cmocka_unit_test(test_gzip_members_any_boundary_both_engines),
         cmocka_unit_test(test_gzip_damage_same_on_both_engines),
+        cmocka_unit_test(test_gzip_damage_before_the_capture_header),
         cmocka_unit_test(test_inputs_three_interleaved_files),
         cmocka_unit_test(test_inputs_six_files_lazy_reopen),
         cmocka_unit_test(test_inputs_missing_and_truncated_files),
