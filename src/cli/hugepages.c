@@ -26,9 +26,10 @@
  * 9 ms with pcts' libraries, and the 2 MiB granularity cost more than they
  * save: the 29 MB sample took 35 ms, 37 with huge pages); a kernel with
  * transparent huge pages off ("never"); the tunable already set (the
- * user's choice, and how the second start knows it is one); other C
- * libraries; under valgrind (its tools follow no exec by default).
- * PCTS_HUGE_PAGES=0 turns it off, =1 skips the size test.
+ * user's choice); the second start itself (PCTS_HUGE_PAGES_STARTED, which
+ * it removes from its environment); other C libraries; under valgrind, heaptrack or any LD_PRELOAD
+ * or LD_AUDIT (such tools follow this process, not always the next); started through the dynamic
+ * loader (`ld.so pcts ...`). PCTS_HUGE_PAGES=0 turns it off, =1 skips the size test.
  */
 #include "hugepages.h"
 
@@ -46,6 +47,7 @@
 
 #define TUNABLE "glibc.malloc.hugetlb"
 #define SMALL_INPUT (32u << 20)
+#define STARTED "PCTS_HUGE_PAGES_STARTED" /* set for the second start only */
 
 /* A compressed capture holds several times its size in records. */
 static int compressed_name(const char *path)
@@ -65,11 +67,28 @@ static int inputs_large(char *const *inputs, size_t n)
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (!strcmp(inputs[i], "-") || stat(inputs[i], &st) || !S_ISREG(st.st_mode))
+        int in = !strcmp(inputs[i], "-");
+        if ((in ? fstat(STDIN_FILENO, &st) : stat(inputs[i], &st)) || !S_ISREG(st.st_mode))
             return 1; /* a pipe, a device or an error the run reports: size unknown */
-        total += (uint64_t)st.st_size * (compressed_name(inputs[i]) ? 4 : 1);
+        total += (uint64_t)st.st_size * (!in && compressed_name(inputs[i]) ? 4 : 1);
     }
     return total >= SMALL_INPUT;
+}
+
+/* The value of the tunable in GLIBC_TUNABLES (the last one given, as glibc
+ * takes it), or NULL when it names no such tunable. */
+static const char *tunable_value(const char *tun)
+{
+    const char *found = NULL;
+    size_t k = strlen(TUNABLE);
+    for (const char *p = tun; p && *p;) {
+        if (!strncmp(p, TUNABLE, k) && p[k] == '=')
+            found = p + k + 1;
+        p = strchr(p, ':');
+        if (p)
+            p++;
+    }
+    return found;
 }
 
 static int thp_available(void)
@@ -106,15 +125,24 @@ void hugepages_reexec(char **argv, char *const *inputs, size_t n_inputs)
     const char *want = getenv("PCTS_HUGE_PAGES");
     if (want && !strcmp(want, "0"))
         return;
+    /* the second start, whatever glibc made of the environment */
+    if (getenv(STARTED)) {
+        unsetenv(STARTED);
+        return;
+    }
     const char *tun = getenv("GLIBC_TUNABLES");
-    if (tun && strstr(tun, TUNABLE))
+    if (tun && tunable_value(tun))
         return;
-    const char *preload = getenv("LD_PRELOAD");
-    if (preload && strstr(preload, "vgpreload"))
+    /* a tool that preloads itself (valgrind, heaptrack) or audits the
+     * loading follows this process, perhaps not the next */
+    const char *pre = getenv("LD_PRELOAD"), *audit = getenv("LD_AUDIT");
+    if ((pre && *pre) || (audit && *audit))
         return;
-    /* set-user-ID: glibc may drop the tunable, and the test above would
-     * then never see it in the second start */
-    if (getauxval(AT_SECURE))
+    /* set-user-ID: glibc may drop the tunable; started as an argument of
+     * the dynamic loader (`ld.so pcts ...`, no interpreter of its own):
+     * /proc/self/exe is the loader, which would take pcts' first argument
+     * for the program */
+    if (getauxval(AT_SECURE) || !getauxval(AT_BASE))
         return;
     if (!glibc_has_tunable() || !thp_available())
         return;
@@ -124,10 +152,12 @@ void hugepages_reexec(char **argv, char *const *inputs, size_t n_inputs)
     char val[4096];
     int len =
         snprintf(val, sizeof(val), "%s%s" TUNABLE "=1", tun ? tun : "", tun && *tun ? ":" : "");
-    if (len < 0 || (size_t)len >= sizeof(val) || setenv("GLIBC_TUNABLES", val, 1))
+    if (len < 0 || (size_t)len >= sizeof(val) || setenv("GLIBC_TUNABLES", val, 1) ||
+        setenv(STARTED, "1", 1))
         return;
     execv("/proc/self/exe", argv);
     /* No /proc (a bare chroot) or no permission: run on with 4 KiB pages. */
+    unsetenv(STARTED);
     if (tun) {
         snprintf(val, sizeof(val), "%s", tun);
         setenv("GLIBC_TUNABLES", val, 1);
@@ -138,6 +168,10 @@ void hugepages_reexec(char **argv, char *const *inputs, size_t n_inputs)
 
 int hugepages_on(void)
 {
-    const char *tun = getenv("GLIBC_TUNABLES");
-    return tun && strstr(tun, TUNABLE "=1") && glibc_has_tunable();
+    const char *v = tunable_value(getenv("GLIBC_TUNABLES"));
+    /* 1: transparent huge pages; 2: hugetlbfs pages (glibc falls back to
+     * 4 KiB pages where none are reserved) */
+    return v &&
+           (!strcmp(v, "1") || !strncmp(v, "1:", 2) || !strcmp(v, "2") || !strncmp(v, "2:", 2)) &&
+           glibc_has_tunable();
 }

@@ -7,7 +7,6 @@
  */
 #include "../capture/filter.h"
 #include "../capture/inputs.h"
-#include "../capture/source.h"
 #include "../decode/decode.h"
 #include "../flow/flow.h"
 #include "../group/frag.h"

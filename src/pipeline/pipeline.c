@@ -7,7 +7,6 @@
  */
 #include "pipeline.h"
 
-#include "../capture/source.h"
 #include "../decode/names.h"
 #include "../decode/quic.h"
 #include "../util/bqueue.h"

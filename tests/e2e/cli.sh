@@ -379,8 +379,19 @@ if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null |
     [ ! -r /sys/kernel/mm/transparent_hugepage/enabled ] || ! ldd --version 2>&1 | grep -q GLIBC; then
     echo "skip   huge pages (no transparent huge pages here, or not glibc)"
 else
-    ok_if "  ...standard input (size unknown): started again on huge pages" \
-        "PCTS_PHASES=1 $pcts -q - <'$w/sample.pcap' 2>&1 >/dev/null | grep -q 'huge pages: yes\$'"
+    ok_if "  ...a pipe (size unknown): started again on huge pages" \
+        "cat '$w/sample.pcap' | PCTS_PHASES=1 $pcts -q - 2>&1 >/dev/null | grep -q 'huge pages: yes\$'"
+    ok_if "  ...a small regular file on standard input: sized, not started again" \
+        "PCTS_PHASES=1 $pcts -q - <'$c/eth_basic.pcap' 2>&1 >/dev/null | grep -q 'huge pages: no\$'"
+    ok_if "  ...a tunable of another value, or named in another word: read as glibc reads it" \
+        "GLIBC_TUNABLES=glibc.malloc.hugetlb=10 PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $pcts -q '$c/eth_basic.pcap' 2>&1 >/dev/null | grep -q 'huge pages: no\$' && GLIBC_TUNABLES=my.glibc.malloc.hugetlb=0 PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $pcts -q '$c/eth_basic.pcap' 2>&1 >/dev/null | grep -q 'huge pages: yes\$'"
+    ldso=$(ldd "$pcts" 2>/dev/null | awk '/ld-linux/ {print $(NF-1)}' | head -1)
+    if [ -x "$ldso" ]; then
+        ok_if "  ...started as ld.so pcts: no second start, the same bytes" \
+            "PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $ldso $P -q '$w/sample.pcap' >'$w/h2' 2>'$w/h2e' && grep -q 'huge pages: no\$' '$w/h2e' && PCTS_HUGE_PAGES=0 $P -q '$w/sample.pcap' >'$w/h0' && cmp -s '$w/h0' '$w/h2'"
+    else
+        echo "skip     ...started as ld.so pcts (no ld-linux found by ldd)"
+    fi
     ok_if "  ...PCTS_HUGE_PAGES=1 on a small file, with other tunables kept: same bytes as without" \
         "GLIBC_TUNABLES=glibc.malloc.perturb=0 PCTS_HUGE_PAGES=1 PCTS_PHASES=1 $P -q --series packets --group host '$w/sample.pcap' '$w/ok.pcap.gz' >'$w/h1' 2>'$w/h1e' && grep -q 'huge pages: yes\$' '$w/h1e' && PCTS_HUGE_PAGES=0 $P -q --series packets --group host '$w/sample.pcap' '$w/ok.pcap.gz' >'$w/h0' && cmp -s '$w/h0' '$w/h1' && test -s '$w/h0'"
     ok_if "  ...the tunable set by the user: no second start, no loop" \
