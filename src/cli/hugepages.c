@@ -152,11 +152,12 @@ void hugepages_reexec(char **argv, char *const *inputs, size_t n_inputs)
     char val[4096];
     int len =
         snprintf(val, sizeof(val), "%s%s" TUNABLE "=1", tun ? tun : "", tun && *tun ? ":" : "");
-    if (len < 0 || (size_t)len >= sizeof(val) || setenv("GLIBC_TUNABLES", val, 1) ||
-        setenv(STARTED, "1", 1))
+    if (len < 0 || (size_t)len >= sizeof(val) || setenv(STARTED, "1", 1))
         return;
-    execv("/proc/self/exe", argv);
-    /* No /proc (a bare chroot) or no permission: run on with 4 KiB pages. */
+    if (!setenv("GLIBC_TUNABLES", val, 1))
+        execv("/proc/self/exe", argv);
+    /* No /proc (a bare chroot), no permission, no memory: run on with
+     * 4 KiB pages, in the environment as it was. */
     unsetenv(STARTED);
     if (tun) {
         snprintf(val, sizeof(val), "%s", tun);
