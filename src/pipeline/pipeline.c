@@ -45,6 +45,8 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
     if (total) {
         fmt_bytes_si(total, tot, sizeof(tot));
         double frac = (double)done / (double)total;
+        if (frac > 1) /* a file still being written: read past its size at open */
+            frac = 1;
         double eta = frac > 0 ? el * (1 - frac) / frac : 0;
         int w = 30, fill = (int)(frac * w);
         char bar[32];
