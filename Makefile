@@ -136,6 +136,7 @@ demo: deps $(BUILD)/pcts $(BUILD)/pcapgen
 	$(BUILD)/pcts -F table --top 12 out/sample.pcap
 
 bench: deps $(BUILD)/pcts $(BUILD)/pcapgen $(BUILD)/floor $(BUILD)/memlat
+	@sh tools/deps.sh bench
 	@python3 bench/bench.py $(BUILD) $(BENCH_ARGS)
 
 # A >10 GB capture streamed through a pipe (docs/performance.md).

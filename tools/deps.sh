@@ -6,6 +6,11 @@ need=""
 pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libzstd-dev libcmocka-dev libpsl-dev publicsuffix libssl-dev python3 gzip zstd"
 # ISA-L's inflate for gzip input (src/capture/source.c); zlib elsewhere
 case "$(dpkg --print-architecture 2>/dev/null)" in amd64 | arm64) pkgs="$pkgs libisal-dev" ;; esac
+# `deps.sh bench`: also ISA-L's igzip, make bench's floor for gzip input
+# (bench/bench.py times gzip -dc where it is missing)
+if [ "${1:-}" = bench ]; then
+    case "$(dpkg --print-architecture 2>/dev/null)" in amd64 | arm64) pkgs="$pkgs isal" ;; esac
+fi
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
