@@ -161,6 +161,9 @@ static const char *ext_of(const char *path)
     return dot ? dot + 1 : "";
 }
 
+/* The short options for getopt_long; ':' first: a missing value returns ':'. */
+#define SHORT_OPTS ":r:f:F:o:qhV"
+
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
     enum {
@@ -241,7 +244,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":r:f:F:o:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, SHORT_OPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->n_inputs++] = optarg; break;
         case 'f': o->filter = optarg; break;
@@ -421,7 +424,20 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         case 'h': options_usage(stdout); return 1;
         case 'V': printf("pcts %s\n", PCTS_VERSION_STRING); return 1;
         case ':': errmsg_set(msg, "option '%s' needs a value", argv[optind - 1]); return ERR_USAGE;
-        default: errmsg_set(msg, "unknown option '%s'", argv[optind - 1]); return ERR_USAGE;
+        default: {
+            /* getopt puts the letter of an unknown short option in optopt: "-T1" leaves
+             * optind on its own element, so argv[optind - 1] would name the previous one.
+             * optopt is also set (to the option's value) for a long option given a value
+             * it does not take ("--quiet=1"), and is 0 for an unknown long option. */
+            const char *arg = argv[optind - 1];
+            if (optopt > 0 && optopt < 128 && !strchr(SHORT_OPTS, optopt))
+                errmsg_set(msg, "unknown option '-%c'", optopt);
+            else if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
+                errmsg_set(msg, "option '%.*s' takes no value", (int)(strchr(arg, '=') - arg), arg);
+            else
+                errmsg_set(msg, "unknown option '%s'", arg);
+            return ERR_USAGE;
+        }
         }
     }
     for (int i = optind; i < argc; i++)

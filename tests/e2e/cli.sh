@@ -121,6 +121,11 @@ t "unknown series" 2 "unknown series" -- $P --series bytes "$c/eth_basic.pcap"
 t "unknown format" 2 "unknown format 'xml'" -- $pcts -F xml "$c/eth_basic.pcap"
 t "unknown sort key" 2 "unknown sort key" -- $P --sort nope "$c/eth_basic.pcap"
 t "unknown option" 2 "unknown option '--bogus'" -- $P --bogus "$c/eth_basic.pcap"
+t "unknown short option with its value" 2 "unknown option '-T'" -- $P -T1 "$c/eth_basic.pcap"
+t "unknown short option in a cluster" 2 "unknown option '-Z'" -- $P -qZ "$c/eth_basic.pcap"
+t "unknown short option alone" 2 "unknown option '-Z'" -- $P -Z "$c/eth_basic.pcap"
+t "a value for an option that takes none" 2 "option '--quiet' takes no value" -- $P --quiet=1 "$c/eth_basic.pcap"
+t "a value for --flows" 2 "option '--flows' takes no value" -- $P --flows=yes "$c/eth_basic.pcap"
 t "missing option value" 2 "needs a value" -- $P "$c/eth_basic.pcap" -r
 t "--exact-limit out of range" 2 "invalid --exact-limit" -- $P --exact-limit 5 "$c/eth_basic.pcap"
 t "--help" 0 "" -- $pcts --help
