@@ -450,6 +450,7 @@ int main(int argc, char **argv)
     }
     /* before anything is opened or read: it may start pcts again */
     hugepages_reexec(argv, o.inputs, o.n_inputs);
+    xalloc_grow_by_copy(hugepages_on()); /* big arrays grow onto huge pages (xalloc.c) */
 
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);

@@ -496,7 +496,7 @@ static void ob_grow(struct obuf *b, size_t n)
     }
     size_t len = (size_t)(b->p - b->buf), cap = (size_t)(b->end - b->buf);
     size_t nc = st_add(cap, cap) < st_add(len, n) ? st_add(len, n) : st_add(cap, cap);
-    b->buf = xrealloc(b->buf, nc);
+    b->buf = xgrow(b->buf, len, nc);
     b->p = b->buf + len;
     b->end = b->buf + nc;
 }

@@ -98,8 +98,9 @@ static void pdrain_reserve(struct pdrain *d, size_t n)
     size_t old = d->n, old_cap = d->cap;
     series_array_reserve(&d->ser, &d->n, &d->cap, n);
     if (d->cap != old_cap) {
-        d->packets = xrealloc(d->packets, st_mult(d->cap, sizeof(*d->packets)));
-        d->bytes = xrealloc(d->bytes, st_mult(d->cap, sizeof(*d->bytes)));
+        d->packets =
+            xgrow(d->packets, old_cap * sizeof(*d->packets), st_mult(d->cap, sizeof(*d->packets)));
+        d->bytes = xgrow(d->bytes, old_cap * sizeof(*d->bytes), st_mult(d->cap, sizeof(*d->bytes)));
     }
     for (size_t i = old; i < n; i++)
         d->packets[i] = d->bytes[i] = 0;

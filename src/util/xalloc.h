@@ -19,6 +19,14 @@ void *xaligned_alloc(size_t align, size_t n);
 void *xaligned_realloc(void *p, size_t align, size_t keep, size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
+/* realloc for a block that grows: n bytes, the first keep bytes of p kept.
+ * Once xalloc_grow_by_copy(1) was called, a block of XGROW_COPY_MIN bytes or
+ * more is moved by a copy into a fresh allocation instead (xalloc.c: why). */
+void *xgrow(void *p, size_t keep, size_t n);
+#define XGROW_COPY_MIN ((size_t)2 << 20)
+/* Called once, before any thread starts: the heap is on transparent huge
+ * pages (cli/hugepages.h), so big blocks grow by copy. */
+void xalloc_grow_by_copy(int on);
 char *xstrdup(const char *s);
 size_t st_mult(size_t a, size_t b);
 size_t st_add(size_t a, size_t b);
@@ -31,7 +39,8 @@ size_t st_add(size_t a, size_t b);
             size_t ag_new_ = (cap) < 16 ? 16 : st_add((cap), (cap) / 2);                           \
             if (ag_new_ < (need))                                                                  \
                 ag_new_ = (need);                                                                  \
-            (arr) = xrealloc((arr), st_mult(ag_new_, sizeof(*(arr))));                             \
+            (arr) =                                                                                \
+                xgrow((arr), st_mult((cap), sizeof(*(arr))), st_mult(ag_new_, sizeof(*(arr))));    \
             (cap) = ag_new_;                                                                       \
         }                                                                                          \
     } while (0)

@@ -1,0 +1,95 @@
+/*
+ * test_xalloc.c - growing blocks (util/xalloc.h): ALLOC_GROW and xgrow keep
+ * every element whether big blocks grow by realloc or, with the heap on
+ * huge pages, by a copy into a fresh block; and the size arithmetic's
+ * overflow checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+/* Grow an array element by element past XGROW_COPY_MIN (several growths
+ * on each side of it) and check every element after each growth. */
+static void grow_and_check(int by_copy)
+{
+    xalloc_grow_by_copy(by_copy);
+    uint32_t *a = NULL;
+    size_t n = 0, cap = 0, growths = 0, big = 0;
+    const size_t want = 3 * XGROW_COPY_MIN / sizeof(*a);
+    for (size_t i = 0; i < want; i++) {
+        size_t old_cap = cap;
+        ALLOC_GROW(a, n + 1, cap);
+        if (cap != old_cap) {
+            growths++;
+            big += cap * sizeof(*a) >= XGROW_COPY_MIN;
+            for (size_t j = 0; j < n; j++)
+                if (a[j] != (uint32_t)(j * 2654435761u))
+                    fail_msg("element %zu lost growing from %zu to %zu", j, old_cap, cap);
+        }
+        a[n++] = (uint32_t)(i * 2654435761u);
+    }
+    assert_true(big >= 2); /* the copy path ran more than once */
+    assert_true(growths > big);
+    for (size_t j = 0; j < n; j++)
+        assert_int_equal(a[j], (uint32_t)(j * 2654435761u));
+    free(a);
+    xalloc_grow_by_copy(0);
+}
+
+static void test_alloc_grow_by_realloc(void **state)
+{
+    (void)state;
+    grow_and_check(0);
+}
+
+static void test_alloc_grow_by_copy(void **state)
+{
+    (void)state;
+    grow_and_check(1);
+}
+
+/* xgrow keeps only the first keep bytes (no read past them: ASan runs
+ * this), from NULL too. */
+static void test_xgrow_keep(void **state)
+{
+    (void)state;
+    for (int by_copy = 0; by_copy <= 1; by_copy++) {
+        xalloc_grow_by_copy(by_copy);
+        unsigned char *p = xgrow(NULL, 0, 100);
+        memset(p, 0xab, 100);
+        p = xgrow(p, 100, XGROW_COPY_MIN + 1);
+        for (size_t i = 0; i < 100; i++)
+            assert_int_equal(p[i], 0xab);
+        memset(p, 0xcd, XGROW_COPY_MIN + 1);
+        p = xgrow(p, XGROW_COPY_MIN + 1, 4 * XGROW_COPY_MIN);
+        assert_int_equal(p[0], 0xcd);
+        assert_int_equal(p[XGROW_COPY_MIN], 0xcd);
+        free(p);
+    }
+    xalloc_grow_by_copy(0);
+}
+
+static void test_size_arithmetic(void **state)
+{
+    (void)state;
+    assert_int_equal(st_mult(3, 5), 15);
+    assert_int_equal(st_add(SIZE_MAX - 1, 1), SIZE_MAX);
+    assert_int_equal(st_mult(0, SIZE_MAX), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alloc_grow_by_realloc),
+        cmocka_unit_test(test_alloc_grow_by_copy),
+        cmocka_unit_test(test_xgrow_keep),
+        cmocka_unit_test(test_size_arithmetic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
