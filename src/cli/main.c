@@ -201,12 +201,19 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         fprintf(stderr, "pcts: %llu flows listed in %.3f s (%.2f M packets/s)\n",
                 (unsigned long long)flow_rows, elapsed,
                 elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
-    else
+    else {
+        /* n: the groups ranked (--allow-mode drop left the others out); the
+         * output has the first --top of them */
+        size_t shown = o->top && o->top < n ? o->top : n;
+        char dropped[64] = "";
+        if (groups > n)
+            snprintf(dropped, sizeof(dropped), " (%zu dropped by --allow)", groups - n);
         fprintf(stderr,
-                "pcts: %zu groups (--group %s --series %s), %zu shown, in %.3f s (%.2f M "
+                "pcts: %zu groups (--group %s --series %s), %zu shown%s, in %.3f s (%.2f M "
                 "packets/s)\n",
-                groups, gname[o->group], o->series == SERIES_FLOWS ? "flows" : "packets", n,
-                elapsed, elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
+                groups, gname[o->group], o->series == SERIES_FLOWS ? "flows" : "packets", shown,
+                dropped, elapsed, elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
+    }
     for (unsigned i = 0; i < ANOM__COUNT; i++)
         if (c->anomaly[i])
             fprintf(stderr, "pcts: note: %llu decoded packets: %s (counted for their IP pair)\n",
