@@ -108,7 +108,7 @@ t "empty capture (header only)" 0 "0 packets read" -- $P "$c/empty.pcap"
 
 # --- output errors
 t "output directory missing" 1 "cannot open output '$w/no/dir/x.csv'" -- $pcts "$c/eth_basic.pcap" -o "$w/no/dir/x.csv"
-if [ -w /dev/full ]; then
+if [ -c /dev/full ] && [ -w /dev/full ]; then
     t "disk full (/dev/full)" 1 "cannot write '/dev/full'" -- $pcts -F csv "$c/eth_basic.pcap" -o /dev/full
 fi
 
