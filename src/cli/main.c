@@ -26,6 +26,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <math.h>
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,38 +157,42 @@ static void budget_warnings(const struct options *o, const struct result *res, s
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
                     const struct group_table *t, const struct flow_table *ft,
                     const struct name_table *names, uint64_t skipped_failed, uint64_t flow_rows,
-                    double elapsed, const struct result *res, size_t n)
+                    double elapsed, const struct result *res, size_t n, int quiet)
 {
+    /* quiet (-q): the warnings only, not the counts and notes */
     size_t groups = t->n;
     uint64_t skipped = c->filtered;
     for (int i = 1; i < DEC__COUNT; i++)
         skipped += c->skip[i];
     size_t nfiles = inputs_count(in);
-    fprintf(stderr, "pcts: %zu file%s", nfiles, nfiles == 1 ? "" : "s");
-    const char *sep = " (";
-    for (size_t i = 0; i < nfiles && i < 8; i++) {
-        const char *path;
-        const char *fmt = inputs_format(in, i, &path);
-        fprintf(stderr, "%s%s", sep, fmt ? fmt : "unreadable");
-        sep = ", ";
+    if (!quiet) {
+        fprintf(stderr, "pcts: %zu file%s", nfiles, nfiles == 1 ? "" : "s");
+        const char *sep = " (";
+        for (size_t i = 0; i < nfiles && i < 8; i++) {
+            const char *path;
+            const char *fmt = inputs_format(in, i, &path);
+            fprintf(stderr, "%s%s", sep, fmt ? fmt : "unreadable");
+            sep = ", ";
+        }
     }
-    fprintf(stderr,
-            "%s: %llu packets read, %llu decoded, %llu skipped (%llu non-IP, %llu "
-            "truncated, %llu bad header, %llu unsupported link type, %llu filtered)\n",
-            nfiles > 8 ? ", ...)" : ")", (unsigned long long)c->read,
-            (unsigned long long)c->decoded, (unsigned long long)skipped,
-            (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
-            (unsigned long long)c->skip[DEC_BADHDR], (unsigned long long)c->skip[DEC_LINKTYPE],
-            (unsigned long long)c->filtered);
+    if (!quiet)
+        fprintf(stderr,
+                "%s: %llu packets read, %llu decoded, %llu skipped (%llu non-IP, %llu "
+                "truncated, %llu bad header, %llu unsupported link type, %llu filtered)\n",
+                nfiles > 8 ? ", ...)" : ")", (unsigned long long)c->read,
+                (unsigned long long)c->decoded, (unsigned long long)skipped,
+                (unsigned long long)c->skip[DEC_NONIP], (unsigned long long)c->skip[DEC_TRUNCATED],
+                (unsigned long long)c->skip[DEC_BADHDR], (unsigned long long)c->skip[DEC_LINKTYPE],
+                (unsigned long long)c->filtered);
     static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
-    if (ft)
+    if (ft && !quiet)
         fprintf(stderr, "pcts: %llu flows (at most %llu active at once)%s\n",
                 (unsigned long long)ft->flows_total, (unsigned long long)ft->peak_live,
                 skipped_failed ? "" : "");
-    if (skipped_failed)
+    if (skipped_failed && !quiet)
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
-    if (names->n > 1)
+    if (names->n > 1 && !quiet)
         fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)%s%s\n",
                 names->n - 1, (unsigned long long)names->learned,
                 names->dropped_names ? "; name table full, later names dropped" : "",
@@ -197,11 +203,11 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "flows were ended early to make room (many distinct 5-tuples: spoofed "
                 "sources or a scan?); their later packets start new flows\n",
                 ft->max_live, (unsigned long long)ft->evicted);
-    if (o->list_flows)
+    if (!quiet && o->list_flows)
         fprintf(stderr, "pcts: %llu flows listed in %.3f s (%.2f M packets/s)\n",
                 (unsigned long long)flow_rows, elapsed,
                 elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
-    else {
+    else if (!quiet) {
         /* n: the groups ranked (--allow-mode drop left the others out); the
          * output has the first --top of them */
         size_t shown = o->top && o->top < n ? o->top : n;
@@ -215,29 +221,29 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 dropped, elapsed, elapsed > 0 ? (double)c->read / elapsed / 1e6 : 0.0);
     }
     for (unsigned i = 0; i < ANOM__COUNT; i++)
-        if (c->anomaly[i])
+        if (c->anomaly[i] && !quiet)
             fprintf(stderr, "pcts: note: %llu decoded packets: %s (counted for their IP pair)\n",
                     (unsigned long long)c->anomaly[i], dec_anomaly_name(i));
     const struct reader_notes *rn = inputs_notes(in);
-    if (rn->spb_no_timestamp)
+    if (rn->spb_no_timestamp && !quiet)
         fprintf(stderr,
                 "pcts: note: %llu pcapng simple packet blocks ignored (they carry no "
                 "timestamp)\n",
                 (unsigned long long)rn->spb_no_timestamp);
-    if (rn->bad_ts_fraction)
+    if (rn->bad_ts_fraction && !quiet)
         fprintf(stderr,
                 "pcts: note: %llu records have a sub-second timestamp field out of "
                 "range (used as written)\n",
                 (unsigned long long)rn->bad_ts_fraction);
-    if (rn->ts_overflow)
+    if (rn->ts_overflow && !quiet)
         fprintf(stderr, "pcts: note: %llu pcapng timestamps beyond year 2262 were clamped\n",
                 (unsigned long long)rn->ts_overflow);
-    if (rn->reserved_linktype_bits)
+    if (rn->reserved_linktype_bits && !quiet)
         fprintf(stderr,
                 "pcts: note: %llu pcap files have reserved bits set in their link type "
                 "field; the low 16 bits were used\n",
                 (unsigned long long)rn->reserved_linktype_bits);
-    if (rn->caplen_over_snaplen)
+    if (rn->caplen_over_snaplen && !quiet)
         fprintf(stderr, "pcts: note: %llu records are longer than their file's snapshot length\n",
                 (unsigned long long)rn->caplen_over_snaplen);
     if (c->backwards) {
@@ -254,7 +260,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "pcts: warning: %llu packets are stamped 1970-01-01 00:00:00 (was the "
                 "capturing clock set?)\n",
                 (unsigned long long)c->zero_ts);
-    if (c->read > 1 && c->max_ts > c->min_ts &&
+    if (!quiet && c->read > 1 && c->max_ts > c->min_ts &&
         (uint64_t)c->max_ts - (uint64_t)c->min_ts > 366ull * 86400 * 1000000000) {
         char d[32];
         fmt_human_dur((double)((uint64_t)c->max_ts - (uint64_t)c->min_ts) * 1e-9, d, sizeof(d));
@@ -263,7 +269,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "intervals across the gap are real gaps to pcts\n",
                 d);
     }
-    if (c->read > 1 && c->max_ts == c->min_ts)
+    if (!quiet && c->read > 1 && c->max_ts == c->min_ts)
         fprintf(stderr, "pcts: note: every packet has the same timestamp: all intervals are 0\n");
     if (c->untracked)
         fprintf(stderr,
@@ -279,7 +285,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     }
     for (size_t i = 0; i < n; i++)
         approx -= res[i].iv.early != 0; /* budget_warnings() says why */
-    if (approx)
+    if (approx && !quiet)
         fprintf(stderr,
                 "pcts: note: %llu groups have more than %u events: their median and MAD "
                 "come from a bounded sketch (docs/statistics.md)\n",
@@ -441,6 +447,77 @@ static int write_report(const struct options *o, const struct inputs *in, const 
     return rc;
 }
 
+/* Whether a and b name the same existing file. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether a and b name the same file, existing or not: the same file, or
+ * the same name in the same directory ("r.json" and "./r.json"). */
+static int same_path(const char *a, const char *b)
+{
+    if (same_file(a, b))
+        return 1;
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    const char *na = sa ? sa + 1 : a, *nb = sb ? sb + 1 : b;
+    if (strcmp(na, nb))
+        return 0;
+    char da[4096], db[4096];
+    int la = sa ? (sa == a ? 1 : (int)(sa - a)) : 1, lb = sb ? (sb == b ? 1 : (int)(sb - b)) : 1;
+    snprintf(da, sizeof(da), "%.*s", la, sa ? a : ".");
+    snprintf(db, sizeof(db), "%.*s", lb, sb ? b : ".");
+    return same_file(da, db);
+}
+
+/* -o or --html naming one of the inputs (a capture about to be read, which
+ * the output would empty first), or each other: a usage error. */
+static int clobber_check(const struct options *o, char *msg)
+{
+    const char *outs[2] = {o->output && strcmp(o->output, "-") ? o->output : NULL, o->html};
+    const char *what[2] = {"output", "--html report"};
+    for (int k = 0; k < 2; k++) {
+        if (!outs[k])
+            continue;
+        for (size_t i = 0; i < o->n_inputs; i++)
+            if (strcmp(o->inputs[i], "-") && same_file(outs[k], o->inputs[i])) {
+                errmsg_set(msg,
+                           "the %s '%s' is the input '%s': refusing to write over a capture "
+                           "(give another file name)",
+                           what[k], outs[k], o->inputs[i]);
+                return ERR_USAGE;
+            }
+    }
+    if (outs[0] && outs[1] && same_path(outs[0], outs[1])) {
+        errmsg_set(msg, "-o and --html name the same file '%s': give each its own", outs[1]);
+        return ERR_USAGE;
+    }
+    return 0;
+}
+
+/* Whether any input could be opened: with none, nothing is written (an
+ * earlier -o file stays as it was) and the exit status says why. */
+static int any_input_readable(const struct inputs *in)
+{
+    for (size_t i = 0; i < inputs_count(in); i++) {
+        const char *path;
+        if (inputs_format(in, i, &path))
+            return 1;
+    }
+    return 0;
+}
+
+/* The -o file is about to be written: empty it (it was opened without
+ * truncating, main says why). */
+static void output_start(FILE *out)
+{
+    struct stat st;
+    int fd = fileno(out);
+    if (out != stdout && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+        (void)!ftruncate(fd, 0); /* a failure shows when the rows are written */
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -485,10 +562,24 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* Open the output first: a typo in -o should not cost a long read. */
+    /* Never write over a capture being read, nor -o and --html over each other. */
+    if (clobber_check(&o, msg)) {
+        warnx_("%s", msg);
+        domains_free(domains);
+        filter_free(flt);
+        allow_free(allow);
+        options_release(&o);
+        return EXIT_USAGE;
+    }
+    /* Open the output first: a typo in -o should not cost a long read.  It
+     * is emptied only when pcts is about to write it (output_start): a run
+     * whose inputs all fail leaves an earlier file as it was. */
     FILE *out = stdout;
     if (o.output && strcmp(o.output, "-")) {
-        out = fopen(o.output, "w");
+        int ofd = open(o.output, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        out = ofd < 0 ? NULL : fdopen(ofd, "w");
+        if (!out && ofd >= 0)
+            close(ofd);
         if (!out) {
             warnx_("cannot open output '%s': %s", o.output, strerror(errno));
             domains_free(domains);
@@ -554,9 +645,13 @@ int main(int argc, char **argv)
         flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);
         x.flows = &flows;
     }
+    int readable = any_input_readable(in);
     if (o.list_flows) {
         x.fw = &fw;
-        flow_writer_begin(&fw);
+        if (readable) {
+            output_start(out);
+            flow_writer_begin(&fw);
+        }
     }
     /* PCTS_PHASES=1: seconds spent reading, scoring and writing, on stderr
      * (docs/performance.md); off the packet loop, so free. */
@@ -636,11 +731,14 @@ int main(int argc, char **argv)
             }
             oo.spark = (const char(*)[SPARK_MAX])spark;
         }
-        if (o.html && write_report(&o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg)) {
+        if (readable && o.html &&
+            write_report(&o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
-        if (output_write(out, out_name, &oo, res, order, nres, msg)) {
+        if (readable)
+            output_start(out);
+        if (readable && output_write(out, out_name, &oo, res, order, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
@@ -660,9 +758,8 @@ int main(int argc, char **argv)
         status = EXIT_INPUT;
     }
     double elapsed = now_s() - pg.start;
-    if (!o.quiet)
-        summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, &names, x.skipped_failed, fw.rows,
-                elapsed, res, nres);
+    summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, &names, x.skipped_failed, fw.rows,
+            elapsed, res, nres, o.quiet);
 
     if (status == EXIT_OK) {
         if (run.open_failed)

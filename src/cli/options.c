@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void options_usage(FILE *f)
@@ -88,7 +89,8 @@ void options_usage(FILE *f)
           "                        2 or more, reading and decoding run beside the\n"
           "                        flow and group tables, and the statistics of the\n"
           "                        groups are computed on N threads (same output)\n"
-          "  -q, --quiet           no progress bar, no summary (errors still print)\n"
+          "  -q, --quiet           no progress bar, no summary or notes (errors and\n"
+          "                        warnings still print)\n"
           "  --progress=auto|always|never\n"
           "                        progress bar on standard error (auto: when a terminal)\n"
           "  -h, --help            this help\n"
@@ -449,14 +451,26 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         }
         o->inputs[o->n_inputs++] = "-";
     }
+    for (size_t i = 0, stdin_seen = 0; i < o->n_inputs; i++)
+        if (!strcmp(o->inputs[i], "-") && stdin_seen++) {
+            errmsg_set(msg, "standard input ('-') is given more than once: it can be read once");
+            return ERR_USAGE;
+        }
     if (!o->format_set) {
         const char *e = o->output ? ext_of(o->output) : "";
-        if (!strcmp(e, "csv"))
+        if (!strcasecmp(e, "html") || !strcasecmp(e, "htm")) {
+            errmsg_set(msg,
+                       "-o '%s': the HTML report is written by --html FILE (-o writes the "
+                       "table, CSV or JSON; -F chooses)",
+                       o->output);
+            return ERR_USAGE;
+        }
+        if (!strcasecmp(e, "csv"))
             o->format = OUT_CSV;
-        else if (!strcmp(e, "json") || !strcmp(e, "jsonl") || !strcmp(e, "ndjson"))
+        else if (!strcasecmp(e, "json") || !strcasecmp(e, "jsonl") || !strcasecmp(e, "ndjson"))
             o->format = OUT_JSON;
         else if (o->output)
-            o->format = !strcmp(e, "txt") ? OUT_TABLE : OUT_JSON;
+            o->format = !strcasecmp(e, "txt") ? OUT_TABLE : OUT_JSON;
         else
             o->format = isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_JSON;
     }

@@ -112,6 +112,25 @@ if [ -c /dev/full ] && [ -w /dev/full ]; then
     t "disk full (/dev/full)" 1 "cannot write '/dev/full'" -- $pcts -F csv "$c/eth_basic.pcap" -o /dev/full
 fi
 
+# --- outputs that would destroy an input, or each other: exit 2, nothing written
+cp "$c/eth_basic.pcap" "$w/keep.pcap"
+sum_before=$(cksum <"$w/keep.pcap")
+t "-o naming the input" 2 "the output '$w/keep.pcap' is the input '$w/keep.pcap': refusing" -- $pcts -o "$w/keep.pcap" "$w/keep.pcap"
+t "--html naming the input" 2 "the --html report '$w/keep.pcap' is the input" -- $pcts --html "$w/keep.pcap" "$w/keep.pcap"
+ln -f "$w/keep.pcap" "$w/keep-link.pcap"
+t "-o naming the input through a hard link" 2 "refusing to write over a capture" -- $pcts -o "$w/keep-link.pcap" "$w/keep.pcap"
+ok_if "  ...the capture is intact" "test \"\$(cksum <'$w/keep.pcap')\" = '$sum_before'"
+rm -f "$w/both.json"
+t "-o and --html the same file" 2 "-o and --html name the same file" -- $pcts -o "$w/both.json" --html "$w/./both.json" "$c/eth_basic.pcap"
+ok_if "  ...nothing created" "test ! -e '$w/both.json'"
+printf 'earlier results\n' >"$w/prev.csv"
+t "-o with every input unreadable" 1 "cannot open '$w/typo.pcap'" -- $pcts -o "$w/prev.csv" "$w/typo.pcap"
+ok_if "  ...the earlier -o file is left as it was" "grep -qx 'earlier results' '$w/prev.csv'"
+t "flows -o with every input unreadable" 1 "cannot open '$w/typo.pcap'" -- $pcts flows -o "$w/prev.csv" "$w/typo.pcap"
+ok_if "  ...left as it was" "grep -qx 'earlier results' '$w/prev.csv'"
+t "-o over a longer earlier file" 0 "" -- $pcts --top 1 -o "$w/prev.csv" "$c/eth_basic.pcap"
+ok_if "  ...replaced, not overwritten in place" "test \$(wc -l <'$w/prev.csv') -eq 2 && ! grep -q earlier '$w/prev.csv'"
+
 # --- usage errors: exit 2
 t "invalid BPF filter" 2 "invalid filter 'port banana'" -- $P -f 'port banana' "$c/eth_basic.pcap"
 t "--top 0" 2 "invalid --top '0'" -- $P --top 0 "$c/eth_basic.pcap"
@@ -126,6 +145,11 @@ t "unknown short option in a cluster" 2 "unknown option '-Z'" -- $P -qZ "$c/eth_
 t "unknown short option alone" 2 "unknown option '-Z'" -- $P -Z "$c/eth_basic.pcap"
 t "a value for an option that takes none" 2 "option '--quiet' takes no value" -- $P --quiet=1 "$c/eth_basic.pcap"
 t "a value for --flows" 2 "option '--flows' takes no value" -- $P --flows=yes "$c/eth_basic.pcap"
+t "standard input twice" 2 "standard input \\('-'\\) is given more than once" -- $P - -
+t "-o FILE.html without -F" 2 "the HTML report is written by --html FILE" -- $pcts -o "$w/r.html" "$c/eth_basic.pcap"
+ok_if "  ...nothing created" "test ! -e '$w/r.html'"
+t "-o FILE.CSV infers csv (any case)" 0 "" -- $pcts -o "$w/upper.CSV" "$c/eth_basic.pcap"
+ok_if "  ...file is csv" "head -n 1 '$w/upper.CSV' | grep -q '^src,dst,'"
 t "missing option value" 2 "needs a value" -- $P "$c/eth_basic.pcap" -r
 t "--exact-limit out of range" 2 "invalid --exact-limit" -- $P --exact-limit 5 "$c/eth_basic.pcap"
 t "--help" 0 "" -- $pcts --help
@@ -144,6 +168,10 @@ t "table" 0 "" -- $pcts -F table --group port "$c/eth_basic.pcap"
 ok_if "  ...table has a header row" "head -n 1 '$w/out' | grep -q '^SCORE  *SRC  *DST  *PROTO  *DPORT  *EVENTS  *PKTS'"
 t "-o FILE.csv infers csv" 0 "" -- $pcts "$c/eth_basic.pcap" -o "$w/pairs.csv"
 ok_if "  ...file is csv" "head -n 1 '$w/pairs.csv' | grep -q '^src,dst,'"
+t "-q keeps the warnings" 0 "warning: the group limit \\(--max-groups 1\\) was reached" -- $P -q --max-groups 1 "$c/eth_basic.pcap"
+ok_if "  ...and only them" "test \$(wc -l <'$w/err') -eq 1"
+t "-q alone prints nothing" 0 "" -- $P -q "$c/eth_basic.pcap"
+ok_if "  ...nothing" "test ! -s '$w/err'"
 t "--top 1 (the summary counts the rows written)" 0 "groups .*, 1 shown, in " -- $P --top 1 "$c/eth_basic.pcap"
 ok_if "  ...one row" "test \$(wc -l <'$w/out') -eq 1"
 t "--sort bytes" 0 "" -- $pcts -F csv --sort bytes "$c/eth_basic.pcap"
