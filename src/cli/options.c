@@ -246,7 +246,26 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
     opterr = 0;
     optind = 1;
     int c;
+    int rank_only = 0; /* the first option that only the ranking uses */
     while ((c = getopt_long(argc, argv, SHORT_OPTS, longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_GROUP:
+        case OPT_SERIES:
+        case OPT_SORT:
+        case OPT_TOP:
+        case OPT_MINEV:
+        case OPT_ALLOW:
+        case OPT_ALLOWMODE:
+        case OPT_HTML:
+        case OPT_HTMLTOP:
+        case OPT_EXACT:
+        case OPT_MAXG:
+        case OPT_MAXMEM:
+            if (!rank_only)
+                rank_only = c;
+            break;
+        default: break;
+        }
         switch (c) {
         case 'r': o->inputs[o->n_inputs++] = optarg; break;
         case 'f': o->filter = optarg; break;
@@ -441,6 +460,20 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
             return ERR_USAGE;
         }
         }
+    }
+    if (o->list_flows && rank_only) {
+        const char *name = "";
+        for (const struct option *lo = longopts; lo->name; lo++)
+            if (lo->val == rank_only)
+                name = lo->name;
+        /* the flow list has no groups, scores or order of its own: an option of
+         * the ranking would be silently ignored */
+        errmsg_set(msg,
+                   "--%s applies to the ranking, not to the flow list ('pcts flows' and "
+                   "--flows take -r, -f, -F, -o, the timeouts, --established-only, "
+                   "--max-flows, --threads and the display options)",
+                   name);
+        return ERR_USAGE;
     }
     for (int i = optind; i < argc; i++)
         o->inputs[o->n_inputs++] = argv[i];

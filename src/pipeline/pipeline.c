@@ -14,6 +14,7 @@
 #include "../util/err.h"
 #include "../util/xalloc.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -338,6 +339,25 @@ static uint64_t quic_conn(const struct pkt_meta *m)
  * frame (a name buffer, 16 addresses) cost the loops 16 instructions a
  * packet when every packet entered it (callgrind; most packets have no
  * name). */
+/*
+ * An address literal: an HTTP Host of "10.0.0.1" or "[2001:db8::1]" (an SNI
+ * must not be one, RFC 6066 3, but a client may send it).  It names nothing:
+ * as a group's host (--group host) it would stand for the responder's real
+ * address, and the sender writes what it likes there.
+ */
+static int is_address_literal(const char *s)
+{
+    unsigned char a[16];
+    char v6[64];
+    size_t n = strlen(s);
+    if (n > 2 && n < sizeof(v6) + 2 && s[0] == '[' && s[n - 1] == ']') {
+        memcpy(v6, s + 1, n - 2);
+        v6[n - 2] = '\0';
+        return inet_pton(AF_INET6, v6, a) == 1;
+    }
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
 __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
                                                            struct learn_sink *sink,
                                                            const struct pkt_meta *m, int64_t ts,
@@ -380,7 +400,7 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
     case NS_TLS: rc = tls_client_hello_sni(m->payload, m->payload_len, name); break;
     case NS_HTTP: rc = http_request_host(m->payload, m->payload_len, name); break;
     }
-    return rc == 1 && name[0] ? names_intern(x->names, name) : 0;
+    return rc == 1 && name[0] && !is_address_literal(name) ? names_intern(x->names, name) : 0;
 }
 
 static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,

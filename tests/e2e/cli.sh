@@ -274,6 +274,10 @@ for i in range(8):
     recs.append((t + 0.01, pkt("203.0.113.9", "10.0.0.1", 6, tcp(443, 50000 + i, 0x12))))
     recs.append((t + 1, pkt("10.0.0.53", "10.0.0.1", 17, udp(53, 41000 + i, b""))))
     recs.append((t + 2, pkt("10.0.0.1", "10.0.0.53", 17, udp(41000 + i, 53, dns_q(labels("x%da.tun.example" % i), 16)))))
+for i in range(5):  # HTTP whose Host is an address literal, not the server's
+    t = 30 + 120 * i
+    recs.append((t, pkt("10.0.0.4", "198.51.100.20", 6, tcp(44000 + i, 80, 0x02))))
+    recs.append((t + 0.01, pkt("10.0.0.4", "198.51.100.20", 6, tcp(44000 + i, 80, 0x18) + b"GET / HTTP/1.1\r\nHost: 10.0.0.99\r\n\r\n")))
 for i in range(4):  # a second client of tun.example: the domain's two sources
     recs.append((20 + 90 * i, pkt("10.0.0.3", "10.0.0.53", 17, udp(43000 + i, 53, dns_q(labels("y%d.tun.example" % i), 16)))))
 write(sys.argv[1], recs)
@@ -291,6 +295,7 @@ write(sys.argv[2], recs)
 PY
 t "--group host names the destination from a DNS answer" 0 "" -- $P --group host "$w/names.pcap"
 ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"beacon.evil.example\",\"proto\":\"tcp\",\"dport\":443' '$w/out' && grep -q '\"host\":\"beacon.evil.example\"' '$w/out'"
+ok_if "  ...an HTTP Host that is an address names nothing: the real destination stays" "grep -q '\"src\":\"10.0.0.4\",\"dst\":\"198.51.100.20\",\"proto\":\"tcp\",\"dport\":80' '$w/out' && ! grep -q '10.0.0.99' '$w/out'"
 t "--group service carries the name in the host field" 0 "" -- $P "$w/names.pcap"
 ok_if "  ...host field set, dst stays the address" "grep -q '\"dst\":\"203.0.113.9\".*\"host\":\"beacon.evil.example\"' '$w/out'"
 printf '*.evil.example\n' >"$w/names.allow"
@@ -372,7 +377,11 @@ fi
 
 (cat "$w/ok.pcap.gz"; head -c 4096 /dev/zero) >"$w/pad.pcap.gz"
 t "gzip with trailing zero padding reads completely" 0 "" -- $P "$w/pad.pcap.gz"
-t "pcts flows --group dns (no domain grouping when listing)" 0 "" -- $pcts flows --group dns -F csv "$w/names.pcap"
+t "pcts flows --group dns: the ranking's options are refused" 2 "--group applies to the ranking, not to the flow list" -- $pcts flows --group dns -F csv "$w/names.pcap"
+t "pcts flows --top" 2 "--top applies to the ranking" -- $pcts flows --top 2 -F csv "$w/names.pcap"
+t "--flows --html" 2 "--html applies to the ranking" -- $pcts --flows --html "$w/f.html" -F csv "$w/names.pcap"
+ok_if "  ...no report written" "test ! -e '$w/f.html'"
+t "pcts flows with its own options" 0 "" -- $pcts flows --max-flows 100 --established-only --tcp-timeout 30 --threads 1 -f tcp -F csv "$w/names.pcap"
 cp "$c/multi_a.pcap" "$w/m1.pcap"; cp "$c/multi_b.pcap" "$w/m2.pcap"; cp "$c/multi_c.pcap" "$w/m3.pcap"; cp "$c/eth_basic.pcap" "$w/m4.pcap"
 ok_if "standard input from a gzip file among more than 4 inputs" \
     "$P -q '$w/m1.pcap' '$w/m2.pcap' '$w/m3.pcap' '$w/m4.pcap' - <'$w/ok.pcap.gz' >'$w/s1' && gzip -dc '$w/ok.pcap.gz' | $P -q '$w/m1.pcap' '$w/m2.pcap' '$w/m3.pcap' '$w/m4.pcap' - >'$w/s2' && cmp -s '$w/s1' '$w/s2'"
