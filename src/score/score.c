@@ -275,8 +275,16 @@ static void fold_on(const struct wval *d, size_t n, int unit, uint64_t total, do
             order_merge(f, a, s23, m - a, f + 2 * n);
             sorted = f + 2 * n;
         }
-        p = sorted[(m - 1) / 2]; /* lower median, as wval_median */
-        mad = order_absdev_kth(sorted, m, p, (m - 1) / 2, NULL);
+        if (m == 2) {
+            /* The lower median and the lower k-th deviation would make any two
+             * beats "exact" (P the smaller, MAD 0): the midpoint and half
+             * the gap instead, the even-count median and MAD. */
+            p = (sorted[0] + sorted[1]) / 2;
+            mad = (sorted[1] - sorted[0]) / 2;
+        } else {
+            p = sorted[(m - 1) / 2]; /* lower median, as wval_median */
+            mad = order_absdev_kth(sorted, m, p, (m - 1) / 2, NULL);
+        }
         free(f);
     } else { /* the same with weights: sketch lists are ascending too */
         struct wval *f = xmalloc(st_mult(3 * m, sizeof(*f)));

@@ -600,6 +600,35 @@ static void test_simultaneous_events_form_one_beat(void **state)
     assert_non_null(strstr(why(&s), "no repetition"));
 }
 
+/* Two beat intervals: the period is their midpoint and the spread half
+ * their gap over it, not the lower one and 0 (which made any two beats
+ * "exact": "every 60s ±0%" for gaps of 60 and 90 s). */
+static void test_two_beat_intervals(void **state)
+{
+    (void)state;
+    static const double unequal[] = {0, 60, 60.5, 150, 150.5}, equal[] = {0, 0.5, 60, 60.5, 120};
+    struct ev e = {0};
+    struct beacon_score s;
+    for (size_t i = 0; i < 5; i++)
+        ev_add(&e, EPOCH + (int64_t)(unequal[i] * SEC), 300);
+    score_exact(&e, ev_bytes(&e), &s);
+    ev_free(&e);
+    show("beats 60 s and 90 s", &s);
+    assert_int_equal(s.beats, 3);
+    assert_true(s.spread > 0.1);
+    assert_true(s.s_interval < 0.7);
+    assert_null(strstr(why(&s), "±0%"));
+    for (size_t i = 0; i < 5; i++)
+        ev_add(&e, EPOCH + (int64_t)(equal[i] * SEC), 300);
+    score_exact(&e, ev_bytes(&e), &s);
+    ev_free(&e);
+    show("beats 60 s and 60 s", &s);
+    assert_int_equal(s.beats, 3);
+    assert_near(s.period, 60, 0.6);
+    assert_true(s.spread < 0.01);
+    assert_non_null(strstr(why(&s), "every 60s ±0%"));
+}
+
 /* ---- context (prevalence and locality) ---------------------------------------- */
 
 static void key4(struct group_key *k, const uint8_t src[4], const uint8_t dst[4], uint16_t port)
@@ -868,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_size_share),
         cmocka_unit_test(test_zero_capture_span),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
+        cmocka_unit_test(test_two_beat_intervals),
         cmocka_unit_test(test_context_factors),
         cmocka_unit_test(test_reason_cut),
         cmocka_unit_test(test_context_sources_many),
