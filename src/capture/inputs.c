@@ -294,6 +294,11 @@ const struct reader_notes *inputs_notes(const struct inputs *s)
     return &s->notes;
 }
 
+const char *inputs_last_path(const struct inputs *s)
+{
+    return s->last >= 0 ? s->in[s->last].path : NULL;
+}
+
 size_t inputs_count(const struct inputs *s)
 {
     return s->n;

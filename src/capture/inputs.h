@@ -52,6 +52,10 @@ const struct reader_notes *inputs_notes(const struct inputs *s);
 const char *inputs_format(const struct inputs *s, size_t i, const char **path);
 size_t inputs_count(const struct inputs *s);
 
+/* The path of the input whose record was returned last ("-" for standard
+ * input), or NULL before the first. */
+const char *inputs_last_path(const struct inputs *s);
+
 /* How many open inputs are being decompressed (a thread each). */
 size_t inputs_decompressing(const struct inputs *s);
 

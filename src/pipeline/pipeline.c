@@ -62,15 +62,27 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
     pg->drawn = 1;
 }
 
-static void warn_linktype(struct run *r, uint32_t lt)
+/* Once per link type and input, for the first 16 of them (the summary
+ * counts every packet skipped). */
+static void warn_linktype(struct run *r, const struct inputs *in, uint32_t lt)
 {
+    const char *path = inputs_last_path(in);
+    size_t cap = sizeof(r->warned_lt) / sizeof(r->warned_lt[0]);
+    if (r->n_warned_lt == cap)
+        return;
     for (size_t i = 0; i < r->n_warned_lt; i++)
-        if (r->warned_lt[i] == lt)
+        if (r->warned_lt[i] == lt && r->warned_in[i] == path)
             return;
-    if (r->n_warned_lt < sizeof(r->warned_lt) / sizeof(r->warned_lt[0]))
-        r->warned_lt[r->n_warned_lt++] = lt;
-    warnx_("warning: link type %u (%s) is not supported; its packets are counted as skipped", lt,
-           decode_linktype_name(lt));
+    r->warned_lt[r->n_warned_lt] = lt;
+    r->warned_in[r->n_warned_lt++] = path;
+    if (path && strcmp(path, "-"))
+        warnx_("warning: '%s': link type %u (%s) is not supported; its packets are counted as "
+               "skipped",
+               path, lt, decode_linktype_name(lt));
+    else
+        warnx_("warning: %s: link type %u (%s) is not supported; its packets are counted as "
+               "skipped",
+               path ? "(standard input)" : "input", lt, decode_linktype_name(lt));
 }
 
 static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
@@ -152,7 +164,7 @@ __attribute__((always_inline)) static inline int count_record(struct run_ctx *x,
     }
     if (!x->last_lt_ok) { /* before the filter: it may not compile for it */
         cnt->skip[DEC_LINKTYPE]++;
-        warn_linktype(x->run, p->linktype);
+        warn_linktype(x->run, x->in, p->linktype);
         return 0;
     }
     if (x->flt && !filter_match(x->flt, p)) {

@@ -51,9 +51,10 @@ struct counters {
 /* What went wrong with the inputs (inputs_new's error callback, in
  * cli/main.c) and which unsupported link types were reported. */
 struct run {
-    int open_failed; /* an input could not be read at all */
-    int partial;     /* an input was damaged midway */
-    uint32_t warned_lt[16];
+    int open_failed;        /* an input could not be read at all */
+    int partial;            /* an input was damaged midway */
+    uint32_t warned_lt[16]; /* link types warned about, with the input of each */
+    const char *warned_in[16];
     size_t n_warned_lt;
 };
 

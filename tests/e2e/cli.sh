@@ -96,7 +96,10 @@ head -c 12 "$w/ok.pcap.gz" >"$w/tiny2.pcap.gz"
 t "gzip cut inside the capture header: unreadable, exit 1" 1 "ends early" -- $P "$w/tiny2.pcap.gz"
 
 # --- tolerated oddities: exit 0 with a note
-t "unknown link type warned by name" 0 "link type 147 \(USERn\) is not supported" -- $P "$c/unknown_linktype.pcap"
+t "unknown link type warned by name, with the file" 0 "warning: '$c/unknown_linktype.pcap': link type 147 \(USERn\) is not supported" -- $P "$c/unknown_linktype.pcap"
+cp "$c/unknown_linktype.pcap" "$w/lt2.pcap"
+t "the same link type in two files: each named" 0 "" -- $P "$c/unknown_linktype.pcap" "$w/lt2.pcap"
+ok_if "  ...two warnings" "test \$(grep -c 'link type 147' '$w/err') -eq 2 && grep -q \"'$w/lt2.pcap': link type 147\" '$w/err'"
 python3 - "$c/eth_basic.pcap" "$w/snap.pcap" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], "rb").read())
