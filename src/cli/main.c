@@ -496,18 +496,6 @@ static int clobber_check(const struct options *o, char *msg)
     return 0;
 }
 
-/* Whether any input could be opened: with none, nothing is written (an
- * earlier -o file stays as it was) and the exit status says why. */
-static int any_input_readable(const struct inputs *in)
-{
-    for (size_t i = 0; i < inputs_count(in); i++) {
-        const char *path;
-        if (inputs_format(in, i, &path))
-            return 1;
-    }
-    return 0;
-}
-
 /* The -o file is about to be written: empty it (it was opened without
  * truncating, main says why). */
 static void output_start(FILE *out)
@@ -645,7 +633,9 @@ int main(int argc, char **argv)
         flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);
         x.flows = &flows;
     }
-    int readable = any_input_readable(in);
+    /* with no input opened at all, nothing is written: an earlier -o file
+     * stays as it was, and the exit status says why */
+    int readable = inputs_readable(in) > 0;
     if (o.list_flows) {
         x.fw = &fw;
         if (readable) {
