@@ -250,7 +250,47 @@ static void rec_desc(struct sort_rec *s, double v, int defined)
     s->k1 = s->undef ? 0 : ~dbl_ord(v);
 }
 
-static void make_rec(enum sort_key key, const struct result *a, struct sort_rec *s)
+/* --sort dst where destinations are names (--group host, dns): a name's
+ * place among the names, alphabetical (byte order of its text); rank[i] for
+ * result i, names only.  They sort after every address (k1 all ones: no
+ * unicast or multicast address starts with 8 bytes of ff). */
+struct name_rank {
+    const char *s;
+    uint32_t idx;
+};
+
+static int cmp_name_rank(const void *a, const void *b)
+{
+    const struct name_rank *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static uint32_t *dst_name_ranks(const struct result *r, size_t n)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += r[i].key->dst_name;
+    if (!m)
+        return NULL;
+    struct name_rank *v = xmalloc(st_mult(m, sizeof(*v)));
+    m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].key->dst_name)
+            v[m++] = (struct name_rank){r[i].host ? r[i].host : "", (uint32_t)i};
+    qsort(v, m, sizeof(*v), cmp_name_rank);
+    uint32_t *rank = xcalloc(n, sizeof(*rank));
+    for (size_t j = 0, k = 0; j < m; j++) {
+        if (j && strcmp(v[j].s, v[j - 1].s))
+            k = j;
+        rank[v[j].idx] = (uint32_t)k; /* equal names, equal ranks: the key breaks ties */
+    }
+    free(v);
+    return rank;
+}
+
+static void make_rec(enum sort_key key, const struct result *a, struct sort_rec *s,
+                     const uint32_t *dst_rank, size_t ai)
 {
     memset(s, 0, sizeof(*s));
     const uint8_t *kb = (const uint8_t *)a->key;
@@ -275,6 +315,11 @@ static void make_rec(enum sort_key key, const struct result *a, struct sort_rec 
         s->k2 = hash40_rd64_be(a->key->src + 8);
         break;
     case SORT_DST:
+        if (a->key->dst_name && dst_rank) {
+            s->k1 = UINT64_MAX;
+            s->k2 = dst_rank[ai];
+            break;
+        }
         s->k1 = hash40_rd64_be(a->key->dst);
         s->k2 = hash40_rd64_be(a->key->dst + 8);
         break;
@@ -337,10 +382,12 @@ uint32_t *results_order(const struct result *r, size_t n, enum sort_key key)
     }
     struct sort_rec *s = xmalloc(st_mult(n, sizeof(*s)));
     struct sort_rec *tmp = xmalloc(st_mult(n, sizeof(*tmp)));
+    uint32_t *dst_rank = key == SORT_DST ? dst_name_ranks(r, n) : NULL;
     for (size_t i = 0; i < n; i++) {
-        make_rec(key, &r[i], &s[i]);
+        make_rec(key, &r[i], &s[i], dst_rank, i);
         s[i].idx = (uint32_t)i;
     }
+    free(dst_rank);
     rec_sort(s, tmp, n, 0);
     free(tmp);
     for (size_t i = 0; i < n; i++)

@@ -920,7 +920,14 @@ static int ref_cmp(enum sort_key k, const struct result *a, const struct result 
     case SORT_FIRST: c = (a->first > b->first) - (a->first < b->first); break;
     case SORT_LAST: c = (a->last < b->last) - (a->last > b->last); break;
     case SORT_SRC: c = memcmp(a->key->src, b->key->src, 16); break;
-    case SORT_DST: c = memcmp(a->key->dst, b->key->dst, 16); break;
+    case SORT_DST: /* addresses, then names alphabetically */
+        if (a->key->dst_name != b->key->dst_name)
+            c = a->key->dst_name ? 1 : -1;
+        else if (a->key->dst_name)
+            c = strcmp(a->host, b->host);
+        else
+            c = memcmp(a->key->dst, b->key->dst, 16);
+        break;
     }
     return c ? c : memcmp(a->key, b->key, sizeof(*a->key));
 }
@@ -940,6 +947,10 @@ static void test_results_sort_every_key(void **state)
     assert_non_null(seen);
     static const double vals[] = {0.0, -0.0, 0.25, 0.5, 1e-9, 3.0, 1e300};
     static const int64_t times[] = {INT64_MIN, -5, 0, 7, 1500000000, INT64_MAX};
+    /* destinations that are names (--group host, dns), in an order unlike
+     * their name ids' */
+    static const char *const names[] = {"zeta.example", "alpha.example", "mid.example",
+                                        "alpha.example.net"};
     for (int key = SORT_SCORE; key <= SORT_DST; key++) {
         uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(key + 1);
         for (int i = 0; i < N; i++) {
@@ -950,6 +961,7 @@ static void test_results_sort_every_key(void **state)
             k[i].dst[0] = (uint8_t)(x >> 52 & 3);
             k[i].src[15] = (uint8_t)(x >> 54 & 3);
             memcpy(k[i].dst + 8, &i, sizeof(i)); /* distinct keys */
+            k[i].dst_name = x >> 56 & 1;
             struct result *a = &r[i];
             memset(a, 0, sizeof(*a));
             a->key = &k[i];
@@ -967,6 +979,7 @@ static void test_results_sort_every_key(void **state)
             a->sc.valid = x >> 46 & 1;
             a->sc.score = vals[(x >> 47) % 7];
             a->sc.period = x >> 57 & 1 ? -1 : vals[(x >> 58) % 7];
+            a->host = k[i].dst_name ? names[(x >> 61) % 4] : NULL;
         }
         results_sort(r, N, (enum sort_key)key);
         memset(seen, 0, N * sizeof(*seen));
