@@ -176,3 +176,9 @@ int hugepages_on(void)
            (!strcmp(v, "1") || !strncmp(v, "1:", 2) || !strcmp(v, "2") || !strncmp(v, "2:", 2)) &&
            glibc_has_tunable();
 }
+
+int hugepages_effective(void)
+{
+    const char *v = tunable_value(getenv("GLIBC_TUNABLES"));
+    return hugepages_on() && v && v[0] == '1' && thp_available();
+}

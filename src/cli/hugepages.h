@@ -21,4 +21,8 @@ void hugepages_reexec(char **argv, char *const *inputs, size_t n_inputs);
 /* Whether this process started with the tunable (PCTS_PHASES reports it). */
 int hugepages_on(void);
 
+/* And whether its heap is on transparent huge pages indeed: the tunable
+ * asks for them (1, not hugetlbfs' 2) and THP is not off. */
+int hugepages_effective(void);
+
 #endif

@@ -193,10 +193,15 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
     if (names->n > 1 && !quiet)
-        fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)%s%s\n",
-                names->n - 1, (unsigned long long)names->learned,
-                names->dropped_names ? "; name table full, later names dropped" : "",
-                names->dropped_maps ? "; address map full, later mappings dropped" : "");
+        fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)\n",
+                names->n - 1, (unsigned long long)names->learned);
+    if (names->dropped_names || names->dropped_maps)
+        fprintf(stderr,
+                "pcts: warning: %s%s%s: some destinations keep their address instead of a "
+                "name\n",
+                names->dropped_names ? "the name table was full, later names were dropped" : "",
+                names->dropped_names && names->dropped_maps ? "; " : "",
+                names->dropped_maps ? "the address map was full, later mappings were dropped" : "");
     if (ft && ft->evicted)
         fprintf(stderr,
                 "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "
@@ -447,18 +452,28 @@ static int write_report(const struct options *o, const struct inputs *in, const 
     return rc;
 }
 
-/* Whether a and b name the same existing file. */
-static int same_file(const char *a, const char *b)
+/* Whether a and b name the same existing file or directory. */
+static int same_inode(const char *a, const char *b)
 {
     struct stat sa, sb;
     return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether the output a is the regular file of input b ("-": standard
+ * input, when it is redirected from a file). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int rb = strcmp(b, "-") ? stat(b, &sb) : fstat(STDIN_FILENO, &sb);
+    return !stat(a, &sa) && !rb && S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode) &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Whether a and b name the same file, existing or not: the same file, or
  * the same name in the same directory ("r.json" and "./r.json"). */
 static int same_path(const char *a, const char *b)
 {
-    if (same_file(a, b))
+    if (same_inode(a, b))
         return 1;
     const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
     const char *na = sa ? sa + 1 : a, *nb = sb ? sb + 1 : b;
@@ -468,7 +483,7 @@ static int same_path(const char *a, const char *b)
     int la = sa ? (sa == a ? 1 : (int)(sa - a)) : 1, lb = sb ? (sb == b ? 1 : (int)(sb - b)) : 1;
     snprintf(da, sizeof(da), "%.*s", la, sa ? a : ".");
     snprintf(db, sizeof(db), "%.*s", lb, sb ? b : ".");
-    return same_file(da, db);
+    return same_inode(da, db);
 }
 
 /* -o or --html naming one of the inputs (a capture about to be read, which
@@ -481,11 +496,12 @@ static int clobber_check(const struct options *o, char *msg)
         if (!outs[k])
             continue;
         for (size_t i = 0; i < o->n_inputs; i++)
-            if (strcmp(o->inputs[i], "-") && same_file(outs[k], o->inputs[i])) {
+            if (same_file(outs[k], o->inputs[i])) {
                 errmsg_set(msg,
                            "the %s '%s' is the input '%s': refusing to write over a capture "
                            "(give another file name)",
-                           what[k], outs[k], o->inputs[i]);
+                           what[k], outs[k],
+                           strcmp(o->inputs[i], "-") ? o->inputs[i] : "(standard input)");
                 return ERR_USAGE;
             }
     }
@@ -497,13 +513,18 @@ static int clobber_check(const struct options *o, char *msg)
 }
 
 /* The -o file is about to be written: empty it (it was opened without
- * truncating, main says why). */
-static void output_start(FILE *out)
+ * truncating, main says why).  0, or ERR_IO with msg set: shorter results
+ * would leave the old file's tail behind them. */
+static int output_start(FILE *out, const char *name, char *msg)
 {
     struct stat st;
     int fd = fileno(out);
-    if (out != stdout && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
-        (void)!ftruncate(fd, 0); /* a failure shows when the rows are written */
+    if (out != stdout && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        ftruncate(fd, 0)) {
+        errmsg_set(msg, "cannot empty '%s' before writing it: %s", name, strerror(errno));
+        return ERR_IO;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -522,7 +543,7 @@ int main(int argc, char **argv)
     }
     /* before anything is opened or read: it may start pcts again */
     hugepages_reexec(argv, o.inputs, o.n_inputs);
-    xalloc_grow_by_copy(hugepages_on()); /* big arrays grow onto huge pages (xalloc.c) */
+    xalloc_grow_by_copy(hugepages_effective()); /* big arrays grow onto huge pages (xalloc.c) */
 
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);
@@ -604,8 +625,11 @@ int main(int argc, char **argv)
     PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
-    PIPELINE_OWN_LINES struct loop_opts lo = {o.group, o.series, o.threads, o.threads_set,
-                                              o.established_only};
+    /* the main heap faulted in ahead (util/prefault.h): a big input (the
+     * heap on huge pages says so), and series to grow (not the flow list) */
+    PIPELINE_OWN_LINES struct loop_opts lo = {
+        o.group,       o.series,           o.threads,
+        o.threads_set, o.established_only, hugepages_effective() && !o.list_flows};
     struct run_ctx x = {.o = &lo,
                         .in = in,
                         .flt = flt,
@@ -635,13 +659,15 @@ int main(int argc, char **argv)
     }
     /* with no input opened at all, nothing is written: an earlier -o file
      * stays as it was, and the exit status says why */
-    int readable = inputs_readable(in) > 0;
+    int readable = inputs_readable(in) > 0, out_failed = 0;
     if (o.list_flows) {
         x.fw = &fw;
-        if (readable) {
-            output_start(out);
-            flow_writer_begin(&fw);
+        if (readable && output_start(out, out_name, msg)) {
+            warnx_("%s", msg); /* the rows are still written, the exit status says 1 */
+            out_failed = 1;
         }
+        if (readable)
+            flow_writer_begin(&fw);
     }
     /* PCTS_PHASES=1: seconds spent reading, scoring and writing, on stderr
      * (docs/performance.md); off the packet loop, so free. */
@@ -656,7 +682,7 @@ int main(int argc, char **argv)
     if (pg.drawn)
         fputs("\r\033[K", stderr);
 
-    int status = EXIT_OK;
+    int status = out_failed ? EXIT_INPUT : EXIT_OK;
     size_t nres = 0;
     struct result *res = NULL;
     if (o.list_flows) {
@@ -726,9 +752,10 @@ int main(int argc, char **argv)
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }
-        if (readable)
-            output_start(out);
-        if (readable && output_write(out, out_name, &oo, res, order, nres, msg)) {
+        if (readable && output_start(out, out_name, msg)) {
+            warnx_("%s", msg);
+            status = EXIT_INPUT;
+        } else if (readable && output_write(out, out_name, &oo, res, order, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         }

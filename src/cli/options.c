@@ -8,6 +8,7 @@
 #include "../util/xalloc.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,58 @@ static const char *ext_of(const char *path)
 
 /* The short options for getopt_long; ':' first: a missing value returns ':'. */
 #define SHORT_OPTS ":r:f:F:o:qhV"
+
+/* The long options whose names start with the name in arg ("--name" or
+ * "--name=value"): how many, the first in *first, their names in list. */
+static int long_matches(const struct option *lo, const char *arg, const struct option **first,
+                        char *list, size_t cap)
+{
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    int n = 0;
+    size_t used = 0;
+    list[0] = '\0';
+    for (; lo->name; lo++) {
+        if (strncmp(lo->name, name, len))
+            continue;
+        if (strlen(lo->name) == len) { /* exact: that one only */
+            *first = lo;
+            return 1;
+        }
+        if (!n++)
+            *first = lo;
+        int w = snprintf(list + used, cap - used, "%s--%s", n > 1 ? ", " : "", lo->name);
+        if (w > 0 && (size_t)w < cap - used)
+            used += (size_t)w;
+    }
+    return n;
+}
+
+/*
+ * The message for what getopt_long refused ('?'): arg is argv[optind - 1],
+ * opt its optopt.  An unknown short option has its byte in optopt, and
+ * when more letters or its value follow in the same element ("-T1", "-qZ")
+ * optind stays on it, so arg is the element before: the byte is named
+ * instead.  optopt is the option's value for a long option given a value it
+ * does not take ("--quiet=1"), and 0 for an unknown or ambiguous long one.
+ */
+static void unknown_option(const struct option *lo, const char *arg, int opt, char *msg)
+{
+    const struct option *m = NULL;
+    char list[256];
+    int is_long = !strncmp(arg, "--", 2) && arg[2];
+    int n = is_long ? long_matches(lo, arg, &m, list, sizeof(list)) : 0;
+    if (!opt && n > 1)
+        errmsg_set(msg, "ambiguous option '%s' (%s)", arg, list);
+    else if (!opt)
+        errmsg_set(msg, "unknown option '%s'", arg);
+    else if (n == 1 && m->val == opt && strchr(arg, '='))
+        errmsg_set(msg, "option '--%s' takes no value", m->name);
+    else if (isprint((unsigned char)opt))
+        errmsg_set(msg, "unknown option '-%c'", opt);
+    else
+        errmsg_set(msg, "unknown option byte 0x%02x after '-'", (unsigned)(unsigned char)opt);
+}
 
 int options_parse(struct options *o, int argc, char **argv, char *msg)
 {
@@ -445,20 +498,7 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         case 'h': options_usage(stdout); return 1;
         case 'V': printf("pcts %s\n", PCTS_VERSION_STRING); return 1;
         case ':': errmsg_set(msg, "option '%s' needs a value", argv[optind - 1]); return ERR_USAGE;
-        default: {
-            /* getopt puts the letter of an unknown short option in optopt: "-T1" leaves
-             * optind on its own element, so argv[optind - 1] would name the previous one.
-             * optopt is also set (to the option's value) for a long option given a value
-             * it does not take ("--quiet=1"), and is 0 for an unknown long option. */
-            const char *arg = argv[optind - 1];
-            if (optopt > 0 && optopt < 128 && !strchr(SHORT_OPTS, optopt))
-                errmsg_set(msg, "unknown option '-%c'", optopt);
-            else if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
-                errmsg_set(msg, "option '%.*s' takes no value", (int)(strchr(arg, '=') - arg), arg);
-            else
-                errmsg_set(msg, "unknown option '%s'", arg);
-            return ERR_USAGE;
-        }
+        default: unknown_option(longopts, argv[optind - 1], optopt, msg); return ERR_USAGE;
         }
     }
     if (o->list_flows && rank_only) {

@@ -762,7 +762,7 @@ static void loop_pairs(struct run_ctx *x)
     pthread_t th;
     threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
     pp.threaded = threaded;
-    if (threaded)
+    if (threaded && x->o->prefault)
         prefault_init(&pp.pf);
     if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
         bq_destroy(&pp.q);
@@ -779,6 +779,7 @@ static void loop_pairs(struct run_ctx *x)
                 break;
         }
         pthread_join(th, NULL);
+        prefault_end(&pp.pf);
         bq_destroy(&pp.q);
         x->cpu_second = pp.cpu;
         x->second_role = "reading";
@@ -1225,7 +1226,7 @@ static void loop_flows(struct run_ctx *x)
      * to spare in the default mode (prefault.h); not in the packet series,
      * where the main thread reads and the flow stage is the busier one (4
      * alternated runs: 1.19-1.40 s against 1.07-1.39 without). */
-    if (threaded && !main_reads)
+    if (threaded && !main_reads && x->o->prefault)
         prefault_init(&fp.pf);
     if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
@@ -1237,6 +1238,7 @@ static void loop_flows(struct run_ctx *x)
         else
             consumer(&fp);
         pthread_join(th, NULL);
+        prefault_end(&fp.pf);
         x->second_role = main_reads ? "flows" : "reading";
         x->cpu_second = main_reads ? fp.cpu_flow : fp.cpu_read; /* written before the join */
         /* every batch is free now, in the order it was consumed: their

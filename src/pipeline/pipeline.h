@@ -34,6 +34,7 @@ struct loop_opts {
     unsigned threads;     /* 1: one thread; 2 or more: a loop's two stages on two */
     int threads_set;      /* --threads was given (else it is the usable CPUs) */
     int established_only; /* --established-only: failed TCP attempts are no events */
+    int prefault;         /* with two threads, fault the main heap in ahead (util/prefault.h) */
 };
 
 /* What the loop saw of the packets (the summary's figures). */

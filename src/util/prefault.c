@@ -70,3 +70,12 @@ void prefault_step(struct prefault *p)
     (void)p;
 #endif
 }
+
+void prefault_end(struct prefault *p)
+{
+#if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE)
+    if (p->on)
+        (void)mallopt(M_TOP_PAD, 128 * 1024);
+#endif
+    p->on = 0;
+}

@@ -36,5 +36,9 @@ void prefault_note(struct prefault *p);
 /* On the other thread, now and then: fault in at most 2 MiB below the
  * published end. */
 void prefault_step(struct prefault *p);
+/* After the other thread ended: the heap's growth unpadded again (glibc's
+ * default, 128 KiB).  glibc's mmap threshold, which setting the pad froze
+ * at its value then, stays frozen. */
+void prefault_end(struct prefault *p);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "xalloc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,12 @@ void *xrealloc(void *p, size_t n)
  * twice the final size, and the old block is freed at once.
  */
 static int grow_by_copy;
+static _Atomic size_t grow_copies; /* for the tests: xgrow's copies so far */
+
+size_t xalloc_grow_copies(void)
+{
+    return atomic_load_explicit(&grow_copies, memory_order_relaxed);
+}
 
 void xalloc_grow_by_copy(int on)
 {
@@ -85,6 +92,7 @@ void *xgrow(void *p, size_t keep, size_t n)
     if (keep)
         memcpy(q, p, keep < n ? keep : n);
     free(p);
+    atomic_fetch_add_explicit(&grow_copies, 1, memory_order_relaxed);
     return q;
 }
 

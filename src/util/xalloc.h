@@ -27,6 +27,8 @@ void *xgrow(void *p, size_t keep, size_t n);
 /* Called once, before any thread starts: the heap is on transparent huge
  * pages (cli/hugepages.h), so big blocks grow by copy. */
 void xalloc_grow_by_copy(int on);
+/* How many growths xgrow made by copy so far (for the tests). */
+size_t xalloc_grow_copies(void);
 char *xstrdup(const char *s);
 size_t st_mult(size_t a, size_t b);
 size_t st_add(size_t a, size_t b);

@@ -19,6 +19,7 @@
 static void grow_and_check(int by_copy)
 {
     xalloc_grow_by_copy(by_copy);
+    size_t copies0 = xalloc_grow_copies();
     uint32_t *a = NULL;
     size_t n = 0, cap = 0, growths = 0, big = 0;
     const size_t want = 3 * XGROW_COPY_MIN / sizeof(*a);
@@ -34,8 +35,10 @@ static void grow_and_check(int by_copy)
         }
         a[n++] = (uint32_t)(i * 2654435761u);
     }
-    assert_true(big >= 2); /* the copy path ran more than once */
+    assert_true(big >= 2); /* growths past XGROW_COPY_MIN: more than one */
     assert_true(growths > big);
+    /* by copy exactly those, else none */
+    assert_int_equal(xalloc_grow_copies() - copies0, by_copy ? big : 0);
     for (size_t j = 0; j < n; j++)
         assert_int_equal(a[j], (uint32_t)(j * 2654435761u));
     free(a);
