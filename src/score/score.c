@@ -275,15 +275,17 @@ static void fold_on(const struct wval *d, size_t n, int unit, uint64_t total, do
             order_merge(f, a, s23, m - a, f + 2 * n);
             sorted = f + 2 * n;
         }
-        if (m == 2) {
-            /* The lower median and the lower k-th deviation would make any two
-             * beats "exact" (P the smaller, MAD 0): the midpoint and half
-             * the gap instead, the even-count median and MAD. */
-            p = (sorted[0] + sorted[1]) / 2;
-            mad = (sorted[1] - sorted[0]) / 2;
+        if (m % 2 == 0) {
+            /* The even-count median and MAD (the mean of the two middle
+             * values): the lower ones made two beats of 60 and 90 s, or
+             * three of each, "exact" (P 60 s, MAD 0). */
+            double below;
+            p = (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+            mad = order_absdev_kth(sorted, m, p, m / 2, &below);
+            mad = (mad + below) / 2;
         } else {
-            p = sorted[(m - 1) / 2]; /* lower median, as wval_median */
-            mad = order_absdev_kth(sorted, m, p, (m - 1) / 2, NULL);
+            p = sorted[m / 2];
+            mad = order_absdev_kth(sorted, m, p, m / 2, NULL);
         }
         free(f);
     } else { /* the same with weights: sketch lists are ascending too */

@@ -600,13 +600,15 @@ static void test_simultaneous_events_form_one_beat(void **state)
     assert_non_null(strstr(why(&s), "no repetition"));
 }
 
-/* Two beat intervals: the period is their midpoint and the spread half
- * their gap over it, not the lower one and 0 (which made any two beats
- * "exact": "every 60s ±0%" for gaps of 60 and 90 s). */
+/* An even count of beat intervals: the period is the mean of the two
+ * middle ones and the MAD likewise, not the lower ones (which made two
+ * beats of 60 and 90 s, or three of each, "exact": "every 60s ±0%"). */
 static void test_two_beat_intervals(void **state)
 {
     (void)state;
     static const double unequal[] = {0, 60, 60.5, 150, 150.5}, equal[] = {0, 0.5, 60, 60.5, 120};
+    /* and six: 60 and 90 s in turn */
+    static const double six[] = {0, 60, 150, 210, 300, 360, 450};
     struct ev e = {0};
     struct beacon_score s;
     for (size_t i = 0; i < 5; i++)
@@ -627,6 +629,14 @@ static void test_two_beat_intervals(void **state)
     assert_near(s.period, 60, 0.6);
     assert_true(s.spread < 0.01);
     assert_non_null(strstr(why(&s), "every 60s ±0%"));
+    for (size_t i = 0; i < 7; i++)
+        ev_add(&e, EPOCH + (int64_t)(six[i] * SEC), 300);
+    score_exact(&e, ev_bytes(&e), &s);
+    ev_free(&e);
+    show("beats 60 s, 90 s x3", &s);
+    assert_near(s.period, 75, 0.1);
+    assert_near(s.spread, 0.2, 0.001);
+    assert_null(strstr(why(&s), "±0%"));
 }
 
 /* ---- context (prevalence and locality) ---------------------------------------- */
