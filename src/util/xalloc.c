@@ -88,12 +88,8 @@ void *xgrow(void *p, size_t keep, size_t n)
 {
     if (!grow_by_copy || n < XGROW_COPY_MIN || !p)
         return xrealloc(p, n);
-    void *q = xmalloc(n);
-    if (keep)
-        memcpy(q, p, keep < n ? keep : n);
-    free(p);
     atomic_fetch_add_explicit(&grow_copies, 1, memory_order_relaxed);
-    return q;
+    return xaligned_realloc(p, _Alignof(max_align_t), keep, n); /* malloc's alignment */
 }
 
 char *xstrdup(const char *s)

@@ -600,6 +600,18 @@ static void test_simultaneous_events_form_one_beat(void **state)
     assert_non_null(strstr(why(&s), "no repetition"));
 }
 
+/* Events of 300 bytes at times t[0..n) (seconds after EPOCH), scored
+ * exactly and shown as what. */
+static void score_times(const double *t, size_t n, const char *what, struct beacon_score *s)
+{
+    struct ev e = {0};
+    for (size_t i = 0; i < n; i++)
+        ev_add(&e, EPOCH + (int64_t)(t[i] * SEC), 300);
+    score_exact(&e, ev_bytes(&e), s);
+    ev_free(&e);
+    show(what, s);
+}
+
 /* An even count of beat intervals: the period is the mean of the two
  * middle ones and the MAD likewise, not the lower ones (which made two
  * beats of 60 and 90 s, or three of each, "exact": "every 60s ±0%"). */
@@ -609,31 +621,18 @@ static void test_two_beat_intervals(void **state)
     static const double unequal[] = {0, 60, 60.5, 150, 150.5}, equal[] = {0, 0.5, 60, 60.5, 120};
     /* and six: 60 and 90 s in turn */
     static const double six[] = {0, 60, 150, 210, 300, 360, 450};
-    struct ev e = {0};
     struct beacon_score s;
-    for (size_t i = 0; i < 5; i++)
-        ev_add(&e, EPOCH + (int64_t)(unequal[i] * SEC), 300);
-    score_exact(&e, ev_bytes(&e), &s);
-    ev_free(&e);
-    show("beats 60 s and 90 s", &s);
+    score_times(unequal, 5, "beats 60 s and 90 s", &s);
     assert_int_equal(s.beats, 3);
     assert_true(s.spread > 0.1);
     assert_true(s.s_interval < 0.7);
     assert_null(strstr(why(&s), "±0%"));
-    for (size_t i = 0; i < 5; i++)
-        ev_add(&e, EPOCH + (int64_t)(equal[i] * SEC), 300);
-    score_exact(&e, ev_bytes(&e), &s);
-    ev_free(&e);
-    show("beats 60 s and 60 s", &s);
+    score_times(equal, 5, "beats 60 s and 60 s", &s);
     assert_int_equal(s.beats, 3);
     assert_near(s.period, 60, 0.6);
     assert_true(s.spread < 0.01);
     assert_non_null(strstr(why(&s), "every 60s ±0%"));
-    for (size_t i = 0; i < 7; i++)
-        ev_add(&e, EPOCH + (int64_t)(six[i] * SEC), 300);
-    score_exact(&e, ev_bytes(&e), &s);
-    ev_free(&e);
-    show("beats 60 s, 90 s x3", &s);
+    score_times(six, 7, "beats 60 s, 90 s x3", &s);
     assert_near(s.period, 75, 0.1);
     assert_near(s.spread, 0.2, 0.001);
     assert_null(strstr(why(&s), "±0%"));
