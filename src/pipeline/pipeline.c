@@ -541,6 +541,18 @@ static size_t plog_max(void)
     return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
 }
 
+/* The heap's pad for the prefault (prefault.h): an eighth of the memory
+ * budget too, so --max-memory 8M does not get 32 MiB of pages faulted in
+ * ahead (44 against 17 MiB peak RSS on 2 M packets over 1 000 pairs). */
+static size_t prefault_pad(void)
+{
+    struct series_budget_state b;
+    series_budget_get(&b);
+    if (!b.budget || b.budget / 8 >= PREFAULT_PAD_MAX)
+        return PREFAULT_PAD_MAX;
+    return (size_t)(b.budget / 8);
+}
+
 /*
  * Add events to their series, overlapping their misses: the series LAG
  * events ahead, where the event goes (series_prefetch) two thirds as far, a
@@ -763,7 +775,7 @@ static void loop_pairs(struct run_ctx *x)
     threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
     pp.threaded = threaded;
     if (threaded && x->o->prefault)
-        prefault_init(&pp.pf);
+        prefault_init(&pp.pf, prefault_pad());
     if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
         bq_destroy(&pp.q);
         pp.threaded = threaded = 0;
@@ -1227,7 +1239,7 @@ static void loop_flows(struct run_ctx *x)
      * where the main thread reads and the flow stage is the busier one (4
      * alternated runs: 1.19-1.40 s against 1.07-1.39 without). */
     if (threaded && !main_reads && x->o->prefault)
-        prefault_init(&fp.pf);
+        prefault_init(&fp.pf, prefault_pad());
     if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
         threaded = 0;

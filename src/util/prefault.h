@@ -20,6 +20,7 @@
 #define PCTS_PREFAULT_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct prefault {
@@ -29,8 +30,14 @@ struct prefault {
     int refused;           /* the kernel does not know the advice: the other thread's */
 };
 
-/* On the allocating thread, before the other thread starts. */
-void prefault_init(struct prefault *p);
+/* The pad a run gets at most (prefault.c). */
+#define PREFAULT_PAD_MAX ((size_t)32 << 20)
+
+/* On the allocating thread, before the other thread starts: pad the heap's
+ * growth by pad bytes (at most PREFAULT_PAD_MAX).  A pad under two steps
+ * (4 MiB) leaves it off: the memory a small --max-memory allows is not
+ * worth faulting in ahead, and the pad would be most of it. */
+void prefault_init(struct prefault *p, size_t pad);
 /* On the allocating thread, now and then (a batch, a log). */
 void prefault_note(struct prefault *p);
 /* On the other thread, now and then: fault in at most 2 MiB below the

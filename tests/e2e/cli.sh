@@ -537,6 +537,12 @@ if [ -z "${PCTS_SANITIZED:-}" ] && [ -x /usr/bin/time ]; then
     echo "info peak RSS without --max-memory ${full:-?} KiB, with --max-memory 1M ${small:-?} KiB"
     ok_if "  ...peak RSS lower with --max-memory 1M than without (${small:-?} < ${full:-?} KiB)" \
         "test -n '$full' && test -n '$small' && test \$(( $small + 2048 )) -lt $full"
+    # two threads fault the heap in ahead (util/prefault.h) by at most an
+    # eighth of the budget: not 32 MiB more than one thread under 1M
+    small2=$(rss --max-memory 1M --threads 2)
+    echo "info peak RSS with --max-memory 1M: one thread ${small:-?} KiB, two ${small2:-?} KiB"
+    ok_if "  ...two threads stay within 8 MiB of one under --max-memory 1M (${small2:-?} against ${small:-?} KiB)" \
+        "test -n '$small' && test -n '$small2' && test $small2 -lt \$(( $small + 8192 ))"
 else
     echo "skip   ...peak RSS comparison (sanitized build, or no /usr/bin/time)"
 fi
