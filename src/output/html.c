@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define TIME_Q 100000      /* event times: units of capture span / TIME_Q */
@@ -191,17 +192,6 @@ static const char *grouped(uint64_t v, char *buf, size_t len)
     }
     buf[o] = '\0';
     return buf;
-}
-
-static void utc(int64_t ns, char *buf, size_t len)
-{
-    int64_t s = ns / 1000000000;
-    if (ns % 1000000000 < 0)
-        s--;
-    time_t t = (time_t)s;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(buf, len, "?");
 }
 
 static void puts_lines(FILE *f, const char *const *lines)
@@ -837,8 +827,8 @@ static void write_header(FILE *f, const struct html_info *in, size_t n_all, size
     fputs("</dd>\n<dt>capture span</dt><dd>", f);
     if (in->first <= in->last && in->packets) {
         char t0[40], t1[40], dur[32];
-        utc(in->first, t0, sizeof(t0));
-        utc(in->last, t1, sizeof(t1));
+        fmt_utc(in->first, t0, sizeof(t0));
+        fmt_utc(in->last, t1, sizeof(t1));
         fmt_human_dur((double)((uint64_t)in->last - (uint64_t)in->first) * 1e-9, dur, sizeof(dur));
         fprintf(f, "%s \xE2\x80\x93 %s UTC (%s)", t0, t1, dur);
     } else {
@@ -1146,10 +1136,16 @@ int html_write(const char *path, const struct html_info *info, const struct outp
     fputs("</script>\n</body>\n</html>\n", f);
 
     int bad = ferror(f), saved = errno;
+    /* No half a report; but only a regular file is removed: --html
+     * /dev/full, a FIFO or a terminal is not pcts' to delete (as root,
+     * removing /dev/full took the device node with it). */
+    struct stat st;
+    int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
     if (fclose(f) || bad) {
         errmsg_set(msg, "cannot write report '%s': %s", path,
                    strerror(bad ? (saved ? saved : EIO) : errno));
-        remove(path); /* no half a report */
+        if (regular)
+            remove(path);
         return ERR_IO;
     }
     return 0;

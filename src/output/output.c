@@ -346,7 +346,7 @@ static inline int rec_less(const struct sort_rec *a, const struct sort_rec *b)
  * sorts records this large indirectly, through pointers, each comparison a
  * miss on two records scattered over the array: 0.43-0.46 s for 1 M
  * results, against 0.14-0.17 s for this one, which streams through both
- * buffers (docs/performance.md, "Session 12"). */
+ * buffers (docs/performance-log.md, session 12). */
 static void rec_sort(struct sort_rec *a, struct sort_rec *tmp, size_t n, int to_tmp)
 {
     struct sort_rec *out = to_tmp ? tmp : a;
@@ -750,14 +750,6 @@ size_t result_reason(const struct output_opts *o, const struct result *r, char *
     return score_reason(&r->sc, dns, buf, cap);
 }
 
-static void fmt_utc(int64_t ns, char *buf, size_t len)
-{
-    time_t t = (time_t)(ns / 1000000000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(buf, len, "?");
-}
-
 /*
  * Sparkline of the interval distribution on a fixed log scale centred on the
  * median: 12 bins from median/30 to median*30 (each a factor of about 1.76),
@@ -1014,10 +1006,7 @@ void flow_writer_row(struct flow_writer *w, const struct flow *fl)
         break;
     case OUT_TABLE: {
         char utc[32], hd[32];
-        time_t t = (time_t)(fl->start / 1000000000);
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || !strftime(utc, sizeof(utc), "%Y-%m-%d %H:%M:%S", &tm))
-            snprintf(utc, sizeof(utc), "?");
+        fmt_utc(fl->start, utc, sizeof(utc));
         fmt_human_dur((double)((uint64_t)fl->last - (uint64_t)fl->start) * 1e-9, hd, sizeof(hd));
         fprintf(w->f, "%-26s %10s  %-39s %5u  %-39s %5u  %-5s %7llu %9llu %7llu %9llu  %s\n", utc,
                 hd, oh, op, rh, rp, proto, a, b, c, d, state);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const uint64_t pow10_u[10] = {1,      10,      100,      1000,      10000,
                                      100000, 1000000, 10000000, 100000000, 1000000000};
@@ -144,4 +145,15 @@ void fmt_general(double v, int p, char *buf, size_t len)
         return;
     }
     put_scaled(signbit(v) != 0, q, d, 1, buf, len);
+}
+
+void fmt_utc(int64_t ns, char *buf, size_t len)
+{
+    int64_t sec = ns / 1000000000;
+    if (ns % 1000000000 < 0)
+        sec--; /* C division truncates toward zero; a time rounds down */
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+        snprintf(buf, len, "?");
 }

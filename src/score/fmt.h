@@ -31,4 +31,9 @@ size_t fmt_u64(uint64_t v, char *buf);
  * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0. */
 void fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *buf, size_t len);
 
+/* Nanoseconds since the epoch as "YYYY-MM-DD HH:MM:SS" in UTC, the second
+ * rounded down (so -1.5 s is 23:59:58 of 1969-12-31), or "?" where the C
+ * library cannot represent the time. */
+void fmt_utc(int64_t ns, char *buf, size_t len);
+
 #endif

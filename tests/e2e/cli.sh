@@ -113,6 +113,11 @@ t "empty capture (header only)" 0 "0 packets read" -- $P "$c/empty.pcap"
 t "output directory missing" 1 "cannot open output '$w/no/dir/x.csv'" -- $pcts "$c/eth_basic.pcap" -o "$w/no/dir/x.csv"
 if [ -c /dev/full ] && [ -w /dev/full ]; then
     t "disk full (/dev/full)" 1 "cannot write '/dev/full'" -- $pcts -F csv "$c/eth_basic.pcap" -o /dev/full
+    t "--html on a full disk (/dev/full)" 1 "cannot write report '/dev/full'" -- $pcts --html /dev/full "$c/eth_basic.pcap"
+    # "no half a report" removes a regular file only: as root, the old code
+    # deleted the device node
+    ok_if "  ...and /dev/full is still the device" "test -c /dev/full"
+    if [ ! -c /dev/full ]; then mknod -m 666 /dev/full c 1 7 2>/dev/null || true; fi
 fi
 
 # --- outputs that would destroy an input, or each other: exit 2, nothing written

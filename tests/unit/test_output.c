@@ -75,6 +75,28 @@ static int dur_is(double s, const char *want)
 
 #define expect_dur(s, want) assert_true(dur_is((s), (want)))
 
+/* The table's and the flow list's UTC times round the second down, before
+ * 1970 too (C's division truncates toward zero: -1.5 s was 23:59:59). */
+static void test_fmt_utc_rounds_down(void **state)
+{
+    (void)state;
+    char b[32];
+    fmt_utc(0, b, sizeof(b));
+    assert_string_equal(b, "1970-01-01 00:00:00");
+    fmt_utc(1999999999, b, sizeof(b));
+    assert_string_equal(b, "1970-01-01 00:00:01");
+    fmt_utc(-1, b, sizeof(b));
+    assert_string_equal(b, "1969-12-31 23:59:59");
+    fmt_utc(-1500000000, b, sizeof(b));
+    assert_string_equal(b, "1969-12-31 23:59:58");
+    fmt_utc(-2000000000, b, sizeof(b));
+    assert_string_equal(b, "1969-12-31 23:59:58");
+    fmt_utc(1700000000123456789, b, sizeof(b));
+    assert_string_equal(b, "2023-11-14 22:13:20");
+    fmt_utc(INT64_MIN, b, sizeof(b));
+    assert_string_equal(b, "1677-09-21 00:12:43");
+}
+
 static void test_fmt_human_dur_units(void **state)
 {
     (void)state;
@@ -1050,6 +1072,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_time_ns),
+        cmocka_unit_test(test_fmt_utc_rounds_down),
         cmocka_unit_test(test_fmt_human_dur_units),
         cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
         cmocka_unit_test(test_fmt_fixed_matches_printf),
