@@ -512,6 +512,52 @@ static int clobber_check(const struct options *o, char *msg)
     return 0;
 }
 
+struct input_id {
+    dev_t dev;
+    ino_t ino;
+    size_t i;
+};
+
+static int cmp_input_id(const void *pa, const void *pb)
+{
+    const struct input_id *a = pa, *b = pb;
+    if (a->dev != b->dev)
+        return a->dev < b->dev ? -1 : 1;
+    if (a->ino != b->ino)
+        return a->ino < b->ino ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+/* One capture named twice (the same name, ./x, a link, or "-" redirected
+ * from it) would have every packet counted twice, with intervals of 0
+ * between the copies: a usage error.  Regular files only (a FIFO or a
+ * terminal cannot be read twice anyway); sorted, for thousands of inputs. */
+static int duplicate_check(const struct options *o, char *msg)
+{
+    struct input_id *id = xmalloc(st_mult(o->n_inputs ? o->n_inputs : 1, sizeof(*id)));
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_inputs; i++) {
+        struct stat st;
+        int r = strcmp(o->inputs[i], "-") ? stat(o->inputs[i], &st) : fstat(STDIN_FILENO, &st);
+        if (!r && S_ISREG(st.st_mode))
+            id[n++] = (struct input_id){st.st_dev, st.st_ino, i};
+    }
+    qsort(id, n, sizeof(*id), cmp_input_id);
+    int rc = 0;
+    for (size_t k = 1; k < n && !rc; k++)
+        if (id[k].dev == id[k - 1].dev && id[k].ino == id[k - 1].ino) {
+            const char *a = o->inputs[id[k - 1].i], *b = o->inputs[id[k].i];
+            errmsg_set(msg,
+                       "the input '%s' is also given as '%s': its packets would be counted "
+                       "twice (give each capture once)",
+                       strcmp(a, "-") ? a : "(standard input)",
+                       strcmp(b, "-") ? b : "(standard input)");
+            rc = ERR_USAGE;
+        }
+    free(id);
+    return rc;
+}
+
 /* The -o file is about to be written: empty it (it was opened without
  * truncating, main says why).  0, or ERR_IO with msg set: shorter results
  * would leave the old file's tail behind them. */
@@ -571,8 +617,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* Never write over a capture being read, nor -o and --html over each other. */
-    if (clobber_check(&o, msg)) {
+    /* Never write over a capture being read, nor -o and --html over each
+     * other; never read one capture twice. */
+    if (clobber_check(&o, msg) || duplicate_check(&o, msg)) {
         warnx_("%s", msg);
         domains_free(domains);
         filter_free(flt);

@@ -131,6 +131,12 @@ t "-o naming standard input's file" 2 "the output '$w/keep-stdin.pcap' is the in
 ok_if "  ...the capture is intact" "cmp -s '$w/keep-stdin.pcap' '$c/eth_basic.pcap'"
 t "-o naming the input through a hard link" 2 "refusing to write over a capture" -- $pcts -o "$w/keep-link.pcap" "$w/keep.pcap"
 ok_if "  ...the capture is intact" "test \"\$(cksum <'$w/keep.pcap')\" = '$sum_before'"
+# one capture given twice would count every packet twice
+t "the same input twice (./ form)" 2 "the input '$w/keep.pcap' is also given as '$w/./keep.pcap': its packets would be counted twice" -- $pcts "$w/keep.pcap" "$w/./keep.pcap"
+t "the same input twice (a hard link)" 2 "is also given as '$w/keep-link.pcap'" -- $pcts "$w/keep.pcap" "$w/keep-link.pcap"
+t "the same input twice (standard input redirected from it)" 2 "the input '\(standard input\)' is also given as '$w/keep.pcap'" -- sh -c "$pcts - '$w/keep.pcap' <'$w/keep.pcap'"
+t "flows: the same input twice" 2 "counted twice" -- $pcts flows "$w/keep.pcap" "$w/keep.pcap"
+t "two different inputs with the same packets are read" 0 "" -- $pcts -q "$w/keep.pcap" "$w/keep-stdin.pcap"
 rm -f "$w/both.json"
 t "-o and --html the same file" 2 "-o and --html name the same file" -- $pcts -o "$w/both.json" --html "$w/./both.json" "$c/eth_basic.pcap"
 ok_if "  ...nothing created" "test ! -e '$w/both.json'"
