@@ -381,16 +381,16 @@ static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
         for (unsigned i = 9; i < res && ns; i++)
             ns /= 10;
     }
-    if (ns > (unsigned __int128)max) {
-        r->notes.ts_overflow++;
+    int clamped = ns > (unsigned __int128)max;
+    if (clamped)
         ns = (unsigned __int128)max;
-    }
     __int128 v = neg ? -(__int128)ns : (__int128)ns;
     v += (__int128)ifc->tsoffset_s * 1000000000;
     if (v > max || v < -max) {
-        r->notes.ts_overflow++;
-        return v > 0 ? INT64_MAX : -INT64_MAX;
+        clamped = 1;
+        v = v > 0 ? INT64_MAX : -INT64_MAX;
     }
+    r->notes.ts_overflow += clamped; /* a record once, clamped by either step */
     return (int64_t)v;
 }
 

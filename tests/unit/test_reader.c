@@ -513,19 +513,21 @@ static void test_pcapng_timestamp_extremes(void **state)
     ng_idb(&b, 0, 1, 12, 0);           /* 1: picoseconds */
     ng_idb(&b, 0, 1, 0x80 | 30, 0);    /* 2: 2^-30 s */
     ng_idb(&b, 0, 1, 9, 9223372037LL); /* 3: ns, offset past 2262 */
+    ng_idb(&b, 0, 1, 0, 9223372037LL); /* 4: seconds, the same offset */
     ng_epb(&b, 0, 0, 0x7FFFFFFFFFFFFFFFull, 1, 1, 1);
     ng_epb(&b, 0, 0, 0x8000000000000000ull, 1, 1, 2);
     ng_epb(&b, 0, 1, 1234567890123ull, 1, 1, 3);
     ng_epb(&b, 0, 2, 5ull << 30, 1, 1, 4);
     ng_epb(&b, 0, 3, 0, 1, 1, 5);
+    ng_epb(&b, 0, 4, 1ull << 62, 1, 1, 6); /* clamped, then past it again by the offset */
     const struct expect_rec e[] = {
         {INT64_MAX, 1, 1, 1, 1},    {-INT64_MAX, 1, 1, 1, 2}, {1234567890, 1, 1, 1, 3},
-        {5000000000LL, 1, 1, 1, 4}, {INT64_MAX, 1, 1, 1, 5},
+        {5000000000LL, 1, 1, 1, 4}, {INT64_MAX, 1, 1, 1, 5},  {INT64_MAX, 1, 1, 1, 6},
     };
     char path[256], msg[ERRMSG_MAX];
     write_bb("ext.pcapng", &b, path);
-    struct reader *r = read_expect(path, e, 5, 0, msg);
-    assert_int_equal(reader_notes(r)->ts_overflow, 3);
+    struct reader *r = read_expect(path, e, 6, 0, msg);
+    assert_int_equal(reader_notes(r)->ts_overflow, 4); /* a record once (was counted twice) */
     assert_int_equal(reader_ts_digits(r), 9);
     reader_free(r);
     bb_free(&b);
