@@ -778,6 +778,7 @@ static void loop_pairs(struct run_ctx *x)
         prefault_init(&pp.pf, prefault_pad());
     if (threaded && pthread_create(&th, NULL, pairs_read, &pp)) {
         bq_destroy(&pp.q);
+        prefault_end(&pp.pf); /* the heap's pad too */
         pp.threaded = threaded = 0;
     }
     if (threaded) { /* this thread drains, until the last log */
@@ -1242,6 +1243,7 @@ static void loop_flows(struct run_ctx *x)
         prefault_init(&fp.pf, prefault_pad());
     if (threaded && pthread_create(&th, NULL, main_reads ? consumer : producer, &fp)) {
         bq_destroy(&fp.q);
+        prefault_end(&fp.pf); /* the heap's pad too */
         threaded = 0;
     }
     if (threaded) {
