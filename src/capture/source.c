@@ -733,7 +733,12 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
     } else {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            errmsg_set(msg, "cannot open '%s': %s", path, strerror(errno));
+            int e = errno;
+            errmsg_set(msg, "cannot open '%s': %s%s", path, strerror(e),
+                       e == EMFILE || e == ENFILE
+                           ? " (captures overlapping in time are all open at once: raise the "
+                             "limit with 'ulimit -n', or merge them first with mergecap)"
+                           : "");
             return ERR_IO;
         }
     }
@@ -769,7 +774,7 @@ int bytesrc_open(struct bytesrc **out, const char *path, char *msg)
      * traps to the host), walking the 800 MB bench file took 0.31-0.38 s
      * mapped against 0.06-0.08 s read into a 1 MiB buffer, and whole runs
      * went from 1.31-1.59 s to 0.89-1.08 on one thread, 0.90-1.20 to
-     * 0.60-0.85 on two (docs/performance.md, "Session 16").  Where page
+     * 0.60-0.85 on two (docs/performance-log.md, session 16).  Where page
      * faults are cheap the two were within a tenth of a one-thread run of
      * each other (session 10).  The buffer stays in cache and is reused, so
      * RSS does not grow with the file either.

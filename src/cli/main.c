@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +453,21 @@ static int write_report(const struct options *o, const struct inputs *in, const 
     return rc;
 }
 
+/* Captures that overlap in time are all open at once while their packets
+ * are merged (capture/inputs.c): lift the soft limit on open files to the
+ * hard one when the inputs could need it (a fleet's per-host captures run
+ * to thousands; the usual soft limit is 1 024).  Failing leaves the limit
+ * as it was: an input past it is then reported with what to do. */
+static void open_files_for(size_t n_inputs)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+        (rlim_t)n_inputs + 64 <= rl.rlim_cur || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* Whether a and b name the same existing file or directory. */
 static int same_inode(const char *a, const char *b)
 {
@@ -590,6 +606,7 @@ int main(int argc, char **argv)
     /* before anything is opened or read: it may start pcts again */
     hugepages_reexec(argv, o.inputs, o.n_inputs);
     xalloc_grow_by_copy(hugepages_effective()); /* big arrays grow onto huge pages (xalloc.c) */
+    open_files_for(o.n_inputs);
 
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);

@@ -131,6 +131,14 @@ t "-o naming standard input's file" 2 "the output '$w/keep-stdin.pcap' is the in
 ok_if "  ...the capture is intact" "cmp -s '$w/keep-stdin.pcap' '$c/eth_basic.pcap'"
 t "-o naming the input through a hard link" 2 "refusing to write over a capture" -- $pcts -o "$w/keep-link.pcap" "$w/keep.pcap"
 ok_if "  ...the capture is intact" "test \"\$(cksum <'$w/keep.pcap')\" = '$sum_before'"
+# captures overlapping in time are all open at once: the soft limit on open
+# files is lifted to the hard one (60 inputs under a soft limit of 40)
+mkdir -p "$w/ovl"
+for i in $(seq 1 60); do "$gen" bench "$w/ovl/s$i.pcap" --packets 200 --pairs 5 --seed "$i" >/dev/null; done
+t "60 overlapping inputs under 'ulimit -Sn 40'" 0 "12000 packets read" -- sh -c "ulimit -Sn 40 && $pcts -F csv '$w'/ovl/s*.pcap"
+if (ulimit -Sn 40 && ulimit -Hn 40) 2>/dev/null; then
+    t "...and under a hard limit of 40: what to do" 1 "Too many open files \(captures overlapping in time are all open at once: raise the limit with 'ulimit -n', or merge them first with mergecap\)" -- sh -c "ulimit -Sn 40 && ulimit -Hn 40 && $pcts -F csv '$w'/ovl/s*.pcap"
+fi
 # one capture given twice would count every packet twice
 t "the same input twice (./ form)" 2 "the input '$w/keep.pcap' is also given as '$w/./keep.pcap': its packets would be counted twice" -- $pcts "$w/keep.pcap" "$w/./keep.pcap"
 t "the same input twice (a hard link)" 2 "is also given as '$w/keep-link.pcap'" -- $pcts "$w/keep.pcap" "$w/keep-link.pcap"
