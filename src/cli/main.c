@@ -203,6 +203,21 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 names->dropped_names ? "the name table was full, later names were dropped" : "",
                 names->dropped_names && names->dropped_maps ? "; " : "",
                 names->dropped_maps ? "the address map was full, later mappings were dropped" : "");
+    if (ft && (ft->stray || ft->clock_back)) {
+        char d[32];
+        fmt_human_dur((double)ft->jump * 1e-9, d, sizeof(d));
+        if (ft->stray)
+            fprintf(stderr,
+                    "pcts: warning: %llu packets were stamped more than %s away from the "
+                    "packets around them: taken as stray timestamps, they did not move the "
+                    "flows' clock (their flows end at once)\n",
+                    (unsigned long long)ft->stray, d);
+        if (ft->clock_back)
+            fprintf(stderr,
+                    "pcts: warning: the capture's time went back by more than %s (%llu times; "
+                    "a clock stepped back?): flows were split there\n",
+                    d, (unsigned long long)ft->clock_back);
+    }
     if (ft && ft->evicted)
         fprintf(stderr,
                 "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "

@@ -72,7 +72,34 @@ void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns
     t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
     t->free_head = FLOW_NONE;
     t->now = INT64_MIN;
+    t->jump = tcp_timeout_ns > udp_timeout_ns ? tcp_timeout_ns : udp_timeout_ns;
+    if (t->jump < FLOW_LINGER_NS)
+        t->jump = FLOW_LINGER_NS;
     t->expire_at = INT64_MAX;
+}
+
+void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
+{
+    if (!t->clock_set) { /* the first packet sets it */
+        t->clock_set = 1;
+        t->now = ts;
+        return;
+    }
+    uint8_t ahead = ts > t->now;
+    if (t->off_line && ahead != t->off_ahead) { /* the run before was stray */
+        t->stray += t->off_line;
+        t->off_line = 0;
+    }
+    t->off_ahead = ahead;
+    if (++t->off_line < FLOW_CLOCK_CONFIRM)
+        return;
+    /* FLOW_CLOCK_CONFIRM in a row: the capture's time moved.  Flows whose
+     * last packet lies ahead of the new clock are ended by the next expiry
+     * (idle()), which must run now. */
+    t->clock_back += !ahead;
+    t->now = ts;
+    t->off_line = 0;
+    t->expire_at = INT64_MIN;
 }
 
 void flow_table_release(struct flow_table *t)
@@ -135,7 +162,7 @@ static void qskip(struct flow_table *t, uint8_t l)
  * compares one number instead of walking three heads (about 50 of the
  * default mode's 1 060 instructions a packet).  Same decisions as before:
  * idle() is now - queued > timeout with now >= queued, i.e. now > queued +
- * timeout.
+ * timeout; a head queued ahead of the clock is idle at once.
  */
 static void heads_changed(struct flow_table *t)
 {
@@ -147,7 +174,9 @@ static void heads_changed(struct flow_table *t)
         if (q->head == q->tail)
             continue;
         int64_t qt = qent(q, q->head)->queued, to = flow_table_timeout(t, l);
-        int64_t d = to < 0 || qt > INT64_MAX - to ? INT64_MAX : qt + to;
+        /* a head ahead of the clock (an out-of-line packet's flow) is idle
+         * already (idle()): due at once */
+        int64_t d = qt > t->now ? INT64_MIN : to < 0 || qt > INT64_MAX - to ? INT64_MAX : qt + to;
         if (d < at)
             at = d;
     }
@@ -245,9 +274,11 @@ static void end_flow(struct flow_table *t, uint32_t i)
     t->live--;
 }
 
+/* Silent for longer than to, or last seen ahead of the clock: a packet out
+ * of line with it (flow.h), whose flow ends when the expiry reaches it. */
 static inline int idle(const struct flow_table *t, int64_t since, int64_t to)
 {
-    return (uint64_t)t->now - (uint64_t)since > (uint64_t)to;
+    return since > t->now || (uint64_t)t->now - (uint64_t)since > (uint64_t)to;
 }
 
 void flow_table_expire(struct flow_table *t)

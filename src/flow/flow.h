@@ -44,6 +44,17 @@
  * timeouts, but one exchange per check-in. */
 #define FLOW_EXCHANGE_GAP_NS (2ll * 1000000000)
 #define FLOW_NONE UINT32_MAX
+/* The table's clock (struct flow_table.now) follows the packets, but a
+ * packet more than the longest timeout away from it, ahead or behind, is
+ * out of line: it moves the clock only when FLOW_CLOCK_CONFIRM packets in a
+ * row are out of line on the same side.  A shorter run, ended by a packet
+ * in line again, was stray timestamps.  One packet stamped in 2100 would
+ * otherwise have ended every flow at once and made every later packet a
+ * flow of its own; a clock stepped back would have kept every later packet
+ * in the flows it had.  A real pause in a capture moves the clock a few
+ * packets late, which only delays expiry: flows are split by their own
+ * packets' gaps (flow_gap_over). */
+#define FLOW_CLOCK_CONFIRM 8
 
 struct flow_key {
     uint8_t family, proto;
@@ -145,7 +156,13 @@ struct flow_table {
     size_t mask, live;
     uint64_t seed;
     int64_t tcp_timeout, udp_timeout; /* ns */
-    int64_t now;                      /* latest packet time seen */
+    int64_t now;                      /* the clock: the latest packet time in line (above) */
+    int64_t jump;                     /* ns: farther from now is out of line */
+    uint32_t off_line;                /* packets out of line in a row, on one side */
+    uint8_t off_ahead;                /* that side: ahead of now */
+    uint8_t clock_set;                /* a packet has set now */
+    uint64_t clock_back;              /* times now moved back by more than jump */
+    uint64_t stray;                   /* packets out of line that did not move it */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */
     struct flow_queue q[3];           /* expiry queues */
@@ -266,6 +283,37 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
                          size_t slot, int syn, int ack);
 void flow_table_closed(struct flow_table *t, uint32_t i);
 
+/* A packet out of line with the clock (FLOW_CLOCK_CONFIRM): the clock moved
+ * to it when enough in a row were, on one side. */
+void flow_table_clock_off_line(struct flow_table *t, int64_t ts);
+
+static inline void flow_table_clock(struct flow_table *t, int64_t ts)
+{
+    if (ts >= t->now) {
+        if ((uint64_t)ts - (uint64_t)t->now > (uint64_t)t->jump) {
+            flow_table_clock_off_line(t, ts);
+            return;
+        }
+        t->now = ts;
+    } else if ((uint64_t)t->now - (uint64_t)ts > (uint64_t)t->jump) {
+        flow_table_clock_off_line(t, ts);
+        return;
+    }
+    if (t->off_line) { /* back in line: those were stray */
+        t->stray += t->off_line;
+        t->off_line = 0;
+    }
+}
+
+/* Whether a packet at ts is more than to away from its flow's last packet,
+ * ahead (the flow timed out) or behind (a clock stepped back): either way
+ * it starts a new flow. */
+static inline int flow_gap_over(int64_t ts, int64_t last, int64_t to)
+{
+    uint64_t d = ts > last ? (uint64_t)ts - (uint64_t)last : (uint64_t)last - (uint64_t)ts;
+    return d > (uint64_t)to;
+}
+
 /* Inline, with its rare steps out of line: as a call into flow.c its frame,
  * the key's copy and the call to the lookup were about 35 of the flow
  * stage's 330 instructions a packet (callgrind). */
@@ -273,9 +321,10 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
                                                       const struct flow_prep *fp, int64_t ts,
                                                       uint32_t wirelen, int *from_orig)
 {
-    if (ts > t->now)
-        t->now = ts;
-    if (t->now > t->expire_at)
+    flow_table_clock(t, ts);
+    /* not while packets are out of line: the flows they open would look
+     * silent for as long as they are away from the clock */
+    if (t->now > t->expire_at && !t->off_line)
         flow_table_expire(t);
     size_t slot = 0;
     uint32_t i = flow_table_find(t, &fp->k, fp->h, &slot);
@@ -283,10 +332,10 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     int syn = is_tcp && fp->has_ports && (fp->tcp_flags & 0x02);
     int ack = is_tcp && (fp->tcp_flags & 0x10);
     /* A new SYN on a closed connection starts a new one; so does any packet
-     * after the flow timed out but before it was swept. */
+     * after the flow timed out but before it was swept, or as long before
+     * its last packet (a clock stepped back). */
     if (i == FLOW_NONE || (t->f[i].closed && syn && !ack) ||
-        (ts > t->f[i].last &&
-         (uint64_t)ts - (uint64_t)t->f[i].last > (uint64_t)flow_table_timeout(t, t->f[i].list)))
+        flow_gap_over(ts, t->f[i].last, flow_table_timeout(t, t->f[i].list)))
         i = flow_table_open(t, fp, ts, i, slot, syn, ack);
     struct flow *f = &t->f[i];
     int o = fp->side == f->orig;

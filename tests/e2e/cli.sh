@@ -513,6 +513,46 @@ t "--max-groups 0 is a usage error" 2 "invalid --max-groups" -- $P --max-groups 
 t "spoofed flows beyond --max-flows: warning, exit 0" 0 "flow limit \(--max-flows 5000\) was reached: [0-9]+ flows were ended early" -- $P --max-flows 5000 "$w/spoof.pcap"
 t "--max-flows 0 is a usage error" 2 "invalid --max-flows" -- $P --max-flows 0 "$c/eth_basic.pcap"
 
+# --- stray timestamps and a clock stepped back (flow.h: FLOW_CLOCK_CONFIRM)
+python3 - "$w/glitch.pcap" "$w/step.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def udp(sp, dp, x): return struct.pack('!HHHH', sp, dp, 8 + len(x), 0) + x
+def tcp(sp, dp, fl): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0)
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+def pcap(fn, pk):
+    with open(fn, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in pk:
+            s = int(t)
+            f.write(struct.pack('<IIII', s, round((t - s) * 1e6), len(fr), len(fr)) + fr)
+T = 1700000000
+pk = []
+for i in range(30):  # a connection a minute, one packet stamped in 2100 among them
+    c, s, sp = '10.0.0.1', '192.0.2.1', 40000 + i
+    t = T + i * 60
+    pk += [(t, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (t + .01, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
+           (t + .03, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (t + .04, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]
+    if i == 5:
+        pk.append((4102444800, eth(ip4('10.9.9.9', '10.9.9.8', 17, udp(1, 2, b'x')))))
+pcap(sys.argv[1], pk)
+pk = []  # a ping every 30 s, the clock stepped back an hour after 60 of them
+for t in [T + i * 30 for i in range(60)] + [T - 1800 + i * 30 for i in range(100)]:
+    pk += [(t, eth(ip4('10.0.0.1', '192.0.2.1', 17, udp(1000, 2000, b'ping')))),
+           (t + .05, eth(ip4('192.0.2.1', '10.0.0.1', 17, udp(2000, 1000, b'pong'))))]
+pcap(sys.argv[2], pk)
+PY
+t "one packet stamped in 2100: a stray, not the flows' clock" 0 \
+    "warning: 1 packets were stamped more than 5m00s away from the packets around them: taken as stray timestamps" \
+    -- $pcts -F csv "$w/glitch.pcap"
+ok_if "  ...30 connections of 60 s, none failed (it had made 126 flows, 24 failed)" \
+    "grep -q '^10.0.0.1,192.0.2.1,tcp,443,120,.*,29,60.0,0.0,.*,false,0,30,30,0,' '$w/out'"
+t "a clock stepped back an hour" 0 "warning: the capture's time went back by more than 5m00s \\(1 times; a clock stepped back\\?\\): flows were split there" \
+    -- $pcts -F csv "$w/step.pcap"
+ok_if "  ...every ping an event, one group (the pings after the step had been lost)" \
+    "test \$(grep -c '^10' '$w/out') -eq 1 && grep -q '^10.0.0.1,192.0.2.1,udp,2000,320,.*,160,2,0,' '$w/out'"
+
 # --- memory budget: groups outgrowing --max-memory degrade to bounded summaries, never die
 "$gen" bench "$w/mem.pcap" --packets 400000 --pairs 100 >/dev/null
 $P -q --series packets --group ip --exact-limit 100000 "$w/mem.pcap" >"$w/mem_exact.json"

@@ -848,6 +848,147 @@ static void test_exchanges(void **state)
     col_free(&x.c);
 }
 
+/* ---- the table's clock and stray timestamps (FLOW_CLOCK_CONFIRM) ---------------- */
+
+/* A TCP connection to B every 60 s from port 40000 + i: SYN, SYN-ACK, FIN
+ * from each side 40 ms on. */
+static void conn(struct flow_table *t, int i, int64_t at)
+{
+    uint16_t p = (uint16_t)(40000 + i);
+    struct pkt_meta syn = tcp(4, A, p, B, 443, F_SYN), sa = tcp(4, B, 443, A, p, F_SYN | F_ACK);
+    struct pkt_meta fo = tcp(4, A, p, B, 443, F_FIN | F_ACK),
+                    fr = tcp(4, B, 443, A, p, F_FIN | F_ACK);
+    send_(t, &syn, at, 60, NULL);
+    send_(t, &sa, at + 10 * MSEC, 60, NULL);
+    send_(t, &fo, at + 30 * MSEC, 60, NULL);
+    send_(t, &fr, at + 40 * MSEC, 60, NULL);
+}
+
+/* One packet stamped 76 years ahead among 30 connections: a stray that
+ * neither ends the other flows nor makes every later packet a flow of its
+ * own (the clock had jumped to it: 126 flows, 25 of them failed "S0"); its
+ * own flow ends at the next packet in line. */
+static void test_clock_ignores_stray_ahead(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta odd = udp(4, "10.9.9.9", 1, "10.9.9.8", 2);
+    for (int i = 0; i < 30; i++) {
+        conn(&t, i, i * 60 * SEC);
+        if (i == 5) {
+            send_(&t, &odd, 2400000000LL * SEC, 40, NULL);
+            assert_int_equal(t.now, EPOCH + 5 * 60 * SEC + 40 * MSEC); /* not moved */
+        }
+    }
+    assert_int_equal(t.stray, 1);
+    assert_int_equal(t.clock_back, 0);
+    flush_and_check_empty(&t);
+    assert_int_equal(t.flows_total, 31);
+    size_t sf = 0;
+    for (size_t i = 0; i < c.n; i++)
+        sf += !strcmp(flow_state(&c.f[i]), "SF");
+    assert_int_equal(sf, 30);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* The same with a packet stamped in 1970 (a clock not set yet), and with a
+ * short burst of stray packets ahead: FLOW_CLOCK_CONFIRM - 1 in a row. */
+static void test_clock_ignores_stray_behind_and_short_bursts(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta odd = udp(4, "10.9.9.9", 1, "10.9.9.8", 2);
+    for (int i = 0; i < 20; i++) {
+        conn(&t, i, i * 60 * SEC);
+        if (i == 3)
+            send_(&t, &odd, -EPOCH, 40, NULL);
+        if (i == 7)
+            for (int k = 0; k < FLOW_CLOCK_CONFIRM - 1; k++)
+                send_(&t, &odd, 86400 * SEC + k * MSEC, 40, NULL);
+    }
+    assert_int_equal(t.stray, FLOW_CLOCK_CONFIRM);
+    flush_and_check_empty(&t);
+    size_t sf = 0;
+    for (size_t i = 0; i < c.n; i++)
+        sf += !strcmp(flow_state(&c.f[i]), "SF");
+    assert_int_equal(sf, 20);
+    assert_int_equal(t.flows_total, 22); /* the 1970 packet's flow, the day-ahead one's */
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* A clock stepped back an hour: the flows after the step are flows of their
+ * own, the exchanges go on (each ping its own), and the clock follows once
+ * FLOW_CLOCK_CONFIRM packets in a row are behind it; nothing counts as
+ * stray.  (It had kept every later ping in the flow it had, no exchange.) */
+struct stepcount {
+    struct col c; /* first: on_done() takes the context as a struct col */
+    size_t ex;
+};
+
+static void step_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+{
+    (void)f;
+    (void)start;
+    (void)orig_bytes;
+    ((struct stepcount *)ctx)->ex++;
+}
+
+static void test_clock_follows_a_step_back(void **state)
+{
+    (void)state;
+    struct stepcount x;
+    memset(&x, 0, sizeof(x));
+    struct flow_table t;
+    flow_table_init(&t, 99, 300 * SEC, 60 * SEC, on_done, &x);
+    t.exchange = step_exchange;
+    struct pkt_meta q = udp(4, A, 1000, B, 2000), r = udp(4, B, 2000, A, 1000);
+    for (int i = 0; i < 60; i++) {
+        send_(&t, &q, i * 30 * SEC, 60, NULL);
+        send_(&t, &r, i * 30 * SEC + 50 * MSEC, 60, NULL);
+    }
+    for (int i = 0; i < 100; i++) {
+        send_(&t, &q, -1800 * SEC + i * 30 * SEC, 60, NULL);
+        send_(&t, &r, -1800 * SEC + i * 30 * SEC + 50 * MSEC, 60, NULL);
+    }
+    assert_int_equal(t.clock_back, 1);
+    assert_int_equal(t.stray, 0);
+    flow_table_flush(&t);
+    assert_int_equal(x.ex, 160); /* every ping an exchange */
+    assert_int_equal(x.c.n, 2);  /* the flow before the step, the one after */
+    for (size_t i = 0; i < x.c.n; i++)
+        assert_orig(&x.c.f[i], 4, A);
+    assert_true(x.c.f[0].start == EPOCH && x.c.f[1].start == EPOCH - 1800 * SEC);
+    flow_table_release(&t);
+    col_free(&x.c);
+}
+
+/* Sparse traffic: a connection every 10 minutes (each more than the longest
+ * timeout after the last) is a pause, not a stray: the clock follows, no
+ * packet is stray, every connection is its own SF flow. */
+static void test_clock_sparse_traffic(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    for (int i = 0; i < 40; i++)
+        conn(&t, i, i * 600 * SEC);
+    assert_int_equal(t.stray, 0);
+    assert_int_equal(t.clock_back, 0);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 40);
+    for (size_t i = 0; i < c.n; i++)
+        assert_string_equal(flow_state(&c.f[i]), "SF");
+    flow_table_release(&t);
+    col_free(&c);
+}
+
 /* ---- ICMP, VLAN, IPv6 ----------------------------------------------------------- */
 
 static void test_icmp_echo_and_messages(void **state)
@@ -1695,6 +1836,10 @@ int main(void)
         cmocka_unit_test(test_queue_stale_entries_bounded),
         cmocka_unit_test(test_max_live_evicts_oldest),
         cmocka_unit_test(test_max_live_keeps_active_flow),
+        cmocka_unit_test(test_clock_ignores_stray_ahead),
+        cmocka_unit_test(test_clock_ignores_stray_behind_and_short_bursts),
+        cmocka_unit_test(test_clock_follows_a_step_back),
+        cmocka_unit_test(test_clock_sparse_traffic),
         cmocka_unit_test(test_icmp_echo_and_messages),
         cmocka_unit_test(test_vlan_separates_flows),
         cmocka_unit_test(test_ipv6_flows),
