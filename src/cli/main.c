@@ -14,6 +14,7 @@
 #include "../names/domain.h"
 #include "../names/nametab.h"
 #include "../output/html.h"
+#include "../output/outfile.h"
 #include "../output/output.h"
 #include "../pipeline/pipeline.h"
 #include "../score/allow.h"
@@ -312,11 +313,24 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
     budget_warnings(o, res, n);
+    size_t weak = 0;
+    for (size_t i = 0; i < n; i++)
+        weak += res[i].allow && res[i].allow_weak;
+    if (weak && (o->allow_mode == ALLOW_DROP || !quiet))
+        fprintf(stderr,
+                "pcts: %s: %zu groups match an --allow name rule only by the TLS SNI or HTTP "
+                "Host their sender wrote, which no DNS answer in the capture confirms: %s, "
+                "marked '?' (allow_confirmed false)\n",
+                o->allow_mode == ALLOW_DROP ? "warning" : "note", weak,
+                o->allow_mode == ALLOW_DROP ? "kept" : "look at them");
     if (late)
         fprintf(stderr,
-                "pcts: warning: %llu packets arrived more than %d packets of their group "
-                "out of order; their intervals were taken as 0\n",
-                (unsigned long long)late, SERIES_REORDER);
+                "pcts: warning: %llu events arrived more than %d events of their group "
+                "out of order, past --exact-limit; they add no interval (late_packets)%s\n",
+                (unsigned long long)late, SERIES_REORDER,
+                o->series == SERIES_FLOWS ? ": a connection is an event when it ends, so one "
+                                            "that outlasts 63 later ones of its group is late"
+                                          : "");
 }
 
 /* --html: the report, with pictures of the first o->html_top rows. */
@@ -389,10 +403,10 @@ static void finish_all(struct finish_job *j, unsigned threads)
         pthread_join(tid[t], NULL);
 }
 
-static int write_report(const struct options *o, const struct inputs *in, const struct counters *c,
-                        const struct group_table *tab, const struct result *res,
-                        const uint32_t *order, size_t nres, const struct output_opts *oo, int argc,
-                        char **argv, char *msg)
+static int write_report(FILE *f, const struct options *o, const struct inputs *in,
+                        const struct counters *c, const struct group_table *tab,
+                        const struct result *res, const uint32_t *order, size_t nres,
+                        const struct output_opts *oo, int argc, char **argv, char *msg)
 {
     static const char *const gname[] = {"ip", "port", "service", "host", "dns"};
     size_t nf = inputs_count(in);
@@ -458,7 +472,7 @@ static int write_report(const struct options *o, const struct inputs *in, const 
         ivs[i] = series_intervals(&g->s, &top[i].n_iv);
         top[i].iv = ivs[i];
     }
-    int rc = html_write(o->html, &info, oo, res, order, nres, top, ntop, msg);
+    int rc = html_write(f, o->html, &info, oo, res, order, nres, top, ntop, msg);
     for (size_t i = 0; i < ntop; i++)
         free(ivs[i]);
     free(ivs);
@@ -589,21 +603,6 @@ static int duplicate_check(const struct options *o, char *msg)
     return rc;
 }
 
-/* The -o file is about to be written: empty it (it was opened without
- * truncating, main says why).  0, or ERR_IO with msg set: shorter results
- * would leave the old file's tail behind them. */
-static int output_start(FILE *out, const char *name, char *msg)
-{
-    struct stat st;
-    int fd = fileno(out);
-    if (out != stdout && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        ftruncate(fd, 0)) {
-        errmsg_set(msg, "cannot empty '%s' before writing it: %s", name, strerror(errno));
-        return ERR_IO;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     struct options o;
@@ -659,24 +658,26 @@ int main(int argc, char **argv)
         options_release(&o);
         return EXIT_USAGE;
     }
-    /* Open the output first: a typo in -o should not cost a long read.  It
-     * is emptied only when pcts is about to write it (output_start): a run
-     * whose inputs all fail leaves an earlier file as it was. */
+    /* Open the outputs first: a typo in -o or --html should not cost a long
+     * read.  A regular file is written beside itself and put in place
+     * whole at the end (output/outfile.h): a run whose inputs all fail, or
+     * whose writing fails, leaves an earlier file as it was. */
     FILE *out = stdout;
-    if (o.output && strcmp(o.output, "-")) {
-        int ofd = open(o.output, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        out = ofd < 0 ? NULL : fdopen(ofd, "w");
-        if (!out && ofd >= 0)
-            close(ofd);
-        if (!out) {
-            warnx_("cannot open output '%s': %s", o.output, strerror(errno));
-            domains_free(domains);
-            filter_free(flt);
-            allow_free(allow);
-            options_release(&o);
-            return EXIT_INPUT;
-        }
+    struct outfile of = {0}, hf = {0};
+    int use_of = o.output && strcmp(o.output, "-");
+    if ((use_of && outfile_open(&of, o.output, "output", msg)) ||
+        (o.html && outfile_open(&hf, o.html, "report", msg))) {
+        warnx_("%s", msg);
+        if (of.f)
+            outfile_abort(&of);
+        domains_free(domains);
+        filter_free(flt);
+        allow_free(allow);
+        options_release(&o);
+        return EXIT_INPUT;
     }
+    if (use_of)
+        out = of.f;
     static char outbuf[1 << 16];
     setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
     const char *out_name = o.output ? o.output : "(standard output)";
@@ -741,7 +742,7 @@ int main(int argc, char **argv)
     int readable = inputs_readable(in) > 0, out_failed = 0;
     if (o.list_flows) {
         x.fw = &fw;
-        if (readable && output_start(out, out_name, msg)) {
+        if (readable && use_of && outfile_start(&of, msg)) {
             warnx_("%s", msg); /* the rows are still written, the exit status says 1 */
             out_failed = 1;
         }
@@ -768,6 +769,7 @@ int main(int argc, char **argv)
         if (flow_writer_end(&fw, out_name, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
+            out_failed = 1;
         }
     } else {
         struct score_context sctx = {cnt.min_ts, cnt.max_ts, o.min_events,
@@ -780,9 +782,24 @@ int main(int argc, char **argv)
             struct result *r = &res[nres];
             r->key = &g->key;
             r->host = names_str(&names, g->host);
-            r->allow = allow ? allow_match(allow, &g->key, r->host) : NULL;
-            if (r->allow && o.allow_mode == ALLOW_DROP)
-                continue;
+            if (allow) {
+                /* the name a DNS answer gave the destination confirms a
+                 * name rule; an SNI or Host alone is the sender's word
+                 * (allow.h).  A name destination (--group host) is
+                 * confirmed when some DNS answer gave that name; --group
+                 * dns's names are the queries themselves. */
+                const char *dns_host = NULL;
+                if (o.group == GROUP_DNS)
+                    dns_host = r->host;
+                else if (g->key.dst_name)
+                    dns_host = names_from_dns(&names, g->host) ? r->host : NULL;
+                else if (names.learned)
+                    dns_host = names_str(
+                        &names, names_lookup(&names, g->key.family, g->key.src, g->key.dst));
+                r->allow = allow_match(allow, &g->key, r->host, dns_host, &r->allow_weak);
+                if (r->allow && !r->allow_weak && o.allow_mode == ALLOW_DROP)
+                    continue;
+            }
             r->packets = g->packets;
             r->bytes = g->bytes;
             r->events = g->s.n;
@@ -826,17 +843,20 @@ int main(int argc, char **argv)
             }
             oo.spark = (const char(*)[SPARK_MAX])spark;
         }
-        if (readable && o.html &&
-            write_report(&o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg)) {
-            warnx_("%s", msg);
-            status = EXIT_INPUT;
+        if (readable && o.html) {
+            if (write_report(hf.f, &o, in, &cnt, &tab, res, order, nres, &oo, argc, argv, msg) ||
+                outfile_commit(&hf, msg)) {
+                warnx_("%s", msg);
+                status = EXIT_INPUT;
+            }
         }
-        if (readable && output_start(out, out_name, msg)) {
+        if (readable && use_of && outfile_start(&of, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
         } else if (readable && output_write(out, out_name, &oo, res, order, nres, msg)) {
             warnx_("%s", msg);
             status = EXIT_INPUT;
+            out_failed = 1;
         }
         free(order);
         free(spark);
@@ -849,9 +869,17 @@ int main(int argc, char **argv)
                     cpu_loop, x.cpu_second, x.second_role ? x.second_role : "none",
                     hugepages_on() ? "yes" : "no");
     }
-    if (out != stdout && fclose(out) != 0 && status == EXIT_OK) {
-        warnx_("cannot write '%s': %s", o.output, strerror(errno));
-        status = EXIT_INPUT;
+    if (hf.f) /* not written (no input readable, or the report failed) */
+        outfile_abort(&hf);
+    if (use_of) {
+        /* with no input readable, or writing failed, an earlier file stays */
+        if (!readable || out_failed) {
+            outfile_abort(&of);
+        } else if (outfile_commit(&of, msg)) {
+            warnx_("%s", msg);
+            if (status == EXIT_OK)
+                status = EXIT_INPUT;
+        }
     }
     double elapsed = now_s() - pg.start;
     summary(&o, in, &cnt, &tab, use_flows ? &flows : NULL, &names, x.skipped_failed, fw.rows,

@@ -901,7 +901,14 @@ static void write_row(FILE *f, const struct output_opts *o, const struct result 
     result_reason(o, r, why, sizeof(why));
     jstr(f, why);
     fputc(',', f);
-    jstr(f, r->allow);
+    if (r->allow && r->allow_weak) { /* allow.h: on the sender's name alone */
+        char a[512];
+        snprintf(a, sizeof(a), "%s (unconfirmed: only the sender's TLS SNI/HTTP Host names it)",
+                 r->allow);
+        jstr(f, a);
+    } else {
+        jstr(f, r->allow);
+    }
     fputc(']', f);
 }
 
@@ -1022,15 +1029,10 @@ static long row_of(const struct result *all, const uint32_t *order, size_t n_all
     return -1;
 }
 
-int html_write(const char *path, const struct html_info *info, const struct output_opts *o,
+int html_write(FILE *f, const char *path, const struct html_info *info, const struct output_opts *o,
                const struct result *all, const uint32_t *order, size_t n_all,
                const struct html_group *top, size_t n_top, char *msg)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        errmsg_set(msg, "cannot open report '%s': %s", path, strerror(errno));
-        return ERR_IO;
-    }
     static char buf[1 << 16];
     setvbuf(f, buf, _IOFBF, sizeof(buf));
 
@@ -1135,17 +1137,11 @@ int html_write(const char *path, const struct html_info *info, const struct outp
     puts_lines(f, js_lines);
     fputs("</script>\n</body>\n</html>\n", f);
 
-    int bad = ferror(f), saved = errno;
-    /* No half a report; but only a regular file is removed: --html
-     * /dev/full, a FIFO or a terminal is not pcts' to delete (as root,
-     * removing /dev/full took the device node with it). */
-    struct stat st;
-    int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    if (fclose(f) || bad) {
-        errmsg_set(msg, "cannot write report '%s': %s", path,
-                   strerror(bad ? (saved ? saved : EIO) : errno));
-        if (regular)
-            remove(path);
+    /* No half a report: the caller puts the file in place only when every
+     * byte reached it (outfile.h), and never removes what is not a regular
+     * file (as root, removing --html /dev/full took the device node). */
+    if (fflush(f) || ferror(f)) {
+        errmsg_set(msg, "cannot write report '%s': %s", path, strerror(errno ? errno : EIO));
         return ERR_IO;
     }
     return 0;

@@ -11,6 +11,7 @@
 #include "output.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Pictures of one top candidate (borrowed arrays). */
@@ -37,11 +38,13 @@ struct html_info {
 };
 
 /*
- * Write the report.  all/n_all: every ranked group (the table), displayed
+ * Write the report to f (opened by the caller: output/outfile.h; path names
+ * it in messages).  all/n_all: every ranked group (the table), displayed
  * in the order all[order[0]], all[order[1]], ... (order NULL: as they are);
- * top/n_top: the candidates that get pictures.  0, or ERR_IO with msg set.
+ * top/n_top: the candidates that get pictures.  0, or ERR_IO with msg set
+ * when a write failed (the caller closes f).
  */
-int html_write(const char *path, const struct html_info *info, const struct output_opts *o,
+int html_write(FILE *f, const char *path, const struct html_info *info, const struct output_opts *o,
                const struct result *all, const uint32_t *order, size_t n_all,
                const struct html_group *top, size_t n_top, char *msg);
 

@@ -669,6 +669,10 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     jsonw_str_or_null(b, JKEY("reason"), why);
     jsonw_str_or_null(b, JKEY("allow"), ri->allow);
     jsonw_str_or_null(b, JKEY("host"), ri->host);
+    jsonw_num_or_null(b, JKEY("allow_confirmed"),
+                      !ri->allow       ? ""
+                      : ri->allow_weak ? "false"
+                                       : "true");
     ob_str(b, "}\n");
 }
 
@@ -703,7 +707,7 @@ static const char csv_header[] =
     "src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
-    "score_coverage,score_period,period,sources,reason,allow,host\n";
+    "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -738,7 +742,8 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     result_reason(o, ri, why, sizeof(why));
     csv_field(b, why, 0);
     csv_field(b, ri->allow ? ri->allow : "", 0);
-    csv_field(b, ri->host ? ri->host : "", 1);
+    csv_field(b, ri->host ? ri->host : "", 0);
+    csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)
@@ -884,9 +889,12 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         make_row(o, &r[i], &w);
         char(*x)[W] = cell[i];
         if (r[i].sc.valid)
-            snprintf(x[TC_SCORE], W, "%.2f%s", r[i].sc.score, r[i].allow ? "*" : "");
+            snprintf(x[TC_SCORE], W, "%.2f%s", r[i].sc.score,
+                     !r[i].allow       ? ""
+                     : r[i].allow_weak ? "?"
+                                       : "*");
         else
-            snprintf(x[TC_SCORE], W, "-%s", r[i].allow ? "*" : "");
+            snprintf(x[TC_SCORE], W, "-%s", !r[i].allow ? "" : r[i].allow_weak ? "?" : "*");
         snprintf(x[TC_SRC], W, "%s", w.src);
         cell_name(x[TC_DST], W, w.dst);
         cell_name(x[TC_HOST], W, r[i].host && !r[i].key->dst_name ? r[i].host : "-");
@@ -911,7 +919,11 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         snprintf(x[TC_SPARK], W, "%s", o->spark ? o->spark[i] : "");
         size_t len = result_reason(o, &r[i], x[TC_REASON], W);
         if (r[i].allow && len + 1 < W)
-            snprintf(x[TC_REASON] + len, W - len, "; allowed: %s", r[i].allow);
+            snprintf(x[TC_REASON] + len, W - len,
+                     r[i].allow_weak ? "; allowed by its TLS SNI/HTTP Host alone (no DNS answer "
+                                       "confirms it): %s"
+                                     : "; allowed: %s",
+                     r[i].allow);
         for (int c = 0; c < TC_REASON; c++)
             if (utf8_width(x[c]) > width[c])
                 width[c] = utf8_width(x[c]);
@@ -925,7 +937,7 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
             off = "\033[0m";
             if (i == 0)
                 on = "\033[1m";
-            else if (r[i - 1].allow)
+            else if (r[i - 1].allow && !r[i - 1].allow_weak)
                 on = "\033[2m";
             else if (r[i - 1].sc.valid && r[i - 1].sc.score >= 0.7)
                 on = "\033[1;31m";

@@ -53,6 +53,7 @@ struct result {
     struct interval_stats iv;
     struct beacon_score sc;
     const char *allow; /* the --allow rule that matched, or NULL */
+    int allow_weak;    /* ...a name rule, on a name only the sender wrote (allow.h) */
     const char *host;  /* the destination's name, or NULL (borrowed) */
     /* --group dns: distinct names queried under the domain (0: none, or
      * another grouping), their subdomain labels' mean length and entropy */

@@ -310,28 +310,47 @@ static int name_match(const char *rule, const char *host)
     return !strcasecmp(rule, host);
 }
 
-const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host)
+/* Whether r's address and service parts, where it has them, match k. */
+static int rest_match(const struct rule *r, const struct group_key *k)
 {
+    if (r->has_addr &&
+        (r->family != k->family || !prefix_match(r->src_side ? k->src : k->dst, r->addr, r->plen)))
+        return 0;
+    if (r->has_proto && (k->proto != r->proto))
+        return 0;
+    if (r->has_ports && (!k->has_port || k->dport < r->lo || k->dport > r->hi))
+        return 0;
+    return 1;
+}
+
+const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host,
+                        const char *dns_host, int *unconfirmed)
+{
+    const char *weak = NULL; /* the first rule matching on the sender's name alone */
+    if (unconfirmed)
+        *unconfirmed = 0;
     for (size_t i = 0; i < a->n; i++) {
         const struct rule *r = &a->r[i];
         if (r->name) {
-            if (!name_match(r->name, host))
+            int confirmed = name_match(r->name, dns_host);
+            if ((!confirmed && !name_match(r->name, host)) || !rest_match(r, k))
                 continue;
-        } else if (r->has_addr && !r->src_side && k->dst_name) {
-            continue; /* the group's destination is a name: no address to compare */
+            if (confirmed)
+                return r->text;
+            if (!weak)
+                weak = r->text;
+            continue;
         }
-        if (r->has_addr && (r->family != k->family ||
-                            !prefix_match(r->src_side ? k->src : k->dst, r->addr, r->plen)))
+        if (r->has_addr && !r->src_side && k->dst_name)
+            continue; /* the group's destination is a name: no address to compare */
+        if (!r->has_addr && !r->has_proto && !r->has_ports)
             continue;
-        if (r->has_proto && (k->proto != r->proto))
-            continue;
-        if (r->has_ports && (!k->has_port || k->dport < r->lo || k->dport > r->hi))
-            continue;
-        if (!r->has_addr && !r->has_proto && !r->has_ports && !r->name)
-            continue;
-        return r->text;
+        if (rest_match(r, k))
+            return r->text;
     }
-    return NULL;
+    if (weak && unconfirmed)
+        *unconfirmed = 1;
+    return weak;
 }
 
 size_t allow_name_rules(const struct allow_list *a)

@@ -13,7 +13,8 @@
  *   NAME       example.com or *.example.com (the star form also matches the
  *              bare domain and every subdomain), matched against the name
  *              pcts learned for the destination (DNS answers, TLS SNI, HTTP
- *              Host); a group without a name never matches a name rule
+ *              Host); a group without a name never matches a name rule, and
+ *              a name only the sender wrote is an unconfirmed match
  * A rule with an address and a service matches when both do.
  * "default" as a file name loads the shipped list (docs/allowlist.md).
  */
@@ -32,9 +33,17 @@ int allow_load(struct allow_list **out, const char *const *files, size_t n, char
 /* Load from a string (tests, the built-in default list). */
 int allow_load_text(struct allow_list *a, const char *text, const char *name, char *msg);
 
-/* The text of the first rule matching the group (host: its destination's
- * name, or NULL), or NULL. */
-const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host);
+/*
+ * The text of the first rule matching the group, or NULL.  host: its
+ * destination's name (or NULL); dns_host: the name a DNS answer in the
+ * capture gave its destination (or NULL; host itself when host came from
+ * one).  A name rule that matches host alone rests on a TLS SNI or HTTP
+ * Host, which the sender writes as it likes (an implant can call itself
+ * swcdn.apple.com): such a match is taken only when no rule matches
+ * otherwise, and sets *unconfirmed (may be NULL).
+ */
+const char *allow_match(const struct allow_list *a, const struct group_key *k, const char *host,
+                        const char *dns_host, int *unconfirmed);
 
 size_t allow_name_rules(const struct allow_list *a);
 

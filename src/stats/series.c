@@ -339,8 +339,13 @@ static int64_t bin_next(int64_t b)
 static void feed(struct series_stream *st, int64_t t, uint32_t size)
 {
     if (st->fed && t < st->last_fed) {
+        /* Late: its place among the events already fed is gone.  It adds
+         * no interval (one of 0, as before, pulled the minimum, median and
+         * MAD down: a long connection's start comes when it ends), and its
+         * size counts. */
         st->late++;
-        t = st->last_fed;
+        sketch_add(&st->size, (double)size);
+        return;
     }
     if (st->fed) {
         /* t >= last_fed: the gap fits in 64 unsigned bits even when the

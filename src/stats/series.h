@@ -16,8 +16,8 @@
  *    error depending on the spread, docs/statistics.md), beat intervals and
  *    event sizes for scoring.  An event that arrives after more than
  *    SERIES_REORDER newer events of its own group may be late, and one
- *    after SERIES_RING or more is: it is counted, and taken as equal to the
- *    newest fed time, so no interval is ever negative.
+ *    after SERIES_RING or more is: it is counted, and adds no interval (nor
+ *    a beat), only its size.  No interval is ever negative.
  * So memory per group is bounded (at most 12 bytes per event up to the exact
  * limit, then a few sketches of at most 4 KiB per side, 16-bit counters
  * until one overflows), whatever the event count.

@@ -120,6 +120,33 @@ if [ -c /dev/full ] && [ -w /dev/full ]; then
     if [ ! -c /dev/full ]; then mknod -m 666 /dev/full c 1 7 2>/dev/null || true; fi
 fi
 
+# --- outputs are written beside themselves and put in place whole (output/outfile.h)
+mkdir -p "$w/o"
+printf 'old\n' >"$w/o/keep.csv"
+chmod 640 "$w/o/keep.csv"
+t "--html into a missing directory fails before anything is read or written" 1 "cannot open report '$w/no/dir/r.html'" -- $pcts -F csv -o "$w/o/keep.csv" --html "$w/no/dir/r.html" "$c/eth_basic.pcap"
+ok_if "  ...-o left as it was" "test \"\$(cat '$w/o/keep.csv')\" = old"
+t "-o over an existing file" 0 "" -- $pcts -F csv -o "$w/o/keep.csv" --html "$w/o/r.html" "$c/eth_basic.pcap"
+ok_if "  ...replaced whole, its mode kept, no temporary file left" "head -1 '$w/o/keep.csv' | grep -q '^src,dst' && test \"\$(stat -c %a '$w/o/keep.csv')\" = 640 && test -s '$w/o/r.html' && test -z \"\$(ls -A '$w/o' | grep pcts-)\""
+ln -sf keep.csv "$w/o/link.csv"
+t "-o through a symbolic link" 0 "" -- $pcts -F json -o "$w/o/link.csv" "$c/eth_basic.pcap"
+ok_if "  ...the link stays, its target is replaced" "test -L '$w/o/link.csv' && head -c 1 '$w/o/keep.csv' | grep -q '{'"
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+    cp "$w/o/keep.csv" "$w/o/before.csv"
+    t "-o and --html /dev/full: the report fails, -o is still written" 1 "cannot write report '/dev/full'" -- $pcts -F csv -o "$w/o/keep.csv" --html /dev/full "$c/eth_basic.pcap"
+    ok_if "  ...-o written" "head -1 '$w/o/keep.csv' | grep -q '^src,dst'"
+fi
+
+# a run stopped by a signal leaves no temporary file (and no -o file)
+rm -f "$w/o/sig.json"
+sleep 3 | $pcts -o "$w/o/sig.json" - &
+sigjob=$! # the pipeline's last command: pcts
+for i in 1 2 3 4 5 6 7 8 9 10; do ls -A "$w/o" | grep -q 'sig.json.pcts-' && break; sleep 0.2; done
+ok_if "  (a temporary file while it runs)" "ls -A '$w/o' | grep -q 'sig.json.pcts-'"
+kill -TERM $sigjob 2>/dev/null
+wait $sigjob 2>/dev/null
+ok_if "-o stopped by SIGTERM: no temporary file left, no -o file" "! ls -A '$w/o' | grep -q 'sig.json'"
+
 # --- outputs that would destroy an input, or each other: exit 2, nothing written
 cp "$c/eth_basic.pcap" "$w/keep.pcap"
 sum_before=$(cksum <"$w/keep.pcap")
@@ -331,6 +358,35 @@ ok_if "  ...host field set, dst stays the address" "grep -q '\"dst\":\"203.0.113
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
+ok_if "  ...confirmed: a DNS answer gave the address that name" "grep -q '\"dst\":\"203.0.113.9\".*\"allow_confirmed\":true' '$w/out'"
+# a name only the sender wrote (TLS SNI) does not drop a beacon: an implant
+# can call itself swcdn.apple.com (--allow default has *.apple.com)
+python3 - "$w/sni.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, x=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + x
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+def hello(n):
+    e = struct.pack('!HHHBH', 0, len(n) + 5, len(n) + 3, 0, len(n)) + n
+    b = b'\x03\x03' + b'\0' * 33 + b'\x00\x02\x13\x01\x01\x00' + struct.pack('!H', len(e)) + e
+    return b'\x16\x03\x01' + struct.pack('!H', len(b) + 4) + b'\x01' + struct.pack('!I', len(b))[1:] + b
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(60):
+        c, s, sp, t = '10.0.0.23', '203.0.113.66', 40000 + i, 1700000000 + i * 60
+        for dt, fr in [(0, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (10000, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
+                       (20000, eth(ip4(c, s, 6, tcp(sp, 443, 0x18, hello(b'swcdn.apple.com'))))),
+                       (40000, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (50000, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]:
+            f.write(struct.pack('<IIII', t, dt, len(fr), len(fr)) + fr)
+PY
+t "--allow default --allow-mode drop keeps a beacon allowed by its SNI alone" 0 \
+    "warning: 1 groups match an --allow name rule only by the TLS SNI or HTTP Host their sender wrote, which no DNS answer in the capture confirms: kept, marked '\\?' \\(allow_confirmed false\\)" \
+    -- $pcts -F csv --allow default --allow-mode drop "$w/sni.pcap"
+ok_if "  ...kept, allowed by *.apple.com, allow_confirmed false (it had been dropped)" \
+    "grep -q '^10.0.0.23,203.0.113.66,tcp,443,.*,\\*.apple.com,swcdn.apple.com,false\$' '$w/out'"
+t "...the table marks it '?' and says why" 0 "" -- $pcts -F table --allow default "$w/sni.pcap"
+ok_if "  ...'?' after the score, the reason" "grep -q '[0-9]?  .*allowed by its TLS SNI/HTTP Host alone (no DNS answer confirms it): \\*.apple.com' '$w/out'"
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 ok_if "  ...the names' figures before the note of the domain's two sources" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*; 8 distinct names, subdomains [0-9.]* chars, [0-9.]* bits/char, 2 sources share it\"' '$w/out'"

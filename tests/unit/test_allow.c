@@ -77,15 +77,18 @@ static const char *match(const struct allow_list *a, const char *src, const char
                          uint8_t proto, int port)
 {
     struct group_key k = key(src, dst, proto, port);
-    return allow_match(a, &k, NULL);
+    return allow_match(a, &k, NULL, NULL, NULL);
 }
 
-/* The same with the destination's host name. */
+/* The same with the destination's host name, as a DNS answer gave it. */
 static const char *match_host(const struct allow_list *a, const char *src, const char *dst,
                               uint8_t proto, int port, const char *host)
 {
     struct group_key k = key(src, dst, proto, port);
-    return allow_match(a, &k, host);
+    int weak = -1;
+    const char *r = allow_match(a, &k, host, host, &weak);
+    assert_int_equal(weak, 0);
+    return r;
 }
 
 static void expect_(const char *got, const char *want, const char *what, const char *file, int line)
@@ -98,6 +101,40 @@ static void expect_(const char *got, const char *want, const char *what, const c
     }
 }
 #define expect(got, want) expect_((got), (want), #got, __FILE__, __LINE__)
+
+/* A name rule on a name only the sender wrote (a TLS SNI, an HTTP Host: an
+ * implant can call itself swcdn.apple.com) is a weak match: taken only when
+ * nothing matches otherwise, flagged; the name a DNS answer gave the
+ * destination confirms it. */
+static void test_name_rules_want_a_dns_answer(void **state)
+{
+    (void)state;
+    struct allow_list *a = load("*.apple.com\n10.9.0.0/16\n");
+    struct group_key k = key("10.0.0.23", "203.0.113.66", 6, 443);
+    int weak = -1;
+    /* SNI alone, no DNS answer for the address: weak */
+    expect(allow_match(a, &k, "swcdn.apple.com", NULL, &weak), "*.apple.com");
+    assert_int_equal(weak, 1);
+    /* a DNS answer names the address otherwise: still weak */
+    weak = -1;
+    expect(allow_match(a, &k, "swcdn.apple.com", "evil.example", &weak), "*.apple.com");
+    assert_int_equal(weak, 1);
+    /* the DNS answer confirms it (any name the rule covers) */
+    weak = -1;
+    expect(allow_match(a, &k, "swcdn.apple.com", "mesu.apple.com", &weak), "*.apple.com");
+    assert_int_equal(weak, 0);
+    /* a later address rule that matches wins over the weak name match */
+    k = key("10.0.0.23", "10.9.1.1", 6, 443);
+    weak = -1;
+    expect(allow_match(a, &k, "swcdn.apple.com", NULL, &weak), "10.9.0.0/16");
+    assert_int_equal(weak, 0);
+    /* nothing matches: NULL, not weak */
+    k = key("10.0.0.23", "203.0.113.66", 6, 443);
+    weak = -1;
+    assert_null(allow_match(a, &k, "example.org", NULL, &weak));
+    assert_int_equal(weak, 0);
+    allow_free(a);
+}
 
 #define assert_match(a, src, dst, proto, port, rule)                                               \
     do {                                                                                           \
@@ -221,7 +258,7 @@ static void test_service_rules(void **state)
     assert_no_match(a, s, d, 0, 0);
     /* a port rule needs a port: ICMP keys have none */
     struct group_key k = key(s, d, 17, -1);
-    assert_null(allow_match(a, &k, NULL));
+    assert_null(allow_match(a, &k, NULL, NULL, NULL));
     allow_free(a);
 
     a = load("udp\nsctp/*\n47/*\n17/5000\n");
@@ -385,15 +422,15 @@ static void test_rules_on_named_groups(void **state)
     k.dst[0] = 42; /* a name id, not an address */
     k.dst_name = 1;
     const char *r[4];
-    r[0] = allow_match(a, &k, "www.example.com");
+    r[0] = allow_match(a, &k, "www.example.com", "www.example.com", NULL);
     k = key("192.168.1.8", "10.0.0.2", 6, 443);
     memset(k.dst, 0, sizeof(k.dst));
     k.dst[0] = 10; /* would fall in 10.0.0.0/8 if read as an address */
     k.dst_name = 1;
-    r[1] = allow_match(a, &k, NULL);
-    r[2] = allow_match(a, &k, "www.example.com");
+    r[1] = allow_match(a, &k, NULL, NULL, NULL);
+    r[2] = allow_match(a, &k, "www.example.com", "www.example.com", NULL);
     k.dport = 22;
-    r[3] = allow_match(a, &k, NULL);
+    r[3] = allow_match(a, &k, NULL, NULL, NULL);
     for (int i = 0; i < 4; i++)
         snprintf(got[i], sizeof(got[i]), "%s", r[i] ? r[i] : "");
     allow_free(a);
@@ -510,10 +547,15 @@ static void test_syntax_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_and_name_rules),  cmocka_unit_test(test_address_rules),
-        cmocka_unit_test(test_service_rules),         cmocka_unit_test(test_address_and_service),
-        cmocka_unit_test(test_ipv6_prefixes),         cmocka_unit_test(test_name_rules),
-        cmocka_unit_test(test_rules_on_named_groups), cmocka_unit_test(test_rule_text),
+        cmocka_unit_test(test_name_rules_want_a_dns_answer),
+        cmocka_unit_test(test_parse_and_name_rules),
+        cmocka_unit_test(test_address_rules),
+        cmocka_unit_test(test_service_rules),
+        cmocka_unit_test(test_address_and_service),
+        cmocka_unit_test(test_ipv6_prefixes),
+        cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_rules_on_named_groups),
+        cmocka_unit_test(test_rule_text),
         cmocka_unit_test(test_syntax_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

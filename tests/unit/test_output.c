@@ -715,7 +715,7 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\"\n", LONG / 2, big,
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true\n", LONG / 2, big,
              big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
@@ -724,10 +724,10 @@ static void test_escaping_and_long_fields(void **state)
 
     o.format = OUT_JSON;
     s = write_to_string(&o, fx.r, 1);
-    snprintf(
-        want, 2 * LONG,
-        "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f end\"}\n",
-        LONG / 2, big, big + LONG / 2 + 1);
+    snprintf(want, 2 * LONG,
+             "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
+             "end\",\"allow_confirmed\":true}\n",
+             LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
     assert_true(sl > wl);
