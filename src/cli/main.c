@@ -211,7 +211,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
             fprintf(stderr,
                     "pcts: warning: %llu packets were stamped more than %s away from the "
                     "packets around them: taken as stray timestamps, they did not move the "
-                    "flows' clock (their flows end at once)\n",
+                    "flows' clock (their flows end at the next packet)\n",
                     (unsigned long long)ft->stray, d);
         if (ft->clock_back)
             fprintf(stderr,

@@ -305,13 +305,18 @@ static inline void flow_table_clock(struct flow_table *t, int64_t ts)
     }
 }
 
-/* Whether a packet at ts is more than to away from its flow's last packet,
- * ahead (the flow timed out) or behind (a clock stepped back): either way
- * it starts a new flow. */
-static inline int flow_gap_over(int64_t ts, int64_t last, int64_t to)
+/* Whether a packet at ts starts a new flow in place of f: more than to
+ * after its last packet (it timed out), or as far before it (a clock
+ * stepped back), unless that last packet is itself ahead of the clock: a
+ * stray stamp (2061 inside a 2015 connection), which the connection's next
+ * packets must not be split from (the flow ends at the next expiry, idle()
+ * in flow.c, at the start they give it). */
+static inline int flow_gap_over(const struct flow_table *t, int64_t ts, const struct flow *f,
+                                int64_t to)
 {
-    uint64_t d = ts > last ? (uint64_t)ts - (uint64_t)last : (uint64_t)last - (uint64_t)ts;
-    return d > (uint64_t)to;
+    if (ts >= f->last)
+        return (uint64_t)ts - (uint64_t)f->last > (uint64_t)to;
+    return f->last <= t->now && (uint64_t)f->last - (uint64_t)ts > (uint64_t)to;
 }
 
 /* Inline, with its rare steps out of line: as a call into flow.c its frame,
@@ -335,7 +340,7 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
      * after the flow timed out but before it was swept, or as long before
      * its last packet (a clock stepped back). */
     if (i == FLOW_NONE || (t->f[i].closed && syn && !ack) ||
-        flow_gap_over(ts, t->f[i].last, flow_table_timeout(t, t->f[i].list)))
+        flow_gap_over(t, ts, &t->f[i], flow_table_timeout(t, t->f[i].list)))
         i = flow_table_open(t, fp, ts, i, slot, syn, ack);
     struct flow *f = &t->f[i];
     int o = fp->side == f->orig;

@@ -894,6 +894,35 @@ static void test_clock_ignores_stray_ahead(void **state)
     col_free(&c);
 }
 
+/* A stray inside a connection (a 2061 stamp among 2015's packets of the same
+ * 5-tuple: a pcapng of PcapPlusPlus' tests): the stray is a flow of its
+ * own, ended at the next packet in line; the connection's packets stay in
+ * 2015, in one flow before the stray and one after. */
+static void test_clock_stray_inside_a_flow(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(4, A, 40000, B, 3306, F_SYN),
+                    sa = tcp(4, B, 3306, A, 40000, F_SYN | F_ACK);
+    struct pkt_meta d = tcp(4, A, 40000, B, 3306, F_ACK | F_PSH);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &d, 1472000000LL * SEC, 60, NULL); /* 46 years on */
+    send_(&t, &sa, 10 * MSEC, 60, NULL);
+    assert_int_equal(c.n, 2); /* the first packet's flow, the stray's */
+    assert_true(c.f[1].start == EPOCH + 1472000000LL * SEC);
+    send_(&t, &d, 20 * MSEC, 60, NULL);
+    assert_int_equal(t.stray, 1);
+    assert_true(t.now == EPOCH + 20 * MSEC);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    assert_true(c.f[0].start == EPOCH && c.f[2].start == EPOCH + 10 * MSEC);
+    assert_int_equal(c.f[2].pkts[0] + c.f[2].pkts[1], 2);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
 /* The same with a packet stamped in 1970 (a clock not set yet), and with a
  * short burst of stray packets ahead: FLOW_CLOCK_CONFIRM - 1 in a row. */
 static void test_clock_ignores_stray_behind_and_short_bursts(void **state)
@@ -1838,6 +1867,7 @@ int main(void)
         cmocka_unit_test(test_max_live_keeps_active_flow),
         cmocka_unit_test(test_clock_ignores_stray_ahead),
         cmocka_unit_test(test_clock_ignores_stray_behind_and_short_bursts),
+        cmocka_unit_test(test_clock_stray_inside_a_flow),
         cmocka_unit_test(test_clock_follows_a_step_back),
         cmocka_unit_test(test_clock_sparse_traffic),
         cmocka_unit_test(test_icmp_echo_and_messages),
