@@ -6,7 +6,7 @@
  * first touch of a 4 KiB page is a page fault, and in a virtual machine
  * each can also make the host back the page: on the 2-vCPU KVM guest that
  * pcts is measured on, a first write to a fresh page took 1.7-12 us
- * (docs/performance.md, sessions 15 and 16), so the 219 MiB of the bench
+ * (docs/performance-log.md, sessions 15 and 16), so the 219 MiB of the bench
  * file's packet series (10 M packets, 50 k pairs) spent 0.4-0.6 s of a
  * 1.7 s run in faults.  With 2 MiB pages there are 512 times fewer faults:
  * 1.72 to 1.42 s on one thread, 1.32 to 0.95 on two; the default mode 1.63

@@ -28,8 +28,8 @@
  * 2015).  The sorts of a group's gaps and beat intervals and the score's
  * merges were a quarter of the statistics phase of a one-thread --series
  * packets run (perf, the 10 M bench file); this takes 0.45-0.65 of the
- * scalar code's time on 16 to 1 000 values (docs/performance.md, "Session
- * 12").  Chosen at run time: the scalar code runs elsewhere (and under
+ * scalar code's time on 16 to 1 000 values (docs/performance-log.md,
+ * session 12).  Chosen at run time: the scalar code runs elsewhere (and under
  * valgrind, which has no AVX-512).  Every value is a double without NaN or
  * -0 (order.h), so min and max pick values, never mix them: the output is
  * the scalar code's, bit for bit.

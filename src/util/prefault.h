@@ -3,7 +3,7 @@
  * the packet loop, ahead of the thread that allocates from it.
  *
  * On the machine pcts is measured on (a PVM guest: docs/performance.md,
- * "Session 16") the first touch of a fresh page costs the host's work, and
+ * "Machine and conditions") the first touch of a fresh page costs the host's work, and
  * the thread that grows the series' event lists (the main thread, glibc's
  * main arena, which grows with brk) spent about a tenth of its time in
  * those faults, the packet loop's slower stage.  The other stage had time to

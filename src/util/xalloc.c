@@ -63,7 +63,7 @@ void *xrealloc(void *p, size_t n)
  * huge pages, the rest 4 KiB pages, even with glibc.malloc.hugetlb=1, since
  * a huge page moves whole only between addresses equal modulo 2 MiB.  On
  * such a block, where every access is a random one, a TLB miss an access:
- * on this PVM guest (docs/performance.md, "Session 17") the default mode's
+ * on this PVM guest (docs/performance-log.md, session 17) the default mode's
  * packet loop on 5 M packets over 1 M services took 4.6 s with mremap and
  * 2.8 s with the copy, the statistics 1.3 and 1.0 s, the output 0.8 and
  * 0.5 s.  The copy's fresh pages are huge pages only with the tunable: on 4 KiB
