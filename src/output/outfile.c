@@ -72,6 +72,16 @@ static const char *write_word(const struct outfile *o)
     return o->what && !strcmp(o->what, "report") ? "report " : "";
 }
 
+static void outfile_free(struct outfile *o)
+{
+    if (o->tmp)
+        slot_remove(o->tmp);
+    free(o->tmp);
+    free(o->target);
+    free(o->path);
+    memset(o, 0, sizeof(*o));
+}
+
 /* Written in place: a device, a FIFO, standard output's file, or a regular
  * file where no temporary file can be made. */
 static int open_direct(struct outfile *o, char *msg)
@@ -83,6 +93,7 @@ static int open_direct(struct outfile *o, char *msg)
         if (fd >= 0)
             close(fd);
         errmsg_set(msg, "cannot open %s '%s': %s", o->what, o->path, strerror(e));
+        outfile_free(o);
         return ERR_IO;
     }
     struct stat st;
@@ -121,6 +132,7 @@ int outfile_open(struct outfile *o, const char *path, const char *what, char *ms
         if (e == EACCES || e == EPERM || e == EROFS || e == ENAMETOOLONG)
             return open_direct(o, msg); /* perhaps the file itself is writable */
         errmsg_set(msg, "cannot open %s '%s': %s", what, path, strerror(e));
+        outfile_free(o);
         return ERR_IO;
     }
     mode_t mode;
@@ -138,6 +150,7 @@ int outfile_open(struct outfile *o, const char *path, const char *what, char *ms
         close(fd);
         unlink(o->tmp);
         errmsg_set(msg, "cannot open %s '%s': %s", what, path, strerror(e));
+        outfile_free(o);
         return ERR_IO;
     }
     slot_add(o->tmp);
@@ -156,16 +169,6 @@ int outfile_start(struct outfile *o, char *msg)
         return ERR_IO;
     }
     return 0;
-}
-
-static void outfile_free(struct outfile *o)
-{
-    if (o->tmp)
-        slot_remove(o->tmp);
-    free(o->tmp);
-    free(o->target);
-    free(o->path);
-    memset(o, 0, sizeof(*o));
 }
 
 int outfile_commit(struct outfile *o, char *msg)
