@@ -72,6 +72,8 @@ void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns
     t->slot = xcalloc(t->mask + 1, sizeof(uint64_t));
     t->free_head = FLOW_NONE;
     t->now = INT64_MIN;
+    t->in_first = INT64_MAX;
+    t->in_last = INT64_MIN;
     t->jump = tcp_timeout_ns > udp_timeout_ns ? tcp_timeout_ns : udp_timeout_ns;
     if (t->jump < FLOW_LINGER_NS)
         t->jump = FLOW_LINGER_NS;

@@ -55,6 +55,14 @@
  * packets late, which only delays expiry: flows are split by their own
  * packets' gaps (flow_gap_over). */
 #define FLOW_CLOCK_CONFIRM 8
+/* A packet out of line by more than this (a 2061 stamp among 2015's, a 1970
+ * one) that belongs to an open flow is counted in it, its time ignored: a check-in connection
+ * holding one such packet had become three flows and an event 46 years away, burying a 60 s beacon
+ * (score 0.992 to 0.001).  One that opens a flow keeps its time (the first
+ * packets after a gap in captures merged days apart are such: they must
+ * not be moved to the part before the gap).  Sparse traffic, a beacon
+ * every few hours, stays far below it. */
+#define FLOW_STRAY_NS (86400ll * 1000000000)
 
 struct flow_key {
     uint8_t family, proto;
@@ -163,6 +171,7 @@ struct flow_table {
     uint8_t clock_set;                /* a packet has set now */
     uint64_t clock_back;              /* times now moved back by more than jump */
     uint64_t stray;                   /* packets out of line that did not move it */
+    int64_t in_first, in_last;        /* the times accounted (strays at now): the span */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */
     struct flow_queue q[3];           /* expiry queues */
@@ -305,18 +314,24 @@ static inline void flow_table_clock(struct flow_table *t, int64_t ts)
     }
 }
 
+/* Whether a and b are more than d apart. */
+static inline int flow_gap_over_ns(int64_t a, int64_t b, int64_t d)
+{
+    return (a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a) > (uint64_t)d;
+}
+
 /* Whether a packet at ts starts a new flow in place of f: more than to
- * after its last packet (it timed out), or as far before it (a clock
- * stepped back), unless that last packet is itself ahead of the clock: a
- * stray stamp (2061 inside a 2015 connection), which the connection's next
- * packets must not be split from (the flow ends at the next expiry, idle()
- * in flow.c, at the start they give it). */
+ * after its last packet (it timed out), or more than the clock's bound
+ * before it (a clock stepped back), unless that last packet is itself
+ * ahead of the clock. */
 static inline int flow_gap_over(const struct flow_table *t, int64_t ts, const struct flow *f,
                                 int64_t to)
 {
     if (ts >= f->last)
         return (uint64_t)ts - (uint64_t)f->last > (uint64_t)to;
-    return f->last <= t->now && (uint64_t)f->last - (uint64_t)ts > (uint64_t)to;
+    /* behind: by more than the clock's own bound (a UDP packet 2 minutes
+     * late is reordering, not a step back) */
+    return f->last <= t->now && (uint64_t)f->last - (uint64_t)ts > (uint64_t)t->jump;
 }
 
 /* Inline, with its rare steps out of line: as a call into flow.c its frame,
@@ -327,26 +342,37 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
                                                       uint32_t wirelen, int *from_orig)
 {
     flow_table_clock(t, ts);
+    int far = t->off_line && flow_gap_over_ns(ts, t->now, FLOW_STRAY_NS);
+    if (!t->off_line) { /* the span, without the packets out of line */
+        if (ts < t->in_first)
+            t->in_first = ts;
+        if (ts > t->in_last)
+            t->in_last = ts;
+    }
     /* not while packets are out of line: the flows they open would look
      * silent for as long as they are away from the clock */
     if (t->now > t->expire_at && !t->off_line)
         flow_table_expire(t);
     size_t slot = 0;
     uint32_t i = flow_table_find(t, &fp->k, fp->h, &slot);
+    /* a stray in an open flow: counted in it, its time ignored */
+    int keep_time = far && i != FLOW_NONE;
     int is_tcp = fp->k.proto == 6;
     int syn = is_tcp && fp->has_ports && (fp->tcp_flags & 0x02);
     int ack = is_tcp && (fp->tcp_flags & 0x10);
     /* A new SYN on a closed connection starts a new one; so does any packet
      * after the flow timed out but before it was swept, or as long before
      * its last packet (a clock stepped back). */
-    if (i == FLOW_NONE || (t->f[i].closed && syn && !ack) ||
-        flow_gap_over(t, ts, &t->f[i], flow_table_timeout(t, t->f[i].list)))
+    if (i == FLOW_NONE ||
+        (!keep_time && ((t->f[i].closed && syn && !ack) ||
+                        flow_gap_over(t, ts, &t->f[i], flow_table_timeout(t, t->f[i].list)))))
         i = flow_table_open(t, fp, ts, i, slot, syn, ack);
     struct flow *f = &t->f[i];
     int o = fp->side == f->orig;
     *from_orig = o;
     int role = o ? 0 : 1;
-    if (!is_tcp && ts > f->last && (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
+    if (!is_tcp && !keep_time && ts > f->last &&
+        (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
         if (t->exchange)
             t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
         f->ex_start = ts;
@@ -356,10 +382,12 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
         f->ex_bytes = f->ex_bytes > UINT32_MAX - wirelen ? UINT32_MAX : f->ex_bytes + wirelen;
     f->pkts[role]++;
     f->bytes[role] += wirelen;
-    if (ts > f->last)
-        f->last = ts;
-    if (ts < f->start)
-        f->start = ts;
+    if (!keep_time) {
+        if (ts > f->last)
+            f->last = ts;
+        if (ts < f->start)
+            f->start = ts;
+    }
     f->hist |= o ? FH_DATA_O : FH_DATA_R;
     if (is_tcp) {
         uint8_t fl = fp->tcp_flags;

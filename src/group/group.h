@@ -51,13 +51,17 @@ _Static_assert(sizeof(struct group_key) == 40, "group key is hashed as 5 words")
 
 struct group {
     struct group_key key;
-    uint64_t bytes;                        /* wire bytes of all its packets */
-    struct series s;                       /* events: packets or flow starts */
-    uint64_t packets;                      /* packets, both directions */
-    uint64_t flows;                        /* flows that contributed (flow modes) */
-    uint64_t failed;                       /* of those, failed TCP attempts */
-    uint32_t host;                         /* name of the destination (nametab id), 0 unknown */
-    uint32_t dns_subdomains;               /* GROUP_DNS: distinct query names seen (capped) */
+    uint64_t bytes;   /* wire bytes of all its packets */
+    struct series s;  /* events: packets or flow starts */
+    uint64_t packets; /* packets, both directions */
+    uint64_t flows;   /* flows that contributed (flow modes) */
+    uint64_t failed;  /* of those, failed TCP attempts */
+    uint32_t host;    /* name of the destination (nametab id), 0 unknown */
+    union {
+        uint32_t dns_subdomains; /* GROUP_DNS: distinct query names seen (capped) */
+        uint32_t host_weak;      /* GROUP_HOST: flows named by an SNI/Host no DNS answer gave
+                                    their responder (allow.h: not a confirmed name) */
+    };
     double dns_label_sum, dns_entropy_sum; /* GROUP_DNS: of the subdomain parts */
 };
 

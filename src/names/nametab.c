@@ -41,7 +41,6 @@ void names_release(struct name_table *t)
     free(t->str);
     free(t->sidx);
     free(t->m);
-    free(t->dns_named);
     memset(t, 0, sizeof(*t));
 }
 
@@ -151,20 +150,6 @@ void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
     map_put(t, family, client, server, name);
     map_put(t, family, any, server, name);
     t->learned++;
-    if (name >= t->dns_named_cap) {
-        size_t old = t->dns_named_cap, nc = old ? old : 256;
-        while (nc <= name)
-            nc *= 2;
-        t->dns_named = xrealloc(t->dns_named, nc);
-        memset(t->dns_named + old, 0, nc - old);
-        t->dns_named_cap = nc;
-    }
-    t->dns_named[name] = 1;
-}
-
-int names_from_dns(const struct name_table *t, uint32_t id)
-{
-    return id && id < t->dns_named_cap && t->dns_named[id];
 }
 
 static uint32_t map_get(const struct name_table *t, uint8_t family, const uint8_t *client,

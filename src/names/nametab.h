@@ -45,8 +45,6 @@ struct name_table {
     uint64_t dropped_names;  /* intern table full */
     uint64_t learned;        /* address mappings learned */
     uint64_t dropped_maps;   /* address map full: mappings not kept */
-    uint8_t *dns_named;      /* [id]: the name was a DNS answer for some address */
-    size_t dns_named_cap;
 };
 
 void names_init(struct name_table *t, uint64_t seed);
@@ -59,10 +57,6 @@ const char *names_str(const struct name_table *t, uint32_t id);
 /* A DNS answer: client asked, server address is `name`. */
 void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
                  const uint8_t server[16], uint32_t name);
-
-/* Whether a DNS answer in the capture gave the name for some address (a TLS
- * SNI or HTTP Host is the sender's word alone). */
-int names_from_dns(const struct name_table *t, uint32_t id);
 
 /* The name for server as seen by client (its own answer, else anyone's). */
 uint32_t names_lookup(const struct name_table *t, uint8_t family, const uint8_t client[16],

@@ -29,13 +29,23 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+/* exit() without a commit or an abort: out of memory (xalloc.c) */
+static void slots_at_exit(void)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (slot_used[i])
+            unlink(slot_path[i]);
+}
+
 static void slots_handle(void)
 {
     static int done;
     if (done)
         return;
     done = 1;
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    atexit(slots_at_exit);
+    static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                               SIGXFSZ, SIGALRM, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         struct sigaction sa, old;
         memset(&sa, 0, sizeof(sa));
@@ -110,6 +120,13 @@ int outfile_open(struct outfile *o, const char *path, const char *what, char *ms
     int exists = stat(path, &st) == 0; /* through a link */
     if (exists && !S_ISREG(st.st_mode))
         return open_direct(o, msg);
+    if (exists && access(path, W_OK)) { /* a read-only file stays one */
+        errmsg_set(msg, "cannot open %s '%s': %s", what, path, strerror(errno));
+        outfile_free(o);
+        return ERR_IO;
+    }
+    if (exists && st.st_nlink > 1) /* a rename would part it from its other names */
+        return open_direct(o, msg);
     struct stat lst;
     if (!exists && lstat(path, &lst) == 0) /* a dangling link: its target is made */
         return open_direct(o, msg);
@@ -171,6 +188,52 @@ int outfile_start(struct outfile *o, char *msg)
     return 0;
 }
 
+/* Copy the file from over the file to, in place: 0 or -1 with errno. */
+static int copy_over(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    static char buf[1 << 16];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -1;
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc)
+            break;
+    }
+    int e = errno;
+    close(in);
+    if (close(out) && !rc) {
+        e = errno;
+        rc = -1;
+    }
+    errno = e;
+    return rc;
+}
+
 int outfile_commit(struct outfile *o, char *msg)
 {
     int e = 0;
@@ -179,12 +242,18 @@ int outfile_commit(struct outfile *o, char *msg)
     if (fclose(o->f) && !e)
         e = errno ? errno : EIO;
     o->f = NULL;
-    if (!e && o->tmp && rename(o->tmp, o->target))
-        e = errno;
+    const char *verb = "write";
+    if (!e && o->tmp && rename(o->tmp, o->target)) {
+        /* not ours to replace (a sticky directory, another owner's file we
+         * may write): copied into it in place instead */
+        verb = "replace";
+        e = copy_over(o->tmp, o->target) ? errno ? errno : EIO : 0;
+        unlink(o->tmp);
+    }
     if (e) {
         if (o->tmp)
             unlink(o->tmp);
-        errmsg_set(msg, "cannot write %s'%s': %s", write_word(o), o->path, strerror(e));
+        errmsg_set(msg, "cannot %s %s'%s': %s", verb, write_word(o), o->path, strerror(e));
     }
     outfile_free(o);
     return e ? ERR_IO : 0;

@@ -890,6 +890,23 @@ static void series_stage_done(struct run_ctx *x)
 }
 
 /* A flow ended: list it, or add it to its group's connection series. */
+/* --group host: a flow whose name is its own SNI or Host (the sender's
+ * word) confirms it only when a DNS answer gave its responder that name
+ * (the client's, else anyone's for that address); else its group's name
+ * is weak for the allow list's name rules.  A DNS answer about some other
+ * address does not count (the name of an implant calling itself
+ * swcdn.apple.com is in every Mac's lookups). */
+static void host_confirm(struct run_ctx *x, struct flow *f)
+{
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi == GROUP_NONE)
+        return;
+    if (names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]) !=
+        f->name)
+        x->tab->g[gi].host_weak++;
+}
+
 void pipeline_flow_done(void *ctx, struct flow *f)
 {
     struct run_ctx *x = ctx;
@@ -898,6 +915,8 @@ void pipeline_flow_done(void *ctx, struct flow *f)
             flow_writer_row(x->fw, f);
         return;
     }
+    if (x->o->group == GROUP_HOST && f->name)
+        host_confirm(x, f);
     if (x->o->series != SERIES_FLOWS)
         return; /* packets were counted as they came */
     int failed = flow_failed(f);

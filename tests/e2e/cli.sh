@@ -131,6 +131,15 @@ ok_if "  ...replaced whole, its mode kept, no temporary file left" "head -1 '$w/
 ln -sf keep.csv "$w/o/link.csv"
 t "-o through a symbolic link" 0 "" -- $pcts -F json -o "$w/o/link.csv" "$c/eth_basic.pcap"
 ok_if "  ...the link stays, its target is replaced" "test -L '$w/o/link.csv' && head -c 1 '$w/o/keep.csv' | grep -q '{'"
+ln -f "$w/o/keep.csv" "$w/o/hard.csv"
+t "-o naming a file with another name (a hard link)" 0 "" -- $pcts -F csv -o "$w/o/keep.csv" "$c/eth_basic.pcap"
+ok_if "  ...written in place: the other name sees the results" "cmp -s '$w/o/keep.csv' '$w/o/hard.csv' && head -1 '$w/o/hard.csv' | grep -q '^src,dst'"
+if [ "$(id -u)" != 0 ]; then
+    printf 'old\n' >"$w/o/ro.json"
+    chmod 444 "$w/o/ro.json"
+    t "-o naming a read-only file" 1 "cannot open output '$w/o/ro.json': Permission denied" -- $pcts -o "$w/o/ro.json" "$c/eth_basic.pcap"
+    ok_if "  ...left as it was" "test \"\$(cat '$w/o/ro.json')\" = old"
+fi
 if [ -c /dev/full ] && [ -w /dev/full ]; then
     cp "$w/o/keep.csv" "$w/o/before.csv"
     t "-o and --html /dev/full: the report fails, -o is still written" 1 "cannot write report '/dev/full'" -- $pcts -F csv -o "$w/o/keep.csv" --html /dev/full "$c/eth_basic.pcap"
@@ -361,7 +370,7 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 ok_if "  ...confirmed: a DNS answer gave the address that name" "grep -q '\"dst\":\"203.0.113.9\".*\"allow_confirmed\":true' '$w/out'"
 # a name only the sender wrote (TLS SNI) does not drop a beacon: an implant
 # can call itself swcdn.apple.com (--allow default has *.apple.com)
-python3 - "$w/sni.pcap" <<'PY'
+python3 - "$w/sni.pcap" "$w/sni-other.pcap" "$w/sni-own.pcap" <<'PY'
 import socket, struct, sys
 def ip4(s, d, p, pl):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
@@ -371,14 +380,26 @@ def hello(n):
     e = struct.pack('!HHHBH', 0, len(n) + 5, len(n) + 3, 0, len(n)) + n
     b = b'\x03\x03' + b'\0' * 33 + b'\x00\x02\x13\x01\x01\x00' + struct.pack('!H', len(e)) + e
     return b'\x16\x03\x01' + struct.pack('!H', len(b) + 4) + b'\x01' + struct.pack('!I', len(b))[1:] + b
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(60):
-        c, s, sp, t = '10.0.0.23', '203.0.113.66', 40000 + i, 1700000000 + i * 60
-        for dt, fr in [(0, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (10000, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
-                       (20000, eth(ip4(c, s, 6, tcp(sp, 443, 0x18, hello(b'swcdn.apple.com'))))),
-                       (40000, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (50000, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]:
-            f.write(struct.pack('<IIII', t, dt, len(fr), len(fr)) + fr)
+def udp(sp, dp, x): return struct.pack('!HHHH', sp, dp, 8 + len(x), 0) + x
+def answer(name, addr):  # a DNS response: name A addr
+    q = b''.join(bytes([len(l)]) + l for l in name.split(b'.')) + b'\0'
+    return (struct.pack('!HHHHHH', 7, 0x8180, 1, 1, 0, 0) + q + struct.pack('!HH', 1, 1)
+            + b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 300, 4) + socket.inet_aton(addr))
+def write(path, dns):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        if dns:  # who asked, and the address the answer gave
+            fr = eth(ip4('10.0.0.53', dns[0], 17, udp(53, 33333, answer(b'swcdn.apple.com', dns[1]))))
+            f.write(struct.pack('<IIII', 1699999990, 0, len(fr), len(fr)) + fr)
+        for i in range(60):
+            c, s, sp, t = '10.0.0.23', '203.0.113.66', 40000 + i, 1700000000 + i * 60
+            for dt, fr in [(0, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (10000, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
+                           (20000, eth(ip4(c, s, 6, tcp(sp, 443, 0x18, hello(b'swcdn.apple.com'))))),
+                           (40000, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (50000, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]:
+                f.write(struct.pack('<IIII', t, dt, len(fr), len(fr)) + fr)
+write(sys.argv[1], None)
+write(sys.argv[2], ('10.0.0.7', '17.253.1.1'))    # another client, another address
+write(sys.argv[3], ('10.0.0.23', '203.0.113.66'))  # the client's own answer for this address
 PY
 t "--allow default --allow-mode drop keeps a beacon allowed by its SNI alone" 0 \
     "warning: 1 groups match an --allow name rule only by the TLS SNI or HTTP Host their sender wrote, which no DNS answer in the capture confirms: kept, marked '\\?' \\(allow_confirmed false\\)" \
@@ -387,6 +408,13 @@ ok_if "  ...kept, allowed by *.apple.com, allow_confirmed false (it had been dro
     "grep -q '^10.0.0.23,203.0.113.66,tcp,443,.*,\\*.apple.com,swcdn.apple.com,false\$' '$w/out'"
 t "...the table marks it '?' and says why" 0 "" -- $pcts -F table --allow default "$w/sni.pcap"
 ok_if "  ...'?' after the score, the reason" "grep -q '[0-9]?  .*allowed by its TLS SNI/HTTP Host alone (no DNS answer confirms it): \\*.apple.com' '$w/out'"
+for g in service host; do
+    t "--group $g: another client's answer for another address confirms nothing" 0 "kept, marked" \
+        -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-other.pcap"
+    ok_if "  ...kept, allow_confirmed false" "grep -q '^10.0.0.23,.*,tcp,443,.*,\\*.apple.com,swcdn.apple.com,false\$' '$w/out'"
+    t "--group $g: the client's own answer for that address confirms the name" 0 "\\(1 dropped by --allow\\)" \
+        -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-own.pcap"
+done
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"
 ok_if "  ...the names' figures before the note of the domain's two sources" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*; 8 distinct names, subdomains [0-9.]* chars, [0-9.]* bits/char, 2 sources share it\"' '$w/out'"
