@@ -528,29 +528,30 @@ struct pbatch {
     struct group_key full[PBATCH]; /* keys without a compact form, at their event's index */
 };
 
-/* The logs (PLOG_BUFS and the partition's other buffer) take at most an
- * eighth of the memory budget, which bounds the series (--max-memory,
- * series.h): a small budget gets small logs. */
-static size_t plog_max(void)
+/* An eighth of the memory budget (--max-memory, series.h), or at least
+ * limit without one: the most the packet loops' fixed buffers may take. */
+static uint64_t budget_eighth(uint64_t limit)
 {
     struct series_budget_state b;
     series_budget_get(&b);
-    uint64_t by_budget = b.budget / 8 / ((PLOG_BUFS + 1) * sizeof(struct sev));
-    if (!b.budget || by_budget >= PLOG_MAX)
-        return PLOG_MAX;
-    return by_budget > PBATCH ? (size_t)by_budget : PBATCH;
+    return !b.budget || b.budget / 8 >= limit ? limit : b.budget / 8;
 }
 
-/* The heap's pad for the prefault (prefault.h): an eighth of the memory
- * budget too, so --max-memory 8M does not get 32 MiB of pages faulted in
- * ahead (44 against 17 MiB peak RSS on 2 M packets over 1 000 pairs). */
+/* The logs (PLOG_BUFS and the partition's other buffer): a small budget
+ * gets small logs. */
+static size_t plog_max(void)
+{
+    const uint64_t per = (PLOG_BUFS + 1) * sizeof(struct sev);
+    uint64_t n = budget_eighth(PLOG_MAX * per) / per;
+    return n > PBATCH ? (size_t)n : PBATCH;
+}
+
+/* The heap's pad for the prefault (prefault.h): so --max-memory 8M does not
+ * get 32 MiB of pages faulted in ahead (44 against 17 MiB peak RSS on 2 M
+ * packets over 1 000 pairs). */
 static size_t prefault_pad(void)
 {
-    struct series_budget_state b;
-    series_budget_get(&b);
-    if (!b.budget || b.budget / 8 >= PREFAULT_PAD_MAX)
-        return PREFAULT_PAD_MAX;
-    return (size_t)(b.budget / 8);
+    return (size_t)budget_eighth(PREFAULT_PAD_MAX);
 }
 
 /*
