@@ -204,6 +204,11 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 names->dropped_names ? "the name table was full, later names were dropped" : "",
                 names->dropped_names && names->dropped_maps ? "; " : "",
                 names->dropped_maps ? "the address map was full, later mappings were dropped" : "");
+    if (names->dropped_pairs)
+        fprintf(stderr,
+                "pcts: warning: %llu (address, name) pairs from DNS answers were past the table's "
+                "limit: an --allow name rule is not confirmed by them\n",
+                (unsigned long long)names->dropped_pairs);
     if (ft && (ft->stray || ft->clock_back)) {
         char d[32];
         fmt_human_dur((double)ft->jump * 1e-9, d, sizeof(d));
@@ -793,14 +798,18 @@ int main(int argc, char **argv)
             if (allow) {
                 /* the name a DNS answer gave the destination confirms a
                  * name rule; an SNI or Host alone is the sender's word
-                 * (allow.h).  A name destination (--group host) is
-                 * confirmed when some DNS answer gave that name; --group
+                 * (allow.h): the group's name when some DNS answer gave
+                 * it the destination, else the name the latest did.  A
+                 * name destination (--group host) is confirmed when DNS
+                 * answers gave every flow's responder that name; --group
                  * dns's names are the queries themselves. */
                 const char *dns_host = NULL;
                 if (o.group == GROUP_DNS)
                     dns_host = r->host;
                 else if (g->key.dst_name)
                     dns_host = g->host_weak ? NULL : r->host; /* pipeline.c: host_confirm */
+                else if (names_confirms(&names, g->key.family, g->key.dst, g->host))
+                    dns_host = r->host; /* a CDN's address has many names */
                 else if (names.learned)
                     dns_host = names_str(
                         &names, names_lookup(&names, g->key.family, g->key.src, g->key.dst));

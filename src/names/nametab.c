@@ -30,6 +30,8 @@ void names_init(struct name_table *t, uint64_t seed)
     t->sidx = xcalloc(t->smask + 1, sizeof(uint64_t));
     t->mmask = 1023;
     t->m = xcalloc(t->mmask + 1, sizeof(*t->m));
+    t->pmask = 1023;
+    t->p = xcalloc(t->pmask + 1, sizeof(*t->p));
     t->n = 1; /* id 0 is "no name" */
     t->max_bytes = NAMES_MAX_BYTES;
 }
@@ -41,6 +43,7 @@ void names_release(struct name_table *t)
     free(t->str);
     free(t->sidx);
     free(t->m);
+    free(t->p);
     memset(t, 0, sizeof(*t));
 }
 
@@ -141,6 +144,65 @@ static void map_put(struct name_table *t, uint8_t family, const uint8_t *client,
         map_grow(t);
 }
 
+static uint64_t pair_hash(const struct name_table *t, uint8_t family, const uint8_t *server,
+                          uint32_t name)
+{
+    uint8_t k[21];
+    k[0] = family;
+    memcpy(k + 1, server, 16);
+    memcpy(k + 17, &name, 4);
+    return hash_bytes(k, sizeof(k), t->seed);
+}
+
+/* The slot of the pair, or the empty slot where it would go. */
+static size_t pair_slot(const struct name_table *t, uint8_t family, const uint8_t *server,
+                        uint32_t name)
+{
+    size_t i = (size_t)pair_hash(t, family, server, name) & t->pmask;
+    for (;; i = (i + 1) & t->pmask) {
+        const struct name_pair *e = &t->p[i];
+        if (!e->used || (e->family == family && e->name == name && !memcmp(e->server, server, 16)))
+            return i;
+    }
+}
+
+static void pair_grow(struct name_table *t)
+{
+    size_t om = t->pmask;
+    struct name_pair *old = t->p;
+    t->pmask = om * 2 + 1;
+    t->p = xcalloc(t->pmask + 1, sizeof(*t->p));
+    for (size_t i = 0; i <= om; i++)
+        if (old[i].used)
+            t->p[pair_slot(t, old[i].family, old[i].server, old[i].name)] = old[i];
+    free(old);
+}
+
+static void pair_put(struct name_table *t, uint8_t family, const uint8_t *server, uint32_t name)
+{
+    size_t i = pair_slot(t, family, server, name);
+    struct name_pair *e = &t->p[i];
+    if (e->used)
+        return;
+    if (t->plive >= NAMES_MAX_MAP) { /* full: as map_put */
+        t->dropped_pairs++;
+        return;
+    }
+    t->plive++;
+    e->used = 1;
+    e->family = family;
+    e->name = name;
+    memcpy(e->server, server, 16);
+    if (t->plive * 2 > t->pmask + 1 && t->plive < NAMES_MAX_MAP)
+        pair_grow(t);
+}
+
+int names_confirms(const struct name_table *t, uint8_t family, const uint8_t server[16],
+                   uint32_t name)
+{
+    return name && t->plive && t->p[pair_slot(t, family, server, name)].used;
+}
+
 void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
                  const uint8_t server[16], uint32_t name)
 {
@@ -149,6 +211,7 @@ void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
         return;
     map_put(t, family, client, server, name);
     map_put(t, family, any, server, name);
+    pair_put(t, family, server, name);
     t->learned++;
 }
 

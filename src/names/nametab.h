@@ -12,7 +12,12 @@
  *    answer on), with a client-independent fallback entry per server
  *    address.  At most NAMES_MAX_MAP entries: past that, new mappings are
  *    counted and dropped (existing ones are still updated), so results do
- *    not depend on the seeded hash.
+ *    not depend on the seeded hash;
+ *  - the set of (server address, name) pairs any DNS answer gave, which
+ *    confirms a name a flow's sender wrote (TLS SNI, HTTP Host) even when
+ *    later answers gave the address other names (a CDN's), also at most
+ *    NAMES_MAX_MAP pairs: past that, a pair is not confirmed (allow.h: an
+ *    unconfirmed name rule keeps its group).
  * TLS SNI and HTTP Host name a flow directly; the caller prefers them.
  */
 #ifndef PCTS_NAMETAB_H
@@ -33,6 +38,14 @@ struct name_map_entry {
     uint8_t server[16];
 };
 
+/* A (server address, name) pair a DNS answer gave. */
+struct name_pair {
+    uint8_t family, used;
+    uint16_t pad;
+    uint32_t name;
+    uint8_t server[16];
+};
+
 struct name_table {
     char **str; /* str[id], id >= 1; owned */
     uint32_t n, cap;
@@ -40,11 +53,14 @@ struct name_table {
     size_t smask;
     struct name_map_entry *m;
     size_t mmask, mlive;
+    struct name_pair *p;
+    size_t pmask, plive;
     uint64_t seed;
     size_t bytes, max_bytes; /* text interned (with NULs); its cap, NAMES_MAX_BYTES */
     uint64_t dropped_names;  /* intern table full */
     uint64_t learned;        /* address mappings learned */
     uint64_t dropped_maps;   /* address map full: mappings not kept */
+    uint64_t dropped_pairs;  /* pair set full: pairs not kept */
 };
 
 void names_init(struct name_table *t, uint64_t seed);
@@ -61,5 +77,10 @@ void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
 /* The name for server as seen by client (its own answer, else anyone's). */
 uint32_t names_lookup(const struct name_table *t, uint8_t family, const uint8_t client[16],
                       const uint8_t server[16]);
+
+/* Whether some DNS answer so far gave server the name (any client's, any
+ * time: an address serves all the names it was given). */
+int names_confirms(const struct name_table *t, uint8_t family, const uint8_t server[16],
+                   uint32_t name);
 
 #endif

@@ -890,10 +890,10 @@ static void series_stage_done(struct run_ctx *x)
     pdrain_to_groups(&x->st, x->tab);
 }
 
-/* A flow ended: list it, or add it to its group's connection series. */
 /* --group host: a flow whose name is its own SNI or Host (the sender's
- * word) confirms it only when a DNS answer gave its responder that name
- * (the client's, else anyone's for that address); else its group's name
+ * word) confirms it only when a DNS answer (any client's, before the flow
+ * ended) gave its responder that name, whatever other names answers gave
+ * that address (a CDN's); else its group's name
  * is weak for the allow list's name rules.  A DNS answer about some other
  * address does not count (the name of an implant calling itself
  * swcdn.apple.com is in every Mac's lookups). */
@@ -903,11 +903,11 @@ static void host_confirm(struct run_ctx *x, struct flow *f)
     size_t gi = flow_group(x, f, &host);
     if (gi == GROUP_NONE)
         return;
-    if (names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]) !=
-        f->name)
+    if (!names_confirms(x->names, f->key.family, f->key.addr[!f->orig], f->name))
         x->tab->g[gi].host_weak++;
 }
 
+/* A flow ended: list it, or add it to its group's connection series. */
 void pipeline_flow_done(void *ctx, struct flow *f)
 {
     struct run_ctx *x = ctx;

@@ -370,7 +370,7 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 ok_if "  ...confirmed: a DNS answer gave the address that name" "grep -q '\"dst\":\"203.0.113.9\".*\"allow_confirmed\":true' '$w/out'"
 # a name only the sender wrote (TLS SNI) does not drop a beacon: an implant
 # can call itself swcdn.apple.com (--allow default has *.apple.com)
-python3 - "$w/sni.pcap" "$w/sni-other.pcap" "$w/sni-own.pcap" <<'PY'
+python3 - "$w/sni.pcap" "$w/sni-other.pcap" "$w/sni-own.pcap" "$w/sni-cdn.pcap" <<'PY'
 import socket, struct, sys
 def ip4(s, d, p, pl):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
@@ -385,12 +385,15 @@ def answer(name, addr):  # a DNS response: name A addr
     q = b''.join(bytes([len(l)]) + l for l in name.split(b'.')) + b'\0'
     return (struct.pack('!HHHHHH', 7, 0x8180, 1, 1, 0, 0) + q + struct.pack('!HH', 1, 1)
             + b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 300, 4) + socket.inet_aton(addr))
-def write(path, dns):
+def write(path, dns, later=b''):
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         if dns:  # who asked, and the address the answer gave
             fr = eth(ip4('10.0.0.53', dns[0], 17, udp(53, 33333, answer(b'swcdn.apple.com', dns[1]))))
             f.write(struct.pack('<IIII', 1699999990, 0, len(fr), len(fr)) + fr)
+        if later:  # a later answer giving that address another name (a CDN's)
+            fr = eth(ip4('10.0.0.53', dns[0], 17, udp(53, 33334, answer(later, dns[1]))))
+            f.write(struct.pack('<IIII', 1699999995, 0, len(fr), len(fr)) + fr)
         for i in range(60):
             c, s, sp, t = '10.0.0.23', '203.0.113.66', 40000 + i, 1700000000 + i * 60
             for dt, fr in [(0, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (10000, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
@@ -400,6 +403,7 @@ def write(path, dns):
 write(sys.argv[1], None)
 write(sys.argv[2], ('10.0.0.7', '17.253.1.1'))    # another client, another address
 write(sys.argv[3], ('10.0.0.23', '203.0.113.66'))  # the client's own answer for this address
+write(sys.argv[4], ('10.0.0.23', '203.0.113.66'), b'cdn.other.example')
 PY
 t "--allow default --allow-mode drop keeps a beacon allowed by its SNI alone" 0 \
     "warning: 1 groups match an --allow name rule only by the TLS SNI or HTTP Host their sender wrote, which no DNS answer in the capture confirms: kept, marked '\\?' \\(allow_confirmed false\\)" \
@@ -414,6 +418,8 @@ for g in service host; do
     ok_if "  ...kept, allow_confirmed false" "grep -q '^10.0.0.23,.*,tcp,443,.*,\\*.apple.com,swcdn.apple.com,false\$' '$w/out'"
     t "--group $g: the client's own answer for that address confirms the name" 0 "\\(1 dropped by --allow\\)" \
         -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-own.pcap"
+    t "--group $g: ...and still does after a later answer gave the address another name (a CDN)" 0 \
+        "\\(1 dropped by --allow\\)" -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-cdn.pcap"
 done
 t "--group dns: client and registered domain of its queries" 0 "" -- $P --group dns "$w/names.pcap"
 ok_if "  ...tun.example with 8 distinct names" "grep -q '\"src\":\"10.0.0.1\",\"dst\":\"tun.example\".*8 distinct names' '$w/out'"

@@ -1,7 +1,8 @@
 /*
  * test_nametab.c - the intern table's bounds (names/nametab.h): a name is
  * stored once, ids are stable, and past the byte budget new names get id 0
- * and are counted while known ones still resolve.
+ * and are counted while known ones still resolve; the (address, name)
+ * pairs that confirm a sender's name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,11 +53,55 @@ static void test_byte_budget(void **state)
     names_release(&t);
 }
 
+/* Every (address, name) an answer gave confirms that name for that
+ * address, whichever came last (a CDN's address has many), for any
+ * client; another address or family confirms nothing; past the cap, new
+ * pairs are counted and confirm nothing, while kept ones still do. */
+static void test_confirms(void **state)
+{
+    (void)state;
+    struct name_table t;
+    names_init(&t, 3);
+    uint8_t c1[16] = {10, 0, 0, 1}, c2[16] = {10, 0, 0, 2}, cdn[16] = {198, 51, 100, 7},
+            other[16] = {203, 0, 113, 66};
+    uint32_t a = names_intern(&t, "a.example"), b = names_intern(&t, "b.example");
+    assert_false(names_confirms(&t, 4, cdn, a));
+    names_learn(&t, 4, c1, cdn, a);
+    names_learn(&t, 4, c2, cdn, b);
+    assert_int_equal(names_lookup(&t, 4, c1, cdn), a);
+    assert_int_equal(names_lookup(&t, 4, c2, cdn), b); /* the latest for c2... */
+    assert_true(names_confirms(&t, 4, cdn, a));        /* ...but both confirm */
+    assert_true(names_confirms(&t, 4, cdn, b));
+    assert_false(names_confirms(&t, 4, other, a));
+    assert_false(names_confirms(&t, 6, cdn, a));
+    assert_false(names_confirms(&t, 4, cdn, 0));
+    for (uint32_t i = 0; i < 5000; i++) { /* grows, stays exact */
+        uint8_t s[16] = {100, (uint8_t)(i >> 8), (uint8_t)i};
+        names_learn(&t, 4, c1, s, a);
+    }
+    assert_int_equal(t.plive, 5002);
+    for (uint32_t i = 0; i < 5000; i += 499) {
+        uint8_t s[16] = {100, (uint8_t)(i >> 8), (uint8_t)i};
+        assert_true(names_confirms(&t, 4, s, a));
+        assert_false(names_confirms(&t, 4, s, b));
+    }
+    t.plive = NAMES_MAX_MAP; /* as if full */
+    uint8_t late[16] = {192, 0, 2, 1};
+    names_learn(&t, 4, c1, late, a);
+    assert_int_equal(t.dropped_pairs, 1);
+    assert_false(names_confirms(&t, 4, late, a));
+    assert_true(names_confirms(&t, 4, cdn, b));
+    names_learn(&t, 4, c1, cdn, b); /* known: no drop */
+    assert_int_equal(t.dropped_pairs, 1);
+    names_release(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intern_once),
         cmocka_unit_test(test_byte_budget),
+        cmocka_unit_test(test_confirms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
