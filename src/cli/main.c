@@ -209,7 +209,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "pcts: warning: %llu (address, name) pairs from DNS answers were past the table's "
                 "limit: an --allow name rule is not confirmed by them\n",
                 (unsigned long long)names->dropped_pairs);
-    if (ft && (ft->stray || ft->clock_back)) {
+    if (ft && (ft->stray || ft->clock_back || ft->stray_events)) {
         char d[32];
         fmt_human_dur((double)ft->jump * 1e-9, d, sizeof(d));
         if (ft->stray)
@@ -218,6 +218,12 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                     "packets around them: taken as stray timestamps, they did not move the "
                     "flows' clock (their flows end at the next packet)\n",
                     (unsigned long long)ft->stray, d);
+        if (ft->stray_events)
+            fprintf(stderr,
+                    "pcts: warning: %llu connections or exchanges began with a stray timestamp "
+                    "more than a day outside the capture's span: their packets count, but "
+                    "they add no event to their groups' series\n",
+                    (unsigned long long)ft->stray_events);
         if (ft->clock_back)
             fprintf(stderr,
                     "pcts: warning: the capture's time went back by more than %s (%llu times; "

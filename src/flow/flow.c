@@ -93,14 +93,43 @@ void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
         t->off_line = 0;
     }
     t->off_ahead = ahead;
-    if (++t->off_line < FLOW_CLOCK_CONFIRM)
+    if (!t->off_line) {
+        t->run_lo = t->run_hi = ts;
+    } else {
+        if (ts < t->run_lo)
+            t->run_lo = ts;
+        if (ts > t->run_hi)
+            t->run_hi = ts;
+    }
+    ++t->off_line;
+    if (!t->settled && t->off_line > t->seg_n &&
+        flow_gap_over_ns(ts, t->now, FLOW_STRAY_START_NS)) {
+        /* The capture's first packets, fewer than this run, lie more than
+         * a year from it: they were stray (FLOW_STRAY_START_NS).
+         * The clock and the span start again with the run; their flows end
+         * at the next expiry, which must run now, and add no event. */
+        t->stray += t->seg_n;
+        t->seg_n = t->off_line - 1; /* this packet counts as in line */
+        t->off_line = 0;
+        t->now = ts;
+        t->in_first = t->run_lo;
+        t->in_last = t->run_hi;
+        t->expire_at = INT64_MIN;
         return;
-    /* FLOW_CLOCK_CONFIRM in a row: the capture's time moved.  Flows whose
-     * last packet lies ahead of the new clock are ended by the next expiry
-     * (idle()), which must run now. */
+    }
+    if (t->off_line < FLOW_CLOCK_CONFIRM)
+        return;
+    /* FLOW_CLOCK_CONFIRM in a row: the capture's time moved, and the run's
+     * packets are in line.  Flows whose last packet lies ahead of the new
+     * clock are ended by the next expiry (idle()), which must run now. */
     t->clock_back += !ahead;
     t->now = ts;
     t->off_line = 0;
+    t->settled = 1;
+    if (t->run_lo < t->in_first)
+        t->in_first = t->run_lo;
+    if (t->run_hi > t->in_last)
+        t->in_last = t->run_hi;
     t->expire_at = INT64_MIN;
 }
 
@@ -549,6 +578,23 @@ static int cmp_last(const void *a, const void *b)
 
 void flow_table_flush(struct flow_table *t)
 {
+    /* The packets out of line at the end: within FLOW_STRAY_NS of the
+     * clock, the capture's last packets after a pause (sparse traffic's
+     * last check-in), in the span; further, stray, unless the clock never
+     * settled (a few packets, merged years apart: no packets to be out of
+     * line with). */
+    if (t->off_line) {
+        if (t->settled && (flow_gap_over_ns(t->run_lo, t->now, FLOW_STRAY_NS) ||
+                           flow_gap_over_ns(t->run_hi, t->now, FLOW_STRAY_NS))) {
+            t->stray += t->off_line;
+        } else {
+            if (t->run_lo < t->in_first)
+                t->in_first = t->run_lo;
+            if (t->run_hi > t->in_last)
+                t->in_last = t->run_hi;
+        }
+        t->off_line = 0;
+    }
     /* In the order of last activity (ties: slot order, deterministic). The
      * lists are ordered by queue time, which lags behind activity. */
     struct flush_rec *r = xmalloc(st_mult(t->live ? t->live : 1, sizeof(*r)));

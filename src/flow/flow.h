@@ -63,6 +63,16 @@
  * not be moved to the part before the gap).  Sparse traffic, a beacon
  * every few hours, stays far below it. */
 #define FLOW_STRAY_NS (86400ll * 1000000000)
+/* The first packet sets the clock, so a capture whose first packet is
+ * stray (a 1970 stamp: a clock not set yet) would have had its real
+ * packets taken as the strays, each of the first FLOW_CLOCK_CONFIRM in its
+ * flow with its time ignored (one 1970 SYN had taken a 60 s beacon from
+ * 1.000 to 0.001).  Until FLOW_CLOCK_CONFIRM packets are in line with the
+ * clock, a run of packets further than this from it, longer than the run
+ * of packets in line so far, moves it, and those were stray.  A year: no
+ * beacon is that sparse, and a capture's first check-ins must not become
+ * strays. */
+#define FLOW_STRAY_START_NS (366ll * 86400 * 1000000000)
 
 struct flow_key {
     uint8_t family, proto;
@@ -169,9 +179,13 @@ struct flow_table {
     uint32_t off_line;                /* packets out of line in a row, on one side */
     uint8_t off_ahead;                /* that side: ahead of now */
     uint8_t clock_set;                /* a packet has set now */
+    uint8_t settled;                  /* FLOW_CLOCK_CONFIRM in line with it (FLOW_STRAY_START_NS) */
+    uint32_t seg_n;                   /* packets in line until settled */
+    int64_t run_lo, run_hi;           /* the times of the packets out of line */
     uint64_t clock_back;              /* times now moved back by more than jump */
     uint64_t stray;                   /* packets out of line that did not move it */
-    int64_t in_first, in_last;        /* the times accounted (strays at now): the span */
+    uint64_t stray_events;            /* events flow_table_event_in_line() refused */
+    int64_t in_first, in_last;        /* the times of the packets in line: the span */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */
     struct flow_queue q[3];           /* expiry queues */
@@ -320,6 +334,24 @@ static inline int flow_gap_over_ns(int64_t a, int64_t b, int64_t d)
     return (a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a) > (uint64_t)d;
 }
 
+/* Whether an event at ts (a connection's start, an exchange's) lies within
+ * FLOW_STRAY_NS of the span of the packets in line so far; if not, it is
+ * counted in stray_events.  A flow or exchange opened by a stray timestamp
+ * (a SYN stamped 2100 or 1970 among a beacon's connections) begins out
+ * there: its packets count, but it adds no event, which had put an interval
+ * of decades in its group's series (score 1.000 to 0.001).  A flow ends at
+ * or after its start, and the flow stage ends flows as it goes, so "so far"
+ * covers every start in line. */
+static inline int flow_table_event_in_line(struct flow_table *t, int64_t ts)
+{
+    if (t->in_first > t->in_last ||
+        ((ts >= t->in_first || !flow_gap_over_ns(ts, t->in_first, FLOW_STRAY_NS)) &&
+         (ts <= t->in_last || !flow_gap_over_ns(ts, t->in_last, FLOW_STRAY_NS))))
+        return 1;
+    t->stray_events++;
+    return 0;
+}
+
 /* Whether a packet at ts starts a new flow in place of f: more than to
  * after its last packet (it timed out), or more than the clock's bound
  * before it (a clock stepped back), unless that last packet is itself
@@ -348,6 +380,8 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
             t->in_first = ts;
         if (ts > t->in_last)
             t->in_last = ts;
+        if (!t->settled && ++t->seg_n >= FLOW_CLOCK_CONFIRM)
+            t->settled = 1;
     }
     /* not while packets are out of line: the flows they open would look
      * silent for as long as they are away from the clock */

@@ -456,9 +456,13 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     w->dport[0] = '\0';
     if (ports && r->key->has_port)
         fmt_u64(r->key->dport, w->dport);
-    fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
-    fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
-    fmt_dur_ns((uint64_t)r->last - (uint64_t)r->first, o->ts_digits, w->dur, sizeof(w->dur));
+    /* no event (an empty series: first > last): null (flow.h: stray timestamps) */
+    w->first[0] = w->last[0] = w->dur[0] = '\0';
+    if (r->first <= r->last) {
+        fmt_time_ns(r->first, o->ts_digits, w->first, sizeof(w->first));
+        fmt_time_ns(r->last, o->ts_digits, w->last, sizeof(w->last));
+        fmt_dur_ns((uint64_t)r->last - (uint64_t)r->first, o->ts_digits, w->dur, sizeof(w->dur));
+    }
     w->mean[0] = w->std[0] = w->min[0] = w->max[0] = w->median[0] = w->mad[0] = '\0';
     if (r->iv.count) {
         fmt_sec(r->iv.mean, w->mean, sizeof(w->mean));
@@ -903,8 +907,14 @@ static void write_table(FILE *f, const struct output_opts *o, const struct resul
         snprintf(x[TC_EVENTS], W, "%llu", (unsigned long long)r[i].events);
         snprintf(x[TC_PKTS], W, "%llu", (unsigned long long)r[i].packets);
         fmt_human_bytes(r[i].bytes, x[TC_BYTES], W);
-        fmt_utc(r[i].first, x[TC_FIRST], W);
-        fmt_human_dur((double)((uint64_t)r[i].last - (uint64_t)r[i].first) * 1e-9, x[TC_DUR], W);
+        if (r[i].first <= r[i].last) {
+            fmt_utc(r[i].first, x[TC_FIRST], W);
+            fmt_human_dur((double)((uint64_t)r[i].last - (uint64_t)r[i].first) * 1e-9, x[TC_DUR],
+                          W);
+        } else { /* packets, but no event (flow.h: stray timestamps) */
+            snprintf(x[TC_FIRST], W, "-");
+            snprintf(x[TC_DUR], W, "-");
+        }
         if (r[i].sc.period > 0)
             fmt_human_dur(r[i].sc.period, x[TC_PERIOD], W);
         else

@@ -934,11 +934,15 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     struct group *g = &x->tab->g[gi];
     if (!g->host)
         g->host = host ? host : flow_host(x, f);
-    g->flows++;
-    g->failed += (uint64_t)failed;
     g->packets += f->pkts[0] + f->pkts[1];
     g->bytes += f->bytes[0] + f->bytes[1];
-    if (f->key.proto == 6) /* connectionless flows add their exchanges instead */
+    /* a connection opened by a stray timestamp is no connection, failed or
+     * not (flow.h); connectionless flows add their exchanges instead */
+    if (f->key.proto == 6 && !flow_table_event_in_line(x->flows, f->start))
+        return;
+    g->flows++;
+    g->failed += (uint64_t)failed;
+    if (f->key.proto == 6)
         series_event(x, gi, f->start, f->bytes[0]);
 }
 
@@ -984,7 +988,7 @@ void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_b
         return;
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
-    if (gi != GROUP_NONE)
+    if (gi != GROUP_NONE && flow_table_event_in_line(x->flows, start))
         series_event(x, gi, start, orig_bytes);
 }
 

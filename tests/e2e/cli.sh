@@ -604,7 +604,7 @@ t "spoofed flows beyond --max-flows: warning, exit 0" 0 "flow limit \(--max-flow
 t "--max-flows 0 is a usage error" 2 "invalid --max-flows" -- $P --max-flows 0 "$c/eth_basic.pcap"
 
 # --- stray timestamps and a clock stepped back (flow.h: FLOW_CLOCK_CONFIRM)
-python3 - "$w/glitch.pcap" "$w/step.pcap" <<'PY'
+python3 - "$w/glitch.pcap" "$w/step.pcap" "$w/glitch-first.pcap" "$w/glitch-syn.pcap" "$w/glitch-future.pcap" <<'PY'
 import socket, struct, sys
 def ip4(s, d, p, pl):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
@@ -632,16 +632,39 @@ for t in [T + i * 30 for i in range(60)] + [T - 1800 + i * 30 for i in range(100
     pk += [(t, eth(ip4('10.0.0.1', '192.0.2.1', 17, udp(1000, 2000, b'ping')))),
            (t + .05, eth(ip4('192.0.2.1', '10.0.0.1', 17, udp(2000, 1000, b'pong'))))]
 pcap(sys.argv[2], pk)
+pk = []  # a connection a minute
+for i in range(30):
+    c, s, sp = '10.0.0.1', '192.0.2.1', 40000 + i
+    t = T + i * 60
+    pk += [(t, eth(ip4(c, s, 6, tcp(sp, 443, 2)))), (t + .01, eth(ip4(s, c, 6, tcp(443, sp, 0x12)))),
+           (t + .03, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (t + .04, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]
+pcap(sys.argv[3], [(0, pk[0][1])] + pk[1:])          # its first SYN stamped 1970
+pcap(sys.argv[4], pk[:40] + [(4102444800, pk[40][1])] + pk[41:])  # the 11th SYN stamped 2100
+pcap(sys.argv[5], [(4102444800, pk[0][1])] + pk[1:])  # its first SYN stamped 2100
 PY
 t "one packet stamped in 2100: a stray, not the flows' clock" 0 \
     "warning: 1 packets were stamped more than 5m00s away from the packets around them: taken as stray timestamps" \
     -- $pcts -F csv "$w/glitch.pcap"
 ok_if "  ...30 connections of 60 s, none failed (it had made 126 flows, 24 failed)" \
     "grep -q '^10.0.0.1,192.0.2.1,tcp,443,120,.*,29,60.0,0.0,.*,false,0,30,30,0,' '$w/out'"
+ok_if "  ...the stray's own exchange adds no event: its group has no first, last or duration" \
+    "grep -q '^10.9.9.9,10.9.9.8,udp,2,1,43,,,,0,.*,0 conns: too few to score,' '$w/out'"
+t "...the table shows '-' for them" 0 "" -- $pcts -F table "$w/glitch.pcap"
+ok_if "  ...(not 2262 or 1677)" "grep -q '10.9.9.9 .* 0  *1  *43  -  *- ' '$w/out' && ! grep -q '2262\|1677' '$w/out'"
 t "a clock stepped back an hour" 0 "warning: the capture's time went back by more than 5m00s \\(1 times; a clock stepped back\\?\\): flows were split there" \
     -- $pcts -F csv "$w/step.pcap"
 ok_if "  ...every ping an event, one group (the pings after the step had been lost)" \
     "test \$(grep -c '^10' '$w/out') -eq 1 && grep -q '^10.0.0.1,192.0.2.1,udp,2000,320,.*,160,2,0,' '$w/out'"
+
+for v in first future syn; do
+    t "a beacon's SYN stamped 1970 or 2100 ($v): its connection adds no event" 0 \
+        "warning: 1 connections or exchanges began with a stray timestamp more than a day outside the capture's span" \
+        -- $pcts -F csv "$w/glitch-$v.pcap"
+    ok_if "  ...30 events 60 s apart over 29 minutes, score 0.98 or more (it had been 0.001)" \
+        "grep -q '^10.0.0.1,192.0.2.1,tcp,443,120,[0-9]*,1700000000.0[0-9]*,1700001740.000000,17[34][0-9.]*,29,[56][09][.0-9]*,.*,false,0,30,30,[01],0.9[89][0-9],' '$w/out'"
+done
+t "...the first packet stamped 2100: no warning of a clock stepped back" 0 "" -- $pcts -F csv "$w/glitch-future.pcap"
+ok_if "  ...(it had had one)" "! grep -q 'went back' '$w/err'"
 
 # --- memory budget: groups outgrowing --max-memory degrade to bounded summaries, never die
 "$gen" bench "$w/mem.pcap" --packets 400000 --pairs 100 >/dev/null

@@ -1018,8 +1018,129 @@ static void test_clock_follows_a_step_back(void **state)
     for (size_t i = 0; i < x.c.n; i++)
         assert_orig(&x.c.f[i], 4, A);
     assert_true(x.c.f[0].start == EPOCH && x.c.f[1].start == EPOCH - 1800 * SEC);
+    /* the span from the run's first packet, not the eighth's */
+    assert_true(t.in_first == EPOCH - 1800 * SEC);
     flow_table_release(&t);
     col_free(&x.c);
+}
+
+/* The capture's first packet stray (a 1970 stamp, then one in 2100): it
+ * had set the clock, the real packets after it had been taken as strays
+ * (the first eight counted in its flow, times ignored) and, for 2100, the
+ * move back counted as a clock stepped back.  Now the clock moves at the
+ * second real packet (a run longer than the one packet in line): one
+ * stray, no step, the span without it, and its flow (with the real SYN,
+ * its time ignored) starts out of line, its event refused; the rest of
+ * that connection and the 19 others in line. */
+static void test_clock_stray_first_packet(void **state)
+{
+    (void)state;
+    const int64_t at[2] = {-EPOCH, 4102444800LL * SEC - EPOCH};
+    for (int v = 0; v < 2; v++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        struct pkt_meta syn = tcp(4, A, 40000, B, 443, F_SYN); /* the first connection's */
+        send_(&t, &syn, at[v], 60, NULL);
+        for (int i = 0; i < 20; i++)
+            conn(&t, i, i * 60 * SEC);
+        assert_int_equal(t.stray, 1);
+        assert_int_equal(t.clock_back, 0);
+        assert_true(t.in_first == EPOCH && t.in_last == EPOCH + 19 * 60 * SEC + 40 * MSEC);
+        flush_and_check_empty(&t);
+        assert_int_equal(c.n, 21);
+        size_t refused = 0, sf = 0, rest = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            int in = flow_table_event_in_line(&t, c.f[i].start);
+            refused += !in;
+            assert_true(in == (c.f[i].start != EPOCH + at[v]));
+            sf += in && !strcmp(flow_state(&c.f[i]), "SF");
+            rest += c.f[i].start == EPOCH + 10 * MSEC;
+        }
+        assert_int_equal(refused, 1);
+        assert_int_equal(sf, 19);
+        assert_int_equal(rest, 1);
+        assert_int_equal(t.stray_events, 1);
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+/* A SYN stamped 2100 (then one stamped 1970) in the middle of the
+ * connections: its flow starts out of line and adds no event (a beacon's
+ * score had gone from 1.000 to 0.001); the rest of its connection is a
+ * flow in line. */
+static void test_clock_stray_opens_a_flow(void **state)
+{
+    (void)state;
+    const int64_t at[2] = {4102444800LL * SEC - EPOCH, -EPOCH};
+    for (int v = 0; v < 2; v++) {
+        struct flow_table t;
+        struct col c;
+        table(&t, &c, 300, 60);
+        for (int i = 0; i < 20; i++) {
+            if (i != 10) {
+                conn(&t, i, i * 60 * SEC);
+                continue;
+            }
+            struct pkt_meta syn = tcp(4, A, 40010, B, 443, F_SYN),
+                            sa = tcp(4, B, 443, A, 40010, F_SYN | F_ACK),
+                            fo = tcp(4, A, 40010, B, 443, F_FIN | F_ACK),
+                            fr = tcp(4, B, 443, A, 40010, F_FIN | F_ACK);
+            send_(&t, &syn, at[v], 60, NULL);
+            send_(&t, &sa, 600 * SEC + 10 * MSEC, 60, NULL);
+            send_(&t, &fo, 600 * SEC + 30 * MSEC, 60, NULL);
+            send_(&t, &fr, 600 * SEC + 40 * MSEC, 60, NULL);
+        }
+        assert_int_equal(t.stray, 1);
+        assert_int_equal(t.clock_back, 0);
+        flush_and_check_empty(&t);
+        size_t refused = 0, in_at_10 = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            if (!flow_table_event_in_line(&t, c.f[i].start)) {
+                refused++;
+                assert_true(c.f[i].start == EPOCH + at[v]);
+            } else if (c.f[i].start / SEC == (EPOCH + 600 * SEC) / SEC) {
+                in_at_10++;
+            }
+        }
+        assert_int_equal(refused, 1);
+        assert_int_equal(in_at_10, 1); /* the connection, from its SYN-ACK */
+        flow_table_release(&t);
+        col_free(&c);
+    }
+}
+
+/* Packets out of line at the capture's end: three stamped two days on are
+ * stray (they had not been counted); a last check-in ten minutes on, after
+ * sparse traffic, is the capture's last packets, in the span. */
+static void test_clock_end_of_capture(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta odd = udp(4, "10.9.9.9", 1, "10.9.9.8", 2);
+    for (int i = 0; i < 10; i++)
+        conn(&t, i, i * 60 * SEC);
+    for (int k = 0; k < 3; k++)
+        send_(&t, &odd, 2 * 86400 * SEC + k * MSEC, 40, NULL);
+    flush_and_check_empty(&t);
+    assert_int_equal(t.stray, 3);
+    assert_true(t.in_last == EPOCH + 9 * 60 * SEC + 40 * MSEC);
+    flow_table_release(&t);
+    col_free(&c);
+
+    table(&t, &c, 300, 60);
+    for (int i = 0; i < 5; i++) /* the clock moves every second check-in */
+        conn(&t, i, i * 600 * SEC);
+    flush_and_check_empty(&t);
+    assert_int_equal(t.stray, 0);
+    assert_true(t.in_first == EPOCH && t.in_last == EPOCH + 4 * 600 * SEC + 40 * MSEC);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(flow_table_event_in_line(&t, c.f[i].start));
+    flow_table_release(&t);
+    col_free(&c);
 }
 
 /* Sparse traffic: a connection every 10 minutes (each more than the longest
@@ -1896,6 +2017,9 @@ int main(void)
         cmocka_unit_test(test_clock_reordering_is_not_a_step),
         cmocka_unit_test(test_clock_follows_a_step_back),
         cmocka_unit_test(test_clock_sparse_traffic),
+        cmocka_unit_test(test_clock_stray_first_packet),
+        cmocka_unit_test(test_clock_stray_opens_a_flow),
+        cmocka_unit_test(test_clock_end_of_capture),
         cmocka_unit_test(test_icmp_echo_and_messages),
         cmocka_unit_test(test_vlan_separates_flows),
         cmocka_unit_test(test_ipv6_flows),

@@ -765,6 +765,38 @@ static void test_duration_spanning_the_int64_range(void **state)
     assert_int_equal(fx.r[0].packets, 3);
 }
 
+/* A group with packets but no event (its only connection began at a stray
+ * timestamp, flow.h): its series is empty (first INT64_MAX, last
+ * INT64_MIN), and first, last and duration are empty, null and '-', not
+ * 9223372036.854775807 and a negative duration. */
+static void test_no_event_has_no_times(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    fx.r[0].first = INT64_MAX;
+    fx.r[0].last = INT64_MIN;
+    fx.r[0].events = 0;
+    struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 1);
+    char *line = strchr(s, '\n') + 1;
+    char *f[40];
+    csv_split(line, f, 40);
+    assert_string_equal(f[6], "");
+    assert_string_equal(f[7], "");
+    assert_string_equal(f[8], "");
+    free(s);
+    o.format = OUT_JSON;
+    s = write_to_string(&o, fx.r, 1);
+    assert_non_null(strstr(s, "\"first\":null,\"last\":null,\"duration\":null"));
+    free(s);
+    o.format = OUT_TABLE;
+    s = write_to_string(&o, fx.r, 1);
+    assert_null(strstr(s, "2262"));
+    assert_null(strstr(s, "1677"));
+    free(s);
+}
+
 static void test_top_limits_rows(void **state)
 {
     (void)state;
@@ -1085,6 +1117,7 @@ int main(void)
         cmocka_unit_test(test_json_fields_and_nulls),
         cmocka_unit_test(test_escaping_and_long_fields),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
+        cmocka_unit_test(test_no_event_has_no_times),
         cmocka_unit_test(test_top_limits_rows),
         cmocka_unit_test(test_threaded_writer_same_bytes),
         cmocka_unit_test(test_writer_order_same_bytes),
