@@ -197,8 +197,10 @@ static int gzip_between(struct bytesrc *s, int *over, char *msg)
             s->eof = 1;
             *over = 1;
             if (!s->z_member_done) {
-                errmsg_set(msg, "'%s': gzip stream ends early (compressed file truncated)",
-                           s->name);
+                errmsg_set(msg,
+                           "'%s': gzip stream ends early, at compressed byte %llu (compressed "
+                           "file truncated)",
+                           s->name, (unsigned long long)s->raw_pos);
                 return ERR_TRUNCATED;
             }
             return 0;
@@ -363,8 +365,10 @@ static int fill_zstd(struct bytesrc *s, size_t want, char *msg)
         if (s->in_start == s->in_end) {
             s->eof = 1;
             if (s->zs_frame_open) {
-                errmsg_set(msg, "'%s': zstd stream ends early (compressed file truncated)",
-                           s->name);
+                errmsg_set(msg,
+                           "'%s': zstd stream ends early, at compressed byte %llu (compressed "
+                           "file truncated)",
+                           s->name, (unsigned long long)s->raw_pos);
                 return ERR_TRUNCATED;
             }
             break;

@@ -230,6 +230,12 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                     "a clock stepped back?): flows were split there\n",
                     d, (unsigned long long)ft->clock_back);
     }
+    if (ft && ft->tails && !o->list_flows && o->series == SERIES_FLOWS && !quiet)
+        fprintf(stderr,
+                "pcts: note: %llu TCP flows began with a FIN or RST (the end of a connection, "
+                "retransmitted after it closed, or one whose start the capture missed): "
+                "their packets count, but they are no connection\n",
+                (unsigned long long)ft->tails);
     if (ft && ft->evicted)
         fprintf(stderr,
                 "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "

@@ -535,6 +535,10 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         f->key = *k;
         f->start = f->last = f->ex_start = ts;
         f->group = FLOW_GROUP_UNSET;
+        if (is_tcp && !syn && (fp->tcp_flags & 0x05)) {
+            f->tail = 1;
+            t->tails++;
+        }
         if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
         else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)

@@ -106,11 +106,15 @@ enum {
  */
 struct flow {
     struct flow_key key;
-    uint8_t orig;   /* key side (0 or 1) of the originator */
-    uint8_t hist;   /* FH_* bits */
-    uint8_t list;   /* which expiry queue (FLOW_QNONE: none, a free slot) */
-    uint8_t closed; /* TCP: RST, or FIN both ways */
-    uint32_t name;  /* caller's: the responder's name (TLS SNI, HTTP Host) */
+    uint8_t orig;       /* key side (0 or 1) of the originator */
+    uint8_t hist;       /* FH_* bits */
+    uint8_t list;       /* which expiry queue (FLOW_QNONE: none, a free slot) */
+    uint8_t closed : 1; /* TCP: RST, or FIN both ways */
+    /* TCP: its first packet was a FIN or RST without SYN: the end of a
+     * connection, not one (a FIN retransmitted after the linger, or a
+     * connection whose start the capture missed): no connection event */
+    uint8_t tail : 1;
+    uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */
     int64_t start;
@@ -185,6 +189,7 @@ struct flow_table {
     uint64_t clock_back;              /* times now moved back by more than jump */
     uint64_t stray;                   /* packets out of line that did not move it */
     uint64_t stray_events;            /* events flow_table_event_in_line() refused */
+    uint64_t tails;                   /* flows opened as tails (struct flow.tail) */
     int64_t in_first, in_last;        /* the times of the packets in line: the span */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */

@@ -228,7 +228,8 @@ static void fmt_human_bytes(uint64_t b, char *buf, size_t len)
 struct sort_rec {
     uint64_t k1, k2; /* ascending */
     uint64_t kw[5];  /* the key, memcmp order */
-    uint32_t undef;  /* the value is undefined: after every defined one */
+    uint32_t cls;    /* first, ascending: 1 for an undefined value (after every defined
+                      * one); --sort src, dst: 0 IPv4, 1 IPv6, 2 a name */
     uint32_t idx;    /* the result's position (groups fit 32 bits) */
 };
 _Static_assert(sizeof(struct group_key) == 40, "five key words");
@@ -246,8 +247,8 @@ static uint64_t dbl_ord(double d)
 /* Descending by v when defined (NaN: as undefined), undefined last. */
 static void rec_desc(struct sort_rec *s, double v, int defined)
 {
-    s->undef = !defined || isnan(v);
-    s->k1 = s->undef ? 0 : ~dbl_ord(v);
+    s->cls = !defined || isnan(v);
+    s->k1 = s->cls ? 0 : ~dbl_ord(v);
 }
 
 /* --sort dst where destinations are names (--group host, dns): a name's
@@ -310,16 +311,18 @@ static void make_rec(enum sort_key key, const struct result *a, struct sort_rec 
     case SORT_MAD: rec_desc(s, a->iv.mad, a->iv.count > 0); break;
     case SORT_FIRST: s->k1 = (uint64_t)a->first ^ (1ull << 63); break;
     case SORT_LAST: s->k1 = ~((uint64_t)a->last ^ (1ull << 63)); break;
-    case SORT_SRC:
+    case SORT_SRC: /* IPv4, then IPv6 (the 16 bytes alone interleaved them) */
+        s->cls = a->key->family == 6;
         s->k1 = hash40_rd64_be(a->key->src);
         s->k2 = hash40_rd64_be(a->key->src + 8);
         break;
     case SORT_DST:
         if (a->key->dst_name && dst_rank) {
-            s->k1 = UINT64_MAX;
+            s->cls = 2;
             s->k2 = dst_rank[ai];
             break;
         }
+        s->cls = a->key->family == 6;
         s->k1 = hash40_rd64_be(a->key->dst);
         s->k2 = hash40_rd64_be(a->key->dst + 8);
         break;
@@ -329,8 +332,8 @@ static void make_rec(enum sort_key key, const struct result *a, struct sort_rec 
 /* a before b */
 static inline int rec_less(const struct sort_rec *a, const struct sort_rec *b)
 {
-    if (a->undef != b->undef)
-        return b->undef;
+    if (a->cls != b->cls)
+        return a->cls < b->cls;
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
     if (a->k2 != b->k2)

@@ -274,7 +274,7 @@ static int is_dns_port(const struct pkt_meta *m)
 
 /* A DNS query of --group dns: one event of (client, registered domain). */
 static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
-                            int64_t ts, uint32_t size)
+                            int64_t ts, uint32_t size, uint32_t wirelen)
 {
     char reg[DNS_TEXT_MAX + 1];
     size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
@@ -293,7 +293,8 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
     }
     g->host = dom;
     g->packets++;
-    g->bytes += size;
+    g->bytes +=
+        wirelen; /* the bytes on the wire, as every group's; the event's size is the query's */
     series_add(&g->s, ts, size);
     uint32_t qid = names_intern(x->names, qname);
     if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
@@ -374,7 +375,7 @@ static int is_address_literal(const char *s)
 __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
                                                            struct learn_sink *sink,
                                                            const struct pkt_meta *m, int64_t ts,
-                                                           enum name_source src)
+                                                           uint32_t wirelen, enum name_source src)
 {
     char name[DNS_TEXT_MAX + 1]; /* a DNS name's presentation form, or a host name */
     int rc = 0;
@@ -402,7 +403,7 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
         /* never with a sink: that is loop_flows' producer, and the group
          * table belongs to its consumer thread */
         if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
-            dns_query_event(x, m, name, ts, m->payload_len);
+            dns_query_event(x, m, name, ts, m->payload_len, wirelen);
         return 0;
     }
     case NS_QUIC:
@@ -417,10 +418,10 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
 }
 
 static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
-                               int64_t ts, uint32_t *flow_name)
+                               int64_t ts, uint32_t wirelen, uint32_t *flow_name)
 {
     enum name_source src = name_source(m);
-    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, src);
+    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, wirelen, src);
 }
 
 /* The name of a flow's responder: its own SNI/Host, else a DNS answer. */
@@ -469,7 +470,7 @@ static void loop_dns(struct run_ctx *x)
     struct pkt_meta m;
     uint32_t unused;
     while (next_decoded(x, &p, &m))
-        learn_names(x, NULL, &m, p.ts_ns, &unused);
+        learn_names(x, NULL, &m, p.ts_ns, p.wirelen, &unused);
 }
 
 /*
@@ -936,9 +937,11 @@ void pipeline_flow_done(void *ctx, struct flow *f)
         g->host = host ? host : flow_host(x, f);
     g->packets += f->pkts[0] + f->pkts[1];
     g->bytes += f->bytes[0] + f->bytes[1];
-    /* a connection opened by a stray timestamp is no connection, failed or
-     * not (flow.h); connectionless flows add their exchanges instead */
-    if (f->key.proto == 6 && !flow_table_event_in_line(x->flows, f->start))
+    /* a connection's tail, or one opened by a stray timestamp, is no
+     * connection, failed or not (flow.h: a FIN retransmitted 5.7 s after
+     * each of an Emotet C2's check-ins had made every check-in two);
+     * connectionless flows add their exchanges instead */
+    if (f->key.proto == 6 && (f->tail || !flow_table_event_in_line(x->flows, f->start)))
         return;
     g->flows++;
     g->failed += (uint64_t)failed;
@@ -1206,7 +1209,7 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
             return 0;
         }
         uint32_t name;
-        learn_names(x, &sink, &m, p.ts_ns, &name);
+        learn_names(x, &sink, &m, p.ts_ns, p.wirelen, &name);
         struct fev *e = &b->ev[b->n++];
         e->kind = EV_PACKET;
         e->ts = p.ts_ns;

@@ -471,10 +471,51 @@ static void test_tcp_reuse_after_close(void **state)
     assert_int_equal(c.f[3].pkts[0], 3);
     assert_int_equal(c.f[3].pkts[1], 2);
     assert_string_equal(flow_state(f), "OTH");
-    assert_orig(f, 4, A); /* higher port */
+    assert_orig(f, 4, A);  /* higher port */
+    assert_false(f->tail); /* a pure ACK: mid-stream, a connection */
     flush_and_check_empty(&t);
     assert_int_equal(c.n, 5);
     assert_int_equal(t.flows_total, 5);
+    assert_int_equal(t.tails, 0);
+    for (size_t i = 0; i < c.n; i++)
+        assert_false(c.f[i].tail);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
+/* A FIN retransmitted after the linger (Windows backs off past 5 s: an
+ * Emotet C2's check-ins), and a lone RST: flows of their own, marked as a
+ * connection's tail (no connection event); the RST answering the FIN
+ * joins its tail. */
+static void test_tcp_tail_after_close(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(4, A, 50000, B, 80, F_SYN);
+    struct pkt_meta synack = tcp(4, B, 80, A, 50000, F_SYN | F_ACK);
+    struct pkt_meta fin_a = tcp(4, A, 50000, B, 80, F_FIN | F_ACK);
+    struct pkt_meta fin_b = tcp(4, B, 80, A, 50000, F_FIN | F_ACK);
+    struct pkt_meta rst_b = tcp(4, B, 80, A, 50000, F_RST | F_ACK);
+    struct pkt_meta rst = tcp(4, A, 50001, B, 80, F_RST);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &synack, 10 * MSEC, 60, NULL);
+    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
+    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    struct flow *f = send_(&t, &fin_a, 5690 * MSEC, 60, NULL);
+    assert_int_equal(c.n, 1); /* the connection ended: past its linger */
+    assert_false(c.f[0].tail);
+    assert_true(f->tail);
+    send_(&t, &rst_b, 5740 * MSEC, 60, NULL);
+    send_(&t, &rst, 6 * SEC, 60, NULL);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    assert_true(c.f[1].tail && c.f[2].tail);
+    assert_int_equal(c.f[1].pkts[0] + c.f[1].pkts[1], 2); /* FIN and RST */
+    assert_string_equal(flow_state(&c.f[1]), "OTH");
+    assert_false(flow_failed(&c.f[1]));
+    assert_int_equal(t.tails, 2);
     flow_table_release(&t);
     col_free(&c);
 }
@@ -2002,6 +2043,7 @@ int main(void)
         cmocka_unit_test(test_tcp_conn_states),
         cmocka_unit_test(test_flow_failed_exact_set),
         cmocka_unit_test(test_tcp_reuse_after_close),
+        cmocka_unit_test(test_tcp_tail_after_close),
         cmocka_unit_test(test_udp_timeout),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_expiry_driven_by_other_flows),

@@ -973,12 +973,18 @@ static int ref_cmp(enum sort_key k, const struct result *a, const struct result 
     case SORT_MAD: c = ref_stat_desc(a->iv.mad, a->iv.count > 0, b->iv.mad, b->iv.count > 0); break;
     case SORT_FIRST: c = (a->first > b->first) - (a->first < b->first); break;
     case SORT_LAST: c = (a->last < b->last) - (a->last > b->last); break;
-    case SORT_SRC: c = memcmp(a->key->src, b->key->src, 16); break;
-    case SORT_DST: /* addresses, then names alphabetically */
+    case SORT_SRC: /* IPv4, then IPv6 */
+        c = (a->key->family > b->key->family) - (a->key->family < b->key->family);
+        if (!c)
+            c = memcmp(a->key->src, b->key->src, 16);
+        break;
+    case SORT_DST: /* IPv4, IPv6, then names alphabetically */
         if (a->key->dst_name != b->key->dst_name)
             c = a->key->dst_name ? 1 : -1;
         else if (a->key->dst_name)
             c = strcmp(a->host, b->host);
+        else if (a->key->family != b->key->family)
+            c = a->key->family == 6 ? 1 : -1;
         else
             c = memcmp(a->key->dst, b->key->dst, 16);
         break;
