@@ -642,16 +642,21 @@ int main(int argc, char **argv)
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);
     series_set_budget(o.max_memory ? o.max_memory : default_max_memory());
-    struct filter *flt = NULL;
+    struct filter *flt = NULL, *names_flt = NULL;
     if (o.filter && filter_new(&flt, o.filter, msg)) {
         warnx_("%s", msg);
         options_release(&o);
         return EXIT_USAGE;
     }
+    /* the DNS answers the filter leaves out still name destinations
+     * (pipeline.c: learn_filtered); names only matter to the flow loops */
+    if (flt && !o.list_flows && o.group != GROUP_DNS && filter_new(&names_flt, "port 53", msg))
+        names_flt = NULL; /* cannot happen: a fixed expression libpcap compiles */
     struct allow_list *allow = NULL;
     if (o.n_allow && allow_load(&allow, o.allow, o.n_allow, msg)) {
         warnx_("%s", msg);
         filter_free(flt);
+        filter_free(names_flt);
         options_release(&o);
         return EXIT_USAGE;
     }
@@ -660,6 +665,7 @@ int main(int argc, char **argv)
     if (o.group == GROUP_DNS && !o.list_flows && domains_open(&domains, msg)) {
         warnx_("%s", msg);
         filter_free(flt);
+        filter_free(names_flt);
         allow_free(allow);
         options_release(&o);
         return EXIT_USAGE;
@@ -671,6 +677,7 @@ int main(int argc, char **argv)
         warnx_("%s", msg);
         domains_free(domains);
         filter_free(flt);
+        filter_free(names_flt);
         allow_free(allow);
         options_release(&o);
         return EXIT_USAGE;
@@ -689,6 +696,7 @@ int main(int argc, char **argv)
             outfile_abort(&of);
         domains_free(domains);
         filter_free(flt);
+        filter_free(names_flt);
         allow_free(allow);
         options_release(&o);
         return EXIT_INPUT;
@@ -730,6 +738,7 @@ int main(int argc, char **argv)
     struct run_ctx x = {.o = &lo,
                         .in = in,
                         .flt = flt,
+                        .names_flt = names_flt,
                         .run = &run,
                         .cnt = &cnt,
                         .pg = &pg,
@@ -930,6 +939,7 @@ int main(int argc, char **argv)
     domains_free(domains);
     u64set_release(&dns_seen);
     filter_free(flt);
+    filter_free(names_flt);
     allow_free(allow);
     options_release(&o);
     if (out == stdout && fflush(stdout) != 0 && status == EXIT_OK) {

@@ -114,6 +114,9 @@ struct run_ctx {
     const struct loop_opts *o;
     struct inputs *in;
     struct filter *flt;
+    /* with flt in the flow loops: "port 53", for the DNS answers flt
+     * leaves out, which still name destinations (flows_fill) */
+    struct filter *names_flt;
     struct run *run;
     struct counters *cnt;
     struct progress *pg;

@@ -364,6 +364,12 @@ ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"beacon.evil
 ok_if "  ...an HTTP Host that is an address names nothing: the real destination stays" "grep -q '\"src\":\"10.0.0.4\",\"dst\":\"198.51.100.20\",\"proto\":\"tcp\",\"dport\":80' '$w/out' && ! grep -q '10.0.0.99' '$w/out'"
 t "--group service carries the name in the host field" 0 "" -- $P "$w/names.pcap"
 ok_if "  ...host field set, dst stays the address" "grep -q '\"dst\":\"203.0.113.9\".*\"host\":\"beacon.evil.example\"' '$w/out'"
+for th in 1 2; do
+    t "-f 'not port 53' (--threads $th): the DNS answers it leaves out still name destinations" 0 \
+        "pcts: [0-9]+ names learned \\([1-9][0-9]* address mappings" -- $P --threads $th -f 'not port 53' "$w/names.pcap"
+    ok_if "  ...host field set (it had been empty), no DNS group" \
+        "grep -q '\"dst\":\"203.0.113.9\".*\"host\":\"beacon.evil.example\"' '$w/out' && ! grep -q '\"dport\":53,' '$w/out'"
+done
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
@@ -418,6 +424,8 @@ for g in service host; do
     ok_if "  ...kept, allow_confirmed false" "grep -q '^10.0.0.23,.*,tcp,443,.*,\\*.apple.com,swcdn.apple.com,false\$' '$w/out'"
     t "--group $g: the client's own answer for that address confirms the name" 0 "\\(1 dropped by --allow\\)" \
         -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-own.pcap"
+    t "--group $g: ...and with -f 'not port 53' too" 0 "\\(1 dropped by --allow\\)" \
+        -- $pcts -F csv --group $g --allow default --allow-mode drop -f 'not port 53' "$w/sni-own.pcap"
     t "--group $g: ...and still does after a later answer gave the address another name (a CDN)" 0 \
         "\\(1 dropped by --allow\\)" -- $pcts -F csv --group $g --allow default --allow-mode drop "$w/sni-cdn.pcap"
 done
