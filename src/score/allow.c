@@ -155,7 +155,7 @@ static int parse_addr(const char *tok, struct rule *r)
 static int looks_like_name(const char *t)
 {
     if (!strncmp(t, "*.", 2))
-        return 1;
+        return 1; /* checked by name_ok */
     int letters = 0, dots = 0;
     for (; *t; t++) {
         if (*t == '.')
@@ -168,10 +168,37 @@ static int looks_like_name(const char *t)
     return letters && dots;
 }
 
+/* A name rule as written, kept without its final dot (`www.example.com.`,
+ * as dig prints it, had matched nothing): labels of letters, digits, '-'
+ * and '_', after one leading "*." at most.  NULL if it is none. */
+static char *name_ok(const char *tok)
+{
+    const char *t = strncmp(tok, "*.", 2) ? tok : tok + 2;
+    size_t n = strlen(t);
+    if (n && t[n - 1] == '.')
+        n--;
+    if (!n || t[0] == '.')
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || (c == '.' && t[i + 1] != '.');
+        if (!ok)
+            return NULL;
+    }
+    size_t keep = (size_t)(t - tok) + n;
+    char *r = xmalloc(keep + 1);
+    memcpy(r, tok, keep);
+    r[keep] = '\0';
+    return r;
+}
+
 int allow_load_text(struct allow_list *a, const char *text, const char *name, char *msg)
 {
     unsigned lineno = 0;
     const char *p = text;
+    if (!strncmp(p, "\xEF\xBB\xBF", 3)) /* a UTF-8 byte order mark (Windows editors) */
+        p += 3;
     while (*p) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -194,23 +221,36 @@ int allow_load_text(struct allow_list *a, const char *text, const char *name, ch
         for (char *tok = strtok_r(line, " \t\r", &save); tok;
              tok = strtok_r(NULL, " \t\r", &save)) {
             tokens++;
+            const char *twice = NULL; /* a second part of a kind: which */
             int ok;
-            if (strchr(tok, '/') && !strchr(tok, '.') && !strchr(tok, ':'))
-                ok = !r.has_proto && !r.has_ports && parse_service(tok, &r) == 0;
-            else if (!strcasecmp(tok, "tcp") || !strcasecmp(tok, "udp") ||
-                     !strcasecmp(tok, "icmp") || !strcasecmp(tok, "icmp6") ||
-                     !strcasecmp(tok, "sctp") || !strcasecmp(tok, "gre"))
-                ok = !r.has_proto && parse_service(tok, &r) == 0;
-            else if (looks_like_name(tok))
-                ok = !r.name && !r.has_addr && (r.name = xstrdup(tok)) != NULL;
-            else
-                ok = !r.has_addr && parse_addr(tok, &r) == 0;
+            if (strchr(tok, '/') && !strchr(tok, '.') && !strchr(tok, ':')) {
+                twice = r.has_proto || r.has_ports ? "service" : NULL;
+                ok = !twice && parse_service(tok, &r) == 0;
+            } else if (!strcasecmp(tok, "tcp") || !strcasecmp(tok, "udp") ||
+                       !strcasecmp(tok, "icmp") || !strcasecmp(tok, "icmp6") ||
+                       !strcasecmp(tok, "sctp") || !strcasecmp(tok, "gre")) {
+                twice = r.has_proto || r.has_ports ? "service" : NULL;
+                ok = !twice && parse_service(tok, &r) == 0;
+            } else if (looks_like_name(tok)) {
+                twice = r.name || r.has_addr ? "address or name" : NULL;
+                ok = !twice && (r.name = name_ok(tok)) != NULL;
+            } else {
+                twice = r.name || r.has_addr ? "address or name" : NULL;
+                ok = !twice && parse_addr(tok, &r) == 0;
+            }
             if (!ok) {
                 free(r.name);
-                errmsg_set(msg,
-                           "'%s' line %u: cannot read '%s' (expected an IP or CIDR, proto/port "
-                           "such as udp/123, or a name such as *.example.com)",
-                           name, lineno, tok);
+                if (twice)
+                    errmsg_set(msg,
+                               "'%s' line %u: '%s' is a second %s in one rule (a rule has one "
+                               "address or name, and one service, and matches when both do): "
+                               "put it on a line of its own",
+                               name, lineno, tok, twice);
+                else
+                    errmsg_set(msg,
+                               "'%s' line %u: cannot read '%s' (expected an IP or CIDR, "
+                               "proto/port such as udp/123, or a name such as *.example.com)",
+                               name, lineno, tok);
                 return ERR_USAGE;
             }
         }

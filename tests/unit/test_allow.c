@@ -442,6 +442,21 @@ static void test_rules_on_named_groups(void **state)
         expect_(got[i][0] ? got[i] : NULL, want[i], what[i], __FILE__, __LINE__);
 }
 
+/* A name as dig prints it (a final dot) matches like the name; a UTF-8
+ * byte order mark before the first rule is no part of it (it had made
+ * the first line unreadable). */
+static void test_name_forms(void **state)
+{
+    (void)state;
+    struct allow_list *a = load("\xEF\xBB\xBF"
+                                "192.0.2.123\nwww.example.com.\n*.example.net.\n");
+    assert_match(a, "10.0.0.1", "192.0.2.123", 6, 443, "192.0.2.123");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "www.example.com"), "www.example.com.");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "a.example.net"), "*.example.net.");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "example.com"), NULL);
+    allow_free(a);
+}
+
 /* The rule text is the line without its comment, trimmed. */
 static void test_rule_text(void **state)
 {
@@ -485,6 +500,12 @@ static void test_syntax_errors(void **state)
         {"*\n", 1, "*"},
         {"src=\n", 1, "src="},
         {"10.0.0.1 *.example.com\n", 1, "*.example.com"}, /* address and name */
+        {"*.example.com 10.0.0.1\n", 1, "10.0.0.1"},      /* in either order */
+        {"*.example.com src=10.0.0.1\n", 1, "src=10.0.0.1"},
+        {"a.example b.example\n", 1, "b.example"},
+        {"*.*.com\n", 1, "*.*.com"}, /* one leading star only */
+        {"*.\n", 1, "*."},
+        {"a..example\n", 1, "a..example"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct allow_list *a = empty_list();
@@ -498,6 +519,20 @@ static void test_syntax_errors(void **state)
             !strstr(msg, quoted)) {
             print_error("case %zu: rc %d msg \"%s\", expected ERR_USAGE with %s and %s\n", i, rc,
                         msg, want, quoted);
+            fail();
+        }
+        allow_free(a);
+    }
+
+    /* a second part of a kind is named as such, not as unreadable */
+    static const char *const twice[] = {"10.0.0.1 10.0.0.2\n", "*/53 udp/53\n",
+                                        "*.example.com 10.0.0.1\n"};
+    for (size_t i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+        struct allow_list *a = empty_list();
+        char msg[ERRMSG_MAX] = "";
+        assert_int_equal(allow_load_text(a, twice[i], "mine.allow", msg), ERR_USAGE);
+        if (!strstr(msg, "is a second") || strstr(msg, "cannot read")) {
+            print_error("case %zu: \"%s\"\n", i, msg);
             fail();
         }
         allow_free(a);
@@ -556,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_rules_on_named_groups),
         cmocka_unit_test(test_rule_text),
+        cmocka_unit_test(test_name_forms),
         cmocka_unit_test(test_syntax_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
