@@ -296,7 +296,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     }
     if (c->zero_ts)
         fprintf(stderr,
-                "pcts: warning: %llu packets are stamped 1970-01-01 00:00:00 (was the "
+                "pcts: warning: %llu packets are stamped before 1971-01-01 (was the "
                 "capturing clock set?)\n",
                 (unsigned long long)c->zero_ts);
     if (!quiet && c->read > 1 && c->max_ts > c->min_ts &&
@@ -785,8 +785,10 @@ int main(int argc, char **argv)
         t_loop = now_s();
         cpu_loop = thread_cpu_s() - cpu_start;
     }
-    if (pg.drawn)
+    if (pg.drawn) {
         fputs("\r\033[K", stderr);
+        warn_bar_drawn(0);
+    }
 
     int status = out_failed ? EXIT_INPUT : EXIT_OK;
     size_t nres = 0;

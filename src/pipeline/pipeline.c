@@ -61,6 +61,7 @@ static void progress_tick(struct progress *pg, const struct inputs *in, uint64_t
         fprintf(stderr, "\r%s read  %.2f M pkt/s\033[K", d, rate / 1e6);
     }
     pg->drawn = 1;
+    warn_bar_drawn(1);
 }
 
 /* Once per link type and input, for the first 16 of them (the summary
@@ -157,7 +158,7 @@ __attribute__((always_inline)) static inline int count_record(struct run_ctx *x,
         cnt->min_ts = p->ts_ns;
     if (p->ts_ns > cnt->max_ts)
         cnt->max_ts = p->ts_ns;
-    if (p->ts_ns == 0)
+    if (p->ts_ns < PIPELINE_UNSET_CLOCK_NS)
         cnt->zero_ts++;
     if (p->linktype != x->last_lt) {
         x->last_lt = p->linktype;

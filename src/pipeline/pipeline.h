@@ -37,13 +37,18 @@ struct loop_opts {
     int prefault;         /* with two threads, fault the main heap in ahead (util/prefault.h) */
 };
 
+/* Packets stamped before this (1971-01-01) came from a clock not set yet:
+ * a device counting from boot stamps 1970-01-01 00:01:14 as readily as
+ * 00:00:00 (a CTU capture is all such). */
+#define PIPELINE_UNSET_CLOCK_NS (365ll * 86400 * 1000000000)
+
 /* What the loop saw of the packets (the summary's figures). */
 struct counters {
     uint64_t read, decoded, filtered;
     uint64_t untracked; /* decoded, but their group was past --max-groups */
     uint64_t backwards; /* packets earlier than the packet before them */
     uint64_t max_back;  /* largest step back, ns */
-    uint64_t zero_ts;   /* packets stamped 1970-01-01 00:00:00 */
+    uint64_t zero_ts;   /* packets stamped before 1971 (PIPELINE_UNSET_CLOCK_NS) */
     int64_t prev_ts, min_ts, max_ts;
     uint64_t skip[DEC__COUNT];
     uint64_t anomaly[ANOM__COUNT];

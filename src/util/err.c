@@ -28,9 +28,21 @@ void errmsg_set(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Only the reading thread draws the bar and reports input errors. */
+static int bar_drawn;
+
+void warn_bar_drawn(int on)
+{
+    bar_drawn = on;
+}
+
 void warnx_(const char *fmt, ...)
 {
     va_list ap;
+    if (bar_drawn) { /* a warning midway had been appended to the bar */
+        fputs("\r\033[K", stderr);
+        bar_drawn = 0;
+    }
     fputs("pcts: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

@@ -40,7 +40,11 @@ const char *err_str(int rc);
 /* printf into a message buffer; never overflows, always terminates. */
 void errmsg_set(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Diagnostics on stderr, prefixed "pcts: " (git's message style). */
+/* Diagnostics on stderr, prefixed "pcts: " (git's message style), on a
+ * line of their own: a progress bar being drawn there is cleared first. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The progress bar was (1) or is no longer (0) drawn on stderr's line. */
+void warn_bar_drawn(int on);
 
 #endif

@@ -90,6 +90,13 @@ head -c 20000 "$w/ok.pcap.gz" >"$w/short.pcap.gz"
 t "truncated gzip: the compressed offset" 3 "gzip stream ends early, at compressed byte 20000 " -- $P "$w/short.pcap.gz"
 head -c 300000 "$w/ok.pcap.zst" >"$w/short.pcap.zst"
 t "truncated zstd: the compressed offset" 3 "zstd stream ends early, at compressed byte 300000 " -- $P "$w/short.pcap.zst"
+# a warning midway, with the progress bar drawn: on a line of its own (it had
+# been appended to the bar); the second half arrives after the bar's 0.5 s
+"$gen" bench "$w/bar.pcap" --packets 400000 --pairs 100 >/dev/null
+{ head -c 8000000 "$w/bar.pcap"; sleep 0.7; tail -c +8000001 "$w/bar.pcap" | head -c 8000003; } |
+    $P --progress=always - >/dev/null 2>"$w/bar.err"
+ok_if "a warning midway clears the progress bar first" \
+    "grep -q 'pkt/s' '$w/bar.err' && grep -q \"\$(printf '\\r\\033\\\\[Kpcts: warning: ')\" '$w/bar.err'"
 head -c 100 "$w/ok.pcap.gz" >"$w/tiny.pcap.gz"
 t "gzip cut before the first whole record: partial, exit 3" 3 "ends early" -- $P "$w/tiny.pcap.gz"
 head -c 12 "$w/ok.pcap.gz" >"$w/tiny2.pcap.gz"
@@ -270,18 +277,22 @@ ok_if "microsecond capture prints 6 decimals" "$P -q '$c/eth_basic.pcap' | grep 
 
 # --- timestamps: disorder, zero, identical
 t "out-of-order timestamps warned" 0 "packets are earlier than the packet before them \(by up to 2.50s\)" -- $P "$c/out_of_order.pcap"
-python3 - "$c/eth_basic.pcap" "$w/zero.pcap" <<'PY'
+python3 - "$c/eth_basic.pcap" "$w/zero.pcap" "$w/boot.pcap" <<'PY'
 import struct, sys
-d = bytearray(open(sys.argv[1], "rb").read())
-off = 24
-while off + 16 <= len(d):
-    cl = struct.unpack("<I", d[off + 8:off + 12])[0]
-    d[off:off + 8] = bytes(8)
-    off += 16 + cl
-open(sys.argv[2], "wb").write(d)
+for out, base in ((sys.argv[2], 0), (sys.argv[3], 74)):  # 1970-01-01 00:00:00; 00:01:14 on, from boot
+    d = bytearray(open(sys.argv[1], "rb").read())
+    off, i = 24, 0
+    while off + 16 <= len(d):
+        cl = struct.unpack("<I", d[off + 8:off + 12])[0]
+        d[off:off + 8] = struct.pack("<II", base + i if base else 0, 0)
+        off += 16 + cl
+        i += 1
+    open(out, "wb").write(d)
 PY
-t "zero timestamps warned" 0 "stamped 1970-01-01 00:00:00" -- $P --series packets "$w/zero.pcap"
+t "zero timestamps warned" 0 "stamped before 1971-01-01 \\(was the capturing clock set\\?\\)" -- $P --series packets "$w/zero.pcap"
 ok_if "  ...intervals are 0, not NaN or negative" "grep -q '\"interval_mean\":0.0,\"interval_std\":' '$w/out' && ! grep -Eqi 'nan|inf|:-' '$w/out'"
+t "1970 timestamps from a clock counting from boot warned too (only 00:00:00 had been)" 0 \
+    "warning: [0-9]+ packets are stamped before 1971-01-01" -- $P --series packets "$w/boot.pcap"
 
 # --- flows, scoring options, allow lists
 t "pcts flows -F csv" 0 "5 flows listed" -- $pcts flows -F csv "$c/eth_basic.pcap" "$c/ipv6_ext.pcap"
