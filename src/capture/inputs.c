@@ -38,6 +38,7 @@ struct inputs {
     long last; /* input whose record was returned last, -1 if none */
     int ts_digits;
     struct reader_notes notes;
+    uint64_t dups; /* records equal to another input's (inputs_duplicates) */
     inputs_err_cb cb;
     void *ctx;
     char msg[ERRMSG_MAX];
@@ -211,7 +212,22 @@ static int merge_next(struct inputs *s, struct pkt *p)
     size_t top = s->heap[0];
     *p = s->in[top].cur;
     s->last = (long)top;
+    /* The record after this one is a child of the heap's root: another
+     * input's same record (same time, lengths and bytes) is there. */
+    for (size_t k = 1; k <= 2 && k < s->heap_n; k++) {
+        const struct pkt *q = &s->in[s->heap[k]].cur;
+        if (q->ts_ns == p->ts_ns && q->caplen == p->caplen && q->wirelen == p->wirelen &&
+            q->linktype == p->linktype && !memcmp(q->data, p->data, p->caplen)) {
+            s->dups++;
+            break;
+        }
+    }
     return 1;
+}
+
+uint64_t inputs_duplicates(const struct inputs *s)
+{
+    return s->dups;
 }
 
 int inputs_next_batch(struct inputs *s, struct pkt *p, size_t max, size_t *n)

@@ -45,6 +45,11 @@ int inputs_ts_digits(const struct inputs *s);
 /* Files that were readable (at least their header). */
 size_t inputs_readable(const struct inputs *s);
 
+/* Records equal to a record of another input read at the same time (the
+ * same timestamp, lengths and bytes): the same capture given twice, plain
+ * and compressed, say; each counts twice. */
+uint64_t inputs_duplicates(const struct inputs *s);
+
 /* Reader oddities summed over every file. */
 const struct reader_notes *inputs_notes(const struct inputs *s);
 

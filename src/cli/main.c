@@ -263,6 +263,12 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         if (c->anomaly[i] && !quiet)
             fprintf(stderr, "pcts: note: %llu decoded packets: %s (counted for their IP pair)\n",
                     (unsigned long long)c->anomaly[i], dec_anomaly_name(i));
+    if (inputs_duplicates(in))
+        fprintf(stderr,
+                "pcts: warning: %llu records are in two inputs at once, with the same time and "
+                "bytes (the same capture given twice, plain and compressed? or one frame seen "
+                "on two interfaces): each counts twice\n",
+                (unsigned long long)inputs_duplicates(in));
     const struct reader_notes *rn = inputs_notes(in);
     if (rn->spb_no_timestamp && !quiet)
         fprintf(stderr,

@@ -187,7 +187,13 @@ t "the same input twice (./ form)" 2 "the input '$w/keep.pcap' is also given as 
 t "the same input twice (a hard link)" 2 "is also given as '$w/keep-link.pcap'" -- $pcts "$w/keep.pcap" "$w/keep-link.pcap"
 t "the same input twice (standard input redirected from it)" 2 "the input '\(standard input\)' is also given as '$w/keep.pcap'" -- sh -c "$pcts - '$w/keep.pcap' <'$w/keep.pcap'"
 t "flows: the same input twice" 2 "counted twice" -- $pcts flows "$w/keep.pcap" "$w/keep.pcap"
-t "two different inputs with the same packets are read" 0 "" -- $pcts -q "$w/keep.pcap" "$w/keep-stdin.pcap"
+t "two different inputs with the same packets are read, with a warning" 0 \
+    "warning: [0-9]+ records are in two inputs at once, with the same time and bytes \\(the same capture given twice, plain and compressed\\?" \
+    -- $pcts -q "$w/keep.pcap" "$w/keep-stdin.pcap"
+gzip -c "$w/keep.pcap" >"$w/keep.pcap.gz"
+t "...plain and compressed too (it had been silent)" 0 "records are in two inputs at once" -- $pcts -q "$w/keep.pcap" "$w/keep.pcap.gz"
+t "...not captures of different packets read together" 0 "" -- $pcts "$c/multi_a.pcap" "$c/multi_b.pcap" "$c/multi_c.pcap"
+ok_if "  ...no such warning" "! grep -q 'two inputs at once' '$w/err'"
 rm -f "$w/both.json"
 t "-o and --html the same file" 2 "-o and --html name the same file" -- $pcts -o "$w/both.json" --html "$w/./both.json" "$c/eth_basic.pcap"
 ok_if "  ...nothing created" "test ! -e '$w/both.json'"
