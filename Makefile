@@ -101,13 +101,22 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(OBJ)
 # builds the libFuzzer targets with clang; `make fuzz-run FUZZ_SECONDS=N`
 # runs each for N seconds on a corpus seeded from generated captures and
 # ../shared/pcaps (docs/robustness.md records the campaigns).
-FUZZ_TARGETS = reader decode series names quic
+FUZZ_TARGETS = reader decode series names quic main
 REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+# fuzz_main.c includes src/cli/main.c (its main renamed): the rest of the
+# CLI links beside it
+FUZZ_CLI_SRC = src/cli/options.c src/cli/hugepages.c
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+# the whole CLI: main.c through fuzz_main.c, not main.o (a second main)
+$(BUILD)/fuzz/replay_main: tests/fuzz/fuzz_main.c tests/fuzz/replay.c $(OBJ) \
+                           $(FUZZ_CLI_SRC:%.c=$(BUILD)/%.o) src/cli/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $(filter-out src/cli/main.c,$^) $(LDFLAGS) $(LDLIBS)
 
 fuzz: deps
 	@mkdir -p build/fuzz
@@ -115,6 +124,7 @@ fuzz: deps
 	  echo "clang libFuzzer target fuzz_$$t"; \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all $(ISAL_CFLAGS) -Isrc -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(SRC) \
+	    $$([ $$t = main ] && echo $(FUZZ_CLI_SRC)) \
 	    $(LDLIBS) || exit 1; \
 	done
 

@@ -46,7 +46,7 @@ echo "== fuzz corpus replay (regression inputs, generated captures, reference ca
 "$gen" cases "$work/seed" >/dev/null && "$gen" sample "$work/seed/sample.pcap" >/dev/null
 set -- tests/fuzz/regress "$work/seed"
 [ -d "$top/../shared/pcaps" ] && set -- "$@" "$top/../shared/pcaps"
-for t in reader decode series names quic; do
+for t in reader decode series names quic main; do
     if "$build/fuzz/replay_$t" "$@" >"$work/replay.out" 2>&1; then
         echo "ok   replay_$t: $(tail -n 1 "$work/replay.out")"; P=$((P + 1))
     else
