@@ -102,7 +102,7 @@ void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
             t->run_hi = ts;
     }
     ++t->off_line;
-    if (!t->settled && t->off_line > t->seg_n &&
+    if (!t->settled && t->off_line > t->seg_n && t->run_lo >= FLOW_UNSET_CLOCK_NS &&
         flow_gap_over_ns(ts, t->now, FLOW_STRAY_START_NS)) {
         /* The capture's first packets, fewer than this run, lie more than
          * a year from it: they were stray (FLOW_STRAY_START_NS).
@@ -137,6 +137,7 @@ void flow_table_release(struct flow_table *t)
 {
     free(t->f);
     free(t->slot);
+    free(t->closed);
     for (int l = 0; l < 3; l++)
         free(t->q[l].e);
     memset(t, 0, sizeof(*t));
@@ -295,6 +296,13 @@ static void index_remove(struct flow_table *t, uint32_t i)
 static void end_flow(struct flow_table *t, uint32_t i)
 {
     struct flow *f = &t->f[i];
+    if (f->closed && !f->bare) { /* for its tail (struct flow_closed) */
+        if (!t->closed)
+            t->closed = xcalloc(FLOW_CLOSED_SLOTS, sizeof(*t->closed));
+        struct flow_closed *c = &t->closed[f->hash_hi & (FLOW_CLOSED_SLOTS - 1)];
+        c->tag = f->hash_hi | 1;
+        c->at = f->last;
+    }
     if (f->key.proto != 6 && t->exchange)
         t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
     t->done(t->ctx, f);
@@ -535,9 +543,14 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         f->key = *k;
         f->start = f->last = f->ex_start = ts;
         f->group = FLOW_GROUP_UNSET;
-        if (is_tcp && !syn && (fp->tcp_flags & 0x05)) {
-            f->tail = 1;
-            t->tails++;
+        f->bare = is_tcp && !syn && (fp->tcp_flags & 0x05);
+        if (f->bare && t->closed) {
+            const struct flow_closed *c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];
+            if (c->tag == ((uint32_t)(h >> 32) | 1) &&
+                !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {
+                f->tail = 1;
+                t->tails++;
+            }
         }
         if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */

@@ -73,6 +73,24 @@
  * beacon is that sparse, and a capture's first check-ins must not become
  * strays. */
 #define FLOW_STRAY_START_NS (366ll * 86400 * 1000000000)
+/* ...but never to a run stamped before 1971, a clock not set yet: 5 real
+ * packets and then 6 stamped 1970 had moved it, and the real connection was
+ * lost. */
+#define FLOW_UNSET_CLOCK_NS (365ll * 86400 * 1000000000)
+
+/* The connections closed last (RST, or FIN both ways), by their key's
+ * hash: a direct-mapped table, a newer one taking an older one's slot (it
+ * then counts as a connection, as before the table).  A FIN or RST without
+ * SYN on a key closed within the TCP timeout is that connection's tail.
+ * Flows opened so (bare) are not recorded: a stream of lone RSTs every
+ * minute (a blocked beacon whose SYNs the capture misses) stays one
+ * connection a minute. */
+#define FLOW_CLOSED_SLOTS (1u << 16)
+struct flow_closed {
+    uint32_t tag; /* struct flow.hash_hi, 0: none */
+    uint32_t pad;
+    int64_t at; /* its last packet */
+};
 
 struct flow_key {
     uint8_t family, proto;
@@ -110,11 +128,13 @@ struct flow {
     uint8_t hist;       /* FH_* bits */
     uint8_t list;       /* which expiry queue (FLOW_QNONE: none, a free slot) */
     uint8_t closed : 1; /* TCP: RST, or FIN both ways */
-    /* TCP: its first packet was a FIN or RST without SYN: the end of a
-     * connection, not one (a FIN retransmitted after the linger, or a
-     * connection whose start the capture missed): no connection event */
+    /* TCP: its first packet was a FIN or RST without SYN, within the TCP
+     * timeout after a connection of the same key closed: that connection's
+     * end (a FIN retransmitted after the linger), not one: no connection
+     * event (struct flow_closed) */
     uint8_t tail : 1;
-    uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
+    uint8_t bare : 1; /* TCP: opened by a FIN or RST without SYN, a tail or not */
+    uint32_t name;    /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */
     int64_t start;
@@ -190,6 +210,7 @@ struct flow_table {
     uint64_t stray;                   /* packets out of line that did not move it */
     uint64_t stray_events;            /* events flow_table_event_in_line() refused */
     uint64_t tails;                   /* flows opened as tails (struct flow.tail) */
+    struct flow_closed *closed;       /* recently closed connections (FLOW_CLOSED_SLOTS) */
     int64_t in_first, in_last;        /* the times of the packets in line: the span */
     int64_t expire_at;                /* expire() has nothing to do while now <= this */
     int expiring;                     /* inside expire(): expire_at is set at its end */

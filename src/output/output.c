@@ -303,7 +303,12 @@ static void make_rec(enum sort_key key, const struct result *a, struct sort_rec 
     case SORT_PERIOD: rec_desc(s, a->sc.period, a->sc.period > 0); break;
     case SORT_PACKETS: s->k1 = ~(uint64_t)a->packets; break;
     case SORT_BYTES: s->k1 = ~(uint64_t)a->bytes; break;
-    case SORT_DURATION: s->k1 = ~((uint64_t)a->last - (uint64_t)a->first); break;
+    case SORT_DURATION: /* none (no event: first > last) after every one */
+        if (a->first > a->last)
+            s->cls = 1;
+        else
+            s->k1 = ~((uint64_t)a->last - (uint64_t)a->first);
+        break;
     case SORT_INTERVALS: s->k1 = ~(uint64_t)a->iv.count; break;
     case SORT_MEAN: rec_desc(s, a->iv.mean, a->iv.count > 0); break;
     case SORT_STD: rec_desc(s, a->iv.std, a->iv.has_std); break;

@@ -160,7 +160,7 @@ static int looks_like_name(const char *t)
     for (; *t; t++) {
         if (*t == '.')
             dots++;
-        else if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '-')
+        else if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '-' || *t == '_')
             letters++;
         else if (!(*t >= '0' && *t <= '9'))
             return 0;

@@ -631,7 +631,7 @@ t "spoofed flows beyond --max-flows: warning, exit 0" 0 "flow limit \(--max-flow
 t "--max-flows 0 is a usage error" 2 "invalid --max-flows" -- $P --max-flows 0 "$c/eth_basic.pcap"
 
 # --- stray timestamps and a clock stepped back (flow.h: FLOW_CLOCK_CONFIRM)
-python3 - "$w/glitch.pcap" "$w/step.pcap" "$w/glitch-first.pcap" "$w/glitch-syn.pcap" "$w/glitch-future.pcap" "$w/finretx.pcap" <<'PY'
+python3 - "$w/glitch.pcap" "$w/step.pcap" "$w/glitch-first.pcap" "$w/glitch-syn.pcap" "$w/glitch-future.pcap" "$w/finretx.pcap" "$w/rsts.pcap" <<'PY'
 import socket, struct, sys
 def ip4(s, d, p, pl):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
@@ -676,6 +676,10 @@ for i in range(20):
            (t + .03, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (t + .04, eth(ip4(s, c, 6, tcp(443, sp, 0x11)))),
            (t + 6.24, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (t + 6.25, eth(ip4(s, c, 6, tcp(443, sp, 0x14))))]
 pcap(sys.argv[6], pk)
+pk = []  # a lone RST a minute from one server port to one client port (SYNs not captured)
+for i in range(30):
+    pk.append((T + i * 60, eth(ip4('192.0.2.1', '10.0.0.1', 6, tcp(443, 40000, 0x14)))))
+pcap(sys.argv[7], pk)
 PY
 t "one packet stamped in 2100: a stray, not the flows' clock" 0 \
     "warning: 1 packets were stamped more than 5m00s away from the packets around them: taken as stray timestamps" \
@@ -700,10 +704,13 @@ for v in first future syn; do
         "grep -Eq '^10.0.0.1,192.0.2.1,tcp,443,120,[0-9]*,17000000[06]0.0[0-9]*,1700001740.000000,1[67][0-9.]*,2[89],[56][09][.0-9]*,.*,false,0,(29,29|30,30),[01],0.9[89][0-9],' '$w/out'"
 done
 t "a FIN retransmitted after the linger is no connection" 0 \
-    "note: 20 TCP flows began with a FIN or RST \\(the end of a connection, retransmitted after it closed" \
+    "note: 20 TCP flows began with a FIN or RST within 5m00s of a connection of theirs closing \\(its end, retransmitted\\)" \
     -- $pcts -F csv "$w/finretx.pcap"
 ok_if "  ...20 connections every 60 s, all 120 packets counted (it had been 40 'every 6.2s')" \
     "grep -q '^10.0.0.1,192.0.2.1,tcp,443,120,[0-9]*,1700000000.000000,1700001140.000000,1140.000000,19,60.0,0.0,.*,false,0,20,20,0,' '$w/out'"
+t "a lone RST a minute, on a key that never closed, stays a connection a minute" 0 "" -- $pcts -F csv "$w/rsts.pcap"
+ok_if "  ...30 events 60 s apart (the tail rule had taken them all)" \
+    "grep -q ',29,60.0,0.0,.*,false,0,30,30,' '$w/out' && ! grep -q 'FIN or RST' '$w/err'"
 t "...the flow list still lists them, as OTH" 0 "" -- $pcts flows -F csv "$w/finretx.pcap"
 ok_if "  ...20 of them" "test \$(grep -c ',OTH,false\$' '$w/out') -eq 20"
 t "...the first packet stamped 2100: no warning of a clock stepped back" 0 "" -- $pcts -F csv "$w/glitch-future.pcap"

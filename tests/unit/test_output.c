@@ -958,9 +958,12 @@ static int ref_cmp(enum sort_key k, const struct result *a, const struct result 
         break;
     case SORT_PACKETS: c = ref_u64_desc(a->packets, b->packets); break;
     case SORT_BYTES: c = ref_u64_desc(a->bytes, b->bytes); break;
-    case SORT_DURATION:
-        c = ref_u64_desc((uint64_t)a->last - (uint64_t)a->first,
-                         (uint64_t)b->last - (uint64_t)b->first);
+    case SORT_DURATION: /* none (first > last: no event) last */
+        if ((a->first > a->last) != (b->first > b->last))
+            c = a->first > a->last ? 1 : -1;
+        else if (a->first <= a->last)
+            c = ref_u64_desc((uint64_t)a->last - (uint64_t)a->first,
+                             (uint64_t)b->last - (uint64_t)b->first);
         break;
     case SORT_INTERVALS: c = ref_u64_desc(a->iv.count, b->iv.count); break;
     case SORT_MEAN:
