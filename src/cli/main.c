@@ -230,15 +230,15 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                     "a clock stepped back?): flows were split there\n",
                     d, (unsigned long long)ft->clock_back);
     }
-    char tcp_to[32] = "";
-    if (ft)
+    if (ft && ft->tails && !o->list_flows && o->series == SERIES_FLOWS && !quiet) {
+        char tcp_to[32];
         fmt_human_dur((double)ft->tcp_timeout * 1e-9, tcp_to, sizeof(tcp_to));
-    if (ft && ft->tails && !o->list_flows && o->series == SERIES_FLOWS && !quiet)
         fprintf(stderr,
                 "pcts: note: %llu TCP flows began with a FIN or RST within %s of a "
                 "connection of theirs closing (its end, retransmitted): their packets count, "
                 "but they are no connection\n",
                 (unsigned long long)ft->tails, tcp_to);
+    }
     if (ft && ft->evicted)
         fprintf(stderr,
                 "pcts: warning: the flow limit (--max-flows %zu) was reached: %llu "

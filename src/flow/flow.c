@@ -80,6 +80,15 @@ void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns
     t->expire_at = INT64_MAX;
 }
 
+/* The run of packets out of line joins the span: they are in line after all. */
+static void span_add_run(struct flow_table *t)
+{
+    if (t->run_lo < t->in_first)
+        t->in_first = t->run_lo;
+    if (t->run_hi > t->in_last)
+        t->in_last = t->run_hi;
+}
+
 void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
 {
     if (!t->clock_set) { /* the first packet sets it */
@@ -126,10 +135,7 @@ void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
     t->now = ts;
     t->off_line = 0;
     t->settled = 1;
-    if (t->run_lo < t->in_first)
-        t->in_first = t->run_lo;
-    if (t->run_hi > t->in_last)
-        t->in_last = t->run_hi;
+    span_add_run(t);
     t->expire_at = INT64_MIN;
 }
 
@@ -605,10 +611,7 @@ void flow_table_flush(struct flow_table *t)
                            flow_gap_over_ns(t->run_hi, t->now, FLOW_STRAY_NS))) {
             t->stray += t->off_line;
         } else {
-            if (t->run_lo < t->in_first)
-                t->in_first = t->run_lo;
-            if (t->run_hi > t->in_last)
-                t->in_last = t->run_hi;
+            span_add_run(t);
         }
         t->off_line = 0;
     }

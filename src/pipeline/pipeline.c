@@ -1222,9 +1222,9 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
             b->last = 1;
             return 0;
         }
-        uint64_t filtered = x->cnt->filtered;
         if (!count_record(x, &p)) {
-            if (x->names_flt && x->cnt->filtered != filtered)
+            /* left out by the filter, not for its link type (count_record) */
+            if (x->names_flt && x->last_lt_ok)
                 learn_filtered(x, &sink, &p);
             continue;
         }

@@ -21,16 +21,22 @@ LINKTYPES = [0, 1, 9, 10, 12, 14, 50, 51, 101, 104, 105, 108, 113, 127, 226, 228
              242, 258, 276]
 
 
+def pcap_order(d):
+    """struct's byte order of a classic pcap (usec or nsec), else None"""
+    m = d[:4]
+    if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        return "<"
+    if m in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        return ">"
+    return None
+
+
 def frames(path):
     d = open(path, "rb").read(4 << 20)
     if len(d) < 24:
         return
-    m = d[:4]
-    if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif m in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
+    e = pcap_order(d)
+    if not e:
         return
     lt = struct.unpack(e + "I", d[20:24])[0] & 0xFFFF
     off = 24

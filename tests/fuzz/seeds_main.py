@@ -15,6 +15,8 @@ import random
 import struct
 import sys
 
+from seeds import pcap_order  # tests/fuzz/seeds.py, beside this script
+
 SPLIT = b"PCTSPLIT"
 LIMIT = 250 << 10
 PER_FILE = 1  # option prefixes a capture (the first campaign used 3)
@@ -265,12 +267,8 @@ def cut_pcap(d):
     """a classic pcap cut to LIMIT at a record boundary (else a plain cut)"""
     if len(d) <= LIMIT:
         return d
-    m = d[:4]
-    if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif m in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
+    e = pcap_order(d)
+    if not e:
         return d[:LIMIT]
     off = 24
     while off + 16 <= LIMIT:
