@@ -953,8 +953,9 @@ int main(int argc, char **argv)
     filter_free(names_flt);
     allow_free(allow);
     options_release(&o);
-    if (out == stdout && fflush(stdout) != 0 && status == EXIT_OK) {
-        warnx_("cannot write standard output: %s", strerror(errno));
+    int e = out == stdout ? stream_error(stdout) : 0;
+    if (e && status == EXIT_OK) {
+        warnx_("cannot write standard output: %s", strerror(e));
         status = EXIT_INPUT;
     }
     return status;

@@ -28,6 +28,7 @@
  */
 #include "html.h"
 
+#include "outfile.h"
 #include "../util/err.h"
 
 #include <errno.h>
@@ -1142,8 +1143,9 @@ int html_write(FILE *f, const char *path, const struct html_info *info, const st
     /* No half a report: the caller puts the file in place only when every
      * byte reached it (outfile.h), and never removes what is not a regular
      * file (as root, removing --html /dev/full took the device node). */
-    if (fflush(f) || ferror(f)) {
-        errmsg_set(msg, "cannot write report '%s': %s", path, strerror(errno ? errno : EIO));
+    int e = stream_error(f);
+    if (e) {
+        errmsg_set(msg, "cannot write report '%s': %s", path, strerror(e));
         return ERR_IO;
     }
     return 0;

@@ -234,11 +234,18 @@ static int copy_over(const char *from, const char *to)
     return rc;
 }
 
+int stream_error(FILE *f)
+{
+    errno = 0;
+    if (fflush(f))
+        return errno ? errno : EIO;
+    return ferror(f) ? EIO : 0;
+}
+
 int outfile_commit(struct outfile *o, char *msg)
 {
-    int e = 0;
-    if (fflush(o->f) || ferror(o->f))
-        e = errno ? errno : EIO;
+    int e = stream_error(o->f);
+    errno = 0;
     if (fclose(o->f) && !e)
         e = errno ? errno : EIO;
     o->f = NULL;

@@ -43,6 +43,14 @@ int outfile_start(struct outfile *o, char *msg);
  * temporary file removed, the old file, if any, as it was). */
 int outfile_commit(struct outfile *o, char *msg);
 
+/*
+ * 0 when every byte written to f so far reached the system, else the
+ * reason: fflush's errno, or EIO when only an earlier write failed (the
+ * stream keeps its error flag but not its errno, which any call since may
+ * have set: a stale errno had named an unrelated reason).
+ */
+int stream_error(FILE *f);
+
 /* Close without putting anything in place (the temporary file removed). */
 void outfile_abort(struct outfile *o);
 

@@ -3,6 +3,7 @@
  */
 #include "output.h"
 
+#include "outfile.h"
 #include "../util/bqueue.h"
 #include "../util/err.h"
 #include "../util/hash40.h"
@@ -1048,8 +1049,9 @@ void flow_writer_row(struct flow_writer *w, const struct flow *fl)
 
 int flow_writer_end(struct flow_writer *w, const char *name, char *msg)
 {
-    if (fflush(w->f) || ferror(w->f)) {
-        errmsg_set(msg, "cannot write '%s': %s", name, strerror(errno ? errno : EIO));
+    int e = stream_error(w->f);
+    if (e) {
+        errmsg_set(msg, "cannot write '%s': %s", name, strerror(e));
         return ERR_IO;
     }
     return 0;
@@ -1182,8 +1184,9 @@ int output_write(FILE *f, const char *name, const struct output_opts *o, const s
     case OUT_CSV: write_rows(f, o, r, order, shown, csv_row, csv_header); break;
     case OUT_JSON: write_rows(f, o, r, order, shown, json_row, NULL); break;
     }
-    if (fflush(f) || ferror(f)) {
-        errmsg_set(msg, "cannot write '%s': %s", name, strerror(errno ? errno : EIO));
+    int e = stream_error(f);
+    if (e) {
+        errmsg_set(msg, "cannot write '%s': %s", name, strerror(e));
         return ERR_IO;
     }
     return 0;

@@ -13,11 +13,13 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "output/outfile.h"
 #include "output/output.h"
 #include "util/err.h"
 #include "util.h"
@@ -1109,6 +1111,34 @@ static void test_write_error_is_reported(void **state)
     fclose(f);
 }
 
+/* A write failed before the final flush and an unrelated call set errno
+ * since: the reason is the write's, or EIO, never the stale errno. */
+static void test_stream_error_not_stale(void **state)
+{
+    (void)state;
+    FILE *ok = tmpfile();
+    assert_non_null(ok);
+    fputs("row\n", ok);
+    errno = ENOENT;
+    assert_int_equal(stream_error(ok), 0);
+    fclose(ok);
+    int fd = open("/dev/full", O_WRONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        skip();
+    }
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("row\n", f);
+    assert_int_not_equal(fflush(f), 0); /* the failing write */
+    errno = ENOENT;                     /* a later, unrelated failure */
+    int e = stream_error(f);
+    assert_true(e == ENOSPC || e == EIO);
+    fclose(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1133,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_results_sort),
         cmocka_unit_test(test_results_sort_every_key),
         cmocka_unit_test(test_write_error_is_reported),
+        cmocka_unit_test(test_stream_error_not_stale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
