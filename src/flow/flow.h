@@ -134,6 +134,9 @@ struct flow {
      * event (struct flow_closed) */
     uint8_t tail : 1;
     uint8_t bare : 1; /* TCP: opened by a FIN or RST without SYN, a tail or not */
+    /* caller's, connectionless flows: one of its exchanges was an event
+     * (not refused as a stray timestamp); zero when the flow is created */
+    uint8_t had_event : 1;
     uint32_t name;    /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */

@@ -944,6 +944,11 @@ void pipeline_flow_done(void *ctx, struct flow *f)
      * connectionless flows add their exchanges instead */
     if (f->key.proto == 6 && (f->tail || !flow_table_event_in_line(x->flows, f->start)))
         return;
+    /* a connectionless flow whose every exchange was refused is no flow of
+     * the group either, as a refused connection is not: flows 1 beside
+     * events 0 had read as a counting error */
+    if (f->key.proto != 6 && !f->had_event)
+        return;
     g->flows++;
     g->failed += (uint64_t)failed;
     if (f->key.proto == 6)
@@ -992,8 +997,10 @@ void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_b
         return;
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
-    if (gi != GROUP_NONE && flow_table_event_in_line(x->flows, start))
+    if (gi != GROUP_NONE && flow_table_event_in_line(x->flows, start)) {
+        f->had_event = 1;
         series_event(x, gi, start, orig_bytes);
+    }
 }
 
 /*
