@@ -81,10 +81,11 @@
 /* The connections closed last (RST, or FIN both ways), by their key's
  * hash: a direct-mapped table, a newer one taking an older one's slot (it
  * then counts as a connection, as before the table).  A FIN or RST without
- * SYN on a key closed within the TCP timeout is that connection's tail.
- * Flows opened so (bare) are not recorded: a stream of lone RSTs every
- * minute (a blocked beacon whose SYNs the capture misses) stays one
- * connection a minute. */
+ * SYN on a key closed within the TCP timeout is that connection's tail, and
+ * so is any other packet without SYN (a late ACK or data segment: no new
+ * connection reuses a 5-tuple without a SYN).  Flows opened by a FIN or RST
+ * (bare) are not recorded: a stream of lone RSTs every minute (a blocked
+ * beacon whose SYNs the capture misses) stays one connection a minute. */
 #define FLOW_CLOSED_SLOTS (1u << 16)
 struct flow_closed {
     uint32_t tag; /* struct flow.hash_hi, 0: none */
@@ -128,16 +129,16 @@ struct flow {
     uint8_t hist;       /* FH_* bits */
     uint8_t list;       /* which expiry queue (FLOW_QNONE: none, a free slot) */
     uint8_t closed : 1; /* TCP: RST, or FIN both ways */
-    /* TCP: its first packet was a FIN or RST without SYN, within the TCP
-     * timeout after a connection of the same key closed: that connection's
-     * end (a FIN retransmitted after the linger), not one: no connection
-     * event (struct flow_closed) */
+    /* TCP: its first packet had no SYN (a FIN, RST, ACK or data), within
+     * the TCP timeout after a connection of the same key closed: that
+     * connection's end (a FIN retransmitted after the linger), not one: no
+     * connection event (struct flow_closed) */
     uint8_t tail : 1;
     uint8_t bare : 1; /* TCP: opened by a FIN or RST without SYN, a tail or not */
     /* caller's, connectionless flows: one of its exchanges was an event
      * (not refused as a stray timestamp); zero when the flow is created */
     uint8_t had_event : 1;
-    uint32_t name;    /* caller's: the responder's name (TLS SNI, HTTP Host) */
+    uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */
     int64_t start;
@@ -423,11 +424,12 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     int is_tcp = fp->k.proto == 6;
     int syn = is_tcp && fp->has_ports && (fp->tcp_flags & 0x02);
     int ack = is_tcp && (fp->tcp_flags & 0x10);
-    /* A new SYN on a closed connection starts a new one; so does any packet
-     * after the flow timed out but before it was swept, or as long before
-     * its last packet (a clock stepped back). */
+    /* A new SYN on a closed connection, or on a tail (the end of a closed
+     * one), starts a new one; so does any packet after the flow timed out
+     * but before it was swept, or as long before its last packet (a clock
+     * stepped back). */
     if (i == FLOW_NONE ||
-        (!keep_time && ((t->f[i].closed && syn && !ack) ||
+        (!keep_time && (((t->f[i].closed || t->f[i].tail) && syn && !ack) ||
                         flow_gap_over(t, ts, &t->f[i], flow_table_timeout(t, t->f[i].list)))))
         i = flow_table_open(t, fp, ts, i, slot, syn, ack);
     struct flow *f = &t->f[i];

@@ -471,14 +471,16 @@ static void test_tcp_reuse_after_close(void **state)
     assert_int_equal(c.f[3].pkts[0], 3);
     assert_int_equal(c.f[3].pkts[1], 2);
     assert_string_equal(flow_state(f), "OTH");
-    assert_orig(f, 4, A);  /* higher port */
-    assert_false(f->tail); /* a pure ACK: mid-stream, a connection */
+    assert_orig(f, 4, A); /* higher port */
+    /* the closed connection's last ACK, late: its tail, not a connection
+     * (it had counted as one, mid-stream) */
+    assert_true(f->tail);
     flush_and_check_empty(&t);
     assert_int_equal(c.n, 5);
     assert_int_equal(t.flows_total, 5);
-    assert_int_equal(t.tails, 0);
+    assert_int_equal(t.tails, 1);
     for (size_t i = 0; i < c.n; i++)
-        assert_false(c.f[i].tail);
+        assert_int_equal(c.f[i].tail, i == 4);
     flow_table_release(&t);
     col_free(&c);
 }
@@ -489,7 +491,8 @@ static void test_tcp_reuse_after_close(void **state)
  * it.  A lone RST on a key that never closed is no tail (a blocked beacon
  * whose SYNs the capture misses: one RST a minute for a day had become
  * invisible), nor is a FIN on a key closed longer than the TCP timeout
- * ago. */
+ * ago.  A data segment after the linger is a tail too (no connection
+ * reuses a 5-tuple without a SYN); a SYN after a close is a connection. */
 static void test_tcp_tail_after_close(void **state)
 {
     (void)state;
@@ -513,15 +516,37 @@ static void test_tcp_tail_after_close(void **state)
     send_(&t, &rst_b, 5740 * MSEC, 60, NULL);
     send_(&t, &rst, 6 * SEC, 60, NULL);
     send_(&t, &fin_a, 400 * SEC, 60, NULL); /* 400 s after the close: > 300 */
+    /* another connection on port 50002, closed; data after the linger */
+    struct pkt_meta syn2 = tcp(4, A, 50002, B, 80, F_SYN);
+    struct pkt_meta synack2 = tcp(4, B, 80, A, 50002, F_SYN | F_ACK);
+    struct pkt_meta fin2a = tcp(4, A, 50002, B, 80, F_FIN | F_ACK);
+    struct pkt_meta fin2b = tcp(4, B, 80, A, 50002, F_FIN | F_ACK);
+    struct pkt_meta data2 = tcp(4, A, 50002, B, 80, F_PSH | F_ACK);
+    send_(&t, &syn2, 500 * SEC, 60, NULL);
+    send_(&t, &synack2, 500 * SEC + 10 * MSEC, 60, NULL);
+    send_(&t, &fin2a, 500 * SEC + 20 * MSEC, 60, NULL);
+    send_(&t, &fin2b, 500 * SEC + 30 * MSEC, 60, NULL);
+    send_(&t, &data2, 520 * SEC, 60, NULL);
+    send_(&t, &syn2, 600 * SEC, 60, NULL); /* a new connection, SYN */
     flush_and_check_empty(&t);
-    assert_int_equal(c.n, 4);
-    assert_true(c.f[1].tail);
-    assert_false(c.f[2].tail);                            /* the lone RST */
-    assert_false(c.f[3].tail);                            /* the FIN long after */
+    assert_int_equal(c.n, 7);
+    /* by start (ms), in the order they ended: tail or not */
+    static const struct {
+        int64_t start_ms;
+        int tail;
+    } want[] = {{0, 0},      {5690, 1},   /* the FIN after the linger, and the RST */
+                {500000, 0}, {520000, 1}, /* the second connection; its late data */
+                {6000, 0},                /* the lone RST */
+                {400000, 0},              /* the FIN long after */
+                {600000, 0}};             /* the SYN after the data tail */
+    for (size_t i = 0; i < c.n; i++) {
+        assert_true(c.f[i].start == EPOCH + want[i].start_ms * MSEC);
+        assert_int_equal(c.f[i].tail, want[i].tail);
+    }
     assert_int_equal(c.f[1].pkts[0] + c.f[1].pkts[1], 2); /* FIN and RST */
     assert_string_equal(flow_state(&c.f[1]), "OTH");
     assert_false(flow_failed(&c.f[1]));
-    assert_int_equal(t.tails, 1);
+    assert_int_equal(t.tails, 2);
     flow_table_release(&t);
     col_free(&c);
 }
