@@ -315,7 +315,7 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
  * DNS queries are the events.  Payload pointers are valid only now.
  */
 struct learn_sink; /* see loop_flows: DNS mappings travel with the packets */
-static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+static void sink_learn(struct learn_sink *k, int64_t ts, uint8_t family, const uint8_t client[16],
                        const uint8_t server[16], uint32_t name);
 
 /* Where a packet's name may be, by its protocol, ports and first payload
@@ -396,7 +396,7 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
             uint32_t id = names_intern(x->names, name);
             for (size_t i = 0; i < n && i < 16; i++) {
                 if (sink)
-                    sink_learn(sink, addrs[i].family, m->dst, addrs[i].addr, id);
+                    sink_learn(sink, ts, addrs[i].family, m->dst, addrs[i].addr, id);
                 else
                     names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
             }
@@ -1087,13 +1087,14 @@ struct learn_sink {
     struct fbatch *b;
 };
 
-static void sink_learn(struct learn_sink *k, uint8_t family, const uint8_t client[16],
+static void sink_learn(struct learn_sink *k, int64_t ts, uint8_t family, const uint8_t client[16],
                        const uint8_t server[16], uint32_t name)
 {
     if (!name || k->b->n >= FBATCH)
         return; /* room is reserved per packet; see loop_flows */
     struct fev *e = &k->b->ev[k->b->n++];
     e->kind = EV_LEARN;
+    e->ts = ts;
     e->fp.k.family = family;
     memcpy(e->fp.k.addr[0], client, 16);
     memcpy(e->fp.k.addr[1], server, 16);
@@ -1133,6 +1134,9 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         size_t i = t - LAG_FLOW;
         struct fev *e = &b->ev[i];
         if (e->kind == EV_LEARN) {
+            /* the flows idle since before the answer end with the names
+             * they had (flow_table_tick) */
+            flow_table_tick(x->flows, e->ts);
             names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name);
             continue;
         }

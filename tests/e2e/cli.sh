@@ -324,7 +324,7 @@ t "--allow default loads the shipped list" 0 "" -- $P --allow default "$c/eth_ba
 
 # --- names: DNS answers, --group host, --group dns, name allow rules
 # (names.pcap; tun8.pcap, for DNS labels holding any byte, further down)
-python3 - "$w/names.pcap" "$w/tun8.pcap" <<'PY'
+python3 - "$w/names.pcap" "$w/tun8.pcap" "$w/dnsorder.pcap" <<'PY'
 import struct, sys
 def csum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b + (b"\0" if len(b) % 2 else b"")))
@@ -375,6 +375,19 @@ for i in range(6):
     recs.append((5 + 60 * i, pkt("10.0.0.2", "203.0.113.77", 6, tcp(51000 + i, 443, 0x02))))
     recs.append((6 + 60 * i, pkt("10.0.0.2", "203.0.113.78", 6, tcp(52000 + i, 443, 0x02))))
 write(sys.argv[2], recs)
+# 10.0.0.7 never resolves 198.51.100.50; another client is told it is
+# one.example before 10.0.0.7's six connections, a third two.example after
+recs = [(0, pkt("10.0.0.5", "10.0.0.53", 17, udp(40001, 53, dns_q(labels("one.example"), 1)))),
+        (0.01, pkt("10.0.0.53", "10.0.0.5", 17, udp(53, 40001, dns_resp(labels("one.example"), "198.51.100.50")))),
+        (130, pkt("10.0.0.6", "10.0.0.53", 17, udp(40002, 53, dns_q(labels("two.example"), 1)))),
+        (130.01, pkt("10.0.0.53", "10.0.0.6", 17, udp(53, 40002, dns_resp(labels("two.example"), "198.51.100.50"))))]
+for i in range(6):
+    t = 10 + 20 * i
+    recs += [(t, pkt("10.0.0.7", "198.51.100.50", 6, tcp(50000 + i, 443, 0x02))),
+             (t + 0.01, pkt("198.51.100.50", "10.0.0.7", 6, tcp(443, 50000 + i, 0x12))),
+             (t + 0.02, pkt("10.0.0.7", "198.51.100.50", 6, tcp(50000 + i, 443, 0x11))),
+             (t + 0.03, pkt("198.51.100.50", "10.0.0.7", 6, tcp(443, 50000 + i, 0x11)))]
+write(sys.argv[3], recs)
 PY
 t "--group host names the destination from a DNS answer" 0 "" -- $P --group host "$w/names.pcap"
 ok_if "  ...the group's destination is the name" "grep -q '\"dst\":\"beacon.evil.example\",\"proto\":\"tcp\",\"dport\":443' '$w/out' && grep -q '\"host\":\"beacon.evil.example\"' '$w/out'"
@@ -387,6 +400,15 @@ for th in 1 2; do
     ok_if "  ...host field set (it had been empty), no DNS group" \
         "grep -q '\"dst\":\"203.0.113.9\".*\"host\":\"beacon.evil.example\"' '$w/out' && ! grep -q '\"dport\":53,' '$w/out'"
 done
+dnsorder() { # [-f FILTER]
+    t "--group host $*: a connection is named by the answers before it, not one after" 0 "" \
+        -- $P --group host "$@" "$w/dnsorder.pcap"
+    ok_if "  ...one group one.example of 6 events (with -f, the last connection had been two.example)" \
+        "test \$(grep -c '\"src\":\"10.0.0.7\"' '$w/out') -eq 1 && grep -q '\"src\":\"10.0.0.7\",\"dst\":\"one.example\".*\"events\":6,' '$w/out'"
+}
+dnsorder
+dnsorder -f tcp
+dnsorder -f 'not port 53'
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"
