@@ -847,11 +847,14 @@ enum {
 
 /*
  * A name in a table cell: at most TABLE_NAME_MAX characters, a longer one
- * cut to fit with "..." after it, never inside a \DDD escape (DNS names in
- * presentation form, names.h), which would read as another byte.  JSON and
- * CSV carry names whole.
+ * cut in the middle with "...": its start and its end, which holds the
+ * registered domain an analyst reads first (cutting the end had left two
+ * rows of one CDN's long names alike, and hidden whose they were).  Never
+ * inside a \DDD escape (DNS names in presentation form, names.h), which
+ * would read as another byte.  JSON and CSV carry names whole.
  */
 #define TABLE_NAME_MAX 60
+#define TABLE_NAME_HEAD 20
 static void cell_name(char *cell, size_t cap, const char *s)
 {
     size_t n = strlen(s);
@@ -859,11 +862,17 @@ static void cell_name(char *cell, size_t cap, const char *s)
         snprintf(cell, cap, "%s", s);
         return;
     }
-    /* an escape starting in the last 3 characters kept would not end by
-     * them: cut before it */
-    n = TABLE_NAME_MAX - 3;
-    const char *esc = memchr(s + n - 3, '\\', 3);
-    snprintf(cell, cap, "%.*s...", (int)(esc ? (size_t)(esc - s) : n), s);
+    /* an escape starting in the last 3 characters of the head would not
+     * end in it: the head ends before it; one starting in the 3 before the
+     * tail would begin outside it: the tail begins after it */
+    size_t head = TABLE_NAME_HEAD, tail = n - (TABLE_NAME_MAX - 3 - TABLE_NAME_HEAD);
+    const char *esc = memchr(s + head - 3, '\\', 3);
+    if (esc)
+        head = (size_t)(esc - s);
+    esc = memchr(s + tail - 3, '\\', 3);
+    if (esc)
+        tail = (size_t)(esc - s) + 4;
+    snprintf(cell, cap, "%.*s...%s", (int)head, s, s + tail);
 }
 
 /* Table for people: the score first, human units, the reason last (not

@@ -739,6 +739,23 @@ static void test_escaping_and_long_fields(void **state)
     free(big);
 }
 
+/* A long name in the table keeps its start and its end (the registered
+ * domain), cut in the middle, and never inside a \DDD escape: here one
+ * spans the head's end, another the tail's start. */
+static void test_table_long_name_keeps_its_end(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    fx.r[0].host = "aaaaaaaaaaaaaaaaaa\\195bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                   "\\169xxxxxxxxxxxxxxxxxxxxx.example.com";
+    struct output_opts o = {.format = OUT_TABLE, .by = GROUP_PORT, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 1);
+    assert_non_null(strstr(s, " aaaaaaaaaaaaaaaaaa...\\169xxxxxxxxxxxxxxxxxxxxx.example.com "));
+    assert_null(strstr(s, "bbb"));
+    free(s);
+}
+
 /* A group whose first and last times are at opposite ends of the int64
  * range (a damaged or crafted pcapng): the duration does not fit in int64
  * but is printed exactly, without signed overflow. */
@@ -1155,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_csv_fields_and_empty_values),
         cmocka_unit_test(test_json_fields_and_nulls),
         cmocka_unit_test(test_escaping_and_long_fields),
+        cmocka_unit_test(test_table_long_name_keeps_its_end),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_no_event_has_no_times),
         cmocka_unit_test(test_top_limits_rows),
