@@ -192,7 +192,10 @@ decode_counted(struct run_ctx *x, const struct pkt *p, struct pkt_meta *m)
         for (unsigned i = 0; i < ANOM__COUNT; i++)
             if (m->anomalies & (1u << i))
                 cnt->anomaly[i]++;
-    if (m->is_frag && x->o->group != GROUP_IP)
+    /* later fragments borrow their first's ports: for the flows' keys, and
+     * for every grouping but the packet series by addresses (a datagram
+     * in two fragments had been two UDP flows with --group ip) */
+    if (m->is_frag && (x->o->group != GROUP_IP || x->o->series == SERIES_FLOWS || x->fw))
         frag_cache_apply(x->frags, m, p->ts_ns);
     return 1;
 }

@@ -486,7 +486,7 @@ ok_if "  ...lengths and entropy count the bytes on the wire" "grep -q 'subdomain
 t "a DNS answer for a name with UTF-8 bytes names the destination" 0 "" -- $P --group host "$w/tun8.pcap"
 ok_if "  ...in presentation form, lowercase (JSON escapes the backslashes)" "grep -q -F '\"dst\":\"caf\\\\195\\\\169.example\",\"proto\":\"tcp\"' '$w/out'"
 ok_if "  ...and in CSV as it is" "$pcts -q -F csv --group host '$w/tun8.pcap' | grep -q -F ',caf\\195\\169.example,'"
-ok_if "  ...a 758-character name whole in JSON and CSV, cut with ... between escapes in the table" "$pcts -q -F csv --group host '$w/tun8.pcap' >'$w/long.csv' && $pcts -q -F table --group host '$w/tun8.pcap' >'$w/long.txt' && python3 -c '
+ok_if "  ...a 758-character name whole in JSON and CSV, cut in the middle between escapes in the table, its end kept" "$pcts -q -F csv --group host '$w/tun8.pcap' >'$w/long.csv' && $pcts -q -F table --group host '$w/tun8.pcap' >'$w/long.txt' && python3 -c '
 import csv, json, sys
 w = sys.argv[1]
 name = \"\\\\200\" * 63
@@ -494,7 +494,7 @@ name = \".\".join([name] * 3) + \".example\"
 rows = [json.loads(l) for l in open(w + \"/out\")]
 assert [r[\"host\"] for r in rows if r[\"dst\"] == name] == [name], \"json\"
 assert any(r[\"dst\"] == name and r[\"host\"] == name for r in csv.DictReader(open(w + \"/long.csv\"))), \"csv\"
-assert (\"\\\\200\" * 14 + \"... \") in open(w + \"/long.txt\").read(), \"table\"
+assert (\" \" + \"\\\\200\" * 5 + \"...\" + \"\\\\200\" * 7 + \".example \") in open(w + \"/long.txt\").read(), \"table\"
 ' '$w'"
 iod="$(dirname "$0")/../../../shared/pcaps/c2/ndpi_dns-tunnel-iodine.pcap"
 if [ -f "$iod" ]; then
@@ -624,6 +624,13 @@ ok_if "  ...default mode on 3000 groups: --threads 1 and 5 give the same bytes" 
 "$gen" bench "$w/two.pcap" --packets 300000 --pairs 2 >/dev/null
 ok_if "  ...series events of the flow loop keep their order across threads (2 sketched groups)" \
     "$P -q --threads 1 --series packets --group service --exact-limit 128 '$w/two.pcap' >'$w/t1' && for i in 1 2 3; do $P -q --threads 2 --series packets --group service --exact-limit 128 '$w/two.pcap' >'$w/t2' && cmp -s '$w/t1' '$w/t2' || exit 1; done && test -s '$w/t1'"
+
+# a UDP datagram in 3 IPv4 fragments is one flow, one exchange, in every grouping
+for g in ip service port; do
+    t "--group $g: a datagram in 3 fragments is one flow" 0 "" -- $pcts -F csv --group $g "$c/ipv4_frag.pcap"
+    ok_if "  ...3 packets, 1 event, 1 flow (--group ip had made its later fragments a flow of their own)" \
+        "grep -Eq '^192.0.2.10,203.0.113.30,(,|udp,9999),3,3102,.*,false,0,1,1,0,' '$w/out'"
+done
 
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
