@@ -40,9 +40,15 @@ const char *flow_state(const struct flow *f)
             return "SH";
         return "S0";
     }
-    if (synack) {
+    if (synack) { /* the SYN missed: the originator is inactive or partial, as Zeek's */
         if (h & FH_RST_R)
-            return "RSTRH";
+            return (h & (FH_FIN_O | FH_RST_O)) ? "RSTR" : "RSTRH";
+        if (h & FH_RST_O)
+            return "RSTO";
+        if ((h & FH_FIN_O) && (h & FH_FIN_R))
+            return "SF";
+        if (h & FH_FIN_O)
+            return "S2";
         if (h & FH_FIN_R)
             return "SHR";
         return "OTH";
@@ -55,8 +61,12 @@ int flow_failed(const struct flow *f)
     if (f->key.proto != 6)
         return 0;
     const char *s = flow_state(f);
-    return !strcmp(s, "S0") || !strcmp(s, "REJ") || !strcmp(s, "RSTOS0") || !strcmp(s, "SH") ||
-           !strcmp(s, "SHR") || !strcmp(s, "RSTRH");
+    if (!strcmp(s, "SHR") || !strcmp(s, "RSTRH"))
+        /* a SYN/ACK the originator answered (its SYN not captured) made a
+         * connection: only one it never answered failed (a completed
+         * exchange had been failed, and gone with --established-only) */
+        return !(f->hist & FH_DATA_O);
+    return !strcmp(s, "S0") || !strcmp(s, "REJ") || !strcmp(s, "RSTOS0") || !strcmp(s, "SH");
 }
 
 void flow_table_init(struct flow_table *t, uint64_t seed, int64_t tcp_timeout_ns,

@@ -496,6 +496,14 @@ assert [r[\"host\"] for r in rows if r[\"dst\"] == name] == [name], \"json\"
 assert any(r[\"dst\"] == name and r[\"host\"] == name for r in csv.DictReader(open(w + \"/long.csv\"))), \"csv\"
 assert (\" \" + \"\\\\200\" * 5 + \"...\" + \"\\\\200\" * 7 + \".example \") in open(w + \"/long.txt\").read(), \"table\"
 ' '$w'"
+msyn="$(dirname "$0")/../../../shared/pcaps/edge/zeek_tcp_missing-syn.pcap"
+if [ -f "$msyn" ]; then
+    t "a connection whose SYN was not captured (Zeek's missing-syn trace, ../shared)" 0 "" -- $pcts flows -F csv "$msyn"
+    ok_if "  ...SF with 11 and 10 packets, not failed, as Zeek's conn.log has it (it had been SHR, failed)" \
+        "grep -q ',141.42.64.125,56730,125.190.109.199,80,tcp,0,11,[0-9]*,10,[0-9]*,SF,false\$' '$w/out'"
+else
+    echo "skip Zeek's missing-syn trace: ../shared/pcaps not found"
+fi
 iod="$(dirname "$0")/../../../shared/pcaps/c2/ndpi_dns-tunnel-iodine.pcap"
 if [ -f "$iod" ]; then
     t "--group dns on nDPI's iodine capture (../shared)" 0 "" -- $P --group dns "$iod"
