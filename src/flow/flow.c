@@ -317,6 +317,7 @@ static void end_flow(struct flow_table *t, uint32_t i)
             t->closed = xcalloc(FLOW_CLOSED_SLOTS, sizeof(*t->closed));
         struct flow_closed *c = &t->closed[f->hash_hi & (FLOW_CLOSED_SLOTS - 1)];
         c->tag = f->hash_hi | 1;
+        c->orig = f->orig;
         c->at = f->last;
     }
     if (f->key.proto != 6 && t->exchange)
@@ -560,15 +561,20 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         f->start = f->last = f->ex_start = ts;
         f->group = FLOW_GROUP_UNSET;
         f->bare = is_tcp && !syn && (fp->tcp_flags & 0x05);
+        const struct flow_closed *c = NULL;
         if (is_tcp && !syn && t->closed) {
-            const struct flow_closed *c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];
+            c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];
             if (c->tag == ((uint32_t)(h >> 32) | 1) &&
                 !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {
                 f->tail = 1;
                 t->tails++;
+            } else {
+                c = NULL;
             }
         }
-        if (is_tcp && syn && ack)
+        if (c) /* a tail: the closed connection's originator, its group's */
+            f->orig = (uint8_t)c->orig;
+        else if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
         else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)
             f->orig = fp->sport > fp->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */

@@ -88,9 +88,9 @@
  * beacon whose SYNs the capture misses) stays one connection a minute. */
 #define FLOW_CLOSED_SLOTS (1u << 16)
 struct flow_closed {
-    uint32_t tag; /* struct flow.hash_hi, 0: none */
-    uint32_t pad;
-    int64_t at; /* its last packet */
+    uint32_t tag;  /* struct flow.hash_hi, 0: none */
+    uint32_t orig; /* its struct flow.orig: a tail keeps its originator */
+    int64_t at;    /* its last packet */
 };
 
 struct flow_key {

@@ -561,6 +561,44 @@ static void test_tcp_tail_after_close(void **state)
     col_free(&c);
 }
 
+/* A tail keeps its connection's originator, and so its group, even where
+ * the mid-stream guess (the higher port originates) would turn it round: a
+ * client on port 1000 calling a C2 on port 60000. */
+static void test_tcp_tail_keeps_originator(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(4, A, 1000, B, 60000, F_SYN);
+    struct pkt_meta synack = tcp(4, B, 60000, A, 1000, F_SYN | F_ACK);
+    struct pkt_meta fin_a = tcp(4, A, 1000, B, 60000, F_FIN | F_ACK);
+    struct pkt_meta fin_b = tcp(4, B, 60000, A, 1000, F_FIN | F_ACK);
+    struct pkt_meta ack_b = tcp(4, B, 60000, A, 1000, F_ACK);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &synack, 10 * MSEC, 60, NULL);
+    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
+    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    struct flow *f = send_(&t, &fin_a, 6 * SEC, 60, NULL);
+    assert_true(f->tail);
+    assert_orig(f, 4, A);
+    send_(&t, &ack_b, 6 * SEC + 10 * MSEC, 60, NULL);
+    /* no closed connection before it: the mid-stream guess */
+    struct pkt_meta lone = tcp(4, A, 1001, B, 60000, F_FIN | F_ACK);
+    f = send_(&t, &lone, 7 * SEC, 60, NULL);
+    assert_false(f->tail);
+    assert_orig(f, 4, B);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    assert_orig(&c.f[0], 4, A);
+    assert_true(c.f[1].tail);
+    assert_orig(&c.f[1], 4, A);
+    assert_int_equal(c.f[1].pkts[0], 1); /* the FIN, from the originator */
+    assert_int_equal(c.f[1].pkts[1], 1); /* the ACK */
+    flow_table_release(&t);
+    col_free(&c);
+}
+
 /* ---- timeouts ---------------------------------------------------------------- */
 
 static void test_udp_timeout(void **state)
@@ -2114,6 +2152,7 @@ int main(void)
         cmocka_unit_test(test_flow_failed_exact_set),
         cmocka_unit_test(test_tcp_reuse_after_close),
         cmocka_unit_test(test_tcp_tail_after_close),
+        cmocka_unit_test(test_tcp_tail_keeps_originator),
         cmocka_unit_test(test_udp_timeout),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_expiry_driven_by_other_flows),
