@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void options_usage(FILE *f)
@@ -516,8 +517,18 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
                    name);
         return ERR_USAGE;
     }
-    for (int i = optind; i < argc; i++)
+    for (int i = optind; i < argc; i++) {
+        /* `pcts -q flows x.pcap`: the command after an option reads as a
+         * file name (getopt moves options first), and would rank x.pcap
+         * after "cannot open 'flows'" */
+        struct stat st;
+        if (!strcmp(argv[i], "flows") && stat(argv[i], &st)) {
+            errmsg_set(msg, "'flows' is a command: give it first ('pcts flows [options] FILE...'), "
+                            "or use --flows");
+            return ERR_USAGE;
+        }
         o->inputs[o->n_inputs++] = argv[i];
+    }
     if (o->n_inputs == 0) {
         if (isatty(STDIN_FILENO)) {
             errmsg_set(msg, "no input: give capture files (or '-' for standard input)");
