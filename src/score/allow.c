@@ -160,7 +160,8 @@ static int looks_like_name(const char *t)
     for (; *t; t++) {
         if (*t == '.')
             dots++;
-        else if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '-' || *t == '_')
+        else if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '-' || *t == '_' ||
+                 *t == '\\') /* a \DDD escape (name_ok) */
             letters++;
         else if (!(*t >= '0' && *t <= '9'))
             return 0;
@@ -169,8 +170,10 @@ static int looks_like_name(const char *t)
 }
 
 /* A name rule as written, kept without its final dot (`www.example.com.`,
- * as dig prints it, had matched nothing): labels of letters, digits, '-'
- * and '_', after one leading "*." at most.  NULL if it is none. */
+ * as dig prints it, had matched nothing): labels of letters, digits, '-',
+ * '_' and \DDD escapes (a byte 0-255, as pcts prints a DNS name's other
+ * bytes, names.h: a name copied from its output), after one leading "*."
+ * at most.  NULL if it is none. */
 static char *name_ok(const char *tok)
 {
     const char *t = strncmp(tok, "*.", 2) ? tok : tok + 2;
@@ -181,6 +184,14 @@ static char *name_ok(const char *tok)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
+        if (c == '\\') { /* three digits, all before the final dot dropped */
+            const char *d = t + i + 1;
+            if (i + 3 >= n || d[0] < '0' || d[0] > '2' || d[1] < '0' || d[1] > '9' || d[2] < '0' ||
+                d[2] > '9' || (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0') > 255)
+                return NULL;
+            i += 3;
+            continue;
+        }
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '-' || c == '_' || (c == '.' && t[i + 1] != '.');
         if (!ok)

@@ -444,12 +444,19 @@ static void test_rules_on_named_groups(void **state)
 
 /* A name as dig prints it (a final dot) matches like the name; a UTF-8
  * byte order mark before the first rule is no part of it (it had made
- * the first line unreadable). */
+ * the first line unreadable); a name with \DDD escapes, as pcts prints a
+ * DNS name's other bytes, matches as copied from its output. */
 static void test_name_forms(void **state)
 {
     (void)state;
     struct allow_list *a = load("\xEF\xBB\xBF"
-                                "192.0.2.123\nwww.example.com.\n*.example.net.\n");
+                                "192.0.2.123\nwww.example.com.\n*.example.net.\n"
+                                "\\255\\254.latin.example\n*.caf\\195\\169.example.\n");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "\\255\\254.latin.example"),
+           "\\255\\254.latin.example");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "www.caf\\195\\169.example"),
+           "*.caf\\195\\169.example.");
+    expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "\\255.latin.example"), NULL);
     assert_match(a, "10.0.0.1", "192.0.2.123", 6, 443, "192.0.2.123");
     expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "www.example.com"), "www.example.com.");
     expect(match_host(a, "10.0.0.1", "10.0.0.2", 6, 443, "a.example.net"), "*.example.net.");
@@ -506,6 +513,10 @@ static void test_syntax_errors(void **state)
         {"*.*.com\n", 1, "*.*.com"}, /* one leading star only */
         {"*.\n", 1, "*."},
         {"a..example\n", 1, "a..example"},
+        {"\\256.example\n", 1, "\\256.example"}, /* an escape is a byte, 0 to 255 */
+        {"\\25.example\n", 1, "\\25.example"},   /* of three digits */
+        {"a\\.example\n", 1, "a\\.example"},
+        {"x.example\\\n", 1, "x.example\\"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct allow_list *a = empty_list();
