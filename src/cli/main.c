@@ -268,7 +268,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                     (unsigned long long)c->anomaly[i], dec_anomaly_name(i));
     if (inputs_duplicates(in))
         fprintf(stderr,
-                "pcts: warning: %llu records are in two inputs at once, with the same time and "
+                "pcts: warning: at least %llu records are in two inputs at once, with the same "
+                "time and "
                 "bytes (the same capture given twice, plain and compressed? or one frame seen "
                 "on two interfaces): each counts twice\n",
                 (unsigned long long)inputs_duplicates(in));
