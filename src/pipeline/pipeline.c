@@ -1112,6 +1112,16 @@ struct fpipe {
     double cpu_read, cpu_flow; /* PCTS_PHASES: each stage's CPU seconds */
 };
 
+/* A DNS answer's mapping, in packet order: the flows idle since before the
+ * answer end first, with the names they had (flow_table_tick).  Out of
+ * line: inlined, its clock step cost the packet loop 5 instructions a
+ * packet in registers spilled (callgrind, 1 M bench file). */
+__attribute__((noinline)) static void learn_event(struct run_ctx *x, const struct fev *e)
+{
+    flow_table_tick(x->flows, e->ts);
+    names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name);
+}
+
 static void consume_batch(struct run_ctx *x, struct fbatch *b)
 {
     int from_orig;
@@ -1137,10 +1147,7 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         size_t i = t - LAG_FLOW;
         struct fev *e = &b->ev[i];
         if (e->kind == EV_LEARN) {
-            /* the flows idle since before the answer end with the names
-             * they had (flow_table_tick) */
-            flow_table_tick(x->flows, e->ts);
-            names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name);
+            learn_event(x, e);
             continue;
         }
         struct flow *f =
