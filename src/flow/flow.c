@@ -561,6 +561,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         f->start = f->last = f->ex_start = ts;
         f->group = FLOW_GROUP_UNSET;
         f->bare = is_tcp && !syn && (fp->tcp_flags & 0x05);
+        f->noports = !fp->has_ports;
         const struct flow_closed *c = NULL;
         if (is_tcp && !syn && t->closed) {
             c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];

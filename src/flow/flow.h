@@ -138,6 +138,10 @@ struct flow {
     /* caller's, connectionless flows: one of its exchanges was an event
      * (not refused as a stray timestamp); zero when the flow is created */
     uint8_t had_event : 1;
+    /* its key has no ports: packets whose transport header is missing (a
+     * fragment before its first, a header past the snapshot): dport null,
+     * as the packet series prints it, not 0 */
+    uint8_t noports : 1;
     uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */

@@ -102,7 +102,7 @@ void group_key_from_flow(enum group_by by, const struct flow *f, struct group_ke
         k->proto = f->key.proto;
         /* responder port for protocols with ports (ICMP ids/types are not) */
         uint8_t p = f->key.proto;
-        if (p == 6 || p == 17 || p == 132 || p == 136) {
+        if ((p == 6 || p == 17 || p == 132 || p == 136) && !f->noports) {
             k->has_port = 1;
             k->dport = f->key.port[!f->orig];
         }

@@ -643,6 +643,24 @@ for g in ip service port; do
         "grep -Eq '^192.0.2.10,203.0.113.30,(,|udp,9999),3,3102,.*,false,0,1,1,0,' '$w/out'"
 done
 
+# a datagram's second fragment before its first: no ports for it (the
+# fragment cache has nothing yet), so its dport is null in both series
+python3 - "$w/frag-late-first.pcap" <<'PY'
+import socket, struct, sys
+dg = struct.pack('!HHHH', 40000, 9999, 8 + 2000, 0) + b'x' * 2000
+def frag(off, mf, data):
+    return b'\0' * 12 + b'\x08\x00' + struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(data), 7, (off // 8) | (0x2000 if mf else 0), 64, 17, 0, socket.inet_aton('192.0.2.10'), socket.inet_aton('203.0.113.30')) + data
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate((frag(1480, 0, dg[1480:]), frag(0, 1, dg[:1480]))):
+        f.write(struct.pack('<IIII', 1700000000, i, len(fr), len(fr)) + fr)
+PY
+for s in flows packets; do
+    t "--series $s: a fragment before its first has no port" 0 "" -- $pcts -F csv --group port --series $s "$w/frag-late-first.pcap"
+    ok_if "  ...its dport is null, the first's 9999 (flows had printed 0)" \
+        "grep -q '^192.0.2.10,203.0.113.30,udp,,1,' '$w/out' && grep -q '^192.0.2.10,203.0.113.30,udp,9999,1,' '$w/out'"
+done
+
 # --- resource bounds: a flood of distinct (spoofed) sources
 "$gen" bench "$w/spoof.pcap" --packets 200000 --pairs 200000 >/dev/null
 t "spoofed sources beyond --max-groups: warning, exit 0" 0 "group limit \(--max-groups 20000\) was reached: 180000 decoded packets" -- $P --series packets --group ip --max-groups 20000 "$w/spoof.pcap"
