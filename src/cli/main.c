@@ -768,6 +768,7 @@ int main(int argc, char **argv)
                         (int64_t)(o.udp_timeout * 1e9), pipeline_flow_done, &x);
         flows.exchange = pipeline_exchange;
         flows.ending = pipeline_flow_ending;
+        flows.opened = pipeline_flow_opened;
         /* a flow is about 200 bytes with its index slots; 2 KiB leaves room
          * for the groups the flows feed */
         flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);
@@ -841,7 +842,7 @@ int main(int argc, char **argv)
                     dns_host = r->host;
                 else if (g->key.dst_name)
                     dns_host = g->host_weak ? NULL : r->host; /* pipeline.c: host_confirm */
-                else if (names_confirms(&names, g->key.family, g->key.dst, g->host))
+                else if (names_confirms(&names, g->key.family, g->key.dst, g->host, INT64_MAX))
                     dns_host = r->host; /* a CDN's address has many names */
                 else if (names.learned)
                     dns_host = names_str(

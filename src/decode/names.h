@@ -48,6 +48,7 @@
 #define TLS_MAX_SNI_ENTRIES 16 /* entries examined in a server_name_list */
 #define HTTP_MAX_SCAN 4096     /* bytes of a request examined */
 #define HTTP_MAX_HEADERS 256   /* header lines examined */
+#define DNS_TCP_MAX_MSGS 16    /* DNS messages read from one TCP segment (RFC 7766 6.2.1) */
 
 struct name_addr {
     uint8_t family;   /* 4 or 6 */
@@ -75,7 +76,8 @@ int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint
  * DNS over TCP (RFC 1035 4.2.2, RFC 7766): p/len is a TCP payload starting
  * with the 2-byte message length.  Sets *msg and *msg_len to the first message
  * and returns 0, or returns -1 when the length is 0 or larger than the bytes
- * available (the message was cut or continues in a later segment).
+ * available (the message was cut or continues in a later segment: segments
+ * are not reassembled).  Pipelined messages follow at *msg + *msg_len.
  */
 int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg_len);
 

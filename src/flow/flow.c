@@ -582,6 +582,8 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         else
             f->orig = (uint8_t)side;
         f->hash_hi = (uint32_t)(h >> 32);
+        if (t->opened)
+            t->opened(t->ctx, f);
         t->slot[slot] = (uint64_t)f->hash_hi << 32 | (uint64_t)(i + 1);
         list_append(t, i, is_tcp ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
         t->live++;

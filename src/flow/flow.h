@@ -150,8 +150,13 @@ struct flow {
     int64_t ex_start;           /* current exchange (connectionless flows) */
     uint32_t ex_bytes;          /* its originator bytes (saturating: sizes are 32-bit) */
     uint32_t group;             /* caller's cache: a group index or FLOW_GROUP_UNSET */
-    uint32_t next;              /* free list link (a free slot) */
-    uint32_t hash_hi;           /* the key's hash >> 32: the tag of its index slot */
+    union {
+        uint32_t next; /* free list link (a free slot) */
+        /* caller's, a live flow: the responder's name from the DNS answers
+         * before its first packet (flow_table.opened), 0 when none */
+        uint32_t dns;
+    };
+    uint32_t hash_hi; /* the key's hash >> 32: the tag of its index slot */
 };
 _Static_assert(sizeof(struct flow) == 128, "a flow is two cache lines");
 
@@ -197,6 +202,9 @@ typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint6
  * in two steps: step 0 about four queue entries before the flow is checked,
  * step 1 about two (the head may jump past several stale entries at once). */
 typedef void (*flow_ending_cb)(void *ctx, const struct flow *f, int step);
+/* A flow was opened by the packet being added (its key, start and
+ * originator set, nothing counted yet). */
+typedef void (*flow_opened_cb)(void *ctx, struct flow *f);
 
 struct flow_table {
     struct flow *f;
@@ -226,6 +234,7 @@ struct flow_table {
     flow_done_cb done;
     flow_exchange_cb exchange; /* may be NULL */
     flow_ending_cb ending;     /* may be NULL */
+    flow_opened_cb opened;     /* may be NULL */
     void *ctx;
     uint64_t flows_total, peak_live;
     size_t max_live;  /* 0: unlimited; else the oldest flow is ended to make room */

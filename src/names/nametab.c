@@ -178,12 +178,16 @@ static void pair_grow(struct name_table *t)
     free(old);
 }
 
-static void pair_put(struct name_table *t, uint8_t family, const uint8_t *server, uint32_t name)
+static void pair_put(struct name_table *t, uint8_t family, const uint8_t *server, uint32_t name,
+                     int64_t ts)
 {
     size_t i = pair_slot(t, family, server, name);
     struct name_pair *e = &t->p[i];
-    if (e->used)
+    if (e->used) {
+        if (ts < e->at) /* merged inputs: answers in time order, but a stray may come first */
+            e->at = ts;
         return;
+    }
     if (t->plive >= NAMES_MAX_MAP) { /* full: as map_put */
         t->dropped_pairs++;
         return;
@@ -192,26 +196,30 @@ static void pair_put(struct name_table *t, uint8_t family, const uint8_t *server
     e->used = 1;
     e->family = family;
     e->name = name;
+    e->at = ts;
     memcpy(e->server, server, 16);
     if (t->plive * 2 > t->pmask + 1 && t->plive < NAMES_MAX_MAP)
         pair_grow(t);
 }
 
 int names_confirms(const struct name_table *t, uint8_t family, const uint8_t server[16],
-                   uint32_t name)
+                   uint32_t name, int64_t before)
 {
-    return name && t->plive && t->p[pair_slot(t, family, server, name)].used;
+    if (!name || !t->plive)
+        return 0;
+    const struct name_pair *e = &t->p[pair_slot(t, family, server, name)];
+    return e->used && e->at <= before;
 }
 
 void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
-                 const uint8_t server[16], uint32_t name)
+                 const uint8_t server[16], uint32_t name, int64_t ts)
 {
     static const uint8_t any[16];
     if (!name)
         return;
     map_put(t, family, client, server, name);
     map_put(t, family, any, server, name);
-    pair_put(t, family, server, name);
+    pair_put(t, family, server, name, ts);
     t->learned++;
 }
 

@@ -44,6 +44,7 @@ struct name_pair {
     uint16_t pad;
     uint32_t name;
     uint8_t server[16];
+    int64_t at; /* the first answer that gave it (ns) */
 };
 
 struct name_table {
@@ -70,17 +71,18 @@ void names_release(struct name_table *t);
 uint32_t names_intern(struct name_table *t, const char *name);
 const char *names_str(const struct name_table *t, uint32_t id);
 
-/* A DNS answer: client asked, server address is `name`. */
+/* A DNS answer at ts (ns): client asked, server address is `name`. */
 void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],
-                 const uint8_t server[16], uint32_t name);
+                 const uint8_t server[16], uint32_t name, int64_t ts);
 
 /* The name for server as seen by client (its own answer, else anyone's). */
 uint32_t names_lookup(const struct name_table *t, uint8_t family, const uint8_t client[16],
                       const uint8_t server[16]);
 
-/* Whether some DNS answer so far gave server the name (any client's, any
- * time: an address serves all the names it was given). */
+/* Whether some DNS answer at or before `before` (INT64_MAX: any so far)
+ * gave server the name (any client's: an address serves all the names it
+ * was given). */
 int names_confirms(const struct name_table *t, uint8_t family, const uint8_t server[16],
-                   uint32_t name);
+                   uint32_t name, int64_t before);
 
 #endif

@@ -276,9 +276,11 @@ static int is_dns_port(const struct pkt_meta *m)
     return m->has_ports && (m->sport == 53 || m->dport == 53);
 }
 
-/* A DNS query of --group dns: one event of (client, registered domain). */
+/* A DNS query of --group dns: one event of (client, registered domain).
+ * The packet counts in its group once (*counted: the group it last counted
+ * in), though a TCP segment may carry several queries. */
 static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
-                            int64_t ts, uint32_t size, uint32_t wirelen)
+                            int64_t ts, uint32_t size, uint32_t wirelen, struct group **counted)
 {
     char reg[DNS_TEXT_MAX + 1];
     size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
@@ -296,9 +298,12 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
         return;
     }
     g->host = dom;
-    g->packets++;
-    g->bytes +=
-        wirelen; /* the bytes on the wire, as every group's; the event's size is the query's */
+    if (*counted != g) {
+        g->packets++;
+        g->bytes += wirelen; /* the bytes on the wire, as every group's; the event's size is
+                                the query's */
+        *counted = g;
+    }
     series_add(&g->s, ts, size);
     uint32_t qid = names_intern(x->names, qname);
     if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
@@ -386,28 +391,45 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
     switch (src) {
     case NS_NONE: return 0;
     case NS_DNS: {
-        const uint8_t *msg = m->payload;
-        size_t len = m->payload_len;
-        if (m->proto == 6 && dns_tcp_strip(m->payload, m->payload_len, &msg, &len))
-            return 0;
-        struct name_addr addrs[16];
-        size_t n = 0;
-        uint16_t qtype;
-        int resp = 0;
-        rc = dns_parse(msg, len, name, &qtype, &resp, addrs, 16, &n);
-        if (rc == 1) {
-            uint32_t id = names_intern(x->names, name);
-            for (size_t i = 0; i < n && i < 16; i++) {
-                if (sink)
-                    sink_learn(sink, ts, addrs[i].family, m->dst, addrs[i].addr, id);
-                else
-                    names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id);
+        /* UDP: the payload is one message.  TCP: length-prefixed messages,
+         * as many as the segment holds whole (a client may pipeline its
+         * queries, RFC 7766: only the first had been read) */
+        const uint8_t *p = m->payload;
+        size_t left = m->payload_len;
+        size_t budget = 16; /* addresses a packet may teach (flows_fill's room) */
+        struct group *counted = NULL;
+        for (int k = 0; k < DNS_TCP_MAX_MSGS; k++) {
+            const uint8_t *msg = p;
+            size_t len = left, size = left;
+            if (m->proto == 6) {
+                if (dns_tcp_strip(p, left, &msg, &len))
+                    break;
+                size = 2 + len;
+                p = msg + len;
+                left -= size;
             }
+            struct name_addr addrs[16];
+            size_t n = 0;
+            uint16_t qtype;
+            int resp = 0;
+            rc = dns_parse(msg, len, name, &qtype, &resp, addrs, budget, &n);
+            if (rc == 1) {
+                uint32_t id = names_intern(x->names, name);
+                for (size_t i = 0; i < n && i < budget; i++) {
+                    if (sink)
+                        sink_learn(sink, ts, addrs[i].family, m->dst, addrs[i].addr, id);
+                    else
+                        names_learn(x->names, addrs[i].family, m->dst, addrs[i].addr, id, ts);
+                }
+                budget -= n < budget ? n : budget;
+            }
+            /* never with a sink: that is loop_flows' producer, and the group
+             * table belongs to its consumer thread */
+            if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
+                dns_query_event(x, m, name, ts, (uint32_t)size, wirelen, &counted);
+            if (m->proto != 6 || !left)
+                break;
         }
-        /* never with a sink: that is loop_flows' producer, and the group
-         * table belongs to its consumer thread */
-        if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
-            dns_query_event(x, m, name, ts, m->payload_len, wirelen);
         return 0;
     }
     case NS_QUIC:
@@ -428,14 +450,27 @@ static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const
     *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, wirelen, src);
 }
 
-/* The name of a flow's responder: its own SNI/Host, else a DNS answer. */
+/* The name of a flow's responder: its own SNI/Host, else the DNS answers'
+ * at its start (pipeline_flow_opened). */
 static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
 {
-    if (f->name)
-        return f->name;
-    if (!x->names->learned)
-        return 0;
-    return names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
+    (void)x;
+    return f->name ? f->name : f->dns;
+}
+
+/*
+ * A flow's DNS name is the one the answers before its first packet gave its
+ * responder: a mapping applies from the time of its answer.  It had been
+ * looked up when the flow ended, after the linger or the timeout, so an
+ * answer a second after a connection (another client's lookup) had named
+ * it, and a UDP flow's exchanges had gone to two groups under --group host.
+ * A lookup a flow, only once some answer was learned.
+ */
+void pipeline_flow_opened(void *ctx, struct flow *f)
+{
+    struct run_ctx *x = ctx;
+    if (x->names->learned)
+        f->dns = names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
 }
 
 /* The group of a flow for this run's grouping, created if needed; cached
@@ -908,7 +943,7 @@ static void host_confirm(struct run_ctx *x, struct flow *f)
     size_t gi = flow_group(x, f, &host);
     if (gi == GROUP_NONE)
         return;
-    if (!names_confirms(x->names, f->key.family, f->key.addr[!f->orig], f->name))
+    if (!names_confirms(x->names, f->key.family, f->key.addr[!f->orig], f->name, f->last))
         x->tab->g[gi].host_weak++;
 }
 
@@ -1119,7 +1154,7 @@ struct fpipe {
 __attribute__((noinline)) static void learn_event(struct run_ctx *x, const struct fev *e)
 {
     flow_table_tick(x->flows, e->ts);
-    names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name);
+    names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name, e->ts);
 }
 
 static void consume_batch(struct run_ctx *x, struct fbatch *b)

@@ -182,10 +182,12 @@ struct run_ctx {
 void pipeline_run(struct run_ctx *x);
 
 /* The flow table's callbacks (flow_table_init, flows.exchange,
- * flows.ending), ctx being the struct run_ctx: a flow ended; an exchange of
- * a connectionless flow; a flow about to end (prefetches only). */
+ * flows.ending, flows.opened), ctx being the struct run_ctx: a flow ended;
+ * an exchange of a connectionless flow; a flow about to end (prefetches
+ * only); a flow opened (its DNS name). */
 void pipeline_flow_done(void *ctx, struct flow *f);
 void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes);
 void pipeline_flow_ending(void *ctx, const struct flow *f, int step);
+void pipeline_flow_opened(void *ctx, struct flow *f);
 
 #endif

@@ -412,6 +412,47 @@ dnsorder() { # [-f FILTER]
 dnsorder
 dnsorder -f tcp
 dnsorder -f 'not port 53'
+# DNS over TCP with two queries in one segment and their two answers in
+# another (RFC 7766 pipelining), then a connection to the second name's
+# address; and an answer named only after the connection ended
+python3 - "$w/dnstcp.pcap" "$w/lateanswer.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return b'\0' * 12 + b'\x08\x00' + struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, data=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1, 0, 0x50, fl, 65535, 0, 0) + data
+def udp(sp, dp, data): return struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+def qname(n): return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
+def query(i, n): return struct.pack('!HHHHHH', i, 0x0100, 1, 0, 0, 0) + qname(n) + struct.pack('!HH', 1, 1)
+def answer(i, n, a):
+    return (struct.pack('!HHHHHH', i, 0x8180, 1, 1, 0, 0) + qname(n) + struct.pack('!HH', 1, 1)
+            + b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 300, 4) + socket.inet_aton(a))
+def tcpdns(*msgs): return b''.join(struct.pack('!H', len(m)) + m for m in msgs)
+def pcap(fn, pk):
+    with open(fn, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in pk:
+            f.write(struct.pack('<IIII', 1700000000 + int(t), round((t % 1) * 1e6), len(fr), len(fr)) + fr)
+c, r, s = '10.0.0.5', '10.0.0.53', '203.0.113.13'
+pcap(sys.argv[1], [
+    (0, ip4(c, r, 6, tcp(40000, 53, 0x02))), (0.01, ip4(r, c, 6, tcp(53, 40000, 0x12))),
+    (0.02, ip4(c, r, 6, tcp(40000, 53, 0x18, tcpdns(query(1, 'one.example'), query(2, 'two.example'))))),
+    (0.03, ip4(r, c, 6, tcp(53, 40000, 0x18, tcpdns(answer(1, 'one.example', '203.0.113.12'), answer(2, 'two.example', s))))),
+    (1, ip4(c, s, 6, tcp(41000, 443, 0x02))), (1.01, ip4(s, c, 6, tcp(443, 41000, 0x12))),
+    (1.02, ip4(c, s, 6, tcp(41000, 443, 0x11))), (1.03, ip4(s, c, 6, tcp(443, 41000, 0x11)))])
+pcap(sys.argv[2], [  # a connection, then (2 s later, within the 5 s linger) another client's answer
+    (0, ip4(c, s, 6, tcp(41000, 443, 0x02))), (0.01, ip4(s, c, 6, tcp(443, 41000, 0x12))),
+    (0.02, ip4(c, s, 6, tcp(41000, 443, 0x11))), (0.03, ip4(s, c, 6, tcp(443, 41000, 0x11))),
+    (2, ip4('10.0.0.6', r, 17, udp(40001, 53, query(3, 'late.example')))),
+    (2.01, ip4(r, '10.0.0.6', 17, udp(53, 40001, answer(3, 'late.example', s))))])
+PY
+t "--group dns: two queries pipelined in one TCP segment" 0 "" -- $P --group dns "$w/dnstcp.pcap"
+ok_if "  ...both are events (the second had been lost)" \
+    "grep -q '\"dst\":\"one.example\".*\"events\":1,' '$w/out' && grep -q '\"dst\":\"two.example\".*\"events\":1,' '$w/out'"
+t "...and their two answers in one segment" 0 "" -- $P "$w/dnstcp.pcap"
+ok_if "  ...name the connection to the second's address" "grep -q '\"dst\":\"203.0.113.13\".*\"host\":\"two.example\"' '$w/out'"
+t "an answer after a connection ended does not name it" 0 "" -- $P --group host "$w/lateanswer.pcap"
+ok_if "  ...the group is the address (it had been late.example: names were looked up when the flow was finished)" \
+    "grep -q '\"src\":\"10.0.0.5\",\"dst\":\"203.0.113.13\",\"proto\":\"tcp\",\"dport\":443,' '$w/out' && ! grep -q '\"dst\":\"late.example\"' '$w/out'"
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"

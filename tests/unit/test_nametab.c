@@ -65,34 +65,54 @@ static void test_confirms(void **state)
     uint8_t c1[16] = {10, 0, 0, 1}, c2[16] = {10, 0, 0, 2}, cdn[16] = {198, 51, 100, 7},
             other[16] = {203, 0, 113, 66};
     uint32_t a = names_intern(&t, "a.example"), b = names_intern(&t, "b.example");
-    assert_false(names_confirms(&t, 4, cdn, a));
-    names_learn(&t, 4, c1, cdn, a);
-    names_learn(&t, 4, c2, cdn, b);
+    assert_false(names_confirms(&t, 4, cdn, a, INT64_MAX));
+    names_learn(&t, 4, c1, cdn, a, 0);
+    names_learn(&t, 4, c2, cdn, b, 0);
     assert_int_equal(names_lookup(&t, 4, c1, cdn), a);
-    assert_int_equal(names_lookup(&t, 4, c2, cdn), b); /* the latest for c2... */
-    assert_true(names_confirms(&t, 4, cdn, a));        /* ...but both confirm */
-    assert_true(names_confirms(&t, 4, cdn, b));
-    assert_false(names_confirms(&t, 4, other, a));
-    assert_false(names_confirms(&t, 6, cdn, a));
-    assert_false(names_confirms(&t, 4, cdn, 0));
+    assert_int_equal(names_lookup(&t, 4, c2, cdn), b);     /* the latest for c2... */
+    assert_true(names_confirms(&t, 4, cdn, a, INT64_MAX)); /* ...but both confirm */
+    assert_true(names_confirms(&t, 4, cdn, b, INT64_MAX));
+    assert_false(names_confirms(&t, 4, other, a, INT64_MAX));
+    assert_false(names_confirms(&t, 6, cdn, a, INT64_MAX));
+    assert_false(names_confirms(&t, 4, cdn, 0, INT64_MAX));
     for (uint32_t i = 0; i < 5000; i++) { /* grows, stays exact */
         uint8_t s[16] = {100, (uint8_t)(i >> 8), (uint8_t)i};
-        names_learn(&t, 4, c1, s, a);
+        names_learn(&t, 4, c1, s, a, 0);
     }
     assert_int_equal(t.plive, 5002);
     for (uint32_t i = 0; i < 5000; i += 499) {
         uint8_t s[16] = {100, (uint8_t)(i >> 8), (uint8_t)i};
-        assert_true(names_confirms(&t, 4, s, a));
-        assert_false(names_confirms(&t, 4, s, b));
+        assert_true(names_confirms(&t, 4, s, a, INT64_MAX));
+        assert_false(names_confirms(&t, 4, s, b, INT64_MAX));
     }
     t.plive = NAMES_MAX_MAP; /* as if full */
     uint8_t late[16] = {192, 0, 2, 1};
-    names_learn(&t, 4, c1, late, a);
+    names_learn(&t, 4, c1, late, a, 0);
     assert_int_equal(t.dropped_pairs, 1);
-    assert_false(names_confirms(&t, 4, late, a));
-    assert_true(names_confirms(&t, 4, cdn, b));
-    names_learn(&t, 4, c1, cdn, b); /* known: no drop */
+    assert_false(names_confirms(&t, 4, late, a, INT64_MAX));
+    assert_true(names_confirms(&t, 4, cdn, b, INT64_MAX));
+    names_learn(&t, 4, c1, cdn, b, 0); /* known: no drop */
     assert_int_equal(t.dropped_pairs, 1);
+    names_release(&t);
+}
+
+/* A pair confirms from the time of the first answer that gave it: a flow
+ * that ended before it is not confirmed (--group host, allowlist.md). */
+static void test_confirms_from_the_answer_on(void **state)
+{
+    (void)state;
+    struct name_table t;
+    names_init(&t, 3);
+    uint8_t c1[16] = {10, 0, 0, 1}, c2[16] = {10, 0, 0, 2}, s[16] = {198, 51, 100, 7};
+    uint32_t a = names_intern(&t, "a.example");
+    names_learn(&t, 4, c1, s, a, 2000);
+    assert_false(names_confirms(&t, 4, s, a, 1999));
+    assert_true(names_confirms(&t, 4, s, a, 2000));
+    assert_true(names_confirms(&t, 4, s, a, INT64_MAX));
+    names_learn(&t, 4, c2, s, a, 3000); /* a later answer keeps the first time */
+    assert_true(names_confirms(&t, 4, s, a, 2500));
+    names_learn(&t, 4, c2, s, a, 1000); /* an earlier one (merged inputs) moves it */
+    assert_true(names_confirms(&t, 4, s, a, 1500));
     names_release(&t);
 }
 
@@ -102,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_intern_once),
         cmocka_unit_test(test_byte_budget),
         cmocka_unit_test(test_confirms),
+        cmocka_unit_test(test_confirms_from_the_answer_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
