@@ -294,22 +294,30 @@ else
         [ -s "$w/$n.html" ] && selftest "$n"
     done
     # 50k groups open in under 2 s (from navigation start to the first page
-    # rendered and laid out, as measured by the page).  The best of up to
-    # three loads: one load took 2.3-2.7 s (against about 1 s) while another
-    # process held the second core, and a timing is a property of the page,
-    # not of a busy neighbour.
+    # rendered and laid out, as measured by the page) on an idle machine.  A
+    # busy one slows every page: one load took 2.2-2.7 s (about 1.4 s idle)
+    # while other processes held the cores, and the empty report's load
+    # (about 0.2 s idle) went from 207 to 412-547 ms with it.  So each try
+    # loads the empty report first and scales the limit by its load against
+    # 300 ms when slower, as make bench's ratios to a floor timed in the same
+    # run; the best of up to three tries.
     all=""
     for try in 1 2 3; do
-        if [ "$try" -gt 1 ]; then
-            run_chromium "$w/big.dom" "$w/big.log" --virtual-time-budget=3000 \
-                --dump-dom "file://$w/big.html#selftest"
-        fi
+        run_chromium "$w/empty.dom" "$w/empty.log" --virtual-time-budget=3000 \
+            --dump-dom "file://$w/empty.html#selftest"
+        base=$(sed -n 's/.*SELFTEST PASS.* load_ms=\([0-9]*\).*/\1/p' "$w/empty.dom" 2>/dev/null | head -n 1)
+        limit=$(( ${base:-300} > 300 ? 2000 * ${base:-300} / 300 : 2000 ))
+        run_chromium "$w/big.dom" "$w/big.log" --virtual-time-budget=3000 \
+            --dump-dom "file://$w/big.html#selftest"
         ms=$(sed -n 's/.*SELFTEST PASS.* load_ms=\([0-9]*\).*/\1/p' "$w/big.dom" 2>/dev/null | head -n 1)
-        all="$all ${ms:-?}"
-        [ -n "$ms" ] && [ "$ms" -lt 2000 ] && break
+        all="$all ${ms:-?}/${limit}"
+        [ -n "$ms" ] && [ "$ms" -lt "$limit" ] && break
     done
-    if [ -n "$ms" ] && [ "$ms" -lt 2000 ]; then ok "big: 50000 groups load in $ms ms (< 2000; loads:$all)"
-    else bad "big: load time ${ms:-unknown} ms (limit 2000; loads:$all)"; fi
+    if [ -n "$ms" ] && [ "$ms" -lt "$limit" ]; then
+        ok "big: 50000 groups load in $ms ms (< $limit: 2000 on an idle machine; the empty report took ${base:-?} ms; loads/limits:$all)"
+    else
+        bad "big: load time ${ms:-unknown} ms (limit $limit: 2000, scaled by the empty report's ${base:-?} ms against 300; loads/limits:$all)"
+    fi
     # screenshot of the sample report
     run_chromium /dev/null "$w/shot.log" --hide-scrollbars --screenshot="$w/report.png" \
         --window-size=1400,1000 "file://$w/sample.html"
