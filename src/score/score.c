@@ -459,6 +459,14 @@ void score_compute(const struct score_context *ctx, const struct series_features
     o->span = span;
     o->capture_span = cap;
     o->active_bins = f->active_bins;
+    /* the hours of the clock the capture touches, as active_bins counts
+     * them (series.h: SERIES_BIN_NS), not ceil(span / 1 h): a 2 h capture
+     * from 12:30 touches three, and a group active in one of them had read
+     * as 100% of hours */
+    o->capture_bins =
+        ctx->capture_last >= ctx->capture_first
+            ? (uint64_t)(series_bin(ctx->capture_last) - series_bin(ctx->capture_first)) + 1
+            : 1;
     o->s_coverage = cap > 0 ? span / cap : 1;
     if (o->s_coverage > 1)
         o->s_coverage = 1;
@@ -501,8 +509,6 @@ void score_compute(const struct score_context *ctx, const struct series_features
     for (int i = 0; i < 2; i++) {
         if (!(cands[i] > 0))
             continue;
-        if (i == 1 && fabs(cands[1] - cands[0]) <= 0.02 * cands[0])
-            break; /* the mode is the median: same fold */
         fold_on(f->beat_iv, f->n_beat_iv, unit, nd, cands[i], span, &c);
         if (c.period > 0 && (best.period == 0 || timing_of(&c) > timing_of(&best)))
             best = c;
@@ -566,7 +572,7 @@ static void put_verdict(struct text *t, const struct beacon_score *sc)
         put(t, "% beats missed");
     }
     if (sc->capture_span >= 2 * 3600) {
-        double bins = ceil(sc->capture_span / 3600), share = 100 * (double)sc->active_bins / bins;
+        double share = 100 * (double)sc->active_bins / (double)sc->capture_bins;
         put(t, ", ");
         put_num(t, share > 100 ? 100 : share, 0, 0);
         put(t, "% of hours");
@@ -594,8 +600,11 @@ size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf,
         put_u64(&t, sc->sources);
         put(&t, " sources share it");
     }
-    if (sc->locality)
-        put(&t, sc->locality == 2 ? ", broadcast/multicast destination" : ", internal destination");
+    if (sc->locality == (LOC_INTERNAL | LOC_BROADCAST))
+        put(&t, ", internal broadcast destination");
+    else if (sc->locality)
+        put(&t, sc->locality == LOC_BROADCAST ? ", broadcast/multicast destination"
+                                              : ", internal destination");
     return t.len;
 }
 
@@ -607,29 +616,32 @@ static int same_dest(const struct group_key *x, const struct group_key *y)
            x->proto == y->proto && x->has_port == y->has_port && x->dport == y->dport;
 }
 
-/* 0 public, 1 private/link-local/loopback, 2 multicast/broadcast */
+/* LOC_* bits: private/link-local/loopback, multicast/broadcast; both for a
+ * private subnet's broadcast (10.0.0.255 had been broadcast only, its
+ * internal factor lost) */
 static int locality(const struct group_key *k)
 {
     const uint8_t *a = k->dst;
     if (k->dst_name)
         return 0; /* a name id, not an address */
     if (k->family == 4) {
-        if (a[0] >= 224 || (a[0] == 255))
-            return 2;
-        if (a[3] == 255) /* the broadcast of a /24 (common enough to count) */
-            return 2;
+        int loc = 0;
+        if ((a[0] >= 224 && a[0] <= 239) || /* 224/4; 240/4 is reserved, no multicast */
+            (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) ||
+            a[3] == 255) /* the broadcast of a /24 (common enough to count) */
+            loc |= LOC_BROADCAST;
         if (a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
             (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
             (a[0] == 100 && (a[1] & 0xC0) == 64))
-            return 1;
-        return 0;
+            loc |= LOC_INTERNAL;
+        return loc;
     }
     if (a[0] == 0xFF)
-        return 2;
+        return LOC_BROADCAST;
     if ((a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80))
-        return 1;
+        return LOC_INTERNAL;
     static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    return !memcmp(a, loop6, 16);
+    return memcmp(a, loop6, 16) ? 0 : LOC_INTERNAL;
 }
 
 /* The destination part of a key (all but the source), hashed. */
@@ -685,7 +697,10 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         struct beacon_score *sc = items[i].sc;
         int loc = locality(items[i].key);
         double f = 1 / (1 + 0.5 * log2((double)sources));
-        f *= loc == 2 ? 0.5 : loc == 1 ? 0.8 : 1.0;
+        if (loc & LOC_BROADCAST)
+            f *= 0.5;
+        if (loc & LOC_INTERNAL)
+            f *= 0.8;
         sc->sources = sources;
         sc->context = f;
         sc->locality = (uint8_t)loc;

@@ -35,13 +35,17 @@ struct beacon_score {
     double context;   /* prevalence x locality factor applied to the score */
     /* What the reason (score_reason) is made of, besides the figures above;
      * kept instead of the text, which only the rows written need. */
-    double span;          /* seconds from the first event to the last */
-    double capture_span;  /* seconds, of the whole capture */
-    uint64_t active_bins; /* hours with an event (series.h) */
-    const char *noun;     /* the events' noun (score_context), a static string */
-    uint8_t repeats;      /* valid and at least two beat intervals: a period was sought */
-    uint8_t locality;     /* destination: 0 public, 1 internal, 2 broadcast/multicast */
+    double span;           /* seconds from the first event to the last */
+    double capture_span;   /* seconds, of the whole capture */
+    uint64_t active_bins;  /* hours with an event (series.h) */
+    uint64_t capture_bins; /* clock hours the capture touches, its first to its last */
+    const char *noun;      /* the events' noun (score_context), a static string */
+    uint8_t repeats;       /* valid and at least two beat intervals: a period was sought */
+    uint8_t locality;      /* destination: LOC_* bits, 0 public */
 };
+
+/* struct beacon_score.locality: a private subnet's broadcast is both */
+enum { LOC_INTERNAL = 1, LOC_BROADCAST = 2 };
 
 /* Longest reason plus its terminator: reasons are cut to fit. */
 #define SCORE_REASON_MAX 200

@@ -326,8 +326,7 @@ static int64_t burst_window(const double *g, uint32_t k)
 
 static int64_t bin_of(int64_t t)
 {
-    int64_t b = t / SERIES_BIN_NS;
-    return (t < 0 && t % SERIES_BIN_NS) ? b - 1 : b;
+    return series_bin(t);
 }
 
 /* Where the bin after bin b starts, or INT64_MAX past the last one. */

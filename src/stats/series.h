@@ -38,7 +38,14 @@
 #define SERIES_REORDER 63                   /* kept in a ring of SERIES_RING */
 #define SERIES_RING 128                     /* an event displaced by this many is always late */
 #define SERIES_BIN_NS (3600ll * 1000000000) /* coverage bins: hours */
-#define SERIES_SAMPLE 256                   /* events kept for pictures in the streaming regime */
+
+/* The coverage bin of a time (ns): the hour of the clock, floored. */
+static inline int64_t series_bin(int64_t t)
+{
+    int64_t b = t / SERIES_BIN_NS;
+    return (t < 0 && t % SERIES_BIN_NS) ? b - 1 : b;
+}
+#define SERIES_SAMPLE 256 /* events kept for pictures in the streaming regime */
 
 struct series_stream;
 

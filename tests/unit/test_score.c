@@ -548,6 +548,47 @@ static void test_size_share(void **state)
     }
 }
 
+/* Both period candidates are folded, even when the mode is within 2% of
+ * the median: the fold's multiples differ for intervals near 1.5 periods.
+ * Here the median (60 s) folds 95.6 and 98.7 s to themselves and the mode
+ * (59.17 s) to halves: period 57.8 s, not 60 (a skipped mode had scored
+ * this 0.495 instead of 0.744, found by an independent implementation). */
+static void test_mode_near_median_is_tried(void **state)
+{
+    (void)state;
+    static const double iv[] = {60, 95.6, 55.9, 60, 57.4, 63.1, 57.8, 98.7, 88.9, 60, 87.9};
+    struct ev e = {0};
+    int64_t t = EPOCH;
+    ev_add(&e, t, 100);
+    for (size_t i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+        t += (int64_t)(iv[i] * 1e9);
+        ev_add(&e, t, 100);
+    }
+    struct beacon_score s;
+    score_exact(&e, ev_bytes(&e), &s);
+    assert_near(s.period, 57.8, 1e-9);
+    assert_near(s.s_interval, 0.859, 0.001);
+    assert_near(s.s_period, 0.900, 0.001);
+    ev_free(&e);
+}
+
+/* The share of hours counts clock hours on both sides: a 2 h capture from
+ * 22:13 touches three (22, 23, 00), and a beacon active 22:13 to 22:48 one
+ * of them: 33%, not 1 of ceil(2 h / 1 h) = 50% (past 100% at worst). */
+static void test_share_of_clock_hours(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    beacon(&e, 60, 36, 100);
+    struct score_context ctx = {EPOCH, EPOCH + 2 * 3600 * 1000000000LL, 4, "pkt"};
+    struct beacon_score s;
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    assert_int_equal(s.capture_bins, 3);
+    assert_int_equal(s.active_bins, 1);
+    assert_non_null(strstr(why(&s), ", 33% of hours"));
+    ev_free(&e);
+}
+
 /* A zero-length capture span: coverage 1, no division by zero. */
 static void test_zero_capture_span(void **state)
 {
@@ -688,6 +729,35 @@ static void test_context_factors(void **state)
     assert_near(sc[6].score, 0.8 * 0.5, 1e-12);
     assert_non_null(strstr(why(&sc[6]), "broadcast/multicast"));
     assert_int_equal(sc[7].sources, 5);
+    /* a private subnet's broadcast takes both factors; 240/4 is no multicast */
+    static const struct {
+        uint8_t dst[4];
+        double f;
+        const char *note;
+    } loc[] = {{{10, 9, 9, 255}, 0.4, ", internal broadcast destination"},
+               {{192, 168, 1, 255}, 0.4, ", internal broadcast destination"},
+               {{255, 255, 255, 255}, 0.5, ", broadcast/multicast destination"},
+               {{198, 51, 100, 255}, 0.5, ", broadcast/multicast destination"},
+               {{240, 1, 2, 3}, 1.0, NULL},
+               {{100, 64, 0, 1}, 0.8, ", internal destination"}};
+    for (size_t i = 0; i < sizeof(loc) / sizeof(loc[0]); i++) {
+        struct group_key lk;
+        struct beacon_score ls;
+        const uint8_t src[4] = {10, 0, 0, 1};
+        key4(&lk, src, loc[i].dst, 137);
+        memset(&ls, 0, sizeof(ls));
+        ls.valid = 1;
+        ls.score = 1;
+        ls.noun = "conn";
+        ls.events = ls.beats = 10;
+        struct score_item li = {&lk, &ls};
+        score_apply_context(&li, 1, 1);
+        assert_near(ls.score, loc[i].f, 1e-12);
+        if (loc[i].note)
+            assert_non_null(strstr(why(&ls), loc[i].note));
+        else
+            assert_null(strstr(why(&ls), "destination"));
+    }
     assert_true(sc[7].score == 0.8);                                /* not scored: left alone */
     assert_string_equal(why(&sc[7]), "10 conns: too few to score"); /* and no notes */
     score_apply_context(NULL, 0, 0);
@@ -710,6 +780,7 @@ static void test_reason_cut(void **state)
     sc.span = 3 * 3600;
     sc.capture_span = 4 * 3600;
     sc.active_bins = 3;
+    sc.capture_bins = 4;
     sc.events = 180;
     sc.beats = 60;
     sc.missed = 0.5;
@@ -905,6 +976,8 @@ int main(void)
         cmocka_unit_test(test_mode_matches_definition),
         cmocka_unit_test(test_size_share),
         cmocka_unit_test(test_zero_capture_span),
+        cmocka_unit_test(test_share_of_clock_hours),
+        cmocka_unit_test(test_mode_near_median_is_tried),
         cmocka_unit_test(test_simultaneous_events_form_one_beat),
         cmocka_unit_test(test_two_beat_intervals),
         cmocka_unit_test(test_context_factors),
