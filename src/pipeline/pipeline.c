@@ -469,7 +469,7 @@ static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
 void pipeline_flow_opened(void *ctx, struct flow *f)
 {
     struct run_ctx *x = ctx;
-    if (x->names->learned)
+    if (x->names->learned && !x->fw) /* the flow list names nothing */
         f->dns = names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
 }
 
