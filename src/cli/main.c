@@ -234,7 +234,7 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         char tcp_to[32];
         fmt_human_dur((double)ft->tcp_timeout * 1e-9, tcp_to, sizeof(tcp_to));
         fprintf(stderr,
-                "pcts: note: %llu TCP flows began without SYN within %s of a "
+                "pcts: note: %llu TCP flows began with no new SYN within %s of a "
                 "connection of theirs closing (its end, retransmitted): their packets count, "
                 "but they are no connection\n",
                 (unsigned long long)ft->tails, tcp_to);

@@ -563,7 +563,11 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
         f->bare = is_tcp && !syn && (fp->tcp_flags & 0x05);
         f->noports = !fp->has_ports;
         const struct flow_closed *c = NULL;
-        if (is_tcp && !syn && t->closed) {
+        /* only a SYN without ACK starts a new connection on the 5-tuple of
+         * a closed one (as on the closed flow itself, flow.h): a late
+         * SYN/ACK retransmitted after the linger is its end too (it had
+         * opened a connection of its own: 30 check-ins read as 60) */
+        if (is_tcp && !(syn && !ack) && t->closed) {
             c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];
             if (c->tag == ((uint32_t)(h >> 32) | 1) &&
                 !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {

@@ -803,7 +803,7 @@ for v in first future syn; do
         "grep -Eq '^10.0.0.1,192.0.2.1,tcp,443,120,[0-9]*,17000000[06]0.0[0-9]*,1700001740.000000,1[67][0-9.]*,2[89],[56][09][.0-9]*,.*,false,0,(29,29|30,30),[01],0.9[89][0-9],' '$w/out'"
 done
 t "a FIN retransmitted after the linger is no connection" 0 \
-    "note: 20 TCP flows began without SYN within 5m00s of a connection of theirs closing \\(its end, retransmitted\\)" \
+    "note: 20 TCP flows began with no new SYN within 5m00s of a connection of theirs closing \\(its end, retransmitted\\)" \
     -- $pcts -F csv "$w/finretx.pcap"
 ok_if "  ...20 connections every 60 s, all 120 packets counted (it had been 40 'every 6.2s')" \
     "grep -q '^10.0.0.1,192.0.2.1,tcp,443,120,[0-9]*,1700000000.000000,1700001140.000000,1140.000000,19,60.0,0.0,.*,false,0,20,20,0,' '$w/out'"

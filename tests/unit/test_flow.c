@@ -599,6 +599,34 @@ static void test_tcp_tail_keeps_originator(void **state)
     col_free(&c);
 }
 
+/* A SYN/ACK retransmitted after the linger is the closed connection's
+ * tail, as a late ACK is; a SYN without ACK is a new connection. */
+static void test_tcp_late_synack_is_a_tail(void **state)
+{
+    (void)state;
+    struct flow_table t;
+    struct col c;
+    table(&t, &c, 300, 60);
+    struct pkt_meta syn = tcp(4, A, 50000, B, 443, F_SYN);
+    struct pkt_meta synack = tcp(4, B, 443, A, 50000, F_SYN | F_ACK);
+    struct pkt_meta fin_a = tcp(4, A, 50000, B, 443, F_FIN | F_ACK);
+    struct pkt_meta fin_b = tcp(4, B, 443, A, 50000, F_FIN | F_ACK);
+    send_(&t, &syn, 0, 60, NULL);
+    send_(&t, &synack, 10 * MSEC, 60, NULL);
+    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
+    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    struct flow *f = send_(&t, &synack, 10 * SEC, 60, NULL);
+    assert_true(f->tail); /* it had opened a connection (state OTH) */
+    assert_orig(f, 4, A);
+    f = send_(&t, &syn, 20 * SEC, 60, NULL); /* a new connection */
+    assert_false(f->tail);
+    flush_and_check_empty(&t);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(t.tails, 1);
+    flow_table_release(&t);
+    col_free(&c);
+}
+
 /* ---- timeouts ---------------------------------------------------------------- */
 
 static void test_udp_timeout(void **state)
@@ -2153,6 +2181,7 @@ int main(void)
         cmocka_unit_test(test_tcp_reuse_after_close),
         cmocka_unit_test(test_tcp_tail_after_close),
         cmocka_unit_test(test_tcp_tail_keeps_originator),
+        cmocka_unit_test(test_tcp_late_synack_is_a_tail),
         cmocka_unit_test(test_udp_timeout),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_expiry_driven_by_other_flows),
