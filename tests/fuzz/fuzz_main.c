@@ -456,13 +456,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= 2;
     }
 
-    /* the parts: captures, and an allow file when one starts with '#' */
-    int nin = 0, allow_file = 0;
+    /* the parts: captures, an allow file when one starts with '#', a -f
+     * expression when one starts with '~' (its printable bytes: a filter
+     * leaving DNS out reaches the names' own path, learn_filtered) */
+    static char filt[128];
+    int nin = 0, allow_file = 0, filt_in = 0;
     const uint8_t *p = data, *e = data + size;
     for (int part = 0;; part++) {
         const uint8_t *cut = part < MAX_PARTS ? memmem(p, (size_t)(e - p), SPLIT, 8) : NULL;
         const uint8_t *end = cut ? cut : e;
-        if (end > p && *p == '#' && !allow_file) {
+        if (end > p && *p == '~' && !filt_in) {
+            size_t k = 0;
+            for (const uint8_t *q = p + 1; q < end && k < sizeof(filt) - 1; q++)
+                if (*q >= 0x20 && *q < 0x7f)
+                    filt[k++] = (char)*q;
+            filt[k] = '\0';
+            filt_in = 1;
+        } else if (end > p && *p == '#' && !allow_file) {
             if (write_file(path_allow, p, (size_t)(end - p)))
                 abort();
             allow_file = 1;
@@ -550,7 +560,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         av[ac++] = "-q";
     if (fl & 32)
         av[ac++] = "--color=always";
-    if (fl & 64) {
+    if (filt_in) {
+        av[ac++] = "-f";
+        av[ac++] = filt;
+    } else if (fl & 64) {
         av[ac++] = "-f";
         av[ac++] = "tcp or udp or icmp or ip6";
     }
@@ -563,7 +576,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     series_set_exact_cap(SERIES_EXACT_CAP); /* main sets it only when given */
     int rc = pcts_main(ac, av);
     if (!(rc == EXIT_OK || rc == EXIT_INPUT || rc == EXIT_PARTIAL ||
-          (rc == EXIT_USAGE && allow_file))) {
+          (rc == EXIT_USAGE && (allow_file || filt_in)))) {
         fprintf(stderr, "fuzz_main: exit status %d:", rc);
         for (int i = 0; i < ac; i++)
             fprintf(stderr, " %s", av[i]);

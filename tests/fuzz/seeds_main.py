@@ -204,6 +204,20 @@ def hostile():
     # allow file from the input, then captures
     allow = (b"# allow\n203.0.113.0/24\n*.example.com\ntcp/443\nc2.example.com\nudp/53\n10.0.0.0/8 # x\n")
     seeds["allow_file"] = allow + SPLIT + pcap(beacon(20)) + SPLIT + pcap(long_flow(40))
+    # a -f expression from the input: DNS answers the filter leaves out
+    # (learn_filtered), late packets of closed connections (tails), and a
+    # filter that does not compile (exit 2)
+    r = []
+    for i in range(12):
+        t = T0 + i * 60 * S
+        nm = b"c%d.example.com" % (i % 3)
+        r.append((t - S, udp(C, DNS, 6000 + i, 53, dns_query(i, nm))))
+        r.append((t - S + S // 100, udp(DNS, C, 53, 6000 + i, dns_answer(i, nm, SRV))))
+        conn = tcp_conn(t, 31000 + i, dport=443)
+        r += conn + [(t + 10 * S, conn[1][1]), (t + 12 * S, conn[-1][1])]  # SYN/ACK and last packet again
+    r.sort(key=lambda x: x[0])
+    for k, f in enumerate([b"not port 53", b"tcp", b"host 10.0.0.99", b"port ((("]):
+        seeds["filter_%d" % k] = b"~" + f + SPLIT + pcap(r)
     return seeds
 
 
