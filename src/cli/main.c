@@ -197,7 +197,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (names->n > 1 && !quiet)
         fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)\n",
                 names->n - 1, (unsigned long long)names->learned);
-    if (names->dropped_names || names->dropped_maps)
+    /* --group dns: a full table is its groups' limit, warned about below */
+    if ((names->dropped_names && o->group != GROUP_DNS) || names->dropped_maps)
         fprintf(stderr,
                 "pcts: warning: %s%s%s: some destinations keep their address instead of a "
                 "name\n",
@@ -327,6 +328,11 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "distinct addresses: spoofed sources or a scan?); raise --max-groups or "
                 "narrow the input with -f\n",
                 t->max_groups, (unsigned long long)c->untracked);
+    if (c->unnamed)
+        fprintf(stderr,
+                "pcts: warning: the name table was full: %llu DNS queries to further "
+                "registered domains were counted but not grouped; narrow the input with -f\n",
+                (unsigned long long)c->unnamed);
     uint64_t late = 0, approx = 0;
     for (size_t i = 0; i < n; i++) {
         late += res[i].iv.late;

@@ -58,7 +58,7 @@ const char *flow_state(const struct flow *f)
 
 int flow_failed(const struct flow *f)
 {
-    if (f->key.proto != 6)
+    if (f->key.proto != 6 || f->tail) /* a tail is the end of a connection, no attempt */
         return 0;
     const char *s = flow_state(f);
     if (!strcmp(s, "SHR") || !strcmp(s, "RSTRH"))
@@ -315,10 +315,13 @@ static void end_flow(struct flow_table *t, uint32_t i)
     if (f->closed && !f->bare) { /* for its tail (struct flow_closed) */
         if (!t->closed)
             t->closed = xcalloc(FLOW_CLOSED_SLOTS, sizeof(*t->closed));
-        struct flow_closed *c = &t->closed[f->hash_hi & (FLOW_CLOSED_SLOTS - 1)];
-        c->tag = f->hash_hi | 1;
-        c->orig = f->orig;
+        struct flow_closed *c =
+            &t->closed[hash40(&f->key, FLOW_CLOSED_SEED) & (FLOW_CLOSED_SLOTS - 1)];
+        c->key = f->key;
         c->at = f->last;
+        c->name = f->name;
+        c->dns = f->dns;
+        c->orig = f->orig;
     }
     if (f->key.proto != 6 && t->exchange)
         t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
@@ -568,25 +571,26 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
          * SYN/ACK retransmitted after the linger is its end too (it had
          * opened a connection of its own: 30 check-ins read as 60) */
         if (is_tcp && !(syn && !ack) && t->closed) {
-            c = &t->closed[(uint32_t)(h >> 32) & (FLOW_CLOSED_SLOTS - 1)];
-            if (c->tag == ((uint32_t)(h >> 32) | 1) &&
-                !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {
+            c = &t->closed[hash40(k, FLOW_CLOSED_SEED) & (FLOW_CLOSED_SLOTS - 1)];
+            if (hash40_eq(&c->key, k) && !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {
                 f->tail = 1;
                 t->tails++;
             } else {
                 c = NULL;
             }
         }
-        if (c) /* a tail: the closed connection's originator, its group's */
-            f->orig = (uint8_t)c->orig;
-        else if (is_tcp && syn && ack)
+        if (c) { /* a tail: the closed connection's originator and names, its group's */
+            f->orig = c->orig;
+            f->name = c->name;
+            f->dns = c->dns;
+        } else if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
         else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)
             f->orig = fp->sport > fp->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
         else
             f->orig = (uint8_t)side;
         f->hash_hi = (uint32_t)(h >> 32);
-        if (t->opened)
+        if (t->opened && !c)
             t->opened(t->ctx, f);
         t->slot[slot] = (uint64_t)f->hash_hi << 32 | (uint64_t)(i + 1);
         list_append(t, i, is_tcp ? FLOW_LIST_TCP : FLOW_LIST_OTHER);

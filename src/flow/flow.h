@@ -78,20 +78,20 @@
  * lost. */
 #define FLOW_UNSET_CLOCK_NS (365ll * 86400 * 1000000000)
 
-/* The connections closed last (RST, or FIN both ways), by their key's
- * hash: a direct-mapped table, a newer one taking an older one's slot (it
- * then counts as a connection, as before the table).  A FIN or RST without
- * SYN on a key closed within the TCP timeout is that connection's tail, and
- * so is any other packet without SYN (a late ACK or data segment: no new
- * connection reuses a 5-tuple without a SYN).  Flows opened by a FIN or RST
- * (bare) are not recorded: a stream of lone RSTs every minute (a blocked
- * beacon whose SYNs the capture misses) stays one connection a minute. */
+/* The connections closed last (RST, or FIN both ways), by their key: a
+ * direct-mapped table, a newer one taking an older one's slot (it then
+ * counts as a connection, as before the table).  A FIN or RST without SYN
+ * on a key closed within the TCP timeout is that connection's tail, and so
+ * is any other packet but a SYN without ACK (a late ACK, data, a SYN/ACK
+ * retransmitted: no new connection reuses a 5-tuple without a SYN).  Flows
+ * opened by a FIN or RST (bare) are not recorded: a stream of lone RSTs
+ * every minute (a blocked beacon whose SYNs the capture misses) stays one
+ * connection a minute.  The slot comes from a hash with a fixed seed, not
+ * the table's per-run one: which connections a newer one overwrote, so
+ * which late packets are tails, had changed from run to run; the whole key
+ * is compared. */
 #define FLOW_CLOSED_SLOTS (1u << 16)
-struct flow_closed {
-    uint32_t tag;  /* struct flow.hash_hi, 0: none */
-    uint32_t orig; /* its struct flow.orig: a tail keeps its originator */
-    int64_t at;    /* its last packet */
-};
+#define FLOW_CLOSED_SEED 0x7c3e9a1b5d2f4860ull
 
 struct flow_key {
     uint8_t family, proto;
@@ -129,10 +129,11 @@ struct flow {
     uint8_t hist;       /* FH_* bits */
     uint8_t list;       /* which expiry queue (FLOW_QNONE: none, a free slot) */
     uint8_t closed : 1; /* TCP: RST, or FIN both ways */
-    /* TCP: its first packet had no SYN (a FIN, RST, ACK or data), within
-     * the TCP timeout after a connection of the same key closed: that
-     * connection's end (a FIN retransmitted after the linger), not one: no
-     * connection event (struct flow_closed) */
+    /* TCP: its first packet was no SYN without ACK (a FIN, RST, ACK, data,
+     * a SYN/ACK retransmitted), within the TCP timeout after a connection of
+     * the same key closed: that connection's end (a FIN retransmitted after
+     * the linger), not one: no connection event, never failed, the
+     * connection's originator and names (struct flow_closed) */
     uint8_t tail : 1;
     uint8_t bare : 1; /* TCP: opened by a FIN or RST without SYN, a tail or not */
     /* caller's, connectionless flows: one of its exchanges was an event
@@ -159,6 +160,15 @@ struct flow {
     uint32_t hash_hi; /* the key's hash >> 32: the tag of its index slot */
 };
 _Static_assert(sizeof(struct flow) == 128, "a flow is two cache lines");
+
+/* A closed connection (above): what its tail takes of it, so that the tail
+ * joins its group in every grouping, --group host's names included. */
+struct flow_closed {
+    struct flow_key key; /* family 0: an empty slot */
+    int64_t at;          /* its last packet */
+    uint32_t name, dns;  /* its struct flow.name and .dns */
+    uint8_t orig;        /* its struct flow.orig */
+};
 
 _Static_assert(offsetof(struct flow, qpos) + 8 <= 64, "queue fields in the first line");
 

@@ -276,17 +276,25 @@ static int is_dns_port(const struct pkt_meta *m)
     return m->has_ports && (m->sport == 53 || m->dport == 53);
 }
 
-/* A DNS query of --group dns: one event of (client, registered domain).
- * The packet counts in its group once (*counted: the group it last counted
- * in), though a TCP segment may carry several queries. */
+/* The groups a packet was counted in (a TCP segment may carry queries of
+ * several domains, in any order: each group counts it once). */
+struct dns_counted {
+    size_t g[DNS_TCP_MAX_MSGS];
+    size_t n;
+};
+
+/* A DNS query of --group dns: one event of (client, registered domain). */
 static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const char *qname,
-                            int64_t ts, uint32_t size, uint32_t wirelen, struct group **counted)
+                            int64_t ts, uint32_t size, uint32_t wirelen,
+                            struct dns_counted *counted)
 {
     char reg[DNS_TEXT_MAX + 1];
     size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
     uint32_t dom = names_intern(x->names, reg);
-    if (!dom)
+    if (!dom) { /* the name table is full: counted and warned about, as a group past the limit */
+        x->cnt->unnamed++;
         return;
+    }
     struct group_key k;
     memset(&k, 0, sizeof(k));
     k.family = m->family;
@@ -298,15 +306,23 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
         return;
     }
     g->host = dom;
-    if (*counted != g) {
+    size_t gi = (size_t)(g - x->tab->g), c = 0;
+    while (c < counted->n && counted->g[c] != gi)
+        c++;
+    if (c == counted->n && c < DNS_TCP_MAX_MSGS) {
         g->packets++;
         g->bytes += wirelen; /* the bytes on the wire, as every group's; the event's size is
                                 the query's */
-        *counted = g;
+        counted->g[counted->n++] = gi;
     }
     series_add(&g->s, ts, size);
-    uint32_t qid = names_intern(x->names, qname);
-    if (qid && u64set_add(x->dns_seen, (uint64_t)(g - x->tab->g) << 32 | qid)) {
+    /* distinct names by a 64-bit hash of (group, name), not interned: a
+     * tunnel's millions of one-off names had filled the name table, and
+     * every query to a registered domain not seen before was then lost */
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)gi * 0x9E3779B97F4A7C15ull;
+    for (const char *q = qname; *q; q++)
+        h = (h ^ (uint8_t)*q) * 0x100000001b3ull;
+    if (u64set_add(x->dns_seen, h)) {
         /* the bytes of the subdomain part, not their escapes (names.h) */
         uint8_t raw[DNS_TEXT_MAX];
         size_t nb = dns_text_bytes(qname, sub, raw);
@@ -397,7 +413,7 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
         const uint8_t *p = m->payload;
         size_t left = m->payload_len;
         size_t budget = 16; /* addresses a packet may teach (flows_fill's room) */
-        struct group *counted = NULL;
+        struct dns_counted counted = {.n = 0};
         for (int k = 0; k < DNS_TCP_MAX_MSGS; k++) {
             const uint8_t *msg = p;
             size_t len = left, size = left;
@@ -413,7 +429,10 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
             uint16_t qtype;
             int resp = 0;
             rc = dns_parse(msg, len, name, &qtype, &resp, addrs, budget, &n);
-            if (rc == 1) {
+            /* --group dns names its groups by the queries: the answers'
+             * mappings serve nothing there, and their names had filled the
+             * name table (a million junk answers, then no new domain) */
+            if (rc == 1 && x->o->group != GROUP_DNS) {
                 uint32_t id = names_intern(x->names, name);
                 for (size_t i = 0; i < n && i < budget; i++) {
                     if (sink)
@@ -502,14 +521,16 @@ static inline size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *hos
     return flow_group_find(x, f, host);
 }
 
-/* --group dns: only DNS queries matter; no flows needed. */
+/* --group dns: only DNS queries matter; no flows needed, and no other
+ * names (a flood of TLS SNIs would fill the name table the groups' domains
+ * are interned in). */
 static void loop_dns(struct run_ctx *x)
 {
     struct pkt p;
     struct pkt_meta m;
-    uint32_t unused;
     while (next_decoded(x, &p, &m))
-        learn_names(x, NULL, &m, p.ts_ns, p.wirelen, &unused);
+        if (name_source(&m) == NS_DNS)
+            (void)learn_names_from(x, NULL, &m, p.ts_ns, p.wirelen, NS_DNS);
 }
 
 /*

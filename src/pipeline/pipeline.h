@@ -46,6 +46,7 @@ struct loop_opts {
 struct counters {
     uint64_t read, decoded, filtered;
     uint64_t untracked; /* decoded, but their group was past --max-groups */
+    uint64_t unnamed; /* --group dns: queries whose registered domain the full name table refused */
     uint64_t backwards; /* packets earlier than the packet before them */
     uint64_t max_back;  /* largest step back, ns */
     uint64_t zero_ts;   /* packets stamped before 1971 (PIPELINE_UNSET_CLOCK_NS) */
