@@ -73,6 +73,16 @@ d[i + 4:i + 8] = (13).to_bytes(4, "little")
 open(sys.argv[2], "wb").write(d)
 PY
 t "pcapng block with bad length" 3 "impossible length 13" -- $P "$w/badlen.pcapng"
+# a section of 70 000 interface descriptions (a flood of 20-byte blocks had
+# grown memory without bound: 2 GB from a 95 KB .zst)
+python3 - "$w/idbs.pcapng" <<'PY'
+import struct, sys
+shb = struct.pack("<IIIHHqI", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1, 28)
+idb = struct.pack("<IIHHII", 1, 20, 1, 0, 65535, 20)
+open(sys.argv[1], "wb").write(shb + idb * 70000)
+PY
+t "pcapng with more than 65 536 interfaces in a section: damaged, bounded" 3 \
+    "more than 65536 interfaces in one section, the file is damaged" -- $P "$w/idbs.pcapng"
 "$gen" sample "$w/sample.pcap" >/dev/null
 gzip -c "$w/sample.pcap" >"$w/ok.pcap.gz"
 zstd -q -c "$w/sample.pcap" >"$w/ok.pcap.zst"
