@@ -774,7 +774,6 @@ int main(int argc, char **argv)
                         (int64_t)(o.udp_timeout * 1e9), pipeline_flow_done, &x);
         flows.exchange = pipeline_exchange;
         flows.ending = pipeline_flow_ending;
-        flows.opened = pipeline_flow_opened;
         /* a flow is about 200 bytes with its index slots; 2 KiB leaves room
          * for the groups the flows feed */
         flows.max_live = o.max_flows ? o.max_flows : default_max_of(2048);
