@@ -321,6 +321,7 @@ static void end_flow(struct flow_table *t, uint32_t i)
         c->at = f->last;
         c->name = f->name;
         c->dns = f->dns;
+        c->group = f->group;
         c->orig = f->orig;
     }
     if (f->key.proto != 6 && t->exchange)
@@ -583,6 +584,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
             f->orig = c->orig;
             f->name = c->name;
             f->dns = c->dns;
+            f->group = c->group;
         } else if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
         else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)

@@ -167,8 +167,13 @@ struct flow_closed {
     struct flow_key key; /* family 0: an empty slot */
     int64_t at;          /* its last packet */
     uint32_t name, dns;  /* its struct flow.name and .dns */
-    uint8_t orig;        /* its struct flow.orig */
+    /* its struct flow.group: the packet series picks a flow's group at its
+     * first packet, before the SNI names it, so a tail taking the name
+     * alone had gone to a group of its own under --group host */
+    uint32_t group;
+    uint8_t orig; /* its struct flow.orig */
 };
+_Static_assert(sizeof(struct flow_closed) <= 64, "a closed connection is one cache line");
 
 _Static_assert(offsetof(struct flow, qpos) + 8 <= 64, "queue fields in the first line");
 

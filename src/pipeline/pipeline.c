@@ -962,7 +962,12 @@ static void series_stage_done(struct run_ctx *x)
 static void host_confirm(struct run_ctx *x, struct flow *f)
 {
     uint32_t host;
-    size_t gi = flow_group(x, f, &host);
+    /* the packet series put the flow's packets in the group of its first
+     * packet (before its SNI): that one; a lookup by the name had made a
+     * group of no packets, printed with the destination '?' */
+    size_t gi = x->o->series != SERIES_FLOWS && f->group != FLOW_GROUP_UNSET
+                    ? f->group
+                    : flow_group(x, f, &host);
     if (gi == GROUP_NONE)
         return;
     if (!names_confirms(x->names, f->key.family, f->key.addr[!f->orig], f->name, f->last))

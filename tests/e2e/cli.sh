@@ -469,7 +469,7 @@ ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"a
 ok_if "  ...confirmed: a DNS answer gave the address that name" "grep -q '\"dst\":\"203.0.113.9\".*\"allow_confirmed\":true' '$w/out'"
 # a name only the sender wrote (TLS SNI) does not drop a beacon: an implant
 # can call itself swcdn.apple.com (--allow default has *.apple.com)
-python3 - "$w/sni.pcap" "$w/sni-other.pcap" "$w/sni-own.pcap" "$w/sni-cdn.pcap" <<'PY'
+python3 - "$w/sni.pcap" "$w/sni-other.pcap" "$w/sni-own.pcap" "$w/sni-cdn.pcap" "$w/sni-late.pcap" <<'PY'
 import socket, struct, sys
 def ip4(s, d, p, pl):
     return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
@@ -484,7 +484,7 @@ def answer(name, addr):  # a DNS response: name A addr
     q = b''.join(bytes([len(l)]) + l for l in name.split(b'.')) + b'\0'
     return (struct.pack('!HHHHHH', 7, 0x8180, 1, 1, 0, 0) + q + struct.pack('!HH', 1, 1)
             + b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 300, 4) + socket.inet_aton(addr))
-def write(path, dns, later=b''):
+def write(path, dns, later=b'', late_ack=False):
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         if dns:  # who asked, and the address the answer gave
@@ -499,11 +499,20 @@ def write(path, dns, later=b''):
                            (20000, eth(ip4(c, s, 6, tcp(sp, 443, 0x18, hello(b'swcdn.apple.com'))))),
                            (40000, eth(ip4(c, s, 6, tcp(sp, 443, 0x11)))), (50000, eth(ip4(s, c, 6, tcp(443, sp, 0x11))))]:
                 f.write(struct.pack('<IIII', t, dt, len(fr), len(fr)) + fr)
+            if late_ack:  # the server's last ACK again, 10 s after the close: a tail
+                fr = eth(ip4(s, c, 6, tcp(443, sp, 0x10)))
+                f.write(struct.pack('<IIII', t + 10, 0, len(fr), len(fr)) + fr)
 write(sys.argv[1], None)
 write(sys.argv[2], ('10.0.0.7', '17.253.1.1'))    # another client, another address
 write(sys.argv[3], ('10.0.0.23', '203.0.113.66'))  # the client's own answer for this address
 write(sys.argv[4], ('10.0.0.23', '203.0.113.66'), b'cdn.other.example')
+write(sys.argv[5], None, late_ack=True)
 PY
+for s in flows packets; do
+    t "--group host --series $s: a TLS connection's late ACK (a tail) stays in its group" 0 "" -- $pcts -F csv --group host --series $s "$w/sni-late.pcap"
+    ok_if "  ...one group of all 360 packets (the tails had made a group of their own, or one of no packets named '?')" \
+        "test \$(grep -c '^10.0.0.23,' '$w/out') -eq 1 && grep -q '^10.0.0.23,[a-z0-9.]*,tcp,443,360,' '$w/out'"
+done
 t "--allow default --allow-mode drop keeps a beacon allowed by its SNI alone" 0 \
     "warning: 1 groups match an --allow name rule only by the TLS SNI or HTTP Host their sender wrote, which no DNS answer in the capture confirms: kept, marked '\\?' \\(allow_confirmed false\\)" \
     -- $pcts -F csv --allow default --allow-mode drop "$w/sni.pcap"
