@@ -3,24 +3,12 @@
  */
 #include "nametab.h"
 
+#include "../util/hashbytes.h"
 #include "../util/slotidx.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
-{
-    /* FNV-1a, then a final avalanche: names and addresses are short. */
-    const uint8_t *b = p;
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
 
 void names_init(struct name_table *t, uint64_t seed)
 {

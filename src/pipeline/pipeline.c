@@ -10,6 +10,7 @@
 #include "../decode/names.h"
 #include "../decode/quic.h"
 #include "../util/bqueue.h"
+#include "../util/hashbytes.h"
 #include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/prefault.h"
@@ -319,10 +320,7 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
     /* distinct names by a 64-bit hash of (group, name), not interned: a
      * tunnel's millions of one-off names had filled the name table, and
      * every query to a registered domain not seen before was then lost */
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)gi * 0x9E3779B97F4A7C15ull;
-    for (const char *q = qname; *q; q++)
-        h = (h ^ (uint8_t)*q) * 0x100000001b3ull;
-    if (u64set_add(x->dns_seen, h)) {
+    if (u64set_add(x->dns_seen, hash_bytes(qname, strlen(qname), gi))) {
         /* the bytes of the subdomain part, not their escapes (names.h) */
         uint8_t raw[DNS_TEXT_MAX];
         size_t nb = dns_text_bytes(qname, sub, raw);
@@ -472,9 +470,8 @@ static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const
 
 /* The name of a flow's responder: its own SNI/Host, else the DNS answers'
  * at its start (pipeline_flow_opened). */
-static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
+static uint32_t flow_host(const struct flow *f)
 {
-    (void)x;
     return f->name ? f->name : f->dns;
 }
 
@@ -488,9 +485,8 @@ static uint32_t flow_host(struct run_ctx *x, const struct flow *f)
  */
 void pipeline_flow_opened(void *ctx, struct flow *f)
 {
-    struct run_ctx *x = ctx;
-    if (x->names->learned)
-        f->dns = names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
+    struct run_ctx *x = ctx; /* installed by the first answer learned (learn_event) */
+    f->dns = names_lookup(x->names, f->key.family, f->key.addr[f->orig], f->key.addr[!f->orig]);
 }
 
 /* The group of a flow for this run's grouping, created if needed; cached
@@ -501,7 +497,7 @@ static size_t flow_group_find(struct run_ctx *x, struct flow *f, uint32_t *host)
     struct group_key k;
     enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
     group_key_from_flow(by, f, &k);
-    *host = flow_host(x, f);
+    *host = flow_host(f);
     if (x->o->group == GROUP_HOST)
         group_key_set_name(&k, *host);
     size_t gi = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
@@ -1000,7 +996,7 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     }
     struct group *g = &x->tab->g[gi];
     if (!g->host)
-        g->host = host ? host : flow_host(x, f);
+        g->host = host ? host : flow_host(f);
     g->packets += f->pkts[0] + f->pkts[1];
     g->bytes += f->bytes[0] + f->bytes[1];
     /* a connection's tail, or one opened by a stray timestamp, is no
