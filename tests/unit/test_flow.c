@@ -193,6 +193,17 @@ static uint32_t stress_id(const struct flow *f)
 
 static const char *A = "10.0.0.1", *B = "10.0.0.2";
 
+/* A connection A:cport -> B:sport opened and closed from `at` on: SYN,
+ * SYN/ACK, a FIN each way, 10 ms apart (the tail tests' setup). */
+static void conn_closed(struct flow_table *t, uint16_t cport, uint16_t sport, int64_t at)
+{
+    const struct pkt_meta s[4] = {
+        tcp(4, A, cport, B, sport, F_SYN), tcp(4, B, sport, A, cport, F_SYN | F_ACK),
+        tcp(4, A, cport, B, sport, F_FIN | F_ACK), tcp(4, B, sport, A, cport, F_FIN | F_ACK)};
+    for (int i = 0; i < 4; i++)
+        send_(t, &s[i], at + i * 10 * MSEC, 60, NULL);
+}
+
 /* Full handshake, data both ways, FIN/FIN, last ACK: SF, counted by role. */
 static void test_tcp_handshake_sf_counts(void **state)
 {
@@ -509,16 +520,10 @@ static void test_tcp_tail_after_close(void **state)
     struct flow_table t;
     struct col c;
     table(&t, &c, 300, 60);
-    struct pkt_meta syn = tcp(4, A, 50000, B, 80, F_SYN);
-    struct pkt_meta synack = tcp(4, B, 80, A, 50000, F_SYN | F_ACK);
     struct pkt_meta fin_a = tcp(4, A, 50000, B, 80, F_FIN | F_ACK);
-    struct pkt_meta fin_b = tcp(4, B, 80, A, 50000, F_FIN | F_ACK);
     struct pkt_meta rst_b = tcp(4, B, 80, A, 50000, F_RST | F_ACK);
     struct pkt_meta rst = tcp(4, A, 50001, B, 80, F_RST);
-    send_(&t, &syn, 0, 60, NULL);
-    send_(&t, &synack, 10 * MSEC, 60, NULL);
-    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
-    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    conn_closed(&t, 50000, 80, 0);
     struct flow *f = send_(&t, &fin_a, 5690 * MSEC, 60, NULL);
     assert_int_equal(c.n, 1); /* the connection ended: past its linger */
     assert_false(c.f[0].tail);
@@ -528,14 +533,8 @@ static void test_tcp_tail_after_close(void **state)
     send_(&t, &fin_a, 400 * SEC, 60, NULL); /* 400 s after the close: > 300 */
     /* another connection on port 50002, closed; data after the linger */
     struct pkt_meta syn2 = tcp(4, A, 50002, B, 80, F_SYN);
-    struct pkt_meta synack2 = tcp(4, B, 80, A, 50002, F_SYN | F_ACK);
-    struct pkt_meta fin2a = tcp(4, A, 50002, B, 80, F_FIN | F_ACK);
-    struct pkt_meta fin2b = tcp(4, B, 80, A, 50002, F_FIN | F_ACK);
     struct pkt_meta data2 = tcp(4, A, 50002, B, 80, F_PSH | F_ACK);
-    send_(&t, &syn2, 500 * SEC, 60, NULL);
-    send_(&t, &synack2, 500 * SEC + 10 * MSEC, 60, NULL);
-    send_(&t, &fin2a, 500 * SEC + 20 * MSEC, 60, NULL);
-    send_(&t, &fin2b, 500 * SEC + 30 * MSEC, 60, NULL);
+    conn_closed(&t, 50002, 80, 500 * SEC);
     send_(&t, &data2, 520 * SEC, 60, NULL);
     send_(&t, &syn2, 600 * SEC, 60, NULL); /* a new connection, SYN */
     flush_and_check_empty(&t);
@@ -570,15 +569,9 @@ static void test_tcp_tail_keeps_originator(void **state)
     struct flow_table t;
     struct col c;
     table(&t, &c, 300, 60);
-    struct pkt_meta syn = tcp(4, A, 1000, B, 60000, F_SYN);
-    struct pkt_meta synack = tcp(4, B, 60000, A, 1000, F_SYN | F_ACK);
     struct pkt_meta fin_a = tcp(4, A, 1000, B, 60000, F_FIN | F_ACK);
-    struct pkt_meta fin_b = tcp(4, B, 60000, A, 1000, F_FIN | F_ACK);
     struct pkt_meta ack_b = tcp(4, B, 60000, A, 1000, F_ACK);
-    send_(&t, &syn, 0, 60, NULL);
-    send_(&t, &synack, 10 * MSEC, 60, NULL);
-    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
-    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    conn_closed(&t, 1000, 60000, 0);
     struct flow *f = send_(&t, &fin_a, 6 * SEC, 60, NULL);
     assert_true(f->tail);
     assert_orig(f, 4, A);
@@ -609,12 +602,7 @@ static void test_tcp_late_synack_is_a_tail(void **state)
     table(&t, &c, 300, 60);
     struct pkt_meta syn = tcp(4, A, 50000, B, 443, F_SYN);
     struct pkt_meta synack = tcp(4, B, 443, A, 50000, F_SYN | F_ACK);
-    struct pkt_meta fin_a = tcp(4, A, 50000, B, 443, F_FIN | F_ACK);
-    struct pkt_meta fin_b = tcp(4, B, 443, A, 50000, F_FIN | F_ACK);
-    send_(&t, &syn, 0, 60, NULL);
-    send_(&t, &synack, 10 * MSEC, 60, NULL);
-    send_(&t, &fin_a, 20 * MSEC, 60, NULL);
-    send_(&t, &fin_b, 30 * MSEC, 60, NULL);
+    conn_closed(&t, 50000, 443, 0);
     struct flow *f = send_(&t, &synack, 10 * SEC, 60, NULL);
     assert_true(f->tail); /* it had opened a connection (state OTH) */
     assert_orig(f, 4, A);
