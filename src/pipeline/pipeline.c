@@ -508,10 +508,15 @@ static size_t flow_group_find(struct run_ctx *x, struct flow *f, uint32_t *host)
 }
 
 /* The cached group inline (an exchange or a flow's end asks for it: 38
- * instructions an exchange as a call, callgrind), the lookup out of line. */
+ * instructions an exchange as a call, callgrind), the lookup out of line.
+ * --group host's flow series looks again (a name may come after the first
+ * exchange); its packet series keeps the group of the flow's first packet,
+ * which its packets went to (a lookup by a later SNI had made a group of
+ * no packets, printed with the destination '?'). */
 static inline size_t flow_group(struct run_ctx *x, struct flow *f, uint32_t *host)
 {
-    if (f->group != FLOW_GROUP_UNSET && x->o->group != GROUP_HOST) {
+    if (f->group != FLOW_GROUP_UNSET &&
+        (x->o->group != GROUP_HOST || x->o->series != SERIES_FLOWS)) {
         *host = 0;
         return f->group;
     }
@@ -958,12 +963,7 @@ static void series_stage_done(struct run_ctx *x)
 static void host_confirm(struct run_ctx *x, struct flow *f)
 {
     uint32_t host;
-    /* the packet series put the flow's packets in the group of its first
-     * packet (before its SNI): that one; a lookup by the name had made a
-     * group of no packets, printed with the destination '?' */
-    size_t gi = x->o->series != SERIES_FLOWS && f->group != FLOW_GROUP_UNSET
-                    ? f->group
-                    : flow_group(x, f, &host);
+    size_t gi = flow_group(x, f, &host);
     if (gi == GROUP_NONE)
         return;
     if (!names_confirms(x->names, f->key.family, f->key.addr[!f->orig], f->name, f->last))
