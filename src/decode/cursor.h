@@ -69,6 +69,15 @@ static inline int cur_peek_be16(const struct cursor *c, size_t i, uint16_t *out)
     return 0;
 }
 
+static inline int cur_peek_be32(const struct cursor *c, size_t i, uint32_t *out)
+{
+    if (c->len - c->off < 4 || i > c->len - c->off - 4)
+        return -1;
+    const uint8_t *b = c->p + c->off + i;
+    *out = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    return 0;
+}
+
 static inline int cur_u8(struct cursor *c, uint8_t *out)
 {
     if (!cur_has(c, 1))
@@ -143,6 +152,12 @@ static inline const uint8_t *cur_view(const struct cursor *c, size_t n)
 static inline uint16_t view_be16(const uint8_t *v, size_t i)
 {
     return (uint16_t)((unsigned)v[i] << 8 | v[i + 1]);
+}
+
+/* Big-endian 32 bits at byte i of a view granted for more than i + 3. */
+static inline uint32_t view_be32(const uint8_t *v, size_t i)
+{
+    return (uint32_t)v[i] << 24 | (uint32_t)v[i + 1] << 16 | (uint32_t)v[i + 2] << 8 | v[i + 3];
 }
 
 /* Copy n bytes out (addresses). */

@@ -53,6 +53,7 @@ struct pkt_meta {
     uint16_t vlan;      /* outermost 802.1Q/802.1ad VLAN id, 0 if none */
     uint16_t icmp_id;   /* identifier of ICMP/ICMPv6 echo and similar queries */
     uint8_t icmp_query; /* icmp_id is valid (echo, timestamp, info, ...) */
+    uint32_t tcp_seq;   /* TCP sequence number when captured, else 0 */
     /* TCP/UDP payload, borrowed from the frame: valid only while that
      * packet is being processed; NULL when absent or not captured. */
     const uint8_t *payload;
@@ -77,6 +78,7 @@ struct dec_ip4 {
     uint8_t proto;          /* 6 or 17 */
     uint8_t tcp_flags;      /* 0 for UDP */
     uint16_t sport, dport;
+    uint32_t tcp_seq;       /* 0 for UDP */
     const uint8_t *payload; /* NULL when none is captured */
     uint32_t payload_len;
 };
@@ -112,6 +114,7 @@ static inline int decode_eth_ip4(uint32_t linktype, const uint8_t *data, uint32_
     }
     o->proto = proto;
     o->tcp_flags = flags;
+    o->tcp_seq = proto == 6 ? view_be32(v, 14 + 20 + 4) : 0;
     o->sport = view_be16(v, 14 + 20);
     o->dport = view_be16(v, 14 + 20 + 2);
     o->payload = NULL;

@@ -455,6 +455,7 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, 
         m->sport = f.sport;
         m->dport = f.dport;
         m->tcp_flags = f.tcp_flags;
+        m->tcp_seq = f.tcp_seq;
         m->payload = f.payload;
         m->payload_len = f.payload_len;
         return DEC_OK;

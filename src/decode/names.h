@@ -93,6 +93,35 @@ int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg
 int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1]);
 
 /*
+ * A ClientHello over several TCP segments.  Its first record waits in a
+ * struct tls_reasm (at most TLS_REASM_PENDING at a time, the one waiting
+ * longest giving way; 16 KiB each) for the sender's next segments of the
+ * same connection, in sequence order, and goes when named, complete, after
+ * a gap (a segment the capture missed or cut short: the bytes after it
+ * cannot be placed) or after TLS_REASM_WAIT_NS without a segment.  One per
+ * reading thread; NULL from tls_reasm_new when out of memory.
+ */
+#define TLS_REASM_PENDING 16
+#define TLS_REASM_WAIT_NS (10 * 1000000000LL) /* a retransmission's timeout, and then some */
+#define TLS_NOT_HELLO (-2)
+struct tls_reasm;
+struct tls_reasm *tls_reasm_new(void);
+void tls_reasm_free(struct tls_reasm *r);
+size_t tls_reasm_pending(const struct tls_reasm *r); /* entries waiting; 0 for NULL */
+
+/*
+ * p/len: the payload of a TCP segment (len may be 0) of connection conn (the
+ * caller's key for its addresses and ports, one direction), starting at
+ * sequence number seq, captured at ts (ns).  The results of
+ * tls_client_hello_sni, for the ClientHello so far when the segment
+ * continues one waiting in r; TLS_NOT_HELLO when it neither continues one
+ * nor starts with a handshake record (the caller may read it as something
+ * else).  Without r, the segment alone is read.
+ */
+int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, int64_t ts, const uint8_t *p,
+                   size_t len, char out[NAME_MAX_LEN + 1]);
+
+/*
  * HTTP/1.x request Host header (RFC 9112 3.2): a payload starting with a
  * request line (METHOD SP target SP HTTP/1.x).  The Host field name is matched
  * case-insensitively, the value trimmed, a ":port" removed, an IPv6 literal

@@ -24,9 +24,16 @@
  * their 16-bit length, RFC 6066 3), and the first host_name is 1..253 bytes,
  * without NUL, and valid for name_normalise (so lowercase, no trailing dot).
  * Loops are capped at 128 extensions and 16 server_name entries.
+ *
+ * A ClientHello larger than one segment (post-quantum key shares: Chrome's
+ * some 1.8 KB, its extensions in random order, so the SNI lands in the
+ * second segment about as often as not) waits in struct tls_reasm for the
+ * sender's next segments on the same connection, in sequence order; see
+ * tls_stream_sni.
  */
 #include "names.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -259,4 +266,142 @@ int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1
             return sni_ext(&ext, out);
     }
     return 0;
+}
+
+/* ---- a ClientHello over several segments -------------------------------- */
+
+#define TLS_REASM_BUF (5 + TLS_MAX_RECORD) /* the first record whole */
+
+/* The first record of one connection's ClientHello, so far. */
+struct tls_pending {
+    uint64_t conn;  /* the caller's key; 0 with have 0: a free entry */
+    int64_t ts;     /* when its latest segment came */
+    uint32_t start; /* the sequence number of the record's first byte */
+    uint32_t have;  /* bytes of buf filled: up to start + have */
+    uint32_t need;  /* the record's size: 5 + its length */
+    uint8_t buf[TLS_REASM_BUF];
+};
+
+struct tls_reasm {
+    struct tls_pending e[TLS_REASM_PENDING];
+    size_t n; /* entries in use */
+};
+
+struct tls_reasm *tls_reasm_new(void)
+{
+    return calloc(1, sizeof(struct tls_reasm));
+}
+
+void tls_reasm_free(struct tls_reasm *r)
+{
+    free(r);
+}
+
+size_t tls_reasm_pending(const struct tls_reasm *r)
+{
+    return r ? r->n : 0;
+}
+
+static void pending_drop(struct tls_reasm *r, struct tls_pending *e)
+{
+    e->have = 0;
+    e->conn = 0;
+    r->n--;
+}
+
+/*
+ * The entries waiting longer than TLS_REASM_WAIT_NS go (the next segment
+ * comes a round trip after the first at most, or a retransmission's timeout
+ * after it), then the entry of conn, if any.
+ */
+static struct tls_pending *pending_find(struct tls_reasm *r, uint64_t conn, int64_t ts)
+{
+    struct tls_pending *found = NULL;
+    for (size_t i = 0; i < TLS_REASM_PENDING && r->n; i++) {
+        struct tls_pending *e = &r->e[i];
+        if (!e->have)
+            continue;
+        if (ts > e->ts && (uint64_t)ts - (uint64_t)e->ts > (uint64_t)TLS_REASM_WAIT_NS)
+            pending_drop(r, e);
+        else if (e->conn == conn)
+            found = e;
+    }
+    return found;
+}
+
+/* A free entry, else the one waiting longest. */
+static struct tls_pending *pending_take(struct tls_reasm *r)
+{
+    struct tls_pending *best = &r->e[0];
+    for (size_t i = 0; i < TLS_REASM_PENDING && best->have; i++)
+        if (!r->e[i].have || r->e[i].ts < best->ts)
+            best = &r->e[i];
+    if (best->have)
+        pending_drop(r, best);
+    return best;
+}
+
+/* The size of the record p starts if it is a ClientHello's and longer than
+ * the len bytes at hand, else 0. */
+static uint32_t hello_needs_more(const uint8_t *p, size_t len)
+{
+    struct cursor c;
+    uint8_t type, major, minor, hs_type;
+    uint16_t rec_len;
+    cur_init(&c, p, len);
+    if (cur_u8(&c, &type) || type != TLS_CT_HANDSHAKE || cur_u8(&c, &major) || major != 3 ||
+        cur_u8(&c, &minor) || cur_be16(&c, &rec_len) || rec_len == 0 || rec_len > TLS_MAX_RECORD ||
+        cur_u8(&c, &hs_type) || hs_type != TLS_HS_CLIENT_HELLO)
+        return 0;
+    (void)minor;
+    return len < 5 + (size_t)rec_len ? 5 + (uint32_t)rec_len : 0;
+}
+
+int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, int64_t ts, const uint8_t *p,
+                   size_t len, char out[NAME_MAX_LEN + 1])
+{
+    struct cursor c;
+    uint8_t first;
+    out[0] = '\0';
+    cur_init(&c, p, len);
+    struct tls_pending *e = r && r->n ? pending_find(r, conn, ts) : NULL;
+    if (e) {
+        /* where this segment starts in the record, modulo 2^32 (RFC 9293
+         * 3.4): at its end (the next segment), inside it (a retransmission,
+         * maybe with new bytes after), or elsewhere (a segment not captured
+         * or cut short before it, or another connection on the same ports) */
+        uint32_t off = seq - e->start;
+        if (off <= e->have) {
+            size_t held = e->have - off; /* of this segment's bytes */
+            if (len <= held)
+                return 0; /* nothing new: keep waiting */
+            size_t take = len - held;
+            if (take > e->need - e->have)
+                take = e->need - e->have;
+            if (cur_skip(&c, held) || cur_copy(&c, e->buf + e->have, take))
+                return -1; /* cannot happen: held + take <= len */
+            e->have += (uint32_t)take;
+            e->ts = ts;
+            int rc = tls_client_hello_sni(e->buf, e->have, out);
+            if (rc != 0 || e->have == e->need)
+                pending_drop(r, e);
+            return rc;
+        }
+        pending_drop(r, e);
+    }
+    if (cur_peek_u8(&c, 0, &first) || first != TLS_CT_HANDSHAKE)
+        return TLS_NOT_HELLO;
+    int rc = tls_client_hello_sni(p, len, out);
+    uint32_t need = rc == 0 && r ? hello_needs_more(p, len) : 0;
+    if (need) {
+        e = pending_take(r);
+        e->conn = conn;
+        e->ts = ts;
+        e->start = seq;
+        e->have = (uint32_t)len; /* < need <= TLS_REASM_BUF */
+        e->need = need;
+        (void)cur_copy(&c, e->buf, len); /* cannot fail: len bytes at hand */
+        r->n++;
+    }
+    return rc;
 }

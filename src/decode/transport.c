@@ -27,6 +27,8 @@ void decode__transport(struct cursor *c, struct pkt_meta *m)
         m->has_ports = 1;
         if (m->proto == 6 && !cur_peek_u8(c, 13, &flags))
             m->tcp_flags = flags;
+        if (m->proto == 6 && cur_peek_be32(c, 4, &m->tcp_seq))
+            m->tcp_seq = 0;
         if (m->proto == 6 || m->proto == 17) {
             uint8_t off = 0;
             size_t hl = 8; /* UDP */

@@ -363,9 +363,10 @@ static inline enum name_source name_source(const struct pkt_meta *m)
     return NS_NONE;
 }
 
-/* A QUIC client's connection, for the ClientHellos that wait for their
- * next Initial (quic.h): its addresses and ports. */
-static uint64_t quic_conn(const struct pkt_meta *m)
+/* A packet's connection in its direction, for the ClientHellos that wait
+ * for their next Initial (quic.h) or segment (tls_stream_sni): its
+ * addresses and ports. */
+static uint64_t conn_key(const struct pkt_meta *m)
 {
     uint64_t h = hash40_mix(hash40_rd64(m->src), hash40_rd64(m->src + 8) ^ m->sport);
     h = hash40_mix(h ^ hash40_rd64(m->dst), hash40_rd64(m->dst + 8) ^ m->dport);
@@ -453,10 +454,22 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
     case NS_QUIC:
         if (!x->quic)
             x->quic = quic_reasm_new(); /* NULL: each Initial on its own */
-        rc = quic_initial_sni(x->quic, quic_conn(m), m->payload, m->payload_len, name);
+        rc = quic_initial_sni(x->quic, conn_key(m), m->payload, m->payload_len, name);
         break;
-    case NS_TLS: rc = tls_client_hello_sni(m->payload, m->payload_len, name); break;
-    case NS_HTTP: rc = http_request_host(m->payload, m->payload_len, name); break;
+    case NS_TLS:
+    case NS_HTTP:
+        /* a segment continuing a ClientHello may start with any byte */
+        if (src == NS_TLS || x->tls_waiting) {
+            if (!x->tls && src == NS_TLS)
+                x->tls = tls_reasm_new(); /* NULL: each segment on its own */
+            rc = tls_stream_sni(x->tls, conn_key(m), m->tcp_seq, ts, m->payload, m->payload_len,
+                                name);
+            x->tls_waiting = tls_reasm_pending(x->tls) != 0;
+            if (rc != TLS_NOT_HELLO)
+                break;
+        }
+        rc = src == NS_HTTP ? http_request_host(m->payload, m->payload_len, name) : 0;
+        break;
     }
     return rc == 1 && name[0] && !is_address_literal(name) ? names_intern(x->names, name) : 0;
 }
@@ -465,6 +478,8 @@ static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const
                                int64_t ts, uint32_t wirelen, uint32_t *flow_name)
 {
     enum name_source src = name_source(m);
+    if (src == NS_NONE && x->tls_waiting && m->proto == 6 && m->payload)
+        src = NS_TLS; /* perhaps the next segment of a ClientHello */
     *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, wirelen, src);
 }
 
@@ -1422,4 +1437,7 @@ void pipeline_run(struct run_ctx *x)
         loop_pairs(x);
     quic_reasm_free(x->quic);
     x->quic = NULL;
+    tls_reasm_free(x->tls);
+    x->tls = NULL;
+    x->tls_waiting = 0;
 }

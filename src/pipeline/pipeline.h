@@ -167,6 +167,8 @@ struct run_ctx {
     uint32_t last_lt;
     int last_lt_ok;
     struct quic_reasm *quic; /* split QUIC ClientHellos (quic.h), made at the first */
+    struct tls_reasm *tls;   /* TLS ClientHellos over several segments (names.h), likewise */
+    int tls_waiting;         /* tls has some: every TCP segment may continue one */
     struct pkt pq[64];
 };
 

@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          m.icmp_type != g.icmp_type || m.icmp_code != g.icmp_code || m.anomalies != g.anomalies ||
          m.sport != g.sport || m.dport != g.dport || m.frag_id != g.frag_id || m.vlan != g.vlan ||
          m.icmp_id != g.icmp_id || m.icmp_query != g.icmp_query || m.payload != g.payload ||
-         m.payload_len != g.payload_len || memcmp(m.src, g.src, 16) || memcmp(m.dst, g.dst, 16)))
+         m.payload_len != g.payload_len || m.tcp_seq != g.tcp_seq || memcmp(m.src, g.src, 16) ||
+         memcmp(m.dst, g.dst, 16)))
         abort();
     free(frame);
     return 0;

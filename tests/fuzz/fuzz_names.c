@@ -12,6 +12,10 @@
  * checked separately: a DNS name, in presentation form (\DDD escapes,
  * dns_text_ok) inside DNS_TEXT_MAX + 1 bytes and at most NAME_MAX_LEN bytes
  * once unescaped, and an HTTP Host IPv6 literal ("[" hex, ':', '.' "]").
+ * The same bytes also go through tls_stream_sni() in up to three segments
+ * (cut where the input's last two bytes say), with a retransmission of the
+ * first: results in range, at most one entry waiting, and a name the
+ * whole ClientHello gives is found from the segments too.
  */
 #include "decode/names.h"
 
@@ -140,6 +144,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_name(out, rc, 0);
     if (rc == 1 && out[0] == '\0')
         abort();
+
+    /* The ClientHello over segments: [0, a), [0, a) again, [a, b), [b, size). */
+    if (size >= 2) {
+        char whole[NAME_MAX_LEN + 1];
+        int wrc = rc;
+        memcpy(whole, out, sizeof(whole));
+        size_t a = data[size - 1] % size, b = a + data[size - 2] % (size - a + 1);
+        size_t cut[4][2] = {{0, a}, {0, a}, {a, b}, {b, size}};
+        struct tls_reasm *r = tls_reasm_new();
+        if (!r)
+            abort();
+        int found = 0;
+        for (size_t i = 0; i < 4 && !found; i++) {
+            size_t n = cut[i][1] - cut[i][0];
+            memset(out, 'Q', sizeof(out));
+            buf = copy_exact(data + cut[i][0], n);
+            rc = tls_stream_sni(r, 7, 0xFFFFFF00u + (uint32_t)cut[i][0], (int64_t)i, buf, n, out);
+            free(buf);
+            if (rc < TLS_NOT_HELLO || rc > 1 || tls_reasm_pending(r) > 1)
+                abort();
+            check_name(out, rc == 1, 0);
+            if (rc == 1) {
+                if (wrc == 1 && strcmp(out, whole))
+                    abort();
+                found = 1;
+            }
+            if (rc == -1)
+                break;
+        }
+        /* a whole ClientHello's name is found once its first segment holds
+         * the record header and handshake type (else it is not kept) */
+        if (wrc == 1 && a >= 6 && !found)
+            abort();
+        tls_reasm_free(r);
+    }
 
     /* HTTP request. */
     memset(out, 'Q', sizeof(out));

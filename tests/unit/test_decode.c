@@ -1210,6 +1210,7 @@ static void expect_same_meta(const struct pkt_meta *a, const struct pkt_meta *b)
     assert_int_equal(a->icmp_query, b->icmp_query);
     assert_ptr_equal(a->payload, b->payload);
     assert_int_equal(a->payload_len, b->payload_len);
+    assert_int_equal(a->tcp_seq, b->tcp_seq);
     assert_memory_equal(a->src, b->src, 16);
     assert_memory_equal(a->dst, b->dst, 16);
 }

@@ -1449,6 +1449,155 @@ static void test_tls_sni_list_entries(void **state)
     bb_free(&h.b);
 }
 
+/* ---- a ClientHello over several segments (tls_stream_sni) ------------------ */
+
+/* One segment: bytes [from, to) of h at sequence number s0 + from. */
+static int seg(struct tls_reasm *r, uint64_t conn, uint32_t s0, int64_t ts, const struct hello *h,
+               size_t from, size_t to, char out[NAME_MAX_LEN + 1])
+{
+    uint8_t *copy = exact_copy(h->b.p + from, to - from);
+    memset(out, 'Q', NAME_MAX_LEN + 1);
+    int rc = tls_stream_sni(r, conn, s0 + (uint32_t)from, ts, copy, to - from, out);
+    free(copy);
+    assert_true(rc >= TLS_NOT_HELLO && rc <= 1);
+    check_name(out, 0);
+    if (rc != 1)
+        assert_string_equal(out, "");
+    return rc;
+}
+
+static void test_tls_stream_two_segments(void **state)
+{
+    (void)state;
+    struct hello h;
+    char out[NAME_MAX_LEN + 1];
+    client_hello(&h, "split.example.com", 1); /* the SNI last */
+    /* every split before the SNI's end, the sequence numbers across 2^32 */
+    for (size_t k = 1; k < h.sni_end; k++) {
+        struct tls_reasm *r = tls_reasm_new();
+        assert_non_null(r);
+        uint32_t s0 = 0xFFFFFFF0u;
+        int want = 0; /* (k < 6: a record header cut short is not kept) */
+        assert_int_equal(seg(r, 9, s0, 100, &h, 0, k, out), want);
+        assert_int_equal(tls_reasm_pending(r), k >= 6);
+        if (k >= 6) {
+            assert_int_equal(seg(r, 9, s0, 101, &h, k, h.b.n, out), 1);
+            assert_string_equal(out, "split.example.com");
+        } else {
+            assert_int_equal(seg(r, 9, s0, 101, &h, k, h.b.n, out), TLS_NOT_HELLO);
+        }
+        assert_int_equal(tls_reasm_pending(r), 0); /* named: not kept */
+        tls_reasm_free(r);
+    }
+    /* the SNI in the first segment: named at once, nothing kept */
+    bb_free(&h.b);
+    client_hello(&h, "first.example.com", 0);
+    struct tls_reasm *r = tls_reasm_new();
+    assert_int_equal(seg(r, 9, 5, 100, &h, 0, h.sni_end, out), 1);
+    assert_string_equal(out, "first.example.com");
+    assert_int_equal(tls_reasm_pending(r), 0);
+    /* no SNI at all: kept until the record is whole, then let go */
+    bb_free(&h.b);
+    client_hello(&h, NULL, 0);
+    assert_int_equal(seg(r, 9, 5, 100, &h, 0, 20, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 1);
+    assert_int_equal(seg(r, 9, 5, 100, &h, 20, h.b.n, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    /* without a table, each segment alone */
+    bb_free(&h.b);
+    client_hello(&h, "split.example.com", 1);
+    assert_int_equal(seg(NULL, 9, 5, 100, &h, 0, 40, out), 0);
+    assert_int_equal(seg(NULL, 9, 5, 100, &h, 40, h.b.n, out), TLS_NOT_HELLO);
+    tls_reasm_free(r);
+    bb_free(&h.b);
+}
+
+static void test_tls_stream_retransmits_and_gaps(void **state)
+{
+    (void)state;
+    struct hello h;
+    char out[NAME_MAX_LEN + 1];
+    client_hello(&h, "split.example.com", 1);
+    size_t a = 40, b = h.sni - 5; /* three segments, the SNI in the third */
+    struct tls_reasm *r = tls_reasm_new();
+    assert_int_equal(seg(r, 9, 1000, 0, &h, 0, a, out), 0);
+    assert_int_equal(seg(r, 9, 1000, 1, &h, 0, a, out), 0);   /* the first again */
+    assert_int_equal(seg(r, 9, 1000, 1, &h, 10, 20, out), 0); /* a piece of it */
+    assert_int_equal(seg(r, 9, 1000, 1, &h, a, a, out), 0);   /* a keepalive: no bytes */
+    assert_int_equal(tls_reasm_pending(r), 1);
+    /* repacketised: old bytes then new ones */
+    assert_int_equal(seg(r, 9, 1000, 2, &h, a / 2, b, out), 0);
+    assert_int_equal(seg(r, 9, 1000, 3, &h, b, h.b.n, out), 1);
+    assert_string_equal(out, "split.example.com");
+    assert_int_equal(tls_reasm_pending(r), 0);
+
+    /* a gap (the middle segment not captured): let go, nothing made up */
+    assert_int_equal(seg(r, 9, 1000, 0, &h, 0, a, out), 0);
+    assert_int_equal(seg(r, 9, 1000, 1, &h, b, h.b.n, out), TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    assert_int_equal(seg(r, 9, 1000, 2, &h, a, b, out), TLS_NOT_HELLO);
+    /* out of order: the second before the first is not put back */
+    assert_int_equal(seg(r, 9, 1000, 0, &h, a, h.b.n, out), TLS_NOT_HELLO);
+    assert_int_equal(seg(r, 9, 1000, 1, &h, 0, a, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 1);
+    /* a new ClientHello of the same connection (another sequence space)
+     * takes the waiting one's place */
+    assert_int_equal(seg(r, 9, 777777, 2, &h, 0, a, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 1);
+    assert_int_equal(seg(r, 9, 777777, 3, &h, a, h.b.n, out), 1);
+    /* another connection's segment at the awaited number is not its */
+    assert_int_equal(seg(r, 9, 1000, 0, &h, 0, a, out), 0);
+    assert_int_equal(seg(r, 10, 1000, 1, &h, a, h.b.n, out), TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 1);
+    assert_int_equal(seg(r, 9, 1000, 2, &h, a, h.b.n, out), 1);
+    tls_reasm_free(r);
+    bb_free(&h.b);
+}
+
+static void test_tls_stream_wait_and_room(void **state)
+{
+    (void)state;
+    struct hello h;
+    char out[NAME_MAX_LEN + 1];
+    client_hello(&h, "split.example.com", 1);
+    struct tls_reasm *r = tls_reasm_new();
+    /* a segment TLS_REASM_WAIT_NS later still continues it, one more ns not */
+    int64_t t0 = 1700000000LL * 1000000000LL;
+    assert_int_equal(seg(r, 9, 1, t0, &h, 0, 40, out), 0);
+    assert_int_equal(seg(r, 9, 1, t0 + TLS_REASM_WAIT_NS, &h, 40, 41, out), 0);
+    assert_int_equal(seg(r, 9, 1, t0 + 2 * TLS_REASM_WAIT_NS + 1, &h, 41, h.b.n, out),
+                     TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    /* times far apart or going back do not overflow */
+    assert_int_equal(seg(r, 9, 1, INT64_MAX, &h, 0, 40, out), 0);
+    assert_int_equal(seg(r, 9, 1, INT64_MIN, &h, 40, h.b.n, out), 1);
+    assert_int_equal(seg(r, 9, 1, INT64_MIN, &h, 0, 40, out), 0);
+    assert_int_equal(seg(r, 8, 1, INT64_MAX, &h, 40, h.b.n, out), TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    /* room for TLS_REASM_PENDING: the one waiting longest gives way */
+    for (uint64_t c = 1; c <= TLS_REASM_PENDING + 1; c++)
+        assert_int_equal(seg(r, c, 1, (int64_t)c, &h, 0, 40, out), 0);
+    assert_int_equal(tls_reasm_pending(r), TLS_REASM_PENDING);
+    assert_int_equal(seg(r, 1, 1, 20, &h, 40, h.b.n, out), TLS_NOT_HELLO);
+    for (uint64_t c = 2; c <= TLS_REASM_PENDING + 1; c++) {
+        assert_int_equal(seg(r, c, 1, 20, &h, 40, h.b.n, out), 1);
+        assert_string_equal(out, "split.example.com");
+    }
+    assert_int_equal(tls_reasm_pending(r), 0);
+    tls_reasm_free(r);
+    bb_free(&h.b);
+
+    /* a server's handshake record (type 2) longer than its segment is no
+     * ClientHello: not kept */
+    client_hello(&h, "split.example.com", 1);
+    h.b.p[5] = 2;
+    r = tls_reasm_new();
+    assert_int_equal(seg(r, 9, 1, 0, &h, 0, 40, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    tls_reasm_free(r);
+    bb_free(&h.b);
+}
+
 /* ---- HTTP ----------------------------------------------------------------- */
 
 static int http_n(const void *p, size_t n, char out[NAME_MAX_LEN + 1])
@@ -1787,6 +1936,9 @@ int main(void)
         cmocka_unit_test(test_tls_sni_bytes),
         cmocka_unit_test(test_tls_unknown_name_type_skipped),
         cmocka_unit_test(test_tls_sni_list_entries),
+        cmocka_unit_test(test_tls_stream_two_segments),
+        cmocka_unit_test(test_tls_stream_retransmits_and_gaps),
+        cmocka_unit_test(test_tls_stream_wait_and_room),
         cmocka_unit_test(test_http_get_host),
         cmocka_unit_test(test_http_case_and_trimming),
         cmocka_unit_test(test_http_port),
