@@ -442,7 +442,9 @@ struct row {
     char dport[8];     /* "" when none */
     char first[32], last[32], dur[32];
     char mean[40], std[40], min[40], max[40], median[40], mad[40];
-    char score[5][16]; /* score, interval, size, coverage, period part; "" if none */
+    /* score, its interval, size, coverage and period parts, then its
+     * confidence, penalty and context factors; "" if none */
+    char score[8][16];
     char period[40];
 };
 
@@ -482,7 +484,7 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     }
     if (r->iv.has_std)
         fmt_sec(r->iv.std, w->std, sizeof(w->std));
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 8; i++)
         w->score[i][0] = '\0';
     w->period[0] = '\0';
     if (r->sc.valid) {
@@ -491,6 +493,11 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
         fmt_part(r->sc.s_size, w->score[2], sizeof(w->score[2]));
         fmt_part(r->sc.s_coverage, w->score[3], sizeof(w->score[3]));
         fmt_part(r->sc.s_period, w->score[4], sizeof(w->score[4]));
+        if (r->sc.repeats) { /* else no period was sought: score 0 */
+            fmt_part(r->sc.confidence, w->score[5], sizeof(w->score[5]));
+            fmt_part(r->sc.penalty, w->score[6], sizeof(w->score[6]));
+        }
+        fmt_part(r->sc.context, w->score[7], sizeof(w->score[7]));
         if (r->sc.period > 0)
             fmt_sec(r->sc.period, w->period, sizeof(w->period));
     }
@@ -686,6 +693,9 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
                       !ri->allow       ? ""
                       : ri->allow_weak ? "false"
                                        : "true");
+    jsonw_num_or_null(b, JKEY("score_confidence"), w.score[5]);
+    jsonw_num_or_null(b, JKEY("score_penalty"), w.score[6]);
+    jsonw_num_or_null(b, JKEY("score_context"), w.score[7]);
     ob_str(b, "}\n");
 }
 
@@ -720,7 +730,8 @@ static const char csv_header[] =
     "src,dst,proto,dport,packets,bytes,first,last,duration,intervals,interval_mean,"
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
-    "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed\n";
+    "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
+    "score_confidence,score_penalty,score_context\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -756,7 +767,9 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     csv_field(b, why, 0);
     csv_field(b, ri->allow ? ri->allow : "", 0);
     csv_field(b, ri->host ? ri->host : "", 0);
-    csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 1);
+    csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 0);
+    for (int k = 5; k < 8; k++)
+        csv_field(b, w.score[k], k == 7);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)

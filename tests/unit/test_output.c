@@ -717,8 +717,8 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true\n", LONG / 2, big,
-             big + LONG / 2 + 1);
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,\n", LONG / 2,
+             big, big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
     assert_string_equal(s + sl - wl, want);
@@ -728,7 +728,8 @@ static void test_escaping_and_long_fields(void **state)
     s = write_to_string(&o, fx.r, 1);
     snprintf(want, 2 * LONG,
              "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
-             "end\",\"allow_confirmed\":true}\n",
+             "end\",\"allow_confirmed\":true,\"score_confidence\":null,\"score_penalty\":null,"
+             "\"score_context\":null}\n",
              LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
@@ -737,6 +738,40 @@ static void test_escaping_and_long_fields(void **state)
     free(s);
     free(want);
     free(big);
+}
+
+/* The score's factors besides its parts: confidence and penalty once a
+ * period was sought, the context factor for every scored group; so the
+ * score can be recomputed from its row. */
+static void test_score_factors(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    fx.r[0].sc = (struct beacon_score){.valid = 1,
+                                       .repeats = 1,
+                                       .score = 0.2898,
+                                       .confidence = 0.6988,
+                                       .penalty = 0.5912,
+                                       .context = 1,
+                                       .noun = "conn"};
+    fx.r[1].sc = (struct beacon_score){.valid = 1, .context = 0.4, .noun = "conn"};
+    struct output_opts o = {.format = OUT_JSON, .by = GROUP_PORT, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 2);
+    char *second = strchr(s, '\n');
+    assert_non_null(second);
+    *second++ = '\0';
+    assert_non_null(strstr(s, ",\"score_confidence\":0.699,\"score_penalty\":0.591,"
+                              "\"score_context\":1.000}"));
+    assert_non_null(strstr(second, ",\"score_confidence\":null,\"score_penalty\":null,"
+                                   "\"score_context\":0.400}"));
+    free(s);
+    o.format = OUT_CSV;
+    s = write_to_string(&o, fx.r, 2);
+    assert_non_null(strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context\n"));
+    assert_non_null(strstr(s, ",0.699,0.591,1.000\n"));
+    assert_non_null(strstr(s, ",,,0.400\n"));
+    free(s);
 }
 
 /* A long name in the table keeps its start and its end (the registered
@@ -1172,6 +1207,7 @@ int main(void)
         cmocka_unit_test(test_csv_fields_and_empty_values),
         cmocka_unit_test(test_json_fields_and_nulls),
         cmocka_unit_test(test_escaping_and_long_fields),
+        cmocka_unit_test(test_score_factors),
         cmocka_unit_test(test_table_long_name_keeps_its_end),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_no_event_has_no_times),
