@@ -67,6 +67,13 @@ python3 tests/e2e/ranking.py "$pcts" "$gen" "$work/rank" --seeds 1 >"$work/rank.
 grep -v '^info ' "$work/rank.out"
 add "$work/rank.out" ranking
 
+echo "== side by side with RITA v5's beacon score (re-implemented) on the same connections"
+shared_arg=""
+[ -d "$top/../shared/pcaps" ] && shared_arg="--shared $top/../shared/pcaps"
+python3 tests/e2e/rita_compare.py "$pcts" "$gen" "$work/rita" --seeds 1 $shared_arg >"$work/rita.out" 2>&1
+grep -E '^(FAIL|   (pcts|RITA)|[0-9]+ passed)' "$work/rita.out"
+add "$work/rita.out" rita
+
 echo "== command line"
 sh tests/e2e/cli.sh "$pcts" "$gen" "$work/cli" >"$work/cli.out" 2>&1
 cat "$work/cli.out"; add "$work/cli.out" cli
@@ -90,6 +97,10 @@ if [ -d "$shared/expected" ]; then
     python3 tests/e2e/ground_truth.py "$pcts" "$shared" >"$work/gt.out" 2>&1
     cat "$work/gt.out"
     add "$work/gt.out" ground-truth
+    echo "== labelled C2 captures embedded in a generated day of office traffic"
+    python3 tests/e2e/embedded.py "$pcts" "$gen" "$shared" >"$work/emb.out" 2>&1
+    grep -E '^(ok|FAIL|info|[0-9]+ passed)' "$work/emb.out"
+    add "$work/emb.out" embedded
 else
     echo "SKIP reference captures: $shared not found (tests that need ../shared skip outside the workplace)"
     S=$((S + 1))
