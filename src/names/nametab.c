@@ -27,8 +27,9 @@ void names_init(struct name_table *t, uint64_t seed)
 void names_release(struct name_table *t)
 {
     for (uint32_t i = 1; i < t->n; i++)
-        free(t->str[i]);
-    free(t->str);
+        free(t->str[i / NAMES_CHUNK][i % NAMES_CHUNK]);
+    for (size_t c = 0; c < NAMES_MAX_STRINGS / NAMES_CHUNK; c++)
+        free(t->str[c]);
     free(t->sidx);
     free(t->m);
     free(t->p);
@@ -45,7 +46,7 @@ uint32_t names_intern(struct name_table *t, const char *name)
         uint64_t v = t->sidx[i];
         if (!v)
             break;
-        if ((uint32_t)(v >> 32) == tag && !strcmp(t->str[(uint32_t)v], name))
+        if ((uint32_t)(v >> 32) == tag && !strcmp(names_str_of(t, (uint32_t)v), name))
             return (uint32_t)v;
     }
     if (t->n >= NAMES_MAX_STRINGS || len + 1 > t->max_bytes - t->bytes) {
@@ -53,9 +54,11 @@ uint32_t names_intern(struct name_table *t, const char *name)
         return 0;
     }
     t->bytes += len + 1;
-    ALLOC_GROW(t->str, (size_t)t->n + 1, t->cap);
-    uint32_t id = t->n++;
-    t->str[id] = xstrdup(name);
+    uint32_t id = t->n;
+    if (!t->str[id / NAMES_CHUNK])
+        t->str[id / NAMES_CHUNK] = xcalloc(NAMES_CHUNK, sizeof(char *));
+    t->str[id / NAMES_CHUNK][id % NAMES_CHUNK] = xstrdup(name);
+    t->n++;
     t->sidx[i] = (uint64_t)tag << 32 | id;
     if ((size_t)t->n * 2 > t->smask + 1)
         slotidx_grow(&t->sidx, &t->smask);
@@ -64,7 +67,7 @@ uint32_t names_intern(struct name_table *t, const char *name)
 
 const char *names_str(const struct name_table *t, uint32_t id)
 {
-    return id && id < t->n ? t->str[id] : NULL;
+    return id < t->n ? names_str_of(t, id) : NULL;
 }
 
 static uint64_t map_hash(const struct name_table *t, uint8_t family, const uint8_t *client,

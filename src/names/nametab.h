@@ -47,9 +47,14 @@ struct name_pair {
     int64_t at; /* the first answer that gave it (ns) */
 };
 
+/* The names' texts by id, in chunks that never move once made: a thread
+ * handed an id by the interning thread (a batch through the flow loop's
+ * queue) may read its text while more names are interned (names_str_of). */
+#define NAMES_CHUNK 4096
+
 struct name_table {
-    char **str; /* str[id], id >= 1; owned */
-    uint32_t n, cap;
+    char **str[NAMES_MAX_STRINGS / NAMES_CHUNK]; /* str[id / NAMES_CHUNK][id % ...]; owned */
+    uint32_t n;
     uint64_t *sidx; /* string index: hash << 32 | id */
     size_t smask;
     struct name_map_entry *m;
@@ -69,7 +74,16 @@ void names_release(struct name_table *t);
 
 /* The id of a name (copied in on first use); 0 if the table is full. */
 uint32_t names_intern(struct name_table *t, const char *name);
-const char *names_str(const struct name_table *t, uint32_t id);
+const char *names_str(const struct name_table *t, uint32_t id); /* NULL for 0 or unknown */
+
+/* The text of id 0 (NULL) or of an id names_intern returned, on any
+ * thread the id reached after it was interned (with a happens-before: a
+ * queue's release and acquire); unlike names_str, it does not read the
+ * count the interning thread is writing. */
+static inline const char *names_str_of(const struct name_table *t, uint32_t id)
+{
+    return id ? t->str[id / NAMES_CHUNK][id % NAMES_CHUNK] : NULL;
+}
 
 /* A DNS answer at ts (ns): client asked, server address is `name`. */
 void names_learn(struct name_table *t, uint8_t family, const uint8_t client[16],

@@ -1022,15 +1022,32 @@ void flow_writer_begin(struct flow_writer *w)
     w->rows = 0;
     if (w->format == OUT_CSV)
         fputs("start,end,duration,orig_h,orig_p,resp_h,resp_p,proto,vlan,orig_pkts,orig_bytes,"
-              "resp_pkts,resp_bytes,conn_state,failed\n",
+              "resp_pkts,resp_bytes,conn_state,failed,host\n",
               w->f);
     else if (w->format == OUT_TABLE)
-        fprintf(w->f, "%-26s %10s  %-39s %5s  %-39s %5s  %-5s %7s %9s %7s %9s  %s\n", "START (UTC)",
-                "DURATION", "ORIG", "PORT", "RESP", "PORT", "PROTO", "O.PKTS", "O.BYTES", "R.PKTS",
-                "R.BYTES", "STATE");
+        fprintf(w->f, "%-26s %10s  %-39s %5s  %-39s %5s  %-5s %7s %9s %7s %9s  %-6s  %s\n",
+                "START (UTC)", "DURATION", "ORIG", "PORT", "RESP", "PORT", "PROTO", "O.PKTS",
+                "O.BYTES", "R.PKTS", "R.BYTES", "STATE", "HOST");
 }
 
-void flow_writer_row(struct flow_writer *w, const struct flow *fl)
+/* A name as a JSON string: DNS names carry \DDD escapes (names.h), the
+ * only byte here JSON escapes; the rest is printable ASCII. */
+static void flow_json_name(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void flow_writer_row(struct flow_writer *w, const struct flow *fl, const char *host)
 {
     char oh[INET6_ADDRSTRLEN], rh[INET6_ADDRSTRLEN], pb[8], st[32], en[32], du[32];
     fmt_ip(fl->key.family, fl->key.addr[fl->orig], oh);
@@ -1049,20 +1066,24 @@ void flow_writer_row(struct flow_writer *w, const struct flow *fl)
                 "{\"start\":%s,\"end\":%s,\"duration\":%s,\"orig_h\":\"%s\",\"orig_p\":%u,"
                 "\"resp_h\":\"%s\",\"resp_p\":%u,\"proto\":\"%s\",\"vlan\":%u,\"orig_pkts\":%llu,"
                 "\"orig_bytes\":%llu,\"resp_pkts\":%llu,\"resp_bytes\":%llu,\"conn_state\":\"%s\","
-                "\"failed\":%s}\n",
+                "\"failed\":%s,\"host\":",
                 st, en, du, oh, op, rh, rp, proto, fl->key.vlan, a, b, c, d, state,
                 failed ? "true" : "false");
+        flow_json_name(w->f, host);
+        fputs("}\n", w->f);
         break;
     case OUT_CSV:
-        fprintf(w->f, "%s,%s,%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%llu,%llu,%s,%s\n", st, en, du, oh, op,
-                rh, rp, proto, fl->key.vlan, a, b, c, d, state, failed ? "true" : "false");
+        /* a name has no ',', '"' or line break: names.h's alphabet, escaped */
+        fprintf(w->f, "%s,%s,%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%llu,%llu,%s,%s,%s\n", st, en, du, oh,
+                op, rh, rp, proto, fl->key.vlan, a, b, c, d, state, failed ? "true" : "false",
+                host ? host : "");
         break;
     case OUT_TABLE: {
         char utc[32], hd[32];
         fmt_utc(fl->start, utc, sizeof(utc));
         fmt_human_dur((double)((uint64_t)fl->last - (uint64_t)fl->start) * 1e-9, hd, sizeof(hd));
-        fprintf(w->f, "%-26s %10s  %-39s %5u  %-39s %5u  %-5s %7llu %9llu %7llu %9llu  %s\n", utc,
-                hd, oh, op, rh, rp, proto, a, b, c, d, state);
+        fprintf(w->f, "%-26s %10s  %-39s %5u  %-39s %5u  %-5s %7llu %9llu %7llu %9llu  %-6s  %s\n",
+                utc, hd, oh, op, rh, rp, proto, a, b, c, d, state, host ? host : "-");
         break;
     }
     }

@@ -109,7 +109,8 @@ int output_write(FILE *f, const char *name, const struct output_opts *o, const s
  * Streaming list of flows (`pcts flows`), Zeek conn.log style, one row per
  * flow as flows end.  Fields: start end duration orig_h orig_p resp_h
  * resp_p proto vlan orig_pkts orig_bytes resp_pkts resp_bytes conn_state
- * failed.  Returns 0 or ERR_IO at the end (flow_writer_close).
+ * failed host (the responder's name, or NULL: null in JSON, empty in CSV).
+ * Returns 0 or ERR_IO at the end (flow_writer_close).
  */
 struct flow_writer {
     FILE *f;
@@ -118,7 +119,7 @@ struct flow_writer {
     uint64_t rows;
 };
 void flow_writer_begin(struct flow_writer *w);
-void flow_writer_row(struct flow_writer *w, const struct flow *fl);
+void flow_writer_row(struct flow_writer *w, const struct flow *fl, const char *host);
 int flow_writer_end(struct flow_writer *w, const char *name, char *msg);
 
 /* Helpers shared with the summary and tests. */

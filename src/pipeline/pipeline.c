@@ -990,8 +990,10 @@ void pipeline_flow_done(void *ctx, struct flow *f)
 {
     struct run_ctx *x = ctx;
     if (x->fw) {
+        /* the name's text on this thread (the flow stage): its id came in
+         * a batch from the reading stage, which interned it */
         if (!(x->o->established_only && flow_failed(f)))
-            flow_writer_row(x->fw, f);
+            flow_writer_row(x->fw, f, names_str_of(x->names, flow_host(f)));
         return;
     }
     if (x->o->group == GROUP_HOST && f->name)
@@ -1195,7 +1197,7 @@ __attribute__((noinline)) static void learn_event(struct run_ctx *x, const struc
     /* flows take their DNS name when they open, from the first answer
      * on: before it there is nothing to look up, and a capture with no
      * DNS pays no call a flow (the bench file: 27 instructions a flow) */
-    if (!x->flows->opened && !x->fw)
+    if (!x->flows->opened)
         x->flows->opened = pipeline_flow_opened;
     names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name, e->ts);
 }

@@ -29,6 +29,33 @@ static void test_intern_once(void **state)
     names_release(&t);
 }
 
+/* Ids across the text chunks: each reads back its own name, by names_str
+ * and by names_str_of (the flow list's reader on the flow stage); the
+ * chunk of an id does not move when later chunks are made. */
+static void test_ids_across_chunks(void **state)
+{
+    (void)state;
+    struct name_table t;
+    names_init(&t, 3);
+    enum { N = 3 * NAMES_CHUNK + 10 };
+    char name[32];
+    uint32_t id1 = names_intern(&t, "first.example");
+    const char *first = names_str_of(&t, id1);
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "n%u.example", i);
+        assert_int_equal(names_intern(&t, name), i + 2);
+    }
+    assert_ptr_equal(names_str_of(&t, id1), first);
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "n%u.example", i);
+        assert_string_equal(names_str(&t, i + 2), name);
+        assert_string_equal(names_str_of(&t, i + 2), name);
+    }
+    assert_null(names_str_of(&t, 0));
+    assert_null(names_str(&t, N + 2)); /* not interned */
+    names_release(&t);
+}
+
 static void test_byte_budget(void **state)
 {
     (void)state;
@@ -120,6 +147,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intern_once),
+        cmocka_unit_test(test_ids_across_chunks),
         cmocka_unit_test(test_byte_budget),
         cmocka_unit_test(test_confirms),
         cmocka_unit_test(test_confirms_from_the_answer_on),
