@@ -345,42 +345,48 @@ static void iface_prepare(struct iface *ifc)
         ifc->ns_max = (uint64_t)INT64_MAX / mul;
 }
 
+/* Decimals a time of this resolution prints with: 6 when its units are
+ * exact in 6 (10^-k and 2^-k seconds with k <= 6: 2^-k is 5^k / 10^k),
+ * else 9, the nanoseconds pcts keeps (README: "6 or 9"; 10^-7 had printed
+ * 7, and 2^-10 6, cutting .3330078125 to .333007). */
 static int ts_digits_of(uint8_t res)
 {
-    int d;
-    if (res & 0x80) /* 2^-e: digits needed to show one unit */
-        d = (int)(((res & 0x7F) * 30103 + 99999) / 100000);
-    else
-        d = res;
-    return d > 9 ? 9 : d;
+    return (res & 0x7F) <= 6 ? 6 : 9;
+}
+
+/* ns of a count of interface units, or more than INT64_MAX. */
+static unsigned __int128 units_to_ns(const struct iface *ifc, unsigned __int128 mag)
+{
+    uint8_t res = ifc->tsresol;
+    if (res & 0x80) {
+        unsigned e = res & 0x7F;
+        return e >= 127 ? 0 : (mag * 1000000000u) >> e;
+    }
+    if (res <= 9)
+        return mag * ifc->ns_mul;
+    for (unsigned i = 9; i < res && mag; i++)
+        mag /= 10;
+    return mag;
 }
 
 /*
- * Interface time units to ns.  The 64-bit count is read as two's complement:
- * writers that store times before 1970 (or relative times below zero) then
- * keep correct intervals; a reader taking it as unsigned lands in the year
- * 586,000.  Results beyond the int64 ns range (year 2262) are clamped and
- * counted.
+ * Interface time units to ns.  The 64-bit count is unsigned (pcapng), but
+ * writers store times before 1970 (or relative times below zero) as two's
+ * complement, which keeps their intervals right where an unsigned reading
+ * lands in the year 586,000.  So a count with its top bit set is read as
+ * unsigned when that is a time pcts can hold (to 2262), as it always is in
+ * units finer than a nanosecond (10^-10 s: 2000 to 2028), else as
+ * negative.  Results beyond the int64 ns range are clamped and counted.
  */
 static int64_t ts_convert(struct reader *r, const struct iface *ifc, uint64_t t)
 {
     if (ifc->ns_max && t <= ifc->ns_max) /* the common case */
         return (int64_t)(t * ifc->ns_mul);
     const __int128 max = INT64_MAX;
-    int neg = (int64_t)t < 0;
-    unsigned __int128 mag = neg ? (unsigned __int128)(~t) + 1 : t;
-    unsigned __int128 ns;
-    uint8_t res = ifc->tsresol;
-    if (res & 0x80) {
-        unsigned e = res & 0x7F;
-        ns = e >= 127 ? 0 : (mag * 1000000000u) >> e;
-    } else if (res <= 9) {
-        ns = mag * ifc->ns_mul;
-    } else {
-        ns = mag;
-        for (unsigned i = 9; i < res && ns; i++)
-            ns /= 10;
-    }
+    unsigned __int128 ns = units_to_ns(ifc, t);
+    int neg = (int64_t)t < 0 && ns > (unsigned __int128)max;
+    if (neg)
+        ns = units_to_ns(ifc, (unsigned __int128)(~t) + 1);
     int clamped = ns > (unsigned __int128)max;
     if (clamped)
         ns = (unsigned __int128)max;

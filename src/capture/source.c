@@ -669,7 +669,11 @@ static int sniff(struct bytesrc *s, struct bytesrc **out, char *msg)
             }
             s->z_init = 1;
         }
-    } else if (got >= 4 && !memcmp(magic, "\x28\xB5\x2F\xFD", 4)) {
+    } else if (got >= 4 && (!memcmp(magic, "\x28\xB5\x2F\xFD", 4) ||
+                            ((magic[0] & 0xF0) == 0x50 && !memcmp(magic + 1, "\x2A\x4D\x18", 3)))) {
+        /* a zstd frame, or a skippable frame (RFC 8878 3.1.2), which may
+         * come first: pzstd writes one before its frames.  (LZ4 frames use
+         * the same skippable magic; one behind it is reported corrupt.) */
         s->kind = SRC_ZSTD;
         s->zs = ZSTD_createDStream();
         if (!s->zs || ZSTD_isError(ZSTD_initDStream(s->zs))) {

@@ -284,25 +284,48 @@ static enum dec_result decode_c_hdlc(struct cursor *c, struct pkt_meta *m)
 
 /*
  * Linux NFLOG: 4-byte header (family, version, resource id), then TLVs whose
- * 16-bit length and type are in the capturing host's byte order (little
- * endian on every machine that writes these in practice).  TLV 9 is the
- * packet payload.  Each TLV is padded to 4 bytes; the loop consumes at least
- * 4 bytes per step.
+ * 16-bit length and type are in the capturing host's byte order, which is
+ * the file's: libpcap swaps them when it reads a file of the other order.
+ * A frame carries no mark of that order, so it is taken from the first TLV:
+ * little endian when its length fits the frame and its type is a known
+ * attribute (1 to 63, NFULA_*), else big endian when that fits (a
+ * big-endian writer's 8-byte packet header TLV, 00 08 00 01, reads as
+ * length 2048 type 256 the other way).  TLV 9 is the packet payload; one
+ * cut by the snapshot length holds what was captured, as any frame's last
+ * layer does.  Each TLV is padded to 4 bytes; the loop consumes at least 4
+ * bytes per step.
  */
+static int nflog_tlv_fits(uint16_t len, uint16_t type, size_t left)
+{
+    return len >= 4 && len <= left && (type & 0x7FFF) >= 1 && (type & 0x7FFF) < 64;
+}
+
 static enum dec_result decode_nflog(struct cursor *c, struct pkt_meta *m)
 {
     uint8_t family;
     if (cur_u8(c, &family) || cur_skip(c, 3))
         return DEC_TRUNCATED;
+    uint16_t le_len, le_type, be_len, be_type;
+    struct cursor peek = *c;
+    if (cur_le16(&peek, &le_len) || cur_le16(&peek, &le_type))
+        return DEC_TRUNCATED;
+    peek = *c;
+    (void)cur_be16(&peek, &be_len); /* cannot fail: the same 4 bytes */
+    (void)cur_be16(&peek, &be_type);
+    int big = !nflog_tlv_fits(le_len, le_type, cur_left(c)) &&
+              nflog_tlv_fits(be_len, be_type, cur_left(c));
     while (cur_left(c) >= 4) {
         uint16_t len, type;
-        if (cur_le16(c, &len) || cur_le16(c, &type))
+        if (cur_u16e(c, big, &len) || cur_u16e(c, big, &type))
             return DEC_TRUNCATED;
         if (len < 4)
             return DEC_BADHDR;
         struct cursor val;
-        if (cur_sub(c, (size_t)len - 4, &val))
-            return DEC_TRUNCATED;
+        if (cur_sub(c, (size_t)len - 4, &val)) {
+            if ((type & 0x7FFF) != 9)
+                return DEC_TRUNCATED;
+            cur_rest(c, &val); /* the payload, cut by the snapshot length */
+        }
         if ((type & 0x7FFF) == 9) {
             if (family == 2)
                 return decode__ipv4(&val, m);

@@ -696,6 +696,11 @@ t "a ClientHello whose second segment was not captured names nothing (no bytes m
     -- $pcts -F csv --group host "$w/tls-gap.pcap"
 ok_if "  ...the group keeps the address" "grep -q '^10.0.0.8,198.51.100.30,tcp,443,36,' '$w/out' && ! grep -q 'example' '$w/out'"
 
+# a zstd file that begins with a skippable frame (RFC 8878 3.1.2; pzstd
+# writes one): it had been "not a capture file: unknown magic 0x502a4d18"
+(printf '\120\052\115\030\010\000\000\000pzstd-ix'; cat "$w/ok.pcap.zst") >"$w/skip.pcap.zst"
+t "zstd beginning with a skippable frame" 0 "" -- $pcts -q -F csv "$w/skip.pcap.zst"
+ok_if "  ...the same rows as the plain capture" "$pcts -q -F csv '$w/sample.pcap' | cmp -s - '$w/out'"
 (cat "$w/ok.pcap.gz"; head -c 4096 /dev/zero) >"$w/pad.pcap.gz"
 t "gzip with trailing zero padding reads completely" 0 "" -- $P "$w/pad.pcap.gz"
 t "pcts flows --group dns: the ranking's options are refused" 2 "--group applies to the ranking, not to the flow list" -- $pcts flows --group dns -F csv "$w/names.pcap"

@@ -680,6 +680,49 @@ static void nflog_tlv(struct bb *b, unsigned type, const void *val, size_t n)
     bb_fill(b, 0, (4 - (n & 3)) & 3);
 }
 
+/* The same written by a big-endian host (a big-endian file). */
+static void nflog_tlv_be(struct bb *b, unsigned type, const void *val, size_t n)
+{
+    bb_be16(b, (unsigned)(n + 4));
+    bb_be16(b, type);
+    bb_bytes(b, val, n);
+    bb_fill(b, 0, (4 - (n & 3)) & 3);
+}
+
+/* A big-endian writer's TLVs, and a payload TLV cut by the snapshot
+ * length: both had been "truncated", nothing decoded. */
+static void test_nflog_big_endian_and_cut(void **state)
+{
+    (void)state;
+    struct bb b = {0}, ip = {0};
+    ip4_udp(&ip, 1111, 53);
+    bb_u8(&b, 2); /* AF_INET */
+    bb_u8(&b, 0);
+    bb_be16(&b, 7);
+    static const uint8_t hdr[4] = {0x08, 0x00, 0x03, 0x00};
+    nflog_tlv_be(&b, 1, hdr, sizeof(hdr));
+    nflog_tlv_be(&b, 10, "pfx01", 5);
+    nflog_tlv_be(&b, 9, ip.p, ip.n);
+    expect_udp_ok(LT_NFLOG, &b, 4);
+    bb_free(&b);
+
+    /* little endian, the payload TLV declaring 1000 bytes more than captured */
+    bb_u8(&b, 2);
+    bb_u8(&b, 0);
+    bb_be16(&b, 7);
+    nflog_tlv(&b, 1, hdr, sizeof(hdr));
+    bb_le16(&b, (unsigned)(ip.n + 1004));
+    bb_le16(&b, 9);
+    bb_bytes(&b, ip.p, ip.n);
+    expect_udp_ok(LT_NFLOG, &b, 4);
+    /* a TLV before the payload cut short is still truncated */
+    b.n = 4 + 6;
+    struct pkt_meta m;
+    assert_int_equal(dec(LT_NFLOG, &b, &m), DEC_TRUNCATED);
+    bb_free(&b);
+    bb_free(&ip);
+}
+
 static void test_nflog_payload_tlv(void **state)
 {
     (void)state;
@@ -1339,6 +1382,7 @@ int main(void)
         cmocka_unit_test(test_ppp_variants),
         cmocka_unit_test(test_cisco_hdlc),
         cmocka_unit_test(test_nflog_payload_tlv),
+        cmocka_unit_test(test_nflog_big_endian_and_cut),
         cmocka_unit_test(test_80211_data_and_radiotap_qos),
         cmocka_unit_test(test_ipnet_ipoib_pktap),
         cmocka_unit_test(test_unknown_linktype),

@@ -459,7 +459,7 @@ static void test_pcapng_binary_resolution_and_offset(void **state)
     char path[256], msg[ERRMSG_MAX];
     write_bb("res.pcapng", &b, path);
     struct reader *r = read_expect(path, e, 4, 0, msg);
-    /* 2^-6 needs 2 decimal digits, msec 3, usec 6: the finest is 6. */
+    /* 2^-6 s is exact in 6 decimals (0.015625), msec in 3, usec in 6. */
     assert_int_equal(reader_ts_digits(r), 6);
     reader_free(r);
     bb_free(&b);
@@ -514,19 +514,35 @@ static void test_pcapng_timestamp_extremes(void **state)
     ng_idb(&b, 0, 1, 0x80 | 30, 0);    /* 2: 2^-30 s */
     ng_idb(&b, 0, 1, 9, 9223372037LL); /* 3: ns, offset past 2262 */
     ng_idb(&b, 0, 1, 0, 9223372037LL); /* 4: seconds, the same offset */
+    ng_idb(&b, 0, 1, 10, 0);           /* 5: 10^-10 s */
+    ng_idb(&b, 0, 1, 0x80 | 33, 0);    /* 6: 2^-33 s */
     ng_epb(&b, 0, 0, 0x7FFFFFFFFFFFFFFFull, 1, 1, 1);
     ng_epb(&b, 0, 0, 0x8000000000000000ull, 1, 1, 2);
     ng_epb(&b, 0, 1, 1234567890123ull, 1, 1, 3);
     ng_epb(&b, 0, 2, 5ull << 30, 1, 1, 4);
     ng_epb(&b, 0, 3, 0, 1, 1, 5);
     ng_epb(&b, 0, 4, 1ull << 62, 1, 1, 6); /* clamped, then past it again by the offset */
+    /* counts of 2^63 units and more are times after 1970 (unsigned) when
+     * the units are finer than a ns: 2023 in 10^-10 s, 2023 in 2^-33 s; two's
+     * complement (before 1970) only when unsigned is out of range, as in
+     * microseconds */
+    ng_epb(&b, 0, 5, 17000070000000000123ull, 1, 1, 7);
+    ng_epb(&b, 0, 6, 1700007001ull << 33, 1, 1, 8);
+    ng_epb(&b, 0, 0, ~0ull - 999999ull, 1, 1, 9); /* -1 s in us: unsigned is past 2262 */
     const struct expect_rec e[] = {
-        {INT64_MAX, 1, 1, 1, 1},    {-INT64_MAX, 1, 1, 1, 2}, {1234567890, 1, 1, 1, 3},
-        {5000000000LL, 1, 1, 1, 4}, {INT64_MAX, 1, 1, 1, 5},  {INT64_MAX, 1, 1, 1, 6},
+        {INT64_MAX, 1, 1, 1, 1},
+        {-INT64_MAX, 1, 1, 1, 2},
+        {1234567890, 1, 1, 1, 3},
+        {5000000000LL, 1, 1, 1, 4},
+        {INT64_MAX, 1, 1, 1, 5},
+        {INT64_MAX, 1, 1, 1, 6},
+        {1700007000000000012LL, 1, 1, 1, 7},
+        {1700007001000000000LL, 1, 1, 1, 8},
+        {-1000000000LL, 1, 1, 1, 9},
     };
     char path[256], msg[ERRMSG_MAX];
     write_bb("ext.pcapng", &b, path);
-    struct reader *r = read_expect(path, e, 6, 0, msg);
+    struct reader *r = read_expect(path, e, 9, 0, msg);
     assert_int_equal(reader_notes(r)->ts_overflow, 4); /* a record once (was counted twice) */
     assert_int_equal(reader_ts_digits(r), 9);
     reader_free(r);
