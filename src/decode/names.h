@@ -98,12 +98,18 @@ int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1
  * longest giving way; 16 KiB each) for the sender's next segments of the
  * same connection, in sequence order, and goes when named, complete, after
  * a gap (a segment the capture missed or cut short: the bytes after it
- * cannot be placed) or after TLS_REASM_WAIT_NS without a segment.  One per
- * reading thread; NULL from tls_reasm_new when out of memory.
+ * cannot be placed), on a SYN or RST of the connection, or when a segment
+ * comes more than TLS_REASM_WAIT_NS from the last (either way: a clock
+ * stepped far ahead must not keep one waiting for good).  One per reading
+ * thread; NULL from tls_reasm_new when out of memory.
  */
 #define TLS_REASM_PENDING 16
 #define TLS_REASM_WAIT_NS (10 * 1000000000LL) /* a retransmission's timeout, and then some */
 #define TLS_NOT_HELLO (-2)
+/* tls_stream_sni's seg bits */
+#define TLS_SEG_SYN 1 /* a SYN: a new connection, its data from seq + 1 (TCP Fast Open) */
+#define TLS_SEG_RST 2 /* a reset: the connection's waiting ClientHello goes */
+#define TLS_SEG_CUT 4 /* the snapshot length cut the payload: no bytes may follow it */
 struct tls_reasm;
 struct tls_reasm *tls_reasm_new(void);
 void tls_reasm_free(struct tls_reasm *r);
@@ -111,15 +117,17 @@ size_t tls_reasm_pending(const struct tls_reasm *r); /* entries waiting; 0 for N
 
 /*
  * p/len: the payload of a TCP segment (len may be 0) of connection conn (the
- * caller's key for its addresses and ports, one direction), starting at
- * sequence number seq, captured at ts (ns).  The results of
+ * caller's key for its addresses and ports, one direction), with sequence
+ * number seq and TLS_SEG_* bits seg, captured at ts (ns).  The results of
  * tls_client_hello_sni, for the ClientHello so far when the segment
  * continues one waiting in r; TLS_NOT_HELLO when it neither continues one
  * nor starts with a handshake record (the caller may read it as something
- * else).  Without r, the segment alone is read.
+ * else), and for a reset.  A record's first bytes wait even when fewer than
+ * its header (a censorship-evading client sends the first byte alone).
+ * Without r, the segment alone is read.
  */
-int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, int64_t ts, const uint8_t *p,
-                   size_t len, char out[NAME_MAX_LEN + 1]);
+int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, unsigned seg, int64_t ts,
+                   const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1]);
 
 /*
  * HTTP/1.x request Host header (RFC 9112 3.2): a payload starting with a

@@ -278,7 +278,7 @@ struct tls_pending {
     int64_t ts;     /* when its latest segment came */
     uint32_t start; /* the sequence number of the record's first byte */
     uint32_t have;  /* bytes of buf filled: up to start + have */
-    uint32_t need;  /* the record's size: 5 + its length */
+    uint32_t need;  /* the record's size, 5 + its length (HELLO_SIZE_UNKNOWN: not 6 bytes yet) */
     uint8_t buf[TLS_REASM_BUF];
 };
 
@@ -309,10 +309,17 @@ static void pending_drop(struct tls_reasm *r, struct tls_pending *e)
     r->n--;
 }
 
+/* |a - b| > TLS_REASM_WAIT_NS, without overflow */
+static int far_apart(int64_t a, int64_t b)
+{
+    uint64_t d = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+    return d > (uint64_t)TLS_REASM_WAIT_NS;
+}
+
 /*
- * The entries waiting longer than TLS_REASM_WAIT_NS go (the next segment
- * comes a round trip after the first at most, or a retransmission's timeout
- * after it), then the entry of conn, if any.
+ * The entries whose last segment is more than TLS_REASM_WAIT_NS from ts go
+ * (the next segment comes a round trip after the first at most, or a
+ * retransmission's timeout after it), then the entry of conn, if any.
  */
 static struct tls_pending *pending_find(struct tls_reasm *r, uint64_t conn, int64_t ts)
 {
@@ -321,7 +328,7 @@ static struct tls_pending *pending_find(struct tls_reasm *r, uint64_t conn, int6
         struct tls_pending *e = &r->e[i];
         if (!e->have)
             continue;
-        if (ts > e->ts && (uint64_t)ts - (uint64_t)e->ts > (uint64_t)TLS_REASM_WAIT_NS)
+        if (far_apart(ts, e->ts))
             pending_drop(r, e);
         else if (e->conn == conn)
             found = e;
@@ -341,30 +348,74 @@ static struct tls_pending *pending_take(struct tls_reasm *r)
     return best;
 }
 
-/* The size of the record p starts if it is a ClientHello's and longer than
- * the len bytes at hand, else 0. */
-static uint32_t hello_needs_more(const uint8_t *p, size_t len)
+#define HELLO_SIZE_UNKNOWN UINT32_MAX
+
+/*
+ * The size of the record p starts (5 + its length) when it is a
+ * ClientHello's; HELLO_SIZE_UNKNOWN when the len bytes at hand could still
+ * begin one (fewer than its first 6); else 0.
+ */
+static uint32_t hello_size(const uint8_t *p, size_t len)
 {
     struct cursor c;
     uint8_t type, major, minor, hs_type;
     uint16_t rec_len;
     cur_init(&c, p, len);
-    if (cur_u8(&c, &type) || type != TLS_CT_HANDSHAKE || cur_u8(&c, &major) || major != 3 ||
-        cur_u8(&c, &minor) || cur_be16(&c, &rec_len) || rec_len == 0 || rec_len > TLS_MAX_RECORD ||
-        cur_u8(&c, &hs_type) || hs_type != TLS_HS_CLIENT_HELLO)
+    if (cur_u8(&c, &type))
+        return HELLO_SIZE_UNKNOWN;
+    if (type != TLS_CT_HANDSHAKE)
         return 0;
+    if (cur_u8(&c, &major))
+        return HELLO_SIZE_UNKNOWN;
+    if (major != 3)
+        return 0;
+    if (cur_u8(&c, &minor) || cur_be16(&c, &rec_len))
+        return HELLO_SIZE_UNKNOWN;
     (void)minor;
-    return len < 5 + (size_t)rec_len ? 5 + (uint32_t)rec_len : 0;
+    if (rec_len == 0 || rec_len > TLS_MAX_RECORD)
+        return 0;
+    if (cur_u8(&c, &hs_type))
+        return HELLO_SIZE_UNKNOWN;
+    return hs_type == TLS_HS_CLIENT_HELLO ? 5 + (uint32_t)rec_len : 0;
 }
 
-int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, int64_t ts, const uint8_t *p,
-                   size_t len, char out[NAME_MAX_LEN + 1])
+/* Read what e holds: a name, or no name yet (0: keep waiting), or the end
+ * of its wait (named, whole, malformed, or no ClientHello after all). */
+static int pending_read(struct tls_reasm *r, struct tls_pending *e, char out[NAME_MAX_LEN + 1])
+{
+    if (e->need == HELLO_SIZE_UNKNOWN) {
+        e->need = hello_size(e->buf, e->have);
+        if (e->need == 0) {
+            pending_drop(r, e);
+            return 0;
+        }
+        if (e->need != HELLO_SIZE_UNKNOWN && e->have > e->need)
+            e->have = e->need; /* the next record's bytes */
+    }
+    if (e->need == HELLO_SIZE_UNKNOWN)
+        return 0;
+    int rc = tls_client_hello_sni(e->buf, e->have, out);
+    if (rc != 0 || e->have >= e->need)
+        pending_drop(r, e);
+    return rc;
+}
+
+int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, unsigned seg, int64_t ts,
+                   const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
 {
     struct cursor c;
     uint8_t first;
     out[0] = '\0';
     cur_init(&c, p, len);
+    if (seg & TLS_SEG_SYN)
+        seq += 1; /* the SYN takes a sequence number before its data */
     struct tls_pending *e = r && r->n ? pending_find(r, conn, ts) : NULL;
+    if (e && (seg & (TLS_SEG_SYN | TLS_SEG_RST))) {
+        pending_drop(r, e); /* a new connection on these ports, or the end */
+        e = NULL;
+    }
+    if (seg & TLS_SEG_RST)
+        return TLS_NOT_HELLO;
     if (e) {
         /* where this segment starts in the record, modulo 2^32 (RFC 9293
          * 3.4): at its end (the next segment), inside it (a retransmission,
@@ -376,29 +427,29 @@ int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, int64_t ts,
             if (len <= held)
                 return 0; /* nothing new: keep waiting */
             size_t take = len - held;
-            if (take > e->need - e->have)
-                take = e->need - e->have;
+            size_t room = (e->need == HELLO_SIZE_UNKNOWN ? TLS_REASM_BUF : e->need) - e->have;
+            if (take > room)
+                take = room;
             if (cur_skip(&c, held) || cur_copy(&c, e->buf + e->have, take))
                 return -1; /* cannot happen: held + take <= len */
             e->have += (uint32_t)take;
             e->ts = ts;
-            int rc = tls_client_hello_sni(e->buf, e->have, out);
-            if (rc != 0 || e->have == e->need)
-                pending_drop(r, e);
-            return rc;
+            if (seg & TLS_SEG_CUT) /* no byte after these can be placed: the last read */
+                e->need = e->have < 6 ? 0 : e->have;
+            return pending_read(r, e, out);
         }
         pending_drop(r, e);
     }
     if (cur_peek_u8(&c, 0, &first) || first != TLS_CT_HANDSHAKE)
         return TLS_NOT_HELLO;
     int rc = tls_client_hello_sni(p, len, out);
-    uint32_t need = rc == 0 && r ? hello_needs_more(p, len) : 0;
-    if (need) {
+    uint32_t need = rc == 0 && r && !(seg & TLS_SEG_CUT) ? hello_size(p, len) : 0;
+    if (need && (need == HELLO_SIZE_UNKNOWN || len < need)) {
         e = pending_take(r);
         e->conn = conn;
         e->ts = ts;
         e->start = seq;
-        e->have = (uint32_t)len; /* < need <= TLS_REASM_BUF */
+        e->have = (uint32_t)len; /* < need <= TLS_REASM_BUF, or < 6 */
         e->need = need;
         (void)cur_copy(&c, e->buf, len); /* cannot fail: len bytes at hand */
         r->n++;

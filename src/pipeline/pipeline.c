@@ -396,11 +396,24 @@ static int is_address_literal(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-__attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
-                                                           struct learn_sink *sink,
-                                                           const struct pkt_meta *m, int64_t ts,
-                                                           uint32_t wirelen, enum name_source src)
+/* The TLS_SEG_* bits of a TCP packet for tls_stream_sni: SYN, RST, and
+ * whether the snapshot length cut its payload (the payload reaches the end
+ * of a record shorter than the frame). */
+static unsigned tls_seg_bits(const struct pkt_meta *m, const struct pkt *p)
 {
+    unsigned seg =
+        (m->tcp_flags & 0x02 ? TLS_SEG_SYN : 0) | (m->tcp_flags & 0x04 ? TLS_SEG_RST : 0);
+    if (m->payload && p->caplen < p->wirelen && m->payload + m->payload_len == p->data + p->caplen)
+        seg |= TLS_SEG_CUT;
+    return seg;
+}
+
+__attribute__((noinline)) static uint32_t
+learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
+                 const struct pkt *pk, enum name_source src)
+{
+    int64_t ts = pk->ts_ns;
+    uint32_t wirelen = pk->wirelen;
     char name[DNS_TEXT_MAX + 1]; /* a DNS name's presentation form, or a host name */
     int rc = 0;
     switch (src) {
@@ -462,8 +475,8 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
         if (src == NS_TLS || x->tls_waiting) {
             if (!x->tls && src == NS_TLS)
                 x->tls = tls_reasm_new(); /* NULL: each segment on its own */
-            rc = tls_stream_sni(x->tls, conn_key(m), m->tcp_seq, ts, m->payload, m->payload_len,
-                                name);
+            rc = tls_stream_sni(x->tls, conn_key(m), m->tcp_seq, tls_seg_bits(m, pk), ts,
+                                m->payload, m->payload_len, name);
             x->tls_waiting = tls_reasm_pending(x->tls) != 0;
             if (rc != TLS_NOT_HELLO)
                 break;
@@ -475,12 +488,14 @@ __attribute__((noinline)) static uint32_t learn_names_from(struct run_ctx *x,
 }
 
 static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
-                               int64_t ts, uint32_t wirelen, uint32_t *flow_name)
+                               const struct pkt *p, uint32_t *flow_name)
 {
     enum name_source src = name_source(m);
-    if (src == NS_NONE && x->tls_waiting && m->proto == 6 && m->payload)
-        src = NS_TLS; /* perhaps the next segment of a ClientHello */
-    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, ts, wirelen, src);
+    /* while a ClientHello waits: perhaps its next segment, or a SYN or RST
+     * that ends its wait */
+    if (src == NS_NONE && x->tls_waiting && m->proto == 6 && (m->payload || (m->tcp_flags & 0x06)))
+        src = NS_TLS;
+    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, p, src);
 }
 
 /* The name of a flow's responder: its own SNI/Host, else the DNS answers'
@@ -547,7 +562,7 @@ static void loop_dns(struct run_ctx *x)
     struct pkt_meta m;
     while (next_decoded(x, &p, &m))
         if (name_source(&m) == NS_DNS)
-            (void)learn_names_from(x, NULL, &m, p.ts_ns, p.wirelen, NS_DNS);
+            (void)learn_names_from(x, NULL, &m, &p, NS_DNS);
 }
 
 /*
@@ -1305,7 +1320,7 @@ __attribute__((noinline)) static void learn_filtered(struct run_ctx *x, struct l
     if (!filter_match(x->names_flt, p) ||
         decode_frame(p->linktype, p->data, p->caplen, &m) != DEC_OK || name_source(&m) != NS_DNS)
         return;
-    (void)learn_names_from(x, sink, &m, p->ts_ns, p->wirelen, NS_DNS);
+    (void)learn_names_from(x, sink, &m, p, NS_DNS);
 }
 
 /* Fill a batch with the next packets (and the name events they cause);
@@ -1332,7 +1347,7 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
         if (!decode_counted(x, &p, &m))
             continue;
         uint32_t name;
-        learn_names(x, &sink, &m, p.ts_ns, p.wirelen, &name);
+        learn_names(x, &sink, &m, &p, &name);
         struct fev *e = &b->ev[b->n++];
         e->kind = EV_PACKET;
         e->ts = p.ts_ns;

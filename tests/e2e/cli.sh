@@ -665,7 +665,9 @@ def write(path, how):
         t, sp, isn = 60 * i, 53000 + i, 0xFFFFF000 + i  # sequence numbers across 2^32
         h = hello(b"tcp-split.example.org")
         a, b = h[:1460], h[1460:]
-        recs.append((t, tcp(c, s, sp, 443, isn, 2)))
+        # TCP Fast Open: the SYN carries the first part (its data from isn + 1);
+        # the server refuses it, and the client sends it again, then the rest
+        recs.append((t, tcp(c, s, sp, 443, isn, 2, a[:700] if how == "tfo" else b"")))
         recs.append((t + 0.01, tcp(s, c, 443, sp, 5000, 0x12)))
         segs = [(t + 0.0102, isn + 1, a), (t + 0.0103, isn + 1 + len(a), b)]
         if how == "gap":  # the second segment not captured, the rest of the stream is
@@ -681,10 +683,10 @@ def write(path, how):
     for t, f in sorted(recs, key=lambda r: r[0]):
         ts = 1709294400 + t
         out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
-for how in ("inorder", "gap", "retx"):
+for how in ("inorder", "gap", "retx", "tfo"):
     write(w + "/tls-" + how + ".pcap", how)
 PY
-for how in inorder retx; do
+for how in inorder retx tfo; do
     t "--group host names a TLS server whose SNI is in the ClientHello's second segment ($how)" 0 "" \
         -- $P --group host "$w/tls-$how.pcap"
     ok_if "  ...one group of the 6 connections, its destination the name" \

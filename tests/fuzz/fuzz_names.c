@@ -15,7 +15,8 @@
  * The same bytes also go through tls_stream_sni() in up to three segments
  * (cut where the input's last two bytes say), with a retransmission of the
  * first: results in range, at most one entry waiting, and a name the
- * whole ClientHello gives is found from the segments too.
+ * whole ClientHello gives is found from the segments too; then again with
+ * SYN, RST and cut bits from the input.
  */
 #include "decode/names.h"
 
@@ -160,7 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t n = cut[i][1] - cut[i][0];
             memset(out, 'Q', sizeof(out));
             buf = copy_exact(data + cut[i][0], n);
-            rc = tls_stream_sni(r, 7, 0xFFFFFF00u + (uint32_t)cut[i][0], (int64_t)i, buf, n, out);
+            rc =
+                tls_stream_sni(r, 7, 0xFFFFFF00u + (uint32_t)cut[i][0], 0, (int64_t)i, buf, n, out);
             free(buf);
             if (rc < TLS_NOT_HELLO || rc > 1 || tls_reasm_pending(r) > 1)
                 abort();
@@ -173,10 +175,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc == -1)
                 break;
         }
-        /* a whole ClientHello's name is found once its first segment holds
-         * the record header and handshake type (else it is not kept) */
-        if (wrc == 1 && a >= 6 && !found)
+        /* a whole ClientHello's name is found from its segments in order */
+        if (wrc == 1 && !found)
             abort();
+        /* again with the TCP bits the input's third-last byte says (SYN,
+         * RST, cut), for each segment in turn: results in range */
+        unsigned bits = size >= 3 ? data[size - 3] : 0;
+        for (size_t i = 0; i < 4; i++) {
+            size_t n = cut[i][1] - cut[i][0];
+            buf = copy_exact(data + cut[i][0], n);
+            rc = tls_stream_sni(r, 7, (uint32_t)cut[i][0], (bits >> (2 * i)) & 7, (int64_t)i << 33,
+                                buf, n, out);
+            free(buf);
+            if (rc < TLS_NOT_HELLO || rc > 1 || tls_reasm_pending(r) > 1)
+                abort();
+            check_name(out, rc == 1, 0);
+        }
         tls_reasm_free(r);
     }
 

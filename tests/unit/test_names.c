@@ -1451,19 +1451,27 @@ static void test_tls_sni_list_entries(void **state)
 
 /* ---- a ClientHello over several segments (tls_stream_sni) ------------------ */
 
-/* One segment: bytes [from, to) of h at sequence number s0 + from. */
-static int seg(struct tls_reasm *r, uint64_t conn, uint32_t s0, int64_t ts, const struct hello *h,
-               size_t from, size_t to, char out[NAME_MAX_LEN + 1])
+/* One segment with TLS_SEG_* bits: bytes [from, to) of h at sequence
+ * number s0 + from (s0 + from - 1 for a SYN, whose data starts after it). */
+static int seg_bits(struct tls_reasm *r, uint64_t conn, uint32_t s0, unsigned bits, int64_t ts,
+                    const struct hello *h, size_t from, size_t to, char out[NAME_MAX_LEN + 1])
 {
     uint8_t *copy = exact_copy(h->b.p + from, to - from);
     memset(out, 'Q', NAME_MAX_LEN + 1);
-    int rc = tls_stream_sni(r, conn, s0 + (uint32_t)from, ts, copy, to - from, out);
+    uint32_t seq = s0 + (uint32_t)from - (bits & TLS_SEG_SYN ? 1 : 0);
+    int rc = tls_stream_sni(r, conn, seq, bits, ts, copy, to - from, out);
     free(copy);
     assert_true(rc >= TLS_NOT_HELLO && rc <= 1);
     check_name(out, 0);
     if (rc != 1)
         assert_string_equal(out, "");
     return rc;
+}
+
+static int seg(struct tls_reasm *r, uint64_t conn, uint32_t s0, int64_t ts, const struct hello *h,
+               size_t from, size_t to, char out[NAME_MAX_LEN + 1])
+{
+    return seg_bits(r, conn, s0, 0, ts, h, from, to, out);
 }
 
 static void test_tls_stream_two_segments(void **state)
@@ -1477,18 +1485,22 @@ static void test_tls_stream_two_segments(void **state)
         struct tls_reasm *r = tls_reasm_new();
         assert_non_null(r);
         uint32_t s0 = 0xFFFFFFF0u;
-        int want = 0; /* (k < 6: a record header cut short is not kept) */
-        assert_int_equal(seg(r, 9, s0, 100, &h, 0, k, out), want);
-        assert_int_equal(tls_reasm_pending(r), k >= 6);
-        if (k >= 6) {
-            assert_int_equal(seg(r, 9, s0, 101, &h, k, h.b.n, out), 1);
-            assert_string_equal(out, "split.example.com");
-        } else {
-            assert_int_equal(seg(r, 9, s0, 101, &h, k, h.b.n, out), TLS_NOT_HELLO);
-        }
+        /* (k < 6: the record's first bytes wait too, as a censorship-evading
+         * client sends them alone) */
+        assert_int_equal(seg(r, 9, s0, 100, &h, 0, k, out), 0);
+        assert_int_equal(tls_reasm_pending(r), 1);
+        assert_int_equal(seg(r, 9, s0, 101, &h, k, h.b.n, out), 1);
+        assert_string_equal(out, "split.example.com");
         assert_int_equal(tls_reasm_pending(r), 0); /* named: not kept */
         tls_reasm_free(r);
     }
+    /* one byte at a time */
+    struct tls_reasm *r1 = tls_reasm_new();
+    for (size_t k = 0; k + 1 < h.sni_end; k++)
+        assert_int_equal(seg(r1, 9, 77, 100, &h, k, k + 1, out), 0);
+    assert_int_equal(seg(r1, 9, 77, 100, &h, h.sni_end - 1, h.sni_end, out), 1);
+    assert_string_equal(out, "split.example.com");
+    tls_reasm_free(r1);
     /* the SNI in the first segment: named at once, nothing kept */
     bb_free(&h.b);
     client_hello(&h, "first.example.com", 0);
@@ -1568,9 +1580,16 @@ static void test_tls_stream_wait_and_room(void **state)
     assert_int_equal(seg(r, 9, 1, t0 + 2 * TLS_REASM_WAIT_NS + 1, &h, 41, h.b.n, out),
                      TLS_NOT_HELLO);
     assert_int_equal(tls_reasm_pending(r), 0);
-    /* times far apart or going back do not overflow */
+    /* more than TLS_REASM_WAIT_NS either way ends the wait (a segment
+     * stamped far ahead had kept its entry, and every TCP segment's check,
+     * for the rest of the run), without overflow at the int64 ends */
+    assert_int_equal(seg(r, 9, 1, t0, &h, 0, 40, out), 0);
+    assert_int_equal(seg(r, 9, 1, t0 - TLS_REASM_WAIT_NS, &h, 40, 41, out), 0);
+    assert_int_equal(seg(r, 8, 1, t0 + TLS_REASM_WAIT_NS, &h, 0, 1, out), 0); /* 2 waiting */
+    assert_int_equal(tls_reasm_pending(r), 1); /* 9's last segment was 2 waits before */
     assert_int_equal(seg(r, 9, 1, INT64_MAX, &h, 0, 40, out), 0);
-    assert_int_equal(seg(r, 9, 1, INT64_MIN, &h, 40, h.b.n, out), 1);
+    assert_int_equal(tls_reasm_pending(r), 1);
+    assert_int_equal(seg(r, 9, 1, INT64_MIN, &h, 40, h.b.n, out), TLS_NOT_HELLO);
     assert_int_equal(seg(r, 9, 1, INT64_MIN, &h, 0, 40, out), 0);
     assert_int_equal(seg(r, 8, 1, INT64_MAX, &h, 40, h.b.n, out), TLS_NOT_HELLO);
     assert_int_equal(tls_reasm_pending(r), 0);
@@ -1583,6 +1602,36 @@ static void test_tls_stream_wait_and_room(void **state)
         assert_int_equal(seg(r, c, 1, 20, &h, 40, h.b.n, out), 1);
         assert_string_equal(out, "split.example.com");
     }
+    assert_int_equal(tls_reasm_pending(r), 0);
+    tls_reasm_free(r);
+    bb_free(&h.b);
+
+    /* TCP Fast Open: the SYN's data starts one after its number; the
+     * client's resent first part (the server refused the early data) and
+     * the rest then follow in order.  The SYN's number taken for the data's
+     * had put one stale byte in and named "tcp-spplit.example.or". */
+    client_hello(&h, "split.example.com", 1);
+    r = tls_reasm_new();
+    assert_int_equal(seg_bits(r, 9, 5000, TLS_SEG_SYN, 0, &h, 0, h.sni + 9, out), 0);
+    assert_int_equal(seg(r, 9, 5000, 1, &h, 0, h.sni + 9, out), 0);
+    assert_int_equal(seg(r, 9, 5000, 2, &h, h.sni + 9, h.b.n, out), 1);
+    assert_string_equal(out, "split.example.com");
+    /* a new SYN on the same ports (another connection) or a reset ends the
+     * wait: the bytes of two connections are never put together */
+    assert_int_equal(seg(r, 9, 5000, 3, &h, 0, h.sni + 9, out), 0);
+    assert_int_equal(seg_bits(r, 9, 5010, TLS_SEG_SYN, 4, &h, 0, 0, out), TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    assert_int_equal(seg(r, 9, 5000, 5, &h, 0, h.sni + 9, out), 0);
+    assert_int_equal(seg_bits(r, 9, 5000, TLS_SEG_RST, 6, &h, 0, 0, out), TLS_NOT_HELLO);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    /* a first segment the snapshot length cut is not kept (what follows
+     * it cannot be placed); a later one cut ends the wait with what came */
+    assert_int_equal(seg_bits(r, 9, 5000, TLS_SEG_CUT, 7, &h, 0, 40, out), 0);
+    assert_int_equal(tls_reasm_pending(r), 0);
+    assert_int_equal(seg(r, 9, 5000, 8, &h, 0, 40, out), 0);
+    assert_int_equal(seg_bits(r, 9, 5000, TLS_SEG_CUT, 9, &h, 40, h.sni_end, out), 1);
+    assert_int_equal(seg(r, 9, 5000, 8, &h, 0, 40, out), 0);
+    assert_int_equal(seg_bits(r, 9, 5000, TLS_SEG_CUT, 9, &h, 40, h.sni + 9, out), 0);
     assert_int_equal(tls_reasm_pending(r), 0);
     tls_reasm_free(r);
     bb_free(&h.b);
