@@ -342,8 +342,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
         approx -= res[i].iv.early != 0; /* budget_warnings() says why */
     if (approx && !quiet)
         fprintf(stderr,
-                "pcts: note: %llu groups have more than %u events: their median and MAD "
-                "come from a bounded sketch (docs/statistics.md)\n",
+                "pcts: note: %llu groups went past --exact-limit (%u events): their median "
+                "and MAD come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
     budget_warnings(o, res, n);
     size_t weak = 0;
@@ -359,7 +359,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (late)
         fprintf(stderr,
                 "pcts: warning: %llu events arrived more than %d events of their group "
-                "out of order, past --exact-limit; they add no interval (late_packets)%s\n",
+                "out of order once their group kept a bounded summary (past --exact-limit, or "
+                "switched by --max-memory); they add no interval (late_packets)%s\n",
                 (unsigned long long)late, SERIES_REORDER,
                 o->series == SERIES_FLOWS ? ": a connection is an event when it ends, so one "
                                             "that outlasts 63 later ones of its group is late"
