@@ -71,7 +71,7 @@ echo "== side by side with RITA v5's beacon score (re-implemented) on the same c
 shared_arg=""
 [ -d "$top/../shared/pcaps" ] && shared_arg="--shared $top/../shared/pcaps"
 python3 tests/e2e/rita_compare.py "$pcts" "$gen" "$work/rita" --seeds 1 $shared_arg >"$work/rita.out" 2>&1
-grep -E '^(FAIL|   (pcts|RITA)|[0-9]+ passed)' "$work/rita.out"
+grep -E '^(FAIL|SKIP|   (pcts|RITA)|[0-9]+ passed)' "$work/rita.out"
 add "$work/rita.out" rita
 
 echo "== command line"
@@ -99,7 +99,7 @@ if [ -d "$shared/expected" ]; then
     add "$work/gt.out" ground-truth
     echo "== labelled C2 captures embedded in a generated day of office traffic"
     python3 tests/e2e/embedded.py "$pcts" "$gen" "$shared" >"$work/emb.out" 2>&1
-    grep -E '^(ok|FAIL|info|[0-9]+ passed)' "$work/emb.out"
+    grep -E '^(ok|FAIL|SKIP|info|[0-9]+ passed)' "$work/emb.out"
     add "$work/emb.out" embedded
 else
     echo "SKIP reference captures: $shared not found (tests that need ../shared skip outside the workplace)"

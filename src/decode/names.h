@@ -98,7 +98,8 @@ int tls_client_hello_sni(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1
  * longest giving way; 16 KiB each) for the sender's next segments of the
  * same connection, in sequence order, and goes when named, complete, after
  * a gap (a segment the capture missed or cut short: the bytes after it
- * cannot be placed), on a SYN or RST of the connection, or when a segment
+ * cannot be placed), on a SYN or RST from its sender (a server's RST
+ * leaves it to the timeout or the next SYN on these ports), or when a segment
  * comes more than TLS_REASM_WAIT_NS from the last (either way: a clock
  * stepped far ahead must not keep one waiting for good).  One per reading
  * thread; NULL from tls_reasm_new when out of memory.

@@ -1031,7 +1031,9 @@ void flow_writer_begin(struct flow_writer *w)
 }
 
 /* A name as a JSON string: DNS names carry \DDD escapes (names.h), the
- * only byte here JSON escapes; the rest is printable ASCII. */
+ * only byte here JSON escapes; the rest is printable ASCII.  Not the rows'
+ * jsonw_str: the flow list writes to its stream as flows end, without the
+ * rows' buffer, and its names never hold a control character. */
 static void flow_json_name(FILE *f, const char *s)
 {
     if (!s) {

@@ -303,12 +303,13 @@ def main():
     for lab in labels:
         byfile.setdefault(lab["local_file"], []).append(lab)
 
-    passed = failed = collisions = 0
+    passed = failed = collisions = skipped = 0
     explain = []
     for n, (rel, labs) in enumerate(byfile.items()):
         path = os.path.join(a.shared, rel)
         if not os.path.exists(path):
             print(f"SKIP {rel}: missing")
+            skipped += 1
             continue
         alone = {s: run(a.pcts, [path], s) for s in ("flows", "packets")}
         shared = addresses(alone["flows"]) & bg_addr | addresses(alone["packets"]) & bg_addr
@@ -405,7 +406,7 @@ def main():
                       f"{parts(b)}: {b['reason']}")
     print(f"captures sharing an address with the background: {collisions or 'none'}")
     print(f"runtime {time.time() - t0:.1f} s")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     if tmp:
         tmp.cleanup()
     return 1 if failed else 0

@@ -477,9 +477,11 @@ def rr(rank):
 
 
 def better_or_equal(a, b):
-    """rank a (pcts) at least as good as rank b (RITA); None is no rank."""
+    """rank a (pcts) at least as good as rank b (RITA); None is no rank.
+    pcts must rank it: both unscored is no pass (a pcts printing nothing
+    had passed every check)."""
     if a is None:
-        return b is None
+        return False
     return b is None or a <= b
 
 
@@ -552,6 +554,9 @@ def part_a(a, checks, wins):
             rows = [dict(zip(header, l.rstrip("\n").split("\t"))) for l in f if l.strip()]
         flows_rows = pcts_rows(a.pcts, cap, [])
         P = pcts_ranking(flows_rows)
+        ok = P.n >= 100  # a day of office traffic: hundreds of groups
+        checks.append(ok)
+        print(f"{'ok  ' if ok else 'FAIL'} seed {seed}: pcts ranks {P.n} groups (at least 100)")
         PK = pcts_ranking(pcts_rows(a.pcts, cap, ["--series", "packets"]))
         dns_rows = pcts_rows(a.pcts, cap, ["--group", "dns"])
         DNS = Ranking({(r["src"], r["dst"]): r["score"] for r in dns_rows},
@@ -647,12 +652,13 @@ def part_b(a, checks, wins):
     print(f"\n== (b) labelled C2 pairs of {gt}")
     print(f"   {'capture':34} {'pair':34} {'pcts flows':>15} {'pcts pkts':>15} {'RITA':>15} "
           f"{'RITA pair':>15} flt  RITA parts")
-    res = {"pcts": [], "rita": [], "rita_pair": [], "regular": []}
+    res = {"pcts": [], "rita": [], "rita_pair": [], "regular": [], "skipped": 0}
     cache = {}
     for lab in labels:
         path = os.path.join(a.shared, lab["local_file"])
         if not os.path.exists(path):
             print(f"SKIP {lab['local_file']}: missing")
+            res["skipped"] += 1
             continue
         if path not in cache:
             F = pcts_ranking(pcts_rows(a.pcts, path, ["--series", "flows"]))
@@ -794,7 +800,9 @@ def main():
         print("\n== RITA ranks no beacon or label better than pcts")
     passed = sum(1 for c in checks if c)
     print(f"runtime {time.time() - t0:.1f} s")
-    print(f"{passed} passed, {len(checks) - passed} failed" + ("" if res else ", 1 skipped"))
+    skipped = res["skipped"] if res else 1
+    print(f"{passed} passed, {len(checks) - passed} failed"
+          + (f", {skipped} skipped" if skipped else ""))
     return 1 if passed != len(checks) else 0
 
 

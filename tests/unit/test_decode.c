@@ -680,6 +680,14 @@ static void nflog_tlv(struct bb *b, unsigned type, const void *val, size_t n)
     bb_fill(b, 0, (4 - (n & 3)) & 3);
 }
 
+/* NFLOG's header: AF_INET, version 0, resource id 7. */
+static void nflog_head(struct bb *b)
+{
+    bb_u8(b, 2);
+    bb_u8(b, 0);
+    bb_be16(b, 7);
+}
+
 /* The same written by a big-endian host (a big-endian file). */
 static void nflog_tlv_be(struct bb *b, unsigned type, const void *val, size_t n)
 {
@@ -696,9 +704,7 @@ static void test_nflog_big_endian_and_cut(void **state)
     (void)state;
     struct bb b = {0}, ip = {0};
     ip4_udp(&ip, 1111, 53);
-    bb_u8(&b, 2); /* AF_INET */
-    bb_u8(&b, 0);
-    bb_be16(&b, 7);
+    nflog_head(&b);
     static const uint8_t hdr[4] = {0x08, 0x00, 0x03, 0x00};
     nflog_tlv_be(&b, 1, hdr, sizeof(hdr));
     nflog_tlv_be(&b, 10, "pfx01", 5);
@@ -707,9 +713,7 @@ static void test_nflog_big_endian_and_cut(void **state)
     bb_free(&b);
 
     /* little endian, the payload TLV declaring 1000 bytes more than captured */
-    bb_u8(&b, 2);
-    bb_u8(&b, 0);
-    bb_be16(&b, 7);
+    nflog_head(&b);
     nflog_tlv(&b, 1, hdr, sizeof(hdr));
     bb_le16(&b, (unsigned)(ip.n + 1004));
     bb_le16(&b, 9);

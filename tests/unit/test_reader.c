@@ -502,6 +502,32 @@ static void test_pcapng_negative_timestamp(void **state)
     bb_free(&b);
 }
 
+/* Decimals printed for one interface's units: 6 when they are exact in 6
+ * (10^-k and 2^-k s, k <= 6), else 9 (10^-7 had printed 7, 2^-10 6). */
+static void test_pcapng_ts_digits(void **state)
+{
+    (void)state;
+    static const struct {
+        int res, digits;
+    } cases[] = {{-1, 6}, {0, 6},    {3, 6},    {6, 6},    {7, 9},    {9, 9},
+                 {12, 9}, {0x80, 6}, {0x86, 6}, {0x87, 9}, {0x8A, 9}, {0x94, 9}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct bb b = {0};
+        ng_shb(&b, 0, 1, 0);
+        ng_idb(&b, 0, 1, cases[i].res, 0);
+        ng_epb(&b, 0, 0, 1000, 1, 1, 1);
+        char path[256], msg[ERRMSG_MAX];
+        write_bb("digits.pcapng", &b, path);
+        struct reader *r;
+        assert_int_equal(reader_open(&r, path, msg), 0);
+        struct pkt p;
+        assert_int_equal(reader_next(r, &p, msg), 1);
+        assert_int_equal(reader_ts_digits(r), cases[i].digits);
+        reader_free(r);
+        bb_free(&b);
+    }
+}
+
 /* Resolutions finer than ns, binary ones, and times beyond the int64 ns
  * range (clamped and counted, never wrapped). */
 static void test_pcapng_timestamp_extremes(void **state)
@@ -1341,6 +1367,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_two_sections_with_different_byte_order),
         cmocka_unit_test(test_pcapng_negative_timestamp),
         cmocka_unit_test(test_pcapng_timestamp_extremes),
+        cmocka_unit_test(test_pcapng_ts_digits),
         cmocka_unit_test(test_pcap_tolerated_oddities_are_counted),
         cmocka_unit_test(test_pcapng_damaged_blocks),
         cmocka_unit_test(test_pcapng_version_checked_at_open),
