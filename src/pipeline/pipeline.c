@@ -1247,7 +1247,10 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         }
         struct flow *f =
             flow_table_packet_prepared(x->flows, &e->fp, e->ts, e->wirelen, &from_orig);
-        if (e->name && !f->name) {
+        /* only the originator's SNI or Host names its responder: a name
+         * the responder sent (or the client's, when a flow caught mid-way
+         * took the server for the originator) named the wrong side */
+        if (e->name && !f->name && from_orig) {
             f->name = e->name;
             /* the packet series picked its group at the first packet; a
              * name seen later (SNI, Host) still names it */

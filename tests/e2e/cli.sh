@@ -685,7 +685,21 @@ def write(path, how):
         out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
 for how in ("inorder", "gap", "retx", "tfo"):
     write(w + "/tls-" + how + ".pcap", how)
+# a ClientHello the responder sends names nothing (it had named the flow)
+c, s, sp, recs = "10.0.0.8", "198.51.100.31", 53100, []
+recs.append((0, tcp(c, s, sp, 443, 1000, 2)))
+recs.append((0.01, tcp(s, c, 443, sp, 5000, 0x12)))
+recs.append((0.02, tcp(s, c, 443, sp, 5001, 0x18, hello(b"server-said.example"))))
+recs.append((0.03, tcp(c, s, sp, 443, 1001, 0x11)))
+out = open(w + "/tls-from-server.pcap", "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for t, f in recs:
+    ts = 1709294400 + t
+    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), len(f), len(f)) + f)
 PY
+t "a ClientHello sent by the responder" 0 "" -- $pcts flows -q -F csv "$w/tls-from-server.pcap"
+ok_if "  ...names nothing (only the originator's SNI or Host names its responder)" \
+    "grep -q ',198.51.100.31,443,tcp,0,2,[0-9]*,2,[0-9]*,S2,false,\$' '$w/out'"
 for how in inorder retx tfo; do
     t "--group host names a TLS server whose SNI is in the ClientHello's second segment ($how)" 0 "" \
         -- $P --group host "$w/tls-$how.pcap"
