@@ -58,6 +58,8 @@ import sys
 import tempfile
 import time
 
+from ground_truth import find as gt_find  # a label's row among pcts' rows
+
 # Documented regular labels that miss the top 10 embedded, and why
 # (docs/scoring.md, "Known limits").  Emotet's C2 ranks #1 of its own
 # capture, #12-#21 in a day: four of its seven check-ins carry tasking
@@ -209,15 +211,9 @@ def run(pcts, files, series, allow=True):
 
 
 def find(rows, victim, c2, port, proto):
-    for i, r in enumerate(rows):
-        if r["src"] != victim or r["dst"] != c2:
-            continue
-        if port != "-" and r["dport"] != int(port):
-            continue
-        if proto not in ("-", "") and r["proto"] != proto:
-            continue
-        return i, r
-    return None, None
+    """ground_truth.py's match, by index in rows (0-based)."""
+    rank, r = gt_find(rows, victim, c2, port, proto)
+    return (None, None) if r is None else (rank - 1, r)
 
 
 def key(r):

@@ -47,6 +47,17 @@ def rank_of(rows, t):
     return None, None
 
 
+def scenario(gen, work, name, seed, hours, hosts):
+    """Generate a day (pcapgen scenario) in work: its path and truth rows."""
+    cap = os.path.join(work, f"{name}-{seed}.pcap")
+    truth = os.path.join(work, f"{name}-{seed}.tsv")
+    subprocess.run([gen, "scenario", cap, "--truth", truth, "--hours", hours, "--hosts", hosts,
+                    "--seed", seed], check=True, stdout=subprocess.DEVNULL)
+    with open(truth) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        return cap, [dict(zip(header, l.rstrip("\n").split("\t"))) for l in f if l.strip()]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("pcts")
@@ -59,14 +70,7 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     passed = failed = 0
     for seed in a.seeds.split(","):
-        cap = os.path.join(a.work, f"scenario-{seed}.pcap")
-        truth = os.path.join(a.work, f"scenario-{seed}.tsv")
-        subprocess.run([a.gen, "scenario", cap, "--truth", truth, "--hours", a.hours,
-                        "--hosts", a.hosts, "--seed", seed], check=True,
-                       stdout=subprocess.DEVNULL)
-        with open(truth) as f:
-            header = f.readline().rstrip("\n").split("\t")
-            rows = [dict(zip(header, l.rstrip("\n").split("\t"))) for l in f if l.strip()]
+        cap, rows = scenario(a.gen, a.work, "scenario", seed, a.hours, a.hosts)
         cache = {}
         print(f"-- scenario seed {seed}: {a.hours} h, {a.hosts} hosts")
         for t in rows:

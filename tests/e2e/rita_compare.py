@@ -75,6 +75,8 @@ import subprocess
 import sys
 import time
 
+from ranking import scenario  # the generated day and its truth rows
+
 # RITA v5 defaults (config/config.go)
 UNIQUE_THRESH = 4
 STROBE = 86400
@@ -544,14 +546,7 @@ def part_a(a, checks, wins):
     p10 = {"pcts": [], "rita": []}
     print(f"\n== (a) generated scenarios: seeds {a.seeds}, {a.hours} h, {a.hosts} hosts")
     for seed in a.seeds.split(","):
-        cap = os.path.join(a.work, f"rita-scenario-{seed}.pcap")
-        truth = os.path.join(a.work, f"rita-scenario-{seed}.tsv")
-        subprocess.run([a.gen, "scenario", cap, "--truth", truth, "--hours", a.hours,
-                        "--hosts", a.hosts, "--seed", seed], check=True,
-                       stdout=subprocess.DEVNULL)
-        with open(truth) as f:
-            header = f.readline().rstrip("\n").split("\t")
-            rows = [dict(zip(header, l.rstrip("\n").split("\t"))) for l in f if l.strip()]
+        cap, rows = scenario(a.gen, a.work, "rita-scenario", seed, a.hours, a.hosts)
         flows_rows = pcts_rows(a.pcts, cap, [])
         P = pcts_ranking(flows_rows)
         ok = P.n >= 100  # a day of office traffic: hundreds of groups
