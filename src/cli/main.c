@@ -396,7 +396,7 @@ static void finish_one(const struct finish_job *j, struct result *r)
     feat.events = g->s.n; /* too few to score: no features needed */
     if (g->s.n >= j->min_events)
         series_features(&g->s, &feat);
-    score_compute(j->sctx, &feat, g->bytes, &r->sc);
+    score_compute(j->sctx, &feat, &r->sc);
     series_features_release(&feat);
     if (j->dns && g->dns_subdomains) {
         r->dns_names = g->dns_subdomains;
@@ -659,6 +659,9 @@ int main(int argc, char **argv)
     if (o.exact_limit)
         series_set_exact_cap(o.exact_limit);
     series_set_budget(o.max_memory ? o.max_memory : default_max_memory());
+    /* connection series: each event also keeps what the connection moved
+     * both ways, for the transfer penalty's median beat (series.h) */
+    series_set_volumes(o.series == SERIES_FLOWS && o.group != GROUP_DNS && !o.list_flows);
     struct filter *flt = NULL, *names_flt = NULL;
     if (o.filter && filter_new(&flt, o.filter, msg)) {
         warnx_("%s", msg);

@@ -170,7 +170,7 @@ static inline struct flow_qent *qent(const struct flow_queue *q, uint64_t pos)
 static inline int qent_current(const struct flow_table *t, uint8_t l, uint64_t pos)
 {
     const struct flow *f = &t->f[qent(&t->q[l], pos)->idx];
-    return f->list == l && f->qpos == pos;
+    return f->list == l && f->qpos == (uint32_t)pos;
 }
 
 /*
@@ -236,7 +236,7 @@ static void list_unlink(struct flow_table *t, uint32_t i)
     struct flow *f = &t->f[i];
     uint8_t l = f->list;
     struct flow_queue *q = &t->q[l];
-    int was_head = f->qpos == q->head;
+    int was_head = f->qpos == (uint32_t)q->head;
     f->list = FLOW_QNONE; /* its entry is no longer current */
     q->live--;
     if (was_head) { /* qskip drops it with the stale entries behind it */
@@ -261,7 +261,7 @@ static void qroom(struct flow_table *t, uint8_t l)
     for (uint64_t p = q->head; p < q->tail; p++) {
         const struct flow_qent *x = qent(q, p);
         if (qent_current(t, l, p)) {
-            t->f[x->idx].qpos = out;
+            t->f[x->idx].qpos = (uint32_t)out;
             e[out++ & (cap - 1)] = *x;
         }
     }
@@ -282,9 +282,10 @@ static void list_append(struct flow_table *t, uint32_t i, uint8_t list)
     e->idx = i;
     e->pad = 0;
     f->list = list;
-    f->qpos = q->tail++;
+    int at_head = q->tail == q->head;
+    f->qpos = (uint32_t)q->tail++;
     q->live++;
-    if (f->qpos == q->head)
+    if (at_head)
         heads_changed(t);
 }
 
@@ -325,7 +326,7 @@ static void end_flow(struct flow_table *t, uint32_t i)
         c->orig = f->orig;
     }
     if (f->key.proto != 6 && t->exchange)
-        t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
+        t->exchange(t->ctx, f, f->ex_start, f->ex_bytes, f->ex_resp);
     t->done(t->ctx, f);
     list_unlink(t, i);
     index_remove(t, i);

@@ -145,19 +145,23 @@ struct flow {
     uint8_t noports : 1;
     uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
-    uint64_t qpos; /* position of its entry in queue list (struct flow_queue) */
+    /* position of its entry in queue list (struct flow_queue), the low 32
+     * bits of it: entries between a queue's head and tail are fewer than
+     * 2^32 (the ring would be 64 GiB), so the low bits tell them apart */
+    uint32_t qpos;
+    uint32_t hash_hi; /* the key's hash >> 32: the tag of its index slot */
     int64_t start;
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
     int64_t ex_start;           /* current exchange (connectionless flows) */
-    uint32_t ex_bytes;          /* its originator bytes (saturating: sizes are 32-bit) */
-    uint32_t group;             /* caller's cache: a group index or FLOW_GROUP_UNSET */
+    /* its originator's and responder's bytes (saturating: sizes are 32-bit) */
+    uint32_t ex_bytes, ex_resp;
+    uint32_t group; /* caller's cache: a group index or FLOW_GROUP_UNSET */
     union {
         uint32_t next; /* free list link (a free slot) */
         /* caller's, a live flow: the responder's name from the DNS answers
          * before its first packet (flow_table.opened), 0 when none */
         uint32_t dns;
     };
-    uint32_t hash_hi; /* the key's hash >> 32: the tag of its index slot */
 };
 _Static_assert(sizeof(struct flow) == 128, "a flow is two cache lines");
 
@@ -175,7 +179,8 @@ struct flow_closed {
 };
 _Static_assert(sizeof(struct flow_closed) <= 64, "a closed connection is one cache line");
 
-_Static_assert(offsetof(struct flow, qpos) + 8 <= 64, "queue fields in the first line");
+_Static_assert(offsetof(struct flow, hash_hi) + 4 <= 64,
+               "queue fields and the tag in the first line");
 
 #define FLOW_QNONE 3 /* struct flow.list of a free slot */
 /* struct flow.list: the expiry queues */
@@ -210,8 +215,10 @@ const char *flow_state(const struct flow *f);
 int flow_failed(const struct flow *f);
 
 typedef void (*flow_done_cb)(void *ctx, struct flow *f);
-/* One exchange of a connectionless flow ended (called before done). */
-typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes);
+/* One exchange of a connectionless flow ended (called before done): its
+ * start, its originator's bytes and its responder's. */
+typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                                 uint64_t resp_bytes);
 /* A flow the expiry will soon end (a few queue entries on, unless it is
  * active meanwhile): a hint, for prefetching what done and exchange touch,
  * in two steps: step 0 about four queue entries before the flow is checked,
@@ -484,12 +491,14 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     if (!is_tcp && !keep_time && ts > f->last &&
         (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
         if (t->exchange)
-            t->exchange(t->ctx, f, f->ex_start, f->ex_bytes);
+            t->exchange(t->ctx, f, f->ex_start, f->ex_bytes, f->ex_resp);
         f->ex_start = ts;
-        f->ex_bytes = 0;
+        f->ex_bytes = f->ex_resp = 0;
     }
-    if (o)
-        f->ex_bytes = f->ex_bytes > UINT32_MAX - wirelen ? UINT32_MAX : f->ex_bytes + wirelen;
+    if (!is_tcp) {
+        uint32_t *b = o ? &f->ex_bytes : &f->ex_resp;
+        *b = *b > UINT32_MAX - wirelen ? UINT32_MAX : *b + wirelen;
+    }
     f->pkts[role]++;
     f->bytes[role] += wirelen;
     if (!keep_time) {

@@ -446,6 +446,7 @@ struct row {
      * confidence, penalty and context factors; "" if none */
     char score[8][16];
     char period[40];
+    char beat_bytes[24]; /* the median beat's bytes, both ways; "" when no period was sought */
 };
 
 static void fmt_part(double v, char *buf, size_t len)
@@ -487,6 +488,7 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
     for (int i = 0; i < 8; i++)
         w->score[i][0] = '\0';
     w->period[0] = '\0';
+    w->beat_bytes[0] = '\0';
     if (r->sc.valid) {
         fmt_part(r->sc.score, w->score[0], sizeof(w->score[0]));
         fmt_part(r->sc.s_interval, w->score[1], sizeof(w->score[1]));
@@ -496,6 +498,9 @@ static void make_row(const struct output_opts *o, const struct result *r, struct
         if (r->sc.repeats) { /* else no period was sought: score 0 */
             fmt_part(r->sc.confidence, w->score[5], sizeof(w->score[5]));
             fmt_part(r->sc.penalty, w->score[6], sizeof(w->score[6]));
+            /* a whole number of bytes (from a sketch past --exact-limit:
+             * within its 1%) */
+            fmt_u64((uint64_t)llround(r->sc.beat_bytes), w->beat_bytes);
         }
         fmt_part(r->sc.context, w->score[7], sizeof(w->score[7]));
         if (r->sc.period > 0)
@@ -696,6 +701,7 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     jsonw_num_or_null(b, JKEY("score_confidence"), w.score[5]);
     jsonw_num_or_null(b, JKEY("score_penalty"), w.score[6]);
     jsonw_num_or_null(b, JKEY("score_context"), w.score[7]);
+    jsonw_num_or_null(b, JKEY("beat_bytes"), w.beat_bytes);
     ob_str(b, "}\n");
 }
 
@@ -731,7 +737,7 @@ static const char csv_header[] =
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
     "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
-    "score_confidence,score_penalty,score_context\n";
+    "score_confidence,score_penalty,score_context,beat_bytes\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -769,7 +775,8 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     csv_field(b, ri->host ? ri->host : "", 0);
     csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 0);
     for (int k = 5; k < 8; k++)
-        csv_field(b, w.score[k], k == 7);
+        csv_field(b, w.score[k], 0);
+    csv_field(b, w.beat_bytes, 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)

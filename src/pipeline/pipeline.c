@@ -104,6 +104,7 @@ static void pdrain_to_groups(struct pdrain *d, struct group_table *tab)
     free(d->packets);
     free(d->bytes);
     free(d->tmp);
+    free(d->vtmp);
     memset(d, 0, sizeof(*d));
 }
 
@@ -653,15 +654,19 @@ static size_t prefault_pad(void)
  * streaming ring's slot a third.  packets and bytes (may be NULL) count
  * them per group.  Inlined into both loops, with the counters or without.
  */
-static inline void series_apply(struct series *ser, const struct sev *ev, size_t n,
-                                uint64_t *packets, uint64_t *bytes)
+static inline void series_apply(struct series *ser, const struct sev *ev, const uint32_t *vol,
+                                size_t n, uint64_t *packets, uint64_t *bytes)
 {
     enum { LAG = 12 };
     for (size_t t = 0; t < n + LAG; t++) {
         if (t < n) /* one line (series_array_reserve) */
             __builtin_prefetch(&ser[ev[t].group]);
-        if (t >= LAG / 3 && t - LAG / 3 < n)
-            series_prefetch(&ser[ev[t - LAG / 3].group]);
+        if (t >= LAG / 3 && t - LAG / 3 < n) {
+            if (vol)
+                series_prefetch_vol(&ser[ev[t - LAG / 3].group]);
+            else
+                series_prefetch(&ser[ev[t - LAG / 3].group]);
+        }
         if (t >= 2 * LAG / 3 && t - 2 * LAG / 3 < n)
             series_prefetch_tail(&ser[ev[t - 2 * LAG / 3].group]);
         if (t >= LAG) {
@@ -670,7 +675,10 @@ static inline void series_apply(struct series *ser, const struct sev *ev, size_t
                 packets[e->group]++;
                 bytes[e->group] += e->size;
             }
-            series_add(&ser[e->group], e->ts, e->size);
+            if (vol)
+                series_add_vol(&ser[e->group], e->ts, e->size, vol[t - LAG]);
+            else
+                series_add(&ser[e->group], e->ts, e->size);
         }
     }
 }
@@ -709,6 +717,15 @@ static void plog_partition(struct plog *l, struct pdrain *d)
         pos[k] = sum;
         sum += c;
     }
+    if (l->vol) { /* the volumes go where their events go */
+        size_t at[256];
+        memcpy(at, pos, sizeof(at));
+        for (size_t i = 0; i < l->n; i++)
+            d->vtmp[at[src[i].group >> shift]++] = l->vol[i];
+        uint32_t *v = d->vtmp;
+        d->vtmp = l->vol;
+        l->vol = v;
+    }
     for (size_t i = 0; i < l->n; i++)
         dst[pos[src[i].group >> shift]++] = src[i];
     d->tmp = l->ev;
@@ -722,10 +739,14 @@ static void plog_drain(struct plog *l, struct pdrain *d, int count)
         return;
     pdrain_reserve(d, l->groups);
     plog_partition(l, d);
-    if (count) /* two calls: each inlined copy knows whether it counts */
-        series_apply(d->ser, l->ev, l->n, d->packets, d->bytes);
+    /* three calls: each inlined copy knows whether it counts, and whether
+     * the events have volumes (connection series, which do not count) */
+    if (count)
+        series_apply(d->ser, l->ev, NULL, l->n, d->packets, d->bytes);
+    else if (l->vol)
+        series_apply(d->ser, l->ev, l->vol, l->n, NULL, NULL);
     else
-        series_apply(d->ser, l->ev, l->n, NULL, NULL);
+        series_apply(d->ser, l->ev, NULL, l->n, NULL, NULL);
     l->n = 0;
 }
 
@@ -860,7 +881,7 @@ static void loop_pairs(struct run_ctx *x)
     struct plog logs[PLOG_BUFS];
     void *slots[PLOG_BUFS];
     for (size_t i = 0; i < nlogs; i++) {
-        logs[i] = (struct plog){xmalloc(st_mult(cap, sizeof(struct sev))), 0, 0, 0};
+        logs[i] = (struct plog){.ev = xmalloc(st_mult(cap, sizeof(struct sev)))};
         slots[i] = &logs[i];
     }
     struct pairs_pipe pp = {.x = x, .logs = logs, .cap = cap};
@@ -942,18 +963,24 @@ static void slog_open(struct run_ctx *x)
     x->slog_cap = plog_max();
     x->slog.ev = xmalloc(st_mult(x->slog_cap, sizeof(*x->slog.ev)));
     x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
+    if (series_volumes()) {
+        x->slog.vol = xmalloc(st_mult(x->slog_cap, sizeof(*x->slog.vol)));
+        x->st.vtmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.vtmp)));
+    }
 }
 
 /* Put an event in the stage's log, draining it when full.  The log fills
  * with the same events in the same order whatever --threads says, so it is
  * drained at the same points. */
-static inline void slog_put(struct run_ctx *x, struct sev e)
+static inline void slog_put(struct run_ctx *x, struct sev e, uint32_t vol)
 {
     struct plog *l = &x->slog;
     if (!l->ev)
         slog_open(x);
     if (e.group >= l->groups)
         l->groups = (size_t)e.group + 1;
+    if (l->vol)
+        l->vol[l->n] = vol;
     l->ev[l->n++] = e;
     if (l->n == x->slog_cap)
         plog_drain(l, &x->st, x->count_events);
@@ -963,14 +990,15 @@ static void sev_push(struct fbatch *b, size_t gi, int64_t ts, uint64_t size);
 
 /* A series event: to the batch being consumed (the packet series), else
  * to the stage's log, behind the events before it (the default mode, and
- * the flow table's flush after the loop). */
-static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size)
+ * the flow table's flush after the loop).  vol: what it moved both ways
+ * (series.h), for connection series. */
+static void series_event(struct run_ctx *x, size_t gi, int64_t ts, uint64_t size, uint64_t vol)
 {
     if (x->sev_to) {
         sev_push(x->sev_to, gi, ts, size);
         return;
     }
-    slog_put(x, (struct sev){ts, (uint32_t)gi, series_clamp_size(size)});
+    slog_put(x, (struct sev){ts, (uint32_t)gi, series_clamp_size(size)}, series_clamp_size(vol));
 }
 
 /* Give every group the series and packet counts the stage built for it
@@ -979,6 +1007,7 @@ static void series_stage_done(struct run_ctx *x)
 {
     plog_drain(&x->slog, &x->st, x->count_events);
     free(x->slog.ev);
+    free(x->slog.vol);
     memset(&x->slog, 0, sizeof(x->slog));
     pdrain_to_groups(&x->st, x->tab);
 }
@@ -1045,7 +1074,7 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     g->flows++;
     g->failed += (uint64_t)failed;
     if (f->key.proto == 6)
-        series_event(x, gi, f->start, f->bytes[0]);
+        series_event(x, gi, f->start, f->bytes[0], f->bytes[0] + f->bytes[1]);
 }
 
 /* A flow about to end (flow.h: a hint): its group's counters, or, not
@@ -1083,7 +1112,8 @@ void pipeline_flow_ending(void *ctx, const struct flow *f, int step)
 }
 
 /* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
-void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                       uint64_t resp_bytes)
 {
     struct run_ctx *x = ctx;
     if (x->fw || x->o->series != SERIES_FLOWS)
@@ -1092,7 +1122,7 @@ void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_b
     size_t gi = flow_group(x, f, &host);
     if (gi != GROUP_NONE && flow_table_event_in_line(x->flows, start)) {
         f->had_event = 1;
-        series_event(x, gi, start, orig_bytes);
+        series_event(x, gi, start, orig_bytes, orig_bytes + resp_bytes);
     }
 }
 
@@ -1172,8 +1202,8 @@ static void series_stage_apply(struct run_ctx *x, struct fbatch *b)
     size_t n = b->n_sev;
     b->n_sev = 0;
     /* none: the reading thread's call in the default mode (x->st is not its own) */
-    for (size_t i = 0; i < n; i++)
-        slog_put(x, b->sev[i]);
+    for (size_t i = 0; i < n; i++) /* packets: no volumes (series.h) */
+        slog_put(x, b->sev[i], b->sev[i].size);
 }
 
 struct learn_sink {
@@ -1270,7 +1300,7 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
             x->untracked++;
             continue;
         }
-        series_event(x, gi, e->ts, e->wirelen); /* and counts the packet (count_events) */
+        series_event(x, gi, e->ts, e->wirelen, e->wirelen); /* and counts the packet */
     }
     x->sev_to = NULL;
 }

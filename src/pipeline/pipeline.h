@@ -96,6 +96,7 @@ struct sev {
  * when full (plog_drain). */
 struct plog {
     struct sev *ev;
+    uint32_t *vol; /* the events' volumes, with series_set_volumes (series.h), else NULL */
     size_t n;
     size_t groups; /* every event's group is below this */
     int last;      /* the input ended with this log */
@@ -110,6 +111,7 @@ struct pdrain {
     uint64_t *packets, *bytes;
     size_t n, cap;
     struct sev *tmp;
+    uint32_t *vtmp; /* the volumes' (struct plog.vol) */
 };
 
 struct fbatch;
@@ -189,7 +191,8 @@ void pipeline_run(struct run_ctx *x);
  * an exchange of a connectionless flow; a flow about to end (prefetches
  * only); a flow opened (its DNS name). */
 void pipeline_flow_done(void *ctx, struct flow *f);
-void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes);
+void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                       uint64_t resp_bytes);
 void pipeline_flow_ending(void *ctx, const struct flow *f, int step);
 void pipeline_flow_opened(void *ctx, struct flow *f);
 

@@ -444,7 +444,7 @@ static void put_span(struct text *t, double s)
 }
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,
-                   uint64_t group_bytes, struct beacon_score *o)
+                   struct beacon_score *o)
 {
     memset(o, 0, sizeof(*o));
     o->events = f->events;
@@ -526,7 +526,8 @@ void score_compute(const struct score_context *ctx, const struct series_features
     double pen = 1;
     if (o->period < 1)
         pen *= o->period > 0.05 ? o->period : 0.05;
-    double per_beat = f->beats ? (double)group_bytes / (double)f->beats : 0;
+    double per_beat = f->beats ? f->beat_vol_median : 0;
+    o->beat_bytes = per_beat;
     if (per_beat > 256 * 1024.0)
         pen /= 1 + log2(per_beat / (256 * 1024.0));
     o->penalty = pen;

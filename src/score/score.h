@@ -30,6 +30,7 @@ struct beacon_score {
     double missed;     /* share of expected beats absent */
     double confidence; /* from the number of beats */
     double penalty;    /* product of rate and volume penalties */
+    double beat_bytes; /* the median beat's volume (series_features.beat_vol_median) */
     uint64_t events, beats;
     uint64_t sources; /* distinct sources of the same destination service */
     double context;   /* prevalence x locality factor applied to the score */
@@ -57,7 +58,7 @@ struct score_context {
 };
 
 void score_compute(const struct score_context *ctx, const struct series_features *f,
-                   uint64_t group_bytes, struct beacon_score *out);
+                   struct beacon_score *out);
 
 /* The one-line human reason for a score ("every 1m ±2% over 3.0h, 180
  * conns, sizes steady"), then infix (the caller's figures, e.g. --group

@@ -25,6 +25,7 @@ struct series_stream {
     uint32_t head, count; /* first: series_prefetch() fetches this line */
     int64_t ring[RING];   /* sorted pending times, circular */
     uint32_t ring_sz[RING];
+    uint32_t ring_vol[RING]; /* volumes (series_set_volumes), else the sizes again */
     int64_t last_fed;
     uint64_t fed; /* events fed so far */
     uint64_t nint;
@@ -37,8 +38,11 @@ struct series_stream {
     int64_t burst_ns;   /* burst window */
     int64_t beat_start; /* first event of the current beat */
     uint64_t beats;
+    uint64_t beat_vol;  /* volume of the beat in progress, bytes */
+    int beat_vol_added; /* series_features() added it to bvol: the series is done */
     struct sketch beat; /* beat intervals, ns */
     struct sketch size; /* event sizes, bytes */
+    struct sketch bvol; /* volumes of the beats before the one in progress, bytes */
     int64_t last_bin;
     int64_t next_bin; /* where the bin after last_bin starts (or INT64_MAX) */
     uint64_t active_bins;
@@ -57,6 +61,23 @@ struct series_stream {
 };
 
 static uint32_t exact_cap = SERIES_EXACT_CAP;
+
+/* series_set_volumes: events carry volumes, and an exact list's records
+ * are SERIES_REC_VOL bytes, not SERIES_REC (ev_bytes: what an event costs
+ * in an exact list). */
+static int vol_on;
+static size_t ev_bytes = SERIES_REC;
+
+void series_set_volumes(int on)
+{
+    vol_on = on != 0;
+    ev_bytes = vol_on ? SERIES_REC_VOL : SERIES_REC;
+}
+
+int series_volumes(void)
+{
+    return vol_on;
+}
 
 int series_set_exact_cap(uint32_t cap)
 {
@@ -80,8 +101,8 @@ uint32_t series_exact_cap(void)
  * still grow a sketch then). */
 static _Atomic uint64_t held;
 
-#define EXACT_EVENT_BYTES (sizeof(int64_t) + sizeof(uint32_t)) /* ts[] and sz[] */
-_Static_assert(EXACT_EVENT_BYTES == SERIES_REC, "a record is a time and a size");
+_Static_assert(sizeof(int64_t) + sizeof(uint32_t) == SERIES_REC, "a record is a time and a size");
+_Static_assert(SERIES_REC + sizeof(uint32_t) == SERIES_REC_VOL, "and a volume");
 
 static void held_add(uint64_t bytes)
 {
@@ -122,8 +143,8 @@ static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
  * stopping earlier would cost memory, not save it. */
 static uint32_t stream_exact_equivalent(void)
 {
-    uint64_t bytes = sizeof(struct series_stream) + 5 * 16 * sizeof(uint16_t);
-    uint64_t ev = bytes / EXACT_EVENT_BYTES;
+    uint64_t bytes = sizeof(struct series_stream) + 6 * 16 * sizeof(uint16_t);
+    uint64_t ev = bytes / ev_bytes;
     return ev < SERIES_EXACT_MIN ? SERIES_EXACT_MIN : (uint32_t)ev;
 }
 
@@ -166,6 +187,7 @@ static void coarsen_all(void)
         sketch_set_limit(&st->raw, stat_limit);
         sketch_set_limit(&st->beat, feat_limit);
         sketch_set_limit(&st->size, feat_limit);
+        sketch_set_limit(&st->bvol, feat_limit);
         if (!st->coarse) {
             st->coarse = 1;
             budget_coarse_groups++;
@@ -243,7 +265,7 @@ static int cmp_idx(const void *a, const void *b)
     return (x > y) - (x < y); /* stable */
 }
 
-static void sort_events(int64_t *ts, uint32_t *sz, uint32_t n)
+static void sort_events(int64_t *ts, uint32_t *sz, uint32_t *vol, uint32_t n)
 {
     uint32_t i;
     for (i = 1; i < n; i++)
@@ -265,6 +287,11 @@ static void sort_events(int64_t *ts, uint32_t *sz, uint32_t n)
     }
     memcpy(ts, t2, n * sizeof(*ts));
     memcpy(sz, s2, n * sizeof(*sz));
+    if (vol != sz) {
+        for (i = 0; i < n; i++)
+            s2[i] = vol[idx[i]];
+        memcpy(vol, s2, n * sizeof(*vol));
+    }
     free(t2);
     free(s2);
     free(idx);
@@ -335,15 +362,16 @@ static int64_t bin_next(int64_t b)
     return b < INT64_MAX / SERIES_BIN_NS - 1 ? (b + 1) * SERIES_BIN_NS : INT64_MAX;
 }
 
-static void feed(struct series_stream *st, int64_t t, uint32_t size)
+static void feed(struct series_stream *st, int64_t t, uint32_t size, uint32_t vol)
 {
     if (st->fed && t < st->last_fed) {
         /* Late: its place among the events already fed is gone.  It adds
          * no interval (one of 0, as before, pulled the minimum, median and
          * MAD down: a long connection's start comes when it ends), and its
-         * size counts. */
+         * size counts, and its volume, to the beat in progress. */
         st->late++;
         sketch_add(&st->size, (double)size);
+        st->beat_vol += vol;
         return;
     }
     if (st->fed) {
@@ -363,12 +391,17 @@ static void feed(struct series_stream *st, int64_t t, uint32_t size)
         sketch_add(&st->raw, (double)d);
         if (d >= (uint64_t)st->burst_ns) {
             sketch_add(&st->beat, (double)gap(st->beat_start, t));
+            sketch_add(&st->bvol, (double)st->beat_vol);
             st->beat_start = t;
             st->beats++;
+            st->beat_vol = vol;
+        } else {
+            st->beat_vol += vol;
         }
     } else {
         st->beat_start = t;
         st->beats = 1;
+        st->beat_vol = vol;
     }
     /* t never decreases here: divide only when it reaches the next bin, as
      * features_exact() does (a 64-bit division an event otherwise) */
@@ -411,18 +444,30 @@ static void unpack(struct series *s)
         return;
     uint32_t n = s->ts_n;
     const unsigned char *r = (const unsigned char *)s->ts;
-    uint32_t small[64]; /* most groups: no allocation */
-    uint32_t *tmp = n <= 64 ? small : xmalloc(st_mult(n, sizeof(*tmp)));
+    uint32_t small[2 * 64]; /* most groups: no allocation */
+    uint32_t *tmp = n <= 64 ? small : xmalloc(st_mult(2 * (size_t)n, sizeof(*tmp)));
+    uint32_t *tv = tmp + n;
+    const size_t rec = ev_bytes;
     for (uint32_t i = 0; i < n; i++) {
         int64_t t;
-        memcpy(&t, r + (size_t)i * SERIES_REC, sizeof(t));
-        memcpy(&tmp[i], r + (size_t)i * SERIES_REC + sizeof(t), sizeof(tmp[i]));
+        memcpy(&t, r + (size_t)i * rec, sizeof(t));
+        memcpy(&tmp[i], r + (size_t)i * rec + sizeof(t), sizeof(tmp[i]));
+        if (vol_on)
+            memcpy(&tv[i], r + (size_t)i * rec + sizeof(t) + sizeof(tmp[i]), sizeof(tv[i]));
         s->ts[i] = t; /* 8i <= 12i: only records already read are overwritten */
     }
     s->sz = (uint32_t *)(s->ts + s->ts_cap);
     memcpy(s->sz, tmp, (size_t)n * sizeof(*tmp));
+    if (vol_on) /* the volumes after the sizes' capacity */
+        memcpy(s->sz + s->ts_cap, tv, (size_t)n * sizeof(*tv));
     if (tmp != small)
         free(tmp);
+}
+
+/* An unpacked exact list's volumes: after the sizes, or the sizes. */
+static uint32_t *vol_of(const struct series *s)
+{
+    return vol_on ? s->sz + s->ts_cap : s->sz;
 }
 
 /* Leave the exact regime: sorted times seed everything streaming. */
@@ -431,7 +476,8 @@ static void to_stream(struct series *s)
     struct series_stream *st = xcalloc(1, sizeof(*st));
     unpack(s);
     uint32_t n = s->ts_n;
-    sort_events(s->ts, s->sz, n);
+    uint32_t *vol = vol_of(s);
+    sort_events(s->ts, s->sz, vol, n);
     /* Pivot: exact median of all intervals seen so far (in ns). */
     double *g = xmalloc(st_mult(2 * (size_t)n, sizeof(*g)));
     sorted_gaps(s->ts, n, g, g + n);
@@ -442,6 +488,7 @@ static void to_stream(struct series *s)
     sketch_init_buckets(&st->raw, 0, stat_limit);
     sketch_init_buckets(&st->beat, 0, feat_limit);
     sketch_init_buckets(&st->size, 0, feat_limit);
+    sketch_init_buckets(&st->bvol, 0, feat_limit);
     st->exact_n = n;
     st->early = n < exact_cap;
     st->coarse = coarsened > 0;
@@ -453,22 +500,23 @@ static void to_stream(struct series *s)
     uint32_t keep = n < SERIES_REORDER ? n : SERIES_REORDER;
     uint32_t fed = n - keep;
     for (uint32_t i = 0; i < fed; i++)
-        feed(st, s->ts[i], s->sz[i]);
+        feed(st, s->ts[i], s->sz[i], vol[i]);
     for (uint32_t i = 0; i < keep; i++) {
         st->ring[i] = s->ts[fed + i];
         st->ring_sz[i] = s->sz[fed + i];
+        st->ring_vol[i] = vol[fed + i];
     }
     st->count = keep;
     st->head = 0;
     held_add(sizeof(*st));
-    held_sub((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
+    held_sub((uint64_t)s->ts_cap * ev_bytes);
     pthread_mutex_lock(&streams_mu);
     st->next = streams;
     if (streams)
         streams->prev = st;
     streams = st;
     pthread_mutex_unlock(&streams_mu);
-    free(s->ts); /* and sz, in the same block */
+    free(s->ts); /* and sz (and the volumes), in the same block */
     s->ts = NULL;
     s->sz = NULL;
     s->ts_n = s->ts_cap = 0;
@@ -481,6 +529,7 @@ void series_stream_prefetch_tail(const struct series_stream *st)
     uint32_t pos = (st->head + st->count) % RING;
     __builtin_prefetch(&st->ring[pos], 1);
     __builtin_prefetch(&st->ring_sz[pos], 1);
+    __builtin_prefetch(&st->ring_vol[pos], 1);
 }
 
 /* Before a run of feed(): its sketches' counters, fetched at once rather
@@ -493,9 +542,10 @@ static void stream_prefetch(const struct series_stream *st)
     sketch_prefetch(&st->raw);
     sketch_prefetch(&st->beat);
     sketch_prefetch(&st->size);
+    sketch_prefetch(&st->bvol);
 }
 
-static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
+static int ring_insert(struct series_stream *st, int64_t t, uint32_t size, uint32_t vol)
 {
     uint32_t pos = st->count;
     /* shift newer entries up by one, from the tail */
@@ -505,15 +555,17 @@ static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
             break;
         st->ring[(st->head + pos) % RING] = st->ring[prev];
         st->ring_sz[(st->head + pos) % RING] = st->ring_sz[prev];
+        st->ring_vol[(st->head + pos) % RING] = st->ring_vol[prev];
         pos--;
     }
     st->ring[(st->head + pos) % RING] = t;
     st->ring_sz[(st->head + pos) % RING] = size;
+    st->ring_vol[(st->head + pos) % RING] = vol;
     st->count++;
     if (st->count == RING) {
         stream_prefetch(st);
         for (uint32_t i = 0; i < RING - SERIES_REORDER; i++) {
-            feed(st, st->ring[st->head], st->ring_sz[st->head]);
+            feed(st, st->ring[st->head], st->ring_sz[st->head], st->ring_vol[st->head]);
             st->head = (st->head + 1) % RING;
         }
         st->count = SERIES_REORDER;
@@ -531,17 +583,25 @@ static int ring_insert(struct series_stream *st, int64_t t, uint32_t size)
  */
 static void exact_resize(struct series *s, uint32_t cap)
 {
-    int64_t *ts = xmalloc(st_mult(cap, EXACT_EVENT_BYTES));
+    int64_t *ts = xmalloc(st_mult(cap, ev_bytes));
     if (s->ts_n)
-        memcpy(ts, s->ts, (size_t)s->ts_n * SERIES_REC); /* records: s->sz is NULL */
+        memcpy(ts, s->ts, (size_t)s->ts_n * ev_bytes); /* records: s->sz is NULL */
     free(s->ts);
     s->ts = ts;
     s->ts_cap = cap;
 }
 
-void series_add_slow(struct series *s, int64_t t, uint64_t size64)
+/* A record, with its volume when events carry one. */
+static void rec_put(struct series *s, uint32_t i, int64_t t, uint32_t size, uint32_t vol)
 {
-    uint32_t size = series_clamp_size(size64);
+    if (vol_on)
+        series_rec_put_vol(s, i, t, size, vol);
+    else
+        series_rec_put(s, i, t, size);
+}
+
+static void add_slow(struct series *s, int64_t t, uint32_t size, uint32_t vol)
+{
     s->n++;
     int64_t prev_first = s->first;
     if (t < s->first)
@@ -549,19 +609,20 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
     if (t > s->last)
         s->last = t;
     if (s->st) {
-        if (ring_insert(s->st, t, size))
+        if (ring_insert(s->st, t, size, vol))
             budget_check();
         return;
     }
     if (s->n == 1) {
         s->first_sz = size; /* one event: it is s->first; no buffer yet */
+        s->first_vol = vol;
         return;
     }
     if (s->ts_n == 0) {
         exact_resize(s, 4);
-        series_rec_put(s, 0, prev_first, s->first_sz); /* the one event so far */
+        rec_put(s, 0, prev_first, s->first_sz, s->first_vol); /* the one event so far */
         s->ts_n = 1;
-        held_add((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
+        held_add((uint64_t)s->ts_cap * ev_bytes);
         budget_check();
     }
     /* stage a of the budget: stop where a streaming state would be smaller */
@@ -573,16 +634,27 @@ void series_add_slow(struct series *s, int64_t t, uint64_t size64)
             uint32_t nc = s->ts_cap < 16 ? 16 : s->ts_cap * 2;
             if (nc > lim)
                 nc = lim;
-            held_add((uint64_t)(nc - s->ts_cap) * EXACT_EVENT_BYTES);
+            held_add((uint64_t)(nc - s->ts_cap) * ev_bytes);
             exact_resize(s, nc);
             budget_check();
         }
-        series_rec_put(s, s->ts_n++, t, size);
+        rec_put(s, s->ts_n++, t, size, vol);
         return;
     }
     to_stream(s);
-    ring_insert(s->st, t, size);
+    ring_insert(s->st, t, size, vol);
     budget_check();
+}
+
+void series_add_slow(struct series *s, int64_t t, uint64_t size64)
+{
+    uint32_t size = series_clamp_size(size64);
+    add_slow(s, t, size, size);
+}
+
+void series_add_vol_slow(struct series *s, int64_t t, uint64_t size, uint64_t vol)
+{
+    add_slow(s, t, series_clamp_size(size), series_clamp_size(vol));
 }
 
 /*
@@ -662,7 +734,7 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     uint32_t n = s->ts_n;
     if (n < 2)
         return;
-    sort_events(s->ts, s->sz, n);
+    sort_events(s->ts, s->sz, vol_of(s), n);
     uint32_t k = n - 1;
     /* One sort of the gaps gives min, max, median, MAD and the burst window
      * (order.h: the same values as selecting on the seconds did).  The
@@ -697,7 +769,7 @@ static void finish_exact(struct series *s, struct interval_stats *o)
 static void flush_ring(struct series_stream *st)
 {
     while (st->count) {
-        feed(st, st->ring[st->head], st->ring_sz[st->head]);
+        feed(st, st->ring[st->head], st->ring_sz[st->head], st->ring_vol[st->head]);
         st->head = (st->head + 1) % RING;
         st->count--;
     }
@@ -808,6 +880,7 @@ static void features_exact(const struct series *s, struct series_features *f)
             f->sizes[0].v = s->first_sz;
             f->sizes[0].w = 1;
             f->n_sizes = 1;
+            f->beat_vol_median = vol_on ? s->first_vol : s->first_sz;
         }
         f->burst_window = 2.0;
         return;
@@ -892,6 +965,24 @@ static void features_exact(const struct series *s, struct series_features *f)
             f->beat_iv[i].w = 1;
         }
     }
+    /* The beats' volumes, walked again into u (free now: n doubles hold n
+     * volumes), and their lower median; a beat's sum saturates at 4 GiB,
+     * as an event's volume does. */
+    {
+        const uint32_t *vol = vol_of(s);
+        uint32_t *bv = (uint32_t *)u;
+        uint64_t sum = vol[0];
+        size_t nbv = 0;
+        for (uint32_t i = 1; i < n; i++) {
+            if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
+                bv[nbv++] = series_clamp_size(sum);
+                sum = 0;
+            }
+            sum += vol[i];
+        }
+        bv[nbv++] = series_clamp_size(sum);
+        f->beat_vol_median = order_select_u32(bv, nbv, (nbv - 1) / 2);
+    }
     free(own);
     /* sizes stay unsorted in f: only their (lower) median is used, selected
      * here on the integers, cheaper than wval_median() on the weighted list */
@@ -934,6 +1025,15 @@ void series_features(struct series *s, struct series_features *f)
     /* ascending: the weighted median is a walk, no selection */
     f->size_median = order_wmedian(f->sizes, f->n_sizes);
     f->has_size_median = 1;
+    /* the beat in progress is the last: the series is done (series.h) */
+    if (!st->beat_vol_added && st->fed) {
+        sketch_add(&st->bvol, (double)st->beat_vol);
+        st->beat_vol_added = 1;
+    }
+    size_t nbv;
+    struct wval *bv = sketch_list(&st->bvol, 1.0, &nbv);
+    f->beat_vol_median = order_wmedian(bv, nbv);
+    free(bv);
 }
 
 size_t series_events(const struct series *s, const int64_t **ts, const uint32_t **sz, int *sampled)
@@ -991,7 +1091,7 @@ void series_features_release(struct series_features *f)
 
 void series_release(struct series *s)
 {
-    held_sub((uint64_t)s->ts_cap * EXACT_EVENT_BYTES);
+    held_sub((uint64_t)s->ts_cap * ev_bytes);
     free(s->ts); /* and sz, in the same block */
     if (s->st) {
         struct series_stream *st = s->st;
@@ -1008,6 +1108,7 @@ void series_release(struct series *s)
         sketch_release(&s->st->raw);
         sketch_release(&s->st->beat);
         sketch_release(&s->st->size);
+        sketch_release(&s->st->bvol);
         free(s->st);
     }
     series_init(s);

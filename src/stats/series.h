@@ -19,8 +19,15 @@
  *    after SERIES_RING or more is: it is counted, and adds no interval (nor
  *    a beat), only its size.  No interval is ever negative.
  * So memory per group is bounded (at most 12 bytes per event up to the exact
- * limit, then a few sketches of at most 4 KiB per side, 16-bit counters
- * until one overflows), whatever the event count.
+ * limit, 16 with volumes, then a few sketches of at most 4 KiB per side,
+ * 16-bit counters until one overflows), whatever the event count.
+ *
+ * Volumes: an event's size is what the series' statistics describe (a
+ * connection's originator bytes); its volume is what it moved both ways (the
+ * whole connection), which the score's transfer penalty weighs per beat
+ * (series_features' beat_vol_median).  Connection series carry both
+ * (series_set_volumes, series_add_vol); elsewhere an event's volume is its
+ * size (a packet's wire length).
  */
 #ifndef PCTS_SERIES_H
 #define PCTS_SERIES_H
@@ -61,7 +68,10 @@ struct series {
         uint32_t first_sz;   /* size of the only event while n == 1 */
         uint32_t finish_tag; /* exact regime, ts_n >= 2: series_finish's gap cache (series.c) */
     };
-    uint32_t burst_ns;        /* exact regime: burst window, set by series_finish */
+    union {
+        uint32_t first_vol; /* volume of the only event while n == 1 (series_set_volumes) */
+        uint32_t burst_ns;  /* exact regime, ts_n >= 2: burst window, set by series_finish */
+    };
     struct series_stream *st; /* streaming regime */
 };
 _Static_assert(sizeof(struct series) <= 64, "a group's series fits one cache line");
@@ -104,12 +114,21 @@ struct series_features {
     double size_median;  /* lower median of sizes, when has_size_median */
     int has_size_median; /* (else the scorer selects it from sizes) */
     int approx;          /* lists came from sketches */
+    /* the lower median of the beats' volumes (bytes: the sum of the volumes
+     * of a beat's events; from a sketch when approx), when beats > 0 */
+    double beat_vol_median;
 };
 
 /* Events kept exactly per group before switching to the sketches (for the
  * whole run; call before adding).  Returns -1 if out of range. */
 int series_set_exact_cap(uint32_t cap);
 uint32_t series_exact_cap(void);
+
+/* Whether events carry a volume of their own (series_add_vol; for the whole
+ * run, before adding): then series_add() must not be used.  Off by default:
+ * an event's volume is its size. */
+void series_set_volumes(int on);
+int series_volumes(void);
 
 void series_init(struct series *s);
 
@@ -170,12 +189,22 @@ static inline uint32_t series_clamp_size(uint64_t size)
  * that the statistics read.
  */
 #define SERIES_REC 12
+#define SERIES_REC_VOL 16 /* with series_set_volumes: the time, the size, the volume */
 
 static inline void series_rec_put(struct series *s, uint32_t i, int64_t t, uint32_t size)
 {
     unsigned char *r = (unsigned char *)s->ts + (size_t)i * SERIES_REC;
     memcpy(r, &t, sizeof(t));
     memcpy(r + sizeof(t), &size, sizeof(size));
+}
+
+static inline void series_rec_put_vol(struct series *s, uint32_t i, int64_t t, uint32_t size,
+                                      uint32_t vol)
+{
+    unsigned char *r = (unsigned char *)s->ts + (size_t)i * SERIES_REC_VOL;
+    memcpy(r, &t, sizeof(t));
+    memcpy(r + sizeof(t), &size, sizeof(size));
+    memcpy(r + sizeof(t) + sizeof(size), &vol, sizeof(vol));
 }
 
 static inline int series_add_fast(struct series *s, int64_t t, uint64_t size)
@@ -195,6 +224,22 @@ static inline int series_add_fast(struct series *s, int64_t t, uint64_t size)
 }
 
 void series_add_slow(struct series *s, int64_t t, uint64_t size);
+void series_add_vol_slow(struct series *s, int64_t t, uint64_t size, uint64_t vol);
+
+/* An event with its volume (series_set_volumes on). */
+static inline void series_add_vol(struct series *s, int64_t t, uint64_t size, uint64_t vol)
+{
+    if (s->ts && s->ts_n < s->ts_cap) {
+        series_rec_put_vol(s, s->ts_n++, t, series_clamp_size(size), series_clamp_size(vol));
+        s->n++;
+        if (t < s->first)
+            s->first = t;
+        if (t > s->last)
+            s->last = t;
+        return;
+    }
+    series_add_vol_slow(s, t, size, vol);
+}
 
 /*
  * Hints that series_add() on s comes soon (the batched packet loops), in two
@@ -215,6 +260,16 @@ PREFETCH_FN void series_prefetch(const struct series *s)
     } else if (s->st) {
         __builtin_prefetch(s->st, 1); /* its first line: head and count */
     }
+}
+
+/* The same for series_add_vol(): 16-byte records, which never span two
+ * lines (the block is 16-byte aligned). */
+PREFETCH_FN void series_prefetch_vol(const struct series *s)
+{
+    if (s->ts)
+        __builtin_prefetch((const unsigned char *)s->ts + (size_t)s->ts_n * SERIES_REC_VOL, 1);
+    else if (s->st)
+        __builtin_prefetch(s->st, 1);
 }
 
 PREFETCH_FN void series_prefetch_tail(const struct series *s)

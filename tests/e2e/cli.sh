@@ -619,11 +619,13 @@ else
 fi
 
 # The score is its row's product (docs/scoring.md): the parts and factors
-# each printed to 3 decimals, so the product agrees within 0.004
+# each printed to 3 decimals, so the product agrees within 0.004; and the
+# penalty follows from the period and beat_bytes (some of the sample's
+# groups are transfers)
 cat >"$w/product.py" <<'PY'
-import json, sys
+import json, math, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-n = bad = 0
+n = bad = transfers = 0
 for r in rows:
     if r["score"] is None or r["score_confidence"] is None:
         continue
@@ -634,11 +636,64 @@ for r in rows:
     if abs(min(s, 1) - r["score"]) > 0.004:
         bad += 1
         print(r["src"], r["dst"], r["score"], round(s, 4))
-sys.exit(0 if n >= 20 and bad == 0 else 1)
+    # the penalty from the period and the median beat's bytes
+    p = float(r["period"]) if r["period"] is not None else 0.0
+    pen = 1.0 if p >= 1 else max(p, 0.05)
+    if r["beat_bytes"] > 262144:
+        pen /= 1 + math.log2(r["beat_bytes"] / 262144)
+        transfers += 1
+    if abs(pen - r["score_penalty"]) > 0.0006:
+        bad += 1
+        print(r["src"], r["dst"], "penalty", r["score_penalty"], round(pen, 4))
+min_rows = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+min_transfers = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+sys.exit(0 if n >= min_rows and transfers >= min_transfers and bad == 0 else 1)
 PY
 for s in flows packets; do
-    ok_if "--series $s: every scored row's score is the product of its parts and factors" \
+    ok_if "--series $s: every scored row's score is the product of its parts and factors, its penalty from period and beat_bytes" \
         "$P -q --series $s '$w/sample.pcap' >'$w/prod' && python3 '$w/product.py' '$w/prod'"
+done
+
+# The transfer penalty weighs the median beat (docs/scoring.md): a beacon
+# whose check-ins now and then bring megabytes back (tasking) is no
+# transfer; one whose every check-in moves a megabyte is.  Responses are
+# written as headers only (captured 54 bytes of 1 514 on the wire).
+python3 - "$w" <<'PY'
+import struct, sys
+w = sys.argv[1]
+def ip4(a): return bytes(int(x) for x in a.split("."))
+def tcp(src, dst, sp, dp, fl, plen):
+    l4 = struct.pack("!HHIIBBHHH", sp, dp, 1, 1, 0x50, fl, 65535, 0, 0)
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + plen, 1, 0, 64, 6, 0, ip4(src), ip4(dst))
+    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + h + l4, 54 + plen
+recs = []
+c = "10.0.0.9"
+for srv, big in (("198.51.100.40", lambda i: i % 3 == 0), ("198.51.100.41", lambda i: True)):
+    for i in range(12):  # a check-in a minute
+        t, sp = 60 * i + (0.3 if srv.endswith("41") else 0), 40000 + i
+        recs.append((t, tcp(c, srv, sp, 80, 0x02, 0)))
+        recs.append((t + 0.01, tcp(srv, c, 80, sp, 0x12, 0)))
+        recs.append((t + 0.02, tcp(c, srv, sp, 80, 0x18, 300)))
+        n = (1000 if srv.endswith("40") else 700) if big(i) else 2  # 1.5 MB / 1 MB / 3 KB
+        for k in range(n):
+            recs.append((t + 0.03 + k * 1e-4, tcp(srv, c, 80, sp, 0x10, 1460)))
+        recs.append((t + 0.5, tcp(c, srv, sp, 80, 0x11, 0)))
+        recs.append((t + 0.51, tcp(srv, c, 80, sp, 0x11, 0)))
+out = open(w + "/transfers.pcap", "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for t, (f, wire) in sorted(recs, key=lambda r: r[0]):
+    ts = 1709294400 + t
+    out.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)), 54, wire) + f[:54])
+PY
+t "check-ins with megabytes of tasking now and then, and a download every minute" 0 "" \
+    -- $P "$w/transfers.pcap"
+ok_if "  ...tasking in 4 check-ins of 12: no transfer (the median beat, 3 KB), penalty 1" \
+    "grep -Eq '\"dst\":\"198.51.100.40\",.*\"score_penalty\":1.000,\"score_context\":1.000,\"beat_bytes\":3[0-9][0-9][0-9]}' '$w/out'"
+ok_if "  ...a megabyte every check-in: a transfer (1.1 MB a beat, x0.32)" \
+    "grep -Eq '\"dst\":\"198.51.100.41\",.*\"score_penalty\":0.3[0-9]*,\"score_context\":1.000,\"beat_bytes\":1[01][0-9]{5}}' '$w/out'"
+for s in flows packets; do
+    ok_if "  ...--series $s: the penalty from period and beat_bytes, the score the product" \
+        "$P -q --series $s '$w/transfers.pcap' >'$w/prod' && python3 '$w/product.py' '$w/prod' 2 \$([ $s = flows ] && echo 1 || echo 0)"
 done
 
 # TLS over TCP: a ClientHello of 1 800 bytes (post-quantum key share before

@@ -61,14 +61,12 @@ import time
 from ground_truth import find as gt_find  # a label's row among pcts' rows
 
 # Documented regular labels that miss the top 10 embedded, and why
-# (docs/scoring.md, "Known limits").  Emotet's C2 ranks #1 of its own
-# capture, #12-#21 in a day: four of its seven check-ins carry tasking
-# replies of 0.27-1.5 MB, and the transfer penalty divides by the mean bytes
-# a beat (416 KB: x0.59), where a median (272 KB: x0.92) would not; the
-# flow series keeps no responder bytes per connection to take a median of.
+# (docs/scoring.md, "Known limits"): none now.  Emotet's C2 was one (#12-#21
+# in a day) while the transfer penalty took the mean bytes a beat: four of
+# its seven check-ins carry tasking replies of 0.27-1.5 MB (416 KB a beat on
+# average: x0.59); the median beat (272 KB: x0.95) decides since session 22.
 KNOWN = {
-    ("unit42_2021-01-06-Emotet-infection.pcap", "5.2.136.90", "80"):
-        "transfer penalty on the mean bytes a beat",
+    # (capture, c2 address, c2 port): reason
 }
 
 BG_START = 1709510400  # 2024-03-04 00:00:00 UTC, pcapgen scenario's start

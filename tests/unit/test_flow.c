@@ -938,7 +938,7 @@ struct exlog {
         char kind; /* 'E' exchange, 'D' done */
         uint16_t port;
         int64_t start;
-        uint64_t bytes;
+        uint64_t bytes, resp; /* originator's; responder's (an exchange's) */
     } ev[64];
     size_t n;
 };
@@ -956,10 +956,12 @@ static void ex_done(void *ctx, struct flow *f)
     x->ev[x->n].kind = 'D';
     x->ev[x->n].port = hi_port(f);
     x->ev[x->n].start = f->start - EPOCH;
+    x->ev[x->n].resp = 0;
     x->ev[x->n++].bytes = f->bytes[0];
 }
 
-static void ex_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+static void ex_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                        uint64_t resp_bytes)
 {
     struct exlog *x = ctx;
     assert_int_not_equal(f->key.proto, 6);
@@ -967,6 +969,7 @@ static void ex_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_
     x->ev[x->n].kind = 'E';
     x->ev[x->n].port = hi_port(f);
     x->ev[x->n].start = start - EPOCH;
+    x->ev[x->n].resp = resp_bytes;
     x->ev[x->n++].bytes = orig_bytes;
 }
 
@@ -997,23 +1000,26 @@ static void test_exchanges(void **state)
         char kind;
         uint16_t port;
         int64_t start;
-        uint64_t bytes;
+        uint64_t bytes, resp;
     } want[] = {
-        {'E', 40000, 0, 130},
-        {'E', 40000, 30 * SEC, 80},
-        {'E', 40000, 32 * SEC + 50 * MSEC, 70},
-        {'D', 40001, 5 * SEC, 60}, /* flush: the TCP flow was last active first */
-        {'E', 40000, 40 * SEC, 0},
-        {'D', 40000, 0, 280},
+        {'E', 40000, 0, 130, 200},
+        {'E', 40000, 30 * SEC, 80, 300},
+        {'E', 40000, 32 * SEC + 50 * MSEC, 70, 0},
+        {'D', 40001, 5 * SEC, 60, 0}, /* flush: the TCP flow was last active first */
+        {'E', 40000, 40 * SEC, 0, 100},
+        {'D', 40000, 0, 280, 0},
     };
     assert_int_equal(x.n, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < x.n; i++) {
         if (x.ev[i].kind != want[i].kind || x.ev[i].port != want[i].port ||
-            x.ev[i].start != want[i].start || x.ev[i].bytes != want[i].bytes) {
-            print_error("event %zu: %c port %u start %lld bytes %llu, expected %c %u %lld %llu\n",
+            x.ev[i].start != want[i].start || x.ev[i].bytes != want[i].bytes ||
+            x.ev[i].resp != want[i].resp) {
+            print_error("event %zu: %c port %u start %lld bytes %llu/%llu, expected %c %u %lld "
+                        "%llu/%llu\n",
                         i, x.ev[i].kind, x.ev[i].port, (long long)x.ev[i].start,
-                        (unsigned long long)x.ev[i].bytes, want[i].kind, want[i].port,
-                        (long long)want[i].start, (unsigned long long)want[i].bytes);
+                        (unsigned long long)x.ev[i].bytes, (unsigned long long)x.ev[i].resp,
+                        want[i].kind, want[i].port, (long long)want[i].start,
+                        (unsigned long long)want[i].bytes, (unsigned long long)want[i].resp);
             fail();
         }
     }
@@ -1180,11 +1186,13 @@ struct stepcount {
     size_t ex;
 };
 
-static void step_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes)
+static void step_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                          uint64_t resp_bytes)
 {
     (void)f;
     (void)start;
     (void)orig_bytes;
+    (void)resp_bytes;
     ((struct stepcount *)ctx)->ex++;
 }
 

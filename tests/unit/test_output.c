@@ -717,7 +717,7 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,\n", LONG / 2,
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,\n", LONG / 2,
              big, big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
@@ -729,7 +729,7 @@ static void test_escaping_and_long_fields(void **state)
     snprintf(want, 2 * LONG,
              "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
              "end\",\"allow_confirmed\":true,\"score_confidence\":null,\"score_penalty\":null,"
-             "\"score_context\":null}\n",
+             "\"score_context\":null,\"beat_bytes\":null}\n",
              LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
@@ -753,6 +753,7 @@ static void test_score_factors(void **state)
                                        .score = 0.2898,
                                        .confidence = 0.6988,
                                        .penalty = 0.5912,
+                                       .beat_bytes = 425984.4,
                                        .context = 1,
                                        .noun = "conn"};
     fx.r[1].sc = (struct beacon_score){.valid = 1, .context = 0.4, .noun = "conn"};
@@ -762,15 +763,16 @@ static void test_score_factors(void **state)
     assert_non_null(second);
     *second++ = '\0';
     assert_non_null(strstr(s, ",\"score_confidence\":0.699,\"score_penalty\":0.591,"
-                              "\"score_context\":1.000}"));
+                              "\"score_context\":1.000,\"beat_bytes\":425984}"));
     assert_non_null(strstr(second, ",\"score_confidence\":null,\"score_penalty\":null,"
-                                   "\"score_context\":0.400}"));
+                                   "\"score_context\":0.400,\"beat_bytes\":null}"));
     free(s);
     o.format = OUT_CSV;
     s = write_to_string(&o, fx.r, 2);
-    assert_non_null(strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context\n"));
-    assert_non_null(strstr(s, ",0.699,0.591,1.000\n"));
-    assert_non_null(strstr(s, ",,,0.400\n"));
+    assert_non_null(
+        strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context,beat_bytes\n"));
+    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984\n"));
+    assert_non_null(strstr(s, ",,,0.400,\n"));
     free(s);
 }
 

@@ -29,6 +29,7 @@ static const int64_t DAY = 86400LL * SEC;
 struct ev {
     int64_t *t;
     uint32_t *sz;
+    uint32_t *vol; /* volumes (series_set_volumes), when set_vol gave some; else none */
     size_t n, cap;
 };
 
@@ -40,8 +41,12 @@ static void ev_add(struct ev *e, int64_t t, uint32_t sz)
         e->sz = realloc(e->sz, nc * sizeof(*e->sz));
         if (!e->t || !e->sz)
             abort();
+        if (e->vol && !(e->vol = realloc(e->vol, nc * sizeof(*e->vol))))
+            abort();
         e->cap = nc;
     }
+    if (e->vol)
+        e->vol[e->n] = sz;
     e->t[e->n] = t;
     e->sz[e->n++] = sz;
 }
@@ -50,15 +55,19 @@ static void ev_free(struct ev *e)
 {
     free(e->t);
     free(e->sz);
+    free(e->vol);
     memset(e, 0, sizeof(*e));
 }
 
-static uint64_t ev_bytes(const struct ev *e)
+/* Give event i the volume v (the others keep their sizes as theirs). */
+static void set_vol(struct ev *e, size_t i, uint32_t v)
 {
-    uint64_t b = 0;
-    for (size_t i = 0; i < e->n; i++)
-        b += e->sz[i];
-    return b;
+    if (!e->vol) {
+        e->vol = malloc((e->cap ? e->cap : 1) * sizeof(*e->vol));
+        assert_non_null(e->vol);
+        memcpy(e->vol, e->sz, e->n * sizeof(*e->vol));
+    }
+    e->vol[i] = v;
 }
 
 /* Events -> features through the real series code.  The features may
@@ -66,8 +75,12 @@ static uint64_t ev_bytes(const struct ev *e)
 static void features_of(const struct ev *e, struct series *s, struct series_features *f)
 {
     series_init(s);
-    for (size_t i = 0; i < e->n; i++)
-        series_add(s, e->t[i], e->sz[i]);
+    for (size_t i = 0; i < e->n; i++) {
+        if (e->vol)
+            series_add_vol(s, e->t[i], e->sz[i], e->vol[i]);
+        else
+            series_add(s, e->t[i], e->sz[i]);
+    }
     struct interval_stats st;
     series_finish(s, &st);
     series_features(s, f);
@@ -82,27 +95,29 @@ static struct score_context day_ctx(void)
 /* Score events with the exact limit raised above their count (so the exact
  * regime applies), or at a given limit; the limit is restored. */
 static void score_at_cap(const struct ev *e, uint32_t cap, const struct score_context *ctx,
-                         uint64_t group_bytes, struct beacon_score *out, int *approx)
+                         struct beacon_score *out, int *approx)
 {
     uint32_t saved = series_exact_cap();
     assert_int_equal(series_set_exact_cap(cap), 0);
+    series_set_volumes(e->vol != NULL);
     struct series s;
     struct series_features f;
     features_of(e, &s, &f);
     assert_int_equal(series_set_exact_cap(saved), 0);
     if (approx)
         *approx = f.approx;
-    score_compute(ctx, &f, group_bytes, out);
+    score_compute(ctx, &f, out);
     series_features_release(&f);
     series_release(&s);
+    series_set_volumes(0);
 }
 
-static void score_exact(const struct ev *e, uint64_t group_bytes, struct beacon_score *out)
+static void score_exact(const struct ev *e, struct beacon_score *out)
 {
     struct score_context ctx = day_ctx();
     uint32_t cap = e->n + 16 > SERIES_EXACT_CAP ? (uint32_t)e->n + 16 : SERIES_EXACT_CAP;
     int approx;
-    score_at_cap(e, cap, &ctx, group_bytes, out, &approx);
+    score_at_cap(e, cap, &ctx, out, &approx);
     assert_int_equal(approx, 0);
 }
 
@@ -174,7 +189,7 @@ static void test_too_few_events(void **state)
     struct ev e = {0};
     beacon(&e, 60, 3, 300);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     assert_int_equal(s.valid, 0);
     assert_true(s.score == 0);
     assert_int_equal(s.events, 3);
@@ -183,16 +198,16 @@ static void test_too_few_events(void **state)
     /* min_events from the context: 3 is enough at 3 */
     struct score_context ctx = day_ctx();
     ctx.min_events = 3;
-    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, &s, NULL);
     assert_int_equal(s.valid, 1);
     /* 0 means the default (4) */
     ctx.min_events = 0;
-    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, &s, NULL);
     assert_int_equal(s.valid, 0);
     /* one event: singular noun */
     ev_free(&e);
     beacon(&e, 60, 1, 300);
-    score_exact(&e, 300, &s);
+    score_exact(&e, &s);
     assert_int_equal(s.valid, 0);
     assert_non_null(strstr(why(&s), "1 conn:"));
     ev_free(&e);
@@ -204,7 +219,7 @@ static void test_perfect_beacon(void **state)
     struct ev e = {0};
     beacon(&e, 60, 1440, 300);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("60 s beacon", &s);
     assert_sane(&s);
     assert_true(s.score > 0.9);
@@ -233,8 +248,8 @@ static void test_jitter_vs_poisson(void **state)
     for (int64_t t = EPOCH; t < EPOCH + DAY; t += expo_ns(&rng, 225))
         ev_add(&p, t, 100 + (uint32_t)rng_below(&rng, 2000));
     struct beacon_score sj, sp;
-    score_exact(&j, ev_bytes(&j), &sj);
-    score_exact(&p, ev_bytes(&p), &sp);
+    score_exact(&j, &sj);
+    score_exact(&p, &sp);
     show("jitter 50%", &sj);
     show("poisson", &sp);
     assert_sane(&sj);
@@ -258,7 +273,7 @@ static void test_missed_beats(void **state)
         if (i == 0 || i == 719 || rng_below(&rng, 4) != 0)
             ev_add(&e, EPOCH + (int64_t)i * 120 * SEC, 250);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("missed 25%", &s);
     assert_sane(&s);
     assert_near(s.period, 120, 1.2);
@@ -283,7 +298,7 @@ static void test_bursts(void **state)
         ev_add(&e, b + (int64_t)1.5e9, 800);
     }
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("bursts of 3", &s);
     assert_sane(&s);
     assert_int_equal(s.events, 432);
@@ -300,7 +315,7 @@ static void test_slow_hourly(void **state)
     struct ev e = {0};
     beacon(&e, 3600, 24, 512);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("hourly", &s);
     assert_sane(&s);
     assert_true(s.score > 0.7);
@@ -319,7 +334,7 @@ static void test_fast_short(void **state)
     for (int i = 0; i < 240; i++)
         ev_add(&e, EPOCH + 10 * 3600 * SEC + (int64_t)i * 5 * SEC, 200);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("5 s for 20 min", &s);
     assert_sane(&s);
     assert_near(s.s_coverage, 1195.0 / 86400, 1e-9);
@@ -335,7 +350,7 @@ static void test_bulk_penalised(void **state)
     for (int i = 0; i < 1000; i++)
         ev_add(&e, EPOCH + (int64_t)i * 1000000, 1500);
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("bulk 1 ms", &s);
     assert_sane(&s);
     assert_true(s.penalty < 0.1);
@@ -352,20 +367,94 @@ static void test_volume_penalised(void **state)
     beacon(&small, 60, 1440, 300);
     beacon(&big, 60, 1440, 10u << 20);
     struct beacon_score ss, sb;
-    score_exact(&small, ev_bytes(&small), &ss);
-    score_exact(&big, ev_bytes(&big), &sb);
+    score_exact(&small, &ss);
+    score_exact(&big, &sb);
     show("60 s, 300 B", &ss);
     show("60 s, 10 MiB", &sb);
     assert_sane(&sb);
     assert_true(ss.penalty == 1);
+    assert_near(ss.beat_bytes, 300, 0);
     /* 10 MiB per beat: 1 / (1 + log2(40)) */
     assert_near(sb.penalty, 1 / (1 + log2(40.0)), 1e-9);
+    assert_near(sb.beat_bytes, 10u << 20, 0);
     assert_true(sb.score < ss.score * 0.5);
-    /* the penalty follows group_bytes, not the sizes */
-    score_exact(&small, 1440ull * (10u << 20), &sb);
+    /* the penalty follows the volumes (a connection's bytes both ways),
+     * not the sizes (its originator's): 300-byte requests, 10 MiB replies */
+    for (size_t i = 0; i < small.n; i++)
+        set_vol(&small, i, 10u << 20);
+    score_exact(&small, &sb);
     assert_near(sb.penalty, 1 / (1 + log2(40.0)), 1e-9);
+    assert_near(sb.s_size, 1, 0);
+    /* and past the exact limit, from the beats' sketch (0.5%) */
+    struct score_context ctx = day_ctx();
+    int approx;
+    score_at_cap(&small, SERIES_EXACT_MIN, &ctx, &sb, &approx);
+    assert_true(approx);
+    assert_near(sb.penalty, 1 / (1 + log2(40.0)), 0.002);
+    assert_near(sb.beat_bytes, 10u << 20, 0.01 * (10u << 20));
     ev_free(&small);
     ev_free(&big);
+}
+
+/* Tasking: a check-in now and then brings megabytes back (DETECTION.md:
+ * "tasking makes a few outliers").  The typical beat decides, not the
+ * mean, which a few large ones drag up (Emotet's C2: four check-ins of
+ * seven with 0.27-1.5 MB had made it a "transfer" of 416 KB a beat). */
+static void test_volume_tasking_is_no_transfer(void **state)
+{
+    (void)state;
+    uint64_t rng = 7;
+    struct ev e = {0};
+    beacon(&e, 60, 1440, 400);
+    for (size_t i = 0; i < e.n; i++) /* 30% tasked: 2 MiB; else 20 KB */
+        set_vol(&e, i, rng_unit(&rng) < 0.3 ? 2u << 20 : 20000);
+    struct beacon_score s;
+    score_exact(&e, &s);
+    show("tasked 30%", &s);
+    assert_sane(&s);
+    assert_true(s.penalty == 1); /* the mean, about 640 KB, had given 0.42 */
+    assert_near(s.beat_bytes, 20000, 0);
+    struct score_context ctx = day_ctx();
+    int approx;
+    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, &s, &approx);
+    assert_true(approx);
+    assert_true(s.penalty == 1);
+    assert_near(s.beat_bytes, 20000, 200);
+    /* most beats moving 2 MiB: a transfer, 1 / (1 + log2(8)) */
+    for (size_t i = 0; i < e.n; i++)
+        set_vol(&e, i, i % 5 == 0 ? 20000 : 2u << 20);
+    score_exact(&e, &s);
+    assert_near(s.penalty, 0.25, 1e-9);
+    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, &s, &approx);
+    assert_near(s.penalty, 0.25, 0.002);
+    ev_free(&e);
+}
+
+/* A beat's volume is the sum of its events': four parallel connections of
+ * 200 KB each check-in are a beat of 800 KB. */
+static void test_volume_of_a_beat_sums_its_events(void **state)
+{
+    (void)state;
+    struct ev e = {0};
+    for (size_t b = 0; b < 240; b++)
+        for (int c = 0; c < 4; c++)
+            ev_add(&e, EPOCH + (int64_t)b * 60 * SEC + c * 300000000LL, 500);
+    for (size_t i = 0; i < e.n; i++)
+        set_vol(&e, i, 200000);
+    struct beacon_score s;
+    score_exact(&e, &s);
+    show("4 x 200 KB a beat", &s);
+    assert_sane(&s);
+    assert_int_equal(s.beats, 240);
+    assert_near(s.beat_bytes, 800000, 0);
+    assert_near(s.penalty, 1 / (1 + log2(800000 / 262144.0)), 1e-9);
+    struct score_context ctx = day_ctx();
+    int approx;
+    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, &s, &approx);
+    assert_true(approx);
+    assert_int_equal(s.beats, 240);
+    assert_near(s.beat_bytes, 800000, 8000);
+    ev_free(&e);
 }
 
 static void test_deterministic(void **state)
@@ -376,8 +465,8 @@ static void test_deterministic(void **state)
     for (int64_t t = EPOCH; t < EPOCH + DAY / 4; t += (int64_t)((50 + 20 * rng_unit(&rng)) * 1e9))
         ev_add(&e, t, 300 + (uint32_t)rng_below(&rng, 40));
     struct beacon_score a, b;
-    score_exact(&e, ev_bytes(&e), &a);
-    score_exact(&e, ev_bytes(&e), &b);
+    score_exact(&e, &a);
+    score_exact(&e, &b);
     assert_memory_equal(&a.score, &b.score, sizeof(a.score));
     assert_memory_equal(&a.period, &b.period, sizeof(a.period));
     assert_memory_equal(&a.spread, &b.spread, sizeof(a.spread));
@@ -392,7 +481,7 @@ static void test_deterministic(void **state)
         e.t[k] = tt;
         e.sz[k] = ts;
     }
-    score_exact(&e, ev_bytes(&e), &b);
+    score_exact(&e, &b);
     assert_memory_equal(&a.score, &b.score, sizeof(a.score));
     assert_string_equal(why(&a), why(&b));
     ev_free(&e);
@@ -412,9 +501,9 @@ static void test_streaming_regime(void **state)
     struct beacon_score ex, st;
     int approx;
     uint32_t before = series_exact_cap();
-    score_at_cap(&e, 4096, &ctx, ev_bytes(&e), &ex, &approx);
+    score_at_cap(&e, 4096, &ctx, &ex, &approx);
     assert_int_equal(approx, 0);
-    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, ev_bytes(&e), &st, &approx);
+    score_at_cap(&e, SERIES_EXACT_MIN, &ctx, &st, &approx);
     assert_int_equal(approx, 1);
     assert_int_equal(series_exact_cap(), before);
     show("exact", &ex);
@@ -445,7 +534,7 @@ static void test_mode_candidate_wins(void **state)
         ev_add(&e, t, 300);
     }
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     show("1/2/3 periods", &s);
     assert_sane(&s);
     assert_near(s.period, 60, 0.6);
@@ -538,7 +627,7 @@ static void test_size_share(void **state)
         for (int i = 0; i < 100; i++)
             ev_add(&e, EPOCH + (int64_t)i * 60 * SEC, i % 2 ? c[k].b : c[k].a);
         struct beacon_score s;
-        score_exact(&e, ev_bytes(&e), &s);
+        score_exact(&e, &s);
         ev_free(&e);
         if (fabs(s.s_size - c[k].want) > 1e-12) {
             print_error("sizes %u/%u: size share %g, expected %g\n", c[k].a, c[k].b, s.s_size,
@@ -565,7 +654,7 @@ static void test_mode_near_median_is_tried(void **state)
         ev_add(&e, t, 100);
     }
     struct beacon_score s;
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     assert_near(s.period, 57.8, 1e-9);
     assert_near(s.s_interval, 0.859, 0.001);
     assert_near(s.s_period, 0.900, 0.001);
@@ -582,7 +671,7 @@ static void test_share_of_clock_hours(void **state)
     beacon(&e, 60, 36, 100);
     struct score_context ctx = {EPOCH, EPOCH + 2 * 3600 * 1000000000LL, 4, "pkt"};
     struct beacon_score s;
-    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, &s, NULL);
     assert_int_equal(s.capture_bins, 3);
     assert_int_equal(s.active_bins, 1);
     assert_non_null(strstr(why(&s), ", 33% of hours"));
@@ -597,7 +686,7 @@ static void test_zero_capture_span(void **state)
     beacon(&e, 60, 10, 100);
     struct score_context ctx = {EPOCH, EPOCH, 4, "pkt"};
     struct beacon_score s;
-    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, ev_bytes(&e), &s, NULL);
+    score_at_cap(&e, SERIES_EXACT_CAP, &ctx, &s, NULL);
     assert_sane(&s);
     assert_true(s.s_coverage == 1);
     assert_non_null(strstr(why(&s), "10 pkts"));
@@ -621,7 +710,7 @@ static void test_simultaneous_events_form_one_beat(void **state)
     for (int b = 0; b < 24; b++)
         for (int i = 0; i < 25; i++)
             ev_add(&e, EPOCH + (int64_t)b * 3600 * SEC, 300);
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     ev_free(&e); /* before asserting: a failure leaks nothing */
     show("hourly x25 same ts", &s);
     assert_int_equal(s.beats, 24);
@@ -631,7 +720,7 @@ static void test_simultaneous_events_form_one_beat(void **state)
     /* all at one instant: one beat, nothing repeats */
     for (int i = 0; i < 10; i++)
         ev_add(&e, EPOCH, 100);
-    score_exact(&e, ev_bytes(&e), &s);
+    score_exact(&e, &s);
     ev_free(&e);
     print_message("    10 at one instant: beats %llu | %s\n", (unsigned long long)s.beats, why(&s));
     assert_int_equal(s.valid, 1);
@@ -648,7 +737,7 @@ static void score_times(const double *t, size_t n, const char *what, struct beac
     struct ev e = {0};
     for (size_t i = 0; i < n; i++)
         ev_add(&e, EPOCH + (int64_t)(t[i] * SEC), 300);
-    score_exact(&e, ev_bytes(&e), s);
+    score_exact(&e, s);
     ev_free(&e);
     show(what, s);
 }
@@ -970,6 +1059,8 @@ int main(void)
         cmocka_unit_test(test_fast_short),
         cmocka_unit_test(test_bulk_penalised),
         cmocka_unit_test(test_volume_penalised),
+        cmocka_unit_test(test_volume_tasking_is_no_transfer),
+        cmocka_unit_test(test_volume_of_a_beat_sums_its_events),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_streaming_regime),
         cmocka_unit_test(test_mode_candidate_wins),
