@@ -35,6 +35,16 @@
  * accepted with an empty qname and qtype 0 and its answers are not read:
  * there is no name they could belong to.
  *
+ * Cut messages.  A message the snapshot length cut (the caller says so:
+ * dns_parse's cut) is read as far as it goes.  Running out of bytes is then
+ * not malformed: the record the end falls in and everything after it are
+ * ignored, and the answers wholly inside still map their addresses, so a
+ * capture taken with "tcpdump -s 96" still names destinations.  What the
+ * bytes there do say is checked as ever (a label type, a pointer, QDCOUNT,
+ * an A record's RDLENGTH, which is checked before its rdata for that
+ * reason).  Without cut, a message that ends early is malformed, as it is
+ * on the wire.
+ *
  * Address ownership.  The CNAME chain is followed from the question name
  * through the first class-IN CNAME owned by the current name, at most 8
  * hops, stopping at a name already on the chain.  A/AAAA records owned by any
@@ -54,7 +64,9 @@
 
 enum name_rc {
     NAME_OK = 0,
-    NAME_BAD = -1 /* malformed: the message cannot be parsed further */
+    NAME_BAD = -1,  /* malformed: the message cannot be parsed further */
+    NAME_SHORT = -2 /* the window ends inside the name: malformed, unless the
+                       snapshot length cut the message there (dns_parse's cut) */
 };
 
 static unsigned char lower(unsigned char c)
@@ -67,8 +79,9 @@ static unsigned char lower(unsigned char c)
  * no trailing dot, "" for the root) and advance c past the name's own bytes
  * (up to and including its first pointer or its terminating zero).  c must
  * start at the beginning of the message, so that pointer targets are
- * offsets into it.  On any result but NAME_OK, out is "" and c is not
- * advanced.
+ * offsets into it.  NAME_SHORT when the window ends before the name does
+ * (and nothing the bytes before that say is malformed).  On any result but
+ * NAME_OK, out is "" and c is not advanced.
  */
 static enum name_rc dns_name(struct cursor *c, char out[DNS_TEXT_MAX + 1])
 {
@@ -83,10 +96,10 @@ static enum name_rc dns_name(struct cursor *c, char out[DNS_TEXT_MAX + 1])
     for (;;) {
         uint8_t b, lo;
         if (cur_peek_u8(&m, pos, &b))
-            goto bad;
+            goto short_;
         if ((b & 0xC0) == 0xC0) {
             if (cur_peek_u8(&m, pos + 1, &lo))
-                goto bad;
+                goto short_;
             size_t target = (size_t)(b & 0x3F) << 8 | lo;
             if (target >= lowest)
                 goto bad; /* to itself, forward, or into this stretch */
@@ -117,7 +130,7 @@ static enum name_rc dns_name(struct cursor *c, char out[DNS_TEXT_MAX + 1])
         for (size_t i = 1; i <= b; i++) {
             uint8_t ch;
             if (cur_peek_u8(&m, pos + i, &ch))
-                goto bad;
+                goto short_;
             ch = lower(ch);
             if (ch != '.' && name_char_ok(ch)) {
                 out[n++] = (char)ch;
@@ -135,6 +148,9 @@ static enum name_rc dns_name(struct cursor *c, char out[DNS_TEXT_MAX + 1])
         goto bad;
     return NAME_OK;
 
+short_:
+    out[0] = '\0';
+    return NAME_SHORT;
 bad:
     out[0] = '\0';
     return NAME_BAD;
@@ -175,12 +191,15 @@ static void put_addr(struct name_addr *a, const uint8_t *msg, size_t len, const 
 
 /*
  * Read at most DNS_MAX_ANSWERS answers from c; keep the class-IN A, AAAA
- * and CNAME records whose names are usable.  -1 if malformed.
+ * and CNAME records whose names are usable.  -1 if malformed.  With cut
+ * (dns_parse), a record that runs past the end of the bytes ends the
+ * section: it and the records after it are not read.
  */
-static int dns_answers(struct cursor *c, unsigned ancount, struct dns_rr *rrs, size_t *nrr)
+static int dns_answers(struct cursor *c, unsigned ancount, int cut, struct dns_rr *rrs, size_t *nrr)
 {
     char name[DNS_TEXT_MAX + 1];
     unsigned nan = ancount < DNS_MAX_ANSWERS ? ancount : DNS_MAX_ANSWERS;
+    int out_of_bytes = cut ? 0 : -1;
 
     *nrr = 0;
     for (unsigned i = 0; i < nan; i++) {
@@ -188,23 +207,28 @@ static int dns_answers(struct cursor *c, unsigned ancount, struct dns_rr *rrs, s
         uint16_t cls;
         r.owner = c->off;
         enum name_rc rc = dns_name(c, name);
-        if (rc == NAME_BAD)
+        if (rc == NAME_SHORT)
+            return out_of_bytes;
+        if (rc != NAME_OK)
             return -1;
         if (cur_be16(c, &r.type) || cur_be16(c, &cls) || cur_be32(c, &r.ttl) ||
             cur_be16(c, &r.rdlen))
-            return -1;
+            return out_of_bytes;
         r.rdata = c->off;
+        int in = (cls & 0x7FFF) == DNS_C_IN; /* mDNS sets the top bit (cache flush) */
+        /* before the rdata's bytes: a wrong length is malformed even when
+         * the snapshot length cut the rdata */
+        if (in && r.type == DNS_T_A && r.rdlen != 4)
+            return -1;
+        if (in && r.type == DNS_T_AAAA && r.rdlen != 16)
+            return -1;
         if (cur_skip(c, r.rdlen))
-            return -1;
-        if ((cls & 0x7FFF) != DNS_C_IN) /* mDNS sets the top bit (cache flush) */
+            return out_of_bytes;
+        if (!in)
             continue;
-        if (r.type == DNS_T_A && r.rdlen != 4)
-            return -1;
-        if (r.type == DNS_T_AAAA && r.rdlen != 16)
-            return -1;
         if (r.type == DNS_T_CNAME) {
             /* The target must fill the rdata exactly: read it through a
-             * window that ends with the rdata. */
+             * window that ends with the rdata (which is all there). */
             struct cursor t;
             cur_init(&t, c->p, r.rdata + r.rdlen);
             if (cur_skip(&t, r.rdata))
@@ -228,8 +252,9 @@ static int on_chain(char chain[][DNS_TEXT_MAX + 1], size_t n, const char *s)
     return 0;
 }
 
-int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint16_t *qtype,
-              int *is_response, struct name_addr *addrs, size_t max_addrs, size_t *n_addrs)
+int dns_parse(const uint8_t *msg, size_t len, int cut, char qname[DNS_TEXT_MAX + 1],
+              uint16_t *qtype, int *is_response, struct name_addr *addrs, size_t max_addrs,
+              size_t *n_addrs)
 {
     char qbuf[DNS_TEXT_MAX + 1], name[DNS_TEXT_MAX + 1];
     char chain[DNS_MAX_CNAME_HOPS + 1][DNS_TEXT_MAX + 1];
@@ -252,19 +277,29 @@ int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint
     cur_init(&c, msg, len);
     if (cur_be16(&c, &id) || cur_be16(&c, &flags) || cur_be16(&c, &qdcount) ||
         cur_be16(&c, &ancount) || cur_skip(&c, 4)) /* NSCOUNT, ARCOUNT */
-        return -1;
+        return cut ? 0 : -1;
     (void)id;
     int qr = flags >> 15;
     unsigned opcode = (flags >> 11) & 0xFu, rcode = flags & 0xFu;
     if (qdcount > DNS_MAX_QUESTIONS)
         return -1;
 
-    for (unsigned i = 0; i < qdcount; i++) {
-        uint16_t t, cls;
+    /* The end of a cut message may fall in the questions: the one it falls
+     * in is not reported (the first one's name goes with its type), and
+     * no answer follows. */
+    int q_cut = 0;
+    for (unsigned i = 0; i < qdcount && !q_cut; i++) {
+        uint16_t t = 0, cls;
         enum name_rc rc = dns_name(&c, i == 0 ? q : name);
-        if (rc == NAME_BAD)
-            goto bad;
-        if (cur_be16(&c, &t) || cur_be16(&c, &cls))
+        if (rc == NAME_OK && (cur_be16(&c, &t) || cur_be16(&c, &cls)))
+            rc = NAME_SHORT;
+        if (rc == NAME_SHORT && cut) {
+            q_cut = 1;
+            if (i == 0)
+                q[0] = '\0';
+            continue;
+        }
+        if (rc != NAME_OK)
             goto bad;
         if (i == 0)
             qt = t;
@@ -273,10 +308,10 @@ int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint
         *qtype = qt;
     if (is_response)
         *is_response = qr;
-    if (qdcount == 0 || !qr || opcode != 0 || rcode != 0)
+    if (qdcount == 0 || q_cut || !qr || opcode != 0 || rcode != 0)
         return 0;
 
-    if (dns_answers(&c, ancount, rrs, &nrr))
+    if (dns_answers(&c, ancount, cut, rrs, &nrr))
         goto bad;
 
     /* Follow CNAMEs from the question name. */
@@ -327,7 +362,7 @@ bad:
     return -1;
 }
 
-int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg_len)
+int dns_tcp_strip(const uint8_t *p, size_t len, int cut, const uint8_t **msg, size_t *msg_len)
 {
     struct cursor c;
     uint16_t n;
@@ -337,8 +372,15 @@ int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg
     cur_init(&c, p, len);
     if (cur_be16(&c, &n))
         return -1;
-    if (n == 0 || !cur_has(&c, n))
+    if (n == 0)
         return -1;
+    if (!cur_has(&c, n)) {
+        if (!cut || cur_left(&c) == 0)
+            return -1;
+        *msg = p + 2;
+        *msg_len = cur_left(&c); /* what the capture kept of it */
+        return 1;
+    }
     *msg = p + 2;
     *msg_len = n;
     return 0;

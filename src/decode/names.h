@@ -7,7 +7,9 @@
  * cursor.h, every loop has a fixed cap and consumes input on each turn.
  *
  * Every function returns 1 (found), 0 (well formed, or cut by the snapshot
- * length, but nothing to report) or -1 (malformed).  A name handed back is
+ * length, but nothing to report) or -1 (malformed within the bytes there).
+ * The DNS bytes alone cannot tell a cut from a message that ends early: the
+ * caller tells dns_parse and dns_tcp_strip (their cut).  A name handed back is
  * always NUL-terminated inside NAME_MAX_LEN + 1 bytes, lowercase, without a
  * trailing dot, and made only of letters, digits, '-', '_', '.' and '*'
  * (name_char_ok); the exceptions are an HTTP Host that is an IPv6 literal,
@@ -68,18 +70,33 @@ struct name_addr {
  * 0 for a query, a response without addresses, or a message without a
  * question (qname "" and qtype 0), -1 if malformed (then qname is "" and no
  * address is reported).  Any output pointer may be NULL.
+ *
+ * cut: the snapshot length cut the message (the capture holds less than the
+ * wire did, and msg/len runs to the end of what it holds).  Ending early is
+ * then not malformed: the message is read as far as it goes, the answers
+ * wholly inside count as above and the record the end falls in and those
+ * after it are ignored; a question the end falls in is not reported (qname
+ * "" and qtype 0 when it is the first), nor is an answer after it; a header
+ * cut short gives 0 and nothing else.  Whatever the bytes there say is
+ * checked as without cut: -1 still means malformed within them.  Without
+ * cut, a message ending early is malformed.
  */
-int dns_parse(const uint8_t *msg, size_t len, char qname[DNS_TEXT_MAX + 1], uint16_t *qtype,
-              int *is_response, struct name_addr *addrs, size_t max_addrs, size_t *n_addrs);
+int dns_parse(const uint8_t *msg, size_t len, int cut, char qname[DNS_TEXT_MAX + 1],
+              uint16_t *qtype, int *is_response, struct name_addr *addrs, size_t max_addrs,
+              size_t *n_addrs);
 
 /*
  * DNS over TCP (RFC 1035 4.2.2, RFC 7766): p/len is a TCP payload starting
  * with the 2-byte message length.  Sets *msg and *msg_len to the first message
  * and returns 0, or returns -1 when the length is 0 or larger than the bytes
  * available (the message was cut or continues in a later segment: segments
- * are not reassembled).  Pipelined messages follow at *msg + *msg_len.
+ * are not reassembled).  With cut (the snapshot length cut the segment: see
+ * dns_parse), a message larger than the bytes available is the one the cut
+ * fell in: *msg and *msg_len are what is there of it (at least one byte), for
+ * dns_parse with cut, and the result is 1.  Pipelined messages follow at
+ * *msg + *msg_len (after a result of 1, none).
  */
-int dns_tcp_strip(const uint8_t *p, size_t len, const uint8_t **msg, size_t *msg_len);
+int dns_tcp_strip(const uint8_t *p, size_t len, int cut, const uint8_t **msg, size_t *msg_len);
 
 /*
  * TLS ClientHello server_name (RFC 8446 4.1.2, RFC 6066 section 3), from the

@@ -397,14 +397,23 @@ static int is_address_literal(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
+/* Did the snapshot length cut the payload?  The payload reaches the end of
+ * a record shorter than the frame.  (The IP length against the bytes
+ * captured would also call a packet whose IP header claims more than the
+ * frame held cut: a lie on the wire, not a cut.) */
+static int payload_cut(const struct pkt_meta *m, const struct pkt *p)
+{
+    return m->payload && p->caplen < p->wirelen &&
+           m->payload + m->payload_len == p->data + p->caplen;
+}
+
 /* The TLS_SEG_* bits of a TCP packet for tls_stream_sni: SYN, RST, and
- * whether the snapshot length cut its payload (the payload reaches the end
- * of a record shorter than the frame). */
+ * whether the snapshot length cut its payload. */
 static unsigned tls_seg_bits(const struct pkt_meta *m, const struct pkt *p)
 {
     unsigned seg =
         (m->tcp_flags & 0x02 ? TLS_SEG_SYN : 0) | (m->tcp_flags & 0x04 ? TLS_SEG_RST : 0);
-    if (m->payload && p->caplen < p->wirelen && m->payload + m->payload_len == p->data + p->caplen)
+    if (payload_cut(m, p))
         seg |= TLS_SEG_CUT;
     return seg;
 }
@@ -422,18 +431,24 @@ learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_me
     case NS_DNS: {
         /* UDP: the payload is one message.  TCP: length-prefixed messages,
          * as many as the segment holds whole (a client may pipeline its
-         * queries, RFC 7766: only the first had been read) */
+         * queries, RFC 7766: only the first had been read), and the one the
+         * snapshot length cut.  A cut message teaches what it holds whole
+         * (dns_parse's cut: "tcpdump -s 96" captures had named nothing). */
         const uint8_t *p = m->payload;
         size_t left = m->payload_len;
         size_t budget = 16;         /* addresses a packet may teach (flows_fill's room) */
         struct dns_counted counted; /* only .n set: zeroing the array cost every DNS packet */
+        int cut = payload_cut(m, pk);
         counted.n = 0;
         for (int k = 0; k < DNS_TCP_MAX_MSGS; k++) {
             const uint8_t *msg = p;
             size_t len = left, size = left;
+            int msg_cut = cut;
             if (m->proto == 6) {
-                if (dns_tcp_strip(p, left, &msg, &len))
+                int sr = dns_tcp_strip(p, left, cut, &msg, &len);
+                if (sr < 0)
                     break;
+                msg_cut = sr == 1;
                 size = 2 + len;
                 p = msg + len;
                 left -= size;
@@ -442,7 +457,7 @@ learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_me
             size_t n = 0;
             uint16_t qtype;
             int resp = 0;
-            rc = dns_parse(msg, len, name, &qtype, &resp, addrs, budget, &n);
+            rc = dns_parse(msg, len, msg_cut, name, &qtype, &resp, addrs, budget, &n);
             /* --group dns names its groups by the queries: the answers'
              * mappings serve nothing there, and their names had filled the
              * name table (a million junk answers, then no new domain) */

@@ -463,6 +463,41 @@ ok_if "  ...name the connection to the second's address" "grep -q '\"dst\":\"203
 t "an answer after a connection ended does not name it" 0 "" -- $P --group host "$w/lateanswer.pcap"
 ok_if "  ...the group is the address (it had been late.example: names were looked up when the flow was finished)" \
     "grep -q '\"src\":\"10.0.0.5\",\"dst\":\"203.0.113.13\",\"proto\":\"tcp\",\"dport\":443,' '$w/out' && ! grep -q '\"dst\":\"late.example\"' '$w/out'"
+# DNS answers cut by the snapshot length (tcpdump -s 96): the answers
+# captured whole name their addresses, the one cut mid-way nothing; a
+# frame whose IP header claims more than it holds (and than the wire held)
+# is not cut but short: its message is malformed and names nothing
+python3 - "$w/dnscut.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl, extra=0):
+    return b'\0' * 12 + b'\x08\x00' + struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl) + extra, 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, data=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1, 0, 0x50, fl, 65535, 0, 0) + data
+def udp(sp, dp, data): return struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+def qname(n): return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
+def answer(i, n, addrs):
+    return (struct.pack('!HHHHHH', i, 0x8180, 1, len(addrs), 0, 0) + qname(n) + struct.pack('!HH', 1, 1)
+            + b''.join(b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 300, 4) + socket.inet_aton(a) for a in addrs))
+c, r = '10.0.0.5', '10.0.0.53'
+# UDP cut at 96 bytes: 42 of headers, 12 of DNS header, 17 of question, 16 of the
+# first answer, 9 of the second; TCP at 106, 5 bytes into the second answer
+cut = ip4(r, c, 17, udp(53, 40000, answer(1, 'cut.example', ['203.0.113.21', '203.0.113.22'])))
+short = ip4(r, c, 17, udp(53, 40001, answer(2, 'short.example', ['203.0.113.23', '203.0.113.26'])[:-7]), extra=7)
+seg = ip4(r, c, 6, tcp(53, 40002, 0x18, (lambda m: struct.pack('!H', len(m)) + m)(answer(3, 'tcp.example', ['203.0.113.24', '203.0.113.25']))))
+pk = [(0, cut, 96), (0.1, short, len(short)), (0.2, seg, 14 + 20 + 20 + 2 + 29 + 16 + 5)]
+t = 1
+for a in ('203.0.113.21', '203.0.113.22', '203.0.113.23', '203.0.113.24', '203.0.113.25'):
+    pk += [(t, ip4(c, a, 6, tcp(41000 + t, 443, 0x02)), 96), (t + 0.01, ip4(a, c, 6, tcp(443, 41000 + t, 0x12)), 96)]
+    t += 1
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 128, 1))
+    for ts, fr, cap in pk:
+        f.write(struct.pack('<IIII', 1700000000 + int(ts), round((ts % 1) * 1e6), min(cap, len(fr)), len(fr)) + fr[:cap])
+PY
+t "DNS answers cut by the snapshot length" 0 "" -- $P "$w/dnscut.pcap"
+ok_if "  ...the answer captured whole names its address (UDP and TCP; cut answers had named nothing)" \
+    "grep -q '\"dst\":\"203.0.113.21\".*\"host\":\"cut.example\"' '$w/out' && grep -q '\"dst\":\"203.0.113.24\".*\"host\":\"tcp.example\"' '$w/out'"
+ok_if "  ...the answer cut mid-way, and a message shorter than its IP header says, name nothing" \
+    "grep -q '\"dst\":\"203.0.113.22\".*\"host\":null' '$w/out' && grep -q '\"dst\":\"203.0.113.23\".*\"host\":null' '$w/out' && grep -q '\"dst\":\"203.0.113.25\".*\"host\":null' '$w/out'"
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"

@@ -1,14 +1,17 @@
 /*
  * fuzz_names.c - libFuzzer target: one payload through dns_parse() (as UDP,
- * and as TCP after dns_tcp_strip()), tls_client_hello_sni() and
- * http_request_host().
+ * and as TCP after dns_tcp_strip(), each whole and cut by the snapshot
+ * length), tls_client_hello_sni() and http_request_host().
  *
  * Each parser gets its own exactly sized copy of the bytes (for TCP DNS, of
  * the stripped message), so ASan catches any over-read.  Output buffers are
  * pre-filled with garbage.  abort() when a result is outside {-1, 0, 1}, a
  * returned name is not NUL-terminated within NAME_MAX_LEN + 1 bytes or has a
  * byte name_normalise would reject (or an uppercase letter), more addresses
- * are reported than fit, or an address family is not 4 or 6.  Two shapes are
+ * are reported than fit, or an address family is not 4 or 6; a DNS message
+ * read with dns_parse's cut must read as without it unless that ran out of
+ * bytes, and a prefix of a well-formed one read with cut must not be
+ * malformed, give more addresses or another question name.  Two shapes are
  * checked separately: a DNS name, in presentation form (\DDD escapes,
  * dns_text_ok) inside DNS_TEXT_MAX + 1 bytes and at most NAME_MAX_LEN bytes
  * once unescaped, and an HTTP Host IPv6 literal ("[" hex, ':', '.' "]").
@@ -81,18 +84,26 @@ static void check_dns_name(const char *s)
         abort();
 }
 
-static void dns_one(const uint8_t *p, size_t n, size_t max_addrs)
-{
-    struct name_addr addrs[4];
+struct dns_res {
+    int rc, resp;
+    uint16_t qtype;
+    size_t nad;
     char qname[DNS_TEXT_MAX + 1];
+    struct name_addr addrs[4];
+};
+
+static void dns_one_res(const uint8_t *p, size_t n, int cut, size_t max_addrs, struct dns_res *o)
+{
+    struct name_addr *addrs = o->addrs;
+    char *qname = o->qname;
     uint16_t qtype = 0xEEEE;
     int resp = 7;
     size_t nad = 999;
 
-    memset(qname, 'Q', sizeof(qname));
-    memset(addrs, 0xEE, sizeof(addrs));
+    memset(qname, 'Q', sizeof(o->qname));
+    memset(addrs, 0xEE, sizeof(o->addrs));
     uint8_t *buf = copy_exact(p, n);
-    int rc = dns_parse(buf, n, qname, &qtype, &resp, addrs, max_addrs, &nad);
+    int rc = dns_parse(buf, n, cut, qname, &qtype, &resp, addrs, max_addrs, &nad);
     free(buf);
     check_result(rc);
     check_dns_name(qname);
@@ -107,6 +118,43 @@ static void dns_one(const uint8_t *p, size_t n, size_t max_addrs)
     for (size_t i = 0; i < nad; i++)
         if (addrs[i].family != 4 && addrs[i].family != 6)
             abort();
+    o->rc = rc;
+    o->resp = resp;
+    o->qtype = qtype;
+    o->nad = nad;
+}
+
+/*
+ * Without and with cut: a reading that never ran out of bytes (not -1
+ * without cut) is the same with cut.  Then the first k bytes (k from the
+ * input) as a cut message: not malformed where the whole is not, no
+ * address the whole does not give, and the whole's question if any.
+ */
+static void dns_one(const uint8_t *p, size_t n, size_t max_addrs, size_t k)
+{
+    struct dns_res w, c, pre;
+    dns_one_res(p, n, 0, max_addrs, &w);
+    dns_one_res(p, n, 1, max_addrs, &c);
+    if (w.rc != -1 &&
+        (c.rc != w.rc || c.nad != w.nad || c.resp != w.resp || c.qtype != w.qtype ||
+         strcmp(c.qname, w.qname) || memcmp(c.addrs, w.addrs, w.nad * sizeof(w.addrs[0]))))
+        abort();
+    if (k > n)
+        return;
+    dns_one_res(p, k, 1, max_addrs, &pre);
+    if (w.rc == -1)
+        return;
+    if (pre.rc == -1 || (pre.rc == 1 && w.rc != 1) || pre.nad > w.nad)
+        abort();
+    if (pre.qname[0] && strcmp(pre.qname, w.qname))
+        abort();
+    for (size_t i = 0, j = 0; i < pre.nad && w.nad < max_addrs; i++, j++) {
+        /* all the whole's addresses are there: the prefix's come in order */
+        while (j < w.nad && memcmp(&pre.addrs[i], &w.addrs[j], sizeof(w.addrs[0])))
+            j++;
+        if (j == w.nad)
+            abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -115,25 +163,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *buf;
     int rc;
 
-    /* DNS over UDP, with room for 4 and for 1 address. */
-    dns_one(data, size, 4);
-    dns_one(data, size, 1);
+    /* DNS over UDP, with room for 4 and for 1 address; a cut where the
+     * input's last byte says (a prefix of up to 255 bytes). */
+    size_t k = size ? data[size - 1] : 0;
+    dns_one(data, size, 4, k);
+    dns_one(data, size, 1, k);
 
-    /* DNS over TCP. */
-    buf = copy_exact(data, size);
-    const uint8_t *msg = (const uint8_t *)"x";
-    size_t mlen = 12345;
-    rc = dns_tcp_strip(buf, size, &msg, &mlen);
-    if (rc == 0) {
-        if (msg != buf + 2 || mlen == 0 || mlen > size - 2)
-            abort();
-        size_t off = (size_t)(msg - buf);
-        free(buf);
-        dns_one(data + off, mlen, 4);
-    } else {
-        if (rc != -1 || msg != NULL || mlen != 0)
-            abort();
-        free(buf);
+    /* DNS over TCP, whole and cut. */
+    for (int cut = 0; cut <= 1; cut++) {
+        buf = copy_exact(data, size);
+        const uint8_t *msg = (const uint8_t *)"x";
+        size_t mlen = 12345;
+        rc = dns_tcp_strip(buf, size, cut, &msg, &mlen);
+        if (rc == 0 || rc == 1) {
+            if (msg != buf + 2 || mlen == 0 || mlen > size - 2 || (rc == 1 && !cut) ||
+                (rc == 1 && mlen != size - 2))
+                abort();
+            size_t off = (size_t)(msg - buf);
+            free(buf);
+            if (rc == 0)
+                dns_one(data + off, mlen, 4, k);
+            else
+                dns_one(data + off, mlen, 4, mlen + 1); /* the cut reading is checked */
+        } else {
+            if (rc != -1 || msg != NULL || mlen != 0)
+                abort();
+            free(buf);
+        }
     }
 
     /* TLS ClientHello. */

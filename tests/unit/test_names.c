@@ -168,12 +168,13 @@ struct dres {
     struct name_addr a[8];
 };
 
-static int dparse_max(const uint8_t *p, size_t len, struct dres *r, size_t max)
+/* dns_parse on an exact copy; cut: the snapshot length cut the message. */
+static int dparse_cut(const uint8_t *p, size_t len, int cut, struct dres *r, size_t max)
 {
     uint8_t *copy = exact_copy(p, len);
     memset(r, 0x5A, sizeof(*r));
     assert_true(max <= 8);
-    r->rc = dns_parse(copy, len, r->qname, &r->qtype, &r->resp, r->a, max, &r->n);
+    r->rc = dns_parse(copy, len, cut, r->qname, &r->qtype, &r->resp, r->a, max, &r->n);
     free(copy);
     assert_true(r->rc >= -1 && r->rc <= 1);
     check_dns_name(r->qname);
@@ -185,6 +186,11 @@ static int dparse_max(const uint8_t *p, size_t len, struct dres *r, size_t max)
     for (size_t i = 0; i < r->n; i++)
         assert_true(r->a[i].family == 4 || r->a[i].family == 6);
     return r->rc;
+}
+
+static int dparse_max(const uint8_t *p, size_t len, struct dres *r, size_t max)
+{
+    return dparse_cut(p, len, 0, r, max);
 }
 
 static int dparse(const struct bb *b, struct dres *r)
@@ -959,7 +965,7 @@ static void test_dns_max_addrs_and_null_outputs(void **state)
     assert_int_equal(dparse_max(b.p, b.n, &r, 0), 1);
     assert_int_equal(r.n, 0);
     uint8_t *copy = exact_copy(b.p, b.n);
-    assert_int_equal(dns_parse(copy, b.n, NULL, NULL, NULL, NULL, 4, NULL), 1);
+    assert_int_equal(dns_parse(copy, b.n, 0, NULL, NULL, NULL, NULL, 4, NULL), 1);
     free(copy);
     bb_free(&b);
 }
@@ -1019,25 +1025,25 @@ static void test_dns_tcp_strip(void **state)
     bb_be16(&t, (unsigned)m.n);
     bb_bytes(&t, m.p, m.n);
     uint8_t *copy = exact_copy(t.p, t.n);
-    assert_int_equal(dns_tcp_strip(copy, t.n, &msg, &mlen), 0);
+    assert_int_equal(dns_tcp_strip(copy, t.n, 0, &msg, &mlen), 0);
     assert_ptr_equal(msg, copy + 2);
     assert_int_equal(mlen, m.n);
     assert_int_equal(dparse_max(msg, mlen, &r, 8), 1);
     expect_v4(&r.a[0], 1, 2, 3, 4);
     /* Length larger than available, one byte of length, nothing. */
-    assert_int_equal(dns_tcp_strip(copy, t.n - 1, &msg, &mlen), -1);
+    assert_int_equal(dns_tcp_strip(copy, t.n - 1, 0, &msg, &mlen), -1);
     assert_null(msg);
     assert_int_equal(mlen, 0);
-    assert_int_equal(dns_tcp_strip(copy, 1, &msg, &mlen), -1);
-    assert_int_equal(dns_tcp_strip(copy, 0, &msg, &mlen), -1);
+    assert_int_equal(dns_tcp_strip(copy, 1, 0, &msg, &mlen), -1);
+    assert_int_equal(dns_tcp_strip(copy, 0, 0, &msg, &mlen), -1);
     free(copy);
     /* Zero length. */
     static const uint8_t zero[3] = {0, 0, 0};
-    assert_int_equal(dns_tcp_strip(zero, sizeof(zero), &msg, &mlen), -1);
+    assert_int_equal(dns_tcp_strip(zero, sizeof(zero), 0, &msg, &mlen), -1);
     /* Two pipelined messages: the first one. */
     bb_be16(&t, (unsigned)m.n);
     bb_bytes(&t, m.p, m.n);
-    assert_int_equal(dns_tcp_strip(t.p, t.n, &msg, &mlen), 0);
+    assert_int_equal(dns_tcp_strip(t.p, t.n, 0, &msg, &mlen), 0);
     assert_int_equal(mlen, m.n);
     bb_free(&m);
     bb_free(&t);
@@ -1060,6 +1066,186 @@ static void test_dns_every_prefix(void **state)
     for (size_t n = 0; n <= b.n; n++)
         dparse_max(b.p, n, &r, 1);
     bb_free(&b);
+}
+
+/*
+ * Cut by the snapshot length (dns_parse's cut): every prefix of a response
+ * of three addresses is read as far as it goes, never malformed; the
+ * answers wholly inside count, the one the end falls in does not.  Without
+ * cut the same prefixes are malformed (test_dns_every_prefix).
+ */
+static void test_dns_cut_by_snapshot(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    struct dres r;
+    dns_hdr(&b, F_RESPONSE, 1, 3);
+    dns_question(&b, "example.com", T_A);
+    size_t q_end = b.n, end[3];
+    dns_ptr(&b, 12);
+    dns_a(&b, 60, 1, 2, 3, 4);
+    end[0] = b.n;
+    dns_ptr(&b, 12);
+    dns_aaaa(&b, 60, V6);
+    end[1] = b.n;
+    dns_ptr(&b, 12);
+    dns_a(&b, 60, 5, 6, 7, 8);
+    end[2] = b.n;
+    for (size_t n = 0; n <= b.n; n++) {
+        size_t whole = 0;
+        while (whole < 3 && end[whole] <= n)
+            whole++;
+        assert_int_equal(dparse_cut(b.p, n, 1, &r, 8), whole ? 1 : 0);
+        assert_int_equal(r.n, whole);
+        assert_string_equal(r.qname, n >= q_end ? "example.com" : "");
+        assert_int_equal(r.qtype, n >= q_end ? T_A : 0);
+        assert_int_equal(r.resp, n >= 12 ? 1 : 0);
+        if (n < b.n)
+            assert_int_equal(dparse_max(b.p, n, &r, 8), -1);
+    }
+    assert_int_equal(dparse_cut(b.p, end[1] + 3, 1, &r, 8), 1);
+    expect_v4(&r.a[0], 1, 2, 3, 4);
+    assert_int_equal(r.a[1].family, 6);
+    assert_memory_equal(r.a[1].addr, V6, 16);
+    /* a whole message reads the same either way */
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), 1);
+    assert_int_equal(r.n, 3);
+    expect_v4(&r.a[2], 5, 6, 7, 8);
+    bb_free(&b);
+
+    /* A CNAME chain: the target's address counts only once it is all there,
+     * and no prefix is malformed. */
+    build_cname_response(&b);
+    for (size_t n = 0; n < b.n; n++)
+        assert_int_equal(dparse_cut(b.p, n, 1, &r, 8), 0);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), 1);
+    bb_free(&b);
+
+    /* A query cut in its question: nothing to report (not malformed); the
+     * second question cut: the first one stands. */
+    dns_hdr(&b, F_QUERY, 1, 0);
+    dns_question(&b, "www.example.com", T_A);
+    assert_int_equal(dparse_cut(b.p, 12 + 5, 1, &r, 8), 0);
+    assert_string_equal(r.qname, "");
+    assert_int_equal(dparse_cut(b.p, b.n - 2, 1, &r, 8), 0); /* name whole, QCLASS cut */
+    assert_string_equal(r.qname, "");
+    assert_int_equal(r.qtype, 0);
+    bb_free(&b);
+    dns_hdr(&b, F_RESPONSE, 2, 1);
+    dns_question(&b, "first.example", T_AAAA);
+    dns_question(&b, "second.example", T_A);
+    assert_int_equal(dparse_cut(b.p, b.n - 3, 1, &r, 8), 0);
+    assert_string_equal(r.qname, "first.example");
+    assert_int_equal(r.qtype, T_AAAA);
+    assert_int_equal(r.resp, 1);
+    bb_free(&b);
+}
+
+/* What the bytes there say is still checked: malformed is malformed,
+ * cut or not. */
+static void test_dns_cut_still_malformed(void **state)
+{
+    (void)state;
+    struct bb b = {0};
+    struct dres r;
+    /* QDCOUNT above 4, the header alone captured. */
+    dns_hdr(&b, F_QUERY, DNS_MAX_QUESTIONS + 1, 0);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), -1);
+    bb_free(&b);
+
+    /* One good answer, then an owner name with a 0x40 label type, cut
+     * right after it. */
+    dns_hdr(&b, F_RESPONSE, 1, 2);
+    dns_question(&b, "example.com", T_A);
+    dns_ptr(&b, 12);
+    dns_a(&b, 60, 1, 2, 3, 4);
+    bb_u8(&b, 0x40);
+    bb_fill(&b, 'x', 3);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), -1);
+    bb_free(&b);
+
+    /* A forward compression pointer, cut after it. */
+    dns_hdr(&b, F_RESPONSE, 1, 2);
+    dns_question(&b, "example.com", T_A);
+    dns_ptr(&b, 12);
+    dns_a(&b, 60, 1, 2, 3, 4);
+    dns_ptr(&b, 200);
+    bb_u8(&b, 0);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), -1);
+    bb_free(&b);
+
+    /* An A record of RDLENGTH 5, its rdata cut after 2 bytes: the length
+     * alone is malformed; with RDLENGTH 4 the same cut is only a cut. */
+    dns_hdr(&b, F_RESPONSE, 1, 1);
+    dns_question(&b, "example.com", T_A);
+    dns_ptr(&b, 12);
+    size_t rd = dns_rr(&b, T_A, 60, 5);
+    bb_u8(&b, 10);
+    bb_u8(&b, 0);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), -1);
+    bb_set_be16(&b, rd - 2, 4);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), 0);
+    bb_free(&b);
+
+    /* A CNAME whose target does not fill its rdata (all captured). */
+    dns_hdr(&b, F_RESPONSE, 1, 2);
+    dns_question(&b, "www.example.com", T_A);
+    dns_ptr(&b, 12);
+    rd = dns_cname(&b, "cdn.example.net");
+    bb_set_be16(&b, rd - 2, (unsigned)(b.n - rd + 1));
+    bb_u8(&b, 0);
+    dns_ptr(&b, rd);
+    bb_u8(&b, 0);
+    assert_int_equal(dparse_cut(b.p, b.n, 1, &r, 8), -1);
+    bb_free(&b);
+}
+
+/* A TCP segment the snapshot length cut: its last message is what the
+ * capture kept of it (result 1), for dns_parse with cut. */
+static void test_dns_tcp_strip_cut(void **state)
+{
+    (void)state;
+    struct bb m = {0}, t = {0};
+    struct dres r;
+    const uint8_t *msg;
+    size_t mlen;
+    dns_hdr(&m, F_RESPONSE, 1, 2);
+    dns_question(&m, "example.com", T_A);
+    dns_ptr(&m, 12);
+    dns_a(&m, 60, 1, 2, 3, 4);
+    size_t first = m.n;
+    dns_ptr(&m, 12);
+    dns_a(&m, 60, 5, 6, 7, 8);
+    bb_be16(&t, (unsigned)m.n);
+    bb_bytes(&t, m.p, m.n);
+    size_t one = t.n;
+    bb_be16(&t, (unsigned)m.n);
+    bb_bytes(&t, m.p, m.n);
+    uint8_t *copy = exact_copy(t.p, t.n);
+    /* whole: 0 either way */
+    assert_int_equal(dns_tcp_strip(copy, one, 1, &msg, &mlen), 0);
+    assert_int_equal(mlen, m.n);
+    /* the first message cut after its first answer */
+    assert_int_equal(dns_tcp_strip(copy, 2 + first + 3, 1, &msg, &mlen), 1);
+    assert_ptr_equal(msg, copy + 2);
+    assert_int_equal(mlen, first + 3);
+    assert_int_equal(dparse_cut(msg, mlen, 1, &r, 8), 1);
+    assert_int_equal(r.n, 1);
+    expect_v4(&r.a[0], 1, 2, 3, 4);
+    assert_int_equal(dns_tcp_strip(copy, 2 + first + 3, 0, &msg, &mlen), -1);
+    assert_null(msg);
+    /* the second, pipelined, cut: the first is whole, then the rest */
+    assert_int_equal(dns_tcp_strip(copy + one, t.n - one - 1, 1, &msg, &mlen), 1);
+    assert_int_equal(mlen, m.n - 1);
+    /* only the length captured, or part of it: nothing */
+    assert_int_equal(dns_tcp_strip(copy, 2, 1, &msg, &mlen), -1);
+    assert_int_equal(mlen, 0);
+    assert_int_equal(dns_tcp_strip(copy, 1, 1, &msg, &mlen), -1);
+    free(copy);
+    static const uint8_t zero[3] = {0, 0, 0};
+    assert_int_equal(dns_tcp_strip(zero, sizeof(zero), 1, &msg, &mlen), -1);
+    bb_free(&m);
+    bb_free(&t);
 }
 
 /* ---- TLS builders --------------------------------------------------------- */
@@ -1909,11 +2095,20 @@ static void parse_all(const uint8_t *p, size_t n)
     char out[NAME_MAX_LEN + 1];
     const uint8_t *msg;
     size_t mlen;
-    dparse_max(p, n, &r, 3);
+    int whole = dparse_max(p, n, &r, 3);
+    /* cut: never malformed where the whole reading is not; the same
+     * result where that one never ran out of bytes */
+    struct dres rc;
+    int cut = dparse_cut(p, n, 1, &rc, 3);
+    assert_true(whole == -1 || (cut == whole && rc.n == r.n));
     uint8_t *copy = exact_copy(p, n);
-    if (dns_tcp_strip(copy, n, &msg, &mlen) == 0) {
+    if (dns_tcp_strip(copy, n, 0, &msg, &mlen) == 0) {
         assert_true(msg >= copy && mlen <= n - 2);
         dparse_max(msg, mlen, &r, 2);
+    }
+    if (dns_tcp_strip(copy, n, 1, &msg, &mlen) == 1) {
+        assert_true(msg == copy + 2 && mlen >= 1 && mlen == n - 2);
+        dparse_cut(msg, mlen, 1, &r, 2);
     }
     free(copy);
     tls_n(p, n, out);
@@ -1975,6 +2170,9 @@ int main(void)
         cmocka_unit_test(test_dns_root_name),
         cmocka_unit_test(test_dns_tcp_strip),
         cmocka_unit_test(test_dns_every_prefix),
+        cmocka_unit_test(test_dns_cut_by_snapshot),
+        cmocka_unit_test(test_dns_cut_still_malformed),
+        cmocka_unit_test(test_dns_tcp_strip_cut),
         cmocka_unit_test(test_tls_sni_first_and_last),
         cmocka_unit_test(test_tls_no_sni_or_no_extensions),
         cmocka_unit_test(test_tls_not_a_client_hello),
