@@ -4,24 +4,47 @@
  * syntax (RFC 9110 5.1, 5.5, 5.6.2), uri-host and port (RFC 3986 3.2.2, 3.2.3).
  *
  * Only the first HTTP_MAX_SCAN (4096) bytes of the payload are examined,
- * through one cursor.  Results:
- *  - 0 when the payload does not start with METHOD SP, METHOD one of GET POST
- *    HEAD PUT DELETE OPTIONS PATCH CONNECT TRACE (responses, TLS, garbage),
- *    when the request line is HTTP/0.9 (no version) or another major version,
- *    when the request line is not complete in the bytes examined, when no
- *    complete Host line is seen before the empty line or the end of what is
- *    examined (a Host line cut by the snapshot length is not used), and when
- *    Host is empty (allowed for targets without an authority).
- *  - -1 for a malformed request line (empty target, control bytes, a version
- *    that is not HTTP/D.D), a header line with a NUL or a bare CR, without a
- *    colon, or with a non-token byte in the field name (so "Host :" too,
- *    RFC 9112 5.1), whitespace before the first header or a folded Host line
- *    (RFC 9112 2.2, 5.2), a second Host field (RFC 9112 3.2 says to reject
- *    it; it is only detected within the bytes examined), and a Host value that
- *    is not host[:port]: a port of more than 5 digits, a reg-name with a byte
- *    outside name_normalise's set (so no percent-encoding), or an IPv6
- *    literal with anything but hex digits, ':' and '.' inside the brackets
- *    (no zone id, no IPvFuture).
+ * through one cursor.
+ *
+ * Methods.  Any method of RFC 9110 9.1's syntax: a token (tchar, RFC 9110
+ * 5.6.2) of at most HTTP_MAX_METHOD (20) bytes whose first byte is an
+ * uppercase letter (every registered method's is, and the caller's
+ * first-byte check asks for one).  Only GET POST HEAD PUT DELETE OPTIONS
+ * PATCH CONNECT TRACE had been taken, so WebDAV's PROPFIND, MKCOL, LOCK ...
+ * named nothing (C2 over WebDAV showed no host), nor did the unregistered
+ * methods in wide use: BITS_POST (Windows' BITS uploads, malware's too),
+ * RPC_IN_DATA (RPC over HTTP).  A method of the IANA HTTP Method Registry
+ * (the table below) makes the payload a request, and a request line that
+ * is wrong after it is malformed (-1), as before.  Any other token counts
+ * only when the whole first line is a request line (token SP target SP
+ * "HTTP/" DIGIT "." DIGIT, then CRLF or LF within the bytes examined),
+ * else the result is 0, not a request.  That is what keeps out payloads
+ * that are not HTTP and merely start with capital letters and a space
+ * (SMTP's "EHLO x", RTSP's "DESCRIBE ... RTSP/1.0", SIP's "INVITE ...
+ * SIP/2.0", binary): to pass, the eight bytes before the first line end
+ * must be " HTTP/1.", the target must hold no space or control byte, and a
+ * well-formed Host line must follow.  What passes is HTTP in everything
+ * but its method's name, and its Host names the server as a GET's does.
+ *
+ * Results:
+ *  - 0 when the payload does not start with METHOD SP (responses, TLS,
+ *    garbage), when the method is not registered and the first line is not
+ *    a request line (above), when the request line is HTTP/0.9 (no version)
+ *    or another major version, when the request line is not complete in the
+ *    bytes examined, when no complete Host line is seen before the empty
+ *    line or the end of what is examined (a Host line cut by the snapshot
+ *    length is not used), and when Host is empty (allowed for targets
+ *    without an authority).
+ *  - -1 for a malformed request line after a registered method (empty
+ *    target, control bytes, a version that is not HTTP/D.D), a header line
+ *    with a NUL or a bare CR, without a colon, or with a non-token byte in
+ *    the field name (so "Host :" too, RFC 9112 5.1), whitespace before the
+ *    first header or a folded Host line (RFC 9112 2.2, 5.2), a second Host
+ *    field (RFC 9112 3.2 says to reject it; it is only detected within the
+ *    bytes examined), and a Host value that is not host[:port]: a port of
+ *    more than 5 digits, a reg-name with a byte outside name_normalise's
+ *    set (so no percent-encoding), or an IPv6 literal with anything but hex
+ *    digits, ':' and '.' inside the brackets (no zone id, no IPvFuture).
  * At most HTTP_MAX_HEADERS (256) header lines are examined; a Host after
  * them counts as absent.  Lines end with CRLF or a bare LF (RFC 9112 2.2
  * allows the latter).  The
@@ -34,12 +57,33 @@
 
 #include "cursor.h"
 
-#define HTTP_MAX_METHOD 7     /* "OPTIONS", "CONNECT" */
+#define HTTP_MAX_METHOD 20    /* the longest registered is 17, "UPDATEREDIRECTREF" */
 #define HTTP_MAX_IPV6_TEXT 45 /* INET6_ADDRSTRLEN - 1 */
 #define HTTP_MAX_PORT_DIGITS 5
 
-static const char *const methods[] = {"GET",     "POST",  "HEAD",    "PUT",  "DELETE",
-                                      "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+/* The IANA HTTP Method Registry (RFC 9110 16.1.1), as of 2026: RFC 9110's
+ * eight, PATCH (RFC 5789), PRI (RFC 9113), QUERY (draft-ietf-httpbis-safe-
+ * method-w-body), WebDAV (RFC 4918) and its extensions (versioning RFC 3253,
+ * ACL RFC 3744, ordering RFC 3648, redirect references RFC 4437, CalDAV RFC
+ * 4791, bindings RFC 5842, SEARCH RFC 5323), and RFC 2068's LINK and
+ * UNLINK. */
+/* clang-format off */
+static const char *const methods[] = {
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE",
+    "GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
+    "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST", "PRI",
+    "PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND",
+    "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL"};
+/* clang-format on */
+
+/* Is m in the registry? */
+static int registered(const char *m)
+{
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (strcmp(m, methods[i]) == 0)
+            return 1;
+    return 0;
+}
 
 static int is_ows(uint8_t b)
 {
@@ -222,30 +266,30 @@ int http_request_host(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1])
     cur_init(&c, p, len);
     cur_limit(&c, HTTP_MAX_SCAN);
 
-    /* METHOD SP */
+    /* METHOD SP: a token, its first byte an uppercase letter */
     for (;;) {
         if (cur_u8(&c, &b))
             return 0;
-        if (b == ' ')
+        if (b == ' ' && mlen > 0)
             break;
-        if (b < 'A' || b > 'Z' || mlen == HTTP_MAX_METHOD)
+        if (mlen == 0 ? (b < 'A' || b > 'Z') : !is_tchar(b))
+            return 0;
+        if (mlen == HTTP_MAX_METHOD)
             return 0;
         method[mlen++] = (char)b;
     }
     method[mlen] = '\0';
-    int known = 0;
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (strcmp(method, methods[i]) == 0)
-            known = 1;
-    if (!known)
-        return 0;
 
+    /* A request line wrong after a registered method is a malformed
+     * request; after another token, it is no request at all. */
     rc = next_line(&c, &line);
     if (rc)
-        return rc < 0 ? -1 : 0;
+        return rc < 0 && registered(method) ? -1 : 0;
     rc = request_line_rest(&line);
-    if (rc <= 0)
-        return rc;
+    if (rc < 0)
+        return registered(method) ? -1 : 0;
+    if (rc == 0)
+        return 0;
 
     /* Header lines, up to the empty line.  Each turn consumes a line. */
     for (unsigned i = 0; i < HTTP_MAX_HEADERS; i++) {

@@ -149,12 +149,15 @@ int tls_stream_sni(struct tls_reasm *r, uint64_t conn, uint32_t seq, unsigned se
 
 /*
  * HTTP/1.x request Host header (RFC 9112 3.2): a payload starting with a
- * request line (METHOD SP target SP HTTP/1.x).  The Host field name is matched
+ * request line (METHOD SP target SP HTTP/1.x; METHOD a token starting with an
+ * uppercase letter, at most 20 bytes: one of the IANA registry, or any other
+ * when the whole line is such a request line, else the payload is no
+ * request, see http.c).  The Host field name is matched
  * case-insensitively, the value trimmed, a ":port" removed, an IPv6 literal
  * kept with its brackets; lowercase.  Only the first HTTP_MAX_SCAN bytes are
  * examined.  Returns 1 found, 0 not a request / no (or an empty) Host / the
- * Host line not complete in the bytes examined, -1 malformed (request line,
- * header line, two Host fields, bad host or port).
+ * Host line not complete in the bytes examined, -1 malformed (request line
+ * after a registered method, header line, two Host fields, bad host or port).
  */
 int http_request_host(const uint8_t *p, size_t len, char out[NAME_MAX_LEN + 1]);
 

@@ -359,7 +359,7 @@ static inline enum name_source name_source(const struct pkt_meta *m)
         return NS_NONE;
     if (m->payload[0] == 0x16)
         return NS_TLS;
-    if (m->payload[0] >= 'A' && m->payload[0] <= 'T')
+    if (m->payload[0] >= 'A' && m->payload[0] <= 'Z') /* a method (http.c): UNLOCK too */
         return NS_HTTP;
     return NS_NONE;
 }

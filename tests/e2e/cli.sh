@@ -498,6 +498,31 @@ ok_if "  ...the answer captured whole names its address (UDP and TCP; cut answer
     "grep -q '\"dst\":\"203.0.113.21\".*\"host\":\"cut.example\"' '$w/out' && grep -q '\"dst\":\"203.0.113.24\".*\"host\":\"tcp.example\"' '$w/out'"
 ok_if "  ...the answer cut mid-way, and a message shorter than its IP header says, name nothing" \
     "grep -q '\"dst\":\"203.0.113.22\".*\"host\":null' '$w/out' && grep -q '\"dst\":\"203.0.113.23\".*\"host\":null' '$w/out' && grep -q '\"dst\":\"203.0.113.25\".*\"host\":null' '$w/out'"
+# HTTP methods beyond the nine: WebDAV (UNLOCK also past the old first-byte
+# check, 'A' to 'T'), an unregistered one with a whole request line; not a
+# payload that merely starts with capital letters and a space
+python3 - "$w/methods.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return b'\0' * 12 + b'\x08\x00' + struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, data=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1, 0, 0x50, fl, 65535, 0, 0) + data
+c, pk, t = '10.0.0.8', [], 0
+for a, data in (('198.51.100.31', b'PROPFIND /dav/ HTTP/1.1\r\nHost: propfind.example\r\nDepth: 1\r\n\r\n'),
+                ('198.51.100.32', b'UNLOCK /dav/x HTTP/1.1\r\nHost: unlock.example\r\nLock-Token: <urn:x>\r\n\r\n'),
+                ('198.51.100.33', b'BITS_POST /up HTTP/1.1\r\nHost: bits.example\r\n\r\n'),
+                ('198.51.100.34', b'XQ \x01\x02 Host: bogus.example\r\nHost: bogus.example\r\n\r\n')):
+    t += 1
+    pk += [(t, ip4(c, a, 6, tcp(42000 + t, 80, 0x02))), (t + 0.01, ip4(a, c, 6, tcp(80, 42000 + t, 0x12))),
+           (t + 0.02, ip4(c, a, 6, tcp(42000 + t, 80, 0x18, data)))]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, fr in pk:
+        f.write(struct.pack('<IIII', 1700000000 + int(ts), round((ts % 1) * 1e6), len(fr), len(fr)) + fr)
+PY
+t "HTTP requests of other methods name their server" 0 "" -- $P "$w/methods.pcap"
+ok_if "  ...PROPFIND, UNLOCK, BITS_POST (WebDAV's had named nothing)" \
+    "grep -q '\"dst\":\"198.51.100.31\".*\"host\":\"propfind.example\"' '$w/out' && grep -q '\"dst\":\"198.51.100.32\".*\"host\":\"unlock.example\"' '$w/out' && grep -q '\"dst\":\"198.51.100.33\".*\"host\":\"bits.example\"' '$w/out'"
+ok_if "  ...not capital letters, a space and binary" "grep -q '\"dst\":\"198.51.100.34\".*\"host\":null' '$w/out'"
 printf '*.evil.example\n' >"$w/names.allow"
 t "a name allow rule matches the learned name" 0 "" -- $P --allow "$w/names.allow" "$w/names.pcap"
 ok_if "  ...allow set on the named group" "grep -q '\"dst\":\"203.0.113.9\".*\"allow\":\"\*.evil.example\"' '$w/out'"

@@ -1853,6 +1853,9 @@ static int http(const char *s, char out[NAME_MAX_LEN + 1])
     return http_n(s, strlen(s), out);
 }
 
+/* A string literal that may hold NUL bytes, all of it. */
+#define http_lit(lit, out) http_n(lit, sizeof(lit) - 1, out)
+
 static void test_http_get_host(void **state)
 {
     (void)state;
@@ -1862,14 +1865,126 @@ static void test_http_get_host(void **state)
                           out),
                      1);
     assert_string_equal(out, "www.example.com");
-    /* Every method of the list. */
-    static const char *const m[] = {"GET",     "POST",  "HEAD",    "PUT",  "DELETE",
-                                    "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+    /* Every method of the IANA registry (WebDAV's had named nothing). */
+    static const char *const m[] = {"ACL",
+                                    "BASELINE-CONTROL",
+                                    "BIND",
+                                    "CHECKIN",
+                                    "CHECKOUT",
+                                    "CONNECT",
+                                    "COPY",
+                                    "DELETE",
+                                    "GET",
+                                    "HEAD",
+                                    "LABEL",
+                                    "LINK",
+                                    "LOCK",
+                                    "MERGE",
+                                    "MKACTIVITY",
+                                    "MKCALENDAR",
+                                    "MKCOL",
+                                    "MKREDIRECTREF",
+                                    "MKWORKSPACE",
+                                    "MOVE",
+                                    "OPTIONS",
+                                    "ORDERPATCH",
+                                    "PATCH",
+                                    "POST",
+                                    "PRI",
+                                    "PROPFIND",
+                                    "PROPPATCH",
+                                    "PUT",
+                                    "QUERY",
+                                    "REBIND",
+                                    "REPORT",
+                                    "SEARCH",
+                                    "TRACE",
+                                    "UNBIND",
+                                    "UNCHECKOUT",
+                                    "UNLINK",
+                                    "UNLOCK",
+                                    "UPDATE",
+                                    "UPDATEREDIRECTREF",
+                                    "VERSION-CONTROL"};
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
         char req[128];
         snprintf(req, sizeof(req), "%s / HTTP/1.0\r\nHost: m.example\r\n\r\n", m[i]);
         assert_int_equal(http(req, out), 1);
         assert_string_equal(out, "m.example");
+        /* registered: a request line wrong after it is malformed */
+        snprintf(req, sizeof(req), "%s / HTTP/1.1x\r\nHost: m.example\r\n\r\n", m[i]);
+        assert_int_equal(http(req, out), -1);
+    }
+}
+
+/* Methods outside the registry: any token whose first line is a whole
+ * HTTP/1.x request line.  Else 0, not a request, never -1: text protocols
+ * and binary that start with capital letters and a space are not HTTP. */
+static void test_http_other_methods(void **state)
+{
+    (void)state;
+    char out[NAME_MAX_LEN + 1];
+    /* BITS uploads, RPC over HTTP, a framework's own verb, token bytes */
+    assert_int_equal(http("BITS_POST /up/x.bin HTTP/1.1\r\nHost: bits.example\r\n"
+                          "BITS-Packet-Type: Create-Session\r\n\r\n",
+                          out),
+                     1);
+    assert_string_equal(out, "bits.example");
+    assert_int_equal(http("RPC_IN_DATA /rpc/rpcproxy.dll?ex01:6001 HTTP/1.1\r\n"
+                          "Host: mail.example\r\n\r\n",
+                          out),
+                     1);
+    assert_string_equal(out, "mail.example");
+    assert_int_equal(http("GETX / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 1);
+    assert_int_equal(http("X-Beacon.v2!~ /c HTTP/1.0\nHost: c2.example\n\n", out), 1);
+    assert_string_equal(out, "c2.example");
+    assert_int_equal(http("ABCDEFGHIJKLMNOPQRST / HTTP/1.1\r\nHost: a.example\r\n\r\n", out),
+                     1); /* 20 bytes */
+    /* once the request line holds, the rest is checked as for GET */
+    assert_int_equal(http("BEACON / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n", out),
+                     -1);
+    assert_int_equal(http("BEACON / HTTP/1.1\r\nAccept: */*\r\n\r\n", out), 0);
+
+    /* not a request line: 0 */
+    assert_int_equal(http("ABCDEFGHIJKLMNOPQRSTU / HTTP/1.1\r\nHost: a.example\r\n\r\n", out),
+                     0); /* 21 bytes */
+    assert_int_equal(http("EHLO mail.example\r\n", out), 0);
+    assert_int_equal(http("USER anonymous\r\nPASS x\r\n", out), 0);
+    assert_int_equal(http("DESCRIBE rtsp://cam.example/s RTSP/1.0\r\nCSeq: 1\r\n\r\n", out), 0);
+    assert_int_equal(http("INVITE sip:bob@a.example SIP/2.0\r\nVia: x\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON / HTTP/2.0\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON /a b HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON  HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON / HTTP/1.1 \r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON /\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("BEACON / HTTP/1.1", out), 0); /* no line end yet */
+    assert_int_equal(http("A B C\r\n", out), 0);
+    assert_int_equal(http("Be(acon / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http(" GET / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("1GET / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http_lit("XY \x01\x00\xff\xfe HTTP/1.1\r\n", out), 0);
+    assert_int_equal(http_lit("AB\x00 / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http_lit("AB /x\x00 HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    assert_int_equal(http("AB /x\rHTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
+    /* a registered method's wrong request line stays -1 (test_http_malformed) */
+    assert_int_equal(http("PROPFIND  HTTP/1.1\r\nHost: a.example\r\n\r\n", out), -1);
+    assert_int_equal(http_lit("MKCOL /x\x00 HTTP/1.1\r\nHost: a.example\r\n\r\n", out), -1);
+    /* pseudo-random: capital letters, a space, random bytes: never -1 nor
+     * a name unless the line happens to be a request line (it never is) */
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 20000; i++) {
+        uint8_t buf[64];
+        size_t n = 3 + i % 60;
+        for (size_t j = 0; j < n; j++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[j] = (uint8_t)x;
+        }
+        buf[0] = (uint8_t)('A' + buf[0] % 26);
+        buf[1] = (uint8_t)('A' + buf[1] % 26);
+        buf[2] = ' ';
+        assert_int_equal(http_n(buf, n, out), 0);
     }
 }
 
@@ -1980,7 +2095,6 @@ static void test_http_not_a_request(void **state)
     char out[NAME_MAX_LEN + 1];
     assert_int_equal(http("HTTP/1.1 200 OK\r\nHost: a.example\r\n\r\n", out), 0);
     assert_int_equal(http("get / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
-    assert_int_equal(http("GETX / HTTP/1.1\r\nHost: a.example\r\n\r\n", out), 0);
     assert_int_equal(http("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", out), 0);
     assert_int_equal(http("", out), 0);
     assert_int_equal(http("GET", out), 0);
@@ -2187,6 +2301,7 @@ int main(void)
         cmocka_unit_test(test_tls_stream_retransmits_and_gaps),
         cmocka_unit_test(test_tls_stream_wait_and_room),
         cmocka_unit_test(test_http_get_host),
+        cmocka_unit_test(test_http_other_methods),
         cmocka_unit_test(test_http_case_and_trimming),
         cmocka_unit_test(test_http_port),
         cmocka_unit_test(test_http_ipv6_literal),
