@@ -662,7 +662,7 @@ void series_add_vol_slow(struct series *s, int64_t t, uint64_t size, uint64_t vo
  * a buffer of the thread that finished it, for series_features() on the
  * same group (main.c calls them one after the other, group by group, on
  * each finishing thread), whose beat intervals are mostly those gaps.  The
- * buffer is reused from group to group (4 doubles an event: the gaps and
+ * buffer is reused from group to group (4.5 doubles an event: the gaps and
  * series_features' scratch) and freed when its thread exits.  A group's
  * entry is valid only while the cache still holds it: the series pointer,
  * its event count and a tag that series_finish stored in the series (in
@@ -739,7 +739,8 @@ static void finish_exact(struct series *s, struct interval_stats *o)
     /* One sort of the gaps gives min, max, median, MAD and the burst window
      * (order.h: the same values as selecting on the seconds did).  The
      * sorted gaps stay in the cache for series_features(). */
-    double *g = gcache_reserve(4 * (size_t)n); /* ns; seconds; scratch */
+    /* ns; seconds; scratch; and series_features' beat volumes (n 32-bit) */
+    double *g = gcache_reserve(4 * (size_t)n + n / 2 + 1);
     double *iv = g + k;
     for (uint32_t i = 0; i < k; i++)
         g[i] = (double)gap(s->ts[i], s->ts[i + 1]); /* sorted: no wrap */
@@ -889,13 +890,19 @@ static void features_exact(const struct series *s, struct series_features *f)
     int64_t w = s->burst_ns;
     f->burst_window = (double)w * 1e-9;
     const double *g = gcache_find(s); /* the sorted gaps, ns */
-    double *own = NULL, *u;           /* scratch: 3 doubles an event */
+    double *own = NULL, *u;           /* scratch: 3 doubles an event, then n beat volumes */
     if (g) {
         u = gcache.g + n;
     } else {
-        own = xmalloc(st_mult(3 * (size_t)n, sizeof(*own)));
+        own = xmalloc(st_mult(3 * (size_t)n + n / 2 + 1, sizeof(*own)));
         u = own;
     }
+    /* the beats' volumes (a beat's sum saturates at 4 GiB, as an event's
+     * volume does), after the 3n doubles */
+    uint32_t *bv = (uint32_t *)(u + 3 * (size_t)n);
+    const uint32_t *vol = vol_of(s);
+    uint64_t vsum = vol[0];
+    size_t nbv = 0;
     /* u: every beat interval (ns) in time order; the mixed beats' (below)
      * intervals in x and their last gaps in y, while they fit in n/2 each */
     double *x = u + n, *y = x + n / 2, *tmp = u + 2 * (size_t)n;
@@ -911,6 +918,8 @@ static void features_exact(const struct series *s, struct series_features *f)
         if (d >= (uint64_t)w) {
             double iv = (double)gap(beat_start, s->ts[i]);
             u[f->n_beat_iv++] = iv;
+            bv[nbv++] = series_clamp_size(vsum);
+            vsum = 0;
             if (beat_start != s->ts[i - 1]) { /* the beat had non-zero gaps below w */
                 if (mixed < cap_mixed) {
                     x[mixed] = iv;
@@ -921,6 +930,7 @@ static void features_exact(const struct series *s, struct series_features *f)
             beat_start = s->ts[i];
             f->beats++;
         }
+        vsum += vol[i];
         if (s->ts[i] >= next_bin) { /* sorted: divide only on a new bin */
             int64_t b = bin_of(s->ts[i]);
             if (b != last_bin) {
@@ -965,24 +975,8 @@ static void features_exact(const struct series *s, struct series_features *f)
             f->beat_iv[i].w = 1;
         }
     }
-    /* The beats' volumes, walked again into u (free now: n doubles hold n
-     * volumes), and their lower median; a beat's sum saturates at 4 GiB,
-     * as an event's volume does. */
-    {
-        const uint32_t *vol = vol_of(s);
-        uint32_t *bv = (uint32_t *)u;
-        uint64_t sum = vol[0];
-        size_t nbv = 0;
-        for (uint32_t i = 1; i < n; i++) {
-            if (gap(s->ts[i - 1], s->ts[i]) >= (uint64_t)w) {
-                bv[nbv++] = series_clamp_size(sum);
-                sum = 0;
-            }
-            sum += vol[i];
-        }
-        bv[nbv++] = series_clamp_size(sum);
-        f->beat_vol_median = order_select_u32(bv, nbv, (nbv - 1) / 2);
-    }
+    bv[nbv++] = series_clamp_size(vsum);
+    f->beat_vol_median = order_select_u32(bv, nbv, (nbv - 1) / 2);
     free(own);
     /* sizes stay unsorted in f: only their (lower) median is used, selected
      * here on the integers, cheaper than wval_median() on the weighted list */
