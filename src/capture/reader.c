@@ -614,7 +614,7 @@ static int pcapng_next_slow(struct reader *r, struct pkt *p, char *msg)
             if (type == 6) {
                 bad = cur_u32e(&body, r->big_endian, &ifid);
             } else {
-                uint16_t id16, drops;
+                uint16_t id16 = 0, drops; /* read only when the read succeeded */
                 bad =
                     cur_u16e(&body, r->big_endian, &id16) || cur_u16e(&body, r->big_endian, &drops);
                 ifid = id16;

@@ -563,9 +563,11 @@ int options_parse(struct options *o, int argc, char **argv, char *msg)
         o->top = 25;
     /* Colour only for a table on a terminal, unless asked; NO_COLOR
      * (no-color.org) turns the automatic choice off. */
-    if (o->color == -1)
+    if (o->color == -1) {
+        const char *no_color = getenv("NO_COLOR");
         o->color = o->format == OUT_TABLE && !o->output && isatty(STDOUT_FILENO) &&
-                   !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+                   !(no_color && *no_color);
+    }
     (void)group_set;
     (void)sort_set;
     return 0;

@@ -205,8 +205,8 @@ static void fmt_human_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%llu", (unsigned long long)b);
         return;
     }
-    double v = (double)b;
-    int i = -1;
+    double v = (double)b / 1024; /* b >= 1024: K at least */
+    int i = 0;
     while (v >= 1024 && i < 5) {
         v /= 1024;
         i++;
