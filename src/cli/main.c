@@ -26,6 +26,7 @@
 #include "hugepages.h"
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -154,6 +155,52 @@ static void budget_warnings(const struct options *o, const struct result *res, s
                 "their most compact (events are never dropped); raise --max-memory, or lower "
                 "--max-groups or narrow the input with -f\n",
                 p, b, dflt);
+}
+
+/*
+ * A DNS beacon or tunnel through the local resolver is a client ->
+ * resolver:53 group, and the context factor divides it by the resolver's
+ * clients (docs/scoring.md, "Known limits": a generated tunnel ranked
+ * #66-#91 of its day, #2 with --group dns).  When such a group is regular
+ * before that factor, say so, and where to look.
+ */
+static void dns_resolver_note(const struct options *o, const struct result *res, size_t n)
+{
+    if (o->group == GROUP_DNS)
+        return;
+    const struct result *best = NULL;
+    double best_pre = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct result *r = &res[i];
+        const struct group_key *k = r->key;
+        if (k->dst_name || !k->has_port || k->dport != 53 || !r->sc.valid || !r->sc.repeats ||
+            !(r->sc.context > 0) || r->sc.sources < 2)
+            continue;
+        double pre = r->sc.score / r->sc.context;
+        if (pre < 0.5)
+            continue;
+        count++;
+        if (pre > best_pre) {
+            best_pre = pre;
+            best = r;
+        }
+    }
+    if (!best)
+        return;
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+    int af = best->key->family == 6 ? AF_INET6 : AF_INET;
+    if (!inet_ntop(af, best->key->src, src, sizeof(src)) ||
+        !inet_ntop(af, best->key->dst, dst, sizeof(dst)))
+        return;
+    fprintf(stderr,
+            "pcts: note: %zu group%s to a DNS server %s regular before the context factor "
+            "(the most: %s -> %s%s%s:53, %.2f before x%.2f, %llu sources share it): DNS beacons "
+            "and tunnels through a resolver rank with --group dns, one series per client "
+            "and registered domain\n",
+            count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, af == AF_INET6 ? "[" : "",
+            dst, af == AF_INET6 ? "]" : "", best_pre, best->sc.context,
+            (unsigned long long)best->sc.sources);
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
@@ -345,6 +392,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "pcts: note: %llu groups went past --exact-limit (%u events): their median "
                 "and MAD come from a bounded sketch (docs/statistics.md)\n",
                 (unsigned long long)approx, series_exact_cap());
+    if (!quiet)
+        dns_resolver_note(o, res, n);
     budget_warnings(o, res, n);
     size_t weak = 0;
     for (size_t i = 0; i < n; i++)

@@ -714,6 +714,15 @@ for s in flows packets; do
         "$P -q --series $s '$w/sample.pcap' >'$w/prod' && python3 '$w/product.py' '$w/prod'"
 done
 
+# A DNS tunnel through the resolver: the context factor divides its client
+# -> resolver:53 group by the resolver's clients; a note says where it ranks
+"$gen" scenario "$w/day4.pcap" --truth "$w/day4.tsv" --hours 4 --hosts 10 >/dev/null 2>&1
+t "a generated office day of 4 hours with a DNS tunnel" 0 "" -- $pcts -F csv -o /dev/null "$w/day4.pcap"
+ok_if "  ...a note: groups to a DNS server regular before the context factor, and --group dns" \
+    "grep -Eq '^pcts: note: [0-9]+ groups? to a DNS server (is|are) regular before the context factor \\(the most: 10\\.1\\.0\\.[0-9]+ -> 10\\.1\\.0\\.1:53, 0\\.[5-9][0-9] before x0\\.[0-9]+, [0-9]+ sources share it\\): .*--group dns' '$w/err'"
+ok_if "  ...none with --group dns, where the tunnel's domain ranks in the top 3, nor with -q" \
+    "$pcts --group dns -F csv -o '$w/dnsg.csv' '$w/day4.pcap' 2>'$w/err2' && ! grep -q 'DNS server' '$w/err2' && head -4 '$w/dnsg.csv' | grep -q ',c2-tunnel.example,' && $pcts -q -F csv -o /dev/null '$w/day4.pcap' 2>'$w/err3' && ! test -s '$w/err3'"
+
 # The transfer penalty weighs the median beat (docs/scoring.md): a beacon
 # whose check-ins now and then bring megabytes back (tasking) is no
 # transfer; one whose every check-in moves a megabyte is.  Responses are
