@@ -387,6 +387,20 @@ static void put_num(struct text *t, double v, int prec, int general)
     put(t, b);
 }
 
+/* Bytes in IEC units, "416 KiB", "1.1 MiB": one decimal below 10. */
+static void put_bytes(struct text *t, double b)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) {
+        b /= 1024;
+        u++;
+    }
+    put_num(t, b, u && b < 10 ? 1 : 0, 0);
+    put(t, " ");
+    put(t, unit[u]);
+}
+
 /* n and the noun, "conn" -> "conns", "query" -> "queries" (the plural cut
  * at 31 bytes) */
 static void put_count(struct text *t, uint64_t n, const char *noun)
@@ -580,8 +594,20 @@ static void put_verdict(struct text *t, const struct beacon_score *sc)
     }
     if (sc->s_size >= 0.8)
         put(t, ", sizes steady");
-    if (sc->penalty < 0.5)
-        put(t, ", bulk/stream (penalised)");
+    if (sc->penalty < 0.5) {
+        /* the factor that weighs more: the median beat's bytes (a
+         * transfer), or a sub-second period (a stream or bulk) */
+        double vol = sc->beat_bytes > 256 * 1024.0 ? 1 / (1 + log2(sc->beat_bytes / (256 * 1024.0)))
+                                                   : 1,
+               rate = sc->period < 1 ? (sc->period > 0.05 ? sc->period : 0.05) : 1;
+        if (vol < rate) {
+            put(t, ", ");
+            put_bytes(t, sc->beat_bytes);
+            put(t, " a beat: transfers (penalised)");
+        } else {
+            put(t, ", bulk/stream (penalised)");
+        }
+    }
 }
 
 size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf, size_t cap)

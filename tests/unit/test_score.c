@@ -378,6 +378,8 @@ static void test_volume_penalised(void **state)
     assert_near(sb.penalty, 1 / (1 + log2(40.0)), 1e-9);
     assert_near(sb.beat_bytes, 10u << 20, 0);
     assert_true(sb.score < ss.score * 0.5);
+    assert_non_null(strstr(why(&sb), ", 10 MiB a beat: transfers (penalised)"));
+    assert_null(strstr(why(&ss), "penalised"));
     /* the penalty follows the volumes (a connection's bytes both ways),
      * not the sizes (its originator's): 300-byte requests, 10 MiB replies */
     for (size_t i = 0; i < small.n; i++)
