@@ -6,9 +6,10 @@
  * contract of decode.h: the input is borrowed, every byte is read through
  * cursor.h, every loop has a fixed cap and consumes input on each turn.
  *
- * Every function returns 1 (found), 0 (well formed, or cut by the snapshot
- * length, but nothing to report) or -1 (malformed within the bytes there).
- * The DNS bytes alone cannot tell a cut from a message that ends early: the
+ * The parsers return 1 (found), 0 (well formed, or cut by the snapshot
+ * length, but nothing to report) or -1 (malformed within the bytes there);
+ * dns_tcp_strip and tls_stream_sni, which frame rather than parse, say
+ * what theirs mean.  The DNS bytes alone cannot tell a cut from a message that ends early: the
  * caller tells dns_parse and dns_tcp_strip (their cut).  A name handed back is
  * always NUL-terminated inside NAME_MAX_LEN + 1 bytes, lowercase, without a
  * trailing dot, and made only of letters, digits, '-', '_', '.' and '*'
