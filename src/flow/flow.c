@@ -310,14 +310,52 @@ static void index_remove(struct flow_table *t, uint32_t i)
     t->slot[hole] = 0;
 }
 
+/* The most slots the closed table may grow to (flow.h). */
+static size_t closed_cap(const struct flow_table *t)
+{
+    size_t lim = t->max_live ? t->max_live : FLOW_CLOSED_MAX, cap = FLOW_CLOSED_SLOTS;
+    while (cap < lim && cap < FLOW_CLOSED_MAX)
+        cap *= 2;
+    return cap;
+}
+
+/* Twice the slots: the connections whose tails could still come move over
+ * (two in one new slot: the newer stays, as on insertion). */
+static void closed_grow(struct flow_table *t)
+{
+    size_t n = t->closed_slots * 2;
+    struct flow_closed *c = xcalloc(n, sizeof(*c));
+    for (size_t i = 0; i < t->closed_slots; i++) {
+        const struct flow_closed *o = &t->closed[i];
+        if (!o->key.family || flow_gap_over_ns(t->now, o->at, t->tcp_timeout))
+            continue;
+        struct flow_closed *d = &c[hash40(&o->key, FLOW_CLOSED_SEED) & (n - 1)];
+        if (!d->key.family || d->at <= o->at)
+            *d = *o;
+    }
+    free(t->closed);
+    t->closed = c;
+    t->closed_slots = n;
+    t->closed_in = t->closed_lost = 0;
+}
+
 static void end_flow(struct flow_table *t, uint32_t i)
 {
     struct flow *f = &t->f[i];
     if (f->closed && !f->bare) { /* for its tail (struct flow_closed) */
-        if (!t->closed)
-            t->closed = xcalloc(FLOW_CLOSED_SLOTS, sizeof(*t->closed));
-        struct flow_closed *c =
-            &t->closed[hash40(&f->key, FLOW_CLOSED_SEED) & (FLOW_CLOSED_SLOTS - 1)];
+        if (!t->closed) {
+            t->closed_slots = FLOW_CLOSED_SLOTS;
+            t->closed = xcalloc(t->closed_slots, sizeof(*t->closed));
+        }
+        uint64_t h = hash40(&f->key, FLOW_CLOSED_SEED);
+        struct flow_closed *c = &t->closed[h & (t->closed_slots - 1)];
+        t->closed_in++;
+        if (c->key.family && !flow_gap_over_ns(t->now, c->at, FLOW_CLOSED_YOUNG_NS) &&
+            !hash40_eq(&c->key, &f->key) && ++t->closed_lost >= t->closed_slots / 64 &&
+            t->closed_lost * 8 > t->closed_in && t->closed_slots < closed_cap(t)) {
+            closed_grow(t);
+            c = &t->closed[h & (t->closed_slots - 1)];
+        }
         c->key = f->key;
         c->at = f->last;
         c->name = f->name;
@@ -573,7 +611,7 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
          * SYN/ACK retransmitted after the linger is its end too (it had
          * opened a connection of its own: 30 check-ins read as 60) */
         if (is_tcp && !(syn && !ack) && t->closed) {
-            c = &t->closed[hash40(k, FLOW_CLOSED_SEED) & (FLOW_CLOSED_SLOTS - 1)];
+            c = &t->closed[hash40(k, FLOW_CLOSED_SEED) & (t->closed_slots - 1)];
             if (hash40_eq(&c->key, k) && !flow_gap_over_ns(ts, c->at, t->tcp_timeout)) {
                 f->tail = 1;
                 t->tails++;

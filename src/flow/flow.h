@@ -80,7 +80,15 @@
 
 /* The connections closed last (RST, or FIN both ways), by their key: a
  * direct-mapped table, a newer one taking an older one's slot (it then
- * counts as a connection, as before the table).  A FIN or RST without SYN
+ * counts as a connection, as before the table).  It starts with
+ * FLOW_CLOSED_SLOTS and doubles when more than one connection in eight
+ * takes the slot of one closed less than FLOW_CLOSED_YOUNG_NS before (whose
+ * tail, a FIN retransmitted after the linger, is the likeliest to come
+ * still), counted from at least a 64th of its slots: a busy capture closing
+ * 10 000 connections a second had lost 60% of them within 6 s, and their
+ * late FINs counted as connections.  It stops at FLOW_CLOSED_MAX slots (64
+ * MiB) or a slot per flow the table may hold (--max-flows, rounded up to a
+ * power of two), whichever is less.  A FIN or RST without SYN
  * on a key closed within the TCP timeout is that connection's tail, and so
  * is any other packet but a SYN without ACK (a late ACK, data, a SYN/ACK
  * retransmitted: no new connection reuses a 5-tuple without a SYN).  Flows
@@ -90,7 +98,9 @@
  * the table's per-run one: which connections a newer one overwrote, so
  * which late packets are tails, had changed from run to run; the whole key
  * is compared. */
-#define FLOW_CLOSED_SLOTS (1u << 16)
+#define FLOW_CLOSED_SLOTS (1u << 16) /* at first */
+#define FLOW_CLOSED_MAX (1u << 20)
+#define FLOW_CLOSED_YOUNG_NS (30ll * 1000000000)
 #define FLOW_CLOSED_SEED 0x7c3e9a1b5d2f4860ull
 
 struct flow_key {
@@ -248,11 +258,14 @@ struct flow_table {
     uint64_t stray;                   /* packets out of line that did not move it */
     uint64_t stray_events;            /* events flow_table_event_in_line() refused */
     uint64_t tails;                   /* flows opened as tails (struct flow.tail) */
-    struct flow_closed *closed;       /* recently closed connections (FLOW_CLOSED_SLOTS) */
-    int64_t in_first, in_last;        /* the times of the packets in line: the span */
-    int64_t expire_at;                /* expire() has nothing to do while now <= this */
-    int expiring;                     /* inside expire(): expire_at is set at its end */
-    struct flow_queue q[3];           /* expiry queues */
+    struct flow_closed *closed;       /* recently closed connections (closed_slots) */
+    size_t closed_slots;              /* a power of two, from FLOW_CLOSED_SLOTS up */
+    uint64_t closed_in,
+        closed_lost;           /* since it grew: connections put in, slots taken from young ones */
+    int64_t in_first, in_last; /* the times of the packets in line: the span */
+    int64_t expire_at;         /* expire() has nothing to do while now <= this */
+    int expiring;              /* inside expire(): expire_at is set at its end */
+    struct flow_queue q[3];    /* expiry queues */
     flow_done_cb done;
     flow_exchange_cb exchange; /* may be NULL */
     flow_ending_cb ending;     /* may be NULL */

@@ -674,6 +674,72 @@ static void test_tails_names_and_seed(void **state)
     free(b);
 }
 
+/* A busy capture: 300 000 connections closed in 30 s (10 000 a second),
+ * then a late ACK of each 6 s after it.  The closed table grows (flow.h),
+ * so 98% are tails (293 379, in 2^20 slots); with 65 536 fixed slots 45%
+ * had been.  Bounded by max_live, it does not grow. */
+static void count_done(void *ctx, struct flow *f)
+{
+    (void)f;
+    ++*(uint64_t *)ctx;
+}
+
+static uint64_t busy_tails(size_t max_live, size_t *slots)
+{
+    enum { N = 300000 };
+    struct flow_table t;
+    uint64_t done = 0;
+    flow_table_init(&t, 0x77, 300 * SEC, 60 * SEC, count_done, &done);
+    t.max_live = max_live;
+    enum { LATE = 60000 }; /* 6 s in steps of 0.1 ms */
+    for (size_t j = 0; j < N + LATE; j++) {
+        int64_t at = (int64_t)j * 100000;
+        for (int late = 0; late < 2; late++) {
+            size_t i = late ? j - LATE : j;
+            if (late ? j < LATE : j >= N)
+                continue;
+            char cli[16];
+            snprintf(cli, sizeof(cli), "10.1.%u.%u", (unsigned)(i / 250 % 250),
+                     (unsigned)(i % 250 + 1));
+            uint16_t p = (uint16_t)(20000 + i / 62500);
+            if (late) { /* its late ACK, 6 s on */
+                struct pkt_meta ack = tcp(4, cli, p, B, 443, F_ACK);
+                send_(&t, &ack, at + 5, 60, NULL);
+                continue;
+            }
+            struct pkt_meta s = tcp(4, cli, p, B, 443, F_SYN),
+                            sa = tcp(4, B, 443, cli, p, F_SYN | F_ACK);
+            struct pkt_meta fa = tcp(4, cli, p, B, 443, F_FIN | F_ACK);
+            struct pkt_meta fb = tcp(4, B, 443, cli, p, F_FIN | F_ACK);
+            send_(&t, &s, at, 60, NULL);
+            send_(&t, &sa, at + 1, 60, NULL);
+            send_(&t, &fa, at + 2, 60, NULL);
+            send_(&t, &fb, at + 3, 60, NULL);
+        }
+    }
+    uint64_t tails = t.tails;
+    *slots = t.closed_slots;
+    flow_table_flush(&t);
+    assert_int_equal(t.live, 0);
+    flow_table_release(&t);
+    return tails;
+}
+
+static void test_tails_in_a_busy_capture(void **state)
+{
+    (void)state;
+    size_t slots;
+    uint64_t tails = busy_tails(0, &slots);
+    print_message("    300 000 closed in 30 s: %llu tails, %zu slots\n", (unsigned long long)tails,
+                  slots);
+    assert_true(tails > 300000 * 9 / 10);
+    assert_true(slots > FLOW_CLOSED_SLOTS && slots <= ((size_t)1 << 22));
+    tails = busy_tails(1000, &slots); /* --max-flows 1000: the table stays */
+    print_message("    max_live 1000: %llu tails, %zu slots\n", (unsigned long long)tails, slots);
+    assert_int_equal(slots, FLOW_CLOSED_SLOTS);
+    assert_true(tails < 300000 / 2); /* 135 853: a 6 s wait loses more than half */
+}
+
 /* ---- timeouts ---------------------------------------------------------------- */
 
 static void test_udp_timeout(void **state)
@@ -2238,6 +2304,7 @@ int main(void)
         cmocka_unit_test(test_tcp_tail_keeps_originator),
         cmocka_unit_test(test_tcp_late_synack_is_a_tail),
         cmocka_unit_test(test_tails_names_and_seed),
+        cmocka_unit_test(test_tails_in_a_busy_capture),
         cmocka_unit_test(test_udp_timeout),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_expiry_driven_by_other_flows),
