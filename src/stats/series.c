@@ -391,7 +391,8 @@ static void feed(struct series_stream *st, int64_t t, uint32_t size, uint32_t vo
         sketch_add(&st->raw, (double)d);
         if (d >= (uint64_t)st->burst_ns) {
             sketch_add(&st->beat, (double)gap(st->beat_start, t));
-            sketch_add(&st->bvol, (double)st->beat_vol);
+            /* saturated at 4 GiB, as features_exact() does */
+            sketch_add(&st->bvol, (double)series_clamp_size(st->beat_vol));
             st->beat_start = t;
             st->beats++;
             st->beat_vol = vol;
@@ -1021,12 +1022,14 @@ void series_features(struct series *s, struct series_features *f)
     f->has_size_median = 1;
     /* the beat in progress is the last: the series is done (series.h) */
     if (!st->beat_vol_added && st->fed) {
-        sketch_add(&st->bvol, (double)st->beat_vol);
+        sketch_add(&st->bvol, (double)series_clamp_size(st->beat_vol));
         st->beat_vol_added = 1;
     }
     size_t nbv;
     struct wval *bv = sketch_list(&st->bvol, 1.0, &nbv);
     f->beat_vol_median = order_wmedian(bv, nbv);
+    if (f->beat_vol_median > (double)UINT32_MAX) /* a bucket's value past the saturation */
+        f->beat_vol_median = (double)UINT32_MAX;
     free(bv);
 }
 

@@ -1211,6 +1211,31 @@ static void test_series_beat_volumes(void **state)
             assert_int_equal(series_memory_used(), 0); /* 16-byte records counted and returned */
         }
     }
+    /* A beat over 4 GiB (two events of 3 GB at one instant) saturates at
+     * 4 GiB in both regimes: the streaming one had kept the whole sum
+     * (6 GB), so beat_bytes and the penalty changed at --exact-limit; the
+     * sketch's bucket is not read past the saturation either. */
+    for (int streaming = 0; streaming < 2; streaming++) {
+        uint32_t saved = series_exact_cap();
+        assert_int_equal(series_set_exact_cap(streaming ? SERIES_EXACT_MIN : SERIES_EXACT_MAX), 0);
+        struct series s;
+        series_init(&s);
+        int64_t t0 = 1700000000LL * 1000000000LL;
+        for (int i = 0; i < 300; i++) {
+            series_add_vol(&s, t0 + (int64_t)i * 60000000000LL, 500, 3000000000u);
+            series_add_vol(&s, t0 + (int64_t)i * 60000000000LL, 500, 3000000000u);
+        }
+        struct interval_stats o;
+        series_finish(&s, &o);
+        struct series_features f;
+        series_features(&s, &f);
+        assert_int_equal(f.approx, streaming);
+        assert_int_equal(f.beats, 300);
+        assert_true(f.beat_vol_median == (double)UINT32_MAX);
+        series_features_release(&f);
+        series_release(&s);
+        assert_int_equal(series_set_exact_cap(saved), 0);
+    }
     series_set_volumes(0);
     /* without volumes, an event's volume is its size */
     struct series s;
