@@ -309,61 +309,21 @@ void order_sort(double *a, double *tmp, size_t n)
     order_sort_with(a, tmp, n, 1);
 }
 
-/* Insertion sort of b[lo..hi). */
-static void isort_u32(uint32_t *b, size_t lo, size_t hi)
-{
-    for (size_t i = lo + 1; i < hi; i++) {
-        uint32_t v = b[i];
-        size_t j = i;
-        for (; j > lo && b[j - 1] > v; j--)
-            b[j] = b[j - 1];
-        b[j] = v;
-    }
-}
-
 uint32_t order_select_u32(const uint32_t *a, size_t n, size_t k)
 {
     /* A few values (most groups of a big capture have a handful of events):
      * an insertion sort of a copy, where the counting passes below spend
      * their 256 counters on them (4% of a one-thread run over 1 M groups of
-     * 5 events, perf).  Up to 256: a quickselect of a copy, three-way (sizes
-     * repeat), then the insertion sort; the counting passes had cost 1 700
-     * instructions a group of 20 beats (callgrind, the packet series' beat
-     * volumes), it about 300. */
+     * 5 events, perf). */
     if (n <= 16) {
         uint32_t b[16];
-        memcpy(b, a, n * sizeof(*b));
-        isort_u32(b, 0, n);
-        return b[k];
-    }
-    if (n <= 256) {
-        uint32_t b[256];
-        memcpy(b, a, n * sizeof(*b));
-        size_t lo = 0, hi = n; /* b[lo..hi) holds the k-th */
-        while (hi - lo > 16) {
-            uint32_t x = b[lo], y = b[lo + (hi - lo) / 2], z = b[hi - 1];
-            uint32_t piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-            size_t lt = lo, i = lo, gt = hi; /* [lo,lt) < piv, [lt,i) == piv, [gt,hi) > piv */
-            while (i < gt) {
-                uint32_t v = b[i];
-                if (v < piv) {
-                    b[i++] = b[lt];
-                    b[lt++] = v;
-                } else if (v > piv) {
-                    b[i] = b[--gt];
-                    b[gt] = v;
-                } else {
-                    i++;
-                }
-            }
-            if (k < lt)
-                hi = lt;
-            else if (k < gt)
-                return piv;
-            else
-                lo = gt;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && b[j - 1] > v; j--)
+                b[j] = b[j - 1];
+            b[j] = v;
         }
-        isort_u32(b, lo, hi);
         return b[k];
     }
     /* a byte in which all values agree needs no pass */
