@@ -26,12 +26,12 @@
 #include "hugepages.h"
 #include "options.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <math.h>
+#include <netinet/in.h> /* INET6_ADDRSTRLEN */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,18 +189,16 @@ static void dns_resolver_note(const struct options *o, const struct result *res,
     if (!best)
         return;
     char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-    int af = best->key->family == 6 ? AF_INET6 : AF_INET;
-    if (!inet_ntop(af, best->key->src, src, sizeof(src)) ||
-        !inet_ntop(af, best->key->dst, dst, sizeof(dst)))
-        return;
+    int v6 = best->key->family == 6;
+    fmt_addr(best->key, 0, src, sizeof(src));
+    fmt_addr(best->key, 1, dst, sizeof(dst));
     fprintf(stderr,
             "pcts: note: %zu group%s to a DNS server %s regular before the context factor "
             "(the most: %s -> %s%s%s:53, %.2f before x%.2f, %llu sources share it): DNS beacons "
             "and tunnels through a resolver rank with --group dns, one series per client "
             "and registered domain\n",
-            count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, af == AF_INET6 ? "[" : "",
-            dst, af == AF_INET6 ? "]" : "", best_pre, best->sc.context,
-            (unsigned long long)best->sc.sources);
+            count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, v6 ? "[" : "", dst,
+            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources);
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,

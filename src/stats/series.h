@@ -207,17 +207,23 @@ static inline void series_rec_put_vol(struct series *s, uint32_t i, int64_t t, u
     memcpy(r + sizeof(t) + sizeof(size), &vol, sizeof(vol));
 }
 
+/* An event counted, its time in the span (the fast paths below). */
+static inline void series_count(struct series *s, int64_t t)
+{
+    s->n++;
+    if (t < s->first)
+        s->first = t;
+    if (t > s->last)
+        s->last = t;
+}
+
 static inline int series_add_fast(struct series *s, int64_t t, uint64_t size)
 {
     /* The common case, inlined into the packet loop: exact regime with room
      * (records: nothing is added after series_finish). */
     if (s->ts && s->ts_n < s->ts_cap) {
         series_rec_put(s, s->ts_n++, t, series_clamp_size(size));
-        s->n++;
-        if (t < s->first)
-            s->first = t;
-        if (t > s->last)
-            s->last = t;
+        series_count(s, t);
         return 1;
     }
     return 0;
@@ -231,11 +237,7 @@ static inline void series_add_vol(struct series *s, int64_t t, uint64_t size, ui
 {
     if (s->ts && s->ts_n < s->ts_cap) {
         series_rec_put_vol(s, s->ts_n++, t, series_clamp_size(size), series_clamp_size(vol));
-        s->n++;
-        if (t < s->first)
-            s->first = t;
-        if (t > s->last)
-            s->last = t;
+        series_count(s, t);
         return;
     }
     series_add_vol_slow(s, t, size, vol);
