@@ -4160,7 +4160,7 @@ static void sc_beacons(struct scen *S)
         case 7: /* heartbeat */
             beats =
                 sc_session(S, &r, host, c2, 8443, 42750000u, 47250000u, 60, 100, 40, 80, 0, rtt);
-            w = sc_row(S, "heartbeat", "beacon", host, c2, IPPROTO_TCP_, 8443, 45, "packets");
+            w = sc_row(S, "heartbeat", "beacon", host, c2, IPPROTO_TCP_, 8443, 45, "flows");
             snprintf(w->desc, sizeof(w->desc),
                      "one TCP connection for the whole capture (never "
                      "closed); every 45 s +-5%% a 60-100 B client packet and a small reply");

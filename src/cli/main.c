@@ -444,6 +444,7 @@ static void finish_one(const struct finish_job *j, struct result *r)
     if (g->s.n >= j->min_events)
         series_features(&g->s, &feat);
     score_compute(j->sctx, &feat, &r->sc);
+    r->sc.conns = g->flows; /* the connection series' (put_events) */
     series_features_release(&feat);
     if (j->dns && g->dns_subdomains) {
         r->dns_names = g->dns_subdomains;

@@ -38,10 +38,13 @@
 #include <stdint.h>
 
 #define FLOW_LINGER_NS (5ll * 1000000000)
-/* Connectionless flows (UDP, ICMP, ...) are cut into exchanges: activity
- * separated by at least this much silence.  A beacon that reuses one UDP
- * socket or one ICMP echo id every 30 s is one flow for Zeek and for the
- * timeouts, but one exchange per check-in. */
+/* Flows are cut into exchanges: activity separated by at least this much
+ * silence.  A beacon that reuses one UDP socket or one ICMP echo id every
+ * 30 s is one flow for Zeek and for the timeouts, but one exchange per
+ * check-in; so is one that keeps a TCP connection open (HTTP keep-alive, a
+ * long poll, a heartbeat inside one TLS session).  A TCP connection's
+ * exchanges start only once it is established and while it is not closing
+ * (flow_tcp_resumes). */
 #define FLOW_EXCHANGE_GAP_NS (2ll * 1000000000)
 #define FLOW_NONE UINT32_MAX
 /* The table's clock (struct flow_table.now) follows the packets, but a
@@ -153,6 +156,9 @@ struct flow {
      * fragment before its first, a header past the snapshot): dport null,
      * as the packet series prints it, not 0 */
     uint8_t noports : 1;
+    /* its current exchange is not its first (read for TCP connections,
+     * whose first starts with them: flow_exchange_next) */
+    uint8_t ex_next : 1;
     uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     /* position of its entry in queue list (struct flow_queue), the low 32
@@ -162,7 +168,7 @@ struct flow {
     uint32_t hash_hi; /* the key's hash >> 32: the tag of its index slot */
     int64_t start;
     uint64_t pkts[2], bytes[2]; /* [0] originator, [1] responder; wire bytes */
-    int64_t ex_start;           /* current exchange (connectionless flows) */
+    int64_t ex_start;           /* current exchange */
     /* its originator's and responder's bytes (saturating: sizes are 32-bit) */
     uint32_t ex_bytes, ex_resp;
     uint32_t group; /* caller's cache: a group index or FLOW_GROUP_UNSET */
@@ -225,8 +231,10 @@ const char *flow_state(const struct flow *f);
 int flow_failed(const struct flow *f);
 
 typedef void (*flow_done_cb)(void *ctx, struct flow *f);
-/* One exchange of a connectionless flow ended (called before done): its
- * start, its originator's bytes and its responder's. */
+/* One exchange ended: of a connectionless flow, each (the last one called
+ * before done); of a TCP connection, each but the last, which done ends
+ * (f->ex_next tells whether there was more than one).  Its start, its
+ * originator's bytes and its responder's. */
 typedef void (*flow_exchange_cb)(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
                                  uint64_t resp_bytes);
 /* A flow the expiry will soon end (a few queue entries on, unless it is
@@ -461,6 +469,34 @@ static inline int flow_gap_over(const struct flow_table *t, int64_t ts, const st
     return f->last <= t->now && (uint64_t)f->last - (uint64_t)ts > (uint64_t)t->jump;
 }
 
+/* Whether a TCP packet after a silence starts an exchange of f: only the
+ * originator's (from_orig), for a check-in is the client speaking again; a
+ * reply or a push the responder held back is part of the client's
+ * exchange (an Emotet C2 answering one check-in after 4 s had split it in
+ * two); only in a connection established (the responder answered: never a
+ * SYN retried, 1, 3, 7 s apart), not closed nor a closed one's tail; and
+ * not with a FIN or RST (closing a connection left idle, as browsers and
+ * servers do after 5 to 300 s, is no check-in: a keep-alive timeout would
+ * have added an event at a fixed offset after every connection). */
+static inline int flow_tcp_resumes(const struct flow *f, int from_orig, uint8_t tcp_flags)
+{
+    return from_orig && (f->hist & FH_DATA_O) && (f->hist & FH_DATA_R) && !f->closed && !f->tail &&
+           !(tcp_flags & 0x05);
+}
+
+/* The exchange in progress ends, the next starts at ts.  A TCP connection's
+ * first exchange starts with the connection (f->start: a packet reordered
+ * before its first moves it). */
+static inline void flow_exchange_next(struct flow_table *t, struct flow *f, int64_t ts)
+{
+    if (t->exchange)
+        t->exchange(t->ctx, f, f->key.proto == 6 && !f->ex_next ? f->start : f->ex_start,
+                    f->ex_bytes, f->ex_resp);
+    f->ex_start = ts;
+    f->ex_bytes = f->ex_resp = 0;
+    f->ex_next = 1;
+}
+
 /* Inline, with its rare steps out of line: as a call into flow.c its frame,
  * the key's copy and the call to the lookup were about 35 of the flow
  * stage's 330 instructions a packet (callgrind). */
@@ -501,17 +537,11 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     int o = fp->side == f->orig;
     *from_orig = o;
     int role = o ? 0 : 1;
-    if (!is_tcp && !keep_time && ts > f->last &&
-        (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS) {
-        if (t->exchange)
-            t->exchange(t->ctx, f, f->ex_start, f->ex_bytes, f->ex_resp);
-        f->ex_start = ts;
-        f->ex_bytes = f->ex_resp = 0;
-    }
-    if (!is_tcp) {
-        uint32_t *b = o ? &f->ex_bytes : &f->ex_resp;
-        *b = *b > UINT32_MAX - wirelen ? UINT32_MAX : *b + wirelen;
-    }
+    if (!keep_time && ts > f->last && (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS &&
+        (!is_tcp || flow_tcp_resumes(f, o, fp->tcp_flags)))
+        flow_exchange_next(t, f, ts);
+    uint32_t *exb = o ? &f->ex_bytes : &f->ex_resp;
+    *exb = *exb > UINT32_MAX - wirelen ? UINT32_MAX : *exb + wirelen;
     f->pkts[role]++;
     f->bytes[role] += wirelen;
     if (!keep_time) {

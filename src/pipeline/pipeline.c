@@ -1078,18 +1078,26 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     /* a connection's tail, or one opened by a stray timestamp, is no
      * connection, failed or not (flow.h: a FIN retransmitted 5.7 s after
      * each of an Emotet C2's check-ins had made every check-in two);
-     * connectionless flows add their exchanges instead */
-    if (f->key.proto == 6 && (f->tail || !flow_table_event_in_line(x->flows, f->start)))
-        return;
-    /* a connectionless flow whose every exchange was refused is no flow of
-     * the group either, as a refused connection is not: flows 1 beside
-     * events 0 had read as a counting error */
-    if (f->key.proto != 6 && !f->had_event)
+     * connectionless flows add their exchanges instead, and so do
+     * connections resumed after a silence (flow.h), the last one here */
+    if (f->key.proto == 6 && f->ex_next) {
+        if (flow_table_event_in_line(x->flows, f->ex_start)) {
+            f->had_event = 1;
+            series_event(x, gi, f->ex_start, f->ex_bytes, (uint64_t)f->ex_bytes + f->ex_resp);
+        }
+    } else if (f->key.proto == 6) {
+        if (f->tail || !flow_table_event_in_line(x->flows, f->start))
+            return;
+        f->had_event = 1;
+        series_event(x, gi, f->start, f->bytes[0], f->bytes[0] + f->bytes[1]);
+    }
+    /* a flow whose every exchange was refused is no flow of the group
+     * either, as a refused connection is not: flows 1 beside events 0 had
+     * read as a counting error */
+    if (!f->had_event)
         return;
     g->flows++;
     g->failed += (uint64_t)failed;
-    if (f->key.proto == 6)
-        series_event(x, gi, f->start, f->bytes[0], f->bytes[0] + f->bytes[1]);
 }
 
 /* A flow about to end (flow.h: a hint): its group's counters, or, not
@@ -1126,7 +1134,8 @@ void pipeline_flow_ending(void *ctx, const struct flow *f, int step)
     __builtin_prefetch(&g->host, 1);
 }
 
-/* An exchange of a connectionless flow (UDP, ICMP, ...): one event. */
+/* An exchange (flow.h): one event.  A connection's last one is
+ * pipeline_flow_done's. */
 void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
                        uint64_t resp_bytes)
 {

@@ -423,6 +423,20 @@ static void put_count(struct text *t, uint64_t n, const char *noun)
     put(t, b);
 }
 
+/* The events: "180 conns", or, when the connections were fewer than the
+ * events (exchanges of UDP flows or of TCP connections kept open), "1916
+ * exchanges in 1 conn". */
+static void put_events(struct text *t, const struct beacon_score *sc)
+{
+    if (sc->conns && sc->conns < sc->events && sc->noun && !strcmp(sc->noun, "conn")) {
+        put_count(t, sc->events, "exchange");
+        put(t, " in ");
+        put_count(t, sc->conns, "conn");
+        return;
+    }
+    put_count(t, sc->events, sc->noun);
+}
+
 static void put_period(struct text *t, double s)
 {
     if (s < 1) {
@@ -557,12 +571,12 @@ void score_compute(const struct score_context *ctx, const struct series_features
 static void put_verdict(struct text *t, const struct beacon_score *sc)
 {
     if (!sc->valid) {
-        put_count(t, sc->events, sc->noun);
+        put_events(t, sc);
         put(t, ": too few to score");
         return;
     }
     if (!sc->repeats) {
-        put_count(t, sc->events, sc->noun);
+        put_events(t, sc);
         put(t, " in ");
         put_u64(t, sc->beats);
         put(t, sc->beats == 1 ? " burst: no repetition" : " bursts: no repetition");
@@ -575,7 +589,7 @@ static void put_verdict(struct text *t, const struct beacon_score *sc)
     put(t, "% over ");
     put_span(t, sc->span);
     put(t, ", ");
-    put_count(t, sc->events, sc->noun);
+    put_events(t, sc);
     if (sc->events >= 2 * sc->beats) {
         put(t, " in ");
         put_u64(t, sc->beats);

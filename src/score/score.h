@@ -41,8 +41,12 @@ struct beacon_score {
     uint64_t active_bins;  /* hours with an event (series.h) */
     uint64_t capture_bins; /* clock hours the capture touches, its first to its last */
     const char *noun;      /* the events' noun (score_context), a static string */
-    uint8_t repeats;       /* valid and at least two beat intervals: a period was sought */
-    uint8_t locality;      /* destination: LOC_* bits, 0 public */
+    /* the connection series: the group's connections (the caller's, after
+     * score_compute), fewer than its events when some had several
+     * exchanges (docs/scoring.md); 0 unknown */
+    uint64_t conns;
+    uint8_t repeats;  /* valid and at least two beat intervals: a period was sought */
+    uint8_t locality; /* destination: LOC_* bits, 0 public */
 };
 
 /* struct beacon_score.locality: a private subnet's broadcast is both */

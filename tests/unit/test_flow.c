@@ -1115,6 +1115,110 @@ static void test_exchanges(void **state)
     col_free(&x.c);
 }
 
+/* ---- exchanges of TCP connections kept open ------------------------------------- */
+
+struct tcpex {
+    struct col c; /* first: on_done() takes the context as a struct col */
+    struct {
+        char kind;     /* 'E' exchange, 'D' done */
+        int64_t start; /* E: the exchange's; D: the last exchange's (0: only one) */
+        uint64_t bytes, resp;
+    } ev[32];
+    size_t n;
+};
+
+static void tx_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_bytes,
+                        uint64_t resp_bytes)
+{
+    struct tcpex *x = ctx;
+    (void)f;
+    assert_true(x->n < 32);
+    x->ev[x->n].kind = 'E';
+    x->ev[x->n].start = start - EPOCH;
+    x->ev[x->n].bytes = orig_bytes;
+    x->ev[x->n++].resp = resp_bytes;
+}
+
+static void tx_done(void *ctx, struct flow *f)
+{
+    struct tcpex *x = ctx;
+    on_done(&x->c, f);
+    assert_true(x->n < 32);
+    x->ev[x->n].kind = 'D';
+    x->ev[x->n].start = f->ex_next ? f->ex_start - EPOCH : 0;
+    x->ev[x->n].bytes = f->ex_next ? f->ex_bytes : f->bytes[0];
+    x->ev[x->n++].resp = f->ex_next ? f->ex_resp : f->bytes[1];
+}
+
+/* A heartbeat inside one connection: the originator speaking after 2 s of
+ * silence starts an exchange; the responder doing so (a reply held back, a
+ * push) does not, nor a FIN or RST (an idle connection closed), nor
+ * anything before the responder answered (SYNs retried) or after the
+ * close. */
+static void test_tcp_exchanges(void **state)
+{
+    (void)state;
+    struct tcpex x;
+    memset(&x, 0, sizeof(x));
+    struct flow_table t;
+    flow_table_init(&t, 7, 300 * SEC, 60 * SEC, tx_done, &x);
+    t.exchange = tx_exchange;
+    struct pkt_meta syn = tcp(4, A, 40002, B, 443, F_SYN);
+    struct pkt_meta sa = tcp(4, B, 443, A, 40002, F_SYN | F_ACK);
+    struct pkt_meta c = tcp(4, A, 40002, B, 443, F_ACK), s = tcp(4, B, 443, A, 40002, F_ACK);
+    struct pkt_meta cfin = tcp(4, A, 40002, B, 443, F_FIN | F_ACK);
+    struct pkt_meta sfin = tcp(4, B, 443, A, 40002, F_FIN | F_ACK);
+    send_(&t, &c, 10 * MSEC, 40, NULL); /* reordered before the SYN: the start moves */
+    send_(&t, &syn, 20 * MSEC, 60, NULL);
+    assert_int_equal(t.f[0].ex_next, 0);
+    send_(&t, &sa, 40 * MSEC, 60, NULL);
+    send_(&t, &c, 60 * MSEC, 100, NULL);
+    send_(&t, &s, 5 * SEC, 500, NULL); /* the reply, held 5 s: the same exchange */
+    assert_int_equal(x.n, 0);
+    send_(&t, &c, 45 * SEC, 80, NULL); /* the client again: a second exchange */
+    send_(&t, &s, 45 * SEC + 30 * MSEC, 200, NULL);
+    assert_int_equal(x.n, 1);
+    send_(&t, &s, 60 * SEC, 300, NULL);                /* a push */
+    send_(&t, &c, 60 * SEC + 20 * MSEC, 40, NULL);     /* its ACK, at once */
+    send_(&t, &c, 61 * SEC + 999 * MSEC, 50, NULL);    /* 1.98 s: the same exchange */
+    send_(&t, &c, 90 * SEC, 70, NULL);                 /* a third */
+    send_(&t, &cfin, 120 * SEC, 40, NULL);             /* closing after 30 s idle: no fourth */
+    send_(&t, &sfin, 120 * SEC + 10 * MSEC, 40, NULL); /* closed */
+    send_(&t, &c, 125 * SEC, 40, NULL);                /* the last ACK, late: no exchange */
+    assert_int_equal(x.n, 2);
+
+    /* SYNs retried 1, 3, 7 s apart, no answer: one connection, no exchange
+     * (the first ends on the way, its linger over) */
+    struct pkt_meta syn2 = tcp(4, A, 40003, B, 443, F_SYN);
+    for (int i = 0; i < 4; i++)
+        send_(&t, &syn2, 200 * SEC + (int64_t)((1 << i) - 1) * SEC, 60, NULL);
+    assert_int_equal(x.n, 3);
+    flow_table_flush(&t);
+    static const struct {
+        char kind;
+        int64_t start;
+        uint64_t bytes, resp;
+    } want[] = {
+        {'E', 10 * MSEC, 200, 560},
+        {'E', 45 * SEC, 80 + 40 + 50, 200 + 300},
+        {'D', 90 * SEC, 70 + 40 + 40, 40},
+        {'D', 0, 240, 0},
+    };
+    assert_int_equal(x.n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < x.n; i++) {
+        if (x.ev[i].kind != want[i].kind || x.ev[i].start != want[i].start ||
+            x.ev[i].bytes != want[i].bytes || x.ev[i].resp != want[i].resp) {
+            print_error("event %zu: %c start %lld bytes %llu/%llu, expected %c %lld %llu/%llu\n", i,
+                        x.ev[i].kind, (long long)x.ev[i].start, (unsigned long long)x.ev[i].bytes,
+                        (unsigned long long)x.ev[i].resp, want[i].kind, (long long)want[i].start,
+                        (unsigned long long)want[i].bytes, (unsigned long long)want[i].resp);
+            fail();
+        }
+    }
+    flow_table_release(&t);
+    col_free(&x.c);
+}
+
 /* ---- the table's clock and stray timestamps (FLOW_CLOCK_CONFIRM) ---------------- */
 
 /* A TCP connection to B every 60 s from port 40000 + i: SYN, SYN-ACK, FIN
@@ -2311,6 +2415,7 @@ int main(void)
         cmocka_unit_test(test_unswept_idle_flow_is_split),
         cmocka_unit_test(test_flush_order_is_last_activity),
         cmocka_unit_test(test_exchanges),
+        cmocka_unit_test(test_tcp_exchanges),
         cmocka_unit_test(test_queue_stale_entries_bounded),
         cmocka_unit_test(test_max_live_evicts_oldest),
         cmocka_unit_test(test_max_live_keeps_active_flow),

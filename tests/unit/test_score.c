@@ -854,6 +854,40 @@ static void test_context_factors(void **state)
     score_apply_context(NULL, 0, 0);
 }
 
+/* The events' count in the reason: a connection series whose connections
+ * were fewer than its events (exchanges: a heartbeat inside one connection)
+ * says so; as many, or unknown (0), or another noun, counts the events. */
+static void test_reason_exchanges(void **state)
+{
+    (void)state;
+    struct beacon_score sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.valid = sc.repeats = 1;
+    sc.noun = "conn";
+    sc.period = 45;
+    sc.spread = 0.03;
+    sc.span = 3600;
+    sc.capture_span = 3600;
+    sc.events = sc.beats = 80;
+    sc.s_size = 0.5;
+    sc.penalty = 1;
+    sc.conns = 1;
+    assert_string_equal(why(&sc), "every 45s ±3% over 60m, 80 exchanges in 1 conn");
+    sc.conns = 2;
+    assert_string_equal(why(&sc), "every 45s ±3% over 60m, 80 exchanges in 2 conns");
+    sc.conns = 80;
+    assert_string_equal(why(&sc), "every 45s ±3% over 60m, 80 conns");
+    sc.conns = 0;
+    assert_string_equal(why(&sc), "every 45s ±3% over 60m, 80 conns");
+    sc.conns = 1;
+    sc.noun = "pkt";
+    assert_string_equal(why(&sc), "every 45s ±3% over 60m, 80 pkts");
+    sc.noun = "conn";
+    sc.valid = 0; /* too few to score: the count says the same */
+    sc.events = 3;
+    assert_string_equal(why(&sc), "3 exchanges in 1 conn: too few to score");
+}
+
 /* The reason is cut as snprintf cuts and its full length returned, however
  * small the buffer; the notes of the context factors come last. */
 static void test_reason_cut(void **state)
@@ -1075,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_two_beat_intervals),
         cmocka_unit_test(test_context_factors),
         cmocka_unit_test(test_reason_cut),
+        cmocka_unit_test(test_reason_exchanges),
         cmocka_unit_test(test_context_sources_many),
         cmocka_unit_test(test_wval_median),
     };
