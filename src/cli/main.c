@@ -193,12 +193,13 @@ static void dns_resolver_note(const struct options *o, const struct result *res,
     fmt_addr(best->key, 0, src, sizeof(src));
     fmt_addr(best->key, 1, dst, sizeof(dst));
     fprintf(stderr,
-            "pcts: note: %zu group%s to a DNS server %s regular before the context factor "
-            "(the most: %s -> %s%s%s:53, %.2f before x%.2f, %llu sources share it): DNS beacons "
-            "and tunnels through a resolver rank with --group dns, one series per client "
-            "and registered domain\n",
+            "pcts: note: %zu group%s to a DNS server other sources share %s regular (the most: "
+            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it, "
+            "%llu alike): --group dns ranks DNS beacons and tunnels through a resolver by "
+            "client and registered domain, and names the domains\n",
             count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, v6 ? "[" : "", dst,
-            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources);
+            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources,
+            (unsigned long long)best->sc.alike);
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,

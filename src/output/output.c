@@ -702,6 +702,7 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     jsonw_num_or_null(b, JKEY("score_penalty"), w.score[6]);
     jsonw_num_or_null(b, JKEY("score_context"), w.score[7]);
     jsonw_num_or_null(b, JKEY("beat_bytes"), w.beat_bytes);
+    jsonw_u64(b, JKEY("sources_alike"), ri->sc.alike);
     ob_str(b, "}\n");
 }
 
@@ -737,7 +738,7 @@ static const char csv_header[] =
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
     "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
-    "score_confidence,score_penalty,score_context,beat_bytes\n";
+    "score_confidence,score_penalty,score_context,beat_bytes,sources_alike\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -776,7 +777,10 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 0);
     for (int k = 5; k < 8; k++)
         csv_field(b, w.score[k], 0);
-    csv_field(b, w.beat_bytes, 1);
+    csv_field(b, w.beat_bytes, 0);
+    char alike[24];
+    fmt_u64(ri->sc.alike, alike);
+    csv_field(b, alike, 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)

@@ -567,6 +567,20 @@ void score_compute(const struct score_context *ctx, const struct series_features
         o->score = 0;
 }
 
+/* A group that beats alike with others of its destination (the prevalence
+ * factor's count): regular, with a period. */
+static int alike_member(const struct beacon_score *sc)
+{
+    return sc->valid && sc->repeats && sc->period > 0 && sc->s_interval >= SCORE_ALIKE_INTERVAL;
+}
+
+/* A group whose prevalence factor counts the sources alike, not all of them
+ * (score.h): regular over enough beats that the regularity is its own. */
+static int alike_own(const struct beacon_score *sc)
+{
+    return alike_member(sc) && sc->beats >= SCORE_ALIKE_BEATS;
+}
+
 /* What the score itself says (score_reason's first part). */
 static void put_verdict(struct text *t, const struct beacon_score *sc)
 {
@@ -640,6 +654,17 @@ size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf,
         put(&t, ", ");
         put_u64(&t, sc->sources);
         put(&t, " sources share it");
+        /* a regular group's prevalence factor counts those beating alike
+         * (score.h) */
+        if (!alike_own(sc) || !sc->alike) {
+            /* all of them: nothing to add */
+        } else if (sc->alike == 1) {
+            put(&t, ", no other alike");
+        } else if (sc->alike < sc->sources) {
+            put(&t, ", ");
+            put_u64(&t, sc->alike - 1);
+            put(&t, sc->alike == 2 ? " other alike" : " others alike");
+        }
     }
     if (sc->locality == (LOC_INTERNAL | LOC_BROADCAST))
         put(&t, ", internal broadcast destination");
@@ -693,6 +718,47 @@ static uint64_t dest_hash(const struct group_key *k, uint64_t seed)
     return hash40(&d, seed);
 }
 
+struct alike_ent {
+    size_t dest; /* the destination's table slot */
+    double period;
+};
+
+static int cmp_alike(const void *a, const void *b)
+{
+    const struct alike_ent *x = a, *y = b;
+    if (x->dest != y->dest)
+        return x->dest < y->dest ? -1 : 1;
+    return (x->period > y->period) - (x->period < y->period);
+}
+
+/* Entries of [lo, hi) (one destination, periods ascending) with a period
+ * below v. */
+static size_t alike_below(const struct alike_ent *e, size_t lo, size_t hi, double v)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].period < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The end of destination dest's run, which starts at lo, in [lo, n). */
+static size_t alike_run_end(const struct alike_ent *e, size_t lo, size_t n, size_t dest)
+{
+    size_t hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].dest <= dest)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /*
  * Count the items of each destination in an open-addressing table (the
  * first item of a destination and the count), then apply.  Items are
@@ -731,23 +797,54 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         tab[s].count++;
         slot_of[i] = s;
     }
+    /* The regular members of destinations with several sources, sorted by
+     * destination and period: a group's alike count is the members within
+     * its period's window, by two binary searches (a destination of k
+     * sources costs k log k, not k^2: a resolver of 50 k clients).  Most
+     * destinations of a big capture have one source and no entry. */
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++)
+        na += tab[slot_of[i]].count > 1 && alike_member(items[i].sc);
+    struct alike_ent *ae = xmalloc(st_mult(na ? na : 1, sizeof(*ae)));
+    na = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tab[slot_of[i]].count > 1 && alike_member(items[i].sc))
+            ae[na++] = (struct alike_ent){slot_of[i], items[i].sc->period};
+    qsort(ae, na, sizeof(*ae), cmp_alike);
+    /* each destination's run: tab[].first1 is free now (the counts stay) */
+    for (size_t s = 0; s < cap; s++)
+        tab[s].first1 = SIZE_MAX;
+    for (size_t a = na; a-- > 0;)
+        tab[ae[a].dest].first1 = a;
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             __builtin_prefetch(&tab[slot_of[i + AHEAD]]);
         uint64_t sources = tab[slot_of[i]].count;
         struct beacon_score *sc = items[i].sc;
+        uint64_t alike = 1;
+        size_t lo = tab[slot_of[i]].first1;
+        if (sources > 1 && lo != SIZE_MAX && sc->period > 0) {
+            size_t hi = alike_run_end(ae, lo, na, slot_of[i]);
+            size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO);
+            size_t b = alike_below(ae, lo, hi, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12));
+            alike = (uint64_t)(b - a) + !alike_member(sc); /* itself, in the window or not */
+        }
         int loc = locality(items[i].key);
-        double f = 1 / (1 + 0.5 * log2((double)sources));
+        /* an irregular group, or one of few beats, keeps the popularity
+         * discount of all the sources (score.h) */
+        double f = 1 / (1 + 0.5 * log2((double)(alike_own(sc) ? alike : sources)));
         if (loc & LOC_BROADCAST)
             f *= 0.5;
         if (loc & LOC_INTERNAL)
             f *= 0.8;
         sc->sources = sources;
+        sc->alike = alike;
         sc->context = f;
         sc->locality = (uint8_t)loc;
         if (sc->valid)
             sc->score *= f;
     }
+    free(ae);
     free(slot_of);
     free(tab);
 }

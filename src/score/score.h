@@ -33,7 +33,10 @@ struct beacon_score {
     double beat_bytes; /* the median beat's volume (series_features.beat_vol_median) */
     uint64_t events, beats;
     uint64_t sources; /* distinct sources of the same destination service */
-    double context;   /* prevalence x locality factor applied to the score */
+    /* of them, those beating alike (score_apply_context), this one included:
+     * the prevalence factor's count */
+    uint64_t alike;
+    double context; /* prevalence x locality factor applied to the score */
     /* What the reason (score_reason) is made of, besides the figures above;
      * kept instead of the text, which only the rows written need. */
     double span;           /* seconds from the first event to the last */
@@ -80,12 +83,21 @@ double score_mode(const struct wval *a, size_t n, int unit);
 
 /*
  * Second pass over all groups: C2 is one inside host calling one outside
- * service (DETECTION.md).  A destination service that many sources call in
- * the capture (update servers, NTP pools, telemetry) or that is internal,
- * multicast or broadcast is less likely C2: its score is multiplied by
- *   1 / (1 + 0.5 log2(sources))   and   0.8 (private) or 0.5 (multicast,
- *   broadcast).
+ * service (DETECTION.md).  A destination service that many sources call
+ * alike in the capture (update servers, NTP pools, telemetry: each of them
+ * regular, at about the same period) or that is internal, multicast or
+ * broadcast is less likely C2: its score is multiplied by
+ *   1 / (1 + 0.5 log2(m))   and   0.8 (private) or 0.5 (multicast,
+ *   broadcast),
+ * where m, for a group that is itself regular (scored, a period, its
+ * interval part at least SCORE_ALIKE_INTERVAL) over SCORE_ALIKE_BEATS beats
+ * or more, is alike: this group and the other regular ones of its
+ * destination whose period is within a factor SCORE_ALIKE_RATIO of its own;
+ * for any other group, all the destination's sources (docs/scoring.md).
  */
+#define SCORE_ALIKE_INTERVAL 0.5
+#define SCORE_ALIKE_RATIO 1.35
+#define SCORE_ALIKE_BEATS 16
 struct score_item {
     const struct group_key *key;
     struct beacon_score *sc;

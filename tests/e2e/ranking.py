@@ -12,7 +12,8 @@ fast and short, heartbeat inside one connection, DNS tunnel, ICMP), and a truth
 file.  Each beacon is looked up in the series its truth row names: `flows`
 (the default ranking: the heartbeat too, as the exchanges of its one
 connection), `dns` (`--group dns`: the client and the registered domain of its
-queries, for the DNS tunnel).  Its rank not counting the other planted beacons
+queries, for the DNS tunnel, which is also looked up in the default ranking as its
+client -> resolver:53 group).  Its rank not counting the other planted beacons
 is what is checked: ten beacons and a benign periodic service as regular as
 any of them (a CoAP device every 5 min) are more than ten groups, and a beacon
 outranked by other beacons is not missed.  Negatives are checked in their own
@@ -85,7 +86,10 @@ def main():
         beacons = [t for t in rows if t["kind"] == "beacon"]
         for t in rows:
             series = t["series"] if t["series"] in ("flows", "packets", "dns") else "flows"
-            look = [series] + (["flows"] if t["kind"] == "negative" and series != "flows" else [])
+            # negatives, and the DNS tunnel (its client -> resolver:53 group),
+            # in the default ranking too
+            look = [series] + (["flows"] if t["kind"] in ("negative", "beacon") and series != "flows"
+                               else [])
             for s in look:
                 if s not in cache:
                     cache[s] = ranked(a.pcts, cap, s)

@@ -51,8 +51,8 @@ no rank ("-") and count as missed (reciprocal rank 0).
 
 (a) generated scenarios (pcapgen scenario, day-long office, ten planted
 beacons, truth file): each beacon's rank under pcts' default ranking (flows),
-pcts in the series its truth row names (packets for the heartbeat, --group dns
-for the DNS tunnel), RITA over service groups and RITA over IP pairs; where
+pcts in the series its truth row names (flows for all but the DNS tunnel, --group
+dns for it), RITA over service groups and RITA over IP pairs; where
 negatives (bulk, browsing, keepalive sessions) and benign periodic services
 land.  (b) the labelled C2 pairs of SHARED/GROUND_TRUTH.tsv (skipped when
 absent): pcts' rank in the flow and packet series, RITA's ranks.

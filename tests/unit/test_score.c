@@ -802,15 +802,22 @@ static void test_context_factors(void **state)
         sc[i].score = 0.8;
         sc[i].noun = "conn"; /* reason: "10 conns in 10 bursts: no repetition" */
         sc[i].events = sc[i].beats = 10;
+        if (i <= 3) { /* beating alike: regular, every 60 s, 20 beats */
+            sc[i].events = sc[i].beats = 20;
+            sc[i].repeats = 1;
+            sc[i].period = 60;
+            sc[i].s_interval = 0.9;
+        }
         it[N - 1 - i].key = &k[i]; /* any order */
         it[N - 1 - i].sc = &sc[i];
     }
     score_apply_context(it, N, 0x5eed);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sc[i].sources, 5);
-        assert_near(sc[i].context, 1 / (1 + 0.5 * log2(5.0)), 1e-12);
-        assert_near(sc[i].score, 0.8 / (1 + 0.5 * log2(5.0)), 1e-12);
-        assert_non_null(strstr(why(&sc[i]), "5 sources share it"));
+        assert_int_equal(sc[i].alike, 4); /* the fifth source's group is not scored */
+        assert_near(sc[i].context, 1 / (1 + 0.5 * log2(4.0)), 1e-12);
+        assert_near(sc[i].score, 0.8 / (1 + 0.5 * log2(4.0)), 1e-12);
+        assert_non_null(strstr(why(&sc[i]), ", 5 sources share it, 3 others alike"));
     }
     assert_int_equal(sc[4].sources, 1);
     assert_near(sc[4].score, 0.8, 1e-12);
@@ -944,6 +951,126 @@ static void test_reason_cut(void **state)
     score_reason(&sc, dns, buf, sizeof(buf));
     assert_string_equal(buf, "180 queries: too few to score; 7 distinct names, subdomains 12.0 "
                              "chars, 3.50 bits/char");
+}
+
+/* A regular group's prevalence factor counts the sources that beat alike:
+ * regular (interval part at least SCORE_ALIKE_INTERVAL) at a period within
+ * a factor SCORE_ALIKE_RATIO of the group's.  A DNS tunnel among a
+ * resolver's irregular clients keeps its score; clients of one NTP server
+ * polling alike share theirs; an irregular group counts every source. */
+static void test_context_alike(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct group_key k[N];
+    struct beacon_score sc[N];
+    struct score_item it[N];
+    const uint8_t res[4] = {10, 1, 0, 1}, ntp[4] = {162, 159, 200, 1};
+    /* 0: the tunnel, every 90 s, regular; 1-5: the resolver's other
+     * clients, irregular (one at 90 s too); 6-8: NTP every 1024 s, regular,
+     * one of them at 1024 * 1.35, on the edge of the others' windows; 9: NTP
+     * at 1024 * 1.36, out of 1024 s's window, in 1024 * 1.35's; 10: NTP,
+     * regular, no period sought (no repetition); 11: NTP, too few to
+     * score */
+    static const double period[N] = {90,   45,   60,          90,          120, 300,
+                                     1024, 1024, 1024 * 1.35, 1024 * 1.36, 0,   0};
+    static const double interval[N] = {0.8, 0.3, 0.2, 0.45, 0.1, 0.49, 1, 1, 0.9, 0.95, 1, 1};
+    for (int i = 0; i < N; i++) {
+        uint8_t src[4] = {10, 1, 0, (uint8_t)(10 + i)};
+        key4(&k[i], src, i <= 5 ? res : ntp, (uint16_t)(i <= 5 ? 53 : 123));
+        k[i].proto = 17;
+        memset(&sc[i], 0, sizeof(sc[i]));
+        sc[i].valid = i != 11;
+        sc[i].repeats = i != 10 && i != 11;
+        sc[i].period = period[i];
+        sc[i].s_interval = interval[i];
+        sc[i].beats = i == 7 ? 8 : 20; /* 7: alike for the others, too few beats for itself */
+        sc[i].score = 0.6;
+        sc[i].noun = "conn";
+        it[(i * 5) % N].key = &k[i]; /* any order */
+        it[(i * 5) % N].sc = &sc[i];
+    }
+    score_apply_context(it, N, 7);
+    static const uint64_t alike[N] = {1, 1, 1, 2, 2, 1, 3, 3, 4, 2, 1, 1};
+    for (int i = 0; i < N; i++) {
+        if (sc[i].alike != alike[i])
+            print_error("group %d: alike %llu, expected %llu\n", i, (unsigned long long)sc[i].alike,
+                        (unsigned long long)alike[i]);
+        assert_int_equal(sc[i].alike, alike[i]);
+        assert_int_equal(sc[i].sources, 6);
+        /* the regular groups count those alike, the others every source */
+        int regular = sc[i].valid && sc[i].repeats && interval[i] >= 0.5 && i != 7;
+        double m = regular ? (double)alike[i] : 6;
+        double f = 1 / (1 + 0.5 * log2(m)) * (i <= 5 ? 0.8 : 1);
+        assert_near(sc[i].context, f, 1e-12);
+        if (sc[i].valid)
+            assert_near(sc[i].score, 0.6 * f, 1e-12);
+    }
+    assert_non_null(strstr(why(&sc[0]), ", 6 sources share it, no other alike, internal"));
+    assert_non_null(strstr(why(&sc[6]), ", 6 sources share it, 2 others alike"));
+    assert_non_null(strstr(why(&sc[8]), ", 6 sources share it, 3 others alike"));
+    assert_non_null(strstr(why(&sc[9]), ", 6 sources share it, 1 other alike"));
+    assert_null(strstr(why(&sc[7]), "alike")); /* 8 beats: every source counts */
+    /* an irregular group: every source counts, no alike note */
+    assert_non_null(strstr(why(&sc[3]), ", 6 sources share it, internal destination"));
+}
+
+/* The alike counts against a count by pairs, for many groups over few
+ * destinations with random periods and regularity. */
+static void test_context_alike_many(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    struct group_key *k = calloc(N, sizeof(*k));
+    struct beacon_score *sc = calloc(N, sizeof(*sc));
+    struct score_item *it = calloc(N, sizeof(*it));
+    assert_non_null(k);
+    assert_non_null(sc);
+    assert_non_null(it);
+    uint64_t r = 99;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t d = r >> 33;
+        k[i].family = 4;
+        k[i].proto = 6;
+        k[i].has_port = 1;
+        k[i].dport = 443;
+        k[i].dst[0] = (uint8_t)(d & 7); /* 8 destinations */
+        memcpy(k[i].src, &i, sizeof(i));
+        sc[i].valid = (d >> 3 & 15) != 0;
+        sc[i].repeats = (d >> 7 & 15) != 0;
+        /* periods on a coarse grid, so that window edges are hit exactly */
+        sc[i].period = (d >> 11 & 7) ? 10.0 * (double)(1 + (d >> 14 & 63)) : 0;
+        sc[i].s_interval = (double)(d >> 20 & 15) / 15;
+        sc[i].beats = d >> 24 & 31;
+        sc[i].score = 0.5;
+        it[i].key = &k[i];
+        it[i].sc = &sc[i];
+    }
+    score_apply_context(it, N, 3);
+    for (int i = 0; i < N; i++) {
+        uint64_t want = 1; /* itself */
+        for (int j = 0; j < N && sc[i].period > 0; j++) {
+            if (j == i || k[j].dst[0] != k[i].dst[0])
+                continue;
+            const struct beacon_score *o = &sc[j];
+            double lo = o->period < sc[i].period ? o->period : sc[i].period;
+            double hi = o->period < sc[i].period ? sc[i].period : o->period;
+            want += o->valid && o->repeats && o->period > 0 &&
+                    o->s_interval >= SCORE_ALIKE_INTERVAL && hi <= lo * SCORE_ALIKE_RATIO;
+        }
+        if (sc[i].alike != want)
+            print_error("group %d (period %g): alike %llu, expected %llu\n", i, sc[i].period,
+                        (unsigned long long)sc[i].alike, (unsigned long long)want);
+        assert_int_equal(sc[i].alike, want);
+        int regular = sc[i].valid && sc[i].repeats && sc[i].period > 0 &&
+                      sc[i].s_interval >= SCORE_ALIKE_INTERVAL && sc[i].beats >= SCORE_ALIKE_BEATS;
+        double m = regular ? (double)want : (double)sc[i].sources;
+        assert_near(sc[i].context, 1 / (1 + 0.5 * log2(m)), 1e-12);
+    }
+    free(k);
+    free(sc);
+    free(it);
 }
 
 /* Sources per destination against a count by pairs, for many groups over
@@ -1111,6 +1238,8 @@ int main(void)
         cmocka_unit_test(test_reason_cut),
         cmocka_unit_test(test_reason_exchanges),
         cmocka_unit_test(test_context_sources_many),
+        cmocka_unit_test(test_context_alike),
+        cmocka_unit_test(test_context_alike_many),
         cmocka_unit_test(test_wval_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
