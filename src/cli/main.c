@@ -192,14 +192,16 @@ static void dns_resolver_note(const struct options *o, const struct result *res,
     int v6 = best->key->family == 6;
     fmt_addr(best->key, 0, src, sizeof(src));
     fmt_addr(best->key, 1, dst, sizeof(dst));
+    char alike[40] = ""; /* counted for a group regular over enough beats (score.h) */
+    if (best->sc.alike)
+        snprintf(alike, sizeof(alike), ", %llu alike", (unsigned long long)best->sc.alike);
     fprintf(stderr,
             "pcts: note: %zu group%s to a DNS server other sources share %s regular (the most: "
-            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it, "
-            "%llu alike): --group dns ranks DNS beacons and tunnels through a resolver by "
-            "client and registered domain, and names the domains\n",
+            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it%s): "
+            "--group dns ranks DNS beacons and tunnels through a resolver by client and "
+            "registered domain, and names the domains\n",
             count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, v6 ? "[" : "", dst,
-            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources,
-            (unsigned long long)best->sc.alike);
+            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources, alike);
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,

@@ -702,7 +702,10 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     jsonw_num_or_null(b, JKEY("score_penalty"), w.score[6]);
     jsonw_num_or_null(b, JKEY("score_context"), w.score[7]);
     jsonw_num_or_null(b, JKEY("beat_bytes"), w.beat_bytes);
-    jsonw_u64(b, JKEY("sources_alike"), ri->sc.alike);
+    char alike[24] = ""; /* null: the factor counted every source (score.h) */
+    if (ri->sc.alike)
+        fmt_u64(ri->sc.alike, alike);
+    jsonw_num_or_null(b, JKEY("sources_alike"), alike);
     ob_str(b, "}\n");
 }
 
@@ -778,8 +781,9 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     for (int k = 5; k < 8; k++)
         csv_field(b, w.score[k], 0);
     csv_field(b, w.beat_bytes, 0);
-    char alike[24];
-    fmt_u64(ri->sc.alike, alike);
+    char alike[24] = "";
+    if (ri->sc.alike)
+        fmt_u64(ri->sc.alike, alike);
     csv_field(b, alike, 1);
 }
 

@@ -656,8 +656,8 @@ size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf,
         put(&t, " sources share it");
         /* a regular group's prevalence factor counts those beating alike
          * (score.h) */
-        if (!alike_own(sc) || !sc->alike) {
-            /* all of them: nothing to add */
+        if (!sc->alike) {
+            /* all of them count (irregular, or few beats): nothing to add */
         } else if (sc->alike == 1) {
             put(&t, ", no other alike");
         } else if (sc->alike < sc->sources) {
@@ -800,18 +800,27 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
     /* The regular members of destinations with several sources, sorted by
      * destination and period: a group's alike count is the members within
      * its period's window, by two binary searches (a destination of k
-     * sources costs k log k, not k^2: a resolver of 50 k clients).  Most
-     * destinations of a big capture have one source and no entry. */
+     * sources costs k log k, not k^2: a resolver of 50 k clients).  Only
+     * the destinations some group counts alike for (alike_own) have
+     * entries: most of a big capture's have one source, or none regular
+     * over enough beats (the 1 M-group bench file: none, where sorting
+     * 870 k regular groups had cost 0.3-0.5 s and 28 MB).  tab[].first1 is
+     * free now (the counts stay): 1 marks those destinations, then each
+     * one's first entry. */
+    for (size_t s = 0; s < cap; s++)
+        tab[s].first1 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tab[slot_of[i]].count > 1 && alike_own(items[i].sc))
+            tab[slot_of[i]].first1 = 1;
     size_t na = 0;
     for (size_t i = 0; i < n; i++)
-        na += tab[slot_of[i]].count > 1 && alike_member(items[i].sc);
+        na += tab[slot_of[i]].first1 && alike_member(items[i].sc);
     struct alike_ent *ae = xmalloc(st_mult(na ? na : 1, sizeof(*ae)));
     na = 0;
     for (size_t i = 0; i < n; i++)
-        if (tab[slot_of[i]].count > 1 && alike_member(items[i].sc))
+        if (tab[slot_of[i]].first1 && alike_member(items[i].sc))
             ae[na++] = (struct alike_ent){slot_of[i], items[i].sc->period};
     qsort(ae, na, sizeof(*ae), cmp_alike);
-    /* each destination's run: tab[].first1 is free now (the counts stay) */
     for (size_t s = 0; s < cap; s++)
         tab[s].first1 = SIZE_MAX;
     for (size_t a = na; a-- > 0;)
@@ -821,18 +830,21 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
             __builtin_prefetch(&tab[slot_of[i + AHEAD]]);
         uint64_t sources = tab[slot_of[i]].count;
         struct beacon_score *sc = items[i].sc;
-        uint64_t alike = 1;
-        size_t lo = tab[slot_of[i]].first1;
-        if (sources > 1 && lo != SIZE_MAX && sc->period > 0) {
-            size_t hi = alike_run_end(ae, lo, na, slot_of[i]);
-            size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO);
-            size_t b = alike_below(ae, lo, hi, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12));
-            alike = (uint64_t)(b - a) + !alike_member(sc); /* itself, in the window or not */
+        /* an irregular group, or one of few beats, keeps the popularity
+         * discount of all the sources and no alike count (score.h) */
+        uint64_t alike = 0;
+        if (alike_own(sc)) {
+            alike = 1;
+            size_t lo = tab[slot_of[i]].first1;
+            if (sources > 1 && lo != SIZE_MAX) { /* itself among the entries */
+                size_t hi = alike_run_end(ae, lo, na, slot_of[i]);
+                size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO);
+                size_t b = alike_below(ae, lo, hi, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12));
+                alike = (uint64_t)(b - a);
+            }
         }
         int loc = locality(items[i].key);
-        /* an irregular group, or one of few beats, keeps the popularity
-         * discount of all the sources (score.h) */
-        double f = 1 / (1 + 0.5 * log2((double)(alike_own(sc) ? alike : sources)));
+        double f = 1 / (1 + 0.5 * log2((double)(alike ? alike : sources)));
         if (loc & LOC_BROADCAST)
             f *= 0.5;
         if (loc & LOC_INTERNAL)

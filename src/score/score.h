@@ -34,7 +34,8 @@ struct beacon_score {
     uint64_t events, beats;
     uint64_t sources; /* distinct sources of the same destination service */
     /* of them, those beating alike (score_apply_context), this one included:
-     * the prevalence factor's count */
+     * the prevalence factor's count; 0 when the group is not regular over
+     * SCORE_ALIKE_BEATS beats or more, and its factor counts every source */
     uint64_t alike;
     double context; /* prevalence x locality factor applied to the score */
     /* What the reason (score_reason) is made of, besides the figures above;

@@ -991,16 +991,16 @@ static void test_context_alike(void **state)
         it[(i * 5) % N].sc = &sc[i];
     }
     score_apply_context(it, N, 7);
-    static const uint64_t alike[N] = {1, 1, 1, 2, 2, 1, 3, 3, 4, 2, 1, 1};
+    /* counted for the groups regular over 16 beats or more (0, 6, 8, 9);
+     * 0 for the others, whose factor counts all 6 sources */
+    static const uint64_t alike[N] = {1, 0, 0, 0, 0, 0, 3, 0, 4, 2, 0, 0};
     for (int i = 0; i < N; i++) {
         if (sc[i].alike != alike[i])
             print_error("group %d: alike %llu, expected %llu\n", i, (unsigned long long)sc[i].alike,
                         (unsigned long long)alike[i]);
         assert_int_equal(sc[i].alike, alike[i]);
         assert_int_equal(sc[i].sources, 6);
-        /* the regular groups count those alike, the others every source */
-        int regular = sc[i].valid && sc[i].repeats && interval[i] >= 0.5 && i != 7;
-        double m = regular ? (double)alike[i] : 6;
+        double m = alike[i] ? (double)alike[i] : 6;
         double f = 1 / (1 + 0.5 * log2(m)) * (i <= 5 ? 0.8 : 1);
         assert_near(sc[i].context, f, 1e-12);
         if (sc[i].valid)
@@ -1049,8 +1049,10 @@ static void test_context_alike_many(void **state)
     }
     score_apply_context(it, N, 3);
     for (int i = 0; i < N; i++) {
-        uint64_t want = 1; /* itself */
-        for (int j = 0; j < N && sc[i].period > 0; j++) {
+        int regular = sc[i].valid && sc[i].repeats && sc[i].period > 0 &&
+                      sc[i].s_interval >= SCORE_ALIKE_INTERVAL && sc[i].beats >= SCORE_ALIKE_BEATS;
+        uint64_t want = regular; /* itself; 0: not counted */
+        for (int j = 0; j < N && regular; j++) {
             if (j == i || k[j].dst[0] != k[i].dst[0])
                 continue;
             const struct beacon_score *o = &sc[j];
@@ -1063,8 +1065,6 @@ static void test_context_alike_many(void **state)
             print_error("group %d (period %g): alike %llu, expected %llu\n", i, sc[i].period,
                         (unsigned long long)sc[i].alike, (unsigned long long)want);
         assert_int_equal(sc[i].alike, want);
-        int regular = sc[i].valid && sc[i].repeats && sc[i].period > 0 &&
-                      sc[i].s_interval >= SCORE_ALIKE_INTERVAL && sc[i].beats >= SCORE_ALIKE_BEATS;
         double m = regular ? (double)want : (double)sc[i].sources;
         assert_near(sc[i].context, 1 / (1 + 0.5 * log2(m)), 1e-12);
     }
