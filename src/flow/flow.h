@@ -477,11 +477,15 @@ static inline int flow_gap_over(const struct flow_table *t, int64_t ts, const st
  * SYN retried, 1, 3, 7 s apart), not closed nor a closed one's tail; and
  * not with a FIN or RST (closing a connection left idle, as browsers and
  * servers do after 5 to 300 s, is no check-in: a keep-alive timeout would
- * have added an event at a fixed offset after every connection). */
+ * have added an event at a fixed offset after every connection), nor with
+ * a SYN: a SYN retried is no check-in even when the responder's SYN/ACKs
+ * are in the capture (they never reached the client: a host firewall
+ * behind the capture; or the responder's challenge ACKs), which had made
+ * a blocked connection three events, at 0, 7 and 15 s. */
 static inline int flow_tcp_resumes(const struct flow *f, int from_orig, uint8_t tcp_flags)
 {
     return from_orig && (f->hist & FH_DATA_O) && (f->hist & FH_DATA_R) && !f->closed && !f->tail &&
-           !(tcp_flags & 0x05);
+           !(tcp_flags & 0x07);
 }
 
 /* The exchange in progress ends, the next starts at ts.  A TCP connection's

@@ -1142,6 +1142,13 @@ void pipeline_exchange(void *ctx, struct flow *f, int64_t start, uint64_t orig_b
     struct run_ctx *x = ctx;
     if (x->fw || x->o->series != SERIES_FLOWS)
         return;
+    /* --established-only leaves a failed attempt out at its end
+     * (pipeline_flow_done), its packets and its flow: so its exchanges so
+     * far (a connection whose SYN/ACK the capture lost is S0, with a
+     * heartbeat in it), which had stayed in a group of 0 flows and 0
+     * packets, scored */
+    if (x->o->established_only && flow_failed(f))
+        return;
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
     if (gi != GROUP_NONE && flow_table_event_in_line(x->flows, start)) {

@@ -1147,5 +1147,31 @@ t "--max-memory 1.5G, 64MiB, 1048576 accepted" 0 "" -- sh -c "$P --max-memory 1.
 t "--help documents --max-memory" 0 "" -- $pcts --help
 ok_if "  ...with what it covers" "grep -q -- '--max-memory SIZE' '$w/out' && grep -q 'exact event lists and' '$w/out'"
 
+# --- a connection whose SYN/ACK the capture lost (S0: failed), a check-in
+# every 30 s inside it: --established-only leaves it out whole (its
+# exchanges had stayed: 5 events in a group of 0 flows, 0 packets, scored)
+python3 - "$w/synack-lost.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, n=0): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + b'x' * n
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+T, c, s = 1700000000, '10.0.0.1', '192.0.2.1'
+pk = [(T, eth(ip4(c, s, 6, tcp(40000, 443, 2)))), (T + .02, eth(ip4(c, s, 6, tcp(40000, 443, 0x10))))]
+for i in range(6):
+    t = T + .1 + i * 30
+    pk += [(t, eth(ip4(c, s, 6, tcp(40000, 443, 0x18, 100)))), (t + .05, eth(ip4(s, c, 6, tcp(443, 40000, 0x18, 200)))),
+           (t + .06, eth(ip4(c, s, 6, tcp(40000, 443, 0x10))))]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, fr in pk:
+        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+PY
+t "a heartbeat inside a connection whose SYN/ACK was lost" 0 "" -- $pcts -F csv "$w/synack-lost.pcap"
+ok_if "  ...6 exchanges in 1 conn, failed (S0)" "grep -q '^10.0.0.1,192.0.2.1,tcp,443,20,.*,false,0,6,1,1,' '$w/out'"
+t "...--established-only leaves it out, its exchanges too" 0 "1 failed TCP attempts left out" \
+    -- $pcts -F csv --established-only "$w/synack-lost.pcap"
+ok_if "  ...no group" "test \$(wc -l < '$w/out') -eq 1"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

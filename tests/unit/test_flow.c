@@ -1219,6 +1219,40 @@ static void test_tcp_exchanges(void **state)
     col_free(&x.c);
 }
 
+/* SYNs retried although the responder's SYN/ACKs (or challenge ACKs) are
+ * in the capture: the client never got them (a host firewall behind the
+ * capture), so the connection is never established and a retry is no
+ * check-in: one event, the connection's start (each retry 2 s or more
+ * after the last packet had been an exchange: 0, 7, 15 s). */
+static void test_tcp_exchanges_syn_retried(void **state)
+{
+    (void)state;
+    struct tcpex x;
+    memset(&x, 0, sizeof(x));
+    struct flow_table t;
+    flow_table_init(&t, 7, 300 * SEC, 60 * SEC, tx_done, &x);
+    t.exchange = tx_exchange;
+    struct pkt_meta syn = tcp(4, A, 40004, B, 443, F_SYN);
+    struct pkt_meta sa = tcp(4, B, 443, A, 40004, F_SYN | F_ACK);
+    struct pkt_meta syn2 = tcp(4, A, 40005, B, 443, F_SYN);
+    struct pkt_meta ack2 = tcp(4, B, 443, A, 40005, F_ACK); /* a challenge ACK */
+    for (int i = 0; i < 5; i++) {
+        int64_t at = (int64_t)((1 << i) - 1) * SEC; /* 0, 1, 3, 7, 15 s */
+        send_(&t, &syn, at, 60, NULL);
+        send_(&t, &sa, at + 10 * MSEC, 60, NULL);
+        send_(&t, &syn2, 100 * SEC + at, 60, NULL);
+        send_(&t, &ack2, 100 * SEC + at + 10 * MSEC, 54, NULL);
+    }
+    flow_table_flush(&t);
+    assert_int_equal(x.n, 2);
+    for (size_t i = 0; i < x.n; i++) {
+        assert_int_equal(x.ev[i].kind, 'D');
+        assert_int_equal(x.ev[i].start, 0); /* one exchange: the connection's start */
+    }
+    flow_table_release(&t);
+    col_free(&x.c);
+}
+
 /* ---- the table's clock and stray timestamps (FLOW_CLOCK_CONFIRM) ---------------- */
 
 /* A TCP connection to B every 60 s from port 40000 + i: SYN, SYN-ACK, FIN
@@ -2416,6 +2450,7 @@ int main(void)
         cmocka_unit_test(test_flush_order_is_last_activity),
         cmocka_unit_test(test_exchanges),
         cmocka_unit_test(test_tcp_exchanges),
+        cmocka_unit_test(test_tcp_exchanges_syn_retried),
         cmocka_unit_test(test_queue_stale_entries_bounded),
         cmocka_unit_test(test_max_live_evicts_oldest),
         cmocka_unit_test(test_max_live_keeps_active_flow),
