@@ -527,7 +527,9 @@ static inline void prep(uint64_t seed, const struct pkt_meta *m, struct flow_pre
 #endif
     fp->has_ports = m->has_ports;
     fp->tcp_flags = m->tcp_flags;
-    fp->pad = 0;
+    /* a segment with data: PSH (set on a write's last segment, its header
+     * captured even under a short snapshot), or payload captured */
+    fp->data = m->proto == 6 && ((m->tcp_flags & 0x08) || m->payload_len > 0);
     fp->sport = m->sport;
     fp->dport = m->dport;
 }

@@ -159,6 +159,9 @@ struct flow {
     /* its current exchange is not its first (read for TCP connections,
      * whose first starts with them: flow_exchange_next) */
     uint8_t ex_next : 1;
+    /* TCP: the originator sent data in its current exchange (struct
+     * flow_prep.data; flow_tcp_resumes) */
+    uint8_t ex_data : 1;
     uint32_t name; /* caller's: the responder's name (TLS SNI, HTTP Host) */
     int64_t last;
     /* position of its entry in queue list (struct flow_queue), the low 32
@@ -305,10 +308,12 @@ struct flow_prep {
     uint8_t side;      /* key side of the packet's source */
     uint8_t has_ports; /* the rest of the packet the table needs (the */
     uint8_t tcp_flags; /* protocol is k.proto), so that a pipeline's */
-    uint8_t pad;       /* batches carry 56 bytes a packet, not the */
+    uint8_t data;      /* batches carry 56 bytes a packet, not the */
     uint16_t sport;    /* whole pkt_meta */
     uint16_t dport;
     uint64_t h;
+    /* (data: a TCP segment with data, PSH set or payload captured;
+     * flow_tcp_resumes) */
 };
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
 /* The pure part of flow_table_prepare (key and hash for a table seeded with
@@ -481,10 +486,16 @@ static inline int flow_gap_over(const struct flow_table *t, int64_t ts, const st
  * a SYN: a SYN retried is no check-in even when the responder's SYN/ACKs
  * are in the capture (they never reached the client: a host firewall
  * behind the capture; or the responder's challenge ACKs), which had made
- * a blocked connection three events, at 0, 7 and 15 s. */
-static inline int flow_tcp_resumes(const struct flow *f, int from_orig, uint8_t tcp_flags)
+ * a blocked connection three events, at 0, 7 and 15 s.  And only with
+ * data (PSH, or payload captured), once the exchange in progress holds the
+ * originator's data: a bare ACK (an OS keepalive probe, a window update)
+ * is no check-in, and a request sent 2 s or more after the handshake is
+ * the same check-in as the handshake (it had been two events, and under
+ * --group host the handshake's went to a group of its own, the request's
+ * Host or SNI not seen yet). */
+static inline int flow_tcp_resumes(const struct flow *f, int from_orig, uint8_t tcp_flags, int data)
 {
-    return from_orig && (f->hist & FH_DATA_O) && (f->hist & FH_DATA_R) && !f->closed && !f->tail &&
+    return from_orig && data && f->ex_data && (f->hist & FH_DATA_R) && !f->closed && !f->tail &&
            !(tcp_flags & 0x07);
 }
 
@@ -499,6 +510,7 @@ static inline void flow_exchange_next(struct flow_table *t, struct flow *f, int6
     f->ex_start = ts;
     f->ex_bytes = f->ex_resp = 0;
     f->ex_next = 1;
+    f->ex_data = 0; /* the packet starting it sets it again */
 }
 
 /* Inline, with its rare steps out of line: as a call into flow.c its frame,
@@ -542,8 +554,10 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     *from_orig = o;
     int role = o ? 0 : 1;
     if (!keep_time && ts > f->last && (uint64_t)ts - (uint64_t)f->last >= FLOW_EXCHANGE_GAP_NS &&
-        (!is_tcp || flow_tcp_resumes(f, o, fp->tcp_flags)))
+        (!is_tcp || flow_tcp_resumes(f, o, fp->tcp_flags, fp->data)))
         flow_exchange_next(t, f, ts);
+    if (o && fp->data)
+        f->ex_data = 1;
     uint32_t *exb = o ? &f->ex_bytes : &f->ex_resp;
     *exb = *exb > UINT32_MAX - wirelen ? UINT32_MAX : *exb + wirelen;
     f->pkts[role]++;

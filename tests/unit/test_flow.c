@@ -1150,11 +1150,12 @@ static void tx_done(void *ctx, struct flow *f)
     x->ev[x->n++].resp = f->ex_next ? f->ex_resp : f->bytes[1];
 }
 
-/* A heartbeat inside one connection: the originator speaking after 2 s of
- * silence starts an exchange; the responder doing so (a reply held back, a
- * push) does not, nor a FIN or RST (an idle connection closed), nor
+/* A heartbeat inside one connection: the originator sending data after 2 s
+ * of silence starts an exchange, once the exchange in progress holds its
+ * data; the responder doing so (a reply held back, a push) does not, nor a
+ * bare ACK (a keepalive), a FIN or RST (an idle connection closed), nor
  * anything before the responder answered (SYNs retried) or after the
- * close. */
+ * close; a request 3 s after the handshake is the handshake's check-in. */
 static void test_tcp_exchanges(void **state)
 {
     (void)state;
@@ -1166,25 +1167,30 @@ static void test_tcp_exchanges(void **state)
     struct pkt_meta syn = tcp(4, A, 40002, B, 443, F_SYN);
     struct pkt_meta sa = tcp(4, B, 443, A, 40002, F_SYN | F_ACK);
     struct pkt_meta c = tcp(4, A, 40002, B, 443, F_ACK), s = tcp(4, B, 443, A, 40002, F_ACK);
+    struct pkt_meta d = tcp(4, A, 40002, B, 443, F_PSH | F_ACK); /* the client's data */
     struct pkt_meta cfin = tcp(4, A, 40002, B, 443, F_FIN | F_ACK);
     struct pkt_meta sfin = tcp(4, B, 443, A, 40002, F_FIN | F_ACK);
-    send_(&t, &c, 10 * MSEC, 40, NULL); /* reordered before the SYN: the start moves */
     send_(&t, &syn, 20 * MSEC, 60, NULL);
+    send_(&t, &c, 10 * MSEC, 40, NULL); /* stamped before the SYN: the start moves */
     assert_int_equal(t.f[0].ex_next, 0);
+    assert_true(t.f[0].start == EPOCH + 10 * MSEC);
     send_(&t, &sa, 40 * MSEC, 60, NULL);
-    send_(&t, &c, 60 * MSEC, 100, NULL);
-    send_(&t, &s, 5 * SEC, 500, NULL); /* the reply, held 5 s: the same exchange */
+    struct pkt_meta banner = tcp(4, B, 443, A, 40002, F_PSH | F_ACK); /* the server's data */
+    send_(&t, &banner, 50 * MSEC, 90, NULL);
+    send_(&t, &d, 3 * SEC, 100, NULL); /* the request 3 s on: the handshake's check-in */
+    send_(&t, &s, 8 * SEC, 500, NULL); /* the reply, held 5 s: the same exchange */
     assert_int_equal(x.n, 0);
-    send_(&t, &c, 45 * SEC, 80, NULL); /* the client again: a second exchange */
+    send_(&t, &d, 45 * SEC, 80, NULL); /* the client again: a second exchange */
     send_(&t, &s, 45 * SEC + 30 * MSEC, 200, NULL);
     assert_int_equal(x.n, 1);
     send_(&t, &s, 60 * SEC, 300, NULL);                /* a push */
     send_(&t, &c, 60 * SEC + 20 * MSEC, 40, NULL);     /* its ACK, at once */
-    send_(&t, &c, 61 * SEC + 999 * MSEC, 50, NULL);    /* 1.98 s: the same exchange */
-    send_(&t, &c, 90 * SEC, 70, NULL);                 /* a third */
+    send_(&t, &c, 63 * SEC, 40, NULL);                 /* a bare ACK 3 s on (a keepalive) */
+    send_(&t, &d, 64 * SEC + 900 * MSEC, 50, NULL);    /* 1.9 s: the same exchange */
+    send_(&t, &d, 90 * SEC, 70, NULL);                 /* a third */
     send_(&t, &cfin, 120 * SEC, 40, NULL);             /* closing after 30 s idle: no fourth */
     send_(&t, &sfin, 120 * SEC + 10 * MSEC, 40, NULL); /* closed */
-    send_(&t, &c, 125 * SEC, 40, NULL);                /* the last ACK, late: no exchange */
+    send_(&t, &d, 125 * SEC, 40, NULL);                /* data after the close: no exchange */
     assert_int_equal(x.n, 2);
 
     /* SYNs retried 1, 3, 7 s apart, no answer: one connection, no exchange
@@ -1199,8 +1205,8 @@ static void test_tcp_exchanges(void **state)
         int64_t start;
         uint64_t bytes, resp;
     } want[] = {
-        {'E', 10 * MSEC, 200, 560},
-        {'E', 45 * SEC, 80 + 40 + 50, 200 + 300},
+        {'E', 10 * MSEC, 60 + 40 + 100, 60 + 90 + 500},
+        {'E', 45 * SEC, 80 + 40 + 40 + 50, 200 + 300},
         {'D', 90 * SEC, 70 + 40 + 40, 40},
         {'D', 0, 240, 0},
     };
