@@ -42,9 +42,9 @@
  * silence.  A beacon that reuses one UDP socket or one ICMP echo id every
  * 30 s is one flow for Zeek and for the timeouts, but one exchange per
  * check-in; so is one that keeps a TCP connection open (HTTP keep-alive, a
- * long poll, a heartbeat inside one TLS session).  A TCP connection's
- * exchanges start only once it is established and while it is not closing
- * (flow_tcp_resumes). */
+ * heartbeat inside one TLS session).  A TCP connection's later exchanges
+ * start only with its originator's data, once it is established and while
+ * it is not closing (flow_tcp_resumes). */
 #define FLOW_EXCHANGE_GAP_NS (2ll * 1000000000)
 #define FLOW_NONE UINT32_MAX
 /* The table's clock (struct flow_table.now) follows the packets, but a
@@ -309,11 +309,9 @@ struct flow_prep {
     uint8_t has_ports; /* the rest of the packet the table needs (the */
     uint8_t tcp_flags; /* protocol is k.proto), so that a pipeline's */
     uint8_t data;      /* batches carry 56 bytes a packet, not the */
-    uint16_t sport;    /* whole pkt_meta */
-    uint16_t dport;
+    uint16_t sport;    /* whole pkt_meta; data: a TCP segment with data, */
+    uint16_t dport;    /* PSH set or payload captured (flow_tcp_resumes) */
     uint64_t h;
-    /* (data: a TCP segment with data, PSH set or payload captured;
-     * flow_tcp_resumes) */
 };
 void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
 /* The pure part of flow_table_prepare (key and hash for a table seeded with
