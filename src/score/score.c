@@ -676,10 +676,15 @@ size_t score_reason(const struct beacon_score *sc, const char *infix, char *buf,
 
 /* ---- context: prevalence and locality ------------------------------------- */
 
+/* A name (--group host, dns) is one destination whoever calls it: the key's
+ * family is then its source's only, and an IPv4 and an IPv6 client of one
+ * name are two sources of it (they had been two destinations of one source
+ * each, "no other alike" and no prevalence discount). */
 static int same_dest(const struct group_key *x, const struct group_key *y)
 {
-    return x->family == y->family && x->dst_name == y->dst_name && !memcmp(x->dst, y->dst, 16) &&
-           x->proto == y->proto && x->has_port == y->has_port && x->dport == y->dport;
+    return (x->dst_name || x->family == y->family) && x->dst_name == y->dst_name &&
+           !memcmp(x->dst, y->dst, 16) && x->proto == y->proto && x->has_port == y->has_port &&
+           x->dport == y->dport;
 }
 
 /* LOC_* bits: private/link-local/loopback, multicast/broadcast; both for a
@@ -715,6 +720,8 @@ static uint64_t dest_hash(const struct group_key *k, uint64_t seed)
 {
     struct group_key d = *k;
     memset(d.src, 0, sizeof(d.src));
+    if (d.dst_name)
+        d.family = 0; /* same_dest */
     return hash40(&d, seed);
 }
 
@@ -838,7 +845,10 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
             size_t lo = tab[slot_of[i]].first1;
             if (sources > 1 && lo != SIZE_MAX) { /* itself among the entries */
                 size_t hi = alike_run_end(ae, lo, na, slot_of[i]);
-                size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO);
+                /* both bounds inclusive, with the same tolerance, so that
+                 * "alike" is symmetric at a ratio of exactly 1.35 (P / 1.35
+                 * may round above the other's period, as P * 1.35 below) */
+                size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO * (1 - 1e-12));
                 size_t b = alike_below(ae, lo, hi, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12));
                 alike = (uint64_t)(b - a);
             }

@@ -1073,6 +1073,99 @@ static void test_context_alike_many(void **state)
     free(it);
 }
 
+/* "Alike" is symmetric at a period ratio of exactly 1.35 (docs/scoring.md:
+ * P_other / 1.35 <= P <= 1.35 * P_other, both inclusive): periods on a
+ * microsecond grid whose ratio is 1.35 in decimal, where P_big / 1.35 rounds
+ * above P_small (the larger had not counted the smaller, the smaller had
+ * counted the larger). */
+static void test_context_alike_edge(void **state)
+{
+    (void)state;
+    static const double pair[][2] = {{3186.25134, 4301.439309}, {404.66844, 546.302394},
+                                     {106.31006, 143.518581},   {1642.40818, 2217.251043},
+                                     {1775.57974, 2397.032649}, {1653.98806, 2232.883881}};
+    enum { NP = sizeof(pair) / sizeof(pair[0]) };
+    for (int p = 0; p < NP; p++) {
+        struct group_key k[2];
+        struct beacon_score sc[2];
+        struct score_item it[2];
+        const uint8_t dst[4] = {203, 0, 113, 7};
+        for (int i = 0; i < 2; i++) {
+            uint8_t src[4] = {10, 1, 0, (uint8_t)(10 + i)};
+            key4(&k[i], src, dst, 443);
+            memset(&sc[i], 0, sizeof(sc[i]));
+            sc[i].valid = 1;
+            sc[i].repeats = 1;
+            sc[i].period = pair[p][i];
+            sc[i].s_interval = 0.9;
+            sc[i].beats = 20;
+            sc[i].score = 0.6;
+            sc[i].noun = "conn";
+            it[i].key = &k[i];
+            it[i].sc = &sc[i];
+        }
+        score_apply_context(it, 2, 5);
+        for (int i = 0; i < 2; i++) {
+            if (sc[i].alike != 2)
+                print_error("pair %d (%.9g, %.9g): group %d alike %llu, expected 2\n", p, pair[p][0],
+                            pair[p][1], i, (unsigned long long)sc[i].alike);
+            assert_int_equal(sc[i].sources, 2);
+            assert_int_equal(sc[i].alike, 2);
+            assert_near(sc[i].context, 1 / 1.5, 1e-12);
+        }
+    }
+}
+
+/* A name (--group host, dns) called by an IPv4 and an IPv6 client is one
+ * destination of two sources (the key's family is its source's): they had
+ * been two destinations of one source each. */
+static void test_context_name_families(void **state)
+{
+    (void)state;
+    struct group_key k[3];
+    struct beacon_score sc[3];
+    struct score_item it[3];
+    const uint32_t name = 42;
+    for (int i = 0; i < 3; i++) {
+        memset(&k[i], 0, sizeof(k[i]));
+        k[i].family = i == 1 ? 6 : 4;
+        k[i].src[0] = (uint8_t)(i == 1 ? 0x20 : 10);
+        k[i].src[15] = (uint8_t)(1 + i);
+        k[i].src[3] = (uint8_t)(1 + i);
+        k[i].proto = 6;
+        k[i].has_port = 1;
+        k[i].dport = 443;
+        group_key_set_name(&k[i], name);
+        memset(&sc[i], 0, sizeof(sc[i]));
+        sc[i].valid = 1;
+        sc[i].repeats = 1;
+        sc[i].period = 60;
+        sc[i].s_interval = 0.9;
+        sc[i].beats = i == 2 ? 5 : 20; /* 2: too few beats for its own alike count */
+        sc[i].score = 0.6;
+        sc[i].noun = "conn";
+        it[i].key = &k[i];
+        it[i].sc = &sc[i];
+    }
+    score_apply_context(it, 3, 11);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sc[i].sources, 3);
+        assert_int_equal(sc[i].alike, i == 2 ? 0 : 3);
+        /* 2 counts every source, 0 and 1 the three alike: 3 either way */
+        assert_near(sc[i].context, 1 / (1 + 0.5 * log2(3.0)), 1e-12);
+        assert_int_equal(sc[i].locality, 0); /* a name: no address locality */
+    }
+    /* an address destination still tells the families apart (the bytes of
+     * an IPv4 and an IPv6 address are different addresses) */
+    const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 53};
+    key4(&k[0], src, dst, 53);
+    key4(&k[1], src, dst, 53);
+    k[1].family = 6;
+    score_apply_context(it, 2, 11);
+    assert_int_equal(sc[0].sources, 1);
+    assert_int_equal(sc[1].sources, 1);
+}
+
 /* Sources per destination against a count by pairs, for many groups over
  * few destinations (IPv4 and IPv6, ports, names; long probe runs). */
 static void test_context_sources_many(void **state)
@@ -1109,6 +1202,10 @@ static void test_context_sources_many(void **state)
             struct group_key a = k[i], b = k[j];
             memset(a.src, 0, 16);
             memset(b.src, 0, 16);
+            if (a.dst_name) /* a name is one destination for both families */
+                a.family = 0;
+            if (b.dst_name)
+                b.family = 0;
             want += !memcmp(&a, &b, sizeof(a));
         }
         assert_int_equal(sc[i].sources, want);
@@ -1240,6 +1337,8 @@ int main(void)
         cmocka_unit_test(test_context_sources_many),
         cmocka_unit_test(test_context_alike),
         cmocka_unit_test(test_context_alike_many),
+        cmocka_unit_test(test_context_alike_edge),
+        cmocka_unit_test(test_context_name_families),
         cmocka_unit_test(test_wval_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
