@@ -706,6 +706,10 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     if (ri->sc.alike)
         fmt_u64(ri->sc.alike, alike);
     jsonw_num_or_null(b, JKEY("sources_alike"), alike);
+    char beats[24] = ""; /* null: not scored (too few events) */
+    if (ri->sc.valid)
+        fmt_u64(ri->sc.beats, beats);
+    jsonw_num_or_null(b, JKEY("beats"), beats);
     ob_str(b, "}\n");
 }
 
@@ -741,7 +745,7 @@ static const char csv_header[] =
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
     "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
-    "score_confidence,score_penalty,score_context,beat_bytes,sources_alike\n";
+    "score_confidence,score_penalty,score_context,beat_bytes,sources_alike,beats\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -781,10 +785,13 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     for (int k = 5; k < 8; k++)
         csv_field(b, w.score[k], 0);
     csv_field(b, w.beat_bytes, 0);
-    char alike[24] = "";
+    char alike[24] = "", beats[24] = "";
     if (ri->sc.alike)
         fmt_u64(ri->sc.alike, alike);
-    csv_field(b, alike, 1);
+    csv_field(b, alike, 0);
+    if (ri->sc.valid)
+        fmt_u64(ri->sc.beats, beats);
+    csv_field(b, beats, 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)

@@ -717,8 +717,8 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,\n", LONG / 2,
-             big, big + LONG / 2 + 1);
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,,\n",
+             LONG / 2, big, big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
     assert_string_equal(s + sl - wl, want);
@@ -729,7 +729,7 @@ static void test_escaping_and_long_fields(void **state)
     snprintf(want, 2 * LONG,
              "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
              "end\",\"allow_confirmed\":true,\"score_confidence\":null,\"score_penalty\":null,"
-             "\"score_context\":null,\"beat_bytes\":null,\"sources_alike\":null}\n",
+             "\"score_context\":null,\"beat_bytes\":null,\"sources_alike\":null,\"beats\":null}\n",
              LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
@@ -756,6 +756,7 @@ static void test_score_factors(void **state)
                                        .beat_bytes = 425984.4,
                                        .context = 1,
                                        .alike = 1,
+                                       .beats = 7,
                                        .noun = "conn"};
     fx.r[1].sc =
         (struct beacon_score){.valid = 1, .context = 0.4, .sources = 9, .alike = 0, .noun = "conn"};
@@ -766,20 +767,20 @@ static void test_score_factors(void **state)
     *second++ = '\0';
     assert_non_null(strstr(s, ",\"score_confidence\":0.699,\"score_penalty\":0.591,"
                               "\"score_context\":1.000,\"beat_bytes\":425984,"
-                              "\"sources_alike\":1}"));
+                              "\"sources_alike\":1,\"beats\":7}"));
     assert_non_null(strstr(second, ",\"score_confidence\":null,\"score_penalty\":null,"
                                    "\"score_context\":0.400,\"beat_bytes\":null,"
-                                   "\"sources_alike\":null}"));
+                                   "\"sources_alike\":null,\"beats\":0}"));
     free(s);
     o.format = OUT_CSV;
     s = write_to_string(&o, fx.r, 2);
     assert_non_null(
         strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context,beat_bytes,"
-                  "sources_alike\n"));
-    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1\n"));
+                  "sources_alike,beats\n"));
+    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1,7\n"));
     /* not regular: its factor counts every source, and the reason says no more */
     assert_non_null(strstr(s, ",9,\"0 conns in 0 bursts: no repetition, 9 sources share it\","));
-    assert_non_null(strstr(s, ",,,0.400,,\n"));
+    assert_non_null(strstr(s, ",,,0.400,,,0\n"));
     free(s);
 }
 

@@ -1107,8 +1107,8 @@ static void test_context_alike_edge(void **state)
         score_apply_context(it, 2, 5);
         for (int i = 0; i < 2; i++) {
             if (sc[i].alike != 2)
-                print_error("pair %d (%.9g, %.9g): group %d alike %llu, expected 2\n", p, pair[p][0],
-                            pair[p][1], i, (unsigned long long)sc[i].alike);
+                print_error("pair %d (%.9g, %.9g): group %d alike %llu, expected 2\n", p,
+                            pair[p][0], pair[p][1], i, (unsigned long long)sc[i].alike);
             assert_int_equal(sc[i].sources, 2);
             assert_int_equal(sc[i].alike, 2);
             assert_near(sc[i].context, 1 / 1.5, 1e-12);
