@@ -497,14 +497,19 @@ static inline int flow_tcp_resumes(const struct flow *f, int from_orig, uint8_t 
            !(tcp_flags & 0x07);
 }
 
-/* The exchange in progress ends, the next starts at ts.  A TCP connection's
- * first exchange starts with the connection (f->start: a packet reordered
- * before its first moves it). */
+/* The start of the exchange in progress.  A TCP connection's first
+ * exchange starts with the connection (f->start: a packet reordered before
+ * its first moves it). */
+static inline int64_t flow_exchange_start(const struct flow *f)
+{
+    return f->key.proto == 6 && !f->ex_next ? f->start : f->ex_start;
+}
+
+/* The exchange in progress ends, the next starts at ts. */
 static inline void flow_exchange_next(struct flow_table *t, struct flow *f, int64_t ts)
 {
     if (t->exchange)
-        t->exchange(t->ctx, f, f->key.proto == 6 && !f->ex_next ? f->start : f->ex_start,
-                    f->ex_bytes, f->ex_resp);
+        t->exchange(t->ctx, f, flow_exchange_start(f), f->ex_bytes, f->ex_resp);
     f->ex_start = ts;
     f->ex_bytes = f->ex_resp = 0;
     f->ex_next = 1;

@@ -1078,18 +1078,16 @@ void pipeline_flow_done(void *ctx, struct flow *f)
     /* a connection's tail, or one opened by a stray timestamp, is no
      * connection, failed or not (flow.h: a FIN retransmitted 5.7 s after
      * each of an Emotet C2's check-ins had made every check-in two);
-     * connectionless flows add their exchanges instead, and so do
-     * connections resumed after a silence (flow.h), the last one here */
-    if (f->key.proto == 6 && f->ex_next) {
-        if (flow_table_event_in_line(x->flows, f->ex_start)) {
+     * connectionless flows add their exchanges as they end (flow.h); a
+     * connection adds its last one here (its only one when it never
+     * resumed: its bytes, which the exchange's saturate as the series'
+     * sizes do) */
+    if (f->key.proto == 6 && !f->tail) {
+        int64_t start = flow_exchange_start(f);
+        if (flow_table_event_in_line(x->flows, start)) {
             f->had_event = 1;
-            series_event(x, gi, f->ex_start, f->ex_bytes, (uint64_t)f->ex_bytes + f->ex_resp);
+            series_event(x, gi, start, f->ex_bytes, (uint64_t)f->ex_bytes + f->ex_resp);
         }
-    } else if (f->key.proto == 6) {
-        if (f->tail || !flow_table_event_in_line(x->flows, f->start))
-            return;
-        f->had_event = 1;
-        series_event(x, gi, f->start, f->bytes[0], f->bytes[0] + f->bytes[1]);
     }
     /* a flow whose every exchange was refused is no flow of the group
      * either, as a refused connection is not: flows 1 beside events 0 had

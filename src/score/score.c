@@ -738,27 +738,13 @@ static int cmp_alike(const void *a, const void *b)
     return (x->period > y->period) - (x->period < y->period);
 }
 
-/* Entries of [lo, hi) (one destination, periods ascending) with a period
- * below v. */
-static size_t alike_below(const struct alike_ent *e, size_t lo, size_t hi, double v)
+/* The entries of e[0..n) (in cmp_alike's order) before (dest, period). */
+static size_t alike_lower(const struct alike_ent *e, size_t n, size_t dest, double period)
 {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (e[mid].period < v)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The end of destination dest's run, which starts at lo, in [lo, n). */
-static size_t alike_run_end(const struct alike_ent *e, size_t lo, size_t n, size_t dest)
-{
-    size_t hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (e[mid].dest <= dest)
+        if (e[mid].dest < dest || (e[mid].dest == dest && e[mid].period < period))
             lo = mid + 1;
         else
             hi = mid;
@@ -812,8 +798,7 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
      * entries: most of a big capture's have one source, or none regular
      * over enough beats (the 1 M-group bench file: none, where sorting
      * 870 k regular groups had cost 0.3-0.5 s and 28 MB).  tab[].first1 is
-     * free now (the counts stay): 1 marks those destinations, then each
-     * one's first entry. */
+     * free now (the counts stay): 1 marks those destinations. */
     for (size_t s = 0; s < cap; s++)
         tab[s].first1 = 0;
     for (size_t i = 0; i < n; i++)
@@ -828,10 +813,6 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         if (tab[slot_of[i]].first1 && alike_member(items[i].sc))
             ae[na++] = (struct alike_ent){slot_of[i], items[i].sc->period};
     qsort(ae, na, sizeof(*ae), cmp_alike);
-    for (size_t s = 0; s < cap; s++)
-        tab[s].first1 = SIZE_MAX;
-    for (size_t a = na; a-- > 0;)
-        tab[ae[a].dest].first1 = a;
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             __builtin_prefetch(&tab[slot_of[i + AHEAD]]);
@@ -842,15 +823,13 @@ void score_apply_context(struct score_item *items, size_t n, uint64_t seed)
         uint64_t alike = 0;
         if (alike_own(sc)) {
             alike = 1;
-            size_t lo = tab[slot_of[i]].first1;
-            if (sources > 1 && lo != SIZE_MAX) { /* itself among the entries */
-                size_t hi = alike_run_end(ae, lo, na, slot_of[i]);
+            if (sources > 1) { /* itself among the entries */
                 /* both bounds inclusive, with the same tolerance, so that
                  * "alike" is symmetric at a ratio of exactly 1.35 (P / 1.35
                  * may round above the other's period, as P * 1.35 below) */
-                size_t a = alike_below(ae, lo, hi, sc->period / SCORE_ALIKE_RATIO * (1 - 1e-12));
-                size_t b = alike_below(ae, lo, hi, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12));
-                alike = (uint64_t)(b - a);
+                size_t d = slot_of[i];
+                alike = alike_lower(ae, na, d, sc->period * SCORE_ALIKE_RATIO * (1 + 1e-12)) -
+                        alike_lower(ae, na, d, sc->period / SCORE_ALIKE_RATIO * (1 - 1e-12));
             }
         }
         int loc = locality(items[i].key);
