@@ -500,8 +500,8 @@ static void make_key(const struct pkt_meta *m, struct flow_key *k, uint8_t *src_
 
 /* flow_prep_make() and flow_prep_key(): with_hash is a constant in each,
  * so each gets its own copy without the test. */
-static inline void prep(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp,
-                        int with_hash)
+static inline uint64_t prep(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp,
+                            int with_hash)
 {
 #if HASH40_WORD_KEYS
     /* make_key() as five words (hash40.h): family, proto, vlan, port[0],
@@ -519,51 +519,51 @@ static inline void prep(uint64_t seed, const struct pkt_meta *m, struct flow_pre
                      first ? s0 : d0, first ? s1 : d1, first ? d0 : s0, first ? d1 : s1};
     hash40_store(&fp->k, w);
     fp->side = first ? 0 : 1;
-    fp->h = with_hash ? hash40_words(w, seed) : 0;
+    uint64_t h = with_hash ? hash40_words(w, seed) : 0;
 #else
     make_key(m, &fp->k, &fp->side);
     _Static_assert(sizeof(fp->k) == 40, "hash40() reads exactly 40 bytes");
-    fp->h = with_hash ? hash40(&fp->k, seed) : 0;
+    uint64_t h = with_hash ? hash40(&fp->k, seed) : 0;
 #endif
     fp->has_ports = m->has_ports;
     fp->tcp_flags = m->tcp_flags;
     /* a segment with data: PSH (set on a write's last segment, its header
      * captured even under a short snapshot), or payload captured */
     fp->data = m->proto == 6 && ((m->tcp_flags & 0x08) || m->payload_len > 0);
-    fp->sport = m->sport;
-    fp->dport = m->dport;
+    return h;
 }
 
-void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
+uint64_t flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp)
 {
-    prep(seed, m, fp, 1);
+    return prep(seed, m, fp, 1);
 }
 
 void flow_prep_key(const struct pkt_meta *m, struct flow_prep *fp)
 {
-    prep(0, m, fp, 0);
+    (void)prep(0, m, fp, 0);
 }
 
-void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp)
+uint64_t flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
+                            struct flow_prep *fp)
 {
-    flow_prep_make(t->seed, m, fp);
-    flow_table_prefetch(t, fp);
+    uint64_t h = flow_prep_make(t->seed, m, fp);
+    flow_table_prefetch(t, h);
+    return h;
 }
 
 struct flow *flow_table_packet(struct flow_table *t, const struct pkt_meta *m, int64_t ts,
                                uint32_t wirelen, int *from_orig)
 {
     struct flow_prep fp;
-    flow_table_prepare(t, m, &fp);
-    return flow_table_packet_prepared(t, &fp, ts, wirelen, from_orig);
+    uint64_t h = flow_table_prepare(t, m, &fp);
+    return flow_table_packet_prepared(t, &fp, h, ts, wirelen, from_orig);
 }
 
-uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64_t ts, uint32_t i,
-                         size_t slot, int syn, int ack)
+uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, uint64_t h, int64_t ts,
+                         uint32_t i, size_t slot, int syn, int ack)
 {
     const struct flow_key *k = &fp->k;
     int side = fp->side;
-    uint64_t h = fp->h;
     int is_tcp = k->proto == 6;
     if (i != FLOW_NONE) { /* stale or reopened: end it first */
         end_flow(t, i);
@@ -628,8 +628,9 @@ uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64
             f->group = c->group;
         } else if (is_tcp && syn && ack)
             f->orig = (uint8_t)!side; /* we saw the SYN/ACK first */
-        else if (is_tcp && !syn && fp->has_ports && fp->sport != fp->dport)
-            f->orig = fp->sport > fp->dport ? (uint8_t)side : (uint8_t)!side; /* mid-stream */
+        else if (is_tcp && !syn && fp->has_ports && k->port[0] != k->port[1])
+            /* mid-stream: the higher port's side (k->port[side] is the source's) */
+            f->orig = k->port[side] > k->port[!side] ? (uint8_t)side : (uint8_t)!side;
         else
             f->orig = (uint8_t)side;
         f->hash_hi = (uint32_t)(h >> 32);

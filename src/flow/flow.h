@@ -307,28 +307,32 @@ struct flow_prep {
     struct flow_key k;
     uint8_t side;      /* key side of the packet's source */
     uint8_t has_ports; /* the rest of the packet the table needs (the */
-    uint8_t tcp_flags; /* protocol is k.proto), so that a pipeline's */
-    uint8_t data;      /* batches carry 56 bytes a packet, not the */
-    uint16_t sport;    /* whole pkt_meta; data: a TCP segment with data, */
-    uint16_t dport;    /* PSH set or payload captured (flow_tcp_resumes) */
-    uint64_t h;
-};
-void flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m, struct flow_prep *fp);
+    uint8_t tcp_flags; /* protocol is k.proto; its ports k.port[side] and */
+    uint8_t data;      /* k.port[!side]); data: a TCP segment with data, */
+};                     /* PSH set or payload captured (flow_tcp_resumes) */
+/* 44 bytes and 2-byte aligned, without the hash: a pipeline's batch carries
+ * a packet in one 64-byte line (pipeline.c, struct fev), and its flow stage,
+ * which hashes, keeps the hashes to itself rather than write them into
+ * lines the reading stage fills again. */
+_Static_assert(sizeof(struct flow_prep) == 44, "flow_prep packs into a batch's line");
+/* The key, its hash for t, and the index slot's prefetch. */
+uint64_t flow_table_prepare(const struct flow_table *t, const struct pkt_meta *m,
+                            struct flow_prep *fp);
 /* The pure part of flow_table_prepare (key and hash for a table seeded with
  * seed; touches no table, so another thread may run it), and the prefetch. */
-void flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp);
+uint64_t flow_prep_make(uint64_t seed, const struct pkt_meta *m, struct flow_prep *fp);
 /* The same in two steps: the key (any thread), then its hash for t.  The
  * flow pipeline (loop_flows) hashes on its flow stage, in the default mode
  * the lighter one: two threads, the reading stage's CPU a tenth lower and
  * the flow stage's waits halved (perf, 10 M bench file). */
 void flow_prep_key(const struct pkt_meta *m, struct flow_prep *fp);
-static inline void flow_prep_hash(const struct flow_table *t, struct flow_prep *fp)
+static inline uint64_t flow_prep_hash(const struct flow_table *t, const struct flow_prep *fp)
 {
-    fp->h = hash40(&fp->k, t->seed);
+    return hash40(&fp->k, t->seed);
 }
-PREFETCH_FN void flow_table_prefetch(const struct flow_table *t, const struct flow_prep *fp)
+PREFETCH_FN void flow_table_prefetch(const struct flow_table *t, uint64_t h)
 {
-    __builtin_prefetch(&t->slot[(size_t)(fp->h >> 32) & t->mask]);
+    __builtin_prefetch(&t->slot[(size_t)(h >> 32) & t->mask]);
 }
 
 /*
@@ -345,9 +349,9 @@ PREFETCH_FN void flow_table_prefetch(const struct flow_table *t, const struct fl
  * following the probe chain, 1.415 to 1.165 s; this lagged prefetch in
  * place of both passes, 1.43 to 0.97-1.07 s (6 alternated runs each).
  */
-PREFETCH_FN void flow_table_prefetch_flow(const struct flow_table *t, const struct flow_prep *fp)
+PREFETCH_FN void flow_table_prefetch_flow(const struct flow_table *t, uint64_t h)
 {
-    uint32_t tag = (uint32_t)(fp->h >> 32);
+    uint32_t tag = (uint32_t)(h >> 32);
     size_t s = (size_t)tag & t->mask;
     uint64_t v;
     while ((v = t->slot[s]) && (uint32_t)(v >> 32) != tag)
@@ -391,8 +395,8 @@ static inline int64_t flow_table_timeout(const struct flow_table *t, uint8_t lis
  * from flow_table_find) and return its index; move a flow that just closed
  * to its queue. */
 void flow_table_expire(struct flow_table *t);
-uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, int64_t ts, uint32_t i,
-                         size_t slot, int syn, int ack);
+uint32_t flow_table_open(struct flow_table *t, const struct flow_prep *fp, uint64_t h, int64_t ts,
+                         uint32_t i, size_t slot, int syn, int ack);
 void flow_table_closed(struct flow_table *t, uint32_t i);
 
 /* A packet out of line with the clock (FLOW_CLOCK_CONFIRM): the clock moved
@@ -520,8 +524,8 @@ static inline void flow_exchange_next(struct flow_table *t, struct flow *f, int6
  * the key's copy and the call to the lookup were about 35 of the flow
  * stage's 330 instructions a packet (callgrind). */
 static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
-                                                      const struct flow_prep *fp, int64_t ts,
-                                                      uint32_t wirelen, int *from_orig)
+                                                      const struct flow_prep *fp, uint64_t h,
+                                                      int64_t ts, uint32_t wirelen, int *from_orig)
 {
     flow_table_clock(t, ts);
     int far = t->off_line && flow_gap_over_ns(ts, t->now, FLOW_STRAY_NS);
@@ -538,7 +542,7 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     if (t->now > t->expire_at && !t->off_line)
         flow_table_expire(t);
     size_t slot = 0;
-    uint32_t i = flow_table_find(t, &fp->k, fp->h, &slot);
+    uint32_t i = flow_table_find(t, &fp->k, h, &slot);
     /* a stray in an open flow: counted in it, its time ignored */
     int keep_time = far && i != FLOW_NONE;
     int is_tcp = fp->k.proto == 6;
@@ -551,7 +555,7 @@ static inline struct flow *flow_table_packet_prepared(struct flow_table *t,
     if (i == FLOW_NONE ||
         (!keep_time && (((t->f[i].closed || t->f[i].tail) && syn && !ack) ||
                         flow_gap_over(t, ts, &t->f[i], flow_table_timeout(t, t->f[i].list)))))
-        i = flow_table_open(t, fp, ts, i, slot, syn, ack);
+        i = flow_table_open(t, fp, h, ts, i, slot, syn, ack);
     struct flow *f = &t->f[i];
     int o = fp->side == f->orig;
     *from_orig = o;
