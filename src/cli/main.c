@@ -195,13 +195,18 @@ static void dns_resolver_note(const struct options *o, const struct result *res,
     char alike[40] = ""; /* counted for a group regular over enough beats (score.h) */
     if (best->sc.alike)
         snprintf(alike, sizeof(alike), ", %llu alike", (unsigned long long)best->sc.alike);
+    char top[96] = ""; /* the domain most of its queries asked for (group/qdom.h) */
+    if (best->dns_top)
+        snprintf(top, sizeof(top), "; %u of %u DNS queries for ", best->dns_top_queries,
+                 best->dns_queries);
     fprintf(stderr,
             "pcts: note: %zu group%s to a DNS server other sources share %s regular (the most: "
-            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it%s): "
+            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it%s%s%s): "
             "--group dns ranks DNS beacons and tunnels through a resolver by client and "
             "registered domain, and names the domains\n",
             count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, v6 ? "[" : "", dst,
-            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources, alike);
+            v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources, alike,
+            top, best->dns_top ? best->dns_top : "");
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
@@ -242,9 +247,14 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (skipped_failed && !quiet)
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
+    /* the table's names: DNS answers', SNIs and Hosts, and the DNS queries'
+     * registered domains (dns_top), also counted apart */
     if (names->n > 1 && !quiet)
         fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)\n",
                 names->n - 1, (unsigned long long)names->learned);
+    if (c->qdom_domains && !quiet)
+        fprintf(stderr, "pcts: %llu registered domains asked for in DNS queries (dns_top)\n",
+                (unsigned long long)c->qdom_domains);
     /* --group dns: a full table is its groups' limit, warned about below */
     if ((names->dropped_names && o->group != GROUP_DNS) || names->dropped_maps)
         fprintf(stderr,
@@ -381,6 +391,14 @@ static void summary(const struct options *o, const struct inputs *in, const stru
                 "pcts: warning: the name table was full: %llu DNS queries to further "
                 "registered domains were counted but not grouped; narrow the input with -f\n",
                 (unsigned long long)c->unnamed);
+    if (c->qdom_dropped || c->qdom_unnamed)
+        fprintf(stderr,
+                "pcts: warning: %llu DNS queries were counted in their groups' dns_queries "
+                "but not by domain (%llu past %zu group and domain pairs, %llu with the name "
+                "table full): dns_top may miss or undercount domains; narrow the input with -f\n",
+                (unsigned long long)(c->qdom_dropped + c->qdom_unnamed),
+                (unsigned long long)c->qdom_dropped, (size_t)QDOM_MAX_PAIRS,
+                (unsigned long long)c->qdom_unnamed);
     uint64_t late = 0, approx = 0;
     for (size_t i = 0; i < n; i++) {
         late += res[i].iv.late;
@@ -918,6 +936,11 @@ int main(int argc, char **argv)
             r->failed = g->failed;
             r->first = g->s.first;
             r->last = g->s.last;
+            if (o.group != GROUP_DNS && g->dns_queries) {
+                r->dns_queries = g->dns_queries;
+                r->dns_top = names_str(&names, g->dns_top);
+                r->dns_top_queries = r->dns_top ? g->dns_top_queries : 0;
+            }
             nres++;
         }
         struct finish_job fj = {res, nres, &sctx, o.min_events, o.group == GROUP_DNS, 0};

@@ -62,7 +62,17 @@ struct group {
         uint32_t host_weak;      /* GROUP_HOST: flows named by an SNI/Host no DNS answer gave
                                     their responder (allow.h: not a confirmed name) */
     };
-    double dns_label_sum, dns_entropy_sum; /* GROUP_DNS: of the subdomain parts */
+    union {
+        struct { /* GROUP_DNS: of the subdomain parts */
+            double dns_label_sum, dns_entropy_sum;
+        };
+        /* the other groupings, in the flow loops: the DNS queries its flows
+         * carried, and the registered domain most of them asked for with
+         * its count (qdom.h; 0 and 0 when none) */
+        struct {
+            uint32_t dns_queries, dns_top, dns_top_queries;
+        };
+    };
 };
 
 /* Output and the report find a group from its key: the key comes first. */

@@ -7,6 +7,7 @@
 #define PCTS_DOMAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct domains;
 
@@ -14,6 +15,9 @@ struct domains;
  * built-in copy when that file is missing, with a warning).  0, or -1 with
  * msg set when no list at all is available. */
 int domains_open(struct domains **out, char *msg);
+/* The same without a word: -1 when no list is at hand (the flow loops'
+ * query counts, qdom.h, which a run does without). */
+int domains_open_quiet(struct domains **out);
 
 /* The registered domain of name into out (the name itself when it is a
  * public suffix or has a single label).  Returns the length of the part
@@ -21,5 +25,21 @@ int domains_open(struct domains **out, char *msg);
 size_t domains_registered(const struct domains *d, const char *name, char *out, size_t outlen);
 
 void domains_free(struct domains *d);
+
+/*
+ * The registered domains of DNS queries as name table ids, for the flow
+ * loops (group/qdom.h): a query's registered domain costs libpsl a few
+ * hundred nanoseconds, and most queries repeat a name asked before, so
+ * the ids are cached by a seeded 64-bit hash of the whole name in a
+ * direct-mapped table (a name that collides is looked up again).  The
+ * answer is the one domains_registered() gives.
+ */
+struct name_table;
+struct regdom_cache;
+/* Takes d; NULL d: NULL. */
+struct regdom_cache *regdom_cache_new(struct domains *d, uint64_t seed);
+/* The interned registered domain of name, 0 when the name table is full. */
+uint32_t regdom_cache_id(struct regdom_cache *c, struct name_table *names, const char *name);
+void regdom_cache_free(struct regdom_cache *c);
 
 #endif

@@ -710,6 +710,14 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     if (ri->sc.valid)
         fmt_u64(ri->sc.beats, beats);
     jsonw_num_or_null(b, JKEY("beats"), beats);
+    char dq[24] = "", dtq[24] = ""; /* null: no DNS query counted (result.dns_queries) */
+    if (ri->dns_queries)
+        fmt_u64(ri->dns_queries, dq);
+    if (ri->dns_top)
+        fmt_u64(ri->dns_top_queries, dtq);
+    jsonw_num_or_null(b, JKEY("dns_queries"), dq);
+    jsonw_str_or_null(b, JKEY("dns_top"), ri->dns_top);
+    jsonw_num_or_null(b, JKEY("dns_top_queries"), dtq);
     ob_str(b, "}\n");
 }
 
@@ -745,7 +753,8 @@ static const char csv_header[] =
     "interval_std,interval_min,interval_max,interval_median,interval_mad,"
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
     "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
-    "score_confidence,score_penalty,score_context,beat_bytes,sources_alike,beats\n";
+    "score_confidence,score_penalty,score_context,beat_bytes,sources_alike,beats,dns_queries,"
+    "dns_top,dns_top_queries\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -791,7 +800,15 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
     csv_field(b, alike, 0);
     if (ri->sc.valid)
         fmt_u64(ri->sc.beats, beats);
-    csv_field(b, beats, 1);
+    csv_field(b, beats, 0);
+    char dq[24] = "", dtq[24] = "";
+    if (ri->dns_queries)
+        fmt_u64(ri->dns_queries, dq);
+    if (ri->dns_top)
+        fmt_u64(ri->dns_top_queries, dtq);
+    csv_field(b, dq, 0);
+    csv_field(b, ri->dns_top ? ri->dns_top : "", 0);
+    csv_field(b, dtq, 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)
@@ -800,7 +817,20 @@ size_t result_reason(const struct output_opts *o, const struct result *r, char *
     if (r->dns_names)
         snprintf(dns, sizeof(dns), "; %u%s distinct names, subdomains %.1f chars, %.2f bits/char",
                  r->dns_names, o->dns_full ? "+" : "", r->dns_label_mean, r->dns_bits_mean);
-    return score_reason(&r->sc, dns, buf, cap);
+    size_t n = score_reason(&r->sc, dns, buf, cap);
+    /* the domain most of a group's DNS queries asked for, last: a tunnel
+     * through the resolver is one client -> resolver group (group/qdom.h) */
+    if (r->dns_top) {
+        char q[64];
+        if (r->dns_top_queries == r->dns_queries)
+            snprintf(q, sizeof(q), "; all %u DNS queries for ", r->dns_queries);
+        else
+            snprintf(q, sizeof(q), "; %u of %u DNS queries for ", r->dns_top_queries,
+                     r->dns_queries);
+        n += (size_t)snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, "%s%s", q,
+                              r->dns_top);
+    }
+    return n;
 }
 
 /*

@@ -59,6 +59,11 @@ struct result {
      * another grouping), their subdomain labels' mean length and entropy */
     uint32_t dns_names;
     double dns_label_mean, dns_bits_mean;
+    /* the other groupings, in the flow loops: the DNS queries of its flows
+     * (0: none), and the registered domain most of them asked for with its
+     * count (group/qdom.h; NULL when none was counted) */
+    uint32_t dns_queries, dns_top_queries;
+    const char *dns_top; /* borrowed */
 };
 
 /* Sparkline buffer size: 12 three-byte blocks and the terminator fit. */

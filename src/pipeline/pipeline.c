@@ -217,47 +217,6 @@ __attribute__((always_inline)) static inline int next_decoded(struct run_ctx *x,
 
 /* ---- names ------------------------------------------------------------------ */
 
-void u64set_init(struct u64set *s, size_t limit)
-{
-    *s = (struct u64set){xcalloc(1024, sizeof(uint64_t)), 1023, 0, limit, 0};
-}
-
-void u64set_release(struct u64set *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof(*s));
-}
-
-static int u64set_add(struct u64set *s, uint64_t x)
-{
-    x = x * 0x9E3779B97F4A7C15ull + 1; /* never 0 */
-    size_t i = (size_t)(x >> 20) & s->mask;
-    for (; s->v[i]; i = (i + 1) & s->mask)
-        if (s->v[i] == x)
-            return 0;
-    if (s->n >= s->limit) {
-        s->full = 1;
-        return 0;
-    }
-    s->v[i] = x;
-    if (++s->n * 2 > s->mask + 1) {
-        size_t nm = s->mask * 2 + 1;
-        uint64_t *nv = xcalloc(nm + 1, sizeof(*nv));
-        for (size_t k = 0; k <= s->mask; k++) {
-            if (!s->v[k])
-                continue;
-            size_t j = (size_t)(s->v[k] >> 20) & nm;
-            while (nv[j])
-                j = (j + 1) & nm;
-            nv[j] = s->v[k];
-        }
-        free(s->v);
-        s->v = nv;
-        s->mask = nm;
-    }
-    return 1;
-}
-
 /* Shannon entropy (bits per byte) of n bytes. */
 static double entropy(const uint8_t *s, size_t n)
 {
@@ -418,9 +377,29 @@ static unsigned tls_seg_bits(const struct pkt_meta *m, const struct pkt *p)
     return seg;
 }
 
+/* The interned registered domain of a DNS query's name (the flow loops'
+ * reading stage), 0 without a Public Suffix List or room in the name
+ * table. */
+static uint32_t query_domain(struct run_ctx *x, const char *qname)
+{
+    if (!x->qcache) {
+        struct domains *d;
+        if (x->qcache_off || domains_open_quiet(&d)) {
+            x->qcache_off = 1;
+            return 0;
+        }
+        x->qcache = regdom_cache_new(d, x->tab->seed ^ 0x71d0u);
+    }
+    return regdom_cache_id(x->qcache, x->names, qname);
+}
+
+/* *qdom (may be NULL): the registered domain of the packet's first DNS
+ * query, for its group's counts (qdom.h; the flow loops, not the flow
+ * list), or QDOM_UNKNOWN for a query whose domain has no id (no Public
+ * Suffix List, or the name table full); else left as it is. */
 __attribute__((noinline)) static uint32_t
 learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
-                 const struct pkt *pk, enum name_source src)
+                 const struct pkt *pk, enum name_source src, uint32_t *qdom)
 {
     int64_t ts = pk->ts_ns;
     uint32_t wirelen = pk->wirelen;
@@ -475,6 +454,13 @@ learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_me
              * table belongs to its consumer thread */
             if (rc >= 0 && !resp && name[0] && x->o->group == GROUP_DNS && x->domains && !sink)
                 dns_query_event(x, m, name, ts, (uint32_t)size, wirelen, &counted);
+            if (rc >= 0 && !resp && name[0] && qdom && !*qdom && sink && !x->fw) {
+                *qdom = query_domain(x, name);
+                if (!*qdom) { /* a query all the same */
+                    *qdom = QDOM_UNKNOWN;
+                    x->cnt->qdom_unnamed += !x->qcache_off; /* the name table is full */
+                }
+            }
             if (m->proto != 6 || !left)
                 break;
         }
@@ -504,14 +490,14 @@ learn_names_from(struct run_ctx *x, struct learn_sink *sink, const struct pkt_me
 }
 
 static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const struct pkt_meta *m,
-                               const struct pkt *p, uint32_t *flow_name)
+                               const struct pkt *p, uint32_t *flow_name, uint32_t *qdom)
 {
     enum name_source src = name_source(m);
     /* while a ClientHello waits: perhaps its next segment, or a SYN or RST
      * that ends its wait */
     if (src == NS_NONE && x->tls_waiting && m->proto == 6 && (m->payload || (m->tcp_flags & 0x06)))
         src = NS_TLS;
-    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, p, src);
+    *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, p, src, qdom);
 }
 
 /* The name of a flow's responder: its own SNI/Host, else the DNS answers'
@@ -578,7 +564,7 @@ static void loop_dns(struct run_ctx *x)
     struct pkt_meta m;
     while (next_decoded(x, &p, &m))
         if (name_source(&m) == NS_DNS)
-            (void)learn_names_from(x, NULL, &m, &p, NS_DNS);
+            (void)learn_names_from(x, NULL, &m, &p, NS_DNS, NULL);
 }
 
 /*
@@ -1180,8 +1166,11 @@ struct fev {
     struct flow_prep fp; /* EV_LEARN: fp.k.family, fp.k.addr[0] client, [1] server */
     uint8_t kind;
     uint8_t taken; /* written by the flow stage: see consume_batch */
+    uint8_t query; /* EV_PACKET: name is its DNS query's registered domain (qdom.h) */
     uint32_t wirelen;
-    uint32_t name; /* EV_PACKET: TLS SNI / HTTP Host / QUIC SNI; EV_LEARN: the name */
+    /* EV_PACKET: TLS SNI / HTTP Host / QUIC SNI, or with query the domain;
+     * EV_LEARN: the name */
+    uint32_t name;
     int64_t ts;
 };
 _Static_assert(sizeof(struct fev) == 64, "a batch's event is one cache line");
@@ -1200,7 +1189,8 @@ _Static_assert(FQUEUE <= BQ_MAX, "loop_flows batches exceed bqueue slots");
 
 struct fbatch {
     struct fev ev[FBATCH];
-    uint64_t h[FBATCH];
+    uint64_t
+        h[FBATCH]; /* the flow stage's hashes of the keys; the reading stage never reads them */
     size_t n;
     int last;
     struct sev *sev; /* series events of the consumed batch, for the producer */
@@ -1280,6 +1270,40 @@ __attribute__((noinline)) static void learn_event(struct run_ctx *x, const struc
     names_learn(x->names, e->fp.k.family, e->fp.k.addr[0], e->fp.k.addr[1], e->name, e->ts);
 }
 
+/* The packet series: a packet of flow f is an event of its group. */
+static inline void packet_event(struct run_ctx *x, struct flow *f, const struct fev *e)
+{
+    size_t gi = f->group;
+    if (f->group == FLOW_GROUP_UNSET) {
+        uint32_t host;
+        gi = flow_group(x, f, &host);
+        if (gi != GROUP_NONE && !x->tab->g[gi].host)
+            x->tab->g[gi].host = host;
+    }
+    if (gi == GROUP_NONE) {
+        x->untracked++;
+        return;
+    }
+    series_event(x, gi, e->ts, e->wirelen, e->wirelen); /* and counts the packet */
+}
+
+/* A DNS query in flow f, for registered domain dom (0: unknown): counted
+ * for its group (qdom.h), which it makes if need be (the flow's first event
+ * would).  A group past --max-groups is not counted: its packets are
+ * (untracked). */
+static void query_event(struct run_ctx *x, struct flow *f, uint32_t dom)
+{
+    uint32_t host;
+    size_t gi = flow_group(x, f, &host);
+    if (gi == GROUP_NONE)
+        return;
+    struct group *g = &x->tab->g[gi];
+    if (g->dns_queries < UINT32_MAX)
+        g->dns_queries++;
+    if (dom)
+        qdom_add(&x->qdom, (uint32_t)gi, dom);
+}
+
 static void consume_batch(struct run_ctx *x, struct fbatch *b)
 {
     int from_orig;
@@ -1293,8 +1317,8 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
      * stage, which logs them; the default mode's to this stage's log at
      * once (series_event) */
     x->sev_to = packets ? b : NULL;
-    /* the hashes stay on this stage: written into the batch, each of its
-     * lines would come back to the reading stage from this core's cache */
+    /* the hashes stay on this stage, in lines of the batch the reading
+     * stage never touches */
     uint64_t *h = b->h;
     for (size_t t = 0; t < n + LAG_FLOW; t++) {
         if (t < n && b->ev[t].kind == EV_PACKET) {
@@ -1326,27 +1350,18 @@ static void consume_batch(struct run_ctx *x, struct fbatch *b)
         /* only the originator's SNI or Host names its responder: a name
          * the responder sent (or the client's, when a flow caught mid-way
          * took the server for the originator) named the wrong side */
-        if (e->name && !f->name && from_orig) {
+        if (e->name && !e->query && !f->name && from_orig) {
             f->name = e->name;
             /* the packet series picked its group at the first packet; a
              * name seen later (SNI, Host) still names it */
             if (f->group != FLOW_GROUP_UNSET && !x->tab->g[f->group].host)
                 x->tab->g[f->group].host = e->name;
         }
-        if (!packets)
-            continue;
-        size_t gi = f->group;
-        if (f->group == FLOW_GROUP_UNSET) {
-            uint32_t host;
-            gi = flow_group(x, f, &host);
-            if (gi != GROUP_NONE && !x->tab->g[gi].host)
-                x->tab->g[gi].host = host;
-        }
-        if (gi == GROUP_NONE) {
-            x->untracked++;
-            continue;
-        }
-        series_event(x, gi, e->ts, e->wirelen, e->wirelen); /* and counts the packet */
+        if (packets)
+            packet_event(x, f, e);
+        /* after packet_event: its group lookup names a new group */
+        if (e->query)
+            query_event(x, f, e->name);
     }
     x->sev_to = NULL;
 }
@@ -1399,7 +1414,7 @@ __attribute__((noinline)) static void learn_filtered(struct run_ctx *x, struct l
     if (!filter_match(x->names_flt, p) ||
         decode_frame(p->linktype, p->data, p->caplen, &m) != DEC_OK || name_source(&m) != NS_DNS)
         return;
-    (void)learn_names_from(x, sink, &m, p, NS_DNS);
+    (void)learn_names_from(x, sink, &m, p, NS_DNS, NULL);
 }
 
 /* Fill a batch with the next packets (and the name events they cause);
@@ -1425,13 +1440,14 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
         }
         if (!decode_counted(x, &p, &m))
             continue;
-        uint32_t name;
-        learn_names(x, &sink, &m, &p, &name);
+        uint32_t name, qdom = 0;
+        learn_names(x, &sink, &m, &p, &name, &qdom);
         struct fev *e = &b->ev[b->n++];
         e->kind = EV_PACKET;
         e->ts = p.ts_ns;
         e->wirelen = p.wirelen;
-        e->name = name;
+        e->query = qdom != 0; /* a DNS packet names no flow (learn_names_from) */
+        e->name = !qdom ? name : qdom == QDOM_UNKNOWN ? 0 : qdom;
         flow_prep_key(&m, &e->fp);
     }
     return 1;
@@ -1529,9 +1545,14 @@ static void loop_flows(struct run_ctx *x)
 
 void pipeline_run(struct run_ctx *x)
 {
-    if (x->flows)
+    if (x->flows) {
+        qdom_init(&x->qdom, QDOM_MAX_PAIRS);
         loop_flows(x);
-    else if (x->o->group == GROUP_DNS)
+        if (!x->fw)
+            x->cnt->qdom_domains = qdom_finish(&x->qdom, x->tab, x->names);
+        x->cnt->qdom_dropped += x->qdom.dropped;
+        qdom_release(&x->qdom);
+    } else if (x->o->group == GROUP_DNS)
         loop_dns(x);
     else
         loop_pairs(x);
@@ -1540,4 +1561,6 @@ void pipeline_run(struct run_ctx *x)
     tls_reasm_free(x->tls);
     x->tls = NULL;
     x->tls_waiting = 0;
+    regdom_cache_free(x->qcache);
+    x->qcache = NULL;
 }

@@ -19,10 +19,12 @@
 #include "../flow/flow.h"
 #include "../group/frag.h"
 #include "../group/group.h"
+#include "../group/qdom.h"
 #include "../names/domain.h"
 #include "../names/nametab.h"
 #include "../output/output.h"
 #include "../stats/series.h"
+#include "../util/u64set.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -47,9 +49,13 @@ struct counters {
     uint64_t read, decoded, filtered;
     uint64_t untracked; /* decoded, but their group was past --max-groups */
     uint64_t unnamed; /* --group dns: queries whose registered domain the full name table refused */
-    uint64_t backwards; /* packets earlier than the packet before them */
-    uint64_t max_back;  /* largest step back, ns */
-    uint64_t zero_ts;   /* packets stamped before 1971 (PIPELINE_UNSET_CLOCK_NS) */
+    /* the flow loops: DNS queries of (group, domain) pairs past the count's
+     * limit (qdom.h), and queries whose domain the name table refused */
+    uint64_t qdom_dropped, qdom_unnamed;
+    uint64_t qdom_domains; /* the registered domains those counts name */
+    uint64_t backwards;    /* packets earlier than the packet before them */
+    uint64_t max_back;     /* largest step back, ns */
+    uint64_t zero_ts;      /* packets stamped before 1971 (PIPELINE_UNSET_CLOCK_NS) */
     int64_t prev_ts, min_ts, max_ts;
     uint64_t skip[DEC__COUNT];
     uint64_t anomaly[ANOM__COUNT];
@@ -72,17 +78,6 @@ struct progress {
     double start, last_draw;
     int drawn;
 };
-
-/* A bounded set of 64-bit values (the distinct query names of each
- * --group dns group); past its limit it stops adding and says so. */
-struct u64set {
-    uint64_t *v;
-    size_t mask, n, limit;
-    int full;
-};
-
-void u64set_init(struct u64set *s, size_t limit);
-void u64set_release(struct u64set *s);
 
 /* A series event on its way to its group's series: the packet loops' logs
  * and loop_flows' batches carry them. */
@@ -156,6 +151,7 @@ struct run_ctx {
     _Alignas(64) struct fbatch *sev_to;
     uint64_t untracked;      /* packets or flows of groups past --max-groups */
     uint64_t skipped_failed; /* --established-only */
+    struct qdom_counts qdom; /* DNS queries by group and registered domain (qdom.h) */
     /* loop_flows' series stage (see there; the flow stage's in the default
      * mode, the reading stage's in the packet series): the series it feeds,
      * by group index, moved into the groups when the loop ends */
@@ -171,6 +167,10 @@ struct run_ctx {
     struct quic_reasm *quic; /* split QUIC ClientHellos (quic.h), made at the first */
     struct tls_reasm *tls;   /* TLS ClientHellos over several segments (names.h), likewise */
     int tls_waiting;         /* tls has some: every TCP segment may continue one */
+    /* the DNS queries' registered domains (domain.h), made at the first
+     * query; qcache_off: no Public Suffix List, none counted */
+    struct regdom_cache *qcache;
+    int qcache_off;
     struct pkt pq[64];
 };
 

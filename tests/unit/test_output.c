@@ -555,8 +555,8 @@ static size_t csv_split(char *line, char **out, size_t max)
 
 static void expect_csv_row(char *line, const char *const *want)
 {
-    char *f[40];
-    size_t n = csv_split(line, f, 40);
+    char *f[48];
+    size_t n = csv_split(line, f, 48);
     assert_true(n >= 16);
     for (size_t i = 0; i < 16; i++)
         if (strcmp(f[i], want[i])) {
@@ -583,8 +583,8 @@ static void test_csv_fields_and_empty_values(void **state)
     assert_null(strtok_r(NULL, "\n", &save));
 
     /* The header: the documented names in order; more may follow. */
-    char *h[40];
-    size_t nh = csv_split(header, h, 40);
+    char *h[48];
+    size_t nh = csv_split(header, h, 48);
     assert_true(nh >= 16);
     for (size_t i = 0; i < 16; i++)
         assert_string_equal(h[i], FIELDS[i]);
@@ -609,8 +609,8 @@ static void test_csv_fields_and_empty_values(void **state)
     o.by = GROUP_IP;
     s = write_to_string(&o, fx.r, 1);
     char *line = strchr(s, '\n') + 1;
-    char *f[40];
-    csv_split(line, f, 40);
+    char *f[48];
+    csv_split(line, f, 48);
     assert_string_equal(f[2], "");
     assert_string_equal(f[3], "");
     free(s);
@@ -717,7 +717,7 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,,\n",
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,,,,,\n",
              LONG / 2, big, big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
@@ -729,7 +729,8 @@ static void test_escaping_and_long_fields(void **state)
     snprintf(want, 2 * LONG,
              "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
              "end\",\"allow_confirmed\":true,\"score_confidence\":null,\"score_penalty\":null,"
-             "\"score_context\":null,\"beat_bytes\":null,\"sources_alike\":null,\"beats\":null}\n",
+             "\"score_context\":null,\"beat_bytes\":null,\"sources_alike\":null,\"beats\":null,"
+             "\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null}\n",
              LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
@@ -767,20 +768,64 @@ static void test_score_factors(void **state)
     *second++ = '\0';
     assert_non_null(strstr(s, ",\"score_confidence\":0.699,\"score_penalty\":0.591,"
                               "\"score_context\":1.000,\"beat_bytes\":425984,"
-                              "\"sources_alike\":1,\"beats\":7}"));
+                              "\"sources_alike\":1,\"beats\":7,"));
     assert_non_null(strstr(second, ",\"score_confidence\":null,\"score_penalty\":null,"
                                    "\"score_context\":0.400,\"beat_bytes\":null,"
-                                   "\"sources_alike\":null,\"beats\":0}"));
+                                   "\"sources_alike\":null,\"beats\":0,"));
     free(s);
     o.format = OUT_CSV;
     s = write_to_string(&o, fx.r, 2);
     assert_non_null(
         strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context,beat_bytes,"
-                  "sources_alike,beats\n"));
-    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1,7\n"));
+                  "sources_alike,beats,dns_queries,dns_top,dns_top_queries\n"));
+    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1,7,,,\n"));
     /* not regular: its factor counts every source, and the reason says no more */
     assert_non_null(strstr(s, ",9,\"0 conns in 0 bursts: no repetition, 9 sources share it\","));
-    assert_non_null(strstr(s, ",,,0.400,,,0\n"));
+    assert_non_null(strstr(s, ",,,0.400,,,0,,,\n"));
+    free(s);
+}
+
+/* The DNS queries of a group's flows (group/qdom.h): counted, the domain
+ * most of them asked for with its count, and the reason saying so last;
+ * null and empty where none were counted. */
+static void test_dns_queries(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    make_fixture(&fx);
+    fx.r[0].sc = (struct beacon_score){.valid = 1, .context = 1, .noun = "conn"};
+    fx.r[0].dns_queries = 1219;
+    fx.r[0].dns_top = "c2-tunnel.example";
+    fx.r[0].dns_top_queries = 957;
+    fx.r[1].sc = (struct beacon_score){.valid = 1, .context = 1, .noun = "conn"};
+    fx.r[1].dns_queries = 12;
+    fx.r[1].dns_top = "a\\\"b.example"; /* the label a"b as DNS text; JSON escapes that */
+    fx.r[1].dns_top_queries = 12;
+    struct output_opts o = {.format = OUT_JSON, .by = GROUP_SERVICE, .ts_digits = 6};
+    char *s = write_to_string(&o, fx.r, 3);
+    assert_non_null(strstr(s, "; 957 of 1219 DNS queries for c2-tunnel.example\","));
+    assert_non_null(strstr(s, ",\"dns_queries\":1219,\"dns_top\":\"c2-tunnel.example\","
+                              "\"dns_top_queries\":957}\n"));
+    assert_non_null(strstr(s, "; all 12 DNS queries for a\\\\\\\"b.example\","));
+    assert_non_null(strstr(s, ",\"dns_queries\":12,\"dns_top\":\"a\\\\\\\"b.example\","
+                              "\"dns_top_queries\":12}\n"));
+    /* the third: none */
+    assert_non_null(
+        strstr(s, ",\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null}\n"));
+    free(s);
+    o.format = OUT_CSV;
+    s = write_to_string(&o, fx.r, 3);
+    assert_non_null(strstr(s, ",1219,c2-tunnel.example,957\n"));
+    assert_non_null(strstr(s, ",,,\n"));
+    free(s);
+    /* queries counted, but no domain (the pair table was full): no top, no words */
+    fx.r[0].dns_top = NULL;
+    fx.r[0].dns_top_queries = 0;
+    o.format = OUT_JSON;
+    s = write_to_string(&o, fx.r, 1);
+    assert_null(strstr(s, "DNS queries for"));
+    assert_non_null(
+        strstr(s, ",\"dns_queries\":1219,\"dns_top\":null,\"dns_top_queries\":null}\n"));
     free(s);
 }
 
@@ -814,8 +859,8 @@ static void test_duration_spanning_the_int64_range(void **state)
     struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .ts_digits = 9};
     char *s = write_to_string(&o, fx.r, 1);
     char *line = strchr(s, '\n') + 1;
-    char *f[40];
-    csv_split(line, f, 40);
+    char *f[48];
+    csv_split(line, f, 48);
     assert_string_equal(f[6], "-9223372036.854775808");
     assert_string_equal(f[7], "9223372036.854775807");
     assert_string_equal(f[8], "18446744073.709551615");
@@ -844,8 +889,8 @@ static void test_no_event_has_no_times(void **state)
     struct output_opts o = {.format = OUT_CSV, .by = GROUP_PORT, .ts_digits = 6};
     char *s = write_to_string(&o, fx.r, 1);
     char *line = strchr(s, '\n') + 1;
-    char *f[40];
-    csv_split(line, f, 40);
+    char *f[48];
+    csv_split(line, f, 48);
     assert_string_equal(f[6], "");
     assert_string_equal(f[7], "");
     assert_string_equal(f[8], "");
@@ -1218,6 +1263,7 @@ int main(void)
         cmocka_unit_test(test_json_fields_and_nulls),
         cmocka_unit_test(test_escaping_and_long_fields),
         cmocka_unit_test(test_score_factors),
+        cmocka_unit_test(test_dns_queries),
         cmocka_unit_test(test_table_long_name_keeps_its_end),
         cmocka_unit_test(test_duration_spanning_the_int64_range),
         cmocka_unit_test(test_no_event_has_no_times),
