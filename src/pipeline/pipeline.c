@@ -1189,8 +1189,8 @@ _Static_assert(FQUEUE <= BQ_MAX, "loop_flows batches exceed bqueue slots");
 
 struct fbatch {
     struct fev ev[FBATCH];
-    uint64_t
-        h[FBATCH]; /* the flow stage's hashes of the keys; the reading stage never reads them */
+    /* the flow stage's hashes of the keys; the reading stage never reads them */
+    uint64_t h[FBATCH];
     size_t n;
     int last;
     struct sev *sev; /* series events of the consumed batch, for the producer */
