@@ -1293,6 +1293,12 @@ static inline void packet_event(struct run_ctx *x, struct flow *f, const struct 
  * (untracked). */
 static void query_event(struct run_ctx *x, struct flow *f, uint32_t dom)
 {
+    /* --established-only leaves a failed attempt out, its exchanges at
+     * once (pipeline_exchange) and the rest at its end: its queries too (a
+     * connection to port 53 whose SYN/ACK was lost, a query in it, had made
+     * a group of 0 events, 0 flows and 0 packets) */
+    if (x->o->established_only && x->o->series == SERIES_FLOWS && flow_failed(f))
+        return;
     uint32_t host;
     size_t gi = flow_group(x, f, &host);
     if (gi == GROUP_NONE)

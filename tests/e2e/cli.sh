@@ -1204,5 +1204,39 @@ t "...--established-only leaves it out, its exchanges too" 0 "1 failed TCP attem
     -- $pcts -F csv --established-only "$w/synack-lost.pcap"
 ok_if "  ...no group" "test \$(wc -l < '$w/out') -eq 1"
 
+# --- the same over DNS: TCP connections to port 53 whose SYN/ACKs were lost
+# (S0), each with a query in it.  --established-only leaves them out; their
+# queries had made the client -> resolver:53 group all the same, a row of 0
+# events, 0 flows and 0 packets with "all 6 DNS queries for evil-tunnel.com"
+python3 - "$w/s0-dns.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, pl=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + pl
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+def query(name):
+    q = struct.pack('!HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0\0\1\0\1'
+    return struct.pack('!H', len(q)) + q
+T, c, s = 1700000000, '10.0.0.1', '10.0.0.53'
+pk = []
+for i in range(6):
+    t = T + i * 60
+    pk += [(t, eth(ip4(c, s, 6, tcp(40000 + i, 53, 2)))),
+           (t + .1, eth(ip4(c, s, 6, tcp(40000 + i, 53, 0x18, query('a%d.evil-tunnel.com' % i)))))]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, fr in pk:
+        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+PY
+t "DNS queries in connections whose SYN/ACKs were lost" 0 "" -- $pcts -F csv "$w/s0-dns.pcap"
+ok_if "  ...6 conns, all failed, their 6 queries counted" "grep -q '^10.0.0.1,10.0.0.53,tcp,53,12,.*,6,6,6,.*,6,evil-tunnel.com,6\$' '$w/out'"
+for s in flows packets; do
+    t "...--established-only --series $s" 0 "" -- $pcts -F csv --series $s --established-only "$w/s0-dns.pcap"
+done
+ok_if "  ...with flows, no group (their queries had made one of 0 events)" \
+    "$pcts -F csv --established-only '$w/s0-dns.pcap' 2>/dev/null | awk 'END { exit NR != 1 }'"
+ok_if "  ...with packets (every packet counts), the group and its queries" \
+    "$pcts -F csv --series packets --established-only '$w/s0-dns.pcap' 2>/dev/null | grep -q '^10.0.0.1,10.0.0.53,tcp,53,12,.*,6,evil-tunnel.com,6\$'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
