@@ -247,8 +247,8 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (skipped_failed && !quiet)
         fprintf(stderr, "pcts: %llu failed TCP attempts left out (--established-only)\n",
                 (unsigned long long)skipped_failed);
-    /* the table's names: DNS answers', SNIs and Hosts, and the DNS queries'
-     * registered domains (dns_top), also counted apart */
+    /* the table's names: DNS answers', SNIs and Hosts; the DNS queries'
+     * registered domains (dns_top) are in a table of their own */
     if (names->n > 1 && !quiet)
         fprintf(stderr, "pcts: %u names learned (%llu address mappings from DNS answers)\n",
                 names->n - 1, (unsigned long long)names->learned);
@@ -394,8 +394,9 @@ static void summary(const struct options *o, const struct inputs *in, const stru
     if (c->qdom_dropped || c->qdom_unnamed)
         fprintf(stderr,
                 "pcts: warning: %llu DNS queries were counted in their groups' dns_queries "
-                "but not by domain (%llu past %zu group and domain pairs, %llu with the name "
-                "table full): dns_top may miss or undercount domains; narrow the input with -f\n",
+                "but not by domain (%llu past %zu group and domain pairs, %llu with the "
+                "domains' name table full): dns_top may miss or undercount domains; narrow the "
+                "input with -f\n",
                 (unsigned long long)(c->qdom_dropped + c->qdom_unnamed),
                 (unsigned long long)c->qdom_dropped, (size_t)QDOM_MAX_PAIRS,
                 (unsigned long long)c->qdom_unnamed);
@@ -816,6 +817,9 @@ int main(int argc, char **argv)
 
     PIPELINE_OWN_LINES struct name_table names;
     names_init(&names, seed);
+    /* the DNS queries' registered domains (pipeline.h: run_ctx.qnames) */
+    PIPELINE_OWN_LINES struct name_table qnames;
+    names_init(&qnames, seed ^ 0x71d0u);
     PIPELINE_OWN_LINES struct u64set dns_seen;
     u64set_init(&dns_seen, 1u << 22);
     struct inputs *in = inputs_new(o.inputs, o.n_inputs, on_input_error, &run);
@@ -834,6 +838,7 @@ int main(int argc, char **argv)
                         .frags = &frags,
                         .tab = &tab,
                         .names = &names,
+                        .qnames = &qnames,
                         .domains = domains,
                         .dns_seen = &dns_seen,
                         .last_lt = UINT32_MAX};
@@ -938,7 +943,7 @@ int main(int argc, char **argv)
             r->last = g->s.last;
             if (o.group != GROUP_DNS && g->dns_queries) {
                 r->dns_queries = g->dns_queries;
-                r->dns_top = names_str(&names, g->dns_top);
+                r->dns_top = names_str(&qnames, g->dns_top);
                 r->dns_top_queries = r->dns_top ? g->dns_top_queries : 0;
             }
             nres++;
@@ -1032,6 +1037,7 @@ int main(int argc, char **argv)
     group_table_release(&tab);
     frag_cache_release(&frags);
     names_release(&names);
+    names_release(&qnames);
     domains_free(domains);
     u64set_release(&dns_seen);
     filter_free(flt);

@@ -377,9 +377,9 @@ static unsigned tls_seg_bits(const struct pkt_meta *m, const struct pkt *p)
     return seg;
 }
 
-/* The interned registered domain of a DNS query's name (the flow loops'
- * reading stage), 0 without a Public Suffix List or room in the name
- * table. */
+/* The registered domain of a DNS query's name interned in x->qnames (the
+ * flow loops' reading stage), 0 without a Public Suffix List or room in
+ * that table. */
 static uint32_t query_domain(struct run_ctx *x, const char *qname)
 {
     if (!x->qcache) {
@@ -390,7 +390,7 @@ static uint32_t query_domain(struct run_ctx *x, const char *qname)
         }
         x->qcache = regdom_cache_new(d, x->tab->seed ^ 0x71d0u);
     }
-    return regdom_cache_id(x->qcache, x->names, qname);
+    return regdom_cache_id(x->qcache, x->qnames, qname);
 }
 
 /* *qdom (may be NULL): the registered domain of the packet's first DNS
@@ -1555,7 +1555,7 @@ void pipeline_run(struct run_ctx *x)
         qdom_init(&x->qdom, QDOM_MAX_PAIRS);
         loop_flows(x);
         if (!x->fw)
-            x->cnt->qdom_domains = qdom_finish(&x->qdom, x->tab, x->names);
+            x->cnt->qdom_domains = qdom_finish(&x->qdom, x->tab, x->qnames);
         x->cnt->qdom_dropped += x->qdom.dropped;
         qdom_release(&x->qdom);
     } else if (x->o->group == GROUP_DNS)

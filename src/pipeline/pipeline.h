@@ -128,6 +128,10 @@ struct run_ctx {
     struct flow_table *flows;
     struct flow_writer *fw; /* `pcts flows` */
     struct name_table *names;
+    /* the DNS queries' registered domains (dns_top, qdom.h), a table apart
+     * from names: a DGA's million domains had filled it, and the answers',
+     * SNIs' and Hosts' names were lost (--group host keyed by address) */
+    struct name_table *qnames;
     struct domains *domains; /* --group dns */
     struct u64set *dns_seen; /* --group dns: (group, name) pairs seen */
     int count_events;        /* the events are packets: count them per group in st */

@@ -1238,5 +1238,37 @@ ok_if "  ...with flows, no group (their queries had made one of 0 events)" \
 ok_if "  ...with packets (every packet counts), the group and its queries" \
     "$pcts -F csv --series packets --established-only '$w/s0-dns.pcap' 2>/dev/null | grep -q '^10.0.0.1,10.0.0.53,tcp,53,12,.*,6,evil-tunnel.com,6\$'"
 
+# --- the DNS queries' registered domains are interned in a table of their
+# own: in the name table they had filled it under a DGA's million domains
+# (1.1 M queries, each for a new .com domain), and a later HTTP beacon's Host
+# was lost (its row without host, --group host keyed by its address).  Here
+# 300 such queries and the beacon: the name table holds the Host alone.
+python3 - "$w/dga.pcap" <<'PY'
+import socket, struct, sys
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def udp(sp, dp, pl): return struct.pack('!HHHH', sp, dp, 8 + len(pl), 0) + pl
+def tcp(sp, dp, fl, pl=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + pl
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+def query(name):
+    return struct.pack('!HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0\0\1\0\1'
+T, c, r, s = 1700000000, '10.0.0.7', '10.0.0.53', '198.51.100.9'
+pk = [(T + i, eth(ip4(c, r, 17, udp(10000 + i, 53, query('dga%05d.com' % i))))) for i in range(300)]
+for i in range(6):
+    t, sp = T + 400 + 60 * i, 30000 + i
+    get = b'GET /b HTTP/1.1\r\nHost: beacon-host.example.net\r\n\r\n'
+    pk += [(t, eth(ip4(c, s, 6, tcp(sp, 80, 2)))), (t + .01, eth(ip4(s, c, 6, tcp(80, sp, 0x12)))),
+           (t + .02, eth(ip4(c, s, 6, tcp(sp, 80, 0x18, get)))), (t + .03, eth(ip4(s, c, 6, tcp(80, sp, 0x11)))),
+           (t + .04, eth(ip4(c, s, 6, tcp(sp, 80, 0x11))))]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, fr in pk:
+        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+PY
+t "300 DNS queries for as many registered domains, then an HTTP beacon" 0 "^pcts: 1 names learned" -- $pcts -F csv "$w/dga.pcap"
+ok_if "  ...the beacon's row has its Host, the resolver's its top domain" \
+    "grep -q '^10.0.0.7,198.51.100.9,tcp,80,.*,beacon-host.example.net,' '$w/out' && grep -q '^10.0.0.7,10.0.0.53,udp,53,.*,300,dga00000.com,1\$' '$w/out'"
+ok_if "  ...and the summary counts the 300 domains apart" "grep -q '^pcts: 300 registered domains asked for in DNS queries' '$w/err'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
