@@ -1179,7 +1179,7 @@ _Static_assert(sizeof(struct fev) == 64, "a batch's event is one cache line");
  * with 256 the wake-ups and context switches were about 6% of a --threads 2
  * run's CPU (perf); 10 M bench, 5 alternated runs: packet loop best 1.10 s
  * against 1.30 (1024: 1.25), one thread unchanged.  16 in circulation
- * (512 KiB, within a core's L2): with 8 the two threads, about as fast as
+ * (576 KiB with the hashes, within a core's L2): with 8 the two threads, about as fast as
  * each other, waited on each other's bursts (default mode, 8 alternated
  * runs: loop min / median 0.740 / 0.887 s with 8, 0.664 / 0.796 with 16,
  * 32 no better). */
