@@ -1175,14 +1175,16 @@ struct fev {
 };
 _Static_assert(sizeof(struct fev) == 64, "a batch's event is one cache line");
 
-/* 512 events (32 KiB; 40 with 80-byte events): each batch is a hand-over between the threads, and
- * with 256 the wake-ups and context switches were about 6% of a --threads 2
- * run's CPU (perf); 10 M bench, 5 alternated runs: packet loop best 1.10 s
- * against 1.30 (1024: 1.25), one thread unchanged.  16 in circulation
- * (576 KiB with the hashes, within a core's L2): with 8 the two threads, about as fast as
- * each other, waited on each other's bursts (default mode, 8 alternated
- * runs: loop min / median 0.740 / 0.887 s with 8, 0.664 / 0.796 with 16,
- * 32 no better). */
+/* 512 events (32 KiB; 40 with 80-byte events): each batch is a hand-over
+ * between the threads, and with 256 the wake-ups and context switches were
+ * about 6% of a --threads 2 run's CPU (perf); 10 M bench, 5 alternated
+ * runs: packet loop best 1.10 s against 1.30 (1024: 1.25), one thread
+ * unchanged (session 24, 64-byte events: median 0.716 s with 512, 0.845
+ * with 256, 0.772 with 1024).  16 in circulation (576 KiB with the hashes,
+ * within a core's L2): with 8 the two threads, about as fast as each
+ * other, waited on each other's bursts (default mode, 8 alternated runs:
+ * loop min / median 0.740 / 0.887 s with 8, 0.664 / 0.796 with 16, 32 no
+ * better). */
 #define FBATCH 512
 #define FQUEUE 16
 _Static_assert(FQUEUE <= BQ_MAX, "loop_flows batches exceed bqueue slots");
