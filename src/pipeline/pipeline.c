@@ -249,9 +249,17 @@ static void dns_query_event(struct run_ctx *x, const struct pkt_meta *m, const c
                             int64_t ts, uint32_t size, uint32_t wirelen,
                             struct dns_counted *counted)
 {
-    char reg[DNS_TEXT_MAX + 1];
-    size_t sub = domains_registered(x->domains, qname, reg, sizeof(reg));
-    uint32_t dom = names_intern(x->names, reg);
+    size_t sub;
+    uint32_t dom;
+    if (x->qcache) { /* loop_dns': libpsl once a parent domain, not once a query */
+        dom = regdom_cache_id(x->qcache, x->names, qname);
+        size_t nl = strlen(qname), rl = dom ? strlen(names_str_of(x->names, dom)) : nl;
+        sub = nl > rl + 1 ? nl - rl - 1 : 0; /* as domains_registered() says */
+    } else {
+        char reg[DNS_TEXT_MAX + 1];
+        sub = domains_registered(x->domains, qname, reg, sizeof(reg));
+        dom = names_intern(x->names, reg);
+    }
     if (!dom) { /* the name table is full: counted and warned about, as a group past the limit */
         x->cnt->unnamed++;
         return;
@@ -562,6 +570,13 @@ static void loop_dns(struct run_ctx *x)
 {
     struct pkt p;
     struct pkt_meta m;
+    /* the queries' registered domains through the cache the flow loops use
+     * (domain.h), x->domains' answers without it (400 k tunnel queries, 4
+     * alternated runs: packet loop 0.41-0.51 s with a lookup each, 0.31-0.33
+     * s with the cache; the same output) */
+    struct domains *d;
+    if (!domains_open_quiet(&d))
+        x->qcache = regdom_cache_new(d, x->tab->seed ^ 0x71d0u);
     while (next_decoded(x, &p, &m))
         if (name_source(&m) == NS_DNS)
             (void)learn_names_from(x, NULL, &m, &p, NS_DNS, NULL);
