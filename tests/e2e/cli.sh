@@ -1178,25 +1178,36 @@ t "--max-memory 1.5G, 64MiB, 1048576 accepted" 0 "" -- sh -c "$P --max-memory 1.
 t "--help documents --max-memory" 0 "" -- $pcts --help
 ok_if "  ...with what it covers" "grep -q -- '--max-memory SIZE' '$w/out' && grep -q 'exact event lists and' '$w/out'"
 
+# The frames of the cases below, written by python3 with PYTHONPATH="$w"
+cat > "$w/frames.py" <<'PY'
+import socket, struct
+def ip4(s, d, p, pl):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
+def tcp(sp, dp, fl, pl=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + pl
+def udp(sp, dp, pl): return struct.pack('!HHHH', sp, dp, 8 + len(pl), 0) + pl
+def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+def dns_query(name):
+    return struct.pack('!HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0\0\1\0\1'
+def write_pcap(path, pk):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in pk:
+            f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+PY
+
 # --- a connection whose SYN/ACK the capture lost (S0: failed), a check-in
 # every 30 s inside it: --established-only leaves it out whole (its
 # exchanges had stayed: 5 events in a group of 0 flows, 0 packets, scored)
-python3 - "$w/synack-lost.pcap" <<'PY'
-import socket, struct, sys
-def ip4(s, d, p, pl):
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
-def tcp(sp, dp, fl, n=0): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + b'x' * n
-def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+PYTHONPATH="$w" python3 - "$w/synack-lost.pcap" <<'PY'
+import sys
+from frames import eth, ip4, tcp, write_pcap
 T, c, s = 1700000000, '10.0.0.1', '192.0.2.1'
 pk = [(T, eth(ip4(c, s, 6, tcp(40000, 443, 2)))), (T + .02, eth(ip4(c, s, 6, tcp(40000, 443, 0x10))))]
 for i in range(6):
     t = T + .1 + i * 30
-    pk += [(t, eth(ip4(c, s, 6, tcp(40000, 443, 0x18, 100)))), (t + .05, eth(ip4(s, c, 6, tcp(443, 40000, 0x18, 200)))),
+    pk += [(t, eth(ip4(c, s, 6, tcp(40000, 443, 0x18, b'x' * 100)))), (t + .05, eth(ip4(s, c, 6, tcp(443, 40000, 0x18, b'x' * 200)))),
            (t + .06, eth(ip4(c, s, 6, tcp(40000, 443, 0x10))))]
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for t, fr in pk:
-        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+write_pcap(sys.argv[1], pk)
 PY
 t "a heartbeat inside a connection whose SYN/ACK was lost" 0 "" -- $pcts -F csv "$w/synack-lost.pcap"
 ok_if "  ...6 exchanges in 1 conn, failed (S0)" "grep -q '^10.0.0.1,192.0.2.1,tcp,443,20,.*,false,0,6,1,1,' '$w/out'"
@@ -1208,14 +1219,11 @@ ok_if "  ...no group" "test \$(wc -l < '$w/out') -eq 1"
 # (S0), each with a query in it.  --established-only leaves them out; their
 # queries had made the client -> resolver:53 group all the same, a row of 0
 # events, 0 flows and 0 packets with "all 6 DNS queries for evil-tunnel.com"
-python3 - "$w/s0-dns.pcap" <<'PY'
-import socket, struct, sys
-def ip4(s, d, p, pl):
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
-def tcp(sp, dp, fl, pl=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + pl
-def eth(p): return b'\0' * 12 + b'\x08\x00' + p
+PYTHONPATH="$w" python3 - "$w/s0-dns.pcap" <<'PY'
+import struct, sys
+from frames import dns_query, eth, ip4, tcp, write_pcap
 def query(name):
-    q = struct.pack('!HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0\0\1\0\1'
+    q = dns_query(name)
     return struct.pack('!H', len(q)) + q
 T, c, s = 1700000000, '10.0.0.1', '10.0.0.53'
 pk = []
@@ -1223,10 +1231,7 @@ for i in range(6):
     t = T + i * 60
     pk += [(t, eth(ip4(c, s, 6, tcp(40000 + i, 53, 2)))),
            (t + .1, eth(ip4(c, s, 6, tcp(40000 + i, 53, 0x18, query('a%d.evil-tunnel.com' % i)))))]
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for t, fr in pk:
-        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+write_pcap(sys.argv[1], pk)
 PY
 t "DNS queries in connections whose SYN/ACKs were lost" 0 "" -- $pcts -F csv "$w/s0-dns.pcap"
 ok_if "  ...6 conns, all failed, their 6 queries counted" "grep -q '^10.0.0.1,10.0.0.53,tcp,53,12,.*,6,6,6,.*,6,evil-tunnel.com,6\$' '$w/out'"
@@ -1243,27 +1248,18 @@ ok_if "  ...with packets (every packet counts), the group and its queries" \
 # (1.1 M queries, each for a new .com domain), and a later HTTP beacon's Host
 # was lost (its row without host, --group host keyed by its address).  Here
 # 300 such queries and the beacon: the name table holds the Host alone.
-python3 - "$w/dga.pcap" <<'PY'
-import socket, struct, sys
-def ip4(s, d, p, pl):
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(pl), 1, 0, 64, p, 0, socket.inet_aton(s), socket.inet_aton(d)) + pl
-def udp(sp, dp, pl): return struct.pack('!HHHH', sp, dp, 8 + len(pl), 0) + pl
-def tcp(sp, dp, fl, pl=b''): return struct.pack('!HHIIBBHHH', sp, dp, 1000, 0, 0x50, fl, 65535, 0, 0) + pl
-def eth(p): return b'\0' * 12 + b'\x08\x00' + p
-def query(name):
-    return struct.pack('!HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0\0\1\0\1'
+PYTHONPATH="$w" python3 - "$w/dga.pcap" <<'PY'
+import sys
+from frames import dns_query, eth, ip4, tcp, udp, write_pcap
 T, c, r, s = 1700000000, '10.0.0.7', '10.0.0.53', '198.51.100.9'
-pk = [(T + i, eth(ip4(c, r, 17, udp(10000 + i, 53, query('dga%05d.com' % i))))) for i in range(300)]
+pk = [(T + i, eth(ip4(c, r, 17, udp(10000 + i, 53, dns_query('dga%05d.com' % i))))) for i in range(300)]
 for i in range(6):
     t, sp = T + 400 + 60 * i, 30000 + i
     get = b'GET /b HTTP/1.1\r\nHost: beacon-host.example.net\r\n\r\n'
     pk += [(t, eth(ip4(c, s, 6, tcp(sp, 80, 2)))), (t + .01, eth(ip4(s, c, 6, tcp(80, sp, 0x12)))),
            (t + .02, eth(ip4(c, s, 6, tcp(sp, 80, 0x18, get)))), (t + .03, eth(ip4(s, c, 6, tcp(80, sp, 0x11)))),
            (t + .04, eth(ip4(c, s, 6, tcp(sp, 80, 0x11))))]
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for t, fr in pk:
-        f.write(struct.pack('<IIII', int(t), round((t - int(t)) * 1e6), len(fr), len(fr)) + fr)
+write_pcap(sys.argv[1], pk)
 PY
 t "300 DNS queries for as many registered domains, then an HTTP beacon" 0 "^pcts: 1 names learned" -- $pcts -F csv "$w/dga.pcap"
 ok_if "  ...the beacon's row has its Host, the resolver's its top domain" \
