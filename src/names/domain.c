@@ -118,8 +118,10 @@ struct regdom_cache {
  * with bytes the rules are not written in (upper case, escapes) and
  * punycode (the list's IDN rules are written in UTF-8) go to libpsl.
  */
-/* The rules' parents from the list's text (the file the psl context came
- * from): a rule is a line's first word, "//" lines are comments. */
+/* The rules' parents from the list's text, which Debian's publicsuffix
+ * package builds its compiled list from (the two are checked against each
+ * other in test_nametab.c): a rule is a line's first word, "//" lines are
+ * comments. */
 static void read_rule_parents(struct regdom_cache *c)
 {
     FILE *f = fopen(PSL_FILE, "r");
@@ -158,7 +160,7 @@ struct regdom_cache *regdom_cache_new(struct domains *d, uint64_t seed)
                          ? CB_LABEL
                      : ch == '.' ? CB_DOT
                                  : CB_OTHER;
-    if (d->owned) /* the rules libpsl loaded, from the file */
+    if (d->owned) /* a list from the files, not libpsl's built-in one */
         read_rule_parents(c);
     return c;
 }
