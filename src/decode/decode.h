@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum dec_result {
     DEC_OK = 0,
@@ -83,9 +84,11 @@ struct dec_ip4 {
     uint32_t payload_len;
 };
 
-/* 1 with *o filled, or 0 (o untouched): not such a frame. */
-static inline int decode_eth_ip4(uint32_t linktype, const uint8_t *data, uint32_t caplen,
-                                 struct dec_ip4 *o)
+/* 1 with *o filled, or 0 (o untouched): not such a frame.  Always inline:
+ * gcc 12 made an out-of-line copy for flows_fill, 94 instructions a packet
+ * where inline it is 49 (callgrind). */
+__attribute__((always_inline)) static inline int
+decode_eth_ip4(uint32_t linktype, const uint8_t *data, uint32_t caplen, struct dec_ip4 *o)
 {
     struct cursor c;
     cur_init(&c, data, caplen);
@@ -124,6 +127,24 @@ static inline int decode_eth_ip4(uint32_t linktype, const uint8_t *data, uint32_
         o->payload_len = (uint32_t)(left - hl);
     }
     return 1;
+}
+
+/* The pkt_meta of such a frame, as decode_frame() returns it (for a loop
+ * that decoded with decode_eth_ip4() and then needs the whole meta). */
+static inline void decode_ip4_meta(const struct dec_ip4 *f, struct pkt_meta *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->family = 4;
+    m->proto = f->proto;
+    memcpy(m->src, f->src, 4);
+    memcpy(m->dst, f->dst, 4);
+    m->has_ports = 1;
+    m->sport = f->sport;
+    m->dport = f->dport;
+    m->tcp_flags = f->tcp_flags;
+    m->tcp_seq = f->tcp_seq;
+    m->payload = f->payload;
+    m->payload_len = f->payload_len;
 }
 
 /* Decode one frame of the given LINKTYPE_* value. */

@@ -469,18 +469,7 @@ enum dec_result decode_frame(uint32_t lt, const uint8_t *data, uint32_t caplen, 
 {
     struct dec_ip4 f;
     if (decode_eth_ip4(lt, data, caplen, &f)) { /* decode.h: the commonest frame */
-        memset(m, 0, sizeof(*m));               /* the general path clears it itself */
-        m->family = 4;
-        m->proto = f.proto;
-        decode__put_ip4(m->src, f.src);
-        decode__put_ip4(m->dst, f.dst);
-        m->has_ports = 1;
-        m->sport = f.sport;
-        m->dport = f.dport;
-        m->tcp_flags = f.tcp_flags;
-        m->tcp_seq = f.tcp_seq;
-        m->payload = f.payload;
-        m->payload_len = f.payload_len;
+        decode_ip4_meta(&f, m);
         return DEC_OK;
     }
     return decode_frame_general(lt, data, caplen, m);

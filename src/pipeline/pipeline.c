@@ -232,11 +232,6 @@ static double entropy(const uint8_t *s, size_t n)
     return h;
 }
 
-static int is_dns_port(const struct pkt_meta *m)
-{
-    return m->has_ports && (m->sport == 53 || m->dport == 53);
-}
-
 /* The groups a packet was counted in (a TCP segment may carry queries of
  * several domains, in any order: each group counts it once). */
 struct dns_counted {
@@ -312,23 +307,39 @@ static void sink_learn(struct learn_sink *k, int64_t ts, uint8_t family, const u
  * byte. */
 enum name_source { NS_NONE, NS_DNS, NS_QUIC, NS_TLS, NS_HTTP };
 
-static inline enum name_source name_source(const struct pkt_meta *m)
+static inline enum name_source name_source_of(uint8_t proto, int has_ports, uint16_t sport,
+                                              uint16_t dport, const uint8_t *payload,
+                                              uint32_t payload_len)
 {
-    if (!m->payload) /* else payload_len >= 1 (decode__transport) */
+    if (!payload) /* else payload_len >= 1 (decode__transport) */
         return NS_NONE;
-    if (is_dns_port(m))
+    if (has_ports && (sport == 53 || dport == 53))
         return NS_DNS;
-    if (m->proto == 17) /* QUIC: the client's Initial (long header) towards the server */
-        return m->payload_len >= 1200 && (m->payload[0] & 0xC0) == 0xC0 && m->sport != 443
-                   ? NS_QUIC
-                   : NS_NONE;
-    if (m->proto != 6)
+    if (proto == 17) /* QUIC: the client's Initial (long header) towards the server */
+        return payload_len >= 1200 && (payload[0] & 0xC0) == 0xC0 && sport != 443 ? NS_QUIC
+                                                                                  : NS_NONE;
+    if (proto != 6)
         return NS_NONE;
-    if (m->payload[0] == 0x16)
+    if (payload[0] == 0x16)
         return NS_TLS;
-    if (m->payload[0] >= 'A' && m->payload[0] <= 'Z') /* a method (http.c): UNLOCK too */
+    if (payload[0] >= 'A' && payload[0] <= 'Z') /* a method (http.c): UNLOCK too */
         return NS_HTTP;
     return NS_NONE;
+}
+
+static inline enum name_source name_source(const struct pkt_meta *m)
+{
+    return name_source_of(m->proto, m->has_ports, m->sport, m->dport, m->payload, m->payload_len);
+}
+
+/* Does learn_names() have anything to do for a packet of proto with
+ * payload, tcp_flags and name source src?  Besides a name source, a TCP
+ * packet while a ClientHello waits (its next segment, or a SYN or RST
+ * that ends the wait). */
+static inline int may_name(const struct run_ctx *x, enum name_source src, uint8_t proto,
+                           const uint8_t *payload, uint8_t tcp_flags)
+{
+    return src != NS_NONE || (x->tls_waiting && proto == 6 && (payload || (tcp_flags & 0x06)));
 }
 
 /* A packet's connection in its direction, for the ClientHellos that wait
@@ -503,7 +514,7 @@ static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const
     enum name_source src = name_source(m);
     /* while a ClientHello waits: perhaps its next segment, or a SYN or RST
      * that ends its wait */
-    if (src == NS_NONE && x->tls_waiting && m->proto == 6 && (m->payload || (m->tcp_flags & 0x06)))
+    if (src == NS_NONE && may_name(x, src, m->proto, m->payload, m->tcp_flags))
         src = NS_TLS;
     *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, p, src, qdom);
 }
@@ -1461,8 +1472,32 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
                 learn_filtered(x, &sink, &p);
             continue;
         }
-        if (!decode_counted(x, &p, &m))
+        struct dec_ip4 f;
+        /* The commonest frame (decode.h), when it may name nothing: its
+         * key straight from its fields (flow_prep_key_ip4), counted as
+         * decode_counted() would count it (no anomalies, no fragment).
+         * This stage's instructions a packet 271 to 218, the whole run's
+         * 8.22 to 7.79 G (callgrind, 10 M bench file, one thread); packet
+         * loop median 0.99 to 0.94 s with one thread, 0.715 to 0.648 s
+         * with two (8 alternated runs each). */
+        if (decode_eth_ip4(p.linktype, p.data, p.caplen, &f)) {
+            x->cnt->decoded++;
+            enum name_source src =
+                name_source_of(f.proto, 1, f.sport, f.dport, f.payload, f.payload_len);
+            if (!may_name(x, src, f.proto, f.payload, f.tcp_flags)) {
+                struct fev *e = &b->ev[b->n++];
+                e->kind = EV_PACKET;
+                e->ts = p.ts_ns;
+                e->wirelen = p.wirelen;
+                e->query = 0;
+                e->name = 0;
+                flow_prep_key_ip4(&f, &e->fp);
+                continue;
+            }
+            decode_ip4_meta(&f, &m);
+        } else if (!decode_counted(x, &p, &m)) {
             continue;
+        }
         uint32_t name, qdom = 0;
         learn_names(x, &sink, &m, &p, &name, &qdom);
         struct fev *e = &b->ev[b->n++];
