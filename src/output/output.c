@@ -152,13 +152,7 @@ void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len)
 /* Seconds with 9 decimals, trailing zeros trimmed (keeps one decimal). */
 static void fmt_sec(double v, char *buf, size_t len)
 {
-    fmt_fixed(v, 9, buf, len);
-    char *dot = strchr(buf, '.');
-    if (!dot)
-        return;
-    char *e = buf + strlen(buf) - 1;
-    while (e > dot + 1 && *e == '0')
-        *e-- = '\0';
+    fmt_fixed_trim(v, 9, 1, buf, len);
 }
 
 /* Human duration; the unit is chosen after rounding, so 59.996 s prints as
@@ -742,6 +736,18 @@ static void csv_field(struct obuf *b, const char *s, int last)
     ob_putc(b, last ? '\n' : ',');
 }
 
+/* A field pcts wrote itself, which never needs quoting (numbers, addresses,
+ * protocol names, true or false), then ',': csv_field's scan of every byte
+ * was a fifth of the output's instructions (callgrind). */
+OB_INLINE void csv_plain(struct obuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    ob_room(b, n + 1);
+    memcpy(b->p, s, n);
+    b->p[n] = ',';
+    b->p += n + 1;
+}
+
 static void csv_u64(struct obuf *b, uint64_t v)
 {
     ob_u64(b, v);
@@ -760,53 +766,53 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
 {
     struct row w;
     make_row(o, ri, &w);
-    csv_field(b, w.src, 0);
+    csv_plain(b, w.src);
     csv_field(b, w.dst, 0);
-    csv_field(b, w.proto ? w.proto : "", 0);
-    csv_field(b, w.dport, 0);
+    csv_plain(b, w.proto ? w.proto : "");
+    csv_plain(b, w.dport);
     csv_u64(b, ri->packets);
     csv_u64(b, ri->bytes);
-    csv_field(b, w.first, 0);
-    csv_field(b, w.last, 0);
-    csv_field(b, w.dur, 0);
+    csv_plain(b, w.first);
+    csv_plain(b, w.last);
+    csv_plain(b, w.dur);
     csv_u64(b, ri->iv.count);
-    csv_field(b, w.mean, 0);
-    csv_field(b, w.std, 0);
-    csv_field(b, w.min, 0);
-    csv_field(b, w.max, 0);
-    csv_field(b, w.median, 0);
-    csv_field(b, w.mad, 0);
-    csv_field(b, ri->iv.approx ? "true" : "false", 0);
+    csv_plain(b, w.mean);
+    csv_plain(b, w.std);
+    csv_plain(b, w.min);
+    csv_plain(b, w.max);
+    csv_plain(b, w.median);
+    csv_plain(b, w.mad);
+    csv_plain(b, ri->iv.approx ? "true" : "false");
     csv_u64(b, ri->iv.late);
     csv_u64(b, ri->events);
     csv_u64(b, ri->flows);
     csv_u64(b, ri->failed);
     for (int k = 0; k < 5; k++)
-        csv_field(b, w.score[k], 0);
-    csv_field(b, w.period, 0);
+        csv_plain(b, w.score[k]);
+    csv_plain(b, w.period);
     csv_u64(b, ri->sc.sources);
     char why[SCORE_REASON_MAX];
     result_reason(o, ri, why, sizeof(why));
     csv_field(b, why, 0);
     csv_field(b, ri->allow ? ri->allow : "", 0);
     csv_field(b, ri->host ? ri->host : "", 0);
-    csv_field(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true", 0);
+    csv_plain(b, !ri->allow ? "" : ri->allow_weak ? "false" : "true");
     for (int k = 5; k < 8; k++)
-        csv_field(b, w.score[k], 0);
-    csv_field(b, w.beat_bytes, 0);
+        csv_plain(b, w.score[k]);
+    csv_plain(b, w.beat_bytes);
     char alike[24] = "", beats[24] = "";
     if (ri->sc.alike)
         fmt_u64(ri->sc.alike, alike);
-    csv_field(b, alike, 0);
+    csv_plain(b, alike);
     if (ri->sc.valid)
         fmt_u64(ri->sc.beats, beats);
-    csv_field(b, beats, 0);
+    csv_plain(b, beats);
     char dq[24] = "", dtq[24] = "";
     if (ri->dns_queries)
         fmt_u64(ri->dns_queries, dq);
     if (ri->dns_top)
         fmt_u64(ri->dns_top_queries, dtq);
-    csv_field(b, dq, 0);
+    csv_plain(b, dq);
     csv_field(b, ri->dns_top ? ri->dns_top : "", 0);
     csv_field(b, dtq, 1);
 }

@@ -16,8 +16,15 @@
 #include <stdint.h>
 
 /* Exactly snprintf(buf, len, "%.*f", decimals, v) (decimals 0..9 and
- * |v| < 9e9 for the fast path). */
-void fmt_fixed(double v, int decimals, char *buf, size_t len);
+ * |v| < 9e9 for the fast path); returns strlen(buf) (with len 0, the
+ * length the number has). */
+size_t fmt_fixed(double v, int decimals, char *buf, size_t len);
+
+/* fmt_fixed(), then trailing zeros of the fraction dropped, down to keep
+ * decimals (0..decimals), and with keep 0 a bare point too: "1.500" -> "1.5",
+ * "2.000" -> "2.0" (keep 1) or "2" (keep 0); then cut to len as snprintf
+ * cuts.  Returns strlen(buf) (with len 0, the length the number has). */
+size_t fmt_fixed_trim(double v, int decimals, int keep, char *buf, size_t len);
 
 /* Exactly snprintf(buf, len, "%.*g", digits, v) (digits 1..6 and
  * 1e-3 <= |v| < 10^digits for the fast path). */
@@ -28,8 +35,9 @@ void fmt_general(double v, int digits, char *buf, size_t len);
 size_t fmt_u64(uint64_t v, char *buf);
 
 /* Exactly snprintf(buf, len, "%s%llu.%0*llu", neg ? "-" : "", ip, d, fp)
- * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0. */
-void fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *buf, size_t len);
+ * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0;
+ * returns strlen(buf) (with len 0, the length the number has). */
+size_t fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *buf, size_t len);
 
 /* Nanoseconds since the epoch as "YYYY-MM-DD HH:MM:SS" in UTC, the second
  * rounded down (so -1.5 s is 23:59:58 of 1969-12-31), or "?" where the C

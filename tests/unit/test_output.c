@@ -151,14 +151,49 @@ static void check_fmt(double v, int d, int general, unsigned long *bad)
             fmt_general(v, d, a, lens[i]);
             snprintf(b, lens[i], "%.*g", d, v);
         } else {
-            fmt_fixed(v, d, a, lens[i]);
+            size_t n = fmt_fixed(v, d, a, lens[i]);
             snprintf(b, lens[i], "%.*f", d, v);
+            if (n != strlen(a)) {
+                if (*bad < 5)
+                    print_message("    fmt_fixed(%.17g, %d, len %zu) returned %zu for %s\n", v, d,
+                                  lens[i], n, a);
+                (*bad)++;
+            }
         }
         if (strcmp(a, b)) {
             if (*bad < 5)
                 print_message("    fmt_%s(%.17g, %d, len %zu) = %s, printf %s\n",
                               general ? "general" : "fixed", v, d, lens[i], a, b);
             (*bad)++;
+        }
+    }
+    if (general)
+        return;
+    /* fmt_fixed_trim: printf's digits, the fraction's trailing zeros dropped
+     * down to keep decimals (and a bare point), then cut to the buffer */
+    for (int keep = 0; keep <= d; keep++) {
+        char full[512];
+        snprintf(full, sizeof(full), "%.*f", d, v);
+        size_t n = strlen(full);
+        char *dot = strchr(full, '.');
+        if (dot) {
+            while (n > (size_t)(dot - full) + 1 + (size_t)keep && full[n - 1] == '0')
+                n--;
+            if (n == (size_t)(dot - full) + 1)
+                n--;
+            full[n] = '\0';
+        }
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            char a[64] = "x", b[64] = "x";
+            size_t got = fmt_fixed_trim(v, d, keep, a, lens[i]);
+            snprintf(b, lens[i], "%s", full);
+            if (strcmp(a, b) || got != strlen(a)) {
+                if (*bad < 5)
+                    print_message(
+                        "    fmt_fixed_trim(%.17g, %d, %d, len %zu) = %s (%zu), want %s\n", v, d,
+                        keep, lens[i], a, got, b);
+                (*bad)++;
+            }
         }
     }
 }
@@ -303,7 +338,9 @@ static void test_fmt_u64_and_point_match_printf(void **state)
         for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
             memset(a, 'x', sizeof(a));
             memset(b, 'x', sizeof(b));
-            fmt_point(neg, ip, fp, d, a, lens[k]);
+            size_t got = fmt_point(neg, ip, fp, d, a, lens[k]);
+            if (got != strlen(a) && bad++ < 5)
+                print_message("    fmt_point returned %zu for %s\n", got, a);
             if (d > 0)
                 snprintf(b, lens[k], "%s%llu.%0*llu", neg ? "-" : "", (unsigned long long)ip, d,
                          (unsigned long long)fp);
