@@ -635,7 +635,8 @@ static const char *const js_lines[] = {
     "      kv('min/max', hdur(x.min) + ' / ' + hdur(x.max)) +",
     "      kv('first', x.f == null ? '\\u2013' : utc(M.t0 + x.f)) +",
     "      kv('last', x.l == null ? '\\u2013' : utc(M.t0 + x.l) + ' (span ' + hdur(r[SPAN]) + ')') +",
-    "      (x.sources > 1 ? kv('sources', grp(x.sources) + ' call this service') : '') + '</dl>';",
+    "      (x.sources > 1 ? kv('sources', grp(x.sources) + ' call this service' +",
+    "        (x.alike ? ', ' + (x.alike > 1 ? grp(x.alike) + ' beating alike' : 'no other alike') : '')) : '') + '</dl>';",
     "    var notes = [];",
     "    if (c.s || c.t.length < r[EV]) notes.push('Timeline and sizes show a subsample of ' + grp(c.t.length) + ' of ' + grp(r[EV]) + ' events' +",
     "      (x.approx ? '; the histogram shows every interval, binned by the sketch.' : '; the histogram shows every interval.'));",
@@ -1001,8 +1002,11 @@ static void write_card(FILE *f, const struct output_opts *o, const struct html_g
     else
         fputs("null", f);
     int has = r->iv.count > 0, ev = r->events > 0;
-    fprintf(f, ",\"x\":{\"beats\":%llu,\"sources\":%llu,\"approx\":%d,\"missed\":",
-            (unsigned long long)r->sc.beats, (unsigned long long)r->sc.sources, r->iv.approx != 0);
+    /* alike: sources_alike (score.h), 0 when the prevalence factor counted
+     * every source */
+    fprintf(f, ",\"x\":{\"beats\":%llu,\"sources\":%llu,\"alike\":%llu,\"approx\":%d,\"missed\":",
+            (unsigned long long)r->sc.beats, (unsigned long long)r->sc.sources,
+            (unsigned long long)r->sc.alike, r->iv.approx != 0);
     jnum(f, NUM_F3, r->sc.missed, r->sc.valid && r->sc.period > 0);
     fputs(",\"mean\":", f);
     jnum(f, NUM_G6, r->iv.mean, has);

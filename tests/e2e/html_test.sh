@@ -137,6 +137,10 @@ for r, j in zip(rows, js):
         errs.append('row differs from -F json: %s vs %s' % (r, j)); break
 for c in cards:
     need(0 <= c['k'] < len(rows), 'card without its row')
+    if 0 <= c['k'] < len(js):  # the card's sources as -F json has them
+        j = js[c['k']]
+        need(c['x']['sources'] == j['sources'] and (c['x']['alike'] or None) == j['sources_alike'],
+             'card %d: sources %s, alike %s; -F json %s, %s' % (c['k'], c['x']['sources'], c['x']['alike'], j['sources'], j['sources_alike']))
     need(len(c['t']) == len(c['z']), 'card: times and sizes differ in length')
     need(sum(c['t']) <= meta['q'] and min(c['t'] or [0]) >= 0, 'card: times outside the capture')
     h = c['h']
