@@ -9,9 +9,12 @@
  */
 #include "fmt.h"
 
+#include "../util/xalloc.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -139,8 +142,14 @@ size_t fmt_fixed_trim(double v, int d, int keep, char *buf, size_t len)
     if (keep < 0)
         keep = 0;
     if (d < 0 || d > 9 || keep > d || !isfinite(v) || fabs(v) >= 9e9) {
-        char tmp[400]; /* "%.9f" of DBL_MAX: 309 digits, the sign, the point and 9 */
-        size_t n = fmt_fixed(v, d, tmp, sizeof(tmp));
+        char small[400]; /* "%.9f" of DBL_MAX: 309 digits, the sign, the point and 9 */
+        char *tmp = small;
+        size_t n = fmt_fixed(v, d, NULL, 0);
+        /* more decimals than that (%.400f of 5e-324 is 402 characters): on
+         * the heap, else the number had been cut to 399 before the trim */
+        if (n >= sizeof(small))
+            tmp = xmalloc(n + 1);
+        n = fmt_fixed(v, d, tmp, n + 1);
         const char *dot = memchr(tmp, '.', n);
         if (dot) {
             size_t min = (size_t)(dot - tmp) + 1 + (size_t)keep;
@@ -149,11 +158,13 @@ size_t fmt_fixed_trim(double v, int d, int keep, char *buf, size_t len)
             if (n == (size_t)(dot - tmp) + 1) /* keep 0: no bare point */
                 n--;
         }
-        if (!len)
-            return n;
-        n = n < len - 1 ? n : len - 1; /* trimmed, then cut: as the fast path */
-        memcpy(buf, tmp, n);
-        buf[n] = '\0';
+        if (len) {
+            n = n < len - 1 ? n : len - 1; /* trimmed, then cut: as the fast path */
+            memcpy(buf, tmp, n);
+            buf[n] = '\0';
+        }
+        if (tmp != small)
+            free(tmp);
         return n;
     }
     return put_scaled(signbit(v) != 0, scaled_round(v, d), d, keep, buf, len);

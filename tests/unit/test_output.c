@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -247,6 +248,39 @@ static void test_fmt_fixed_matches_printf(void **state)
 
 /* %.*g: the precisions the reasons use and around them, over and across
  * the fast path's range (1e-3 .. 10^digits), and ties at the last digit */
+/* fmt_fixed_trim() with more decimals than its stack buffer holds (400
+ * bytes): printf's whole number, trimmed, and its whole length.  %.450f of
+ * the smallest subnormal is 452 characters, with no trailing zero: it had
+ * come out cut to 399 (and 399 returned as its length). */
+static void test_fmt_fixed_trim_many_decimals(void **state)
+{
+    (void)state;
+    static const double vals[] = {5e-324, 1.0 / 3, -2.5e-300, 1e300, -DBL_MAX, 0.1};
+    static const int decs[] = {10, 380, 398, 399, 400, 450, 700};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+        for (size_t j = 0; j < sizeof(decs) / sizeof(decs[0]); j++)
+            for (int keep = 0; keep <= 2; keep++) {
+                static char want[2048], got[2048];
+                int d = decs[j];
+                int n = snprintf(want, sizeof(want), "%.*f", d, vals[i]);
+                assert_true(n > 0 && (size_t)n < sizeof(want));
+                char *dot = strchr(want, '.');
+                assert_non_null(dot);
+                while (n > (int)(dot - want) + 1 + keep && want[n - 1] == '0')
+                    n--;
+                if (n == (int)(dot - want) + 1)
+                    n--;
+                want[n] = '\0';
+                assert_int_equal(fmt_fixed_trim(vals[i], d, keep, NULL, 0), (size_t)n);
+                assert_int_equal(fmt_fixed_trim(vals[i], d, keep, got, sizeof(got)), (size_t)n);
+                assert_string_equal(got, want);
+                /* cut as snprintf cuts */
+                assert_int_equal(fmt_fixed_trim(vals[i], d, keep, got, 420),
+                                 n < 419 ? (size_t)n : 419);
+                assert_memory_equal(got, want, n < 419 ? (size_t)n : 419);
+            }
+}
+
 static void test_fmt_general_matches_printf(void **state)
 {
     (void)state;
@@ -1291,6 +1325,7 @@ int main(void)
         cmocka_unit_test(test_fmt_human_dur_units),
         cmocka_unit_test(test_fmt_human_dur_rounding_carries_into_next_unit),
         cmocka_unit_test(test_fmt_fixed_matches_printf),
+        cmocka_unit_test(test_fmt_fixed_trim_many_decimals),
         cmocka_unit_test(test_fmt_general_matches_printf),
         cmocka_unit_test(test_fmt_u64_and_point_match_printf),
         cmocka_unit_test(test_fmt_ip_matches_inet_ntop),
