@@ -76,8 +76,7 @@ size_t fmt_u64(uint64_t v, char *buf)
     char tmp[20];
     const char *p = put_digits(tmp + sizeof(tmp), v, 1);
     size_t n = (size_t)(tmp + sizeof(tmp) - p);
-    for (size_t i = 0; i < n; i++) /* mostly a few digits: no call to memcpy */
-        buf[i] = p[i];
+    memcpy(buf, p, n);
     buf[n] = '\0';
     return n;
 }

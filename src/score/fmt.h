@@ -36,7 +36,9 @@ size_t fmt_u64(uint64_t v, char *buf);
 
 /* Exactly snprintf(buf, len, "%s%llu.%0*llu", neg ? "-" : "", ip, d, fp)
  * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0;
- * returns strlen(buf) (with len 0, the length the number has). */
+ * returns strlen(buf) (with len 0, the length the number has).  Unlike
+ * snprintf, this, fmt_fixed, fmt_fixed_trim and fmt_general may overwrite
+ * bytes of buf after the terminator (up to its 32nd: one fixed-size copy). */
 size_t fmt_point(int neg, uint64_t ip, uint64_t fp, int d, char *buf, size_t len);
 
 /* Nanoseconds since the epoch as "YYYY-MM-DD HH:MM:SS" in UTC, the second
