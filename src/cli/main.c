@@ -8,6 +8,7 @@
 #include "../capture/filter.h"
 #include "../capture/inputs.h"
 #include "../decode/decode.h"
+#include "../decode/names.h"
 #include "../flow/flow.h"
 #include "../group/frag.h"
 #include "../group/group.h"
@@ -195,18 +196,16 @@ static void dns_resolver_note(const struct options *o, const struct result *res,
     char alike[40] = ""; /* counted for a group regular over enough beats (score.h) */
     if (best->sc.alike)
         snprintf(alike, sizeof(alike), ", %llu alike", (unsigned long long)best->sc.alike);
-    char top[96] = ""; /* the domain most of its queries asked for (group/qdom.h) */
-    if (best->dns_top)
-        snprintf(top, sizeof(top), "; %u of %u DNS queries for ", best->dns_top_queries,
-                 best->dns_queries);
+    char top[DNS_TEXT_MAX + 96]; /* its queries' domains (group/qdom.h) */
+    result_dns_note(best, top, sizeof(top));
     fprintf(stderr,
             "pcts: note: %zu group%s to a DNS server other sources share %s regular (the most: "
-            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it%s%s%s): "
+            "%s -> %s%s%s:53, %.2f before its context factor x%.2f, %llu sources share it%s%s): "
             "--group dns ranks DNS beacons and tunnels through a resolver by client and "
             "registered domain, and names the domains\n",
             count, count == 1 ? "" : "s", count == 1 ? "is" : "are", src, v6 ? "[" : "", dst,
             v6 ? "]" : "", best_pre, best->sc.context, (unsigned long long)best->sc.sources, alike,
-            top, best->dns_top ? best->dns_top : "");
+            top);
 }
 
 static void summary(const struct options *o, const struct inputs *in, const struct counters *c,
@@ -945,6 +944,7 @@ int main(int argc, char **argv)
                 r->dns_queries = g->dns_queries;
                 r->dns_top = names_str(&qnames, g->dns_top);
                 r->dns_top_queries = r->dns_top ? g->dns_top_queries : 0;
+                r->dns_domains = r->dns_top ? g->dns_domains : 0;
             }
             nres++;
         }

@@ -67,10 +67,11 @@ struct group {
             double dns_label_sum, dns_entropy_sum;
         };
         /* the other groupings, in the flow loops: the DNS queries its flows
-         * carried, and the registered domain most of them asked for with
-         * its count (qdom.h; 0 and 0 when none) */
+         * carried, the registered domain most of them asked for with its
+         * count, and the distinct domains counted (qdom.h; 0, 0 and 0 when
+         * none) */
         struct {
-            uint32_t dns_queries, dns_top, dns_top_queries;
+            uint32_t dns_queries, dns_top, dns_top_queries, dns_domains;
         };
     };
 };

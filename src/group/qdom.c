@@ -90,6 +90,7 @@ size_t qdom_finish(const struct qdom_counts *q, struct group_table *tab,
             continue;
         (void)u64set_add(&doms, x->dom);
         struct group *g = &tab->g[x->group];
+        g->dns_domains++; /* one entry a (group, domain) pair */
         if (!g->dns_top || better(names, x->dom, x->n, g)) {
             g->dns_top = x->dom;
             g->dns_top_queries = x->n;

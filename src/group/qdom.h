@@ -52,8 +52,9 @@ void qdom_add(struct qdom_counts *q, uint32_t group, uint32_t dom);
  * Each group's dns_top and dns_top_queries (its dns_queries counted by the
  * caller, query by query): the domain with the most queries, on a tie the
  * name first in byte order, so the choice does not depend on the order
- * names were interned.  Groups with no pair keep 0 for both.  Returns the
- * distinct domains counted.
+ * names were interned; and its dns_domains, the distinct domains counted
+ * (a DGA's hundreds, each asked once).  Groups with no pair keep 0 for the
+ * three.  Returns the distinct domains counted over all groups.
  */
 size_t qdom_finish(const struct qdom_counts *q, struct group_table *tab,
                    const struct name_table *names);

@@ -712,6 +712,10 @@ static void json_row(struct obuf *b, const struct output_opts *o, const struct r
     jsonw_num_or_null(b, JKEY("dns_queries"), dq);
     jsonw_str_or_null(b, JKEY("dns_top"), ri->dns_top);
     jsonw_num_or_null(b, JKEY("dns_top_queries"), dtq);
+    char dd[24] = ""; /* null with dns_top */
+    if (ri->dns_top)
+        fmt_u64(ri->dns_domains, dd);
+    jsonw_num_or_null(b, JKEY("dns_domains"), dd);
     ob_str(b, "}\n");
 }
 
@@ -760,7 +764,7 @@ static const char csv_header[] =
     "interval_approx,late_packets,events,flows,failed,score,score_interval,score_size,"
     "score_coverage,score_period,period,sources,reason,allow,host,allow_confirmed,"
     "score_confidence,score_penalty,score_context,beat_bytes,sources_alike,beats,dns_queries,"
-    "dns_top,dns_top_queries\n";
+    "dns_top,dns_top_queries,dns_domains\n";
 
 static void csv_row(struct obuf *b, const struct output_opts *o, const struct result *ri)
 {
@@ -814,7 +818,11 @@ static void csv_row(struct obuf *b, const struct output_opts *o, const struct re
         fmt_u64(ri->dns_top_queries, dtq);
     csv_plain(b, dq);
     csv_field(b, ri->dns_top ? ri->dns_top : "", 0);
-    csv_field(b, dtq, 1);
+    csv_plain(b, dtq);
+    char dd[24] = ""; /* empty with dns_top */
+    if (ri->dns_top)
+        fmt_u64(ri->dns_domains, dd);
+    csv_field(b, dd, 1);
 }
 
 size_t result_reason(const struct output_opts *o, const struct result *r, char *buf, size_t cap)
@@ -826,17 +834,23 @@ size_t result_reason(const struct output_opts *o, const struct result *r, char *
     size_t n = score_reason(&r->sc, dns, buf, cap);
     /* the domain most of a group's DNS queries asked for, last: a tunnel
      * through the resolver is one client -> resolver group (group/qdom.h) */
-    if (r->dns_top) {
-        char q[64];
-        if (r->dns_top_queries == r->dns_queries)
-            snprintf(q, sizeof(q), "; all %u DNS queries for ", r->dns_queries);
-        else
-            snprintf(q, sizeof(q), "; %u of %u DNS queries for ", r->dns_top_queries,
-                     r->dns_queries);
-        n += (size_t)snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, "%s%s", q,
-                              r->dns_top);
-    }
+    n += result_dns_note(r, buf + (n < cap ? n : cap), n < cap ? cap - n : 0);
     return n;
+}
+
+size_t result_dns_note(const struct result *r, char *buf, size_t cap)
+{
+    int k;
+    if (!r->dns_top)
+        k = snprintf(buf, cap, "%s", "");
+    else if (r->dns_top_queries == 1 && r->dns_domains > 1) /* no domain twice: none is the top */
+        k = snprintf(buf, cap, "; %u DNS queries for %u domains", r->dns_queries, r->dns_domains);
+    else if (r->dns_top_queries == r->dns_queries)
+        k = snprintf(buf, cap, "; all %u DNS queries for %s", r->dns_queries, r->dns_top);
+    else
+        k = snprintf(buf, cap, "; %u of %u DNS queries for %s", r->dns_top_queries, r->dns_queries,
+                     r->dns_top);
+    return k < 0 ? 0 : (size_t)k;
 }
 
 /*

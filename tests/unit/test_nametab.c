@@ -319,6 +319,11 @@ static void test_qdom_counts(void **state)
     assert_int_equal(g[2].dns_top_queries, 2);
     assert_int_equal(g[3].dns_top, 0); /* no query */
     assert_int_equal(g[3].dns_top_queries, 0);
+    /* the distinct domains counted: the dropped pair's not among them */
+    assert_int_equal(g[0].dns_domains, 2); /* alpha, mid */
+    assert_int_equal(g[1].dns_domains, 2); /* zeta, alpha */
+    assert_int_equal(g[2].dns_domains, 2); /* zeta, alpha */
+    assert_int_equal(g[3].dns_domains, 0);
     qdom_release(&q);
 
     /* many pairs: the table grows and stays exact */
@@ -339,6 +344,8 @@ static void test_qdom_counts(void **state)
      * 55, 83, 111, ...), and "d111.example" is first in byte order */
     assert_string_equal(names_str(&t, g[3].dns_top), "d111.example");
     assert_int_equal(g[3].dns_top_queries, 7);
+    for (int i = 0; i < 4; i++) /* k % 4 == i: 75 domains each */
+        assert_int_equal(g[i].dns_domains, 75);
     qdom_release(&q);
     names_release(&t);
 }

@@ -788,7 +788,7 @@ static void test_escaping_and_long_fields(void **state)
     char *s = write_to_string(&o, fx.r, 1);
     char *want = malloc(2 * LONG);
     assert_non_null(want);
-    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,,,,,\n",
+    snprintf(want, 2 * LONG, "\"%.*s\"\"%s\",\"q\"\"x,y\\z\r\n\x01\x1f end\",true,,,,,,,,,,\n",
              LONG / 2, big, big + LONG / 2 + 1);
     size_t sl = strlen(s), wl = strlen(want);
     assert_true(sl > wl);
@@ -801,7 +801,8 @@ static void test_escaping_and_long_fields(void **state)
              "\"allow\":\"%.*s\\\"%s\",\"host\":\"q\\\"x,y\\\\z\\u000d\\u000a\\u0001\\u001f "
              "end\",\"allow_confirmed\":true,\"score_confidence\":null,\"score_penalty\":null,"
              "\"score_context\":null,\"beat_bytes\":null,\"sources_alike\":null,\"beats\":null,"
-             "\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null}\n",
+             "\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null,"
+             "\"dns_domains\":null}\n",
              LONG / 2, big, big + LONG / 2 + 1);
     sl = strlen(s);
     wl = strlen(want);
@@ -848,17 +849,18 @@ static void test_score_factors(void **state)
     s = write_to_string(&o, fx.r, 2);
     assert_non_null(
         strstr(s, ",allow_confirmed,score_confidence,score_penalty,score_context,beat_bytes,"
-                  "sources_alike,beats,dns_queries,dns_top,dns_top_queries\n"));
-    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1,7,,,\n"));
+                  "sources_alike,beats,dns_queries,dns_top,dns_top_queries,dns_domains\n"));
+    assert_non_null(strstr(s, ",0.699,0.591,1.000,425984,1,7,,,,\n"));
     /* not regular: its factor counts every source, and the reason says no more */
     assert_non_null(strstr(s, ",9,\"0 conns in 0 bursts: no repetition, 9 sources share it\","));
-    assert_non_null(strstr(s, ",,,0.400,,,0,,,\n"));
+    assert_non_null(strstr(s, ",,,0.400,,,0,,,,\n"));
     free(s);
 }
 
 /* The DNS queries of a group's flows (group/qdom.h): counted, the domain
- * most of them asked for with its count, and the reason saying so last;
- * null and empty where none were counted. */
+ * most of them asked for with its count, the distinct domains, and the
+ * reason saying so last (a DGA's, no domain asked twice: the counts, no
+ * top); null and empty where none were counted. */
 static void test_dns_queries(void **state)
 {
     (void)state;
@@ -868,35 +870,56 @@ static void test_dns_queries(void **state)
     fx.r[0].dns_queries = 1219;
     fx.r[0].dns_top = "c2-tunnel.example";
     fx.r[0].dns_top_queries = 957;
+    fx.r[0].dns_domains = 40;
     fx.r[1].sc = (struct beacon_score){.valid = 1, .context = 1, .noun = "conn"};
     fx.r[1].dns_queries = 12;
     fx.r[1].dns_top = "a\\\"b.example"; /* the label a"b as DNS text; JSON escapes that */
     fx.r[1].dns_top_queries = 12;
+    fx.r[1].dns_domains = 1;
     struct output_opts o = {.format = OUT_JSON, .by = GROUP_SERVICE, .ts_digits = 6};
     char *s = write_to_string(&o, fx.r, 3);
     assert_non_null(strstr(s, "; 957 of 1219 DNS queries for c2-tunnel.example\","));
     assert_non_null(strstr(s, ",\"dns_queries\":1219,\"dns_top\":\"c2-tunnel.example\","
-                              "\"dns_top_queries\":957}\n"));
+                              "\"dns_top_queries\":957,\"dns_domains\":40}\n"));
     assert_non_null(strstr(s, "; all 12 DNS queries for a\\\\\\\"b.example\","));
     assert_non_null(strstr(s, ",\"dns_queries\":12,\"dns_top\":\"a\\\\\\\"b.example\","
-                              "\"dns_top_queries\":12}\n"));
+                              "\"dns_top_queries\":12,\"dns_domains\":1}\n"));
     /* the third: none */
-    assert_non_null(
-        strstr(s, ",\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null}\n"));
+    assert_non_null(strstr(s, ",\"dns_queries\":null,\"dns_top\":null,\"dns_top_queries\":null,"
+                              "\"dns_domains\":null}\n"));
     free(s);
     o.format = OUT_CSV;
     s = write_to_string(&o, fx.r, 3);
-    assert_non_null(strstr(s, ",1219,c2-tunnel.example,957\n"));
-    assert_non_null(strstr(s, ",,,\n"));
+    assert_non_null(strstr(s, ",1219,c2-tunnel.example,957,40\n"));
+    assert_non_null(strstr(s, ",,,,\n"));
     free(s);
+    /* no domain asked twice (a DGA's): the counts, not a top that is a tie
+     * of ones; the fields keep the tie's first name */
+    fx.r[0].dns_queries = 310;
+    fx.r[0].dns_top_queries = 1;
+    fx.r[0].dns_domains = 300;
+    o.format = OUT_JSON;
+    s = write_to_string(&o, fx.r, 1);
+    assert_non_null(strstr(s, "; 310 DNS queries for 300 domains\","));
+    assert_null(strstr(s, "DNS queries for c2-tunnel"));
+    assert_non_null(strstr(s, ",\"dns_queries\":310,\"dns_top\":\"c2-tunnel.example\","
+                              "\"dns_top_queries\":1,\"dns_domains\":300}\n"));
+    free(s);
+    /* one domain, asked once: all of them */
+    fx.r[0].dns_queries = 1;
+    fx.r[0].dns_domains = 1;
+    s = write_to_string(&o, fx.r, 1);
+    assert_non_null(strstr(s, "; all 1 DNS queries for c2-tunnel.example\","));
+    free(s);
+    fx.r[0].dns_queries = 1219;
     /* queries counted, but no domain (the pair table was full): no top, no words */
     fx.r[0].dns_top = NULL;
     fx.r[0].dns_top_queries = 0;
     o.format = OUT_JSON;
     s = write_to_string(&o, fx.r, 1);
     assert_null(strstr(s, "DNS queries for"));
-    assert_non_null(
-        strstr(s, ",\"dns_queries\":1219,\"dns_top\":null,\"dns_top_queries\":null}\n"));
+    assert_non_null(strstr(s, ",\"dns_queries\":1219,\"dns_top\":null,\"dns_top_queries\":null,"
+                              "\"dns_domains\":null}\n"));
     free(s);
 }
 
