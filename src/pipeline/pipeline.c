@@ -332,14 +332,13 @@ static inline enum name_source name_source(const struct pkt_meta *m)
     return name_source_of(m->proto, m->has_ports, m->sport, m->dport, m->payload, m->payload_len);
 }
 
-/* Does learn_names() have anything to do for a packet of proto with
- * payload, tcp_flags and name source src?  Besides a name source, a TCP
- * packet while a ClientHello waits (its next segment, or a SYN or RST
- * that ends the wait). */
-static inline int may_name(const struct run_ctx *x, enum name_source src, uint8_t proto,
-                           const uint8_t *payload, uint8_t tcp_flags)
+/* A packet that names nothing by itself but may concern a ClientHello
+ * waiting for its next segment: a TCP segment with data, or a SYN or RST
+ * that ends the wait (learn_names takes it as NS_TLS). */
+static inline int tls_may_continue(const struct run_ctx *x, uint8_t proto, const uint8_t *payload,
+                                   uint8_t tcp_flags)
 {
-    return src != NS_NONE || (x->tls_waiting && proto == 6 && (payload || (tcp_flags & 0x06)));
+    return x->tls_waiting && proto == 6 && (payload || (tcp_flags & 0x06));
 }
 
 /* A packet's connection in its direction, for the ClientHellos that wait
@@ -514,7 +513,7 @@ static inline void learn_names(struct run_ctx *x, struct learn_sink *sink, const
     enum name_source src = name_source(m);
     /* while a ClientHello waits: perhaps its next segment, or a SYN or RST
      * that ends its wait */
-    if (src == NS_NONE && may_name(x, src, m->proto, m->payload, m->tcp_flags))
+    if (src == NS_NONE && tls_may_continue(x, m->proto, m->payload, m->tcp_flags))
         src = NS_TLS;
     *flow_name = src == NS_NONE ? 0 : learn_names_from(x, sink, m, p, src, qdom);
 }
@@ -1473,18 +1472,19 @@ static int flows_fill(struct run_ctx *x, struct fbatch *b)
             continue;
         }
         struct dec_ip4 f;
-        /* The commonest frame (decode.h), when it may name nothing: its
-         * key straight from its fields (flow_prep_key_ip4), counted as
-         * decode_counted() would count it (no anomalies, no fragment).
-         * This stage's instructions a packet 271 to 218, the whole run's
-         * 8.22 to 7.79 G (callgrind, 10 M bench file, one thread); packet
-         * loop median 0.99 to 0.94 s with one thread, 0.715 to 0.648 s
-         * with two (8 alternated runs each). */
+        /* The commonest frame (decode.h), when it may name nothing: no
+         * pkt_meta, its key straight from its fields (flow_prep_key_ip4),
+         * counted as decode_counted() would count it (no anomalies, no
+         * fragment).  This stage's instructions a packet 271 to 218, the
+         * whole run's 8.22 to 7.79 G (callgrind, 10 M bench file, one
+         * thread); packet loop median 0.99 to 0.94 s with one thread, 0.715
+         * to 0.648 s with two (8 alternated runs each). */
         if (decode_eth_ip4(p.linktype, p.data, p.caplen, &f)) {
             x->cnt->decoded++;
-            enum name_source src =
-                name_source_of(f.proto, 1, f.sport, f.dport, f.payload, f.payload_len);
-            if (!may_name(x, src, f.proto, f.payload, f.tcp_flags)) {
+            if (name_source_of(f.proto, 1, f.sport, f.dport, f.payload, f.payload_len) == NS_NONE &&
+                !tls_may_continue(x, f.proto, f.payload, f.tcp_flags)) {
+                /* its own copy of the event's fields below: one fill for
+                 * both paths cost 15 instructions a packet (callgrind) */
                 struct fev *e = &b->ev[b->n++];
                 e->kind = EV_PACKET;
                 e->ts = p.ts_ns;
