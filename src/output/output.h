@@ -141,8 +141,10 @@ void fmt_addr(const struct group_key *k, int dst, char *buf, size_t len);
  * INET6_ADDRSTRLEN bytes.  Returns the length. */
 size_t fmt_ip(int family, const uint8_t *addr, char *buf);
 const char *proto_name(uint8_t proto, char *buf, size_t len);
-void fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
-void fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);
+/* Seconds with digits decimals (0..9), truncated; return the length (fmt.h's
+ * rules: up to 32 bytes of buf may be written). */
+size_t fmt_time_ns(int64_t ns, int digits, char *buf, size_t len);
+size_t fmt_dur_ns(uint64_t ns, int digits, char *buf, size_t len);
 void fmt_human_dur(double sec, char *buf, size_t len);
 
 #endif

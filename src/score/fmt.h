@@ -34,6 +34,10 @@ void fmt_general(double v, int digits, char *buf, size_t len);
  * 21 bytes); returns the length. */
 size_t fmt_u64(uint64_t v, char *buf);
 
+/* fmt_u64() without the NUL, for a buffer with room for 24 bytes, which it
+ * may all write; returns the length. */
+size_t fmt_u64_raw(uint64_t v, char *buf);
+
 /* Exactly snprintf(buf, len, "%s%llu.%0*llu", neg ? "-" : "", ip, d, fp)
  * for d in 1..9 and fp < 10^d, and without the point and fp when d <= 0;
  * returns strlen(buf) (with len 0, the length the number has).  Unlike

@@ -391,6 +391,58 @@ static void test_fmt_u64_and_point_match_printf(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* fmt.c writes 8 digits at once, in lanes of 4, 2 and 1 digits that never
+ * carry into each other: every 4-digit value in each half of the 8 digits,
+ * beside others, as an integer and as a fraction of every length (zero
+ * padded and, with fmt_fixed_trim's keep, trimmed) */
+static void test_fmt_digits_every_half(void **state)
+{
+    (void)state;
+    unsigned long bad = 0;
+    static const uint32_t pow10[] = {1,      10,      100,      1000,      10000,
+                                     100000, 1000000, 10000000, 100000000, 1000000000};
+    for (uint32_t h = 0; h < 10000; h++) {
+        uint32_t o = h * 7919 % 10000;
+        uint64_t vals[] = {(uint64_t)h * 10000 + o, (uint64_t)o * 10000 + h,
+                           (uint64_t)h * 100000000 + o,
+                           (uint64_t)h * 10000 * 100000000 + o * 10000};
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            char a[32], b[32];
+            size_t n = fmt_u64(vals[i], a);
+            snprintf(b, sizeof(b), "%llu", (unsigned long long)vals[i]);
+            if ((strcmp(a, b) || n != strlen(b)) && bad++ < 5)
+                print_message("    fmt_u64(%s) = %s\n", b, a);
+            for (int d = 1; d <= 9; d++) {
+                uint64_t fp = vals[i] % pow10[d];
+                n = fmt_point(0, h, fp, d, a, sizeof(a));
+                snprintf(b, sizeof(b), "%u.%0*llu", h, d, (unsigned long long)fp);
+                if ((strcmp(a, b) || n != strlen(b)) && bad++ < 5)
+                    print_message("    fmt_point(%u, %llu, %d) = %s, printf %s\n", h,
+                                  (unsigned long long)fp, d, a, b);
+            }
+        }
+        /* trimmed: h's digits after the point, in every position */
+        for (int d = 4; d <= 9; d++) {
+            double v = (double)h / pow10[d];
+            for (int keep = 0; keep <= d; keep++) {
+                char a[64], b[64];
+                size_t n = fmt_fixed_trim(v, d, keep, a, sizeof(a));
+                snprintf(b, sizeof(b), "%.*f", d, v);
+                size_t m = strlen(b), min = 2 + (size_t)keep; /* "0." and keep */
+                while (m > min && b[m - 1] == '0')
+                    m--;
+                if (m == 2) /* keep 0 and nothing left: no bare point */
+                    m = 1;
+                b[m] = '\0';
+                if ((strcmp(a, b) || n != m) && bad++ < 5)
+                    print_message("    fmt_fixed_trim(%.17g, %d, %d) = %s, want %s\n", v, d, keep,
+                                  a, b);
+            }
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void check_ip(int family, const uint8_t *a, unsigned long *bad)
 {
     char mine[INET6_ADDRSTRLEN + 8], ref[INET6_ADDRSTRLEN];
@@ -1351,6 +1403,7 @@ int main(void)
         cmocka_unit_test(test_fmt_fixed_trim_many_decimals),
         cmocka_unit_test(test_fmt_general_matches_printf),
         cmocka_unit_test(test_fmt_u64_and_point_match_printf),
+        cmocka_unit_test(test_fmt_digits_every_half),
         cmocka_unit_test(test_fmt_ip_matches_inet_ntop),
         cmocka_unit_test(test_proto_name),
         cmocka_unit_test(test_sort_key_parse),
