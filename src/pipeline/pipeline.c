@@ -546,11 +546,18 @@ static size_t flow_group_find(struct run_ctx *x, struct flow *f, uint32_t *host)
 {
     struct group_key k;
     enum group_by by = x->o->group == GROUP_HOST ? GROUP_SERVICE : x->o->group;
-    group_key_from_flow(by, f, &k);
     *host = flow_host(f);
-    if (x->o->group == GROUP_HOST)
-        group_key_set_name(&k, *host);
-    size_t gi = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    uint32_t k0;
+    uint64_t k1, h;
+    size_t gi;
+    if (x->o->group != GROUP_HOST && group_key_compact_flow(x->tab, by, f, &k0, &k1, &h)) {
+        gi = group_table_lookup_compact(x->tab, k0, k1, h);
+    } else {
+        group_key_from_flow(by, f, &k);
+        if (x->o->group == GROUP_HOST)
+            group_key_set_name(&k, *host);
+        gi = group_table_lookup(x->tab, &k, group_table_hash(x->tab, &k));
+    }
     /* a refused group (GROUP_NONE, --max-groups) is not cached: it is asked
      * for, and counted as refused, again at the flow's next event */
     f->group = gi == GROUP_NONE ? FLOW_GROUP_UNSET : (uint32_t)gi;
@@ -1124,14 +1131,20 @@ void pipeline_flow_ending(void *ctx, const struct flow *f, int step)
     if (gi == FLOW_GROUP_UNSET) {
         /* step 0: the index slot its lookup will probe first; step 1,
          * that slot arrived: the group it holds, when it is this key's */
+        uint32_t k0;
+        uint64_t k1, h;
+        int compact = group_key_compact_flow(tab, x->o->group, f, &k0, &k1, &h);
         struct group_key k;
-        group_key_from_flow(x->o->group, f, &k);
-        uint64_t h = group_table_hash(tab, &k);
+        if (!compact) {
+            group_key_from_flow(x->o->group, f, &k);
+            h = group_table_hash(tab, &k);
+        }
         if (!step) {
             group_table_prefetch(tab, h);
             return;
         }
-        gi = group_table_first_probe(tab, &k, h);
+        gi = compact ? group_table_first_probe_compact(tab, k0, k1, h)
+                     : group_table_first_probe(tab, &k, h);
         if (gi == GROUP_NONE)
             return; /* a new group, or not in the first slot probed */
     } else if (step) {

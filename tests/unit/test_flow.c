@@ -1826,6 +1826,88 @@ static void test_group_key_from_flow(void **state)
     col_free(&c);
 }
 
+/* flow_failed() reads the history's bits; its definition is in the
+ * states' names: every history, tail or not, TCP or not */
+static int failed_by_name(const struct flow *f)
+{
+    if (f->key.proto != 6 || f->tail)
+        return 0;
+    const char *s = flow_state(f);
+    if (!strcmp(s, "SHR") || !strcmp(s, "RSTRH"))
+        return !(f->hist & FH_DATA_O);
+    return !strcmp(s, "S0") || !strcmp(s, "REJ") || !strcmp(s, "RSTOS0") || !strcmp(s, "SH");
+}
+
+static void test_flow_failed_every_history(void **state)
+{
+    (void)state;
+    unsigned failed = 0;
+    for (unsigned h = 0; h < 256; h++)
+        for (int tail = 0; tail < 2; tail++)
+            for (int tcp = 0; tcp < 2; tcp++) {
+                struct flow f;
+                memset(&f, 0, sizeof(f));
+                f.hist = (uint8_t)h;
+                f.tail = (uint8_t)tail;
+                f.key.proto = tcp ? 6 : 17;
+                int want = failed_by_name(&f);
+                if (flow_failed(&f) != want)
+                    print_error("history 0x%02x tail %d tcp %d: %s, failed %d\n", h, tail, tcp,
+                                flow_state(&f), want);
+                assert_int_equal(flow_failed(&f), want);
+                failed += (unsigned)want;
+            }
+    assert_true(failed > 64); /* both kinds of failure were compared */
+}
+
+/* group_key_compact_flow(): the compact form and hash of group_key_from_flow()'s
+ * key, for random flows of both families, every protocol kind, both
+ * originators, with and without ports; none for a key without one */
+static void test_group_key_compact_flow(void **state)
+{
+    (void)state;
+    uint64_t x = 0x243F6A8885A308D3ull;
+    static const uint8_t protos[] = {6, 17, 132, 136, 1, 58, 47};
+    unsigned long compact = 0;
+    for (int by = GROUP_IP; by <= GROUP_SERVICE; by++) {
+        struct group_table gt;
+        group_table_init(&gt, (enum group_by)by, 0x5eed + (uint64_t)by);
+        for (int i = 0; i < 20000; i++) {
+            struct flow f;
+            memset(&f, 0, sizeof(f));
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            f.key.family = x & 1 ? 4 : 6;
+            for (int s = 0; s < 2; s++) {
+                uint64_t a = x * (s ? 0x9E3779B97F4A7C15ull : 0xC2B2AE3D27D4EB4Full);
+                memcpy(f.key.addr[s], &a, 8);
+                memcpy(f.key.addr[s] + 8, &x, 8);
+                /* IPv4: the address alone (one in 64 with a stray byte past it) */
+                if (f.key.family == 4 && (x >> 20) % 64)
+                    memset(f.key.addr[s] + 4, 0, 12);
+                f.key.port[s] = (uint16_t)(x >> (16 * s + 8));
+            }
+            f.key.proto = protos[(x >> 40) % sizeof(protos)];
+            f.orig = (uint8_t)(x >> 50 & 1);
+            f.noports = (x >> 51) % 8 == 0;
+            struct group_key k;
+            group_key_from_flow((enum group_by)by, &f, &k);
+            uint32_t c0 = 0, k0 = 0;
+            uint64_t c1 = 0, k1 = 0, h = 0;
+            int want = group_key_compact(&k, &c0, &c1);
+            int got = group_key_compact_flow(&gt, (enum group_by)by, &f, &k0, &k1, &h);
+            assert_int_equal(got, want);
+            if (got) {
+                compact++;
+                assert_int_equal(k0, c0);
+                assert_int_equal(k1, c1);
+                assert_int_equal(h, group_table_hash(&gt, &k));
+            }
+        }
+        group_table_release(&gt);
+    }
+    assert_true(compact > 20000); /* most IPv4 keys: the comparison ran */
+}
+
 /* ---- load --------------------------------------------------------------------------- */
 
 /* Flows emitted since *mark must have been idle for more than the timeout
@@ -2517,6 +2599,8 @@ int main(void)
         cmocka_unit_test(test_vlan_separates_flows),
         cmocka_unit_test(test_ipv6_flows),
         cmocka_unit_test(test_group_key_from_flow),
+        cmocka_unit_test(test_group_key_compact_flow),
+        cmocka_unit_test(test_flow_failed_every_history),
         cmocka_unit_test(test_stress_create_expire_reuse),
         cmocka_unit_test(test_random_workload_against_model),
         cmocka_unit_test(test_prep_key_matches_fields),
