@@ -9,7 +9,7 @@
  * plus interval_approx (median/MAD from the bounded sketch) and
  * late_packets (events beyond the reorder bound).  Fields are added, never
  * renamed.  Escaping and quoting live in one place each (jsonw_str,
- * csv_field).  Times are printed from integer nanoseconds, so they are exact
+ * csv_quoted).  Times are printed from integer nanoseconds, so they are exact
  * at the capture's own precision.
  */
 #ifndef PCTS_OUTPUT_H
