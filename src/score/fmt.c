@@ -44,7 +44,8 @@ static uint64_t scaled_round(double v, int d)
     return (uint64_t)q;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
+    !defined(PCTS_FMT_PORTABLE)
 /*
  * Eight digits at once: the 8 decimal digits of v < 10^8 as ASCII in one
  * word, the first in its lowest byte (so a store writes them in order).  v
@@ -54,7 +55,8 @@ static uint64_t scaled_round(double v, int d)
  * carries into another, so test_output.c checks every 4-digit value in
  * each half (every v < 10^8 was checked once against printf).  point_trim's
  * instructions on 50 k CSV rows: 89 M with the loop of divisions by 100,
- * 68 M (callgrind).
+ * 68 M (callgrind).  Other byte orders, or -DPCTS_FMT_PORTABLE, take that
+ * loop (built so once: test_output passes, the rows are the same bytes).
  */
 #define FMT_SWAR 1
 #define ZEROS8 UINT64_C(0x3030303030303030)
