@@ -231,7 +231,7 @@ static inline int group_key_make_compact(const struct group_table *t, enum group
  * GROUP_HOST, whose names may change), exactly group_key_from_flow()'s key
  * in compact form; 0 when it has none (not IPv4).  (A flow's end looked
  * its group up three times, each building the 40-byte key and hashing
- * it: a third of a flow's end in the 1 M-group bench file, callgrind.) */
+ * it: a sixth of the flows' ends in the 1 M-group bench file, callgrind.) */
 static inline int group_key_compact_flow(const struct group_table *t, enum group_by by,
                                          const struct flow *f, uint32_t *k0, uint64_t *k1,
                                          uint64_t *h)

@@ -259,7 +259,7 @@ static void fold_on(const struct wval *d, size_t n, int unit, uint64_t total, do
         return;
     double p, mad;
     /* most groups have few beats: their scratch on the stack (a malloc and
-     * a free for each of the two candidates were a fifth of scoring the
+     * a free for each of the two candidates were an eighth of scoring the
      * 1 M-group bench file's groups of 4 and 5 events, callgrind) */
     enum { FOLD_SMALL = 64 };
     if (unit) { /* exact events: plain doubles are cheaper */
