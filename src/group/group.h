@@ -240,15 +240,12 @@ static inline int group_key_compact_flow(const struct group_table *t, enum group
     if (f->key.family != 4 || hash40_rd64(src + 8) | hash40_rd64(dst + 8) ||
         (hash40_rd64(src) >> 32) | (hash40_rd64(dst) >> 32))
         return 0;
+    /* a packet's key with its protocol and port (GROUP_PORT's form) is a
+     * flow's responder service: the port only for protocols with ports */
     uint8_t p = f->key.proto;
-    int port = by != GROUP_IP && (p == 6 || p == 17 || p == 132 || p == 136) && !f->noports;
-    uint32_t s4, d4;
-    memcpy(&s4, src, 4);
-    memcpy(&d4, dst, 4);
-    *k0 = group_k0_pack(1, by != GROUP_IP ? p : 0, port ? f->key.port[!f->orig] : 0, (uint32_t)port,
-                        0);
-    *k1 = (uint64_t)s4 | (uint64_t)d4 << 32;
-    *h = group_compact_hash(*k0, *k1, t->seed);
+    int port = (p == 6 || p == 17 || p == 132 || p == 136) && !f->noports;
+    group_key_compact_ip4(t, by == GROUP_IP ? GROUP_IP : GROUP_PORT, src, dst, p, port,
+                          f->key.port[!f->orig], k0, k1, h);
     return 1;
 }
 

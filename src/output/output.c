@@ -657,6 +657,17 @@ OB_INLINE void put_sec_if(struct obuf *b, int json, int has, double v)
     b->p += fmt_fixed_trim(v, 9, 1, b->p, NUM_ROOM);
 }
 
+/* A time (ns since the epoch) in seconds with digits decimals. */
+OB_INLINE void put_time_if(struct obuf *b, int json, int has, int64_t ns, int digits)
+{
+    if (!has) {
+        put_none(b, json);
+        return;
+    }
+    ob_room(b, NUM_ROOM);
+    b->p += fmt_time_ns(ns, digits, b->p, NUM_ROOM);
+}
+
 /* A score or one of its parts and factors: 3 decimals. */
 OB_INLINE void put_part_if(struct obuf *b, int json, int has, double v)
 {
@@ -733,19 +744,9 @@ OB_INLINE void data_row(struct obuf *b, const struct output_opts *o, const struc
     /* no event (an empty series: first > last): none (flow.h: stray timestamps) */
     int times = r->first <= r->last;
     FIELD("first");
-    if (times) {
-        ob_room(b, NUM_ROOM);
-        b->p += fmt_time_ns(r->first, o->ts_digits, b->p, NUM_ROOM);
-    } else {
-        put_none(b, json);
-    }
+    put_time_if(b, json, times, r->first, o->ts_digits);
     FIELD("last");
-    if (times) {
-        ob_room(b, NUM_ROOM);
-        b->p += fmt_time_ns(r->last, o->ts_digits, b->p, NUM_ROOM);
-    } else {
-        put_none(b, json);
-    }
+    put_time_if(b, json, times, r->last, o->ts_digits);
     FIELD("duration");
     if (times) {
         ob_room(b, NUM_ROOM);
