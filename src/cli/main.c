@@ -451,13 +451,42 @@ struct finish_job {
     const struct score_context *sctx;
     unsigned min_events;
     int dns; /* --group dns: the subdomain figures for the reason */
+    /* Every group has its result, the i-th the i-th group's, filled by the
+     * workers (result_fill), when groups is set; else res[] is filled. */
+    struct group *groups;
+    const struct name_table *names, *qnames;
     atomic_size_t next;
 };
 
 enum { FINISH_CHUNK = 64 };
 
-static void finish_one(const struct finish_job *j, struct result *r)
+/* A group's own figures into its result; the statistics are finish_one's,
+ * the --allow verdict the caller's. */
+static void result_fill(struct result *r, struct group *g, const struct name_table *names,
+                        const struct name_table *qnames, int dns)
 {
+    r->key = &g->key;
+    r->host = names_str(names, g->host);
+    r->packets = g->packets;
+    r->bytes = g->bytes;
+    r->events = g->s.n;
+    r->flows = g->flows;
+    r->failed = g->failed;
+    r->first = g->s.first;
+    r->last = g->s.last;
+    if (!dns && g->dns_queries) {
+        r->dns_queries = g->dns_queries;
+        r->dns_top = names_str(qnames, g->dns_top);
+        r->dns_top_queries = r->dns_top ? g->dns_top_queries : 0;
+        r->dns_domains = r->dns_top ? g->dns_domains : 0;
+    }
+}
+
+static void finish_one(const struct finish_job *j, size_t i)
+{
+    struct result *r = &j->res[i];
+    if (j->groups)
+        result_fill(r, &j->groups[i], j->names, j->qnames, j->dns);
     struct group *g = (struct group *)r->key; /* the key is the group's first member */
     series_finish(&g->s, &r->iv);
     struct series_features feat = {0};
@@ -483,7 +512,7 @@ static void *finish_worker(void *arg)
             break;
         size_t end = j->n - i < FINISH_CHUNK ? j->n : i + FINISH_CHUNK;
         for (; i < end; i++)
-            finish_one(j, &j->res[i]);
+            finish_one(j, i);
     }
     return NULL;
 }
@@ -906,49 +935,45 @@ int main(int argc, char **argv)
                                      : o.series == SERIES_FLOWS ? "conn"
                                                                 : "pkt"};
         res = xcalloc(tab.n, sizeof(*res));
-        for (size_t i = 0; i < tab.n; i++) {
+        struct finish_job fj = {res,    0,       &sctx, o.min_events, o.group == GROUP_DNS, NULL,
+                                &names, &qnames, 0};
+        if (!allow) {
+            /* Filled by the workers as they score: a result is 424 bytes, and
+             * filling them here was the first touch of every page of the
+             * array on one thread (1 M groups: 0.7 s of faults on this
+             * machine's VM, 21 ms of copying; section "Memory" of
+             * docs/performance.md). */
+            fj.groups = tab.g;
+            nres = tab.n;
+        }
+        for (size_t i = 0; allow && i < tab.n; i++) {
             struct group *g = &tab.g[i];
             struct result *r = &res[nres];
-            r->key = &g->key;
             r->host = names_str(&names, g->host);
-            if (allow) {
-                /* the name a DNS answer gave the destination confirms a
-                 * name rule; an SNI or Host alone is the sender's word
-                 * (allow.h): the group's name when some DNS answer gave
-                 * it the destination, else the name the latest did.  A
-                 * name destination (--group host) is confirmed when DNS
-                 * answers gave every flow's responder that name; --group
-                 * dns's names are the queries themselves. */
-                const char *dns_host = NULL;
-                if (o.group == GROUP_DNS)
-                    dns_host = r->host;
-                else if (g->key.dst_name)
-                    dns_host = g->host_weak ? NULL : r->host; /* pipeline.c: host_confirm */
-                else if (names_confirms(&names, g->key.family, g->key.dst, g->host, INT64_MAX))
-                    dns_host = r->host; /* a CDN's address has many names */
-                else if (names.learned)
-                    dns_host = names_str(
-                        &names, names_lookup(&names, g->key.family, g->key.src, g->key.dst));
-                r->allow = allow_match(allow, &g->key, r->host, dns_host, &r->allow_weak);
-                if (r->allow && !r->allow_weak && o.allow_mode == ALLOW_DROP)
-                    continue;
-            }
-            r->packets = g->packets;
-            r->bytes = g->bytes;
-            r->events = g->s.n;
-            r->flows = g->flows;
-            r->failed = g->failed;
-            r->first = g->s.first;
-            r->last = g->s.last;
-            if (o.group != GROUP_DNS && g->dns_queries) {
-                r->dns_queries = g->dns_queries;
-                r->dns_top = names_str(&qnames, g->dns_top);
-                r->dns_top_queries = r->dns_top ? g->dns_top_queries : 0;
-                r->dns_domains = r->dns_top ? g->dns_domains : 0;
-            }
+            /* the name a DNS answer gave the destination confirms a
+             * name rule; an SNI or Host alone is the sender's word
+             * (allow.h): the group's name when some DNS answer gave
+             * it the destination, else the name the latest did.  A
+             * name destination (--group host) is confirmed when DNS
+             * answers gave every flow's responder that name; --group
+             * dns's names are the queries themselves. */
+            const char *dns_host = NULL;
+            if (o.group == GROUP_DNS)
+                dns_host = r->host;
+            else if (g->key.dst_name)
+                dns_host = g->host_weak ? NULL : r->host; /* pipeline.c: host_confirm */
+            else if (names_confirms(&names, g->key.family, g->key.dst, g->host, INT64_MAX))
+                dns_host = r->host; /* a CDN's address has many names */
+            else if (names.learned)
+                dns_host =
+                    names_str(&names, names_lookup(&names, g->key.family, g->key.src, g->key.dst));
+            r->allow = allow_match(allow, &g->key, r->host, dns_host, &r->allow_weak);
+            if (r->allow && !r->allow_weak && o.allow_mode == ALLOW_DROP)
+                continue; /* its slot is the next kept group's */
+            result_fill(r, g, &names, &qnames, o.group == GROUP_DNS);
             nres++;
         }
-        struct finish_job fj = {res, nres, &sctx, o.min_events, o.group == GROUP_DNS, 0};
+        fj.n = nres;
         finish_all(&fj, o.threads);
         if (phases)
             t_finish = now_s();
@@ -961,7 +986,7 @@ int main(int argc, char **argv)
         free(items);
         /* ranked through an order: moving the results (then 544 bytes each)
          * into it took 0.29-0.34 s for 1 M groups */
-        uint32_t *order = results_order(res, nres, o.sort);
+        uint32_t *order = results_order_threads(res, nres, o.sort, (int)o.threads);
         double t_ranked = phases ? now_s() : 0;
         struct output_opts oo = {
             o.format, o.group,   o.series == SERIES_FLOWS || o.group == GROUP_DNS,

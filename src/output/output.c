@@ -368,7 +368,32 @@ static void rec_sort(struct sort_rec *a, struct sort_rec *tmp, size_t n, int to_
         *out++ = *y++;
 }
 
-uint32_t *results_order(const struct result *r, size_t n, enum sort_key key)
+/* One thread's share of results_order: the records of results [lo, hi),
+ * sorted into their place of s (tmp is scratch). */
+struct order_part {
+    const struct result *r;
+    enum sort_key key;
+    const uint32_t *dst_rank;
+    struct sort_rec *s, *tmp;
+    size_t lo, hi;
+};
+
+static void *order_part_run(void *arg)
+{
+    const struct order_part *p = arg;
+    for (size_t i = p->lo; i < p->hi; i++) {
+        make_rec(p->key, &p->r[i], &p->s[i], p->dst_rank, i);
+        p->s[i].idx = (uint32_t)i;
+    }
+    rec_sort(p->s + p->lo, p->tmp + p->lo, p->hi - p->lo, 0);
+    return NULL;
+}
+
+/* Below this many results one thread orders them: a thread's start costs
+ * more than the half it would sort. */
+#define ORDER_PAR_MIN 16384
+
+uint32_t *results_order_threads(const struct result *r, size_t n, enum sort_key key, int threads)
 {
     uint32_t *order = xmalloc(st_mult(n ? n : 1, sizeof(*order)));
     if (n < 2) {
@@ -379,17 +404,49 @@ uint32_t *results_order(const struct result *r, size_t n, enum sort_key key)
     struct sort_rec *s = xmalloc(st_mult(n, sizeof(*s)));
     struct sort_rec *tmp = xmalloc(st_mult(n, sizeof(*tmp)));
     uint32_t *dst_rank = key == SORT_DST ? dst_name_ranks(r, n) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        make_rec(key, &r[i], &s[i], dst_rank, i);
-        s[i].idx = (uint32_t)i;
+    /*
+     * With two threads each makes and sorts half the records, and the
+     * halves are merged straight into the order: for 1 M groups the
+     * records are 128 MB of fresh memory (the sort's scratch included),
+     * whose first touch was most of this function's 0.33-0.40 s on one
+     * thread.  rec_less is a total order (the positions break the last
+     * ties), so the order is the one thread's.
+     */
+    struct order_part part[2] = {{r, key, dst_rank, s, tmp, 0, n},
+                                 {r, key, dst_rank, s, tmp, n, n}};
+    pthread_t th;
+    int par = threads > 1 && n >= ORDER_PAR_MIN;
+    if (par) {
+        part[0].hi = part[1].lo = n / 2;
+        if (pthread_create(&th, NULL, order_part_run, &part[1])) {
+            part[0].hi = n; /* one thread: the work still gets done */
+            par = 0;
+        }
+    }
+    order_part_run(&part[0]);
+    if (par) {
+        pthread_join(th, NULL);
+        const struct sort_rec *x = s, *xe = s + n / 2, *y = xe, *ye = s + n;
+        size_t k = 0;
+        while (x < xe && y < ye)
+            order[k++] = (rec_less(y, x) ? y++ : x++)->idx;
+        while (x < xe)
+            order[k++] = (x++)->idx;
+        while (y < ye)
+            order[k++] = (y++)->idx;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            order[i] = s[i].idx;
     }
     free(dst_rank);
-    rec_sort(s, tmp, n, 0);
     free(tmp);
-    for (size_t i = 0; i < n; i++)
-        order[i] = s[i].idx;
     free(s);
     return order;
+}
+
+uint32_t *results_order(const struct result *r, size_t n, enum sort_key key)
+{
+    return results_order_threads(r, n, key, 1);
 }
 
 void results_sort(struct result *r, size_t n, enum sort_key key)

@@ -110,6 +110,10 @@ const char *sort_key_names(void);
  * last, ties by the key's bytes.  An array of n the caller frees. */
 uint32_t *results_order(const struct result *r, size_t n, enum sort_key key);
 
+/* The same on up to threads threads (two halves sorted at once, then
+ * merged: the same order). */
+uint32_t *results_order_threads(const struct result *r, size_t n, enum sort_key key, int threads);
+
 /* The same, the results moved into that order. */
 void results_sort(struct result *r, size_t n, enum sort_key key);
 

@@ -1250,8 +1250,49 @@ static int ref_cmp(enum sort_key k, const struct result *a, const struct result 
     return c ? c : memcmp(a->key, b->key, sizeof(*a->key));
 }
 
-/* Every --sort on 600 results with many ties (values from small pools,
- * negative and huge times, -0.0, undefined values): strictly ascending in
+/* n results with many ties for --sort key (values from small pools,
+ * negative and huge times, -0.0, undefined values); packets holds each
+ * one's position, to check the permutation. */
+static void make_sort_results(struct group_key *k, struct result *r, int n, int key)
+{
+    static const double vals[] = {0.0, -0.0, 0.25, 0.5, 1e-9, 3.0, 1e300};
+    static const int64_t times[] = {INT64_MIN, -5, 0, 7, 1500000000, INT64_MAX};
+    /* destinations that are names (--group host, dns), in an order unlike
+     * their name ids' */
+    static const char *const names[] = {"zeta.example", "alpha.example", "mid.example",
+                                        "alpha.example.net"};
+    uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(key + 1);
+    for (int i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        memset(&k[i], 0, sizeof(k[i]));
+        k[i].family = x >> 60 & 1 ? 4 : 6;
+        k[i].src[0] = (uint8_t)(x >> 50 & 3);
+        k[i].dst[0] = (uint8_t)(x >> 52 & 3);
+        k[i].src[15] = (uint8_t)(x >> 54 & 3);
+        memcpy(k[i].dst + 8, &i, sizeof(i)); /* distinct keys */
+        k[i].dst_name = x >> 56 & 1;
+        struct result *a = &r[i];
+        memset(a, 0, sizeof(*a));
+        a->key = &k[i];
+        a->packets = (uint64_t)i; /* the identity, to check the permutation */
+        a->events = x >> 20 & 3;
+        a->bytes = x >> 22 & 1 ? UINT64_MAX : x >> 23 & 3;
+        a->first = times[(x >> 25) % 6];
+        a->last = times[(x >> 28) % 6];
+        a->iv.count = x >> 31 & 3;
+        a->iv.has_std = x >> 33 & 1;
+        a->iv.mean = vals[(x >> 34) % 7];
+        a->iv.std = vals[(x >> 37) % 7];
+        a->iv.median = vals[(x >> 40) % 7];
+        a->iv.mad = vals[(x >> 43) % 7];
+        a->sc.valid = x >> 46 & 1;
+        a->sc.score = vals[(x >> 47) % 7];
+        a->sc.period = x >> 57 & 1 ? -1 : vals[(x >> 58) % 7];
+        a->host = k[i].dst_name ? names[(x >> 61) % 4] : NULL;
+    }
+}
+
+/* Every --sort on 600 results with many ties: strictly ascending in
  * ref_cmp's order, each result once. */
 static void test_results_sort_every_key(void **state)
 {
@@ -1263,42 +1304,8 @@ static void test_results_sort_every_key(void **state)
     assert_non_null(k);
     assert_non_null(r);
     assert_non_null(seen);
-    static const double vals[] = {0.0, -0.0, 0.25, 0.5, 1e-9, 3.0, 1e300};
-    static const int64_t times[] = {INT64_MIN, -5, 0, 7, 1500000000, INT64_MAX};
-    /* destinations that are names (--group host, dns), in an order unlike
-     * their name ids' */
-    static const char *const names[] = {"zeta.example", "alpha.example", "mid.example",
-                                        "alpha.example.net"};
     for (int key = SORT_SCORE; key <= SORT_DST; key++) {
-        uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(key + 1);
-        for (int i = 0; i < N; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            memset(&k[i], 0, sizeof(k[i]));
-            k[i].family = x >> 60 & 1 ? 4 : 6;
-            k[i].src[0] = (uint8_t)(x >> 50 & 3);
-            k[i].dst[0] = (uint8_t)(x >> 52 & 3);
-            k[i].src[15] = (uint8_t)(x >> 54 & 3);
-            memcpy(k[i].dst + 8, &i, sizeof(i)); /* distinct keys */
-            k[i].dst_name = x >> 56 & 1;
-            struct result *a = &r[i];
-            memset(a, 0, sizeof(*a));
-            a->key = &k[i];
-            a->packets = (uint64_t)i; /* the identity, to check the permutation */
-            a->events = x >> 20 & 3;
-            a->bytes = x >> 22 & 1 ? UINT64_MAX : x >> 23 & 3;
-            a->first = times[(x >> 25) % 6];
-            a->last = times[(x >> 28) % 6];
-            a->iv.count = x >> 31 & 3;
-            a->iv.has_std = x >> 33 & 1;
-            a->iv.mean = vals[(x >> 34) % 7];
-            a->iv.std = vals[(x >> 37) % 7];
-            a->iv.median = vals[(x >> 40) % 7];
-            a->iv.mad = vals[(x >> 43) % 7];
-            a->sc.valid = x >> 46 & 1;
-            a->sc.score = vals[(x >> 47) % 7];
-            a->sc.period = x >> 57 & 1 ? -1 : vals[(x >> 58) % 7];
-            a->host = k[i].dst_name ? names[(x >> 61) % 4] : NULL;
-        }
+        make_sort_results(k, r, N, key);
         results_sort(r, N, (enum sort_key)key);
         memset(seen, 0, N * sizeof(*seen));
         for (int i = 0; i < N; i++) {
@@ -1311,6 +1318,31 @@ static void test_results_sort_every_key(void **state)
             assert_int_equal(seen[i], 1);
     }
     free(seen);
+    free(r);
+    free(k);
+}
+
+/* The two-thread order (two halves merged; past ORDER_PAR_MIN results) is
+ * the one-thread order, for every --sort, an odd count splitting unevenly;
+ * and it is strictly ascending in ref_cmp's order. */
+static void test_results_order_threads(void **state)
+{
+    (void)state;
+    enum { N = 40001 };
+    struct group_key *k = calloc(N, sizeof(*k));
+    struct result *r = calloc(N, sizeof(*r));
+    assert_non_null(k);
+    assert_non_null(r);
+    for (int key = SORT_SCORE; key <= SORT_DST; key++) {
+        make_sort_results(k, r, N, key);
+        uint32_t *one = results_order(r, N, (enum sort_key)key);
+        uint32_t *two = results_order_threads(r, N, (enum sort_key)key, 2);
+        assert_memory_equal(one, two, N * sizeof(*one));
+        for (int i = 1; i < N; i++)
+            assert_true(ref_cmp((enum sort_key)key, &r[two[i - 1]], &r[two[i]]) < 0);
+        free(one);
+        free(two);
+    }
     free(r);
     free(k);
 }
@@ -1420,6 +1452,7 @@ int main(void)
         cmocka_unit_test(test_writer_order_same_bytes),
         cmocka_unit_test(test_results_sort),
         cmocka_unit_test(test_results_sort_every_key),
+        cmocka_unit_test(test_results_order_threads),
         cmocka_unit_test(test_write_error_is_reported),
         cmocka_unit_test(test_stream_error_not_stale),
     };
