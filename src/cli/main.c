@@ -751,7 +751,7 @@ int main(int argc, char **argv)
     }
     /* before anything is opened or read: it may start pcts again */
     hugepages_reexec(argv, o.inputs, o.n_inputs);
-    xalloc_grow_by_copy(hugepages_effective()); /* big arrays grow onto huge pages (xalloc.c) */
+    xalloc_huge_pages(hugepages_effective()); /* big arrays grow onto huge pages (xalloc.c) */
     open_files_for(o.n_inputs);
 
     if (o.exact_limit)

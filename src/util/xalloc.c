@@ -8,6 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Set once by xalloc_huge_pages: the heap is on transparent huge pages. */
+static int huge;
+
+/*
+ * The alignment for a block of n bytes: a big one starts on a 2 MiB
+ * boundary when the heap is on huge pages.  glibc serves a block over its
+ * mmap threshold by a mapping of its own, advised onto huge pages with the
+ * tunable (cli/hugepages.c), but a huge page maps only a 2 MiB extent that
+ * starts on such a boundary, and the mapping starts wherever mmap put it:
+ * most of a block of a few MiB was on 4 KiB pages, each first touch a
+ * fault (on this PVM guest about 12 us).  The growing group, index and
+ * flow arrays, the logs and their partition buffer were most of the
+ * faults of the bench file's runs: default mode, one thread, 7 017 faults
+ * to 2 960; two threads 4 400 to 1 925, and the packet loop's median 0.645
+ * to 0.605 s (10 alternated runs, docs/performance-log.md, session 27).  The
+ * alignment's slack is address space, never touched.
+ */
+static size_t align_for(size_t n, size_t align)
+{
+    return huge && n >= XGROW_COPY_MIN && align < XGROW_COPY_MIN ? XGROW_COPY_MIN : align;
+}
+
 static void die_oom(size_t n)
 {
     fprintf(stderr, "pcts: out of memory, malloc failed (tried to allocate %zu bytes)\n", n);
@@ -16,6 +38,8 @@ static void die_oom(size_t n)
 
 void *xmalloc(size_t n)
 {
+    if (align_for(n, 0))
+        return xaligned_alloc(_Alignof(max_align_t), n);
     void *p = malloc(n ? n : 1);
     if (!p)
         die_oom(n);
@@ -24,6 +48,7 @@ void *xmalloc(size_t n)
 
 void *xaligned_alloc(size_t align, size_t n)
 {
+    align = align_for(n, align);
     size_t sz = n ? (n + align - 1) / align * align : align; /* C11: a multiple of align */
     void *p = aligned_alloc(align, sz);
     if (!p)
@@ -68,10 +93,9 @@ void *xrealloc(void *p, size_t n)
  * 2.8 s with the copy, the statistics 1.3 and 1.0 s, the output 0.8 and
  * 0.5 s.  The copy's fresh pages are huge pages only with the tunable: on 4 KiB
  * pages the copy was slower (6.8 to 8.2 s, every fresh page faulted in), so
- * the copy waits for xalloc_grow_by_copy(1).  The copies add up to about
+ * the copy waits for xalloc_huge_pages(1).  The copies add up to about
  * twice the final size, and the old block is freed at once.
  */
-static int grow_by_copy;
 static _Atomic size_t grow_copies; /* for the tests: xgrow's copies so far */
 
 size_t xalloc_grow_copies(void)
@@ -79,14 +103,14 @@ size_t xalloc_grow_copies(void)
     return atomic_load_explicit(&grow_copies, memory_order_relaxed);
 }
 
-void xalloc_grow_by_copy(int on)
+void xalloc_huge_pages(int on)
 {
-    grow_by_copy = on;
+    huge = on;
 }
 
 void *xgrow(void *p, size_t keep, size_t n)
 {
-    if (!grow_by_copy || n < XGROW_COPY_MIN || !p)
+    if (!huge || n < XGROW_COPY_MIN || !p)
         return xrealloc(p, n);
     atomic_fetch_add_explicit(&grow_copies, 1, memory_order_relaxed);
     return xaligned_realloc(p, _Alignof(max_align_t), keep, n); /* malloc's alignment */

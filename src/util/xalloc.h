@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 
+/* Once xalloc_huge_pages(1) was called, a block of XGROW_COPY_MIN bytes or
+ * more from xmalloc, xaligned_alloc and xgrow starts on a 2 MiB boundary
+ * (xalloc.c: why); xcalloc's and xrealloc's do not. */
 void *xmalloc(size_t n);
 /* align: a power of two; free() releases it. */
 void *xaligned_alloc(size_t align, size_t n);
@@ -20,13 +23,14 @@ void *xaligned_realloc(void *p, size_t align, size_t keep, size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 /* realloc for a block that grows: n bytes, the first keep bytes of p kept.
- * Once xalloc_grow_by_copy(1) was called, a block of XGROW_COPY_MIN bytes or
+ * Once xalloc_huge_pages(1) was called, a block of XGROW_COPY_MIN bytes or
  * more is moved by a copy into a fresh allocation instead (xalloc.c: why). */
 void *xgrow(void *p, size_t keep, size_t n);
 #define XGROW_COPY_MIN ((size_t)2 << 20)
 /* Called once, before any thread starts: the heap is on transparent huge
- * pages (cli/hugepages.h), so big blocks grow by copy. */
-void xalloc_grow_by_copy(int on);
+ * pages (cli/hugepages.h), so big blocks start on a 2 MiB boundary and grow
+ * by copy. */
+void xalloc_huge_pages(int on);
 /* How many growths xgrow made by copy so far (for the tests). */
 size_t xalloc_grow_copies(void);
 char *xstrdup(const char *s);
