@@ -1251,6 +1251,27 @@ static void test_series_beat_volumes(void **state)
     assert_true(f.beat_vol_median == ref_beat_vol_median(ev, 50, f.burst_window));
     series_features_release(&f);
     series_release(&s);
+    /* Distinct sizes, an even count (the lower median differs from the
+     * upper): with some beats of two events (the general path), and every
+     * event its own beat (series.c takes the sizes' median then). */
+    for (int singles = 0; singles < 2; singles++) {
+        series_init(&s);
+        size_t m = 0;
+        for (size_t i = 0; m < 64; i++) {
+            if (singles && i && ev[i].t - ev[i - 1].t < 10000000000LL)
+                continue; /* the 0.5 s second connections */
+            ev[m].t = singles ? 1700000000LL * 1000000000LL + (int64_t)m * 60000000000LL : ev[i].t;
+            ev[m].v = 1000 + (uint32_t)((m * 7919) % 4001);
+            series_add(&s, ev[m].t, ev[m].v);
+            m++;
+        }
+        series_finish(&s, &o);
+        series_features(&s, &f);
+        assert_true(singles ? f.beats == m : f.beats < m);
+        assert_true(f.beat_vol_median == ref_beat_vol_median(ev, m, f.burst_window));
+        series_features_release(&f);
+        series_release(&s);
+    }
     free(ev);
 }
 
