@@ -485,8 +485,10 @@ static void result_fill(struct result *r, struct group *g, const struct name_tab
 static void finish_one(const struct finish_job *j, size_t i)
 {
     struct result *r = &j->res[i];
-    if (j->groups)
+    if (j->groups) {
+        memset(r, 0, sizeof(*r));
         result_fill(r, &j->groups[i], j->names, j->qnames, j->dns);
+    }
     struct group *g = (struct group *)r->key; /* the key is the group's first member */
     series_finish(&g->s, &r->iv);
     struct series_features feat = {0};
@@ -934,7 +936,10 @@ int main(int argc, char **argv)
                                      o.group == GROUP_DNS       ? "query"
                                      : o.series == SERIES_FLOWS ? "conn"
                                                                 : "pkt"};
-        res = xcalloc(tab.n, sizeof(*res));
+        /* each result zeroed where it is filled: xmalloc puts the array on
+         * huge pages whole (xalloc.c), and its first touches are the
+         * workers', in parallel */
+        res = xmalloc(st_mult(tab.n ? tab.n : 1, sizeof(*res)));
         struct finish_job fj = {res,    0,       &sctx, o.min_events, o.group == GROUP_DNS, NULL,
                                 &names, &qnames, 0};
         if (!allow) {
@@ -949,6 +954,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; allow && i < tab.n; i++) {
             struct group *g = &tab.g[i];
             struct result *r = &res[nres];
+            memset(r, 0, sizeof(*r));
             r->host = names_str(&names, g->host);
             /* the name a DNS answer gave the destination confirms a
              * name rule; an SNI or Host alone is the sender's word

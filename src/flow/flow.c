@@ -456,7 +456,7 @@ void flow_table_expire(struct flow_table *t)
  * promises 16. */
 static void grow_flows(struct flow_table *t)
 {
-    size_t nc = t->cap < 64 ? 64 : st_add(t->cap, t->cap / 2);
+    size_t nc = t->cap < 64 ? xalloc_first_cap(sizeof(*t->f), 64) : st_add(t->cap, t->cap / 2);
     t->f = xaligned_realloc(t->f, 64, t->n * sizeof(*t->f), st_mult(nc, sizeof(*t->f)));
     t->cap = nc;
 }

@@ -103,6 +103,16 @@ size_t xalloc_grow_copies(void)
     return atomic_load_explicit(&grow_copies, memory_order_relaxed);
 }
 
+/* A block under 2 MiB is on 4 KiB pages wherever it starts, so an array
+ * grown by 1.5x from a few elements went through several such blocks, each
+ * a fault a page: the bench file's flow array (6.4 MB at the end) took
+ * 1 160 faults of one thread's 2 960 before it reached 2 MiB. */
+size_t xalloc_first_cap(size_t elem, size_t min)
+{
+    size_t n = huge && elem ? XGROW_COPY_MIN / elem : 0;
+    return n > min ? n : min;
+}
+
 void xalloc_huge_pages(int on)
 {
     huge = on;

@@ -31,6 +31,11 @@ void *xgrow(void *p, size_t keep, size_t n);
  * pages (cli/hugepages.h), so big blocks start on a 2 MiB boundary and grow
  * by copy. */
 void xalloc_huge_pages(int on);
+/* The first capacity of an array of elem-byte elements growing from
+ * empty: min, or what fits a huge page (XGROW_COPY_MIN bytes) once
+ * xalloc_huge_pages(1) was called, for an array that a big run fills
+ * (xalloc.c: why). */
+size_t xalloc_first_cap(size_t elem, size_t min);
 /* How many growths xgrow made by copy so far (for the tests). */
 size_t xalloc_grow_copies(void);
 char *xstrdup(const char *s);

@@ -108,6 +108,21 @@ static void test_big_blocks_aligned(void **state)
     xalloc_huge_pages(0);
 }
 
+/* A growing array's first capacity: min, or a huge page's worth with the
+ * heap on huge pages (never less than min). */
+static void test_first_cap(void **state)
+{
+    (void)state;
+    xalloc_huge_pages(0);
+    assert_int_equal(xalloc_first_cap(128, 64), 64);
+    xalloc_huge_pages(1);
+    assert_int_equal(xalloc_first_cap(128, 64), XGROW_COPY_MIN / 128);
+    assert_int_equal(xalloc_first_cap(160, 16), XGROW_COPY_MIN / 160);
+    assert_int_equal(xalloc_first_cap(XGROW_COPY_MIN, 64), 64); /* one a page: min */
+    assert_int_equal(xalloc_first_cap(0, 7), 7);
+    xalloc_huge_pages(0);
+}
+
 static void test_size_arithmetic(void **state)
 {
     (void)state;
@@ -123,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_alloc_grow_by_copy),
         cmocka_unit_test(test_xgrow_keep),
         cmocka_unit_test(test_big_blocks_aligned),
+        cmocka_unit_test(test_first_cap),
         cmocka_unit_test(test_size_arithmetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
