@@ -52,7 +52,7 @@ void *xmalloc(size_t n)
 void *xaligned_alloc(size_t align, size_t n)
 {
     align = align_for(n, align);
-    size_t sz = n ? (n + align - 1) / align * align : align; /* C11: a multiple of align */
+    size_t sz = n ? st_add(n, align - 1) / align * align : align; /* C11: a multiple of align */
     void *p = aligned_alloc(align, sz);
     if (!p)
         die_oom(sz);
