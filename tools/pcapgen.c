@@ -2939,7 +2939,8 @@ static void cmd_cases(const char *dir)
 #define SC_MIN_HOSTS 10u
 #define SC_MAX_HOSTS 200u
 #define SC_MAX_HOURS 168u
-#define SC_MAXROWS 160
+#define SC_MAXROWS                                                                                 \
+    (16 + 8 * SC_MAX_HOSTS) /* a few rows a host at most (NTP, NetBIOS, downloads...) */
 #define SC_NBEACON 10
 #define SC_BROWSE_RATE 15u /* browsing bursts per host-hour at peak */
 #define SC_F_RST 0x04

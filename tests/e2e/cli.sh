@@ -719,6 +719,12 @@ done
 # prevalence factor leaves it alone (x0.8 for the internal destination); a
 # note points to --group dns, which names the domain
 "$gen" scenario "$w/day4.pcap" --truth "$w/day4.tsv" --hours 4 --hosts 10 >/dev/null 2>&1
+# the generator's largest office (--hosts 200) has over 160 truth rows, which
+# its fixed table had refused ("internal error: too many truth rows")
+t "pcapgen scenario --hosts 200 (its most) writes its truth table" 0 "" -- \
+    "$gen" scenario "$w/hosts200.pcap" --truth "$w/hosts200.tsv" --hours 1 --hosts 200 --seed 3
+ok_if "  ...with more than 160 rows" "[ \$(wc -l < '$w/hosts200.tsv') -gt 161 ]"
+rm -f "$w/hosts200.pcap"
 t "a generated office day of 4 hours with a DNS tunnel" 0 "" -- $pcts -F csv -o "$w/day4.csv" "$w/day4.pcap"
 tun=$(awk -F'\t' '$1 == "dns_tunnel" {print $3}' "$w/day4.tsv")
 tunq=$(awk -F'\t' '$1 == "dns_tunnel" {sub(/.*beats=/, "", $9); sub(/;.*/, "", $9); print $9}' "$w/day4.tsv")
