@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "util/xalloc.h"
 
@@ -123,6 +127,35 @@ static void test_first_cap(void **state)
     xalloc_huge_pages(0);
 }
 
+/* A size so close to SIZE_MAX that rounding it up to the alignment (2 MiB
+ * for big blocks on huge pages) would wrap dies with exit status 1, as an
+ * allocation that fails does; it never returns a small block. */
+static void die_on_huge_size(int aligned)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 2); /* the message is expected */
+        xalloc_huge_pages(1);
+        void *p = aligned ? xaligned_alloc(64, SIZE_MAX - 10) : xmalloc(SIZE_MAX - 100);
+        _exit(p ? 0 : 2); /* returned: the wrap */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+}
+
+static void test_wrapping_size_dies(void **state)
+{
+    (void)state;
+    die_on_huge_size(0);
+    die_on_huge_size(1);
+}
+
 static void test_size_arithmetic(void **state)
 {
     (void)state;
@@ -139,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_xgrow_keep),
         cmocka_unit_test(test_big_blocks_aligned),
         cmocka_unit_test(test_first_cap),
+        cmocka_unit_test(test_wrapping_size_dies),
         cmocka_unit_test(test_size_arithmetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
