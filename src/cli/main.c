@@ -460,11 +460,13 @@ struct finish_job {
 
 enum { FINISH_CHUNK = 64 };
 
-/* A group's own figures into its result; the statistics are finish_one's,
- * the --allow verdict the caller's. */
+/* A group's own figures into its result, zeroed first (where it is filled:
+ * its first touch); the statistics are finish_one's, the --allow verdict
+ * the caller's. */
 static void result_fill(struct result *r, struct group *g, const struct name_table *names,
                         const struct name_table *qnames, int dns)
 {
+    memset(r, 0, sizeof(*r));
     r->key = &g->key;
     r->host = names_str(names, g->host);
     r->packets = g->packets;
@@ -485,10 +487,8 @@ static void result_fill(struct result *r, struct group *g, const struct name_tab
 static void finish_one(const struct finish_job *j, size_t i)
 {
     struct result *r = &j->res[i];
-    if (j->groups) {
-        memset(r, 0, sizeof(*r));
+    if (j->groups)
         result_fill(r, &j->groups[i], j->names, j->qnames, j->dns);
-    }
     struct group *g = (struct group *)r->key; /* the key is the group's first member */
     series_finish(&g->s, &r->iv);
     struct series_features feat = {0};
@@ -954,8 +954,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; allow && i < tab.n; i++) {
             struct group *g = &tab.g[i];
             struct result *r = &res[nres];
-            memset(r, 0, sizeof(*r));
-            r->host = names_str(&names, g->host);
+            result_fill(r, g, &names, &qnames, o.group == GROUP_DNS);
             /* the name a DNS answer gave the destination confirms a
              * name rule; an SNI or Host alone is the sender's word
              * (allow.h): the group's name when some DNS answer gave
@@ -976,7 +975,6 @@ int main(int argc, char **argv)
             r->allow = allow_match(allow, &g->key, r->host, dns_host, &r->allow_weak);
             if (r->allow && !r->allow_weak && o.allow_mode == ALLOW_DROP)
                 continue; /* its slot is the next kept group's */
-            result_fill(r, g, &names, &qnames, o.group == GROUP_DNS);
             nres++;
         }
         fj.n = nres;
