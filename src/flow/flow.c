@@ -164,7 +164,7 @@ void flow_table_clock_off_line(struct flow_table *t, int64_t ts)
 
 void flow_table_release(struct flow_table *t)
 {
-    free(t->f);
+    xres_free(&t->fres);
     free(t->slot);
     free(t->closed);
     for (int l = 0; l < 3; l++)
@@ -452,13 +452,24 @@ void flow_table_expire(struct flow_table *t)
     heads_changed(t);
 }
 
-/* Grow the flow array, 64-byte aligned (see struct flow): realloc only
- * promises 16. */
+/* Grow the flow array, 64-byte aligned (see struct flow).  Reserved at
+ * its first growth for max_live flows (freed slots are taken before the
+ * array grows, so it holds at most as many as were ever live at once) and
+ * never moved (xalloc.h). */
 static void grow_flows(struct flow_table *t)
 {
+    if (!t->f) {
+        size_t most = t->max_live && t->max_live <= SIZE_MAX / sizeof(*t->f) - 64
+                          ? (t->max_live + 64) * sizeof(*t->f)
+                          : 0;
+        xres_init(&t->fres, most);
+    }
     size_t nc = t->cap < 64 ? xalloc_first_cap(sizeof(*t->f), 64) : st_add(t->cap, t->cap / 2);
-    t->f = xaligned_realloc(t->f, 64, t->n * sizeof(*t->f), st_mult(nc, sizeof(*t->f)));
-    t->cap = nc;
+    size_t most = t->fres.max / sizeof(*t->f);
+    if (most && nc > most)
+        nc = most > t->n ? most : t->n + 1;
+    t->f = xres_grow(&t->fres, t->n * sizeof(*t->f), st_mult(nc, sizeof(*t->f)));
+    t->cap = t->fres.size / sizeof(*t->f);
 }
 
 static uint32_t new_slot(struct flow_table *t)

@@ -33,6 +33,7 @@
 #include "../decode/decode.h"
 #include "../util/hash40.h"
 #include "../util/prefetch.h"
+#include "../util/xalloc.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -250,8 +251,9 @@ typedef void (*flow_ending_cb)(void *ctx, const struct flow *f, int step);
 typedef void (*flow_opened_cb)(void *ctx, struct flow *f);
 
 struct flow_table {
-    struct flow *f;
-    size_t n, cap;      /* used slots in f[], allocated */
+    struct flow *f; /* fres.p: grows in place (xalloc.h), room for max_live */
+    size_t n, cap;  /* used slots in f[], allocated */
+    struct xres fres;
     uint32_t free_head; /* free list through .next */
     uint64_t *slot;     /* hash index: tag << 32 | (index + 1) */
     size_t mask, live;

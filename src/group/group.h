@@ -19,6 +19,7 @@
 #include "../stats/series.h"
 #include "../util/hash40.h"
 #include "../util/prefetch.h"
+#include "../util/xalloc.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -99,8 +100,9 @@ _Static_assert(sizeof(struct group_slot) == 16, "four slots a cache line");
 #define GROUP_SLOT_FULL 0x80000000u /* no packed first word has this bit */
 
 struct group_table {
-    struct group *g;
+    struct group *g; /* gres.p: grows in place (xalloc.h), room for max_groups */
     size_t n, cap;
+    struct xres gres;
     struct group_slot *slot; /* mask + 1 of them, 64-byte aligned */
     uint32_t *tag;           /* per slot, the hash's high 32 bits: where growth re-probes from */
     size_t mask;

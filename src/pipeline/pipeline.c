@@ -88,7 +88,7 @@ static void warn_linktype(struct run *r, const struct inputs *in, uint32_t lt)
                path ? "(standard input)" : "input", lt, decode_linktype_name(lt));
 }
 
-static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need);
+static void series_array_reserve(struct pdrain *d, size_t need);
 
 /* The loop's end: every group gets its series and adds its packet counts;
  * d is emptied. */
@@ -100,9 +100,9 @@ static void pdrain_to_groups(struct pdrain *d, struct group_table *tab)
         g->packets += d->packets[i];
         g->bytes += d->bytes[i];
     }
-    free(d->ser);
-    free(d->packets);
-    free(d->bytes);
+    xres_free(&d->ser_r);
+    xres_free(&d->packets_r);
+    xres_free(&d->bytes_r);
     free(d->tmp);
     free(d->vtmp);
     memset(d, 0, sizeof(*d));
@@ -113,11 +113,12 @@ static void pdrain_reserve(struct pdrain *d, size_t n)
     if (n <= d->n)
         return;
     size_t old = d->n, old_cap = d->cap;
-    series_array_reserve(&d->ser, &d->n, &d->cap, n);
+    series_array_reserve(d, n);
     if (d->cap != old_cap) {
-        d->packets =
-            xgrow(d->packets, old_cap * sizeof(*d->packets), st_mult(d->cap, sizeof(*d->packets)));
-        d->bytes = xgrow(d->bytes, old_cap * sizeof(*d->bytes), st_mult(d->cap, sizeof(*d->bytes)));
+        d->packets = xres_grow(&d->packets_r, old_cap * sizeof(*d->packets),
+                               st_mult(d->cap, sizeof(*d->packets)));
+        d->bytes =
+            xres_grow(&d->bytes_r, old_cap * sizeof(*d->bytes), st_mult(d->cap, sizeof(*d->bytes)));
     }
     for (size_t i = old; i < n; i++)
         d->packets[i] = d->bytes[i] = 0;
@@ -919,6 +920,7 @@ static void loop_pairs(struct run_ctx *x)
     }
     struct pairs_pipe pp = {.x = x, .logs = logs, .cap = cap};
     pp.d.tmp = xmalloc(st_mult(cap, sizeof(struct sev)));
+    pp.d.max = x->tab->max_groups;
     pthread_t th;
     threaded = threaded && bq_init(&pp.q, slots, nlogs) == 0;
     pp.threaded = threaded;
@@ -975,19 +977,27 @@ static void loop_pairs(struct run_ctx *x)
  * a series, not two (realloc aligns to 16).  The series stage's array and
  * the packet series' draining side (struct pdrain) both grow this way. */
 _Static_assert(64 % sizeof(struct series) == 0, "no series spans two lines");
-static void series_array_reserve(struct series **a, size_t *n, size_t *cap, size_t need)
+static void series_array_reserve(struct pdrain *d, size_t need)
 {
-    if (need <= *n)
+    if (need <= d->n)
         return;
-    if (need > *cap) {
-        size_t nc = *cap < 64 ? 64 : st_add(*cap, *cap / 2);
+    if (need > d->cap) {
+        if (!d->ser) { /* reserved for the most groups there may be (xalloc.h) */
+            int fits = d->max && d->max <= SIZE_MAX / sizeof(*d->ser);
+            xres_init(&d->ser_r, fits ? d->max * sizeof(*d->ser) : 0);
+            xres_init(&d->packets_r, fits ? d->max * sizeof(*d->packets) : 0);
+            xres_init(&d->bytes_r, fits ? d->max * sizeof(*d->bytes) : 0);
+        }
+        size_t nc = d->cap < 64 ? 64 : st_add(d->cap, d->cap / 2);
+        if (d->max && nc > d->max)
+            nc = d->max;
         nc = nc < need ? need : nc;
-        *a = xaligned_realloc(*a, 64, *n * sizeof(**a), st_mult(nc, sizeof(**a)));
-        *cap = nc;
+        d->ser = xres_grow(&d->ser_r, d->n * sizeof(*d->ser), st_mult(nc, sizeof(*d->ser)));
+        d->cap = nc;
     }
-    for (size_t i = *n; i < need; i++)
-        series_init(&(*a)[i]);
-    *n = need;
+    for (size_t i = d->n; i < need; i++)
+        series_init(&d->ser[i]);
+    d->n = need;
 }
 
 /* The stage's log and the partition's other buffer, at its first event. */
@@ -996,6 +1006,7 @@ static void slog_open(struct run_ctx *x)
     x->slog_cap = plog_max();
     x->slog.ev = xmalloc(st_mult(x->slog_cap, sizeof(*x->slog.ev)));
     x->st.tmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.tmp)));
+    x->st.max = x->tab->max_groups;
     if (series_volumes()) {
         x->slog.vol = xmalloc(st_mult(x->slog_cap, sizeof(*x->slog.vol)));
         x->st.vtmp = xmalloc(st_mult(x->slog_cap, sizeof(*x->st.vtmp)));

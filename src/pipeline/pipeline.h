@@ -105,6 +105,10 @@ struct pdrain {
     struct series *ser; /* 64-byte aligned (series_array_reserve) */
     uint64_t *packets, *bytes;
     size_t n, cap;
+    /* the arrays above, growing in place (xalloc.h) within room for max
+     * groups (the group table's max_groups; 0: on the heap) */
+    struct xres ser_r, packets_r, bytes_r;
+    size_t max;
     struct sev *tmp;
     uint32_t *vtmp; /* the volumes' (struct plog.vol) */
 };

@@ -4,9 +4,11 @@
 #include "xalloc.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -137,6 +139,109 @@ void *xgrow(void *p, size_t keep, size_t n)
         return xrealloc(p, n);
     atomic_fetch_add_explicit(&grow_copies, 1, memory_order_relaxed);
     return xaligned_realloc(p, _Alignof(max_align_t), keep, n); /* malloc's alignment */
+}
+
+/*
+ * Blocks that grow in place (xalloc.h).  Measured on 5 M packets over 1 M
+ * services (bench/data, default mode, one thread), growth by copy put
+ * blocks of 8 to 216 MB on the heap for the group array alone, 630 MB
+ * touched and 415 MB copied for a final 144 MB in use; a third of that
+ * run's time was the kernel clearing fresh pages.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define XRES_HEAP_ONLY 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XRES_HEAP_ONLY 1
+#endif
+#endif
+#ifndef XRES_HEAP_ONLY
+#define XRES_HEAP_ONLY 0
+#endif
+
+#define XRES_STEP ((size_t)2 << 20)
+/* Reservations past this are not made (a --max-groups in the billions):
+ * such a block grows on the heap. */
+#define XRES_MAX ((size_t)1 << 40)
+
+void xres_init(struct xres *r, size_t max)
+{
+    memset(r, 0, sizeof(*r));
+    r->max = max;
+}
+
+int xres_mapped(const struct xres *r)
+{
+    return r->map != NULL;
+}
+
+int xres_reserves(void)
+{
+    return !XRES_HEAP_ONLY;
+}
+
+/* Reserve r->max bytes from a 2 MiB boundary; 0, or -1 to stay on the heap. */
+static int xres_reserve(struct xres *r)
+{
+    if (XRES_HEAP_ONLY || r->max < XRES_MIN || r->max > XRES_MAX)
+        return -1;
+    size_t room = (r->max + XRES_STEP - 1) / XRES_STEP * XRES_STEP;
+    size_t len = room + XRES_STEP;
+    void *m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    uintptr_t a = ((uintptr_t)m + XRES_STEP - 1) & ~(uintptr_t)(XRES_STEP - 1);
+    r->map = m;
+    r->map_len = len;
+    r->p = (void *)a;
+    r->room = room;
+    r->writable = 0;
+    /* a hint: the pages come at their first touch either way */
+    if (huge)
+        (void)madvise(r->p, room, MADV_HUGEPAGE);
+    return 0;
+}
+
+void *xres_grow(struct xres *r, size_t keep, size_t n)
+{
+    if (n <= r->size)
+        return r->p;
+    if (!r->p && !r->map)
+        (void)xres_reserve(r);
+    if (r->map && n > r->room) { /* past the reservation: to the heap */
+        void *q = xaligned_alloc(64, n);
+        memcpy(q, r->p, keep < r->size ? keep : r->size);
+        munmap(r->map, r->map_len);
+        r->map = NULL;
+        r->p = q;
+        r->size = n;
+        return q;
+    }
+    if (r->map) {
+        size_t w = (n + XRES_STEP - 1) / XRES_STEP * XRES_STEP;
+        if (w > r->room)
+            w = r->room;
+        if (w > r->writable) {
+            if (mprotect((char *)r->p + r->writable, w - r->writable, PROT_READ | PROT_WRITE))
+                die_oom(n);
+            r->writable = w;
+        }
+        r->size = w;
+        return r->p;
+    }
+    r->p = xaligned_realloc(r->p, 64, keep < r->size ? keep : r->size, n);
+    r->size = n;
+    return r->p;
+}
+
+void xres_free(struct xres *r)
+{
+    if (r->map)
+        munmap(r->map, r->map_len);
+    else
+        free(r->p);
+    size_t max = r->max;
+    xres_init(r, max);
 }
 
 char *xstrdup(const char *s)

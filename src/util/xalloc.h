@@ -38,6 +38,37 @@ void xalloc_huge_pages(int on);
 size_t xalloc_first_cap(size_t elem, size_t min);
 /* How many growths xgrow made by copy so far (for the tests). */
 size_t xalloc_grow_copies(void);
+/*
+ * A block that grows in place: at its first growth, address space for max
+ * bytes is reserved (mmap, PROT_NONE: no memory, no commit charge), and
+ * growing makes more of it readable and writable, 2 MiB at a time (the
+ * pages themselves come at their first touch).  The block never moves, so
+ * growth copies nothing and touches no page twice, where growth by copy
+ * (xgrow) touched about three times the final size in fresh pages and
+ * copied twice it (xalloc.c: measured).  Always 64-byte aligned.  On the
+ * heap instead (grown by copy, 64-byte aligned) when max is under XRES_MIN, when the
+ * reservation fails (RLIMIT_AS), under AddressSanitizer (whose redzones
+ * need the heap), and from a growth past max on.
+ */
+struct xres {
+    void *p;         /* the block, NULL before the first growth */
+    size_t size;     /* bytes it may use */
+    size_t max;      /* the reservation to make at the first growth */
+    void *map;       /* the reservation (base p, 2 MiB-aligned), or NULL: on the heap */
+    size_t map_len;  /* its length, and of it, bytes from p on: */
+    size_t room;     /*   reserved, */
+    size_t writable; /*   made read-write so far */
+};
+#define XRES_MIN ((size_t)4 << 20)
+void xres_init(struct xres *r, size_t max);
+/* The block with at least n bytes, its first keep bytes kept; dies like
+ * xmalloc when memory runs out. */
+void *xres_grow(struct xres *r, size_t keep, size_t n);
+void xres_free(struct xres *r);
+/* Whether the block is in a reservation, and whether this build makes
+ * them (not under AddressSanitizer), for the tests. */
+int xres_mapped(const struct xres *r);
+int xres_reserves(void);
 char *xstrdup(const char *s);
 size_t st_mult(size_t a, size_t b);
 size_t st_add(size_t a, size_t b);

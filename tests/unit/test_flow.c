@@ -2333,6 +2333,47 @@ static void test_group_compact_keys(void **state)
     free(seen);
 }
 
+/* The group array is reserved for max_groups at its first growth and never
+ * moves (util/xalloc.h, struct xres): up to the limit and past it, where
+ * lookups are refused; every group keeps its key. */
+static void test_group_array_in_place(void **state)
+{
+    (void)state;
+    enum { MAX = 50000, KEYS = 60000 };
+    struct group_table t;
+    group_table_init(&t, GROUP_IP, 7);
+    t.max_groups = MAX;
+    const struct group *first = NULL;
+    for (uint32_t i = 0; i < KEYS; i++) {
+        struct group_key k;
+        memset(&k, 0, sizeof(k));
+        k.family = 4;
+        memcpy(k.src, &i, sizeof(i));
+        k.dst[0] = 10;
+        struct group *g = group_table_get(&t, &k);
+        if (i < MAX) {
+            assert_non_null(g);
+            assert_ptr_equal(g, &t.g[i]);
+        } else {
+            assert_null(g);
+        }
+        if (!first)
+            first = t.g;
+        if (xres_reserves())
+            assert_ptr_equal(t.g, first);
+    }
+    assert_int_equal(t.n, MAX);
+    assert_int_equal(t.refused, KEYS - MAX);
+    assert_true(t.cap >= MAX);
+    assert_int_equal(xres_mapped(&t.gres), xres_reserves());
+    for (uint32_t i = 0; i < MAX; i++) {
+        uint32_t v;
+        memcpy(&v, t.g[i].key.src, sizeof(v));
+        assert_int_equal(v, i);
+    }
+    group_table_release(&t);
+}
+
 static void test_random_workload_against_model(void **state)
 {
     (void)state;
@@ -2602,6 +2643,7 @@ int main(void)
         cmocka_unit_test(test_group_key_compact_flow),
         cmocka_unit_test(test_flow_failed_every_history),
         cmocka_unit_test(test_stress_create_expire_reuse),
+        cmocka_unit_test(test_group_array_in_place),
         cmocka_unit_test(test_random_workload_against_model),
         cmocka_unit_test(test_prep_key_matches_fields),
         cmocka_unit_test(test_prep_key_ip4_matches_meta),

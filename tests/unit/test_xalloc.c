@@ -156,6 +156,84 @@ static void test_wrapping_size_dies(void **state)
     die_on_huge_size(1);
 }
 
+/* Fill bytes [from, to) of p with a pattern of their offsets, or check it. */
+static void pattern(unsigned char *p, size_t from, size_t to, int check)
+{
+    for (size_t i = (from + 4092) / 4093 * 4093; i < to; i += 4093) {
+        unsigned char v = (unsigned char)(i * 131 >> 3);
+        if (check && p[i] != v)
+            fail_msg("byte %zu lost: %u, not %u", i, p[i], v);
+        p[i] = v;
+    }
+}
+
+/* A reserved block grows in place: the same address however far it grows
+ * within max, every byte kept, 2 MiB-aligned (64 on the heap).  Under ASan
+ * (no reservations) the same growths on the heap keep every byte too. */
+static void test_xres_grows_in_place(void **state)
+{
+    (void)state;
+    for (int hp = 0; hp < 2; hp++) {
+        xalloc_huge_pages(hp);
+        struct xres r;
+        xres_init(&r, (size_t)64 << 20);
+        unsigned char *p = xres_grow(&r, 0, 1000);
+        assert_non_null(p);
+        assert_int_equal(xres_mapped(&r), xres_reserves());
+        assert_int_equal((uintptr_t)p % (xres_reserves() ? XGROW_COPY_MIN : 64), 0);
+        assert_true(r.size >= 1000);
+        pattern(p, 0, 1000, 0);
+        size_t have = 1000;
+        for (size_t n = (size_t)3 << 20; n <= (size_t)64 << 20; n += (size_t)7 << 20) {
+            unsigned char *q = xres_grow(&r, have, n);
+            if (xres_reserves())
+                assert_ptr_equal(q, p);
+            assert_true(r.size >= n);
+            pattern(q, 0, have, 1);
+            pattern(q, have, n, 0);
+            have = n;
+            p = q;
+        }
+        /* no growth: the block as it is */
+        assert_ptr_equal(xres_grow(&r, have, 10), p);
+        xres_free(&r);
+        assert_null(r.p);
+        assert_int_equal(r.size, 0);
+        assert_int_equal(r.max, (size_t)64 << 20); /* ready to grow again */
+        p = xres_grow(&r, 0, 5000);
+        pattern(p, 0, 5000, 0);
+        pattern(p, 0, 5000, 1);
+        xres_free(&r);
+    }
+    xalloc_huge_pages(0);
+}
+
+/* On the heap: a max under XRES_MIN, none (0), or a growth past max (the
+ * reservation's bytes move to the heap, kept); each growth keeps every
+ * byte. */
+static void test_xres_heap(void **state)
+{
+    (void)state;
+    const size_t maxes[] = {XRES_MIN - 1, 0, (size_t)6 << 20};
+    for (size_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+        struct xres r;
+        xres_init(&r, maxes[k]);
+        size_t have = 0;
+        unsigned char *p = NULL;
+        for (size_t n = 100; n < ((size_t)20 << 20); n = n * 3 + 1) {
+            p = xres_grow(&r, have, n);
+            assert_int_equal((uintptr_t)p % 64, 0);
+            pattern(p, 0, have, 1);
+            pattern(p, have, n, 0);
+            have = n;
+            if (maxes[k] < XRES_MIN || n > maxes[k])
+                assert_false(xres_mapped(&r));
+        }
+        assert_true(have > maxes[k]);
+        xres_free(&r);
+    }
+}
+
 static void test_size_arithmetic(void **state)
 {
     (void)state;
@@ -173,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_big_blocks_aligned),
         cmocka_unit_test(test_first_cap),
         cmocka_unit_test(test_wrapping_size_dies),
+        cmocka_unit_test(test_xres_grows_in_place),
+        cmocka_unit_test(test_xres_heap),
         cmocka_unit_test(test_size_arithmetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
