@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -170,6 +171,15 @@ void xres_init(struct xres *r, size_t max)
     r->max = max;
 }
 
+/* Whether the address space is limited (ulimit -v): a reservation counts
+ * in full against RLIMIT_AS, and a run that fitted in its limit must not
+ * fail for address space it never uses. */
+static int as_limited(void)
+{
+    struct rlimit rl;
+    return getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur != RLIM_INFINITY;
+}
+
 int xres_mapped(const struct xres *r)
 {
     return r->map != NULL;
@@ -177,13 +187,13 @@ int xres_mapped(const struct xres *r)
 
 int xres_reserves(void)
 {
-    return !XRES_HEAP_ONLY;
+    return !XRES_HEAP_ONLY && !as_limited();
 }
 
 /* Reserve r->max bytes from a 2 MiB boundary; 0, or -1 to stay on the heap. */
 static int xres_reserve(struct xres *r)
 {
-    if (XRES_HEAP_ONLY || r->max < XRES_MIN || r->max > XRES_MAX)
+    if (XRES_HEAP_ONLY || r->max < XRES_MIN || r->max > XRES_MAX || as_limited())
         return -1;
     size_t room = (r->max + XRES_STEP - 1) / XRES_STEP * XRES_STEP;
     size_t len = room + XRES_STEP;

@@ -46,9 +46,10 @@ size_t xalloc_grow_copies(void);
  * growth copies nothing and touches no page twice, where growth by copy
  * (xgrow) touched about three times the final size in fresh pages and
  * copied twice it (xalloc.c: measured).  Always 64-byte aligned.  On the
- * heap instead (grown by copy, 64-byte aligned) when max is under XRES_MIN, when the
- * reservation fails (RLIMIT_AS), under AddressSanitizer (whose redzones
- * need the heap), and from a growth past max on.
+ * heap instead (grown by copy, 64-byte aligned) when max is under XRES_MIN,
+ * when the address space is limited (ulimit -v: a reservation counts in
+ * full there) or the reservation fails, under AddressSanitizer (whose
+ * redzones need the heap), and from a growth past max on.
  */
 struct xres {
     void *p;         /* the block, NULL before the first growth */
@@ -65,8 +66,8 @@ void xres_init(struct xres *r, size_t max);
  * xmalloc when memory runs out. */
 void *xres_grow(struct xres *r, size_t keep, size_t n);
 void xres_free(struct xres *r);
-/* Whether the block is in a reservation, and whether this build makes
- * them (not under AddressSanitizer), for the tests. */
+/* Whether the block is in a reservation, and whether reservations are
+ * made (not under AddressSanitizer or ulimit -v), for the tests. */
 int xres_mapped(const struct xres *r);
 int xres_reserves(void);
 char *xstrdup(const char *s);

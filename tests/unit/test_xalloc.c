@@ -13,6 +13,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -234,6 +235,42 @@ static void test_xres_heap(void **state)
     }
 }
 
+/* Under an address-space limit (ulimit -v) no reservation is made: it
+ * would count in full against the limit.  The block grows on the heap. */
+static void test_xres_as_limit(void **state)
+{
+    (void)state;
+    if (!xres_reserves()) /* ASan (whose shadow needs terabytes), or limited already */
+        skip();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_AS, &rl))
+            _exit(3);
+        if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)8 << 30)
+            rl.rlim_cur = (rlim_t)8 << 30; /* else already limited */
+        else
+            rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_AS, &rl))
+            _exit(4);
+        struct xres r;
+        xres_init(&r, (size_t)64 << 20);
+        unsigned char *p = xres_grow(&r, 0, (size_t)3 << 20);
+        pattern(p, 0, (size_t)3 << 20, 0);
+        p = xres_grow(&r, (size_t)3 << 20, (size_t)9 << 20);
+        pattern(p, 0, (size_t)3 << 20, 1);
+        int ok = !xres_reserves() && !xres_mapped(&r);
+        xres_free(&r);
+        _exit(ok ? 0 : 2);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_size_arithmetic(void **state)
 {
     (void)state;
@@ -253,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_wrapping_size_dies),
         cmocka_unit_test(test_xres_grows_in_place),
         cmocka_unit_test(test_xres_heap),
+        cmocka_unit_test(test_xres_as_limit),
         cmocka_unit_test(test_size_arithmetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
