@@ -153,7 +153,6 @@ static void index_grow(struct group_table *t)
     t->mask = mask;
 }
 
-/* A new group for key k in the empty slot i (the end of its probe). */
 /* Room for one more group, x1.5, within max_groups: the array is reserved
  * for max_groups at the first growth and never moves (xalloc.h: on 1 M
  * services the copies had touched 630 MB for a final 144 MB). */
@@ -170,6 +169,7 @@ static void grow_groups(struct group_table *t)
     t->cap = t->gres.size / sizeof(*t->g);
 }
 
+/* A new group for key k in the empty slot i (the end of its probe). */
 static size_t insert(struct group_table *t, size_t i, const struct group_key *k, uint32_t k0,
                      uint64_t k1, uint32_t tag)
 {
