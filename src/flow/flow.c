@@ -455,14 +455,14 @@ void flow_table_expire(struct flow_table *t)
 /* Grow the flow array, 64-byte aligned (see struct flow).  Reserved at
  * its first growth for max_live flows (freed slots are taken before the
  * array grows, so it holds at most as many as were ever live at once) and
- * never moved (xalloc.h). */
+ * grown in place there (xalloc.h). */
 static void grow_flows(struct flow_table *t)
 {
     if (!t->f) {
         size_t most = t->max_live && t->max_live <= SIZE_MAX / sizeof(*t->f) - 64
                           ? (t->max_live + 64) * sizeof(*t->f)
                           : 0;
-        xres_init(&t->fres, most);
+        xres_init(&t->fres, most, 64);
     }
     size_t nc = t->cap < 64 ? xalloc_first_cap(sizeof(*t->f), 64) : st_add(t->cap, t->cap / 2);
     size_t most = t->fres.max / sizeof(*t->f);

@@ -154,14 +154,17 @@ static void index_grow(struct group_table *t)
 }
 
 /* Room for one more group, x1.5, within max_groups: the array is reserved
- * for max_groups at the first growth and never moves (xalloc.h: on 1 M
- * services the copies had touched 630 MB for a final 144 MB). */
+ * for max_groups at the first growth and grows in place (xalloc.h: on 1 M
+ * services the copies had touched 630 MB for a final 144 MB).  On the heap
+ * it may still move: nothing keeps a pointer into it across an insert. */
 static void grow_groups(struct group_table *t)
 {
-    if (!t->g)
-        xres_init(&t->gres, t->max_groups && t->max_groups <= SIZE_MAX / sizeof(*t->g)
-                                ? t->max_groups * sizeof(*t->g)
-                                : 0);
+    if (!t->g) /* malloc's alignment on the heap, as ALLOC_GROW gave it */
+        xres_init(&t->gres,
+                  t->max_groups && t->max_groups <= SIZE_MAX / sizeof(*t->g)
+                      ? t->max_groups * sizeof(*t->g)
+                      : 0,
+                  16);
     size_t nc = t->cap < 16 ? 16 : st_add(t->cap, t->cap / 2);
     if (t->max_groups && nc > t->max_groups)
         nc = t->max_groups > t->n ? t->max_groups : t->n + 1;

@@ -984,9 +984,9 @@ static void series_array_reserve(struct pdrain *d, size_t need)
     if (need > d->cap) {
         if (!d->ser) { /* reserved for the most groups there may be (xalloc.h) */
             int fits = d->max && d->max <= SIZE_MAX / sizeof(*d->ser);
-            xres_init(&d->ser_r, fits ? d->max * sizeof(*d->ser) : 0);
-            xres_init(&d->packets_r, fits ? d->max * sizeof(*d->packets) : 0);
-            xres_init(&d->bytes_r, fits ? d->max * sizeof(*d->bytes) : 0);
+            xres_init(&d->ser_r, fits ? d->max * sizeof(*d->ser) : 0, 64);
+            xres_init(&d->packets_r, fits ? d->max * sizeof(*d->packets) : 0, 16);
+            xres_init(&d->bytes_r, fits ? d->max * sizeof(*d->bytes) : 0, 16);
         }
         size_t nc = d->cap < 64 ? 64 : st_add(d->cap, d->cap / 2);
         if (d->max && nc > d->max)

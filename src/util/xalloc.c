@@ -165,10 +165,11 @@ void *xgrow(void *p, size_t keep, size_t n)
  * such a block grows on the heap. */
 #define XRES_MAX ((size_t)1 << 40)
 
-void xres_init(struct xres *r, size_t max)
+void xres_init(struct xres *r, size_t max, size_t align)
 {
     memset(r, 0, sizeof(*r));
     r->max = max;
+    r->align = align;
 }
 
 /* Whether the address space is limited (ulimit -v): a reservation counts
@@ -219,7 +220,7 @@ void *xres_grow(struct xres *r, size_t keep, size_t n)
     if (!r->p && !r->map)
         (void)xres_reserve(r);
     if (r->map && n > r->room) { /* past the reservation: to the heap */
-        void *q = xaligned_alloc(64, n);
+        void *q = xaligned_alloc(r->align > 16 ? r->align : 16, n);
         memcpy(q, r->p, keep < r->size ? keep : r->size);
         munmap(r->map, r->map_len);
         r->map = NULL;
@@ -239,7 +240,10 @@ void *xres_grow(struct xres *r, size_t keep, size_t n)
         r->size = w;
         return r->p;
     }
-    r->p = xaligned_realloc(r->p, 64, keep < r->size ? keep : r->size, n);
+    /* as these arrays grew before: realloc (mremap for big blocks, no copy)
+     * where malloc's alignment does, unless huge pages make xgrow copy */
+    keep = keep < r->size ? keep : r->size;
+    r->p = r->align <= 16 ? xgrow(r->p, keep, n) : xaligned_realloc(r->p, r->align, keep, n);
     r->size = n;
     return r->p;
 }
@@ -250,8 +254,8 @@ void xres_free(struct xres *r)
         munmap(r->map, r->map_len);
     else
         free(r->p);
-    size_t max = r->max;
-    xres_init(r, max);
+    size_t max = r->max, align = r->align;
+    xres_init(r, max, align);
 }
 
 char *xstrdup(const char *s)

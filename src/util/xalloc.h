@@ -42,17 +42,19 @@ size_t xalloc_grow_copies(void);
  * A block that grows in place: at its first growth, address space for max
  * bytes is reserved (mmap, PROT_NONE: no memory, no commit charge), and
  * growing makes more of it readable and writable, 2 MiB at a time (the
- * pages themselves come at their first touch).  The block never moves, so
- * growth copies nothing and touches no page twice, where growth by copy
- * (xgrow) touched about three times the final size in fresh pages and
- * copied twice it (xalloc.c: measured).  Always 64-byte aligned.  On the
- * heap instead (grown by copy, 64-byte aligned) when max is under XRES_MIN,
+ * pages themselves come at their first touch).  The block does not move
+ * while it is in its reservation, so growth copies nothing and touches no
+ * page twice, where growth by copy (xgrow) touched about three times the
+ * final size in fresh pages and copied twice it (xalloc.c: measured).  On
+ * the heap instead, grown as before (xgrow for an alignment of 16 or less,
+ * else xaligned_realloc), so it may move there, when max is under XRES_MIN,
  * when the address space is limited (ulimit -v: a reservation counts in
  * full there) or the reservation fails, under AddressSanitizer (whose
  * redzones need the heap), and from a growth past max on.
  */
 struct xres {
     void *p;         /* the block, NULL before the first growth */
+    size_t align;    /* its alignment on the heap (in a reservation: 2 MiB) */
     size_t size;     /* bytes it may use */
     size_t max;      /* the reservation to make at the first growth */
     void *map;       /* the reservation (base p, 2 MiB-aligned), or NULL: on the heap */
@@ -61,7 +63,7 @@ struct xres {
     size_t writable; /*   made read-write so far */
 };
 #define XRES_MIN ((size_t)4 << 20)
-void xres_init(struct xres *r, size_t max);
+void xres_init(struct xres *r, size_t max, size_t align);
 /* The block with at least n bytes, its first keep bytes kept; dies like
  * xmalloc when memory runs out. */
 void *xres_grow(struct xres *r, size_t keep, size_t n);

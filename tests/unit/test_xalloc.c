@@ -177,7 +177,7 @@ static void test_xres_grows_in_place(void **state)
     for (int hp = 0; hp < 2; hp++) {
         xalloc_huge_pages(hp);
         struct xres r;
-        xres_init(&r, (size_t)64 << 20);
+        xres_init(&r, (size_t)64 << 20, 64);
         unsigned char *p = xres_grow(&r, 0, 1000);
         assert_non_null(p);
         assert_int_equal(xres_mapped(&r), xres_reserves());
@@ -216,21 +216,22 @@ static void test_xres_heap(void **state)
 {
     (void)state;
     const size_t maxes[] = {XRES_MIN - 1, 0, (size_t)6 << 20};
-    for (size_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+    for (size_t k = 0; k < 2 * sizeof(maxes) / sizeof(maxes[0]); k++) {
         struct xres r;
-        xres_init(&r, maxes[k]);
+        size_t align = k & 1 ? 16 : 64; /* 16: by xgrow, malloc's alignment */
+        xres_init(&r, maxes[k / 2], align);
         size_t have = 0;
         unsigned char *p = NULL;
         for (size_t n = 100; n < ((size_t)20 << 20); n = n * 3 + 1) {
             p = xres_grow(&r, have, n);
-            assert_int_equal((uintptr_t)p % 64, 0);
+            assert_int_equal((uintptr_t)p % align, 0);
             pattern(p, 0, have, 1);
             pattern(p, have, n, 0);
             have = n;
-            if (maxes[k] < XRES_MIN || n > maxes[k])
+            if (maxes[k / 2] < XRES_MIN || n > maxes[k / 2])
                 assert_false(xres_mapped(&r));
         }
-        assert_true(have > maxes[k]);
+        assert_true(have > maxes[k / 2]);
         xres_free(&r);
     }
 }
@@ -256,7 +257,7 @@ static void test_xres_as_limit(void **state)
         if (setrlimit(RLIMIT_AS, &rl))
             _exit(4);
         struct xres r;
-        xres_init(&r, (size_t)64 << 20);
+        xres_init(&r, (size_t)64 << 20, 64);
         unsigned char *p = xres_grow(&r, 0, (size_t)3 << 20);
         pattern(p, 0, (size_t)3 << 20, 0);
         p = xres_grow(&r, (size_t)3 << 20, (size_t)9 << 20);
