@@ -206,7 +206,6 @@ static int xres_reserve(struct xres *r)
     r->map_len = len;
     r->p = (void *)a;
     r->room = room;
-    r->writable = 0;
     /* a hint: the pages come at their first touch either way */
     if (huge)
         (void)madvise(r->p, room, MADV_HUGEPAGE);
@@ -228,15 +227,12 @@ void *xres_grow(struct xres *r, size_t keep, size_t n)
         r->size = n;
         return q;
     }
-    if (r->map) {
+    if (r->map) { /* n <= room: the next 2 MiB steps made writable */
         size_t w = (n + XRES_STEP - 1) / XRES_STEP * XRES_STEP;
         if (w > r->room)
             w = r->room;
-        if (w > r->writable) {
-            if (mprotect((char *)r->p + r->writable, w - r->writable, PROT_READ | PROT_WRITE))
-                die_oom(n);
-            r->writable = w;
-        }
+        if (mprotect((char *)r->p + r->size, w - r->size, PROT_READ | PROT_WRITE))
+            die_oom(n);
         r->size = w;
         return r->p;
     }

@@ -53,14 +53,13 @@ size_t xalloc_grow_copies(void);
  * redzones need the heap), and from a growth past max on.
  */
 struct xres {
-    void *p;         /* the block, NULL before the first growth */
-    size_t align;    /* its alignment on the heap (in a reservation: 2 MiB) */
-    size_t size;     /* bytes it may use */
-    size_t max;      /* the reservation to make at the first growth */
-    void *map;       /* the reservation (base p, 2 MiB-aligned), or NULL: on the heap */
-    size_t map_len;  /* its length, and of it, bytes from p on: */
-    size_t room;     /*   reserved, */
-    size_t writable; /*   made read-write so far */
+    void *p;        /* the block, NULL before the first growth */
+    size_t align;   /* its alignment on the heap (in a reservation: 2 MiB) */
+    size_t size;    /* bytes it may use (in a reservation: made read-write so far) */
+    size_t max;     /* the reservation to make at the first growth */
+    void *map;      /* the reservation (base p, 2 MiB-aligned), or NULL: on the heap */
+    size_t map_len; /* its length */
+    size_t room;    /* of it, the bytes from p on */
 };
 #define XRES_MIN ((size_t)4 << 20)
 void xres_init(struct xres *r, size_t max, size_t align);

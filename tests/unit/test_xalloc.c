@@ -128,6 +128,15 @@ static void test_first_cap(void **state)
     xalloc_huge_pages(0);
 }
 
+/* The exit status of child pid, which must exit (not die of a signal). */
+static int child_exit_status(pid_t pid)
+{
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
 /* A size so close to SIZE_MAX that rounding it up to the alignment (2 MiB
  * for big blocks on huge pages) would wrap dies with exit status 1, as an
  * allocation that fails does; it never returns a small block. */
@@ -144,10 +153,7 @@ static void die_on_huge_size(int aligned)
         void *p = aligned ? xaligned_alloc(64, SIZE_MAX - 10) : xmalloc(SIZE_MAX - 100);
         _exit(p ? 0 : 2); /* returned: the wrap */
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_int_equal(child_exit_status(pid), 1);
 }
 
 static void test_wrapping_size_dies(void **state)
@@ -266,10 +272,7 @@ static void test_xres_as_limit(void **state)
         xres_free(&r);
         _exit(ok ? 0 : 2);
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(child_exit_status(pid), 0);
 }
 
 static void test_size_arithmetic(void **state)
